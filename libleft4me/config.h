@@ -1,0 +1,88 @@
+/* left4me.yaml: the one settings file every daemon and left4mectl reads
+ * (SPEC section 5).  Parsed with libyaml; unknown keys, wrong types and bad
+ * values are rejected with "FILE:LINE:COLUMN: KEY: reason".  Defaults are
+ * filled in for every key that may be omitted. */
+#ifndef LEFT4ME_CONFIG_H
+#define LEFT4ME_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/left4me/left4me.yaml"
+#define CONFIG_ENV	    "LEFT4ME_CONFIG"
+
+enum source_kind {
+	SOURCE_JSON_INDEX, /* l4d2center's JSON: [{name,size,md5,download_link}] */
+	SOURCE_URL_LIST,   /* an explicit list of archive URLs */
+	SOURCE_HTML_INDEX, /* an HTML page whose links to .zip/.7z are the items */
+};
+
+struct config_source {
+	char *name; /* valid_source_name(); names global_overlay_cache/NAME */
+	enum source_kind kind;
+	char *url;   /* json_index, html_index: the index URL */
+	char **urls; /* url_list: archive URLs */
+	size_t n_urls;
+};
+
+struct config {
+	char *path;	 /* the file this was read from; NULL from config_defaults() */
+	char *state_dir; /* absolute; default /var/lib/left4me */
+	int log_level;	 /* enum log_level; key log_level: err|warning|notice|info|debug */
+	struct {
+		char *listen;	  /* "HOST:PORT", default 127.0.0.1:8080 */
+		char *public_url; /* default http://127.0.0.1:8080/ */
+		bool secure_cookies;
+		char *secret_file; /* default /etc/left4me/secret */
+		int max_connections;
+		int per_ip_connections;
+		int connection_timeout; /* seconds an idle connection is kept */
+		long long max_body;	/* bytes of a form or JSON body */
+		long long max_upload;	/* bytes of one uploaded overlay file */
+		int session_ttl;	/* seconds */
+		int login_max_failures; /* per IP and per user, within login_window */
+		int login_window;	/* seconds */
+	} web;
+	struct {
+		char *helper_dir;	/* default /usr/libexec/left4me */
+		bool sudo;		/* false: run helpers directly (root, tests) */
+		char *steamcmd;		/* default /usr/games/steamcmd */
+		int heartbeat_interval; /* seconds */
+		int stale_after;	/* seconds without heartbeat => worker died */
+		int helper_timeout;	/* seconds for one helper call */
+		int build_timeout;	/* seconds for one overlay build */
+		int install_timeout;	/* seconds for one SteamCMD pass */
+	} worker;
+	struct {
+		struct config_source *sources;
+		size_t n_sources;
+		int parallel;		    /* concurrent transfers */
+		int max_host_connections;   /* per host */
+		long long max_file_size;    /* bytes of one archive download */
+		long long max_extract_size; /* bytes extracted from one archive */
+		int max_entries;	    /* entries in one archive */
+		int low_speed_time;	    /* seconds below low_speed_limit => abort */
+		int low_speed_limit;	    /* bytes per second */
+		int retries;		    /* per download */
+		int refresh_timeout;	    /* seconds for one whole refresh */
+	} fetcher;
+};
+
+/* Which file to read: the -c/--config value if given, else $LEFT4ME_CONFIG,
+ * else CONFIG_DEFAULT_PATH.  Returns a static or argument string. */
+const char *config_path(const char *arg);
+
+/* Read and validate PATH into a new config.  On error returns NULL and puts
+ * one line ("FILE:LINE:COL: KEY: reason", or "FILE: reason") into err. */
+struct config *config_load(const char *path, char *err, size_t errlen);
+/* Same from a string; name is used in messages instead of a file name. */
+struct config *config_parse(const char *name, const char *text, size_t len, char *err,
+			    size_t errlen);
+/* All defaults, as if the file were empty. */
+struct config *config_defaults(void);
+void config_free(struct config *cfg);
+
+/* Path of the database: STATE_DIR/left4me.db (caller frees). */
+char *config_db_path(const struct config *cfg);
+
+#endif
