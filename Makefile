@@ -1,0 +1,115 @@
+# left4me — one GNU Makefile for the whole tree.
+#
+#   make                 build every binary into $(B)/ (default build/)
+#   make check           install missing build/test packages (root), build, run all tests
+#   make check-asan      the same tests built with ASan+UBSan into build-asan/
+#   make check-valgrind  the unit tests under valgrind
+#   make run             build and start the stack from the checkout, state in ./var/
+#   make install DESTDIR=... PREFIX=/usr
+#
+# Each program directory has a module.mk that adds its binaries and tests;
+# this file holds the rules they share.  Honours CFLAGS/CPPFLAGS/LDFLAGS from
+# the environment (dpkg-buildflags); our own warnings are always -Werror.
+
+B        ?= build
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+SBINDIR  ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/left4me
+MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/left4me
+SYSCONFDIR ?= /etc
+UNITDIR  ?= /lib/systemd/system
+# The helpers' compiled-in state dir: no argument or environment changes it.
+HELPER_STATE_DIR ?= /var/lib/left4me
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+SAN_FLAGS ?=
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-missing-field-initializers
+L4M_CPPFLAGS = -D_GNU_SOURCE -Ilibleft4me -DLEFT4ME_VERSION='"$(VERSION)"'
+L4M_CFLAGS = -std=gnu11 $(WARN) -fPIE $(SAN_FLAGS)
+L4M_LDFLAGS = -pie $(SAN_FLAGS)
+VERSION  ?= $(or $(shell sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog 2>/dev/null),0.1.0)
+
+# pkg-config is asked lazily (recursive variables), so `make check` can
+# install the packages first and only then compile.
+pc_cflags = $(shell pkg-config --cflags $(1))
+pc_libs   = $(shell pkg-config --libs $(1))
+
+# Libraries by role.  Root helpers get none of the daemon libraries.
+PKG_DB    := sqlite3
+PKG_CONF  := yaml-0.1
+PKG_SD    := libsystemd
+PKG_HTTP  := libmicrohttpd
+PKG_CURL  := libcurl
+PKG_AR    := libarchive
+PKG_JSON  := json-c
+PKG_CRYPT := libcrypt libcrypto
+PKG_CHECK := check
+PKG_ALL   := $(PKG_DB) $(PKG_CONF) $(PKG_SD) $(PKG_HTTP) $(PKG_CURL) $(PKG_AR) $(PKG_JSON) $(PKG_CRYPT)
+
+ALL_CFLAGS = $(L4M_CPPFLAGS) $(CPPFLAGS) $(call pc_cflags,$(PKG_ALL)) $(L4M_CFLAGS) $(CFLAGS)
+
+PROGS :=
+TESTS :=
+TEST_SCRIPTS :=
+INSTALL_TARGETS :=
+
+.PHONY: all check test check-asan check-valgrind run deps install clean \
+        fmt fmt-check
+all:
+
+# ---- modules -------------------------------------------------------------
+include libleft4me/module.mk
+include $(sort $(wildcard left4me*/module.mk))
+include tests/module.mk
+include bench/module.mk
+
+all: $(LIB) $(PROGS)
+
+# ---- compile rules ---------------------------------------------------------
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- tests ---------------------------------------------------------------
+# `check` installs what is missing (as root) and then builds and tests in a
+# sub-make, so pkg-config sees the freshly installed libraries.
+check: deps
+	+$(MAKE) test
+
+test: all $(TESTS)
+	@LEFT4ME_BUILD=$(B) tests/run $(TESTS) $(TEST_SCRIPTS)
+
+check-asan: deps
+	+$(MAKE) B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	  SAN_FLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' test
+
+check-valgrind: deps
+	+$(MAKE) all $(TESTS)
+	@LEFT4ME_BUILD=$(B) LEFT4ME_VALGRIND=1 tests/run $(TESTS)
+
+deps:
+	@tools/install-deps build test
+
+# ---- running from the checkout -------------------------------------------
+PORT ?= 8080
+run: deps
+	+$(MAKE) all
+	@B=$(B) PORT=$(PORT) tools/run-dev
+
+# ---- install -------------------------------------------------------------
+install: all $(INSTALL_TARGETS)
+
+clean:
+	rm -rf build build-asan
+
+fmt:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+fmt-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')

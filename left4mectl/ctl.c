@@ -1,0 +1,132 @@
+/* left4mectl command dispatch and the resources commands share: the config
+ * and the database, opened only by the commands that need them. */
+#include "ctl.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "config.h"
+#include "ctl_cmds.h"
+#include "db.h"
+#include "log.h"
+#include "xalloc.h"
+
+enum need { NEED_NOTHING, NEED_CONFIG, NEED_DB, NEED_DB_CREATE };
+
+struct command {
+	const char *group;
+	const char *verb; /* NULL: the group alone is the command */
+	const char *args; /* for the usage text */
+	enum need need;
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{"db", "migrate", "", NEED_DB_CREATE, cmd_db_migrate},
+	{"config", "check", "", NEED_CONFIG, cmd_config_check},
+	{"user", "add", "NAME [--admin] --password-stdin", NEED_DB, cmd_user_add},
+	{"user", "passwd", "NAME --password-stdin", NEED_DB, cmd_user_passwd},
+	{"user", "list", "", NEED_DB, cmd_user_list},
+	{"user", "disable", "NAME", NEED_DB, cmd_user_disable},
+	{"user", "enable", "NAME", NEED_DB, cmd_user_enable},
+	{"token", "create", "USER [--label TEXT]", NEED_DB, cmd_token_create},
+	{"server", "list", "", NEED_DB, cmd_server_list},
+	{"server", "start", "NAME [--wait]", NEED_DB, cmd_server_job},
+	{"server", "stop", "NAME [--wait]", NEED_DB, cmd_server_job},
+	{"server", "restart", "NAME [--wait]", NEED_DB, cmd_server_job},
+	{"server", "reset", "NAME [--wait]", NEED_DB, cmd_server_job},
+	{"server", "delete", "NAME [--wait]", NEED_DB, cmd_server_job},
+	{"job", "list", "[--limit N]", NEED_DB, cmd_job_list},
+	{"job", "show", "ID", NEED_DB, cmd_job_show},
+	{"job", "wait", "ID [--timeout SECONDS]", NEED_DB, cmd_job_wait},
+	{"job", "tail", "ID [--timeout SECONDS]", NEED_DB, cmd_job_tail},
+};
+
+void ctl_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: left4mectl [-c CONFIG] COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s %s %s\n", commands[i].group, commands[i].verb, commands[i].args);
+	fprintf(f, "\nCONFIG defaults to $%s, then %s.\n", CONFIG_ENV, CONFIG_DEFAULT_PATH);
+}
+
+static int open_config(struct ctl *ctl)
+{
+	char err[512];
+
+	ctl->cfg = config_load(config_path(ctl->config_arg), err, sizeof(err));
+	if (!ctl->cfg) {
+		log_err("%s", err);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+static int open_db(struct ctl *ctl, bool create)
+{
+	char err[512];
+
+	ctl->db_path = config_db_path(ctl->cfg);
+	ctl->db = db_open(ctl->db_path, create ? DB_OPEN_CREATE : 0, err, sizeof(err));
+	if (!ctl->db) {
+		log_err("%s", err);
+		return EX_NOINPUT;
+	}
+	if (!create && db_check_version(ctl->db, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return EX_UNAVAILABLE;
+	}
+	return 0;
+}
+
+int ctl_run(struct ctl *ctl, int argc, char **argv)
+{
+	const struct command *cmd = NULL;
+	bool group_known = false;
+	size_t i;
+	int rc;
+
+	if (argc < 1) {
+		ctl_usage(stderr);
+		return EX_USAGE;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].group, argv[0]) != 0)
+			continue;
+		group_known = true;
+		if (argc >= 2 && strcmp(commands[i].verb, argv[1]) == 0) {
+			cmd = &commands[i];
+			break;
+		}
+	}
+	if (!cmd) {
+		if (!group_known)
+			log_err("unknown command '%s' (see left4mectl --help)", argv[0]);
+		else if (argc < 2)
+			log_err("'%s' needs a subcommand (see left4mectl --help)", argv[0]);
+		else
+			log_err("unknown command '%s %s' (see left4mectl --help)", argv[0],
+				argv[1]);
+		return EX_USAGE;
+	}
+	if (cmd->need >= NEED_CONFIG && (rc = open_config(ctl)) != 0)
+		return rc;
+	if (cmd->need >= NEED_DB && (rc = open_db(ctl, cmd->need == NEED_DB_CREATE)) != 0)
+		return rc;
+	/* Commands see argv from the verb on: argv[0] is the verb. */
+	return cmd->run(ctl, argc - 1, argv + 1);
+}
+
+void ctl_fini(struct ctl *ctl)
+{
+	db_close(ctl->db);
+	ctl->db = NULL;
+	config_free(ctl->cfg);
+	ctl->cfg = NULL;
+	free(ctl->db_path);
+	ctl->db_path = NULL;
+}

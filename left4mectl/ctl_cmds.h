@@ -1,0 +1,23 @@
+/* The left4mectl commands.  Each gets argv from its verb on (argv[0] is
+ * the verb) and returns an exit code. */
+#ifndef LEFT4MECTL_CTL_CMDS_H
+#define LEFT4MECTL_CTL_CMDS_H
+
+struct ctl;
+
+int cmd_db_migrate(struct ctl *ctl, int argc, char **argv);
+int cmd_config_check(struct ctl *ctl, int argc, char **argv);
+int cmd_user_add(struct ctl *ctl, int argc, char **argv);
+int cmd_user_passwd(struct ctl *ctl, int argc, char **argv);
+int cmd_user_list(struct ctl *ctl, int argc, char **argv);
+int cmd_user_disable(struct ctl *ctl, int argc, char **argv);
+int cmd_user_enable(struct ctl *ctl, int argc, char **argv);
+int cmd_token_create(struct ctl *ctl, int argc, char **argv);
+int cmd_server_list(struct ctl *ctl, int argc, char **argv);
+int cmd_server_job(struct ctl *ctl, int argc, char **argv);
+int cmd_job_list(struct ctl *ctl, int argc, char **argv);
+int cmd_job_show(struct ctl *ctl, int argc, char **argv);
+int cmd_job_wait(struct ctl *ctl, int argc, char **argv);
+int cmd_job_tail(struct ctl *ctl, int argc, char **argv);
+
+#endif

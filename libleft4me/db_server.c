@@ -1,0 +1,203 @@
+/* Servers; see db_server.h. */
+#include "db_server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "timeutil.h"
+#include "validate.h"
+#include "xalloc.h"
+
+static const char *const state_names[] = {"new", "initialized", "running", "stopped", "failed"};
+
+const char *server_state_name(enum server_state s)
+{
+	return (unsigned)s < 5 ? state_names[s] : "?";
+}
+
+int server_state_parse(const char *s, enum server_state *out)
+{
+	int i;
+
+	for (i = 0; s && i < 5; i++) {
+		if (strcmp(s, state_names[i]) == 0) {
+			*out = (enum server_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void server_fini(struct server *s)
+{
+	if (!s)
+		return;
+	free(s->name);
+	free(s->user_name);
+	free(s->blueprint_name);
+	free(s->state_reason);
+	memset(s, 0, sizeof(*s));
+}
+
+void server_list_free(struct server *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		server_fini(&list[i]);
+	free(list);
+}
+
+#define SERVER_COLUMNS                                                                        \
+	"s.id, s.name, s.user_id, u.name, s.blueprint_id, b.name, s.port, s.state, "          \
+	"s.state_reason, s.created_at, s.updated_at, "                                        \
+	"(SELECT max(j.id) FROM jobs j WHERE j.target = s.name AND j.kind IN "                \
+	"('start', 'stop', 'restart', 'reset', 'delete', 'initialize')) "
+#define SERVER_FROM                                                                           \
+	"FROM servers s JOIN users u ON u.id = s.user_id "                                    \
+	"JOIN blueprints b ON b.id = s.blueprint_id "
+
+static void row_to_server(sqlite3_stmt *st, struct server *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = sqlite3_column_int64(st, 0);
+	s->name = db_column_strdup(st, 1);
+	s->user_id = sqlite3_column_int64(st, 2);
+	s->user_name = db_column_strdup(st, 3);
+	s->blueprint_id = sqlite3_column_int64(st, 4);
+	s->blueprint_name = db_column_strdup(st, 5);
+	s->port = sqlite3_column_int(st, 6);
+	if (server_state_parse((const char *)sqlite3_column_text(st, 7), &s->state) < 0)
+		s->state = SERVER_FAILED;
+	s->state_reason = db_column_strdup(st, 8);
+	s->created_at = sqlite3_column_int64(st, 9);
+	s->updated_at = sqlite3_column_int64(st, 10);
+	s->last_job_id = sqlite3_column_int64(st, 11);
+}
+
+int db_server_create(sqlite3 *db, const char *name, int64_t user_id, int64_t blueprint_id,
+		     int port, int64_t *id)
+{
+	/* The SELECT makes a blueprint of another user insert no row. */
+	static const char sql[] =
+		"INSERT INTO servers (name, user_id, blueprint_id, port, created_at, updated_at) "
+		"SELECT ?1, ?2, b.id, ?4, ?5, ?5 FROM blueprints b WHERE b.id = ?3 "
+		"AND b.user_id = ?2 RETURNING id";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!valid_instance_name(name) || !valid_server_port(port))
+		return DB_INVALID;
+	st = db_prepare(db, sql);
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, blueprint_id);
+	sqlite3_bind_int(st, 4, port);
+	sqlite3_bind_int64(st, 5, now_ms());
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (id)
+			*id = sqlite3_column_int64(st, 0);
+		rc = db_rc_from(db, sqlite3_step(st), "server create");
+	} else if (rc == SQLITE_DONE) {
+		rc = DB_INVALID; /* no such blueprint of this user */
+	} else {
+		rc = db_rc_from(db, rc, "server create");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_server_get(sqlite3 *db, const char *name, struct server *out)
+{
+	static const char sql[] = "SELECT " SERVER_COLUMNS SERVER_FROM "WHERE s.name = ?";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		row_to_server(st, out);
+		rc = DB_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = DB_NOTFOUND;
+	} else {
+		rc = db_rc_from(db, rc, "server get");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_server_list(sqlite3 *db, int64_t user_id, struct server **list, size_t *n)
+{
+	static const char sql[] = "SELECT " SERVER_COLUMNS SERVER_FROM
+				  "WHERE ?1 = 0 OR s.user_id = ?1 ORDER BY s.name";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	struct server *out = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*list = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			out = xreallocarray(out, cap, sizeof(*out));
+		}
+		row_to_server(st, &out[count++]);
+	}
+	rc = db_rc_from(db, rc, "server list");
+	sqlite3_finalize(st);
+	if (rc != DB_OK) {
+		server_list_free(out, count);
+		return rc;
+	}
+	*list = out;
+	*n = count;
+	return DB_OK;
+}
+
+int db_server_set_state(sqlite3 *db, const char *name, enum server_state state,
+			const char *reason)
+{
+	static const char sql[] = "UPDATE servers SET state = ?, state_reason = ?, "
+				  "updated_at = ? WHERE name = ?";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, server_state_name(state), -1, SQLITE_STATIC);
+	db_bind_text_or_null(st, 2, reason);
+	sqlite3_bind_int64(st, 3, now_ms());
+	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
+	rc = db_rc_from(db, sqlite3_step(st), "server state");
+	sqlite3_finalize(st);
+	if (rc != DB_OK)
+		return rc;
+	return sqlite3_changes(db) ? DB_OK : DB_NOTFOUND;
+}
+
+int db_server_delete(sqlite3 *db, const char *name)
+{
+	static const char sql[] = "DELETE FROM servers WHERE name = ?";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = db_rc_from(db, sqlite3_step(st), "server delete");
+	sqlite3_finalize(st);
+	if (rc != DB_OK)
+		return rc;
+	return sqlite3_changes(db) ? DB_OK : DB_NOTFOUND;
+}
