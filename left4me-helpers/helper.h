@@ -1,0 +1,60 @@
+/* The skeleton every left4me helper shares: the STYLE.md startup order,
+ * compiled-in paths, user lookup and the one-line refusal.  Helpers run as
+ * root (sudo from left4me-worker, or a unit's `+` Exec line); nothing a
+ * caller controls — environment, cwd, argv[0] — changes a path here. */
+#ifndef LEFT4ME_HELPER_H
+#define LEFT4ME_HELPER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sysexits.h>
+
+/* The state dir is fixed at build time (make HELPER_STATE_DIR=...); the test
+ * variant is a separate build with another value and LEFT4ME_HELPER_TEST. */
+#ifndef LEFT4ME_STATE_DIR
+#define LEFT4ME_STATE_DIR "/var/lib/left4me"
+#endif
+#ifndef LEFT4ME_SYSCONF_DIR
+#define LEFT4ME_SYSCONF_DIR "/etc/left4me"
+#endif
+/* Root-only dir (not under the left4me-writable state dir) for the
+ * sandbox's staging mounts; visible to PID 1, which makes the binds. */
+#ifndef LEFT4ME_STAGING_DIR
+#define LEFT4ME_STAGING_DIR "/run/left4me-sandbox"
+#endif
+#ifdef LEFT4ME_HELPER_TEST
+#define HELPER_TEST_MODE true
+#else
+#define HELPER_TEST_MODE false
+#endif
+
+#define HELPER_WORKER_USER  "left4me"
+#define HELPER_SANDBOX_USER "l4d2-sandbox"
+
+/* fds 0-2 open, fixed log ident, clearenv + PATH, umask 022, euid 0, exact
+ * argc (counting argv[0]).  Exits with EX_NOPERM / EX_USAGE on refusal. */
+void helper_start(const char *ident, int argc, int want_argc, const char *usage);
+
+/* Print "ident: message" on stderr and exit with code (a sysexits value). */
+void helper_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/* Open the state dir (O_PATH-free, O_DIRECTORY|O_NOFOLLOW on the last
+ * component) or die with EX_OSERR. */
+int helper_open_state(void);
+
+/* Open dirfd/name as a directory without following a symlink; -1 + errno. */
+int helper_open_dir(int dirfd, const char *name);
+
+/* The path an open fd names (readlink of /proc/self/fd/N); dies on error. */
+void helper_fd_path(int fd, char *out, size_t len);
+
+/* Look a system user up by name (getpwnam); dies with EX_CONFIG if missing. */
+void helper_lookup_user(const char *name, uid_t *uid, gid_t *gid);
+
+/* Move into PID 1's mount namespace so mounts land on the host, not in the
+ * caller's (sudo from a unit with PrivateTmp= has its own).  No-op in the
+ * test variant, which works inside the test's private namespace. */
+void helper_enter_host_mntns(void);
+
+#endif

@@ -1,0 +1,24 @@
+/* left4me-script-sandbox OVERLAY_ID
+ *
+ * Run as root by left4me-worker via `sudo -n`.  Runs STATE/scripts/ID.sh
+ * (written by the worker) against STATE/overlays/ID in a transient,
+ * hardened systemd service as l4d2-sandbox; see sandbox.c for what it
+ * trusts and changes.  Exit: the script's own status (128+N for signal N),
+ * or 64 usage, 65 bad id, 66 missing script/overlay, 77 not root or an
+ * owner/mode refusal, 71 a system call failed, 78 users missing. */
+#include <stdint.h>
+
+#include "helper.h"
+#include "sandbox.h"
+#include "validate.h"
+
+int main(int argc, char **argv)
+{
+	int64_t id;
+
+	helper_start("left4me-script-sandbox", argc, 2, "OVERLAY_ID");
+	if (!valid_id(argv[1], &id))
+		helper_die(EX_DATAERR, "invalid overlay id");
+	helper_enter_host_mntns();
+	return sandbox_run(id);
+}

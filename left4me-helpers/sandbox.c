@@ -1,0 +1,470 @@
+/* left4me-script-sandbox: SPEC 3.4.
+ *
+ * Inputs it does not trust: STATE/scripts/ID.sh (written by the worker; must
+ * be a regular file owned by left4me, not group/other-writable, readable by
+ * others) and STATE/overlays/ID (a directory owned by left4me).  Both are
+ * opened without following symlinks and bound from those fds into a
+ * root-only staging dir, so nothing can be swapped in between check and use:
+ *   STAGING/ID/overlay   idmapped (sandbox uid <-> left4me uid) clone of
+ *                        overlays/ID: what the script writes is left4me's
+ *   STAGING/ID/build.sh  read-only bind of the script
+ * systemd-run then binds those into a transient hardened service.  The
+ * staging mounts are removed on every exit path, including SIGTERM/INT/HUP
+ * (blocked from before staging exists and handled by sigwait). */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define SYSTEMD_RUN	   "/usr/bin/systemd-run"
+#define SANDBOX_RESOLV	   LEFT4ME_SYSCONF_DIR "/sandbox-resolv.conf"
+#define SANDBOX_SCRIPT	   "/var/lib/left4me-build/build.sh"
+#define STOP_GRACE_SECONDS 20
+
+struct sandbox {
+	char id[24];
+	uid_t worker_uid, sandbox_uid;
+	gid_t worker_gid, sandbox_gid;
+	int staging;		 /* STAGING */
+	int stage;		 /* STAGING/ID, -1 until created */
+	char stage_path[PATH_MAX];
+	bool ov_mounted, script_mounted;
+};
+
+/* Unmount and remove STAGING/ID; safe to call at any point. */
+static void staging_cleanup(struct sandbox *sb)
+{
+	char p[PATH_MAX + 16];
+
+	if (sb->stage < 0)
+		return;
+	snprintf(p, sizeof(p), "%s/overlay", sb->stage_path);
+	while (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+		;
+	snprintf(p, sizeof(p), "%s/build.sh", sb->stage_path);
+	while (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+		;
+	if (unlinkat(sb->stage, "build.sh", 0) < 0 && errno != ENOENT)
+		log_warn("overlay=%s: cannot remove staging build.sh: %s", sb->id, strerror(errno));
+	if (unlinkat(sb->stage, "overlay", AT_REMOVEDIR) < 0 && errno != ENOENT)
+		log_warn("overlay=%s: cannot remove staging overlay: %s", sb->id, strerror(errno));
+	close(sb->stage);
+	sb->stage = -1;
+	if (unlinkat(sb->staging, sb->id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		log_warn("overlay=%s: cannot remove staging dir: %s", sb->id, strerror(errno));
+}
+
+static void die_clean(struct sandbox *sb, int code, const char *what, int err)
+{
+	staging_cleanup(sb);
+	helper_die(code, "overlay=%s: %s: %s", sb->id, what, strerror(err));
+}
+
+static int open_script(int state, const struct sandbox *sb)
+{
+	char name[40];
+	struct stat st;
+	int dir, fd;
+
+	dir = helper_open_dir(state, "scripts");
+	if (dir < 0)
+		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "scripts: %s", strerror(errno));
+	snprintf(name, sizeof(name), "%s.sh", sb->id);
+	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dir);
+	if (fd < 0)
+		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "scripts/%s: %s", name,
+			   strerror(errno));
+	if (fstat(fd, &st) < 0)
+		helper_die(EX_OSERR, "scripts/%s: %s", name, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		helper_die(EX_NOPERM, "scripts/%s: not a regular file", name);
+	if (st.st_uid != sb->worker_uid)
+		helper_die(EX_NOPERM, "scripts/%s: owned by uid %u, not %s", name,
+			   (unsigned)st.st_uid, HELPER_WORKER_USER);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		helper_die(EX_NOPERM, "scripts/%s: writable by group or others", name);
+	if (!(st.st_mode & S_IROTH))
+		helper_die(EX_NOPERM, "scripts/%s: not readable by the sandbox user", name);
+	return fd;
+}
+
+static int open_overlay(int state, const struct sandbox *sb)
+{
+	struct stat st;
+	int dir, fd;
+
+	dir = helper_open_dir(state, "overlays");
+	if (dir < 0)
+		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "overlays: %s", strerror(errno));
+	fd = helper_open_dir(dir, sb->id);
+	close(dir);
+	if (fd < 0)
+		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "overlays/%s: %s", sb->id,
+			   strerror(errno));
+	if (fstat(fd, &st) < 0)
+		helper_die(EX_OSERR, "overlays/%s: %s", sb->id, strerror(errno));
+	if (st.st_uid != sb->worker_uid)
+		helper_die(EX_NOPERM, "overlays/%s: owned by uid %u, not %s", sb->id,
+			   (unsigned)st.st_uid, HELPER_WORKER_USER);
+	return fd;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* A user namespace mapping the left4me ids (inside) onto the sandbox ids
+ * (outside): on the idmapped mount a file owned by left4me appears owned by
+ * the sandbox user, and what the sandbox user creates is stored as left4me. */
+static int make_userns(const struct sandbox *sb)
+{
+	char path[64], map[64];
+	int go[2], fd = -1, status;
+	pid_t pid;
+	char c;
+
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* The child only holds the namespace open until the parent has
+		 * opened it; it never runs anything. */
+		if (unshare(CLONE_NEWUSER) < 0)
+			_exit(1);
+		close(go[1]);
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	close(go[0]);
+	/* Wait until the child has left our user namespace. */
+	for (int i = 0; i < 2000; i++) {
+		struct stat a, b;
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		if (stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 &&
+		    a.st_ino != b.st_ino)
+			break;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)sb->worker_uid, (unsigned)sb->sandbox_uid);
+	if (write_file(path, map) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (write_file(path, "deny\n") < 0)
+		goto out;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)sb->worker_gid, (unsigned)sb->sandbox_gid);
+	if (write_file(path, map) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+out:
+	status = errno;
+	close(go[1]);
+	waitpid(pid, NULL, 0);
+	errno = status;
+	return fd;
+}
+
+/* Create STAGING/ID/{overlay,build.sh} and mount both. */
+static void stage(struct sandbox *sb, int ov, int script)
+{
+	struct mount_attr attr = {0};
+	int tree, target, userns;
+
+	if (mkdirat(sb->staging, sb->id, 0700) < 0)
+		die_clean(sb, EX_OSERR, "mkdir staging", errno);
+	sb->stage = helper_open_dir(sb->staging, sb->id);
+	if (sb->stage < 0)
+		helper_die(EX_OSERR, "overlay=%s: open staging: %s", sb->id, strerror(errno));
+	if (mkdirat(sb->stage, "overlay", 0700) < 0)
+		die_clean(sb, EX_OSERR, "mkdir staging/overlay", errno);
+	target = openat(sb->stage, "build.sh", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (target < 0)
+		die_clean(sb, EX_OSERR, "create staging/build.sh", errno);
+	close(target);
+
+	userns = make_userns(sb);
+	if (userns < 0)
+		die_clean(sb, EX_OSERR, "user namespace for the idmap", errno);
+	tree = open_tree(ov, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		die_clean(sb, EX_OSERR, "open_tree overlay", errno);
+	attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	attr.userns_fd = (uint64_t)userns;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		die_clean(sb, EX_OSERR, "idmap the overlay (mount_setattr)", errno);
+	close(userns);
+	target = helper_open_dir(sb->stage, "overlay");
+	if (target < 0 || move_mount(tree, "", target, "",
+				     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die_clean(sb, EX_OSERR, "move_mount overlay", errno);
+	sb->ov_mounted = true;
+	close(target);
+	close(tree);
+
+	tree = open_tree(script, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		die_clean(sb, EX_OSERR, "open_tree script", errno);
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		die_clean(sb, EX_OSERR, "read-only script bind", errno);
+	target = openat(sb->stage, "build.sh", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0 || move_mount(tree, "", target, "",
+				     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die_clean(sb, EX_OSERR, "move_mount script", errno);
+	sb->script_mounted = true;
+	close(target);
+	close(tree);
+}
+
+/* Remove what an earlier run killed with SIGKILL left behind, then make
+ * sure STAGING is a root-only directory. */
+static void open_staging(struct sandbox *sb)
+{
+	struct stat st;
+
+	if (mkdir(LEFT4ME_STAGING_DIR, 0700) < 0 && errno != EEXIST)
+		helper_die(EX_OSERR, "%s: %s", LEFT4ME_STAGING_DIR, strerror(errno));
+	sb->staging = open(LEFT4ME_STAGING_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sb->staging < 0 || fstat(sb->staging, &st) < 0)
+		helper_die(EX_OSERR, "%s: %s", LEFT4ME_STAGING_DIR, strerror(errno));
+	if (st.st_uid != 0 || (st.st_mode & 077))
+		helper_die(EX_NOPERM, "%s: not a root-only directory", LEFT4ME_STAGING_DIR);
+	if (snprintf(sb->stage_path, sizeof(sb->stage_path), "%s/%s", LEFT4ME_STAGING_DIR,
+		     sb->id) >= (int)sizeof(sb->stage_path))
+		helper_die(EX_SOFTWARE, "staging path too long");
+	sb->stage = helper_open_dir(sb->staging, sb->id);
+	if (sb->stage >= 0) {
+		log_notice("overlay=%s: removing stale staging from an earlier run", sb->id);
+		staging_cleanup(sb);
+	}
+}
+
+/* The systemd-run argv (NULL-terminated, caller frees the array and its
+ * strings).  Every property is one argv element: no shell, no splitting. */
+static char **build_argv(const struct sandbox *sb)
+{
+	static const char *const fixed[] = {
+		"--pipe",
+		"--wait",
+		"--collect",
+		"--quiet",
+		"--service-type=exec",
+		"--slice=l4d2-build.slice",
+		"--working-directory=/overlay",
+		"--property=RuntimeMaxSec=3600",
+		"--property=MemoryMax=2G",
+		"--property=MemorySwapMax=0",
+		"--property=CPUQuota=200%",
+		"--property=TasksMax=512",
+		"--property=LimitCORE=0",
+		"--property=UMask=0022",
+		"--property=NoNewPrivileges=yes",
+		"--property=ProtectSystem=strict",
+		"--property=ProtectHome=yes",
+		"--property=PrivateTmp=yes",
+		"--property=PrivateDevices=yes",
+		"--property=PrivateIPC=yes",
+		"--property=ProtectKernelTunables=yes",
+		"--property=ProtectKernelModules=yes",
+		"--property=ProtectKernelLogs=yes",
+		"--property=ProtectControlGroups=yes",
+		"--property=ProtectClock=yes",
+		"--property=ProtectHostname=yes",
+		"--property=ProtectProc=invisible",
+		"--property=ProcSubset=pid",
+		"--property=KeyringMode=private",
+		"--property=RestrictNamespaces=yes",
+		"--property=RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+		"--property=RestrictSUIDSGID=yes",
+		"--property=RestrictRealtime=yes",
+		"--property=LockPersonality=yes",
+		"--property=MemoryDenyWriteExecute=yes",
+		"--property=SystemCallArchitectures=native",
+		"--property=SystemCallFilter=@system-service",
+		"--property=SystemCallFilter=~@privileged @resources @mount",
+		"--property=SystemCallErrorNumber=EPERM",
+		"--property=CapabilityBoundingSet=",
+		"--property=AmbientCapabilities=",
+		"--property=SupplementaryGroups=",
+		"--property=TemporaryFileSystem=/var/lib",
+		"--property=TemporaryFileSystem=/etc",
+		"--property=BindReadOnlyPaths=-/etc/alternatives -/etc/ssl -/etc/ca-certificates "
+		"-/etc/ld.so.cache -/etc/localtime -/etc/nsswitch.conf -/etc/passwd -/etc/group "
+		"-/etc/hosts -/etc/protocols -/etc/services -/etc/mime.types",
+		"--property=BindReadOnlyPaths=" SANDBOX_RESOLV ":/etc/resolv.conf",
+		/* Loopback, "this host", link-local, multicast, RFC1918, CGNAT,
+		 * ULA.  No IPAddressAllow=: with both set, allow won (systemd 257). */
+		"--property=IPAddressDeny=0.0.0.0/8 127.0.0.0/8 ::1/128 ::/128 169.254.0.0/16 "
+		"fe80::/10 224.0.0.0/4 ff00::/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 "
+		"100.64.0.0/10 fc00::/7",
+		"--property=Environment=HOME=/tmp LANG=C.UTF-8",
+	};
+	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), n = 0;
+	char **av = xcalloc(nfixed + 16, sizeof(*av));
+
+	av[n++] = xstrdup(SYSTEMD_RUN);
+	av[n++] = xasprintf("--unit=left4me-build-%s", sb->id);
+	av[n++] = xasprintf("--description=left4me build script of overlay %s", sb->id);
+	av[n++] = xasprintf("--uid=%u", (unsigned)sb->sandbox_uid);
+	av[n++] = xasprintf("--gid=%u", (unsigned)sb->sandbox_gid);
+	for (size_t i = 0; i < nfixed; i++)
+		av[n++] = xstrdup(fixed[i]);
+	av[n++] = xasprintf("--property=BindPaths=%s/overlay:/overlay", sb->stage_path);
+	av[n++] = xasprintf("--property=BindReadOnlyPaths=%s/build.sh:" SANDBOX_SCRIPT,
+			    sb->stage_path);
+	av[n++] = xstrdup("--");
+	av[n++] = xstrdup("/bin/bash");
+	av[n++] = xstrdup(SANDBOX_SCRIPT);
+	av[n] = NULL;
+	return av;
+}
+
+static void free_argv(char **av)
+{
+	for (size_t i = 0; av[i]; i++)
+		free(av[i]);
+	free(av);
+}
+
+/* In the child: what runs in place of systemd-run. */
+static void child_exec(const struct sandbox *sb, char **av, const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+	setpgid(0, 0);
+	if (!HELPER_TEST_MODE) {
+		execv(av[0], av);
+		fprintf(stderr, "left4me-script-sandbox: exec %s: %s\n", av[0], strerror(errno));
+		_exit(EX_OSERR);
+	}
+	/* Test variant: stand in for the transient service, just enough to
+	 * exercise the idmapped staging mount for real: run the staged script
+	 * as the sandbox user with /overlay's staging source as cwd. */
+	char path[PATH_MAX + 16];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/build.sh", sb->stage_path);
+	fd = open(path, O_RDONLY);
+	snprintf(path, sizeof(path), "%s/overlay", sb->stage_path);
+	if (fd < 0 || chdir(path) < 0 || setgroups(0, NULL) < 0 ||
+	    setresgid(sb->sandbox_gid, sb->sandbox_gid, sb->sandbox_gid) < 0 ||
+	    setresuid(sb->sandbox_uid, sb->sandbox_uid, sb->sandbox_uid) < 0)
+		_exit(EX_OSERR);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	execl("/bin/sh", "sh", path, (char *)NULL);
+	_exit(EX_OSERR);
+}
+
+/* Wait for the child; a stop signal is forwarded and remembered. */
+static int wait_child(pid_t pid, const sigset_t *set)
+{
+	int stop_sig = 0, status;
+	time_t deadline = 0;
+
+	for (;;) {
+		struct timespec ts = {1, 0};
+		siginfo_t si;
+		int sig = sigtimedwait(set, &si, &ts);
+
+		if (sig == SIGCHLD || sig < 0) {
+			pid_t r = waitpid(pid, &status, WNOHANG);
+			if (r == pid)
+				break;
+			if (stop_sig && time(NULL) > deadline)
+				kill(-pid, SIGKILL);
+			continue;
+		}
+		/* SIGTERM, SIGINT or SIGHUP */
+		if (!stop_sig) {
+			stop_sig = sig;
+			deadline = time(NULL) + STOP_GRACE_SECONDS;
+		}
+		kill(-pid, SIGTERM);
+	}
+	if (stop_sig)
+		return 128 + stop_sig;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int sandbox_run(int64_t overlay_id)
+{
+	struct sandbox sb = {.stage = -1};
+	sigset_t set, old;
+	int state, ov, script, rc;
+	char **av;
+	pid_t pid;
+
+	snprintf(sb.id, sizeof(sb.id), "%" PRId64, overlay_id);
+	helper_lookup_user(HELPER_WORKER_USER, &sb.worker_uid, &sb.worker_gid);
+	helper_lookup_user(HELPER_SANDBOX_USER, &sb.sandbox_uid, &sb.sandbox_gid);
+	if (sb.worker_uid == sb.sandbox_uid)
+		helper_die(EX_CONFIG, "%s and %s share a uid", HELPER_WORKER_USER,
+			   HELPER_SANDBOX_USER);
+	state = helper_open_state();
+	script = open_script(state, &sb);
+	ov = open_overlay(state, &sb);
+	close(state);
+
+	/* From here on a stop signal must not kill us before cleanup. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+
+	open_staging(&sb);
+	stage(&sb, ov, script);
+	close(ov);
+	close(script);
+
+	av = build_argv(&sb);
+	if (HELPER_TEST_MODE) {
+		for (size_t i = 0; av[i]; i++)
+			printf("%s\n", av[i]);
+		fflush(stdout);
+	}
+	pid = fork();
+	if (pid < 0)
+		die_clean(&sb, EX_OSERR, "fork", errno);
+	if (pid == 0)
+		child_exec(&sb, av, &old);
+	free_argv(av);
+	rc = wait_child(pid, &set);
+	staging_cleanup(&sb);
+	return rc;
+}
