@@ -1,0 +1,134 @@
+#!/bin/sh
+# left4me-script-sandbox (test variant) in a private mount namespace: the
+# systemd-run argv property by property, a real idmapped staging mount
+# (files the sandbox uid writes land owned by left4me), the script's exit
+# status passed through, and staging removed after success, failure and
+# SIGTERM.  The test variant runs the staged script as the sandbox uid
+# where the installed build would exec systemd-run.
+. "$(dirname "$0")/lib.sh"
+need_root_ns "$@"
+SB=$TH/left4me-script-sandbox
+S=$STATE
+STG=$S/staging
+mkdir -p $S/scripts $S/overlays/7
+chown left4me:left4me $S/scripts $S/overlays/7
+echo old >$S/overlays/7/existing
+chown left4me:left4me $S/overlays/7/existing
+script() { # BODY: write scripts/7.sh as the worker would
+	printf '%s\n' "$1" >$S/scripts/7.sh
+	chown left4me:left4me $S/scripts/7.sh
+	chmod 644 $S/scripts/7.sh
+}
+staging_gone() {
+	[ ! -e $STG/7 ] && ! grep -q " $STG" /proc/self/mountinfo
+}
+
+# ---- success: argv, idmap, cleanup ---------------------------------------
+script 'set -e
+echo hello > out.txt
+mkdir sub && touch sub/f
+id -u > who
+echo more >> existing
+test ! -e /proc/1/root/etc 2>/dev/null || true'
+expect_rc 0 "script runs" $SB 7
+check "staging removed after success" staging_gone
+check "script ran as the sandbox uid" [ "$(cat $S/overlays/7/who)" = $S_UID ]
+for f in out.txt sub sub/f who existing; do
+	check "$f owned by left4me on disk" [ "$(stat -c %u:%g $S/overlays/7/$f)" = $W_UID:$W_UID ]
+done
+check "existing left4me file was writable through the idmap" \
+	[ "$(tail -n 1 $S/overlays/7/existing)" = more ]
+check "umask 022 kept files world-readable" [ "$(stat -c %a $S/overlays/7/out.txt)" = 644 ]
+
+# ---- the systemd-run argv, property by property ----------------------------
+argv=$STATE.out
+prop() {
+	if grep -qxF -- "$1" $argv; then ok "argv has $1"; else not_ok "argv lacks $1"; fi
+}
+absent() { ! grep -q -- "$1" $argv; }
+check "argv starts with systemd-run" [ "$(head -n 1 $argv)" = /usr/bin/systemd-run ]
+for p in --pipe --wait --collect --service-type=exec --slice=l4d2-build.slice \
+	--unit=left4me-build-7 --uid=$S_UID --gid=$S_UID --working-directory=/overlay \
+	--property=RuntimeMaxSec=3600 --property=MemoryMax=2G --property=CPUQuota=200% \
+	--property=TasksMax=512 --property=UMask=0022 --property=NoNewPrivileges=yes \
+	--property=ProtectSystem=strict --property=ProtectHome=yes --property=PrivateTmp=yes \
+	--property=PrivateDevices=yes --property=ProtectKernelTunables=yes \
+	--property=ProtectKernelModules=yes --property=ProtectKernelLogs=yes \
+	--property=ProtectControlGroups=yes --property=RestrictNamespaces=yes \
+	'--property=RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' \
+	--property=RestrictSUIDSGID=yes --property=LockPersonality=yes \
+	--property=MemoryDenyWriteExecute=yes --property=SystemCallFilter=@system-service \
+	'--property=SystemCallFilter=~@privileged @resources @mount' \
+	--property=CapabilityBoundingSet= --property=AmbientCapabilities= \
+	--property=TemporaryFileSystem=/var/lib --property=TemporaryFileSystem=/etc \
+	"--property=BindReadOnlyPaths=$S/etc/sandbox-resolv.conf:/etc/resolv.conf" \
+	"--property=BindPaths=$STG/7/overlay:/overlay" \
+	"--property=BindReadOnlyPaths=$STG/7/build.sh:/var/lib/left4me-build/build.sh"; do
+	prop "$p"
+done
+check "tools' /etc bound back read-only" grep -q -- '^--property=BindReadOnlyPaths=.*-/etc/alternatives.*-/etc/ssl' $argv
+deny=$(sed -n 's/^--property=IPAddressDeny=//p' $argv)
+for net in 0.0.0.0/8 127.0.0.0/8 ::1/128 169.254.0.0/16 fe80::/10 224.0.0.0/4 ff00::/8 \
+	10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 fc00::/7; do
+	case " $deny " in *" $net "*) ok "IPAddressDeny has $net" ;; *) not_ok "IPAddressDeny lacks $net" ;; esac
+done
+check "no IPAddressAllow (allow would win over deny)" absent IPAddressAllow
+check "no --scope (a scope cannot carry the hardening)" absent --scope
+check "command is bash on the staged script" \
+	[ "$(sed -n '/^--$/,$p' $argv | tr '\n' ' ')" = "-- /bin/bash /var/lib/left4me-build/build.sh " ]
+
+# ---- exit status passed through, cleanup after failure ---------------------
+script 'echo partial > partial.txt; exit 7'
+expect_rc 7 "script exit status passed through" $SB 7
+check "staging removed after failure" staging_gone
+script 'kill -KILL $$'
+expect_rc 137 "script killed by a signal -> 128+N" $SB 7
+check "staging removed after a killed script" staging_gone
+
+# ---- SIGTERM to the helper ------------------------------------------------
+script 'echo started > started; sleep 60; echo late > late'
+rm -f $S/overlays/7/started
+$SB 7 >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ ! -e $S/overlays/7/started ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check "script started" [ -e $S/overlays/7/started ]
+check "staging mounted while running" [ -d $STG/7/overlay ]
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM -> exit 143 (rc=$rc)" [ $rc = 143 ]
+check "staging removed after SIGTERM" staging_gone
+sleep 0.2
+check "script's process group was stopped" [ ! -e $S/overlays/7/late ]
+
+# ---- stale staging from a SIGKILLed run is cleaned up -----------------------
+mkdir -p $STG/7/overlay && touch $STG/7/build.sh && mount --bind $S/overlays/7 $STG/7/overlay
+script 'true'
+expect_rc 0 "stale staging replaced" $SB 7
+check "staging removed after stale cleanup" staging_gone
+
+# ---- refusals: nothing staged ------------------------------------------------
+script 'touch refused-ran'
+chown root $S/scripts/7.sh
+expect_rc 77 "script not owned by left4me refused" $SB 7
+script 'touch refused-ran'
+chmod 664 $S/scripts/7.sh
+expect_rc 77 "group-writable script refused" $SB 7
+chmod 646 $S/scripts/7.sh
+expect_rc 77 "other-writable script refused" $SB 7
+chmod 640 $S/scripts/7.sh
+expect_rc 77 "script unreadable by the sandbox refused" $SB 7
+chmod 644 $S/scripts/7.sh
+ln -s 7.sh $S/scripts/8.sh && mkdir -p $S/overlays/8 && chown left4me $S/overlays/8
+expect_rc 77 "script symlink refused" $SB 8
+expect_rc 66 "missing script" $SB 9
+ln -s 7 $S/overlays/10 && cp -p $S/scripts/7.sh $S/scripts/10.sh
+expect_rc 77 "overlay dir symlink refused" $SB 10
+mkdir $S/overlays/11 && cp -p $S/scripts/7.sh $S/scripts/11.sh
+expect_rc 77 "overlay dir not owned by left4me refused" $SB 11
+check "no refused script ran" [ ! -e $S/overlays/7/refused-ran ]
+check "nothing staged after refusals" [ -z "$(ls -A $STG)" ]
+chmod 755 $STG
+expect_rc 77 "staging dir not root-only refused" $SB 7
+finish
