@@ -70,9 +70,12 @@ include bench/module.mk
 all: $(LIB) $(PROGS)
 
 # ---- compile rules ---------------------------------------------------------
+# V=1 shows the full compiler lines.
+Q := $(if $(filter 1,$(V)),,@)
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

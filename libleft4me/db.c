@@ -220,6 +220,31 @@ int db_commit(sqlite3 *db)
 	return rc;
 }
 
+int db_tx_begin(sqlite3 *db, bool *nested)
+{
+	int rc;
+
+	*nested = !sqlite3_get_autocommit(db);
+	if (!*nested)
+		return db_begin_immediate(db);
+	rc = sqlite3_exec(db, "SAVEPOINT db_tx", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? DB_OK : db_rc_from(db, rc, "savepoint");
+}
+
+int db_tx_end(sqlite3 *db, bool nested, int rc)
+{
+	if (!nested) {
+		if (rc == DB_OK)
+			return db_commit(db);
+		db_rollback(db);
+		return rc;
+	}
+	if (rc != DB_OK)
+		sqlite3_exec(db, "ROLLBACK TO db_tx", NULL, NULL, NULL);
+	sqlite3_exec(db, "RELEASE db_tx", NULL, NULL, NULL);
+	return rc;
+}
+
 void db_rollback(sqlite3 *db)
 {
 	if (!sqlite3_get_autocommit(db))

@@ -56,6 +56,13 @@ int db_begin_immediate(sqlite3 *db);
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db);
 
+/* A write transaction that nests: outside any transaction it is BEGIN
+ * IMMEDIATE ... COMMIT/ROLLBACK; inside a caller's transaction it is a
+ * SAVEPOINT, so a failure undoes only this part.  *nested records which.
+ * db_tx_end commits (rc == DB_OK) or rolls back, and returns the final rc. */
+int db_tx_begin(sqlite3 *db, bool *nested);
+int db_tx_end(sqlite3 *db, bool nested, int rc);
+
 /* PRAGMA data_version: changes when another connection commits. */
 int64_t db_data_version(sqlite3 *db);
 

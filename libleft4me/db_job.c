@@ -193,13 +193,14 @@ int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool
 	const char *target = req->target ? req->target : "";
 	sqlite3_stmt *st = NULL;
 	char *lock_key = NULL;
+	bool nested;
 	int rc;
 
 	if (coalesced)
 		*coalesced = false;
 	if ((unsigned)req->kind >= JOB_KIND_COUNT || !target_ok(req->kind, target))
 		return DB_INVALID;
-	rc = db_begin_immediate(db);
+	rc = db_tx_begin(db, &nested);
 	if (rc != DB_OK)
 		return rc;
 	if (req->coalesce_key) {
@@ -248,10 +249,7 @@ int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool
 out:
 	sqlite3_finalize(st);
 	free(lock_key);
-	if (rc == DB_OK)
-		return db_commit(db);
-	db_rollback(db);
-	return rc;
+	return db_tx_end(db, nested, rc);
 }
 
 int db_job_get(sqlite3 *db, int64_t id, struct job *out)
@@ -289,9 +287,10 @@ int db_job_claim(sqlite3 *db, enum job_queue queue, const char *worker, struct j
 		"RETURNING id";
 	sqlite3_stmt *st = NULL;
 	int64_t id = 0;
+	bool nested;
 	int rc;
 
-	rc = db_begin_immediate(db);
+	rc = db_tx_begin(db, &nested);
 	if (rc != DB_OK)
 		return rc;
 	st = db_prepare(db, sql);
@@ -319,14 +318,12 @@ int db_job_claim(sqlite3 *db, enum job_queue queue, const char *worker, struct j
 	rc = db_job_get(db, id, out);
 out:
 	sqlite3_finalize(st);
-	if (rc == DB_OK) {
-		rc = db_commit(db);
-		if (rc != DB_OK)
+	if (db_tx_end(db, nested, rc) != DB_OK) {
+		if (rc == DB_OK)
 			job_fini(out);
-		return rc;
+		return rc == DB_OK ? DB_ERROR : rc;
 	}
-	db_rollback(db);
-	return rc;
+	return DB_OK;
 }
 
 static int exec_changes(sqlite3 *db, sqlite3_stmt *st, const char *what)
@@ -574,13 +571,14 @@ int db_job_recover(sqlite3 *db, enum job_queue queue, int64_t stale_ms, job_aliv
 	struct dead_job *dead = NULL;
 	size_t n_dead = 0, cap = 0, i;
 	sqlite3_stmt *st = NULL;
+	bool nested;
 	int rc;
 
 	if (!alive)
 		alive = job_worker_alive;
 	if (recovered)
 		*recovered = 0;
-	rc = db_begin_immediate(db);
+	rc = db_tx_begin(db, &nested);
 	if (rc != DB_OK)
 		return rc;
 	st = db_prepare(db, list_sql);
@@ -638,13 +636,9 @@ out:
 	for (i = 0; i < n_dead; i++)
 		free(dead[i].worker);
 	free(dead);
-	if (rc == DB_OK) {
-		rc = db_commit(db);
-		if (rc == DB_OK && recovered)
-			*recovered = (int)n_dead;
-		return rc;
-	}
-	db_rollback(db);
+	rc = db_tx_end(db, nested, rc);
+	if (rc == DB_OK && recovered)
+		*recovered = (int)n_dead;
 	return rc;
 }
 

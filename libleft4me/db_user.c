@@ -125,52 +125,42 @@ int db_user_set_password(sqlite3 *db, int64_t id, const char *password_hash)
 	static const char sql[] =
 		"UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?";
 	sqlite3_stmt *st;
-	int rc = db_begin_immediate(db);
+	bool nested;
+	int rc = db_tx_begin(db, &nested);
 
 	if (rc != DB_OK)
 		return rc;
 	st = db_prepare(db, sql);
-	if (!st) {
-		db_rollback(db);
-		return DB_ERROR;
-	}
+	if (!st)
+		return db_tx_end(db, nested, DB_ERROR);
 	sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms());
 	sqlite3_bind_int64(st, 3, id);
 	rc = step_changes(db, st, "user passwd");
 	if (rc == DB_OK)
 		rc = revoke_sessions(db, id, false);
-	if (rc != DB_OK) {
-		db_rollback(db);
-		return rc;
-	}
-	return db_commit(db);
+	return db_tx_end(db, nested, rc);
 }
 
 int db_user_set_disabled(sqlite3 *db, int64_t id, bool disabled)
 {
 	static const char sql[] = "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?";
 	sqlite3_stmt *st;
-	int rc = db_begin_immediate(db);
+	bool nested;
+	int rc = db_tx_begin(db, &nested);
 
 	if (rc != DB_OK)
 		return rc;
 	st = db_prepare(db, sql);
-	if (!st) {
-		db_rollback(db);
-		return DB_ERROR;
-	}
+	if (!st)
+		return db_tx_end(db, nested, DB_ERROR);
 	sqlite3_bind_int(st, 1, disabled);
 	sqlite3_bind_int64(st, 2, now_ms());
 	sqlite3_bind_int64(st, 3, id);
 	rc = step_changes(db, st, "user disable");
 	if (rc == DB_OK && disabled)
 		rc = revoke_sessions(db, id, true);
-	if (rc != DB_OK) {
-		db_rollback(db);
-		return rc;
-	}
-	return db_commit(db);
+	return db_tx_end(db, nested, rc);
 }
 
 int db_user_set_admin(sqlite3 *db, int64_t id, bool admin)

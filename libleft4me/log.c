@@ -70,19 +70,26 @@ void fatal(const char *fmt, ...)
 	exit(1);
 }
 
+static size_t escaped_len(unsigned char c)
+{
+	return (c < 0x20 || c >= 0x7f || c == '\\') ? 4 : 1;
+}
+
 char *log_escape(char *buf, size_t size, const char *text, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
+	size_t o = 0, i, total = 0, limit;
 
+	for (i = 0; i < len; i++)
+		total += escaped_len((unsigned char)text[i]);
+	/* Everything fits: no marker.  Else keep room for "...". */
+	limit = total < size ? total : size - 4;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
-		size_t need = (c < 0x20 || c >= 0x7f || c == '\\') ? 4 : 1;
+		size_t need = escaped_len(c);
 
-		if (o + need + (i + 1 < len ? 4 : 1) > size) {
-			memcpy(buf + o, "...", 4);
-			return buf;
-		}
+		if (o + need > limit)
+			break;
 		if (need == 1) {
 			buf[o++] = (char)c;
 		} else {
@@ -92,6 +99,9 @@ char *log_escape(char *buf, size_t size, const char *text, size_t len)
 			buf[o++] = hex[c & 15];
 		}
 	}
-	buf[o] = '\0';
+	if (total >= size)
+		memcpy(buf + o, "...", 4);
+	else
+		buf[o] = '\0';
 	return buf;
 }

@@ -1,6 +1,7 @@
 # Unit tests: tests/unit/check_<module>.c, one binary each, linked with the
 # whole library, the check framework and every daemon library.
-UNIT_SRCS  := $(wildcard tests/unit/check_*.c)
+# tests/cli/check_*.c drive the real left4mectl binary the same way.
+UNIT_SRCS  := $(wildcard tests/unit/check_*.c tests/cli/check_*.c)
 UNIT_TESTS := $(UNIT_SRCS:%.c=$(B)/%)
 TEST_SUPPORT_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard tests/support/*.c))
 TESTS += $(UNIT_TESTS)
@@ -9,6 +10,9 @@ TEST_LDLIBS = $(call pc_libs,$(PKG_CHECK) $(PKG_ALL)) -lpthread
 
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+$(B)/tests/cli/%: $(B)/tests/cli/%.o $(TEST_SUPPORT_OBJS) $(LIB) $(CTL)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $(filter-out $(CTL),$^) $(TEST_LDLIBS)
 
 # Test objects see the check framework's headers and tests/support/.
 $(B)/tests/%.o: ALL_CFLAGS += $(call pc_cflags,$(PKG_CHECK)) -Itests/support
