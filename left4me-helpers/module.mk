@@ -46,7 +46,8 @@ endef
 $(foreach h,$(HELPER_NAMES),$(eval $(call helper_link,left4me-helpers,$(h))))
 $(foreach h,$(HELPER_NAMES),$(eval $(call helper_link,helpers-test,$(h))))
 
-TEST_SCRIPTS += tests/helpers/argv.sh tests/helpers/overlay.sh tests/helpers/sandbox.sh
+TEST_SCRIPTS += tests/helpers/argv.sh tests/helpers/overlay.sh tests/helpers/sandbox.sh \
+                tests/helpers/units.sh
 
 # ---- install: helpers, units, sudoers, sandbox resolver ------------------
 # (units/ has no module.mk of its own: the top Makefile includes only

@@ -31,7 +31,7 @@ need_root_ns() {
 }
 
 fake_users() {
-	p=$(mktemp) g=$(mktemp)
+	p=$STATE/.passwd g=$STATE/.group sh=$STATE/.shadow
 	grep -v -e '^left4me:' -e '^l4d2-sandbox:' /etc/passwd >"$p"
 	grep -v -e '^left4me:' -e '^l4d2-sandbox:' /etc/group >"$g"
 	echo "left4me:x:$W_UID:$W_UID::/nonexistent:/usr/sbin/nologin" >>"$p"
@@ -41,6 +41,13 @@ fake_users() {
 	chmod 644 "$p" "$g"
 	mount --bind "$p" /etc/passwd
 	mount --bind "$g" /etc/group
+	# A locked-password shadow entry: PAM's account check (sudo) wants one.
+	grep -v -e '^left4me:' -e '^l4d2-sandbox:' /etc/shadow >"$sh"
+	echo 'left4me:!:19000:0:99999:7:::' >>"$sh"
+	echo 'l4d2-sandbox:!:19000:0:99999:7:::' >>"$sh"
+	chmod 640 "$sh"
+	chgrp shadow "$sh" 2>/dev/null
+	mount --bind "$sh" /etc/shadow
 	[ "$(id -u left4me)" = $W_UID ] || die "fake left4me user not visible"
 }
 

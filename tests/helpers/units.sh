@@ -1,0 +1,143 @@
+#!/bin/sh
+# units/ and etc/: `systemd-analyze verify` clean on every unit (in a temp
+# --root with placeholder binaries), `systemd-analyze security --offline`
+# exposure within the targets of units/README.md, the properties SPEC 3.6
+# pins, `visudo -cf` on the sudoers file, and sudo itself: left4me may run
+# exactly the allowed helper verbs, also under the worker unit's capability
+# bounding set (the helpers still mount and idmap), and nothing else.
+. "$(dirname "$0")/lib.sh"
+need_root_ns "$@"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+U=$SRC/units
+command -v systemd-analyze >/dev/null || die "systemd-analyze missing (apt-get install systemd)"
+command -v visudo >/dev/null || die "visudo missing (apt-get install sudo)"
+
+# ---- systemd-analyze verify -------------------------------------------------
+R=$STATE/root
+mkdir -p $R/etc/systemd/system $R/lib/systemd
+cp -a /lib/systemd/system $R/lib/systemd/
+for f in usr/sbin/left4me-web usr/sbin/left4me-worker usr/sbin/left4me-fetcher \
+	usr/libexec/left4me/left4me-overlay usr/bin/nsenter \
+	var/lib/left4me/runtime/alpha/merged/srcds_run; do
+	mkdir -p $R/${f%/*}
+	printf '#!/bin/sh\n' >$R/$f
+	chmod 755 $R/$f
+done
+cp $U/*.service $U/*.socket $U/*.timer $U/*.slice $R/etc/systemd/system/
+cd $R/etc/systemd/system || die "cd"
+units="l4d2-build.slice l4d2-game.slice left4me-web.socket left4me-web.service
+	left4me-worker.service left4me-fetcher.service left4me-refresh.timer
+	left4me-refresh.service left4me-server@alpha.service"
+for u in $units; do
+	out=$(systemd-analyze verify --root=$R $u 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && [ -z "$out" ]; then ok "verify $u"; else not_ok "verify $u: $out"; fi
+done
+check "every unit file is covered" [ "$(ls $U | grep -c -v README)" = 9 ]
+
+# ---- systemd-analyze security: exposure targets ---------------------------
+exposure() {
+	systemd-analyze security --offline=true --root=$R "$1" 2>/dev/null |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+}
+for t in left4me-web.service:2.0 left4me-fetcher.service:2.0 left4me-refresh.service:2.0 \
+	left4me-server@alpha.service:3.0 left4me-worker.service:7.0; do
+	u=${t%:*} max=${t#*:}
+	e=$(exposure $u)
+	if [ -n "$e" ] && awk -v e="$e" -v m="$max" 'BEGIN { exit !(e <= m) }'; then
+		ok "exposure $u $e <= $max"
+	else
+		not_ok "exposure $u '$e' > $max"
+	fi
+done
+cd "$SRC" || die "cd"
+
+# ---- properties SPEC 3.6 and STYLE.md pin -----------------------------------
+has() { grep -qxF -- "$2" "$U/$1"; }
+lacks() { ! grep -qE -- "$2" "$U/$1"; }
+S_UNIT='left4me-server@.service'
+for line in \
+	'ExecStartPre=+/usr/bin/nsenter --mount=/proc/1/ns/mnt -- /usr/libexec/left4me/left4me-overlay mount %i' \
+	'ExecStopPost=+/usr/bin/nsenter --mount=/proc/1/ns/mnt -- /usr/libexec/left4me/left4me-overlay umount %i' \
+	'WorkingDirectory=-/var/lib/left4me/runtime/%i/merged' \
+	'EnvironmentFile=/var/lib/left4me/instances/%i/instance.env' \
+	'Restart=on-failure' 'StartLimitBurst=5' 'StartLimitIntervalSec=60s' 'TimeoutStopSec=15s' \
+	'Slice=l4d2-game.slice' 'OOMScoreAdjust=-200' 'User=left4me' 'PrivateTmp=yes' \
+	'TemporaryFileSystem=/var/lib:ro' 'BindPaths=/var/lib/left4me/runtime/%i' \
+	'InaccessiblePaths=-/etc/left4me' 'WantedBy=multi-user.target'; do
+	check "server unit: $line" has "$S_UNIT" "$line"
+done
+check "server runs srcds -norestart with instance.env's port/map/players" grep -qE \
+	'^ExecStart=/var/lib/left4me/runtime/%i/merged/srcds_run -game left4dead2 -norestart -strictportbind -ip 0.0.0.0 -port \$\{L4D2_PORT\} \+map \$\{L4D2_MAP\} -maxplayers \$\{L4D2_MAXPLAYERS\} \+servercfgfile server.cfg$' \
+	"$U/$S_UNIT"
+for f in $U/*.service; do
+	check "${f##*/}: no MountFlags=shared" lacks "${f##*/}" '^MountFlags'
+done
+for opt in NoNewPrivileges RestrictAddressFamilies SystemCallFilter SystemCallArchitectures \
+	ProtectKernelModules ProtectKernelLogs ProtectClock ProtectHostname PrivateDevices \
+	MemoryDenyWriteExecute LockPersonality RestrictNamespaces RestrictSUIDSGID \
+	RestrictRealtime DynamicUser PrivateUsers 'CapabilityBoundingSet=[^~]' 'CapabilityBoundingSet=$'; do
+	check "worker avoids $opt (sudo must keep working)" lacks left4me-worker.service "^$opt"
+done
+for u in left4me-web.service left4me-fetcher.service; do
+	check "$u: NoNewPrivileges=yes" has $u NoNewPrivileges=yes
+	check "$u: Type=notify + WatchdogSec" grep -q '^WatchdogSec=' $U/$u
+done
+check "worker: Type=notify" has left4me-worker.service Type=notify
+check "web runs as its own user" has left4me-web.service User=left4me-web
+check "web reaches DB/overlays via the left4me group" grep -q '^SupplementaryGroups=.*left4me' $U/left4me-web.service
+check "refresh service only enqueues" has left4me-refresh.service 'ExecStart=/usr/sbin/left4me-fetcher enqueue-refresh'
+check "build slice weights 10" sh -c "grep -qx CPUWeight=10 $U/l4d2-build.slice && grep -qx IOWeight=10 $U/l4d2-build.slice"
+
+# ---- sudoers -------------------------------------------------------------
+check "visudo -cf etc/sudoers.d/left4me" visudo -cf "$SRC/etc/sudoers.d/left4me"
+
+# Real sudo in this namespace: helpers at /usr/libexec/left4me (an overlay
+# over the host's /usr/libexec, so nothing lands on the host) and our file
+# as /etc/sudoers.d/left4me.
+L=$STATE/libexec
+mkdir -p $L/upper $L/work $STATE/sudoers.d
+mount -t overlay overlay -o lowerdir=/usr/libexec,upperdir=$L/upper,workdir=$L/work /usr/libexec ||
+	die "overlay over /usr/libexec"
+mkdir -p /usr/libexec/left4me
+cp $TH/left4me-overlay $TH/left4me-systemctl $TH/left4me-script-sandbox /usr/libexec/left4me/
+cp /etc/sudoers.d/* $STATE/sudoers.d/ 2>/dev/null
+install -m 0440 -o root -g root $SRC/etc/sudoers.d/left4me $STATE/sudoers.d/left4me
+mount --bind $STATE/sudoers.d /etc/sudoers.d
+# The worker unit's bounding set, read from the unit itself.
+drop=$(sed -n 's/^CapabilityBoundingSet=~//p' $U/left4me-worker.service |
+	tr 'A-Z' 'a-z' | sed 's/cap_/-/g; s/ /,/g')
+[ -n "$drop" ] || die "no bounding set in the worker unit"
+as_worker() {
+	setpriv --reuid=$W_UID --regid=$W_UID --clear-groups --bounding-set="$drop" -- \
+		env -i PATH=/usr/bin:/bin sudo -n "$@"
+}
+H=/usr/libexec/left4me
+expect_rc 0 "sudo: left4me-systemctl restart alpha allowed" as_worker $H/left4me-systemctl restart alpha
+check "sudo ran the helper as root" grep -qx left4me-server@alpha.service $STATE.out
+expect_rc 0 "sudo: left4me-systemctl status a-1 allowed" as_worker $H/left4me-systemctl status a-1
+for args in "left4me-systemctl stop alpha" "left4me-systemctl restart Alpha" \
+	"left4me-systemctl restart alpha beta" "left4me-overlay mount ../x" \
+	"left4me-overlay remount alpha" "left4me-script-sandbox 07" "left4me-script-sandbox -1"; do
+	# shellcheck disable=SC2086
+	expect_rc 1 "sudo refuses $args" as_worker $H/$args
+done
+expect_rc 1 "sudo refuses a shell" as_worker /bin/sh -c id
+expect_rc 1 "sudo refuses the helper without arguments" as_worker $H/left4me-systemctl
+
+# The helpers' real work under the worker's bounding set.
+S=$STATE
+mkdir -p $S/installation $S/overlays/7 $S/instances/alpha $S/runtime/alpha/upper \
+	$S/runtime/alpha/work $S/runtime/alpha/merged $S/scripts
+echo x >$S/installation/x
+printf 'L4D2_LOWERDIRS=%s\nL4D2_PORT=27015\nL4D2_MAP=c1m1_hotel\nL4D2_MAXPLAYERS=8\n' \
+	"$S/overlays/7:$S/installation" >$S/instances/alpha/instance.env
+echo 'echo built > built.txt' >$S/scripts/7.sh
+chown -R left4me:left4me $S/overlays $S/runtime $S/scripts $S/instances
+chmod 644 $S/scripts/7.sh $S/instances/alpha/instance.env
+expect_rc 0 "sudo overlay mount under the worker's bounding set" as_worker $H/left4me-overlay mount alpha
+check "merged shows the installation" [ -f $S/runtime/alpha/merged/x ]
+expect_rc 0 "sudo overlay umount under the worker's bounding set" as_worker $H/left4me-overlay umount alpha
+expect_rc 0 "sudo script sandbox under the worker's bounding set" as_worker $H/left4me-script-sandbox 7
+check "sandbox output owned by left4me" [ "$(stat -c %u $S/overlays/7/built.txt)" = $W_UID ]
+finish
