@@ -11,7 +11,8 @@ HELPER_NAMES := left4me-overlay left4me-systemctl left4me-script-sandbox
 HELPER_COMMON := helper overlay sandbox
 HELPER_BINS := $(HELPER_NAMES:%=$(B)/left4me-helpers/%)
 HELPER_TEST_BINS := $(HELPER_NAMES:%=$(B)/helpers-test/%)
-HELPERS_TEST_STATE := $(abspath $(B))/helpers-test-state
+# Outside $(B): the top Makefile -includes every *.d found under $(B).
+HELPERS_TEST_STATE := $(abspath $(B))-helpers-test
 
 HELPER_DEFS = -DLEFT4ME_STATE_DIR='"$(HELPER_STATE_DIR)"' \
               -DLEFT4ME_SYSCONF_DIR='"$(SYSCONFDIR)/left4me"' \
@@ -33,9 +34,14 @@ $(B)/left4me-helpers/helper.o $(B)/left4me-helpers/sandbox.o: $(B)/left4me-helpe
 $(B)/left4me-helpers/paths.stamp: FORCE_HELPER_PATHS
 	@mkdir -p $(@D)
 	@echo '$(HELPER_DEFS)' | cmp -s - $@ || echo '$(HELPER_DEFS)' > $@
+$(HELPER_NAMES:%=$(B)/helpers-test/%.o) $(HELPER_COMMON:%=$(B)/helpers-test/%.o): \
+	$(B)/helpers-test/paths.stamp
+$(B)/helpers-test/paths.stamp: FORCE_HELPER_PATHS
+	@mkdir -p $(@D)
+	@echo '$(HELPER_TEST_DEFS)' | cmp -s - $@ || echo '$(HELPER_TEST_DEFS)' > $@
 .PHONY: FORCE_HELPER_PATHS
 
-$(B)/helpers-test/state-dir:
+$(B)/helpers-test/state-dir: $(B)/helpers-test/paths.stamp
 	@mkdir -p $(@D)
 	echo '$(HELPERS_TEST_STATE)' > $@
 

@@ -86,5 +86,6 @@ one_line_err() {
 
 finish() {
 	echo "# $0: $T_PASS passed, $T_FAIL failed"
-	[ "$T_FAIL" = 0 ]
+	[ "$T_FAIL" = 0 ] || return 1
+	rm -rf "$STATE" "$STATE.out" "$STATE.err"
 }
