@@ -1,0 +1,413 @@
+/* left4mectl, the real binary: every command's success path, --wait against
+ * a stand-in worker process, and a table of bad input that must give one
+ * clear stderr line, a non-zero exit and no change to the database. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "db.h"
+#include "db_job.h"
+#include "testutil.h"
+#include "xalloc.h"
+
+static char *dir, *cfg, *ctl, *dbpath;
+
+static void setup(void)
+{
+	char *text;
+
+	dir = tu_mkdtemp();
+	cfg = xasprintf("%s/left4me.yaml", dir);
+	dbpath = xasprintf("%s/left4me.db", dir);
+	text = xasprintf("state_dir: %s\nweb:\n  secure_cookies: false\n", dir);
+	tu_write_file(cfg, text);
+	free(text);
+	ctl = tu_build_path("left4mectl/left4mectl");
+}
+
+static void teardown(void)
+{
+	tu_rmtree(dir);
+	free(dir);
+	free(cfg);
+	free(dbpath);
+	free(ctl);
+}
+
+/* Run left4mectl -c CFG ARGS... with input on stdin. */
+static void run(struct tu_run *r, const char *input, const char *const *args)
+{
+	const char *argv[16];
+	int n = 0;
+
+	argv[n++] = ctl;
+	argv[n++] = "-c";
+	argv[n++] = cfg;
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	tu_run(r, (char *const *)argv, input, NULL);
+}
+
+#define RUN(r, input, ...) run(r, input, (const char *const[]){__VA_ARGS__, NULL})
+
+static void migrate(void)
+{
+	struct tu_run r;
+
+	RUN(&r, NULL, "db", "migrate");
+	ck_assert_msg(r.status == 0, "migrate: %s", r.err);
+	tu_run_fini(&r);
+}
+
+/* users, jobs, servers, tokens, audit rows: what a refused command must
+ * leave exactly as it was. */
+static char *snapshot(void)
+{
+	char err[256];
+	sqlite3 *db = db_open(dbpath, 0, err, sizeof(err));
+	char *s;
+
+	ck_assert_msg(db != NULL, "%s", err);
+	s = xasprintf("%lld/%lld/%lld/%lld/%lld/%lld",
+		      tu_db_int(db, "SELECT count(*) FROM users"),
+		      tu_db_int(db, "SELECT count(*) FROM jobs"),
+		      tu_db_int(db, "SELECT count(*) FROM servers"),
+		      tu_db_int(db, "SELECT count(*) FROM api_tokens"),
+		      tu_db_int(db, "SELECT count(*) FROM audit_log"),
+		      tu_db_int(db, "SELECT total(length(password_hash)) FROM users"));
+	db_close(db);
+	return s;
+}
+
+static void seed_server(void)
+{
+	char err[256];
+	sqlite3 *db = db_open(dbpath, 0, err, sizeof(err));
+
+	tu_db_exec(db, "INSERT INTO blueprints (user_id, name, created_at, updated_at) "
+		       "VALUES (1, 'coop', 0, 0);"
+		       "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+		       "updated_at) VALUES ('alpha', 1, 1, 27015, 0, 0);");
+	db_close(db);
+}
+
+START_TEST(test_happy_path)
+{
+	struct tu_run r;
+	char err[256], hash[AUTH_SHA256_HEX + 1];
+	sqlite3 *db;
+
+	RUN(&r, NULL, "db", "migrate");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "migrated schema from version 0 to"), "%s", r.out);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "db", "migrate");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "up to date"), "%s", r.out);
+	tu_run_fini(&r);
+
+	RUN(&r, "s3cret-pass\n", "user", "add", "alice", "--admin", "--password-stdin");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "added admin 'alice'"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "s3cret") == NULL && strstr(r.err, "s3cret") == NULL,
+		      "password echoed");
+	tu_run_fini(&r);
+	RUN(&r, "another-pass", "user", "add", "bob", "--password-stdin");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "user", "list");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "alice") && strstr(r.out, "admin") && strstr(r.out, "bob"),
+		      "%s", r.out);
+	tu_run_fini(&r);
+
+	db = db_open(dbpath, 0, err, sizeof(err));
+	ck_assert(tu_db_int(db, "SELECT count(*) FROM users WHERE password_hash GLOB '$y$*'") == 2);
+	db_close(db);
+
+	RUN(&r, "new-password\n", "user", "passwd", "bob", "--password-stdin");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "user", "disable", "bob");
+	ck_assert_int_eq(r.status, 0);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "user", "list");
+	ck_assert_msg(strstr(r.out, "disabled"), "%s", r.out);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "user", "enable", "bob");
+	ck_assert_int_eq(r.status, 0);
+	tu_run_fini(&r);
+
+	RUN(&r, NULL, "token", "create", "alice", "--label", "ci runner");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_uint_eq(strlen(r.out), AUTH_API_TOKEN_LEN + 1);
+	r.out[AUTH_API_TOKEN_LEN] = '\0';
+	auth_sha256_hex(r.out, hash);
+	tu_run_fini(&r);
+	db = db_open(dbpath, 0, err, sizeof(err));
+	{
+		char *q = xasprintf("SELECT count(*) FROM api_tokens WHERE token_hash = '%s' "
+				    "AND label = 'ci runner'",
+				    hash);
+
+		ck_assert_int_eq(tu_db_int(db, q), 1);
+		free(q);
+	}
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM audit_log WHERE actor = 'cli'"), 6);
+	db_close(db);
+
+	seed_server();
+	RUN(&r, NULL, "server", "list");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "alpha") && strstr(r.out, "27015") && strstr(r.out, "new"),
+		      "%s", r.out);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "server", "stop", "alpha");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "job 1 queued: stop alpha"), "%s", r.out);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "job", "list");
+	ck_assert_msg(strstr(r.out, "stop") && strstr(r.out, "queued") && strstr(r.out, "system"),
+		      "%s", r.out);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "job", "show", "1");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "job 1: stop alpha") && strstr(r.out, "state:    queued"),
+		      "%s", r.out);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "job", "wait", "1", "--timeout", "1");
+	ck_assert_int_eq(r.status, EX_TEMPFAIL);
+	ck_assert_msg(strstr(r.err, "still not finished after 1 s"), "%s", r.err);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "config", "check");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, ": ok"), "%s", r.out);
+	tu_run_fini(&r);
+}
+END_TEST
+
+/* A stand-in worker: claims one job after a delay, logs, finishes. */
+static pid_t fake_worker(enum job_state end, const char *reason)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char err[256];
+		sqlite3 *db = db_open(dbpath, 0, err, sizeof(err));
+		struct job job;
+		int i;
+
+		for (i = 0; i < 200; i++) {
+			if (db && db_job_claim(db, QUEUE_WORKER, "fake:1", &job) == DB_OK)
+				break;
+			usleep(20 * 1000);
+		}
+		if (i == 200)
+			_exit(1);
+		db_job_logf(db, job.id, STREAM_STEP, "initialize %s", job.target);
+		usleep(100 * 1000);
+		db_job_logf(db, job.id, STREAM_STDOUT, "helper output line");
+		db_job_finish(db, job.id, "fake:1", end, end == JOB_SUCCEEDED ? 0 : 65, reason);
+		job_fini(&job);
+		db_close(db);
+		_exit(0);
+	}
+	return pid;
+}
+
+START_TEST(test_wait)
+{
+	struct tu_run r;
+	int status;
+	pid_t w;
+
+	migrate();
+	RUN(&r, "password1", "user", "add", "alice", "--password-stdin");
+	tu_run_fini(&r);
+	seed_server();
+	w = fake_worker(JOB_SUCCEEDED, "started");
+	RUN(&r, NULL, "server", "start", "alpha", "--wait");
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "==> initialize alpha") && strstr(r.out, "helper output line") &&
+			      strstr(r.out, "job 1 succeeded"),
+		      "%s", r.out);
+	tu_run_fini(&r);
+	ck_assert_int_eq(waitpid(w, &status, 0), w);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+
+	w = fake_worker(JOB_FAILED, "left4me-overlay exited 65: bad lowerdir");
+	RUN(&r, NULL, "server", "restart", "alpha", "--wait");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "job 2 failed: left4me-overlay exited 65: bad lowerdir"), "%s",
+		      r.err);
+	tu_run_fini(&r);
+	ck_assert_int_eq(waitpid(w, &status, 0), w);
+
+	RUN(&r, NULL, "job", "wait", "2");
+	ck_assert_int_eq(r.status, 1);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "job", "tail", "1");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "helper output line"), "%s", r.out);
+	tu_run_fini(&r);
+}
+END_TEST
+
+struct bad {
+	const char *args[6];
+	const char *input;
+	int status;
+	const char *err;
+};
+
+static const struct bad bad_cases[] = {
+	{{"bogus"}, NULL, EX_USAGE, "unknown command 'bogus'"},
+	{{"user"}, NULL, EX_USAGE, "'user' needs a subcommand"},
+	{{"user", "frobnicate"}, NULL, EX_USAGE, "unknown command 'user frobnicate'"},
+	{{"server", "start", "Bad_Name"}, NULL, EX_USAGE, "invalid server name 'Bad_Name'"},
+	{{"server", "start", "../etc"}, NULL, EX_USAGE, "invalid server name"},
+	{{"server", "start", "caf\xc3\xa9"}, NULL, EX_USAGE, "invalid server name"},
+	{{"server", "start", "-x"}, NULL, EX_USAGE, "unknown option '-x'"},
+	{{"server", "start"}, NULL, EX_USAGE, "missing argument"},
+	{{"server", "start", "alpha", "beta"}, NULL, EX_USAGE, "unexpected argument 'beta'"},
+	{{"server", "start", "alpha", "--wait", "--wait"}, NULL, EX_USAGE, "given twice"},
+	{{"server", "delete", "ghost"}, NULL, EX_DATAERR, "no server named 'ghost'"},
+	{{"job", "show", "abc"}, NULL, EX_USAGE, "invalid job id 'abc'"},
+	{{"job", "show", "0"}, NULL, EX_USAGE, "invalid job id '0'"},
+	{{"job", "show", "99"}, NULL, EX_DATAERR, "no job 99"},
+	{{"job", "wait", "1", "--timeout", "-5"}, NULL, EX_USAGE, "--timeout wants seconds"},
+	{{"job", "wait", "1", "--timeout", "soon"}, NULL, EX_USAGE, "--timeout wants seconds"},
+	{{"job", "list", "--limit", "0"}, NULL, EX_USAGE, "--limit wants a number"},
+	{{"job", "list", "--limit"}, NULL, EX_USAGE, "needs a value"},
+	{{"user", "add", "Bad", "--password-stdin"}, "password1", EX_USAGE, "invalid user name"},
+	{{"user", "add", "carol"}, "password1", EX_USAGE, "--password-stdin"},
+	{{"user", "add", "carol", "--password-stdin"}, "short", EX_DATAERR, "password must be"},
+	{{"user", "add", "carol", "--password-stdin"}, "", EX_DATAERR, "no password"},
+	{{"user", "add", "alice", "--password-stdin"}, "password1", EX_DATAERR, "already exists"},
+	{{"user", "passwd", "nobody", "--password-stdin"}, "password1", EX_NOUSER,
+	 "no user named 'nobody'"},
+	{{"user", "disable", "nobody"}, NULL, EX_NOUSER, "no user named"},
+	{{"token", "create", "nobody"}, NULL, EX_NOUSER, "no user named"},
+	{{"token", "create", "alice", "--label", ""}, NULL, EX_USAGE, "invalid label"},
+	{{"db", "migrate", "now"}, NULL, EX_USAGE, "unexpected argument 'now'"},
+	{{"config", "check", "-v"}, NULL, EX_USAGE, "unknown option"},
+};
+
+START_TEST(test_bad_input)
+{
+	const struct bad *c = &bad_cases[_i];
+	struct tu_run r;
+	char *before, *after;
+
+	migrate();
+	RUN(&r, "password1", "user", "add", "alice", "--password-stdin");
+	tu_run_fini(&r);
+	seed_server();
+	before = snapshot();
+	run(&r, c->input, c->args);
+	ck_assert_msg(r.status == c->status, "%s: status %d, want %d (%s)", c->args[0], r.status,
+		      c->status, r.err);
+	ck_assert_msg(strstr(r.err, c->err), "stderr '%s' lacks '%s'", r.err, c->err);
+	/* one line on stderr, naming the program */
+	ck_assert_msg(strncmp(r.err, "left4mectl: ", 12) == 0, "%s", r.err);
+	ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+	ck_assert_str_eq(r.out, "");
+	tu_run_fini(&r);
+	after = snapshot();
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(test_missing_db)
+{
+	struct tu_run r;
+	struct stat st;
+
+	RUN(&r, NULL, "user", "list");
+	ck_assert_int_eq(r.status, EX_NOINPUT);
+	ck_assert_msg(strstr(r.err, "does not exist (run 'left4mectl db migrate')"), "%s", r.err);
+	tu_run_fini(&r);
+	RUN(&r, "password1", "user", "add", "alice", "--password-stdin");
+	ck_assert_int_eq(r.status, EX_NOINPUT);
+	tu_run_fini(&r);
+	ck_assert_int_eq(stat(dbpath, &st), -1); /* nothing created */
+}
+END_TEST
+
+START_TEST(test_bad_config)
+{
+	struct tu_run r;
+	const char *argv[] = {ctl, "-c", "/nonexistent/left4me.yaml", "user", "list", NULL};
+	const char *argv_dir[] = {ctl, "-c", "/", "user", "list", NULL};
+	char *env_cfg = xasprintf("LEFT4ME_CONFIG=%s", cfg);
+	char *env[] = {env_cfg, NULL};
+	const char *argv_env[] = {ctl, "config", "check", NULL};
+
+	tu_run(&r, (char *const *)argv, NULL, NULL);
+	ck_assert_int_eq(r.status, EX_CONFIG);
+	ck_assert_msg(strstr(r.err, "/nonexistent/left4me.yaml: cannot read"), "%s", r.err);
+	tu_run_fini(&r);
+	tu_run(&r, (char *const *)argv_dir, NULL, NULL);
+	ck_assert_int_eq(r.status, EX_CONFIG);
+	tu_run_fini(&r);
+	tu_write_file(cfg, "state_dir: /tmp\nweb:\n  bogus: 1\n");
+	RUN(&r, NULL, "config", "check");
+	ck_assert_int_eq(r.status, EX_CONFIG);
+	ck_assert_msg(strstr(r.err, ":3:3: web.bogus: unknown key"), "%s", r.err);
+	tu_run_fini(&r);
+	/* $LEFT4ME_CONFIG is used when -c is absent */
+	tu_run(&r, (char *const *)argv_env, NULL, env);
+	ck_assert_int_eq(r.status, EX_CONFIG);
+	ck_assert_msg(strstr(r.err, "web.bogus"), "%s", r.err);
+	tu_run_fini(&r);
+	free(env_cfg);
+}
+END_TEST
+
+START_TEST(test_usage)
+{
+	struct tu_run r;
+	const char *help[] = {ctl, "--help", NULL};
+	const char *none[] = {ctl, NULL};
+	const char *badopt[] = {ctl, "--frob", NULL};
+
+	tu_run(&r, (char *const *)help, NULL, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "server start NAME [--wait]"), "%s", r.out);
+	tu_run_fini(&r);
+	tu_run(&r, (char *const *)none, NULL, NULL);
+	ck_assert_int_eq(r.status, EX_USAGE);
+	tu_run_fini(&r);
+	tu_run(&r, (char *const *)badopt, NULL, NULL);
+	ck_assert_int_eq(r.status, EX_USAGE);
+	tu_run_fini(&r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("left4mectl");
+	TCase *tc = tcase_create("cli");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_happy_path);
+	tcase_add_test(tc, test_wait);
+	tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, test_missing_db);
+	tcase_add_test(tc, test_bad_config);
+	tcase_add_test(tc, test_usage);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}
