@@ -107,7 +107,9 @@ static char *read_env(int state, const char *name)
 			break; /* the parser reports the size */
 	}
 	close(fd);
-	return strbuf_detach(&sb);
+	char *text = strbuf_detach(&sb);
+	strbuf_fini(&sb); /* detach leaves a fresh empty buffer */
+	return text;
 }
 
 static bool lower_allowed(const char *state_real, const char *real)
@@ -194,6 +196,8 @@ int overlay_mount(const char *name)
 		helper_die(EX_OSERR, "/proc/self/mountinfo: %s", strerror(errno));
 	if (n > 0 && strcmp(fstype, "overlay") == 0) {
 		log_info("%s: already mounted", name);
+		strbuf_fini(&opts);
+		instance_env_fini(&env);
 		return EX_OK;
 	}
 	if (n > 0)

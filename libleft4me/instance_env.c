@@ -283,7 +283,9 @@ char *instance_env_format(const struct instance_env *env, char *err, size_t errl
 		return NULL;
 	}
 	instance_env_fini(&check);
-	return strbuf_detach(&sb);
+	char *text = strbuf_detach(&sb);
+	strbuf_fini(&sb); /* detach leaves a fresh empty buffer */
+	return text;
 }
 
 void instance_env_fini(struct instance_env *env)
