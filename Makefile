@@ -101,12 +101,17 @@ deps:
 
 # ---- running from the checkout -------------------------------------------
 PORT ?= 8080
-run: deps
+run:
+	@tools/install-deps build run
 	+$(MAKE) all
 	@B=$(B) PORT=$(PORT) tools/run-dev
 
 # ---- install -------------------------------------------------------------
-install: all $(INSTALL_TARGETS)
+install: all $(INSTALL_TARGETS) install-config
+
+.PHONY: install-config
+install-config:
+	install -D -m 0644 etc/left4me/left4me.yaml $(DESTDIR)$(SYSCONFDIR)/left4me/left4me.yaml
 
 clean:
 	rm -rf build build-asan
