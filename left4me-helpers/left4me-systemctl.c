@@ -20,10 +20,10 @@ static const struct {
 	const char *verb;
 	const char *args[3]; /* before the unit name; NULL-terminated */
 } verbs[] = {
-	{"enable", {"enable", "--now", NULL}},
-	{"disable", {"disable", "--now", NULL}},
-	{"restart", {"restart", NULL}},
-	{"status", {"status", "--no-pager", NULL}},
+    {"enable", {"enable", "--now", NULL}},
+    {"disable", {"disable", "--now", NULL}},
+    {"restart", {"restart", NULL}},
+    {"status", {"status", "--no-pager", NULL}},
 };
 
 int main(int argc, char **argv)

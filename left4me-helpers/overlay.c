@@ -33,17 +33,17 @@ static const struct {
 	const char *dir;
 	bool below;
 } lower_roots[] = {
-	{"installation", false},
-	{"overlays", true},
-	{"global_overlay_cache", true},
-	{"workshop_cache", false},
+    {"installation", false},
+    {"overlays", true},
+    {"global_overlay_cache", true},
+    {"workshop_cache", false},
 };
 
 struct instance_paths {
-	int state;		/* STATE */
+	int state;		   /* STATE */
 	char state_real[PATH_MAX]; /* its canonical path */
-	int rt;			/* runtime/NAME */
-	char merged[PATH_MAX];	/* STATE/runtime/NAME/merged */
+	int rt;			   /* runtime/NAME */
+	char merged[PATH_MAX];	   /* STATE/runtime/NAME/merged */
 };
 
 /* Open state and runtime/NAME without following symlinks.  Returns 0, or
@@ -142,8 +142,8 @@ static int open_owned_dir(int dirfd, const char *name, const char *what, uid_t u
 	if (fstat(fd, &st) < 0)
 		helper_die(EX_OSERR, "%s: %s", what, strerror(errno));
 	if (uid != (uid_t)-1 && st.st_uid != uid)
-		helper_die(EX_NOPERM, "%s: owned by uid %u, expected %u", what,
-			   (unsigned)st.st_uid, (unsigned)uid);
+		helper_die(EX_NOPERM, "%s: owned by uid %u, expected %u", what, (unsigned)st.st_uid,
+			   (unsigned)uid);
 	return fd;
 }
 

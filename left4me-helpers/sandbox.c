@@ -43,8 +43,8 @@ struct sandbox {
 	char id[24];
 	uid_t worker_uid, sandbox_uid;
 	gid_t worker_gid, sandbox_gid;
-	int staging;		 /* STAGING */
-	int stage;		 /* STAGING/ID, -1 until created */
+	int staging; /* STAGING */
+	int stage;   /* STAGING/ID, -1 until created */
 	char stage_path[PATH_MAX];
 	bool ov_mounted, script_mounted;
 };
@@ -86,7 +86,8 @@ static int open_script(int state, const struct sandbox *sb)
 
 	dir = helper_open_dir(state, "scripts");
 	if (dir < 0)
-		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "scripts: %s", strerror(errno));
+		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "scripts: %s",
+			   strerror(errno));
 	snprintf(name, sizeof(name), "%s.sh", sb->id);
 	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	close(dir);
@@ -114,7 +115,8 @@ static int open_overlay(int state, const struct sandbox *sb)
 
 	dir = helper_open_dir(state, "overlays");
 	if (dir < 0)
-		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "overlays: %s", strerror(errno));
+		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "overlays: %s",
+			   strerror(errno));
 	fd = helper_open_dir(dir, sb->id);
 	close(dir);
 	if (fd < 0)
@@ -176,14 +178,16 @@ static int make_userns(const struct sandbox *sb)
 		nanosleep(&ts, NULL);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)sb->worker_uid, (unsigned)sb->sandbox_uid);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)sb->worker_uid,
+		 (unsigned)sb->sandbox_uid);
 	if (write_file(path, map) < 0)
 		goto out;
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
 	if (write_file(path, "deny\n") < 0)
 		goto out;
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)sb->worker_gid, (unsigned)sb->sandbox_gid);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)sb->worker_gid,
+		 (unsigned)sb->sandbox_gid);
 	if (write_file(path, map) < 0)
 		goto out;
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
@@ -226,8 +230,8 @@ static void stage(struct sandbox *sb, int ov, int script)
 		die_clean(sb, EX_OSERR, "idmap the overlay (mount_setattr)", errno);
 	close(userns);
 	target = helper_open_dir(sb->stage, "overlay");
-	if (target < 0 || move_mount(tree, "", target, "",
-				     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (target < 0 ||
+	    move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		die_clean(sb, EX_OSERR, "move_mount overlay", errno);
 	sb->ov_mounted = true;
 	close(target);
@@ -241,8 +245,8 @@ static void stage(struct sandbox *sb, int ov, int script)
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
 		die_clean(sb, EX_OSERR, "read-only script bind", errno);
 	target = openat(sb->stage, "build.sh", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (target < 0 || move_mount(tree, "", target, "",
-				     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (target < 0 ||
+	    move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		die_clean(sb, EX_OSERR, "move_mount script", errno);
 	sb->script_mounted = true;
 	close(target);
@@ -277,60 +281,60 @@ static void open_staging(struct sandbox *sb)
 static char **build_argv(const struct sandbox *sb)
 {
 	static const char *const fixed[] = {
-		"--pipe",
-		"--wait",
-		"--collect",
-		"--quiet",
-		"--service-type=exec",
-		"--slice=l4d2-build.slice",
-		"--working-directory=/overlay",
-		"--property=RuntimeMaxSec=3600",
-		"--property=MemoryMax=2G",
-		"--property=MemorySwapMax=0",
-		"--property=CPUQuota=200%",
-		"--property=TasksMax=512",
-		"--property=LimitCORE=0",
-		"--property=UMask=0022",
-		"--property=NoNewPrivileges=yes",
-		"--property=ProtectSystem=strict",
-		"--property=ProtectHome=yes",
-		"--property=PrivateTmp=yes",
-		"--property=PrivateDevices=yes",
-		"--property=PrivateIPC=yes",
-		"--property=ProtectKernelTunables=yes",
-		"--property=ProtectKernelModules=yes",
-		"--property=ProtectKernelLogs=yes",
-		"--property=ProtectControlGroups=yes",
-		"--property=ProtectClock=yes",
-		"--property=ProtectHostname=yes",
-		"--property=ProtectProc=invisible",
-		"--property=ProcSubset=pid",
-		"--property=KeyringMode=private",
-		"--property=RestrictNamespaces=yes",
-		"--property=RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
-		"--property=RestrictSUIDSGID=yes",
-		"--property=RestrictRealtime=yes",
-		"--property=LockPersonality=yes",
-		"--property=MemoryDenyWriteExecute=yes",
-		"--property=SystemCallArchitectures=native",
-		"--property=SystemCallFilter=@system-service",
-		"--property=SystemCallFilter=~@privileged @resources @mount",
-		"--property=SystemCallErrorNumber=EPERM",
-		"--property=CapabilityBoundingSet=",
-		"--property=AmbientCapabilities=",
-		"--property=SupplementaryGroups=",
-		"--property=TemporaryFileSystem=/var/lib",
-		"--property=TemporaryFileSystem=/etc",
-		"--property=BindReadOnlyPaths=-/etc/alternatives -/etc/ssl -/etc/ca-certificates "
-		"-/etc/ld.so.cache -/etc/localtime -/etc/nsswitch.conf -/etc/passwd -/etc/group "
-		"-/etc/hosts -/etc/protocols -/etc/services -/etc/mime.types",
-		"--property=BindReadOnlyPaths=" SANDBOX_RESOLV ":/etc/resolv.conf",
-		/* Loopback, "this host", link-local, multicast, RFC1918, CGNAT,
-		 * ULA.  No IPAddressAllow=: with both set, allow won (systemd 257). */
-		"--property=IPAddressDeny=0.0.0.0/8 127.0.0.0/8 ::1/128 ::/128 169.254.0.0/16 "
-		"fe80::/10 224.0.0.0/4 ff00::/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 "
-		"100.64.0.0/10 fc00::/7",
-		"--property=Environment=HOME=/tmp LANG=C.UTF-8",
+	    "--pipe",
+	    "--wait",
+	    "--collect",
+	    "--quiet",
+	    "--service-type=exec",
+	    "--slice=l4d2-build.slice",
+	    "--working-directory=/overlay",
+	    "--property=RuntimeMaxSec=3600",
+	    "--property=MemoryMax=2G",
+	    "--property=MemorySwapMax=0",
+	    "--property=CPUQuota=200%",
+	    "--property=TasksMax=512",
+	    "--property=LimitCORE=0",
+	    "--property=UMask=0022",
+	    "--property=NoNewPrivileges=yes",
+	    "--property=ProtectSystem=strict",
+	    "--property=ProtectHome=yes",
+	    "--property=PrivateTmp=yes",
+	    "--property=PrivateDevices=yes",
+	    "--property=PrivateIPC=yes",
+	    "--property=ProtectKernelTunables=yes",
+	    "--property=ProtectKernelModules=yes",
+	    "--property=ProtectKernelLogs=yes",
+	    "--property=ProtectControlGroups=yes",
+	    "--property=ProtectClock=yes",
+	    "--property=ProtectHostname=yes",
+	    "--property=ProtectProc=invisible",
+	    "--property=ProcSubset=pid",
+	    "--property=KeyringMode=private",
+	    "--property=RestrictNamespaces=yes",
+	    "--property=RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+	    "--property=RestrictSUIDSGID=yes",
+	    "--property=RestrictRealtime=yes",
+	    "--property=LockPersonality=yes",
+	    "--property=MemoryDenyWriteExecute=yes",
+	    "--property=SystemCallArchitectures=native",
+	    "--property=SystemCallFilter=@system-service",
+	    "--property=SystemCallFilter=~@privileged @resources @mount",
+	    "--property=SystemCallErrorNumber=EPERM",
+	    "--property=CapabilityBoundingSet=",
+	    "--property=AmbientCapabilities=",
+	    "--property=SupplementaryGroups=",
+	    "--property=TemporaryFileSystem=/var/lib",
+	    "--property=TemporaryFileSystem=/etc",
+	    "--property=BindReadOnlyPaths=-/etc/alternatives -/etc/ssl -/etc/ca-certificates "
+	    "-/etc/ld.so.cache -/etc/localtime -/etc/nsswitch.conf -/etc/passwd -/etc/group "
+	    "-/etc/hosts -/etc/protocols -/etc/services -/etc/mime.types",
+	    "--property=BindReadOnlyPaths=" SANDBOX_RESOLV ":/etc/resolv.conf",
+	    /* Loopback, "this host", link-local, multicast, RFC1918, CGNAT,
+	     * ULA.  No IPAddressAllow=: with both set, allow won (systemd 257). */
+	    "--property=IPAddressDeny=0.0.0.0/8 127.0.0.0/8 ::1/128 ::/128 169.254.0.0/16 "
+	    "fe80::/10 224.0.0.0/4 ff00::/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 "
+	    "100.64.0.0/10 fc00::/7",
+	    "--property=Environment=HOME=/tmp LANG=C.UTF-8",
 	};
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), n = 0;
 	char **av = xcalloc(nfixed + 16, sizeof(*av));
@@ -343,8 +347,8 @@ static char **build_argv(const struct sandbox *sb)
 	for (size_t i = 0; i < nfixed; i++)
 		av[n++] = xstrdup(fixed[i]);
 	av[n++] = xasprintf("--property=BindPaths=%s/overlay:/overlay", sb->stage_path);
-	av[n++] = xasprintf("--property=BindReadOnlyPaths=%s/build.sh:" SANDBOX_SCRIPT,
-			    sb->stage_path);
+	av[n++] =
+	    xasprintf("--property=BindReadOnlyPaths=%s/build.sh:" SANDBOX_SCRIPT, sb->stage_path);
 	av[n++] = xstrdup("--");
 	av[n++] = xstrdup("/bin/bash");
 	av[n++] = xstrdup(SANDBOX_SCRIPT);

@@ -17,14 +17,14 @@
 enum env_key { KEY_LOWERDIRS, KEY_PORT, KEY_MAP, KEY_MAXPLAYERS, KEY_COUNT };
 
 static const char *const key_names[KEY_COUNT] = {
-	[KEY_LOWERDIRS] = "L4D2_LOWERDIRS",
-	[KEY_PORT] = "L4D2_PORT",
-	[KEY_MAP] = "L4D2_MAP",
-	[KEY_MAXPLAYERS] = "L4D2_MAXPLAYERS",
+    [KEY_LOWERDIRS] = "L4D2_LOWERDIRS",
+    [KEY_PORT] = "L4D2_PORT",
+    [KEY_MAP] = "L4D2_MAP",
+    [KEY_MAXPLAYERS] = "L4D2_MAXPLAYERS",
 };
 
 static void set_err(char *err, size_t errlen, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void set_err(char *err, size_t errlen, unsigned line, const char *fmt, ...)
 {
@@ -93,8 +93,8 @@ static int parse_lowerdirs(struct instance_env *env, const char *v, size_t len, 
 				INSTANCE_ENV_MAX_LOWERDIRS);
 			return -1;
 		}
-		env->lowerdirs = xreallocarray(env->lowerdirs, env->n_lowerdirs + 1,
-					       sizeof(*env->lowerdirs));
+		env->lowerdirs =
+		    xreallocarray(env->lowerdirs, env->n_lowerdirs + 1, sizeof(*env->lowerdirs));
 		env->lowerdirs[env->n_lowerdirs++] = xstrndup(v + start, i - start);
 		start = i + 1;
 	}
@@ -277,7 +277,8 @@ char *instance_env_format(const struct instance_env *env, char *err, size_t errl
 	strbuf_printf(&sb, "\"\nL4D2_PORT=%d\nL4D2_MAP=%s\nL4D2_MAXPLAYERS=%d\n", env->port,
 		      env->map ? env->map : "", env->maxplayers);
 	/* Whatever we write must read back: one parser is the one truth. */
-	if (env->n_lowerdirs == 0 || instance_env_parse(sb.buf, sb.len, &check, perr, sizeof(perr)) < 0) {
+	if (env->n_lowerdirs == 0 ||
+	    instance_env_parse(sb.buf, sb.len, &check, perr, sizeof(perr)) < 0) {
 		set_err(err, errlen, 0, "%s", env->n_lowerdirs == 0 ? "no lowerdirs" : perr);
 		strbuf_fini(&sb);
 		return NULL;

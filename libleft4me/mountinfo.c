@@ -37,8 +37,8 @@ static bool field_equals(const char *f, size_t flen, const char *path)
 
 	while (i < flen) {
 		char c = f[i];
-		if (c == '\\' && i + 3 < flen && f[i + 1] >= '0' && f[i + 1] <= '3' && f[i + 2] >= '0' && f[i + 2] <= '7' && f[i + 3] >= '0' &&
-		    f[i + 3] <= '7') {
+		if (c == '\\' && i + 3 < flen && f[i + 1] >= '0' && f[i + 1] <= '3' &&
+		    f[i + 2] >= '0' && f[i + 2] <= '7' && f[i + 3] >= '0' && f[i + 3] <= '7') {
 			c = (char)((f[i + 1] - '0') * 64 + (f[i + 2] - '0') * 8 + (f[i + 3] - '0'));
 			i += 4;
 		} else {
@@ -51,8 +51,7 @@ static bool field_equals(const char *f, size_t flen, const char *path)
 	return *q == '\0';
 }
 
-int mountinfo_count(const char *text, size_t len, const char *path, char *fstype,
-		    size_t fstype_len)
+int mountinfo_count(const char *text, size_t len, const char *path, char *fstype, size_t fstype_len)
 {
 	const char *p = text, *end = text + len;
 	int count = 0;
