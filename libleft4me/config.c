@@ -459,8 +459,9 @@ static const char *listen_problem(const char *s)
 	} else if (strcmp(host, "localhost") != 0 && inet_pton(AF_INET, host, addr) != 1) {
 		return LISTEN_HOST_REASON;
 	}
-	if (parse_int(colon + 1, 1, 65535, &port))
-		return "expected a port between 1 and 65535";
+	/* Port 0 asks the kernel for an ephemeral port (tests). */
+	if (parse_int(colon + 1, 0, 65535, &port))
+		return "expected a port between 0 and 65535";
 	return NULL;
 }
 
