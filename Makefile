@@ -77,7 +77,7 @@ $(B)/%.o: %.c
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -type f -name '*.d' 2>/dev/null)
 
 # ---- tests ---------------------------------------------------------------
 # `check` installs what is missing (as root) and then builds and tests in a
