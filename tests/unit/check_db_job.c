@@ -442,6 +442,7 @@ START_TEST(test_concurrent_claims)
 			int rc;
 
 			close(fds[0]);
+			free(seen); /* inherited; valgrind checks children too */
 			snprintf(me, sizeof(me), "test:%d", i);
 			if (!c)
 				_exit(1);
@@ -567,9 +568,13 @@ START_TEST(test_watch)
 		sqlite3 *c = db_open(path, 0, err, sizeof(err));
 		struct job_request req = {.kind = JOB_START, .target = "alpha"};
 		int64_t id;
+		int ok;
 
+		db_watch_free(w); /* inherited; valgrind checks children too */
 		usleep(100 * 1000);
-		_exit(c && db_job_enqueue(c, &req, &id, NULL) == DB_OK ? 0 : 1);
+		ok = c && db_job_enqueue(c, &req, &id, NULL) == DB_OK;
+		db_close(c);
+		_exit(ok ? 0 : 1);
 	}
 	t0 = mono_ms();
 	ck_assert_int_eq(db_watch_wait(w, 5000), 1);
