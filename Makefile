@@ -107,11 +107,33 @@ run:
 	@B=$(B) PORT=$(PORT) tools/run-dev
 
 # ---- install -------------------------------------------------------------
-install: all $(INSTALL_TARGETS) install-config
+install: all $(INSTALL_TARGETS) install-config install-man
 
 .PHONY: install-config
 install-config:
 	install -D -m 0644 etc/left4me/left4me.yaml $(DESTDIR)$(SYSCONFDIR)/left4me/left4me.yaml
+
+# Man pages: docs/man/NAME.SECTION into $(MANDIR)/manSECTION/.
+MAN_PAGES := $(wildcard docs/man/*.1 docs/man/*.5 docs/man/*.8)
+.PHONY: install-man
+install-man:
+	@set -e; for p in $(MAN_PAGES); do \
+	  s=$${p##*.}; echo "install -D -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}"; \
+	  install -D -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; done
+
+# ---- Debian packages and the system test ----------------------------------
+# `make deb`: every binary package into build/deb/ (dpkg-buildpackage in a
+# clean copy under build-pkg/), then lintian.  `make check-system`: build
+# them and drive the appliance in a booted Debian 12 container
+# (tests/system/README.md); needs root.
+.PHONY: deb check-system
+deb:
+	@tools/install-deps build system
+	debian/make-deb build/deb
+
+check-system:
+	@tools/install-deps build system
+	tests/system/run
 
 clean:
 	rm -rf build build-asan
