@@ -16,3 +16,4 @@ $(B)/tests/cli/%: $(B)/tests/cli/%.o $(TEST_SUPPORT_OBJS) $(LIB) $(CTL)
 
 # Test objects see the check framework's headers and tests/support/.
 $(B)/tests/%.o: ALL_CFLAGS += $(call pc_cflags,$(PKG_CHECK)) -Itests/support
+include tests/fuzz/module.mk
