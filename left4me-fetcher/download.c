@@ -1,0 +1,360 @@
+/* Parallel downloads with libcurl's multi interface; see download.h. */
+#include "download.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "timeutil.h"
+#include "xalloc.h"
+
+#define USER_AGENT "left4me-fetcher/" LEFT4ME_VERSION
+#define BACKOFF_MAX_MS 30000
+
+void dl_global_init(void)
+{
+	static bool done;
+
+	if (!done && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatal("curl_global_init failed");
+	done = true;
+}
+
+void dl_init(struct dl *d, const char *url)
+{
+	memset(d, 0, sizeof(*d));
+	d->url = url;
+	d->fd = -1;
+	d->content_length = -1;
+	strbuf_init(&d->body);
+}
+
+void dl_fini(struct dl *d)
+{
+	if (!d)
+		return;
+	if (d->h)
+		curl_easy_cleanup(d->h);
+	curl_slist_free_all(d->hdrs);
+	free(d->new_etag);
+	free(d->new_last_modified);
+	strbuf_fini(&d->body);
+	d->h = NULL;
+	d->hdrs = NULL;
+	d->new_etag = d->new_last_modified = NULL;
+}
+
+struct dl_run {
+	const struct dl_opts *o;
+};
+
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct dl *d = arg;
+	size_t len = size * nmemb, off = 0;
+
+	if ((long long)(d->bytes + (int64_t)len) > d->max_size) {
+		d->too_big = true;
+		return 0;
+	}
+	if (d->fd < 0) {
+		strbuf_append(&d->body, ptr, len);
+	} else {
+		while (off < len) {
+			ssize_t w = write(d->fd, ptr + off, len - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				d->write_errno = w < 0 ? errno : EIO;
+				return 0;
+			}
+			off += (size_t)w;
+		}
+	}
+	d->bytes += (int64_t)len;
+	return len;
+}
+
+/* A header value worth keeping as a validator: printable ASCII, capped. */
+static char *validator(const char *v, size_t len)
+{
+	size_t i;
+
+	while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' ' ||
+		       v[len - 1] == '\t'))
+		len--;
+	while (len && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	if (len == 0 || len > DL_VALIDATOR_MAX)
+		return NULL;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
+			return NULL;
+	return xstrndup(v, len);
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct dl *d = arg;
+	size_t len = size * nmemb;
+
+	if (len >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+		/* A new response (after a redirect or 100): forget the last one's. */
+		free(d->new_etag);
+		free(d->new_last_modified);
+		d->new_etag = d->new_last_modified = NULL;
+	} else if (len > 5 && strncasecmp(ptr, "etag:", 5) == 0) {
+		free(d->new_etag);
+		d->new_etag = validator(ptr + 5, len - 5);
+	} else if (len > 14 && strncasecmp(ptr, "last-modified:", 14) == 0) {
+		free(d->new_last_modified);
+		d->new_last_modified = validator(ptr + 14, len - 14);
+	}
+	return len;
+}
+
+/* Rewind the output for a new attempt. */
+static int reset_output(struct dl *d)
+{
+	d->bytes = 0;
+	d->too_big = false;
+	d->write_errno = 0;
+	d->content_length = -1;
+	strbuf_reset(&d->body);
+	if (d->fd >= 0 && (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0)) {
+		snprintf(d->error, sizeof(d->error), "cannot reset the temp file: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static CURL *make_handle(struct dl *d, const struct dl_opts *o)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *hdrs = NULL;
+
+	if (!h)
+		fatal("curl_easy_init failed");
+	curl_easy_setopt(h, CURLOPT_URL, d->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)o->low_speed_time);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)o->low_speed_time);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, (long)o->low_speed_limit);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->max_size);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, d);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, d);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, d);
+	if (d->etag) {
+		char *line = xasprintf("If-None-Match: %s", d->etag);
+
+		hdrs = curl_slist_append(hdrs, line);
+		free(line);
+	}
+	if (d->last_modified) {
+		char *line = xasprintf("If-Modified-Since: %s", d->last_modified);
+
+		hdrs = curl_slist_append(hdrs, line);
+		free(line);
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	d->hdrs = hdrs;
+	return h;
+}
+
+/* Whether a failed attempt is worth repeating. */
+static bool retryable(CURLcode cc, long code)
+{
+	switch (cc) {
+	case CURLE_HTTP_RETURNED_ERROR:
+		return code >= 500 || code == 429 || code == 408;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Classify a finished attempt: true when final. */
+static bool finish_attempt(struct dl *d, CURLcode cc, const struct dl_opts *o)
+{
+	long code = 0;
+	curl_off_t cl = -1;
+
+	curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(d->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	d->http_code = code;
+	d->content_length = cl;
+	if (cc == CURLE_OK && code == 304) {
+		d->result = DL_NOT_MODIFIED;
+		return true;
+	}
+	if (cc == CURLE_OK && code == 200) {
+		d->result = DL_OK;
+		return true;
+	}
+	if (cc == CURLE_OK)
+		snprintf(d->error, sizeof(d->error), "unexpected HTTP status %ld", code);
+	else if (d->too_big || cc == CURLE_FILESIZE_EXCEEDED)
+		snprintf(d->error, sizeof(d->error), "larger than max_file_size (%lld bytes)",
+			 d->max_size);
+	else if (d->write_errno)
+		snprintf(d->error, sizeof(d->error), "cannot write the download: %s",
+			 strerror(d->write_errno));
+	else if (cc == CURLE_HTTP_RETURNED_ERROR)
+		snprintf(d->error, sizeof(d->error), "HTTP status %ld", code);
+	else
+		snprintf(d->error, sizeof(d->error), "%s", curl_easy_strerror(cc));
+	if (cc != CURLE_OK && !d->too_big && !d->write_errno && retryable(cc, code) &&
+	    d->attempts <= o->retries) {
+		int64_t delay = o->backoff_ms;
+		int i;
+
+		for (i = 1; i < d->attempts && delay < BACKOFF_MAX_MS; i++)
+			delay *= 2;
+		if (delay > BACKOFF_MAX_MS)
+			delay = BACKOFF_MAX_MS;
+		d->retry_at = mono_ms() + delay;
+		return false;
+	}
+	d->result = DL_FAILED;
+	return true;
+}
+
+int dl_run(struct dl **v, size_t n, const struct dl_opts *o)
+{
+	CURLM *m = curl_multi_init();
+	size_t active = 0, finished = 0, i;
+	int64_t last_tick = mono_ms(), prev_bytes = 0;
+	int rc = 0;
+
+	if (!m)
+		fatal("curl_multi_init failed");
+	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)o->parallel);
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)o->max_host_connections);
+	for (i = 0; i < n; i++) {
+		v[i]->result = DL_PENDING;
+		v[i]->attempts = 0;
+		v[i]->retry_at = 0;
+	}
+	while (finished < n) {
+		int64_t now = mono_ms(), wait = 500;
+		struct CURLMsg *msg;
+		int running, left;
+
+		/* Start what may start: at most parallel transfers at once. */
+		for (i = 0; i < n && active < (size_t)o->parallel; i++) {
+			struct dl *d = v[i];
+
+			if (d->result != DL_PENDING || d->h || d->retry_at > now)
+				continue;
+			if (reset_output(d) < 0) {
+				d->result = DL_FAILED;
+				finished++;
+				if (o->done)
+					o->done(d, o->arg);
+				continue;
+			}
+			d->attempts++;
+			d->h = make_handle(d, o);
+			curl_multi_add_handle(m, d->h);
+			active++;
+		}
+		for (i = 0; i < n; i++) {
+			if (v[i]->result == DL_PENDING && !v[i]->h && v[i]->retry_at > now &&
+			    v[i]->retry_at - now < wait)
+				wait = v[i]->retry_at - now;
+		}
+		if (wait < 1)
+			wait = 1;
+		curl_multi_poll(m, NULL, 0, (int)wait, NULL);
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left))) {
+			struct dl *d = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
+			curl_multi_remove_handle(m, msg->easy_handle);
+			active--;
+			if (finish_attempt(d, msg->data.result, o)) {
+				finished++;
+				curl_easy_cleanup(d->h);
+				d->h = NULL;
+				if (o->done)
+					o->done(d, o->arg);
+			} else {
+				log_info("download %s: %s; retry %d of %d", d->url, d->error,
+					 d->attempts, o->retries);
+				curl_easy_cleanup(d->h);
+				d->h = NULL;
+			}
+			curl_slist_free_all(d->hdrs);
+			d->hdrs = NULL;
+		}
+		if (o->bytes_total) {
+			int64_t sum = 0;
+
+			for (i = 0; i < n; i++)
+				sum += v[i]->bytes;
+			/* Monotonic for the caller even when an attempt restarts. */
+			if (sum > prev_bytes)
+				*o->bytes_total += sum - prev_bytes;
+			prev_bytes = sum;
+		}
+		now = mono_ms();
+		if (o->deadline && now > o->deadline) {
+			rc = -1;
+			break;
+		}
+		if (now - last_tick >= 500) {
+			last_tick = now;
+			if (o->tick && o->tick(o->arg)) {
+				rc = -1;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct dl *d = v[i];
+
+		if (d->h) {
+			curl_multi_remove_handle(m, d->h);
+			curl_easy_cleanup(d->h);
+			d->h = NULL;
+		}
+		curl_slist_free_all(d->hdrs);
+		d->hdrs = NULL;
+		if (d->result == DL_PENDING) {
+			d->result = DL_FAILED;
+			snprintf(d->error, sizeof(d->error), "abandoned (refresh stopped)");
+		}
+	}
+	curl_multi_cleanup(m);
+	return rc;
+}

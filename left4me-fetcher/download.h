@@ -1,0 +1,68 @@
+/* Parallel HTTP(S) downloads with one libcurl multi handle: a cap on
+ * transfers and on connections per host, low-speed timeouts, retries with
+ * exponential backoff, conditional requests (If-None-Match /
+ * If-Modified-Since), a size cap checked by curl and again while writing,
+ * and http/https only, redirects included.  Single-threaded: the caller's
+ * tick runs between polls and done runs as each transfer ends. */
+#ifndef LEFT4ME_FETCHER_DOWNLOAD_H
+#define LEFT4ME_FETCHER_DOWNLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "strbuf.h"
+
+enum dl_result { DL_PENDING, DL_OK, DL_NOT_MODIFIED, DL_FAILED };
+
+#define DL_VALIDATOR_MAX 256
+
+struct dl {
+	/* set by the caller */
+	const char *url;
+	const char *etag, *last_modified; /* conditional request when set */
+	int fd;				  /* body goes here; -1: into body */
+	long long max_size;
+	void *arg;
+	/* results */
+	enum dl_result result;
+	long http_code;
+	char *new_etag, *new_last_modified; /* of the final response */
+	char error[256];
+	int64_t bytes;	     /* body bytes of the final attempt */
+	int64_t content_length; /* announced, -1 if unknown */
+	int attempts;
+	struct strbuf body;
+	/* private */
+	void *h, *hdrs;
+	int64_t retry_at;
+	bool too_big;
+	int write_errno;
+};
+
+struct dl_opts {
+	int parallel, max_host_connections;
+	int low_speed_time, low_speed_limit;
+	int retries;
+	int64_t deadline; /* mono_ms() after which everything is abandoned, 0 = none */
+	int backoff_ms;	  /* first retry delay; doubles, at most 30 s */
+	/* Called at least every 500 ms; non-zero abandons the run. */
+	int (*tick)(void *arg);
+	/* Called once per transfer when its result is final. */
+	void (*done)(struct dl *d, void *arg);
+	void *arg;
+	int64_t *bytes_total; /* body bytes received, all transfers (may be NULL) */
+};
+
+/* Initialise d for url (fd -1, everything else empty). */
+void dl_init(struct dl *d, const char *url);
+void dl_fini(struct dl *d);
+
+/* Run every transfer to a final result.  0, or -1 when tick or the
+ * deadline abandoned the run (unfinished ones are DL_FAILED, done not
+ * called for them). */
+int dl_run(struct dl **v, size_t n, const struct dl_opts *o);
+
+/* curl_global_init once per process. */
+void dl_global_init(void);
+
+#endif

@@ -1,0 +1,275 @@
+/* vpk extraction from hostile archives; see extract.h. */
+#include "extract.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "index.h"
+#include "xalloc.h"
+
+void extract_result_fini(struct extract_result *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++)
+		free(r->files[i].name);
+	free(r->files);
+	r->files = NULL;
+	r->n = 0;
+}
+
+static int fail(struct extract_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct extract_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Why a path may not be extracted (NULL if it may); sets *base to its last
+ * component.  '\\' counts as a separator too: zips from Windows use it. */
+static const char *path_problem(const char *path, const char **base)
+{
+	const char *p = path, *seg;
+
+	if (!*path)
+		return "empty name";
+	if (path[0] == '/' || path[0] == '\\')
+		return "absolute path";
+	if (((path[0] | 0x20) >= 'a' && (path[0] | 0x20) <= 'z') && path[1] == ':')
+		return "absolute path";
+	*base = path;
+	while (*p) {
+		size_t len;
+
+		seg = p;
+		len = strcspn(p, "/\\");
+		if (len == 2 && seg[0] == '.' && seg[1] == '.')
+			return "'..' in path";
+		p += len;
+		if (*p)
+			p++;
+		if (len)
+			*base = seg;
+	}
+	return NULL;
+}
+
+static void hex(const unsigned char *d, unsigned n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Copy the current entry's data into fd, counting into *total. */
+static int copy_entry(struct archive *a, int fd, const struct extract_limits *lim,
+		      long long *total, EVP_MD_CTX *md, int64_t *size, struct extract_result *r)
+{
+	const void *buf;
+	size_t len;
+	la_int64_t off, pos = 0;
+	static const char zeros[4096];
+
+	for (;;) {
+		int ar = archive_read_data_block(a, &buf, &len, &off);
+
+		if (ar == ARCHIVE_EOF)
+			break;
+		if (ar != ARCHIVE_OK)
+			return fail(r, "corrupt archive: %s", archive_error_string(a));
+		if (off < pos)
+			return fail(r, "corrupt archive: data blocks out of order");
+		/* Sparse holes come as offsets: fill them (counted like data). */
+		while (pos < off) {
+			size_t z = off - pos > (la_int64_t)sizeof(zeros) ? sizeof(zeros)
+									  : (size_t)(off - pos);
+
+			if ((*total += (long long)z) > lim->max_total)
+				return fail(r, "archive expands beyond max_extract_size (%lld bytes)",
+					    lim->max_total);
+			if (write_all(fd, zeros, z) < 0)
+				goto werr;
+			if (md)
+				EVP_DigestUpdate(md, zeros, z);
+			pos += (la_int64_t)z;
+		}
+		if ((*total += (long long)len) > lim->max_total)
+			return fail(r, "archive expands beyond max_extract_size (%lld bytes)",
+				    lim->max_total);
+		if (write_all(fd, buf, len) < 0)
+			goto werr;
+		if (md)
+			EVP_DigestUpdate(md, buf, len);
+		pos += (la_int64_t)len;
+	}
+	*size = pos;
+	return 0;
+werr:
+	r->no_space = errno == ENOSPC || errno == EDQUOT || errno == EFBIG;
+	return fail(r, "cannot write: %s", strerror(errno));
+}
+
+int extract_vpks(const char *archive_path, int staging_fd, const struct extract_limits *lim,
+		 struct extract_result *r)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	EVP_MD_CTX *md = lim->md5 ? EVP_MD_CTX_new() : NULL;
+	long long total = 0;
+	size_t i;
+	int rc = -1, ar, fd = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (!a || (lim->md5 && !md)) {
+		fail(r, "out of memory");
+		goto out;
+	}
+	archive_read_support_format_zip(a);
+	archive_read_support_format_7zip(a);
+	if (archive_read_open_filename(a, archive_path, 128 * 1024) != ARCHIVE_OK) {
+		fail(r, "not a zip or 7z archive: %s", archive_error_string(a));
+		goto out;
+	}
+	while ((ar = archive_read_next_header(a, &e)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
+		const char *path = archive_entry_pathname(e), *base = NULL, *why;
+		mode_t type = archive_entry_filetype(e);
+		struct extract_file *f;
+		int64_t size = 0;
+
+		if (ar == ARCHIVE_WARN) {
+			fail(r, "corrupt archive: %s", archive_error_string(a));
+			goto out;
+		}
+		if (++r->entries > lim->max_entries) {
+			fail(r, "more than max_entries (%lld) entries", lim->max_entries);
+			goto out;
+		}
+		if (!path) {
+			fail(r, "entry %lld: unreadable name", (long long)r->entries);
+			goto out;
+		}
+		why = path_problem(path, &base);
+		if (why) {
+			fail(r, "refused entry: %s", why);
+			goto out;
+		}
+		if (archive_entry_hardlink(e)) {
+			fail(r, "refused entry: hardlink");
+			goto out;
+		}
+		if (type == AE_IFDIR)
+			continue;
+		if (type != AE_IFREG) {
+			fail(r, "refused entry: %s", type == AE_IFLNK ? "symlink" : "special file");
+			goto out;
+		}
+		if (!fetch_has_suffix(base, ".vpk"))
+			continue; /* not ours: libarchive skips its data */
+		if (!fetch_safe_name(base)) {
+			fail(r, "refused entry: unsafe vpk name");
+			goto out;
+		}
+		if (archive_entry_size_is_set(e) && archive_entry_size(e) > lim->max_total - total) {
+			fail(r, "archive expands beyond max_extract_size (%lld bytes)",
+			     lim->max_total);
+			goto out;
+		}
+		for (i = 0; i < r->n; i++) {
+			if (strcasecmp(r->files[i].name, base) == 0) {
+				fail(r, "two vpks named %.100s", base);
+				goto out;
+			}
+		}
+		r->files = xreallocarray(r->files, r->n + 1, sizeof(*r->files));
+		f = &r->files[r->n++];
+		memset(f, 0, sizeof(*f));
+		f->name = xstrdup(base);
+		fd = openat(staging_fd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0644);
+		if (fd < 0) {
+			r->no_space = errno == ENOSPC || errno == EDQUOT;
+			fail(r, "cannot create %.100s: %s", base, strerror(errno));
+			free(f->name);
+			r->n--;
+			goto out;
+		}
+		if (md)
+			EVP_DigestInit_ex(md, EVP_md5(), NULL);
+		if (copy_entry(a, fd, lim, &total, md, &size, r) < 0)
+			goto out;
+		if (lim->fsync && fsync(fd) < 0) {
+			r->no_space = errno == ENOSPC || errno == EDQUOT;
+			fail(r, "cannot write %.100s: %s", base, strerror(errno));
+			goto out;
+		}
+		if (close(fd) < 0) {
+			fd = -1;
+			r->no_space = errno == ENOSPC || errno == EDQUOT;
+			fail(r, "cannot write %.100s: %s", base, strerror(errno));
+			goto out;
+		}
+		fd = -1;
+		f->size = size;
+		if (md) {
+			unsigned char dig[EVP_MAX_MD_SIZE];
+			unsigned dlen = 0;
+
+			EVP_DigestFinal_ex(md, dig, &dlen);
+			hex(dig, dlen, f->md5);
+		}
+	}
+	if (ar != ARCHIVE_EOF) {
+		fail(r, "corrupt archive: %s", archive_error_string(a));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0) {
+		for (i = 0; i < r->n; i++)
+			unlinkat(staging_fd, r->files[i].name, 0);
+		extract_result_fini(r);
+	}
+	EVP_MD_CTX_free(md);
+	archive_read_free(a);
+	return rc;
+}

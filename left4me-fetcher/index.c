@@ -1,0 +1,516 @@
+/* Parsing source indexes (untrusted upstream text); see index.h. */
+#include "index.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "validate.h"
+#include "xalloc.h"
+
+void index_list_fini(struct index_list *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->items[i].name);
+		free(l->items[i].url);
+		free(l->items[i].md5);
+	}
+	free(l->items);
+	free(l->problem);
+	memset(l, 0, sizeof(*l));
+}
+
+bool fetch_safe_name(const char *s)
+{
+	size_t len, i;
+
+	if (!s)
+		return false;
+	len = strlen(s);
+	if (len == 0 || len > PATH_COMPONENT_MAX || s[0] == '.')
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
+			return false;
+	}
+	return valid_utf8(s, len);
+}
+
+bool fetch_has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *url_encode_loose(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct strbuf sb;
+	const unsigned char *p;
+
+	strbuf_init(&sb);
+	for (p = (const unsigned char *)s; *p; p++) {
+		unsigned char c = *p;
+		bool raw = c > 0x20 && c < 0x7f && !strchr("\"<>\\^`{|}", c);
+
+		if (c == '%')
+			raw = hexval(p[1]) >= 0 && hexval(p[2]) >= 0;
+		if (raw) {
+			strbuf_putc(&sb, (char)c);
+		} else {
+			strbuf_putc(&sb, '%');
+			strbuf_putc(&sb, hex[c >> 4]);
+			strbuf_putc(&sb, hex[c & 15]);
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
+char *url_resolve(const char *base, const char *ref)
+{
+	CURLU *u = curl_url();
+	char *enc = url_encode_loose(ref), *scheme = NULL, *full = NULL, *res = NULL;
+
+	if (!u)
+		goto out;
+	if (base && curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK)
+		goto out;
+	if (curl_url_set(u, CURLUPART_URL, enc, 0) != CURLUE_OK)
+		goto out;
+	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		goto out;
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+		goto out;
+	if (curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK)
+		goto out;
+	if (strlen(full) <= INDEX_URL_MAX)
+		res = xstrdup(full);
+out:
+	curl_free(scheme);
+	curl_free(full);
+	curl_url_cleanup(u);
+	free(enc);
+	return res;
+}
+
+char *url_file_name(const char *url)
+{
+	CURLU *u = curl_url();
+	char *path = NULL, *res = NULL;
+	const char *seg;
+	struct strbuf sb;
+	size_t i, n;
+
+	strbuf_init(&sb);
+	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto out;
+	seg = strrchr(path, '/');
+	seg = seg ? seg + 1 : path;
+	n = strlen(seg);
+	for (i = 0; i < n; i++) {
+		int hi, lo;
+
+		if (seg[i] == '%' && (hi = hexval(seg[i + 1])) >= 0 && (lo = hexval(seg[i + 2])) >= 0) {
+			if (hi == 0 && lo == 0)
+				goto out; /* %00 */
+			strbuf_putc(&sb, (char)(hi * 16 + lo));
+			i += 2;
+		} else {
+			strbuf_putc(&sb, seg[i]);
+		}
+	}
+	if (fetch_safe_name(sb.buf))
+		res = strbuf_detach(&sb);
+out:
+	strbuf_fini(&sb);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return res;
+}
+
+static void refuse(struct index_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void refuse(struct index_list *l, const char *fmt, ...)
+{
+	va_list ap;
+	struct strbuf sb;
+
+	l->skipped++;
+	if (l->problem)
+		return;
+	strbuf_init(&sb);
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	l->problem = strbuf_detach(&sb);
+}
+
+static bool has_name(const struct index_list *l, const char *name)
+{
+	size_t i;
+
+	/* Names compare case-insensitively: they become files on a server that
+	 * may be case-insensitive to its users, and l4d2center's names vary. */
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->items[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Take ownership of name and url. */
+static void add_item(struct index_list *l, char *name, char *url, int64_t size, char *md5)
+{
+	struct index_item *it;
+
+	l->items = xreallocarray(l->items, l->n + 1, sizeof(*l->items));
+	it = &l->items[l->n++];
+	it->name = name;
+	it->url = url;
+	it->size = size;
+	it->md5 = md5;
+}
+
+/* 32 hex digits, lower-cased into a new string; NULL if not that. */
+static char *md5_norm(const char *s)
+{
+	char *r;
+	size_t i;
+
+	if (strlen(s) != 32)
+		return NULL;
+	r = xstrdup(s);
+	for (i = 0; i < 32; i++) {
+		if (hexval(r[i]) < 0) {
+			free(r);
+			return NULL;
+		}
+		r[i] = (char)tolower((unsigned char)r[i]);
+	}
+	return r;
+}
+
+static void json_entry(struct index_list *l, size_t idx, json_object *o, const char *base)
+{
+	json_object *jn, *jl, *js, *jm;
+	const char *name, *link;
+	char *url = NULL, *md5 = NULL;
+	int64_t size = -1;
+
+	if (!json_object_is_type(o, json_type_object)) {
+		refuse(l, "entry %zu: not an object", idx);
+		return;
+	}
+	if (!json_object_object_get_ex(o, "name", &jn) || !json_object_is_type(jn, json_type_string) ||
+	    !json_object_object_get_ex(o, "download_link", &jl) ||
+	    !json_object_is_type(jl, json_type_string)) {
+		refuse(l, "entry %zu: name and download_link must be strings", idx);
+		return;
+	}
+	name = json_object_get_string(jn);
+	link = json_object_get_string(jl);
+	if (strlen(name) != (size_t)json_object_get_string_len(jn) || !fetch_safe_name(name) ||
+	    !fetch_has_suffix(name, ".vpk")) {
+		refuse(l, "entry %zu: name is not a safe .vpk file name", idx);
+		return;
+	}
+	if (has_name(l, name)) {
+		refuse(l, "entry %zu: duplicate name", idx);
+		return;
+	}
+	if (json_object_object_get_ex(o, "size", &js) && !json_object_is_type(js, json_type_null)) {
+		if (!json_object_is_type(js, json_type_int) || json_object_get_int64(js) < 0) {
+			refuse(l, "entry %zu: size must be a non-negative integer", idx);
+			return;
+		}
+		size = json_object_get_int64(js);
+	}
+	if (json_object_object_get_ex(o, "md5", &jm) && !json_object_is_type(jm, json_type_null)) {
+		if (!json_object_is_type(jm, json_type_string) ||
+		    !(md5 = md5_norm(json_object_get_string(jm)))) {
+			refuse(l, "entry %zu: md5 must be 32 hex digits", idx);
+			return;
+		}
+	}
+	if (strlen(link) != (size_t)json_object_get_string_len(jl) ||
+	    !(url = url_resolve(base, link))) {
+		refuse(l, "entry %zu: download_link is not an http(s) URL", idx);
+		free(md5);
+		return;
+	}
+	add_item(l, xstrdup(name), url, size, md5);
+}
+
+int index_parse_json(const char *body, size_t len, const char *base_url, struct index_list *out,
+		     char *err, size_t errlen)
+{
+	struct json_tokener *tok;
+	json_object *root;
+	size_t i, n;
+
+	memset(out, 0, sizeof(*out));
+	if (len > INDEX_MAX_BYTES) {
+		snprintf(err, errlen, "index larger than %d bytes", INDEX_MAX_BYTES);
+		return -1;
+	}
+	tok = json_tokener_new_ex(32);
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) < len) {
+		/* Trailing whitespace is fine; anything else is not JSON. */
+		size_t end = json_tokener_get_parse_end(tok);
+
+		while (root && end < len && isspace((unsigned char)body[end]))
+			end++;
+		if (!root || end < len) {
+			snprintf(err, errlen, "index is not valid JSON: %s",
+				 root ? "trailing garbage"
+				      : json_tokener_error_desc(json_tokener_get_error(tok)));
+			json_object_put(root);
+			json_tokener_free(tok);
+			return -1;
+		}
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(root, json_type_array)) {
+		snprintf(err, errlen, "index is not a JSON array");
+		json_object_put(root);
+		return -1;
+	}
+	n = json_object_array_length(root);
+	if (n > INDEX_MAX_ITEMS) {
+		snprintf(err, errlen, "index has %zu entries (at most %d)", n, INDEX_MAX_ITEMS);
+		json_object_put(root);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		json_entry(out, i, json_object_array_get_idx(root, i), base_url);
+	json_object_put(root);
+	return 0;
+}
+
+/* Add an archive URL as an item named after its file name. */
+static void url_item(struct index_list *l, const char *base, const char *ref)
+{
+	char *url, *name;
+	size_t i;
+
+	url = url_resolve(base, ref);
+	if (!url) {
+		refuse(l, "not an http(s) URL");
+		return;
+	}
+	for (i = 0; i < l->n; i++) {
+		if (strcmp(l->items[i].url, url) == 0) {
+			free(url);
+			return; /* the same link twice on a page is not a problem */
+		}
+	}
+	name = url_file_name(url);
+	if (!name || !(fetch_has_suffix(name, ".zip") || fetch_has_suffix(name, ".7z"))) {
+		refuse(l, "URL does not name a .zip or .7z file");
+		free(name);
+		free(url);
+		return;
+	}
+	if (has_name(l, name)) {
+		refuse(l, "duplicate archive name %.64s", name);
+		free(name);
+		free(url);
+		return;
+	}
+	if (l->n >= INDEX_MAX_ITEMS) {
+		refuse(l, "too many items");
+		free(name);
+		free(url);
+		return;
+	}
+	add_item(l, name, url, -1, NULL);
+}
+
+int index_from_urls(char *const *urls, size_t n, struct index_list *out, char *err,
+		    size_t errlen)
+{
+	size_t i;
+
+	(void)err;
+	(void)errlen;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++)
+		url_item(out, NULL, urls[i]);
+	return 0;
+}
+
+/* Decode the HTML character references of an attribute value (the few a
+ * link can carry: &amp; &lt; &gt; &quot; &apos; &#N; &#xH;). */
+static char *html_decode(const char *s, size_t len)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} named[] = {{"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
+	struct strbuf sb;
+	size_t i, k;
+
+	strbuf_init(&sb);
+	for (i = 0; i < len; i++) {
+		if (s[i] != '&') {
+			strbuf_putc(&sb, s[i]);
+			continue;
+		}
+		for (k = 0; k < sizeof(named) / sizeof(named[0]); k++) {
+			size_t nl = strlen(named[k].name);
+
+			if (len - i - 1 >= nl && strncasecmp(s + i + 1, named[k].name, nl) == 0) {
+				strbuf_putc(&sb, named[k].c);
+				i += nl;
+				break;
+			}
+		}
+		if (k < sizeof(named) / sizeof(named[0]))
+			continue;
+		if (i + 2 < len && s[i + 1] == '#') {
+			bool hex = s[i + 2] == 'x' || s[i + 2] == 'X';
+			size_t j = i + (hex ? 3 : 2);
+			unsigned long v = 0;
+			size_t digits = 0;
+
+			while (j < len && digits < 6 &&
+			       (hex ? hexval(s[j]) >= 0 : (s[j] >= '0' && s[j] <= '9'))) {
+				v = v * (hex ? 16 : 10) + (unsigned long)hexval(s[j]);
+				j++;
+				digits++;
+			}
+			if (digits && j < len && s[j] == ';' && v >= 0x20 && v < 0x7f) {
+				strbuf_putc(&sb, (char)v);
+				i = j;
+				continue;
+			}
+		}
+		strbuf_putc(&sb, '&');
+	}
+	return strbuf_detach(&sb);
+}
+
+/* The href of an <a> tag starting at p (just after "<a"), or NULL; *end
+ * gets where the tag ends. */
+static char *tag_href(const char *p, const char *lim, const char **end)
+{
+	char *href = NULL;
+
+	while (p < lim && *p != '>') {
+		const char *name, *val;
+		size_t nlen, vlen;
+
+		while (p < lim && isspace((unsigned char)*p))
+			p++;
+		if (p >= lim || *p == '>')
+			break;
+		name = p;
+		while (p < lim && !isspace((unsigned char)*p) && *p != '=' && *p != '>')
+			p++;
+		nlen = (size_t)(p - name);
+		if (nlen == 0) {
+			p++; /* a stray character: skip it */
+			continue;
+		}
+		while (p < lim && isspace((unsigned char)*p))
+			p++;
+		if (p >= lim || *p != '=')
+			continue;
+		p++;
+		while (p < lim && isspace((unsigned char)*p))
+			p++;
+		if (p < lim && (*p == '"' || *p == '\'')) {
+			char q = *p++;
+
+			val = p;
+			while (p < lim && *p != q)
+				p++;
+			vlen = (size_t)(p - val);
+			if (p < lim)
+				p++;
+		} else {
+			val = p;
+			while (p < lim && !isspace((unsigned char)*p) && *p != '>')
+				p++;
+			vlen = (size_t)(p - val);
+		}
+		if (!href && nlen == 4 && strncasecmp(name, "href", 4) == 0)
+			href = html_decode(val, vlen);
+	}
+	*end = p;
+	return href;
+}
+
+/* true if the URL's path (before ?/#) ends in .zip or .7z. */
+static bool archive_link(const char *href)
+{
+	size_t n = strcspn(href, "?#");
+	char *path = xstrndup(href, n);
+	bool ok = fetch_has_suffix(path, ".zip") || fetch_has_suffix(path, ".7z");
+
+	free(path);
+	return ok;
+}
+
+int index_parse_html(const char *body, size_t len, const char *base_url, struct index_list *out,
+		     char *err, size_t errlen)
+{
+	const char *p = body, *lim = body + len;
+
+	memset(out, 0, sizeof(*out));
+	if (len > INDEX_MAX_BYTES) {
+		snprintf(err, errlen, "index page larger than %d bytes", INDEX_MAX_BYTES);
+		return -1;
+	}
+	while (p < lim) {
+		const char *lt = memchr(p, '<', (size_t)(lim - p)), *end;
+		char *href;
+
+		if (!lt || lim - lt < 3)
+			break;
+		p = lt + 1;
+		if (lim - p >= 3 && strncmp(p, "!--", 3) == 0) {
+			const char *q = p + 3;
+
+			/* Skip comments: a commented-out link is not an item. */
+			while (q + 2 < lim && strncmp(q, "-->", 3) != 0)
+				q++;
+			p = q + 3 <= lim ? q + 3 : lim;
+			continue;
+		}
+		if ((*p != 'a' && *p != 'A') || !isspace((unsigned char)p[1]))
+			continue;
+		href = tag_href(p + 1, lim, &end);
+		p = end;
+		if (href && *href && archive_link(href))
+			url_item(out, base_url, href);
+		free(href);
+	}
+	return 0;
+}

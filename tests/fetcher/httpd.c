@@ -1,0 +1,328 @@
+/* The loopback test server; see httpd.h. */
+#include "httpd.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+#define MAX_PATHS 128
+
+struct ts_path {
+	char *path;
+	long requests;
+	long long bytes;
+	enum ts_fault fault;
+	int fault_times;
+};
+
+struct ts_server {
+	struct MHD_Daemon *d;
+	char *docroot;
+	int port;
+	pthread_mutex_t mu;
+	struct ts_path paths[MAX_PATHS];
+	size_t n_paths;
+	bool etag, last_modified;
+	volatile bool stopping;
+};
+
+/* Caller holds mu. */
+static struct ts_path *path_entry(struct ts_server *s, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_paths; i++)
+		if (strcmp(s->paths[i].path, path) == 0)
+			return &s->paths[i];
+	if (s->n_paths == MAX_PATHS)
+		abort();
+	s->paths[s->n_paths].path = xstrdup(path);
+	return &s->paths[s->n_paths++];
+}
+
+static bool is_archive(const char *p)
+{
+	size_t n = strlen(p);
+
+	return (n > 4 && strcmp(p + n - 4, ".zip") == 0) || (n > 3 && strcmp(p + n - 3, ".7z") == 0);
+}
+
+struct body {
+	struct ts_server *s;
+	struct MHD_Connection *conn;
+	char *path;
+	int fd;
+	uint64_t size;
+	enum ts_fault fault;
+};
+
+static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct body *b = cls;
+	ssize_t n;
+
+	if (pos >= b->size)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if ((b->fault == TS_STALL || b->fault == TS_RESET) && pos >= b->size / 2) {
+		if (b->fault == TS_RESET) {
+			const union MHD_ConnectionInfo *ci =
+				MHD_get_connection_info(b->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+			struct linger lg = {1, 0};
+
+			if (ci)
+				setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		for (int i = 0; i < 600 && !b->s->stopping; i++)
+			usleep(50 * 1000);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	if ((b->fault == TS_STALL || b->fault == TS_RESET) && pos + max > b->size / 2)
+		max = (size_t)(b->size / 2 - pos);
+	if (max == 0)
+		max = 1;
+	n = pread(b->fd, buf, max, (off_t)pos);
+	if (n <= 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	pthread_mutex_lock(&b->s->mu);
+	path_entry(b->s, b->path)->bytes += n;
+	pthread_mutex_unlock(&b->s->mu);
+	return n;
+}
+
+static void body_free(void *cls)
+{
+	struct body *b = cls;
+
+	close(b->fd);
+	free(b->path);
+	free(b);
+}
+
+static enum MHD_Result answer_status(struct MHD_Connection *conn, unsigned code)
+{
+	static const char msg[] = "error\n";
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret = MHD_queue_response(conn, code, r);
+
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_size, void **con_cls)
+{
+	static int marker;
+	struct ts_server *s = cls;
+	struct ts_path *pe;
+	enum ts_fault fault;
+	char *file, etag[64], lm[64];
+	struct stat sb;
+	struct MHD_Response *r;
+	struct body *b;
+	const char *inm, *ims;
+	enum MHD_Result ret;
+	int fd;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_size;
+	if (*con_cls == NULL) {
+		*con_cls = &marker;
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") != 0)
+		return answer_status(conn, 405);
+	pthread_mutex_lock(&s->mu);
+	pe = path_entry(s, url);
+	pe->requests++;
+	fault = pe->fault;
+	if (fault != TS_NONE && pe->fault_times > 0 && --pe->fault_times == 0)
+		pe->fault = TS_NONE;
+	pthread_mutex_unlock(&s->mu);
+	if (fault == TS_404)
+		return answer_status(conn, 404);
+	if (fault == TS_500)
+		return answer_status(conn, 500);
+	if (strstr(url, "..") || url[0] != '/')
+		return answer_status(conn, 400);
+	file = xasprintf("%s%s", s->docroot, url);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	free(file);
+	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return answer_status(conn, 404);
+	}
+	snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)sb.st_size,
+		 (unsigned long long)sb.st_mtim.tv_sec * 1000000000ULL +
+			 (unsigned long long)sb.st_mtim.tv_nsec);
+	{
+		struct tm tm;
+
+		gmtime_r(&sb.st_mtim.tv_sec, &tm);
+		strftime(lm, sizeof(lm), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	}
+	inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+	ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Modified-Since");
+	if ((s->etag && inm && strcmp(inm, etag) == 0) ||
+	    (s->last_modified && !(s->etag && inm) && ims && curl_getdate(ims, NULL) >= 0 &&
+	     sb.st_mtim.tv_sec <= curl_getdate(ims, NULL))) {
+		close(fd);
+		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		if (s->etag)
+			MHD_add_response_header(r, "ETag", etag);
+		ret = MHD_queue_response(conn, 304, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	b = xcalloc(1, sizeof(*b));
+	b->s = s;
+	b->conn = conn;
+	b->path = xstrdup(url);
+	b->fd = fd;
+	b->size = (uint64_t)sb.st_size;
+	b->fault = fault;
+	r = MHD_create_response_from_callback(b->size, 32 * 1024, body_read, b, body_free);
+	if (s->etag)
+		MHD_add_response_header(r, "ETag", etag);
+	if (s->last_modified)
+		MHD_add_response_header(r, "Last-Modified", lm);
+	ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+struct ts_server *ts_start(const char *docroot)
+{
+	struct ts_server *s = xcalloc(1, sizeof(*s));
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = 0};
+	const union MHD_DaemonInfo *di;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->docroot = xstrdup(docroot);
+	s->etag = s->last_modified = true;
+	pthread_mutex_init(&s->mu, NULL);
+	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
+				0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sin,
+				MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+	if (!s->d)
+		abort();
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di->port;
+	return s;
+}
+
+void ts_stop(struct ts_server *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	s->stopping = true;
+	MHD_stop_daemon(s->d);
+	for (i = 0; i < s->n_paths; i++)
+		free(s->paths[i].path);
+	pthread_mutex_destroy(&s->mu);
+	free(s->docroot);
+	free(s);
+}
+
+int ts_port(const struct ts_server *s)
+{
+	return s->port;
+}
+
+void ts_fault(struct ts_server *s, const char *path, enum ts_fault f, int times)
+{
+	struct ts_path *pe;
+
+	pthread_mutex_lock(&s->mu);
+	pe = path_entry(s, path);
+	pe->fault = f;
+	pe->fault_times = times < 0 ? -1 : times;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ts_clear_faults(struct ts_server *s)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->n_paths; i++)
+		s->paths[i].fault = TS_NONE;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ts_validators(struct ts_server *s, bool etag, bool last_modified)
+{
+	pthread_mutex_lock(&s->mu);
+	s->etag = etag;
+	s->last_modified = last_modified;
+	pthread_mutex_unlock(&s->mu);
+}
+
+long ts_requests(struct ts_server *s, const char *path)
+{
+	long n = 0;
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->n_paths; i++)
+		if (!path || strcmp(path, s->paths[i].path) == 0)
+			n += s->paths[i].requests;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+long long ts_archive_bytes(struct ts_server *s)
+{
+	long long n = 0;
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->n_paths; i++)
+		if (is_archive(s->paths[i].path))
+			n += s->paths[i].bytes;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+long long ts_bytes(struct ts_server *s, const char *path)
+{
+	long long n = 0;
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->n_paths; i++)
+		if (strcmp(path, s->paths[i].path) == 0)
+			n += s->paths[i].bytes;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+void ts_reset_counters(struct ts_server *s)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->n_paths; i++) {
+		s->paths[i].requests = 0;
+		s->paths[i].bytes = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
