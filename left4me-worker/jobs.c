@@ -1,0 +1,729 @@
+/* The job kinds; see jobs.h.  Runs in left4me-worker as the left4me user.
+ * Trusts: its config.  Re-validates: the job's target and every name read
+ * from the DB before it becomes a path or a helper argument. */
+#include "jobs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "db_instance.h"
+#include "db_server.h"
+#include "instance.h"
+#include "log.h"
+#include "spawn.h"
+#include "steamcmd.h"
+#include "strbuf.h"
+#include "timeutil.h"
+#include "validate.h"
+#include "xalloc.h"
+
+#define SUDO		   "/usr/bin/sudo"
+#define HELPER_ATTEMPTS	   3
+#define PROGRESS_MIN_DELTA 0.1
+
+/* One running job: the owning struct of everything a job allocates. */
+struct job_ctx {
+	struct worker *w;
+	const struct job *job;
+	char reason[JOB_REASON_MAX];
+	int exit_code; /* of the step that decided the outcome; -1 none */
+	bool failed;
+	bool lost;    /* recovered by another process: never finish it */
+	bool stopped; /* the worker is stopping */
+	int64_t last_beat;
+	/* per subprocess */
+	char last_err[256]; /* last stderr (or output) line, for the reason */
+	enum steam_result steam;
+	char steam_msg[256];
+	double last_percent;
+	char last_label[32];
+};
+
+static void ctx_log(struct job_ctx *c, enum job_stream stream, const char *line)
+{
+	if (db_job_log(c->w->db, c->job->id, stream, line, NULL) != DB_OK)
+		log_warn("job=%lld: cannot append to the job log", (long long)c->job->id);
+}
+
+static void ctx_step(struct job_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ctx_step(struct job_ctx *c, const char *fmt, ...)
+{
+	struct strbuf sb;
+	va_list ap;
+
+	strbuf_init(&sb);
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	ctx_log(c, STREAM_STEP, sb.buf);
+	log_info("job=%lld %s=%s: %s", (long long)c->job->id, job_kind_name(c->job->kind),
+		 c->job->target, sb.buf);
+	strbuf_fini(&sb);
+}
+
+/* Record the job's failure (the first reason wins) and log it. */
+static int ctx_fail(struct job_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ctx_fail(struct job_ctx *c, const char *fmt, ...)
+{
+	char buf[JOB_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap); /* a reason is capped at 512 by design */
+	va_end(ap);
+	if (!c->failed) {
+		c->failed = true;
+		snprintf(c->reason, sizeof(c->reason), "%s", buf);
+	}
+	ctx_log(c, STREAM_INFO, buf);
+	log_warn("job=%lld %s=%s: %s", (long long)c->job->id, job_kind_name(c->job->kind),
+		 c->job->target, buf);
+	return -1;
+}
+
+/* Heartbeat and watchdog; false when the job must be abandoned. */
+static bool ctx_tick(void *arg)
+{
+	struct job_ctx *c = arg;
+	int64_t now = mono_ms();
+
+	worker_watchdog(c->w);
+	if (c->lost)
+		return false;
+	if (now - c->last_beat >= (int64_t)c->w->cfg->worker.heartbeat_interval * 1000) {
+		int rc = db_job_heartbeat(c->w->db, c->job->id, c->w->id);
+
+		c->last_beat = now;
+		if (rc == DB_NOTFOUND) {
+			log_warn("job=%lld: no longer ours (recovered elsewhere); abandoning it",
+				 (long long)c->job->id);
+			c->lost = true;
+			return false;
+		}
+		if (rc != DB_OK)
+			log_warn("job=%lld: heartbeat failed (%d)", (long long)c->job->id, rc);
+	}
+	return true;
+}
+
+/* Between steps: false (with the reason set) when the job must end now. */
+static bool ctx_go_on(struct job_ctx *c)
+{
+	if (!ctx_tick(c))
+		return false;
+	if (worker_stopping(c->w)) {
+		c->stopped = true;
+		ctx_fail(c, "worker stopped");
+		return false;
+	}
+	return true;
+}
+
+const char *jobs_exit_meaning(int code)
+{
+	switch (code) {
+	case EX_USAGE:
+		return "usage error";
+	case EX_DATAERR:
+		return "bad data";
+	case EX_NOINPUT:
+		return "missing input";
+	case EX_SOFTWARE:
+		return "internal error";
+	case EX_OSERR:
+		return "system error";
+	case EX_TEMPFAIL:
+		return "temporary failure";
+	case EX_NOPERM:
+		return "permission denied";
+	case 1:
+		return "failed";
+	default:
+		return "error";
+	}
+}
+
+/* ---- subprocesses ------------------------------------------------------ */
+
+static void on_line(void *arg, enum job_stream stream, const char *line)
+{
+	struct job_ctx *c = arg;
+
+	ctx_log(c, stream, line);
+	if (stream == STREAM_STDERR || !c->last_err[0])
+		snprintf(c->last_err, sizeof(c->last_err), "%s", line);
+}
+
+/* Run argv; logs the command and its end.  0 if it ran (see *res). */
+static int run(struct job_ctx *c, char *const *argv, bool pty, int timeout_s,
+	       void (*line_fn)(void *, enum job_stream, const char *), struct spawn_result *res)
+{
+	struct spawn_opts o = {
+	    .argv = argv,
+	    .pty = pty,
+	    .timeout_s = timeout_s,
+	    .tick_ms = 500,
+	    .on_line = line_fn ? line_fn : on_line,
+	    .on_tick = ctx_tick,
+	    .stop = c->w->stop,
+	    .ctx = c,
+	};
+	struct strbuf cmd;
+	char how[128];
+
+	strbuf_init(&cmd);
+	for (size_t i = 0; argv[i]; i++)
+		strbuf_printf(&cmd, "%s%s", i ? " " : "", argv[i]);
+	ctx_step(c, "run: %s", cmd.buf);
+	strbuf_fini(&cmd);
+	c->last_err[0] = '\0';
+	if (spawn_run(&o, res) < 0)
+		return ctx_fail(c, "cannot start %s: out of processes or descriptors", argv[0]);
+	ctx_step(c, "%s: %s", strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0],
+		 spawn_describe(&o, res, how, sizeof(how)));
+	if (res->end == SPAWN_STOPPED) {
+		if (c->lost)
+			return -1;
+		c->stopped = true;
+		return ctx_fail(c, "worker stopped");
+	}
+	return 0;
+}
+
+/* helper VERB ARG through sudo (or not).  EX_TEMPFAIL is retried.
+ * Returns 0 on success, else the failure is recorded and -1 returned. */
+static int run_helper(struct job_ctx *c, const char *helper, const char *verb, const char *arg,
+		      int timeout_s)
+{
+	const struct config *cfg = c->w->cfg;
+	char *path = xasprintf("%s/%s", cfg->worker.helper_dir, helper);
+	char *argv[7];
+	struct spawn_result res;
+	char how[128], what[160];
+	int n = 0, rc = -1;
+
+	/* Last line of defence: nothing unchecked reaches a root helper. */
+	if (strcmp(helper, "left4me-script-sandbox") == 0 ? !valid_id(arg, NULL)
+							  : !instance_name_ok(arg)) {
+		free(path);
+		return ctx_fail(c, "refusing to run %s with an invalid argument", helper);
+	}
+	if (cfg->worker.sudo) {
+		argv[n++] = (char *)SUDO;
+		argv[n++] = (char *)"-n";
+	}
+	argv[n++] = path;
+	if (verb) /* the sandbox takes only the id */
+		argv[n++] = (char *)verb;
+	argv[n++] = (char *)arg;
+	argv[n] = NULL;
+	snprintf(what, sizeof(what), "%s%s%s %s", helper, verb ? " " : "", verb ? verb : "", arg);
+	for (int attempt = 1; attempt <= HELPER_ATTEMPTS; attempt++) {
+		if (run(c, argv, false, timeout_s, NULL, &res) < 0)
+			goto out;
+		if (res.end == SPAWN_EXITED && res.exit_code == 0) {
+			c->exit_code = 0;
+			rc = 0;
+			goto out;
+		}
+		if (res.end == SPAWN_EXITED)
+			c->exit_code = res.exit_code;
+		if (res.end == SPAWN_EXITED && res.exit_code == EX_TEMPFAIL &&
+		    attempt < HELPER_ATTEMPTS) {
+			ctx_step(c, "%s: temporary failure; retrying (attempt %d of %d)", what,
+				 attempt + 1, HELPER_ATTEMPTS);
+			for (int64_t until = mono_ms() + c->w->retry_delay_ms; mono_ms() < until;) {
+				struct timespec ts = {0, 50 * 1000000};
+
+				if (!ctx_go_on(c))
+					goto out;
+				nanosleep(&ts, NULL);
+			}
+			continue;
+		}
+		break;
+	}
+	if (res.end == SPAWN_EXITED)
+		ctx_fail(c, "%s: exit %d (%s)%s%s", what, res.exit_code, jobs_exit_meaning(res.exit_code), c->last_err[0] ? ": " : "",
+			 c->last_err);
+	else
+		ctx_fail(c, "%s: %s", what,
+			 spawn_describe(&(struct spawn_opts){.timeout_s = timeout_s}, &res, how,
+					sizeof(how)));
+out:
+	free(path);
+	return rc;
+}
+
+/* ---- server jobs --------------------------------------------------------- */
+
+static int do_initialize(struct job_ctx *c, const char *name)
+{
+	const char *state_dir = c->w->cfg->state_dir;
+	struct instance_spec spec;
+	struct instance_plan plan;
+	char err[JOB_REASON_MAX];
+	int rc;
+
+	ctx_step(c, "initialize %s: read the server and its blueprint", name);
+	rc = db_instance_get(c->w->db, name, &spec);
+	if (rc == DB_NOTFOUND)
+		return ctx_fail(c, "no server named %s", name);
+	if (rc != DB_OK)
+		return ctx_fail(c, "cannot read server %s from the database", name);
+	ctx_step(c, "blueprint %lld: %zu overlay(s), port %d", (long long)spec.blueprint_id,
+		 spec.n_overlays, spec.port);
+	rc = instance_plan(state_dir, &spec, &plan, err, sizeof(err));
+	instance_spec_fini(&spec);
+	if (rc < 0)
+		return ctx_fail(c, "%s", err);
+	for (size_t i = 0; i < plan.n_copies; i++) {
+		if (plan.copies[i].missing)
+			ctx_step(c, "overlay %lld has no left4dead2/cfg/server.cfg; staging an "
+				    "empty server_overlay_%lld.cfg",
+				 (long long)plan.copies[i].overlay_id,
+				 (long long)plan.copies[i].overlay_id);
+	}
+	ctx_step(c, "stage runtime/%s/upper/left4dead2/cfg: server.cfg with %zu exec line(s)",
+		 name, plan.n_copies);
+	if (!ctx_go_on(c)) {
+		instance_plan_fini(&plan);
+		return -1;
+	}
+	rc = instance_apply(state_dir, &plan, err, sizeof(err));
+	if (rc == 0)
+		ctx_step(c, "wrote instances/%s/instance.env (%zu lowerdirs)", name,
+			 plan.n_lowerdirs);
+	instance_plan_fini(&plan);
+	if (rc < 0)
+		return ctx_fail(c, "initialize %s: %s", name, err);
+	return 0;
+}
+
+static int do_remove(struct job_ctx *c, const char *name)
+{
+	const struct config *cfg = c->w->cfg;
+	bool existed = instance_exists(cfg->state_dir, name), removed;
+	char err[JOB_REASON_MAX];
+
+	/* A never-initialized server has nothing to stop or unmount; a
+	 * helper failing on it must not block its reset or deletion. */
+	if (run_helper(c, "left4me-systemctl", "disable", name, cfg->worker.helper_timeout) < 0) {
+		if (existed || c->stopped || c->lost)
+			return -1;
+		ctx_step(c, "never initialized: ignoring the failed disable");
+		c->failed = false;
+		c->reason[0] = '\0';
+		c->exit_code = -1;
+	}
+	if (!ctx_go_on(c))
+		return -1;
+	if (run_helper(c, "left4me-overlay", "umount", name, cfg->worker.helper_timeout) < 0) {
+		if (existed || c->stopped || c->lost)
+			return -1;
+		ctx_step(c, "never initialized: ignoring the failed umount");
+		c->failed = false;
+		c->reason[0] = '\0';
+		c->exit_code = -1;
+	}
+	if (!ctx_go_on(c))
+		return -1;
+	ctx_step(c, "remove runtime/%s and instances/%s", name, name);
+	if (instance_remove(cfg->state_dir, name, &removed, err, sizeof(err)) < 0)
+		return ctx_fail(c, "reset %s: %s", name, err);
+	if (!removed)
+		ctx_step(c, "nothing to remove: %s was never initialized", name);
+	return 0;
+}
+
+static int server_job(struct job_ctx *c, enum server_state *ok_state)
+{
+	const struct config *cfg = c->w->cfg;
+	const char *name = c->job->target;
+	struct server srv;
+	int rc;
+
+	/* The target crossed a process boundary: check it before any path
+	 * or helper argv is built from it. */
+	if (!instance_name_ok(name)) {
+		char esc[96];
+
+		return ctx_fail(c, "invalid server name '%s'",
+				log_escape(esc, sizeof(esc), name, strlen(name)));
+	}
+	rc = db_server_get(c->w->db, name, &srv);
+	if (rc == DB_NOTFOUND)
+		return ctx_fail(c, "no server named %s", name);
+	if (rc != DB_OK)
+		return ctx_fail(c, "cannot read server %s from the database", name);
+	*ok_state = srv.state;
+	server_fini(&srv);
+
+	switch (c->job->kind) {
+	case JOB_INITIALIZE:
+		if (do_initialize(c, name) < 0)
+			return -1;
+		if (*ok_state != SERVER_RUNNING)
+			*ok_state = SERVER_INITIALIZED;
+		return 0;
+	case JOB_START:
+	case JOB_RESTART:
+		if (do_initialize(c, name) < 0 || !ctx_go_on(c))
+			return -1;
+		if (run_helper(c, "left4me-systemctl",
+			       c->job->kind == JOB_START ? "enable" : "restart", name,
+			       cfg->worker.helper_timeout) < 0)
+			return -1;
+		*ok_state = SERVER_RUNNING;
+		return 0;
+	case JOB_STOP:
+		if (run_helper(c, "left4me-systemctl", "disable", name,
+			       cfg->worker.helper_timeout) < 0)
+			return -1;
+		*ok_state = SERVER_STOPPED;
+		return 0;
+	case JOB_RESET:
+	case JOB_DELETE:
+		if (do_remove(c, name) < 0)
+			return -1;
+		*ok_state = SERVER_NEW;
+		if (c->job->kind == JOB_DELETE) {
+			ctx_step(c, "delete the server row");
+			rc = db_server_delete(c->w->db, name);
+			if (rc != DB_OK && rc != DB_NOTFOUND)
+				return ctx_fail(c, "cannot delete server %s from the database",
+						name);
+		}
+		return 0;
+	default:
+		return ctx_fail(c, "not a server job");
+	}
+}
+
+/* ---- install_game ------------------------------------------------------- */
+
+static void steam_line(void *arg, enum job_stream stream, const char *line)
+{
+	struct job_ctx *c = arg;
+	struct steam_progress p;
+	enum steam_result r;
+	size_t off = 0;
+
+	on_line(c, stream, line);
+	if (steamcmd_parse_progress(line, &p)) {
+		if (p.percent - c->last_percent >= PROGRESS_MIN_DELTA ||
+		    p.percent < c->last_percent || strcmp(p.label, c->last_label) != 0) {
+			db_job_progress(c->w->db, c->job->id, p.percent, p.done, p.total, p.label);
+			c->last_percent = p.percent;
+			snprintf(c->last_label, sizeof(c->last_label), "%s", p.label);
+		}
+		return;
+	}
+	r = steamcmd_parse_result(line, &off);
+	if (r == STEAM_RESULT_NONE)
+		return;
+	/* an error anywhere in a pass outweighs a success line */
+	if (r == STEAM_RESULT_ERROR || c->steam != STEAM_RESULT_ERROR) {
+		c->steam = r;
+		snprintf(c->steam_msg, sizeof(c->steam_msg), "%s", line + off);
+	}
+}
+
+static char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h && h[0] == '/')
+		return xstrdup(h);
+	pw = getpwuid(getuid());
+	return xstrdup(pw && pw->pw_dir ? pw->pw_dir : "/var/lib/left4me");
+}
+
+static void say_step(void *arg, const char *line)
+{
+	ctx_step(arg, "%s", line);
+}
+
+static int install_game(struct job_ctx *c)
+{
+	static const char *const platforms[] = {"windows", "linux"};
+	const struct config *cfg = c->w->cfg;
+	char *dir = xasprintf("%s/installation", cfg->state_dir);
+	char *srcds = xasprintf("%s/srcds_run", dir);
+	char *home = home_dir();
+	char err[JOB_REASON_MAX];
+	struct spawn_result res;
+	struct stat st;
+	int rc = -1;
+
+	if (access(cfg->worker.steamcmd, X_OK) < 0) {
+		ctx_fail(c,
+			 "SteamCMD not found at %s (worker.steamcmd): install Debian's steamcmd "
+			 "package (non-free; `apt install steamcmd` puts it at /usr/games/steamcmd) "
+			 "or set worker.steamcmd to your steamcmd.sh",
+			 cfg->worker.steamcmd);
+		goto out;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		ctx_fail(c, "mkdir %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	/* Since Nov 2024 an anonymous Linux-only install fails with "Invalid
+	 * platform": a windows pass first, then linux into the same dir. */
+	for (size_t i = 0; i < 2; i++) {
+		char *argv[] = {cfg->worker.steamcmd,
+				(char *)"+force_install_dir",
+				dir,
+				(char *)"+login",
+				(char *)"anonymous",
+				(char *)"+@sSteamCmdForcePlatformType",
+				(char *)platforms[i],
+				(char *)"+app_update",
+				(char *)STEAM_APP_ID,
+				(char *)"validate",
+				(char *)"+quit",
+				NULL};
+
+		if (!ctx_go_on(c))
+			goto out;
+		ctx_step(c, "SteamCMD pass %zu of 2 (platform %s)", i + 1, platforms[i]);
+		c->steam = STEAM_RESULT_NONE;
+		c->steam_msg[0] = '\0';
+		c->last_percent = -1;
+		c->last_label[0] = '\0';
+		if (run(c, argv, true, cfg->worker.install_timeout, steam_line, &res) < 0)
+			goto out;
+		if (res.end == SPAWN_EXITED)
+			c->exit_code = res.exit_code;
+		if (c->steam == STEAM_RESULT_ERROR) {
+			ctx_fail(c, "SteamCMD (%s pass): %s", platforms[i], c->steam_msg);
+			goto out;
+		}
+		if (res.end == SPAWN_TIMED_OUT) {
+			ctx_fail(c, "SteamCMD (%s pass) timed out after %d s", platforms[i],
+				 cfg->worker.install_timeout);
+			goto out;
+		}
+		if (c->steam == STEAM_RESULT_NONE) {
+			char how[128];
+
+			ctx_fail(c, "SteamCMD (%s pass) reported no success (%s)", platforms[i],
+				 spawn_describe(&(struct spawn_opts){0}, &res, how, sizeof(how)));
+			goto out;
+		}
+		if (res.end != SPAWN_EXITED || res.exit_code != 0)
+			ctx_log(c, STREAM_INFO,
+				"SteamCMD reported success but did not exit 0; its exit codes are "
+				"unreliable, so the success line counts");
+		ctx_step(c, "%s pass: %s", platforms[i], c->steam_msg);
+	}
+	if (stat(srcds, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ctx_fail(c, "SteamCMD reported success but %s is missing", srcds);
+		goto out;
+	}
+	ctx_step(c, "link steamclient.so into %s/.steam/sdk32 and sdk64", home);
+	if (steamcmd_sdk_links(home, cfg->worker.steamcmd, dir, say_step, c, err, sizeof(err)) <
+	    0) {
+		ctx_fail(c, "steamclient.so links: %s", err);
+		goto out;
+	}
+	c->exit_code = 0;
+	rc = 0;
+out:
+	free(dir);
+	free(srcds);
+	free(home);
+	return rc;
+}
+
+/* ---- build_overlay --------------------------------------------------------- */
+
+/* STATE/scripts/ID.sh from the DB: temp + rename, 0644 (the helper wants it
+ * not group/other-writable and readable by the sandbox user). */
+static int write_script(struct job_ctx *c, const char *id, const char *script)
+{
+	const char *state_dir = c->w->cfg->state_dir;
+	char *dir = xasprintf("%s/scripts", state_dir);
+	char *tmp = xasprintf("%s/.%s.sh.tmp", dir, id);
+	char *path = xasprintf("%s/%s.sh", dir, id);
+	size_t len = strlen(script), off = 0;
+	int fd = -1, rc = -1;
+	struct stat st;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		ctx_fail(c, "mkdir %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		ctx_fail(c, "%s is not a directory", dir);
+		goto out;
+	}
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || fchmod(fd, 0644) < 0) {
+		ctx_fail(c, "create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, script + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ctx_fail(c, "write %s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		ctx_fail(c, "write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		ctx_fail(c, "rename %s: %s", path, strerror(errno));
+		goto out;
+	}
+	ctx_step(c, "wrote scripts/%s.sh (%zu bytes)", id, len);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	free(dir);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static int build_overlay(struct job_ctx *c)
+{
+	const struct config *cfg = c->w->cfg;
+	const char *id = c->job->target;
+	char *script = NULL, *odir = NULL;
+	int64_t oid;
+	int rc;
+
+	if (!valid_id(id, &oid))
+		return ctx_fail(c, "invalid overlay id '%.32s'", id);
+	rc = db_instance_build_script(c->w->db, oid, &script);
+	if (rc == DB_NOTFOUND)
+		return ctx_fail(c, "overlay %s does not exist or has no build script", id);
+	if (rc != DB_OK)
+		return ctx_fail(c, "cannot read overlay %s from the database", id);
+	db_instance_set_build(c->w->db, oid, "building");
+	rc = -1;
+	odir = xasprintf("%s/overlays", cfg->state_dir);
+	if (mkdir(odir, 0755) < 0 && errno != EEXIST) {
+		ctx_fail(c, "mkdir %s: %s", odir, strerror(errno));
+		goto out;
+	}
+	free(odir);
+	odir = xasprintf("%s/overlays/%s", cfg->state_dir, id);
+	if (mkdir(odir, 0755) < 0 && errno != EEXIST) {
+		ctx_fail(c, "mkdir %s: %s", odir, strerror(errno));
+		goto out;
+	}
+	if (write_script(c, id, script) < 0 || !ctx_go_on(c))
+		goto out;
+	rc = run_helper(c, "left4me-script-sandbox", NULL, id, cfg->worker.build_timeout);
+out:
+	if (!c->lost)
+		db_instance_set_build(c->w->db, oid, rc == 0 ? "ok" : "failed");
+	free(script);
+	free(odir);
+	return rc;
+}
+
+/* ---- dispatch ------------------------------------------------------------- */
+
+void jobs_run(struct worker *w, const struct job *job)
+{
+	struct job_ctx c = {.w = w, .job = job, .exit_code = -1, .last_beat = mono_ms()};
+	enum server_state ok_state = SERVER_NEW;
+	bool is_server = job_kind_is_server(job->kind);
+	int rc;
+
+	ctx_step(&c, "%s %s claimed by %s", job_kind_name(job->kind), job->target, w->id);
+	switch (job->kind) {
+	case JOB_INSTALL_GAME:
+		rc = install_game(&c);
+		break;
+	case JOB_BUILD_OVERLAY:
+		rc = build_overlay(&c);
+		break;
+	default:
+		rc = is_server ? server_job(&c, &ok_state)
+			       : ctx_fail(&c, "the worker does not run %s jobs",
+					  job_kind_name(job->kind));
+		break;
+	}
+	if (c.lost)
+		return; /* another process owns its outcome now */
+	if (rc == 0 && c.failed)
+		rc = -1;
+	if (is_server && instance_name_ok(job->target)) {
+		int src;
+
+		if (rc == 0 && job->kind == JOB_DELETE)
+			src = DB_OK;
+		else if (rc == 0)
+			src = db_server_set_state(w->db, job->target, ok_state, NULL);
+		else
+			src = db_server_set_state(w->db, job->target, SERVER_FAILED, c.reason);
+		if (src != DB_OK && src != DB_NOTFOUND)
+			log_warn("job=%lld: cannot record the state of server %s",
+				 (long long)job->id, job->target);
+	}
+	if (rc == 0) {
+		const char *done;
+
+		switch (job->kind) {
+		case JOB_START:
+			done = "started";
+			break;
+		case JOB_STOP:
+			done = "stopped";
+			break;
+		case JOB_RESTART:
+			done = "restarted";
+			break;
+		case JOB_RESET:
+			done = "reset";
+			break;
+		case JOB_DELETE:
+			done = "deleted";
+			break;
+		case JOB_INITIALIZE:
+			done = "initialized";
+			break;
+		case JOB_INSTALL_GAME:
+			done = "game installed";
+			break;
+		default:
+			done = "built";
+			break;
+		}
+		ctx_step(&c, "done: %s", done);
+		rc = db_job_finish(w->db, job->id, w->id, JOB_SUCCEEDED, c.exit_code < 0 ? 0 : c.exit_code,
+				   done);
+	} else {
+		rc = db_job_finish(w->db, job->id, w->id, JOB_FAILED, c.exit_code,
+				   c.reason[0] ? c.reason : "failed");
+	}
+	if (rc != DB_OK)
+		log_warn("job=%lld: cannot finish the job (%d)", (long long)job->id, rc);
+}

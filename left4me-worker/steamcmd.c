@@ -1,0 +1,317 @@
+/* SteamCMD output parsing and the steamclient.so links; see steamcmd.h.
+ * Runs in left4me-worker; trusts nothing SteamCMD prints. */
+#include "steamcmd.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parse.h"
+#include "xalloc.h"
+
+/* Digits at s: their count (0 if none). */
+static size_t digits(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] >= '0' && s[n] <= '9')
+		n++;
+	return n;
+}
+
+/* "12.34" (fraction optional) as a percentage; advances *s. */
+static bool parse_percent(const char **s, double *out)
+{
+	const char *p = *s;
+	size_t n = digits(p), f;
+	long long whole, frac = 0;
+	double scale = 1;
+
+	if (n == 0 || n > 3 || parse_int_n(p, n, 0, 999, &whole) < 0) {
+		/* parse_int_n refuses leading zeros: accept "0" only */
+		if (!(n == 1 && p[0] == '0'))
+			return false;
+		whole = 0;
+	}
+	p += n;
+	if (*p == '.') {
+		p++;
+		f = digits(p);
+		if (f == 0)
+			return false;
+		for (size_t i = 0; i < f && i < 6; i++) {
+			frac = frac * 10 + (p[i] - '0');
+			scale *= 10;
+		}
+		p += f;
+	}
+	*out = (double)whole + (double)frac / scale;
+	if (*out > 100)
+		*out = 100;
+	*s = p;
+	return true;
+}
+
+/* A byte count (leading zeros tolerated: "0" and "000123" both occur). */
+static bool parse_count(const char **s, int64_t *out)
+{
+	const char *p = *s;
+	size_t n = digits(p);
+	long long v;
+
+	while (n > 1 && *p == '0') {
+		p++;
+		n--;
+	}
+	if (n == 0 || n > 18)
+		return false;
+	if (n == 1 && *p == '0')
+		v = 0;
+	else if (parse_int_n(p, n, 0, LLONG_MAX, &v) < 0)
+		return false;
+	*out = v;
+	*s = p + n;
+	return true;
+}
+
+static bool parse_update_state(const char *line, struct steam_progress *p)
+{
+	const char *s = strstr(line, "progress: ");
+	const char *st, *q;
+
+	if (!s)
+		return false;
+	q = s + 10;
+	if (!parse_percent(&q, &p->percent))
+		return false;
+	if (strncmp(q, " (", 2) == 0) {
+		q += 2;
+		if (parse_count(&q, &p->done) && strncmp(q, " / ", 3) == 0) {
+			q += 3;
+			if (!parse_count(&q, &p->total) || *q != ')')
+				p->done = p->total = 0;
+		} else {
+			p->done = 0;
+		}
+	}
+	/* label: the word after "Update state (0x..) " */
+	st = strstr(line, "Update state (");
+	if (st && st < s) {
+		const char *w = strchr(st, ')');
+		size_t n = 0;
+
+		if (w && w[1] == ' ') {
+			w += 2;
+			while (w + n < s && w[n] != ',' && n < sizeof(p->label) - 1 &&
+			       ((w[n] >= 'a' && w[n] <= 'z') || w[n] == ' '))
+				n++;
+			memcpy(p->label, w, n);
+			p->label[n] = '\0';
+		}
+	}
+	if (!p->label[0])
+		snprintf(p->label, sizeof(p->label), "updating");
+	return true;
+}
+
+bool steamcmd_parse_progress(const char *line, struct steam_progress *p)
+{
+	const char *s;
+
+	memset(p, 0, sizeof(*p));
+	if (parse_update_state(line, p))
+		return true;
+	memset(p, 0, sizeof(*p));
+	/* SteamCMD's self-update: "[ 71%] Downloading update (...)" */
+	s = strstr(line, "] Downloading update");
+	if (s) {
+		const char *b = s;
+		size_t n;
+		long long v;
+
+		while (b > line && b[-1] != '[')
+			b--;
+		if (b == line)
+			return false;
+		while (*b == ' ')
+			b++;
+		n = digits(b);
+		if (n == 0 || b[n] != '%' || b + n + 1 != s)
+			return false;
+		if (!(n == 1 && *b == '0') && parse_int_n(b, n, 0, 100, &v) < 0)
+			return false;
+		p->percent = (n == 1 && *b == '0') ? 0 : (double)v;
+		snprintf(p->label, sizeof(p->label), "steamcmd self-update");
+		return true;
+	}
+	return false;
+}
+
+enum steam_result steamcmd_parse_result(const char *line, size_t *msg_off)
+{
+	const char *s;
+
+	if (strstr(line, "Success! App '" STEAM_APP_ID "' fully installed."))
+		return STEAM_RESULT_INSTALLED;
+	if (strstr(line, "Success! App '" STEAM_APP_ID "' already up to date."))
+		return STEAM_RESULT_UP_TO_DATE;
+	s = strstr(line, "Error! ");
+	if (!s)
+		s = strstr(line, "ERROR! ");
+	if (s) {
+		if (msg_off)
+			*msg_off = (size_t)(s - line);
+		return STEAM_RESULT_ERROR;
+	}
+	return STEAM_RESULT_NONE;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int mkdir_p(const char *path, char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(buf)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "mkdir %s: %s", buf, strerror(errno));
+			return -1;
+		}
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+/* Point link at target, atomically; reports what it did. */
+static int ensure_link(const char *link, const char *target,
+		       void (*say)(void *ctx, const char *line), void *ctx, char *err,
+		       size_t errlen)
+{
+	char cur[PATH_MAX];
+	char *tmp, *msg;
+	ssize_t n = readlink(link, cur, sizeof(cur) - 1);
+	struct stat st;
+	int rc = -1;
+
+	if (n >= 0) {
+		cur[n] = '\0';
+		if (strcmp(cur, target) == 0) {
+			msg = xasprintf("%s -> %s (already correct)", link, target);
+			say(ctx, msg);
+			free(msg);
+			return 0;
+		}
+	} else if (lstat(link, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is a directory, not a symlink", link);
+		return -1;
+	}
+	tmp = xasprintf("%s.left4me-tmp", link);
+	unlink(tmp);
+	if (symlink(target, tmp) < 0) {
+		snprintf(err, errlen, "symlink %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, link) < 0) {
+		snprintf(err, errlen, "rename %s: %s", link, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if (n >= 0)
+		msg = xasprintf("%s -> %s (repaired; was -> %s)", link, target, cur);
+	else
+		msg = xasprintf("%s -> %s (created)", link, target);
+	say(ctx, msg);
+	free(msg);
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
+int steamcmd_sdk_links(const char *home, const char *steamcmd, const char *install_dir,
+		       void (*say)(void *ctx, const char *line), void *ctx, char *err,
+		       size_t errlen)
+{
+	static const struct {
+		const char *sdk, *steam_sub, *bin_sub;
+		bool required;
+	} sdks[] = {
+	    {"sdk32", "linux32", "bin/steamclient.so", true},
+	    {"sdk64", "linux64", "bin/linux64/steamclient.so", false},
+	};
+	char real[PATH_MAX];
+	char *steam_dir = NULL;
+	int rc = 0;
+
+	if (steamcmd && realpath(steamcmd, real)) {
+		char *slash = strrchr(real, '/');
+
+		if (slash) {
+			*slash = '\0';
+			steam_dir = xstrdup(real[0] ? real : "/");
+		}
+	}
+	for (size_t i = 0; i < sizeof(sdks) / sizeof(sdks[0]) && rc == 0; i++) {
+		char *target = NULL, *dir, *link;
+
+		if (steam_dir) {
+			target = xasprintf("%s/%s/steamclient.so", steam_dir, sdks[i].steam_sub);
+			if (!is_file(target)) {
+				free(target);
+				target = NULL;
+			}
+		}
+		if (!target) {
+			target = xasprintf("%s/%s", install_dir, sdks[i].bin_sub);
+			if (!is_file(target)) {
+				free(target);
+				target = NULL;
+			}
+		}
+		if (!target) {
+			if (sdks[i].required) {
+				snprintf(err, errlen,
+					 "no steamclient.so for %s: neither %s/%s/ beside SteamCMD "
+					 "nor %s/%s exists",
+					 sdks[i].sdk, steam_dir ? steam_dir : "?", sdks[i].steam_sub,
+					 install_dir, sdks[i].bin_sub);
+				rc = -1;
+			} else {
+				char *msg = xasprintf("no steamclient.so for %s found; skipped",
+						      sdks[i].sdk);
+
+				say(ctx, msg);
+				free(msg);
+			}
+			continue;
+		}
+		dir = xasprintf("%s/.steam/%s", home, sdks[i].sdk);
+		link = xasprintf("%s/steamclient.so", dir);
+		rc = mkdir_p(dir, err, errlen);
+		if (rc == 0)
+			rc = ensure_link(link, target, say, ctx, err, errlen);
+		free(dir);
+		free(link);
+		free(target);
+	}
+	free(steam_dir);
+	return rc;
+}

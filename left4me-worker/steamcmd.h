@@ -1,0 +1,46 @@
+/* SteamCMD's side of install_game: reading its output (progress and result
+ * lines, searched for anywhere in a line, since they may be glued to other
+ * text) and the ~/.steam/sdk32|sdk64/steamclient.so links srcds needs.
+ * The output is untrusted text; numbers go through parse_int_n. */
+#ifndef LEFT4ME_WORKER_STEAMCMD_H
+#define LEFT4ME_WORKER_STEAMCMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STEAM_APP_ID "222860"
+
+struct steam_progress {
+	double percent;	  /* 0..100 */
+	int64_t done;	  /* bytes, 0 when unknown */
+	int64_t total;	  /* bytes, 0 when unknown */
+	char label[32];	  /* "downloading", "verifying", "steamcmd self-update", ... */
+};
+
+/* "Update state (0x61) downloading, progress: 2.73 (465905134 / 17058703111)"
+ * or "[ 71%] Downloading update (...)"; false for any other line. */
+bool steamcmd_parse_progress(const char *line, struct steam_progress *p);
+
+enum steam_result {
+	STEAM_RESULT_NONE,	 /* not a result line */
+	STEAM_RESULT_INSTALLED,	 /* Success! App '222860' fully installed. */
+	STEAM_RESULT_UP_TO_DATE, /* Success! App '222860' already up to date. */
+	STEAM_RESULT_ERROR,	 /* Error! App ... / ERROR! Failed to install ... */
+};
+
+/* Classify a line; for an error, *msg_off is where the message starts. */
+enum steam_result steamcmd_parse_result(const char *line, size_t *msg_off);
+
+/* Make HOME/.steam/sdk32/steamclient.so and sdk64/steamclient.so symlinks:
+ * targets from SteamCMD's linux32/ and linux64/ beside the real path of
+ * steamcmd, else from install_dir/bin/ (sdk32: bin/steamclient.so, sdk64:
+ * bin/linux64/steamclient.so).  Idempotent: a correct link is left alone, a
+ * wrong one or a stray file is replaced atomically.  say() gets one line
+ * per action.  Returns 0, or -1 with a reason in err (no sdk32 source,
+ * I/O error). */
+int steamcmd_sdk_links(const char *home, const char *steamcmd, const char *install_dir,
+		       void (*say)(void *ctx, const char *line), void *ctx, char *err,
+		       size_t errlen);
+
+#endif

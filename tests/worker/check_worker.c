@@ -1,0 +1,1108 @@
+/* Integration tests of left4me-worker: the real binary against a temp DB
+ * and state dir, with worker.sudo false, worker.helper_dir pointing at
+ * recording stand-in helpers (tests/worker/stand-in-helper) and
+ * worker.steamcmd at a stand-in SteamCMD (tests/worker/stand-in-steamcmd).
+ * Also left4mectl server ... --wait end to end against it. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "db_job.h"
+#include "testutil.h"
+#include "timeutil.h"
+#include "xalloc.h"
+
+extern char **environ;
+
+struct env {
+	char *dir, *state, *cfg, *helpers;
+	char *env_dir, *env_home; /* "L4M_TEST_DIR=...", "HOME=..." */
+	sqlite3 *db;
+};
+
+struct setup_opts {
+	int helper_timeout;
+	const char *steamcmd; /* NULL: the stand-in */
+};
+
+static char *path(const struct env *e, const char *rel)
+{
+	return xasprintf("%s/%s", e->dir, rel);
+}
+
+static void mkdirs(const char *p)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", p);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(buf, 0755);
+		*s = '/';
+	}
+	ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s", buf);
+}
+
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+	char *text = tu_read_file(from);
+
+	ck_assert_msg(text != NULL, "read %s", from);
+	tu_write_file(to, text);
+	ck_assert(chmod(to, mode) == 0);
+	free(text);
+}
+
+static void setup_with(struct env *e, const struct setup_opts *o)
+{
+	static const char *const helpers[] = {"left4me-overlay", "left4me-systemctl",
+					      "left4me-script-sandbox"};
+	char src[PATH_MAX], *p, *q, *yaml;
+
+	memset(e, 0, sizeof(*e));
+	e->dir = tu_mkdtemp();
+	e->state = path(e, "state");
+	e->helpers = path(e, "helpers");
+	mkdirs(e->state);
+	mkdirs(e->helpers);
+	p = path(e, "rc");
+	mkdirs(p);
+	free(p);
+	p = path(e, "sleep");
+	mkdirs(p);
+	free(p);
+	ck_assert(realpath("tests/worker/stand-in-helper", src) != NULL);
+	for (size_t i = 0; i < 3; i++) {
+		p = xasprintf("%s/%s", e->helpers, helpers[i]);
+		ck_assert(symlink(src, p) == 0);
+		free(p);
+	}
+	/* SteamCMD: bin/steamcmd -> steam/steamcmd.sh, with linux32/ and
+	 * linux64/ beside the real path */
+	p = path(e, "steam/linux32");
+	mkdirs(p);
+	free(p);
+	p = path(e, "steam/linux64");
+	mkdirs(p);
+	free(p);
+	p = path(e, "steam/linux32/steamclient.so");
+	tu_write_file(p, "");
+	free(p);
+	p = path(e, "steam/linux64/steamclient.so");
+	tu_write_file(p, "");
+	free(p);
+	p = path(e, "steam/steamcmd.sh");
+	copy_file("tests/worker/stand-in-steamcmd", p, 0755);
+	q = path(e, "bin");
+	mkdirs(q);
+	free(q);
+	q = path(e, "bin/steamcmd");
+	ck_assert(symlink(p, q) == 0);
+	free(p);
+	p = path(e, "home");
+	mkdirs(p);
+	free(p);
+	e->cfg = path(e, "left4me.yaml");
+	yaml = xasprintf("state_dir: %s\n"
+			 "log_level: debug\n"
+			 "worker:\n"
+			 "  helper_dir: %s\n"
+			 "  sudo: false\n"
+			 "  steamcmd: %s\n"
+			 "  heartbeat_interval: 1\n"
+			 "  stale_after: 3\n"
+			 "  helper_timeout: %d\n",
+			 e->state, e->helpers, o && o->steamcmd ? o->steamcmd : q,
+			 o && o->helper_timeout ? o->helper_timeout : 30);
+	tu_write_file(e->cfg, yaml);
+	free(yaml);
+	free(q);
+	e->env_dir = xasprintf("L4M_TEST_DIR=%s", e->dir);
+	e->env_home = xasprintf("HOME=%s/home", e->dir);
+	e->db = tu_db_new(e->state);
+	tu_db_exec(e->db, "INSERT INTO users (id, name, password_hash, created_at, updated_at) "
+			  "VALUES (1, 'alice', '$y$x', 0, 0);"
+			  "INSERT INTO blueprints (id, user_id, name, config, created_at, updated_at) "
+			  "VALUES (1, 1, 'bp', 'hostname test\nsv_lan 0', 0, 0);");
+}
+
+static void setup(struct env *e)
+{
+	setup_with(e, NULL);
+}
+
+static void teardown(struct env *e)
+{
+	db_close(e->db);
+	tu_rmtree(e->dir);
+	free(e->dir);
+	free(e->state);
+	free(e->cfg);
+	free(e->helpers);
+	free(e->env_dir);
+	free(e->env_home);
+}
+
+static void install_fake_game(struct env *e)
+{
+	char *p = xasprintf("%s/installation/bin", e->state);
+
+	mkdirs(p);
+	free(p);
+	p = xasprintf("%s/installation/srcds_run", e->state);
+	tu_write_file(p, "#!/bin/sh\n");
+	free(p);
+}
+
+static void add_server(struct env *e, const char *name, int port)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, updated_at) "
+		 "VALUES ('%s', 1, 1, %d, 0, 0)",
+		 name, port);
+	tu_db_exec(e->db, sql);
+}
+
+/* A user or script overlay with a directory (and a server.cfg if cfg). */
+static void add_overlay(struct env *e, int id, const char *kind, int pos, int expose,
+			const char *cfg)
+{
+	char sql[512], *p;
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO overlays (id, user_id, name, kind, build_script, created_at, "
+		 "updated_at) VALUES (%d, 1, 'o%d', '%s', %s, 0, 0);"
+		 "INSERT INTO blueprint_overlays VALUES (1, %d, %d, %d);",
+		 id, id, kind, strcmp(kind, "script") == 0 ? "'echo hi'" : "NULL", id, pos, expose);
+	tu_db_exec(e->db, sql);
+	p = xasprintf("%s/overlays/%d/left4dead2/cfg", e->state, id);
+	mkdirs(p);
+	free(p);
+	if (cfg) {
+		p = xasprintf("%s/overlays/%d/left4dead2/cfg/server.cfg", e->state, id);
+		tu_write_file(p, cfg);
+		free(p);
+	}
+}
+
+static void add_global(struct env *e, int id, const char *source, int complete, int pos,
+		       int expose, const char *cfg)
+{
+	char sql[512], *p;
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO global_overlay_sources (id, name, kind, complete, created_at) "
+		 "VALUES (%d, '%s', 'url_list', %d, 0);"
+		 "INSERT INTO overlays (id, name, kind, source_id, created_at, updated_at) "
+		 "VALUES (%d, '%s', 'global', %d, 0, 0);"
+		 "INSERT INTO blueprint_overlays VALUES (1, %d, %d, %d);",
+		 id, source, complete, id, source, id, id, pos, expose);
+	tu_db_exec(e->db, sql);
+	p = xasprintf("%s/global_overlay_cache/%s/overlay/left4dead2/cfg", e->state, source);
+	mkdirs(p);
+	free(p);
+	if (cfg) {
+		p = xasprintf("%s/global_overlay_cache/%s/overlay/left4dead2/cfg/server.cfg",
+			      e->state, source);
+		tu_write_file(p, cfg);
+		free(p);
+	}
+}
+
+static int64_t enqueue(struct env *e, enum job_kind kind, const char *target)
+{
+	struct job_request req = {.kind = kind, .target = target, .user_id = 1};
+	int64_t id;
+
+	ck_assert_int_eq(db_job_enqueue(e->db, &req, &id, NULL), DB_OK);
+	return id;
+}
+
+static void set_file(struct env *e, const char *rel, const char *text)
+{
+	char *p = path(e, rel);
+
+	tu_write_file(p, text);
+	free(p);
+}
+
+/* Run the worker with --once; returns its exit status. */
+static int run_once(struct env *e)
+{
+	char *w = tu_build_path("left4me-worker/left4me-worker");
+	char *argv[] = {w, (char *)"-c", e->cfg, (char *)"--allow-root", (char *)"--once", NULL};
+	char *envp[] = {e->env_dir, e->env_home, NULL};
+	struct tu_run r;
+	int status;
+
+	tu_run(&r, argv, NULL, envp);
+	status = r.status;
+	if (status != 0)
+		fprintf(stderr, "worker stderr:\n%s\n", r.err);
+	tu_run_fini(&r);
+	free(w);
+	return status;
+}
+
+/* Start the worker in the background (no --once). */
+static pid_t start_worker(struct env *e, bool once)
+{
+	char *w = tu_build_path("left4me-worker/left4me-worker");
+	char *argv[] = {w, (char *)"-c", e->cfg, (char *)"--allow-root", once ? (char *)"--once" : NULL, NULL};
+	size_t n = 0, i;
+	char **envp;
+	posix_spawn_file_actions_t fa;
+	char *log = path(e, "worker.log");
+	pid_t pid;
+
+	while (environ[n])
+		n++;
+	envp = xcalloc(n + 3, sizeof(*envp));
+	envp[0] = e->env_dir;
+	envp[1] = e->env_home;
+	for (i = 0; i < n; i++)
+		envp[i + 2] = environ[i];
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	ck_assert(posix_spawn(&pid, w, &fa, NULL, argv, envp) == 0);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	free(w);
+	free(log);
+	return pid;
+}
+
+static int wait_exit(pid_t pid, int timeout_ms)
+{
+	int64_t until = mono_ms() + timeout_ms;
+	int status;
+
+	while (mono_ms() < until) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	ck_abort_msg("process %d did not exit within %d ms", (int)pid, timeout_ms);
+	return -1;
+}
+
+static char *job_text(struct env *e, int64_t id, const char *col)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM jobs WHERE id = %lld", col, (long long)id);
+	ck_assert(sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) == SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v ? v : xstrdup("(null)");
+}
+
+static void assert_job(struct env *e, int64_t id, const char *state, const char *reason_part)
+{
+	char *s = job_text(e, id, "state"), *r = job_text(e, id, "reason");
+
+	ck_assert_msg(strcmp(s, state) == 0, "job %lld: state %s, want %s (reason: %s)",
+		      (long long)id, s, state, r);
+	if (reason_part)
+		ck_assert_msg(strstr(r, reason_part) != NULL, "job %lld: reason '%s' lacks '%s'",
+			      (long long)id, r, reason_part);
+	free(s);
+	free(r);
+}
+
+/* Count job_log lines of job id on stream with line exactly (or containing). */
+static long long log_count(struct env *e, int64_t id, const char *stream, const char *line,
+			   bool exact)
+{
+	sqlite3_stmt *st;
+	long long n;
+	const char *sql = exact ? "SELECT count(*) FROM job_log WHERE job_id = ? AND stream = ? "
+				  "AND line = ?"
+				: "SELECT count(*) FROM job_log WHERE job_id = ? AND stream = ? "
+				  "AND instr(line, ?) > 0";
+
+	ck_assert(sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) == SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, stream, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, line, -1, SQLITE_STATIC);
+	ck_assert(sqlite3_step(st) == SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static char *calls(struct env *e)
+{
+	char *p = path(e, "calls.log");
+	char *t = tu_read_file(p);
+
+	free(p);
+	return t ? t : xstrdup("");
+}
+
+static void assert_calls(struct env *e, const char *want)
+{
+	char *got = calls(e);
+
+	ck_assert_msg(strcmp(got, want) == 0, "helper calls:\n%s\nwant:\n%s", got, want);
+	free(got);
+}
+
+static void clear_calls(struct env *e)
+{
+	char *p = path(e, "calls.log");
+
+	unlink(p);
+	free(p);
+}
+
+static char *state_file(struct env *e, const char *rel)
+{
+	char *p = xasprintf("%s/%s", e->state, rel);
+	char *t = tu_read_file(p);
+
+	free(p);
+	return t;
+}
+
+static bool state_exists(struct env *e, const char *rel)
+{
+	char *p = xasprintf("%s/%s", e->state, rel);
+	struct stat st;
+	bool r = lstat(p, &st) == 0;
+
+	free(p);
+	return r;
+}
+
+static char *server_state(struct env *e, const char *name)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	snprintf(sql, sizeof(sql), "SELECT state || ':' || ifnull(state_reason, '') FROM servers "
+				   "WHERE name = '%s'",
+		 name);
+	ck_assert(sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) == SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v ? v : xstrdup("(no row)");
+}
+
+static void assert_server(struct env *e, const char *name, const char *want_prefix)
+{
+	char *s = server_state(e, name);
+
+	ck_assert_msg(strncmp(s, want_prefix, strlen(want_prefix)) == 0,
+		      "server %s: '%s', want '%s...'", name, s, want_prefix);
+	free(s);
+}
+
+/* The three-overlay blueprint: 11 (top, user, opted in), 12 (script, not
+ * opted in), 13 (global "maps", bottom, opted in). */
+static void three_overlays(struct env *e)
+{
+	add_overlay(e, 11, "user", 0, 1, "sm_cvar top 1\n");
+	add_overlay(e, 12, "script", 1, 0, "never staged\n");
+	add_global(e, 13, "maps", 1, 2, 1, "sv_maps 1\n");
+}
+
+START_TEST(start_initializes_and_enables)
+{
+	struct env e;
+	char *got, *want;
+	int64_t id;
+
+	setup(&e);
+	install_fake_game(&e);
+	three_overlays(&e);
+	add_server(&e, "alpha", 27015);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "started");
+	assert_server(&e, "alpha", "running:");
+
+	got = state_file(&e, "instances/alpha/instance.env");
+	want = xasprintf("# written by left4me-worker; read by left4me-overlay and the unit\n"
+			 "L4D2_LOWERDIRS=\"%s/overlays/11:%s/overlays/12:"
+			 "%s/global_overlay_cache/maps/overlay:%s/installation\"\n"
+			 "L4D2_PORT=27015\nL4D2_MAP=c1m1_hotel\nL4D2_MAXPLAYERS=8\n",
+			 e.state, e.state, e.state, e.state);
+	ck_assert_msg(got && strcmp(got, want) == 0, "instance.env:\n%s\nwant:\n%s", got, want);
+	free(got);
+	free(want);
+
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	ck_assert_str_eq(got, "exec server_overlay_13\nexec server_overlay_11\n"
+			      "hostname test\nsv_lan 0\n");
+	free(got);
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server_overlay_11.cfg");
+	ck_assert_str_eq(got, "sm_cvar top 1\n");
+	free(got);
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server_overlay_13.cfg");
+	ck_assert_str_eq(got, "sv_maps 1\n");
+	free(got);
+	ck_assert(!state_exists(&e, "runtime/alpha/upper/left4dead2/cfg/server_overlay_12.cfg"));
+	ck_assert(state_exists(&e, "runtime/alpha/work"));
+	ck_assert(state_exists(&e, "runtime/alpha/merged"));
+	/* " staged": the stand-in saw every file before the enable call */
+	assert_calls(&e, "left4me-systemctl enable alpha staged\n");
+	ck_assert_int_eq(log_count(&e, id, "stdout", "left4me-systemctl enable alpha: stand-in "
+						     "running",
+				   true),
+			 1);
+
+	/* re-initialize after opting 11 out: its stale copy goes */
+	tu_db_exec(e.db, "UPDATE blueprint_overlays SET expose_server_cfg = 0 WHERE overlay_id = 11");
+	id = enqueue(&e, JOB_RESTART, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "restarted");
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	ck_assert_str_eq(got, "exec server_overlay_13\nhostname test\nsv_lan 0\n");
+	free(got);
+	ck_assert(!state_exists(&e, "runtime/alpha/upper/left4dead2/cfg/server_overlay_11.cfg"));
+	assert_calls(&e, "left4me-systemctl enable alpha staged\n"
+			 "left4me-systemctl restart alpha staged\n");
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(stop_reset_delete)
+{
+	struct env e;
+	int64_t id;
+
+	setup(&e);
+	install_fake_game(&e);
+	three_overlays(&e);
+	add_server(&e, "alpha", 27015);
+	enqueue(&e, JOB_START, "alpha");
+	id = enqueue(&e, JOB_STOP, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "stopped");
+	assert_server(&e, "alpha", "stopped:");
+
+	clear_calls(&e);
+	id = enqueue(&e, JOB_RESET, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "reset");
+	assert_calls(&e, "left4me-systemctl disable alpha\nleft4me-overlay umount alpha\n");
+	assert_server(&e, "alpha", "new:");
+	ck_assert(!state_exists(&e, "runtime/alpha"));
+	ck_assert(!state_exists(&e, "instances/alpha"));
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM servers"), 1);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM blueprint_overlays"), 3);
+
+	/* start again, then delete: no row, no dirs */
+	enqueue(&e, JOB_START, "alpha");
+	id = enqueue(&e, JOB_DELETE, "alpha");
+	clear_calls(&e);
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "deleted");
+	assert_calls(&e, "left4me-systemctl enable alpha staged\n"
+			 "left4me-systemctl disable alpha\nleft4me-overlay umount alpha\n");
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM servers"), 0);
+	ck_assert(!state_exists(&e, "runtime/alpha"));
+	ck_assert(!state_exists(&e, "instances/alpha"));
+	ck_assert(state_exists(&e, "runtime"));
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(delete_never_initialized)
+{
+	struct env e;
+	int64_t id;
+
+	setup(&e);
+	/* no game installed, never started; and the disable helper fails */
+	add_server(&e, "fresh", 27016);
+	add_server(&e, "fresh2", 27017);
+	set_file(&e, "rc/left4me-systemctl.disable", "65\n");
+	id = enqueue(&e, JOB_DELETE, "fresh");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "deleted");
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM servers WHERE name = 'fresh'"), 0);
+	ck_assert_int_gt(log_count(&e, id, "step", "never initialized", false), 0);
+	set_file(&e, "rc/left4me-systemctl.disable", "0\n");
+	id = enqueue(&e, JOB_DELETE, "fresh2");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "deleted");
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM servers"), 0);
+	ck_assert(!state_exists(&e, "runtime/fresh2"));
+	teardown(&e);
+}
+END_TEST
+
+/* Helper exit codes -> job outcome. */
+static const struct {
+	const char *codes; /* successive exit codes of `enable` */
+	const char *state;
+	const char *reason;
+	int enable_calls;
+	int exit_code;
+} code_cases[] = {
+    {"65\n", "failed", "left4me-systemctl enable alpha: exit 65 (bad data): "
+		       "left4me-systemctl: stand-in failing with 65", 1, 65},
+    {"64\n", "failed", "exit 64 (usage error)", 1, 64},
+    {"77\n", "failed", "exit 77 (permission denied)", 1, 77},
+    {"70\n", "failed", "exit 70 (internal error)", 1, 70},
+    {"1\n", "failed", "exit 1 (failed)", 1, 1},
+    {"75\n0\n", "succeeded", "started", 2, 0},
+    {"75\n75\n0\n", "succeeded", "started", 3, 0},
+    {"75\n", "failed", "exit 75 (temporary failure)", 3, 75},
+};
+
+START_TEST(helper_exit_codes)
+{
+	struct env e;
+	char *got, *c, *ec;
+	int64_t id;
+	int n = 0;
+
+	setup(&e);
+	install_fake_game(&e);
+	add_server(&e, "alpha", 27015);
+	set_file(&e, "rc/left4me-systemctl.enable", code_cases[_i].codes);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, code_cases[_i].state, code_cases[_i].reason);
+	got = calls(&e);
+	for (c = got; (c = strstr(c, "enable alpha")); c++)
+		n++;
+	ck_assert_int_eq(n, code_cases[_i].enable_calls);
+	free(got);
+	ec = job_text(&e, id, "exit_code");
+	ck_assert_int_eq(atoi(ec), code_cases[_i].exit_code);
+	free(ec);
+	if (strcmp(code_cases[_i].state, "failed") == 0)
+		assert_server(&e, "alpha", "failed:left4me-systemctl enable alpha: exit");
+	else
+		assert_server(&e, "alpha", "running:");
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(refusals_before_any_helper)
+{
+	struct env e;
+	int64_t id;
+	char *p;
+
+	setup(&e);
+	add_server(&e, "alpha", 27015);
+	/* 1: the game is not installed */
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "the game is not installed");
+	assert_server(&e, "alpha", "failed:the game is not installed");
+
+	/* 2: an overlay's directory is missing */
+	install_fake_game(&e);
+	add_overlay(&e, 11, "user", 0, 0, NULL);
+	p = xasprintf("%s/overlays/11", e.state);
+	tu_rmtree(p);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "overlay 11 is missing");
+
+	/* 3: an overlay dir that is a symlink to /etc */
+	ck_assert(symlink("/etc", p) == 0);
+	free(p);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "resolves to /etc, outside the allowed directories");
+
+	/* 4: an incomplete global overlay */
+	tu_db_exec(e.db, "DELETE FROM blueprint_overlays");
+	add_global(&e, 13, "maps", 0, 0, 0, NULL);
+	id = enqueue(&e, JOB_INITIALIZE, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "global overlay 13 (source maps) is incomplete");
+
+	/* 5: an opted-in overlay whose server.cfg is a symlink */
+	tu_db_exec(e.db, "DELETE FROM blueprint_overlays");
+	add_overlay(&e, 14, "user", 0, 1, NULL);
+	p = xasprintf("%s/overlays/14/left4dead2/cfg/server.cfg", e.state);
+	ck_assert(symlink("/etc/passwd", p) == 0);
+	free(p);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "overlay 14: left4dead2/cfg/server.cfg cannot be read");
+
+	/* nothing was ever written or called */
+	ck_assert(!state_exists(&e, "instances/alpha"));
+	ck_assert(!state_exists(&e, "runtime/alpha"));
+	assert_calls(&e, "");
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(bad_name_in_db)
+{
+	struct env e;
+
+	setup(&e);
+	install_fake_game(&e);
+	/* the schema refuses such a server row outright */
+	ck_assert(sqlite3_exec(e.db,
+			       "INSERT INTO servers (name, user_id, blueprint_id, port, "
+			       "created_at, updated_at) VALUES ('../etc', 1, 1, 27020, 0, 0)",
+			       NULL, NULL, NULL) != SQLITE_OK);
+	ck_assert(sqlite3_exec(e.db,
+			       "INSERT INTO servers (name, user_id, blueprint_id, port, "
+			       "created_at, updated_at) VALUES ('Alpha', 1, 1, 27020, 0, 0)",
+			       NULL, NULL, NULL) != SQLITE_OK);
+	/* jobs.target has no such CHECK: a job row written behind the
+	 * enqueue function's back reaches the worker */
+	tu_db_exec(e.db, "INSERT INTO jobs (id, kind, target, queue, lock_key, created_at) VALUES "
+			 "(100, 'start', '../../etc', 'worker', 'x', 0),"
+			 "(101, 'delete', 'a b', 'worker', 'y', 0),"
+			 "(102, 'reset', '-rf', 'worker', 'z', 0),"
+			 "(103, 'build_overlay', '1/../2', 'worker', 'w', 0)");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, 100, "failed", "invalid server name '../../etc'");
+	assert_job(&e, 101, "failed", "invalid server name 'a b'");
+	assert_job(&e, 102, "failed", "invalid server name '-rf'");
+	assert_job(&e, 103, "failed", "invalid overlay id");
+	assert_calls(&e, "");
+	ck_assert(!state_exists(&e, "instances"));
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(install_game)
+{
+	struct env e;
+	char link[PATH_MAX], *p, *want, *got, *steam_real;
+	ssize_t n;
+	int64_t id;
+
+	setup(&e);
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "game installed");
+	/* the two platform passes, exactly */
+	got = xasprintf("%s/steamcmd.log", e.dir);
+	p = tu_read_file(got);
+	free(got);
+	want = xasprintf("+force_install_dir %s/installation +login anonymous "
+			 "+@sSteamCmdForcePlatformType windows +app_update 222860 validate +quit\n"
+			 "+force_install_dir %s/installation +login anonymous "
+			 "+@sSteamCmdForcePlatformType linux +app_update 222860 validate +quit\n",
+			 e.state, e.state);
+	ck_assert_str_eq(p, want);
+	free(p);
+	free(want);
+	/* under a pty; \r-terminated progress lines split and parsed */
+	ck_assert_int_eq(log_count(&e, id, "stdout", "stdout is a tty", true), 2);
+	ck_assert_int_eq(log_count(&e, id, "stdout",
+				   " Update state (0x61) downloading, progress: 2.73 (465905134 / "
+				   "17058703111)",
+				   true),
+			 2);
+	ck_assert_int_eq(log_count(&e, id, "progress", "2.7 465905134 17058703111 downloading",
+				   true),
+			 2);
+	ck_assert_int_eq(log_count(&e, id, "progress",
+				   "50.0 8529351555 17058703111 downloading", true),
+			 2);
+	ck_assert_int_eq(log_count(&e, id, "progress",
+				   "99.5 16973409595 17058703111 verifying update", true),
+			 2);
+	ck_assert_int_eq(log_count(&e, id, "progress", "71.0 0 0 steamcmd self-update", true),
+			 2);
+	/* sdk links from SteamCMD's linux32/linux64 beside its real path */
+	p = path(&e, "steam");
+	steam_real = realpath(p, NULL);
+	free(p);
+	p = path(&e, "home/.steam/sdk32/steamclient.so");
+	n = readlink(p, link, sizeof(link) - 1);
+	ck_assert(n > 0);
+	link[n] = '\0';
+	want = xasprintf("%s/linux32/steamclient.so", steam_real);
+	ck_assert_str_eq(link, want);
+	free(want);
+	free(p);
+	p = path(&e, "home/.steam/sdk64/steamclient.so");
+	n = readlink(p, link, sizeof(link) - 1);
+	ck_assert(n > 0);
+	link[n] = '\0';
+	want = xasprintf("%s/linux64/steamclient.so", steam_real);
+	ck_assert_str_eq(link, want);
+	free(want);
+
+	/* a wrong link is repaired, a right one left alone */
+	unlink(p);
+	ck_assert(symlink("/nonexistent/steamclient.so", p) == 0);
+	free(p);
+	set_file(&e, "steam-mode", "uptodate\n");
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "game installed");
+	ck_assert_int_eq(log_count(&e, id, "step", "sdk64/steamclient.so -> ", false), 1);
+	ck_assert_int_eq(log_count(&e, id, "step", "(repaired; was -> /nonexistent/steamclient.so)",
+				   false),
+			 1);
+	ck_assert_int_eq(log_count(&e, id, "step", "(already correct)", false), 1);
+
+	/* without SteamCMD's dirs: fall back to the install's bin/ */
+	p = path(&e, "steam/linux32");
+	tu_rmtree(p);
+	free(p);
+	p = path(&e, "steam/linux64");
+	tu_rmtree(p);
+	free(p);
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", NULL);
+	p = path(&e, "home/.steam/sdk32/steamclient.so");
+	n = readlink(p, link, sizeof(link) - 1);
+	ck_assert(n > 0);
+	link[n] = '\0';
+	want = xasprintf("%s/installation/bin/steamclient.so", e.state);
+	ck_assert_str_eq(link, want);
+	free(want);
+	free(p);
+
+	/* a failed update: the result line is the reason */
+	set_file(&e, "steam-mode", "fail602\n");
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed",
+		   "SteamCMD (windows pass): Error! App '222860' state is 0x602 after update job.");
+	got = job_text(&e, id, "exit_code");
+	ck_assert_str_eq(got, "8");
+	free(got);
+	free(steam_real);
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(install_game_without_steamcmd)
+{
+	struct setup_opts o = {.steamcmd = "/nonexistent/steamcmd"};
+	struct env e;
+	int64_t id;
+
+	setup_with(&e, &o);
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "SteamCMD not found at /nonexistent/steamcmd (worker.steamcmd)");
+	assert_job(&e, id, "failed", "apt install steamcmd");
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(build_overlay)
+{
+	struct env e;
+	struct stat st;
+	char *p, *t;
+	int64_t id;
+
+	setup(&e);
+	tu_db_exec(e.db, "INSERT INTO overlays (id, user_id, name, kind, build_script, "
+			 "build_status, created_at, updated_at) VALUES (21, 1, 'sm', 'script', "
+			 "'#!/bin/sh\necho building', 'never', 0, 0)");
+	id = enqueue(&e, JOB_BUILD_OVERLAY, "21");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "built");
+	assert_calls(&e, "left4me-script-sandbox 21\n");
+	t = state_file(&e, "scripts/21.sh");
+	ck_assert_str_eq(t, "#!/bin/sh\necho building");
+	free(t);
+	p = xasprintf("%s/scripts/21.sh", e.state);
+	ck_assert(stat(p, &st) == 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+	free(p);
+	ck_assert_int_eq(log_count(&e, id, "stdout", "script mode 644", true), 1);
+	ck_assert_int_eq(log_count(&e, id, "stdout", "script: echo building", true), 1);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT build_status = 'ok' AND built_at > 0 FROM "
+					 "overlays WHERE id = 21"),
+			 1);
+	/* a failing build */
+	set_file(&e, "rc/left4me-script-sandbox.21", "1\n");
+	id = enqueue(&e, JOB_BUILD_OVERLAY, "21");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "left4me-script-sandbox 21: exit 1");
+	ck_assert_int_eq(log_count(&e, id, "stderr", "left4me-script-sandbox: stand-in failing with 1",
+				   true),
+			 1);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT build_status = 'failed' FROM overlays WHERE id = 21"),
+			 1);
+	/* not a script overlay */
+	add_overlay(&e, 22, "user", 0, 0, NULL);
+	id = enqueue(&e, JOB_BUILD_OVERLAY, "22");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "overlay 22 does not exist or has no build script");
+	teardown(&e);
+}
+END_TEST
+
+static void wait_running(struct env *e, int64_t id)
+{
+	int64_t until = mono_ms() + 10000;
+	char *p = path(e, "pid");
+
+	for (;;) {
+		char *s = job_text(e, id, "state");
+		bool running = strcmp(s, "running") == 0;
+		struct stat st;
+
+		free(s);
+		if (running && stat(p, &st) == 0 && st.st_size > 0)
+			break;
+		ck_assert_msg(mono_ms() < until, "job %lld never ran its helper", (long long)id);
+		usleep(20000);
+	}
+	free(p);
+}
+
+static pid_t helper_pid(struct env *e)
+{
+	char *p = path(e, "pid");
+	char *t = tu_read_file(p);
+	pid_t pid = t ? (pid_t)atoi(t) : 0;
+
+	free(t);
+	free(p);
+	return pid;
+}
+
+START_TEST(sigterm_fails_job_and_stops_helper)
+{
+	struct env e;
+	pid_t w, h;
+	int64_t id;
+
+	setup(&e);
+	install_fake_game(&e);
+	add_server(&e, "alpha", 27015);
+	set_file(&e, "sleep/left4me-systemctl.enable", "60\n");
+	id = enqueue(&e, JOB_START, "alpha");
+	w = start_worker(&e, false);
+	wait_running(&e, id);
+	h = helper_pid(&e);
+	ck_assert_int_gt(h, 0);
+	/* heartbeats continue while the helper runs */
+	usleep(2500 * 1000);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT heartbeat_at > started_at FROM jobs WHERE id = 1"),
+			 1);
+	ck_assert(kill(w, SIGTERM) == 0);
+	ck_assert_int_eq(wait_exit(w, 10000), 0);
+	assert_job(&e, id, "failed", "worker stopped");
+	assert_server(&e, "alpha", "failed:worker stopped");
+	ck_assert(kill(h, 0) < 0 && errno == ESRCH);
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(helper_timeout)
+{
+	struct setup_opts o = {.helper_timeout = 1};
+	struct env e;
+	int64_t id;
+
+	setup_with(&e, &o);
+	install_fake_game(&e);
+	add_server(&e, "alpha", 27015);
+	set_file(&e, "sleep/left4me-systemctl.enable", "30\n");
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "left4me-systemctl enable alpha: timed out after 1 s");
+	ck_assert(kill(helper_pid(&e), 0) < 0 && errno == ESRCH);
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(sigkilled_worker_recovered)
+{
+	struct env e;
+	pid_t w, h;
+	int64_t id, id2;
+
+	setup(&e);
+	install_fake_game(&e);
+	add_server(&e, "alpha", 27015);
+	add_server(&e, "beta", 27016);
+	set_file(&e, "sleep/left4me-systemctl.enable", "60\n");
+	id = enqueue(&e, JOB_START, "alpha");
+	w = start_worker(&e, false);
+	wait_running(&e, id);
+	h = helper_pid(&e);
+	ck_assert(kill(w, SIGKILL) == 0);
+	wait_exit(w, 5000);
+	kill(-h, SIGKILL); /* the orphaned stand-in, in its own group */
+	kill(h, SIGKILL);
+	assert_job(&e, id, "running", NULL);
+	/* the next worker marks it failed at start, then runs new work */
+	unlink(path(&e, "sleep/left4me-systemctl.enable"));
+	id2 = enqueue(&e, JOB_STOP, "beta");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "died while running the job");
+	assert_job(&e, id2, "succeeded", "stopped");
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(two_workers_never_share_a_job)
+{
+	struct env e;
+	char name[16], *got, *line;
+	pid_t w1, w2;
+	int i;
+
+	setup(&e);
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "s%02d", i);
+		add_server(&e, name, 27100 + i);
+		enqueue(&e, JOB_STOP, name);
+	}
+	w1 = start_worker(&e, true);
+	w2 = start_worker(&e, true);
+	ck_assert_int_eq(wait_exit(w1, 60000), 0);
+	ck_assert_int_eq(wait_exit(w2, 60000), 0);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'"), 40);
+	got = calls(&e);
+	for (i = 0; i < 40; i++) {
+		char want[64];
+		int n = 0;
+
+		snprintf(want, sizeof(want), "left4me-systemctl disable s%02d\n", i);
+		for (line = got; (line = strstr(line, want)); line++)
+			n++;
+		ck_assert_msg(n == 1, "s%02d disabled %d times", i, n);
+	}
+	free(got);
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(left4mectl_wait_end_to_end)
+{
+	struct env e;
+	struct tu_run r;
+	char *ctl = tu_build_path("left4mectl/left4mectl");
+	const char *verbs[] = {"start", "stop", "restart", "reset", "delete"};
+	pid_t w;
+
+	setup(&e);
+	install_fake_game(&e);
+	three_overlays(&e);
+	add_server(&e, "alpha", 27015);
+	w = start_worker(&e, false);
+	for (size_t i = 0; i < 5; i++) {
+		char *argv[] = {ctl, (char *)"-c", e.cfg, (char *)"server", (char *)verbs[i],
+				(char *)"alpha", (char *)"--wait", NULL};
+
+		tu_run(&r, argv, NULL, NULL);
+		ck_assert_msg(r.status == 0, "server %s: %d %s", verbs[i], r.status, r.err);
+		ck_assert_msg(strstr(r.out, "succeeded") != NULL, "%s", r.out);
+		tu_run_fini(&r);
+	}
+	/* a failing job: --wait exits non-zero with the reason */
+	add_server(&e, "beta", 27016);
+	set_file(&e, "rc/left4me-systemctl.disable", "77\n");
+	{
+		char *argv[] = {ctl, (char *)"-c", e.cfg, (char *)"server", (char *)"stop",
+				(char *)"beta", (char *)"--wait", NULL};
+
+		tu_run(&r, argv, NULL, NULL);
+		ck_assert_int_ne(r.status, 0);
+		ck_assert_msg(strstr(r.err, "exit 77 (permission denied)") != NULL, "%s", r.err);
+		tu_run_fini(&r);
+	}
+	assert_calls(&e, "left4me-systemctl enable alpha staged\n"
+			 "left4me-systemctl disable alpha\n"
+			 "left4me-systemctl restart alpha staged\n"
+			 "left4me-systemctl disable alpha\nleft4me-overlay umount alpha\n"
+			 "left4me-systemctl disable alpha\nleft4me-overlay umount alpha\n"
+			 "left4me-systemctl disable beta\n");
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM servers WHERE name = 'alpha'"), 0);
+	kill(w, SIGTERM);
+	ck_assert_int_eq(wait_exit(w, 10000), 0);
+	free(ctl);
+	teardown(&e);
+}
+END_TEST
+
+START_TEST(refuses_root_without_flag)
+{
+	struct env e;
+	struct tu_run r;
+	char *wk = tu_build_path("left4me-worker/left4me-worker");
+	char *argv[] = {wk, (char *)"-c", (char *)"/nonexistent.yaml", NULL};
+	char *argv2[] = {wk, (char *)"-c", (char *)"/nonexistent.yaml", (char *)"--allow-root",
+			 NULL};
+
+	setup(&e);
+	ck_assert_int_eq(geteuid(), 0); /* CI runs as root: this must not skip */
+	tu_run(&r, argv, NULL, NULL);
+	ck_assert_int_ne(r.status, 0);
+	ck_assert_msg(strstr(r.err, "refusing to run as root") != NULL, "%s", r.err);
+	tu_run_fini(&r);
+	tu_run(&r, argv2, NULL, NULL);
+	ck_assert_int_ne(r.status, 0);
+	ck_assert_msg(strstr(r.err, "/nonexistent.yaml") != NULL, "%s", r.err);
+	tu_run_fini(&r);
+	free(wk);
+	teardown(&e);
+}
+END_TEST
+
+static Suite *worker_suite(void)
+{
+	Suite *s = suite_create("left4me-worker");
+	TCase *tc = tcase_create("jobs");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, start_initializes_and_enables);
+	tcase_add_test(tc, stop_reset_delete);
+	tcase_add_test(tc, delete_never_initialized);
+	tcase_add_loop_test(tc, helper_exit_codes, 0,
+			    (int)(sizeof(code_cases) / sizeof(code_cases[0])));
+	tcase_add_test(tc, refusals_before_any_helper);
+	tcase_add_test(tc, bad_name_in_db);
+	tcase_add_test(tc, install_game);
+	tcase_add_test(tc, install_game_without_steamcmd);
+	tcase_add_test(tc, build_overlay);
+	tcase_add_test(tc, sigterm_fails_job_and_stops_helper);
+	tcase_add_test(tc, helper_timeout);
+	tcase_add_test(tc, sigkilled_worker_recovered);
+	tcase_add_test(tc, two_workers_never_share_a_job);
+	tcase_add_test(tc, left4mectl_wait_end_to_end);
+	tcase_add_test(tc, refuses_root_without_flag);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_main(worker_suite());
+}
