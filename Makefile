@@ -57,6 +57,9 @@ TESTS :=
 TEST_SCRIPTS :=
 INSTALL_TARGETS :=
 
+# Keep intermediate objects (test programs link through pattern rules).
+.SECONDARY:
+
 .PHONY: all check test check-asan check-valgrind run deps install clean \
         fmt fmt-check
 all:
