@@ -9,10 +9,12 @@ PROGS       += $(WORKER)
 $(WORKER): $(B)/left4me-worker/main.o $(WORKER_OBJS) $(LIB)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WORKER_LIBS)
 
-# Unit tests of the worker's modules link its objects too (make merges
-# these prerequisites into the unit-test rule's $^).
-$(B)/tests/unit/check_worker_instance $(B)/tests/unit/check_worker_spawn \
-$(B)/tests/unit/check_worker_steamcmd: $(WORKER_OBJS)
+# Unit tests of the worker's modules link its objects too (an explicit
+# rule: the objects must come before libleft4me.a on the link line).
+WORKER_UNIT_TESTS := $(patsubst %.c,$(B)/%,$(wildcard tests/unit/check_worker_*.c))
+$(WORKER_UNIT_TESTS): $(B)/tests/unit/%: $(B)/tests/unit/%.o $(WORKER_OBJS) \
+		$(patsubst %.c,$(B)/%.o,$(wildcard tests/support/*.c)) $(LIB)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 # Integration test: the real worker binary against a temp DB and state dir
 # with stand-in helpers and SteamCMD (tests/worker/).

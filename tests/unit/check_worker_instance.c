@@ -1,0 +1,232 @@
+/* left4me-worker/instance.c: the worker's own re-validation before any
+ * path or helper argv is built (bad names from the DB, bad global source
+ * names, lowerdirs outside the allowlist are refused and nothing is
+ * written), the plan's exact output, and removal. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../left4me-worker/instance.h"
+#include "testutil.h"
+#include "xalloc.h"
+
+static char *dir, *state;
+
+static void mk(const char *rel)
+{
+	char *p = xasprintf("%s/%s", state, rel);
+	char *s;
+
+	for (s = p + strlen(state) + 1; *s; s++) {
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(p, 0755);
+			*s = '/';
+		}
+	}
+	mkdir(p, 0755);
+	free(p);
+}
+
+static void setup(void)
+{
+	char *p;
+
+	dir = tu_mkdtemp();
+	state = xasprintf("%s/state", dir);
+	mkdir(state, 0755);
+	mk("installation");
+	p = xasprintf("%s/installation/srcds_run", state);
+	tu_write_file(p, "");
+	free(p);
+	mk("overlays/5/left4dead2/cfg");
+	mk("global_overlay_cache/maps/overlay");
+}
+
+static void teardown(void)
+{
+	tu_rmtree(dir);
+	free(dir);
+	free(state);
+}
+
+static const char *const bad_names[] = {
+    "", "../etc", "a/b", "Alpha", "-rf", "_x", "a b", "a\nb", ".",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
+};
+
+START_TEST(bad_server_name_refused)
+{
+	struct instance_spec spec = {.name = (char *)bad_names[_i], .port = 27015, .config = ""};
+	struct instance_plan plan;
+	bool removed;
+	char err[256];
+
+	ck_assert(!instance_name_ok(bad_names[_i]));
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "invalid server name") != NULL, "%s", err);
+	ck_assert_int_eq(instance_remove(state, bad_names[_i], &removed, err, sizeof(err)), -1);
+	ck_assert(!removed);
+}
+END_TEST
+
+START_TEST(good_names)
+{
+	ck_assert(instance_name_ok("a"));
+	ck_assert(instance_name_ok("alpha-1_x"));
+	ck_assert(instance_name_ok("0"));
+	ck_assert(!instance_name_ok(NULL));
+}
+END_TEST
+
+static const char *const bad_sources[] = {"../../etc", "", "a/b", "Maps", ".."};
+
+START_TEST(bad_source_name_refused)
+{
+	struct instance_overlay ov = {.id = 9,
+				      .kind = OVERLAY_GLOBAL,
+				      .source_name = (char *)bad_sources[_i],
+				      .source_complete = true};
+	struct instance_spec spec = {
+	    .name = (char *)"alpha", .port = 27015, .config = "", .overlays = &ov, .n_overlays = 1};
+	struct instance_plan plan;
+	char err[256];
+
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "global overlay 9 has an invalid source name") != NULL, "%s",
+		      err);
+	ov.source_name = NULL;
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+}
+END_TEST
+
+static const struct {
+	const char *rel;
+	bool ok;
+} allow_cases[] = {
+    {"installation", true},	     {"installation/x", true},
+    {"overlays/5", true},	     {"overlays", false},
+    {"overlays/", false},	     {"global_overlay_cache/maps/overlay", true},
+    {"global_overlay_cache", false}, {"workshop_cache", true},
+    {"instances/a", false},	     {"runtime/a/upper", false},
+    {"", false},		     {"installationx", false},
+    {"left4me.db", false},
+};
+
+START_TEST(allowlist)
+{
+	char *p = xasprintf("/var/lib/left4me/%s", allow_cases[_i].rel);
+
+	ck_assert_msg(instance_lower_allowed("/var/lib/left4me", p) == allow_cases[_i].ok, "%s",
+		      p);
+	free(p);
+	ck_assert(!instance_lower_allowed("/var/lib/left4me", "/etc"));
+	ck_assert(!instance_lower_allowed("/var/lib/left4me", "/var/lib/left4me2/installation"));
+}
+END_TEST
+
+START_TEST(symlink_outside_never_written)
+{
+	struct instance_overlay ov = {.id = 6, .kind = OVERLAY_USER};
+	struct instance_spec spec = {
+	    .name = (char *)"alpha", .port = 27015, .config = "", .overlays = &ov, .n_overlays = 1};
+	struct instance_plan plan;
+	char err[256], *p = xasprintf("%s/overlays/6", state);
+	struct stat st;
+
+	ck_assert(symlink("/etc", p) == 0);
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "outside the allowed directories") != NULL, "%s", err);
+	unlink(p);
+	/* a symlink to another overlay is inside the allowlist */
+	ck_assert(symlink("5", p) == 0);
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), 0);
+	instance_plan_fini(&plan);
+	/* installation itself a symlink out */
+	free(p);
+	p = xasprintf("%s/instances", state);
+	ck_assert(stat(p, &st) < 0);
+	free(p);
+}
+END_TEST
+
+START_TEST(plan_apply_remove)
+{
+	struct instance_overlay ov[2] = {
+	    {.id = 5, .kind = OVERLAY_USER, .expose_server_cfg = true},
+	    {.id = 7, .kind = OVERLAY_GLOBAL, .source_name = (char *)"maps", .source_complete = true,
+	     .expose_server_cfg = true},
+	};
+	struct instance_spec spec = {.name = (char *)"alpha",
+				     .port = 27020,
+				     .config = "hostname x",
+				     .overlays = ov,
+				     .n_overlays = 2};
+	struct instance_plan plan;
+	char err[256], *want, *p, *t;
+	bool removed;
+
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), 0);
+	want = xasprintf("# written by left4me-worker; read by left4me-overlay and the unit\n"
+			 "L4D2_LOWERDIRS=\"%s/overlays/5:%s/global_overlay_cache/maps/overlay:"
+			 "%s/installation\"\nL4D2_PORT=27020\nL4D2_MAP=c1m1_hotel\n"
+			 "L4D2_MAXPLAYERS=8\n",
+			 state, state, state);
+	ck_assert_str_eq(plan.env_text, want);
+	free(want);
+	ck_assert_str_eq(plan.server_cfg,
+			 "exec server_overlay_7\nexec server_overlay_5\nhostname x\n");
+	ck_assert_int_eq(plan.n_copies, 2);
+	ck_assert(plan.copies[0].missing && plan.copies[1].missing);
+	ck_assert_int_eq(instance_apply(state, &plan, err, sizeof(err)), 0);
+	instance_plan_fini(&plan);
+	p = xasprintf("%s/runtime/alpha/upper/left4dead2/cfg/server_overlay_5.cfg", state);
+	t = tu_read_file(p);
+	ck_assert_str_eq(t, "");
+	free(t);
+	free(p);
+	ck_assert(instance_exists(state, "alpha"));
+	ck_assert_int_eq(instance_remove(state, "alpha", &removed, err, sizeof(err)), 0);
+	ck_assert(removed);
+	ck_assert(!instance_exists(state, "alpha"));
+	ck_assert_int_eq(instance_remove(state, "alpha", &removed, err, sizeof(err)), 0);
+	ck_assert(!removed);
+}
+END_TEST
+
+START_TEST(not_installed)
+{
+	struct instance_spec spec = {.name = (char *)"alpha", .port = 27015, .config = ""};
+	struct instance_plan plan;
+	char err[256], *p = xasprintf("%s/installation/srcds_run", state);
+
+	unlink(p);
+	free(p);
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "the game is not installed") != NULL, "%s", err);
+	spec.port = 80;
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("worker_instance");
+	TCase *tc = tcase_create("instance");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, bad_server_name_refused, 0,
+			    (int)(sizeof(bad_names) / sizeof(bad_names[0])));
+	tcase_add_test(tc, good_names);
+	tcase_add_loop_test(tc, bad_source_name_refused, 0,
+			    (int)(sizeof(bad_sources) / sizeof(bad_sources[0])));
+	tcase_add_loop_test(tc, allowlist, 0, (int)(sizeof(allow_cases) / sizeof(allow_cases[0])));
+	tcase_add_test(tc, symlink_outside_never_written);
+	tcase_add_test(tc, plan_apply_remove);
+	tcase_add_test(tc, not_installed);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}

@@ -1,0 +1,166 @@
+/* left4me-worker/steamcmd.c: SteamCMD progress and result lines (table),
+ * and the steamclient.so links (created, kept, repaired, fallback). */
+#include <check.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../left4me-worker/steamcmd.h"
+#include "testutil.h"
+#include "xalloc.h"
+
+static const struct {
+	const char *line;
+	bool ok;
+	double percent;
+	long long done, total;
+	const char *label;
+} progress_cases[] = {
+    {" Update state (0x61) downloading, progress: 2.73 (465905134 / 17058703111)", true, 2.73,
+     465905134, 17058703111LL, "downloading"},
+    {"Update state (0x5) verifying install, progress: 100.00 (17058703111 / 17058703111)", true,
+     100, 17058703111LL, 17058703111LL, "verifying install"},
+    {" Update state (0x3) reconfiguring, progress: 0.00 (0 / 0)", true, 0, 0, 0,
+     "reconfiguring"},
+    {"garbage before Update state (0x81) verifying update, progress: 45.5 (1 / 2)", true, 45.5,
+     1, 2, "verifying update"},
+    {"[ 71%] Downloading update (17,692 of 29,709 KB)...", true, 71, 0, 0,
+     "steamcmd self-update"},
+    {"[  0%] Downloading update (0 of 29,709 KB)...", true, 0, 0, 0, "steamcmd self-update"},
+    {"progress: 12.5", true, 12.5, 0, 0, "updating"},
+    {"progress: 12.5 (12 / x)", true, 12.5, 0, 0, "updating"},
+    {"progress: abc (1 / 2)", false, 0, 0, 0, ""},
+    {"progress: -1 (1 / 2)", false, 0, 0, 0, ""},
+    {"progress: 99999999999999 (1 / 2)", false, 0, 0, 0, ""},
+    {"Success! App '222860' fully installed.", false, 0, 0, 0, ""},
+    {"", false, 0, 0, 0, ""},
+    {"[ 71] Downloading update", false, 0, 0, 0, ""},
+};
+
+START_TEST(progress_lines)
+{
+	struct steam_progress p;
+	bool ok = steamcmd_parse_progress(progress_cases[_i].line, &p);
+
+	ck_assert_msg(ok == progress_cases[_i].ok, "%s", progress_cases[_i].line);
+	if (!ok)
+		return;
+	ck_assert_double_eq_tol(p.percent, progress_cases[_i].percent, 0.001);
+	ck_assert_int_eq(p.done, progress_cases[_i].done);
+	ck_assert_int_eq(p.total, progress_cases[_i].total);
+	ck_assert_str_eq(p.label, progress_cases[_i].label);
+}
+END_TEST
+
+static const struct {
+	const char *line;
+	enum steam_result r;
+	const char *msg;
+} result_cases[] = {
+    {"Success! App '222860' fully installed.", STEAM_RESULT_INSTALLED, NULL},
+    {"junk Success! App '222860' already up to date.", STEAM_RESULT_UP_TO_DATE, NULL},
+    {"Error! App '222860' state is 0x602 after update job.", STEAM_RESULT_ERROR,
+     "Error! App '222860' state is 0x602 after update job."},
+    {" Update state (0x61) ... ERROR! Failed to install app '222860' (Invalid platform)",
+     STEAM_RESULT_ERROR, "ERROR! Failed to install app '222860' (Invalid platform)"},
+    {"Success! App '550' fully installed.", STEAM_RESULT_NONE, NULL},
+    {"Loading Steam API...OK", STEAM_RESULT_NONE, NULL},
+};
+
+START_TEST(result_lines)
+{
+	size_t off = 0;
+	enum steam_result r = steamcmd_parse_result(result_cases[_i].line, &off);
+
+	ck_assert_int_eq(r, result_cases[_i].r);
+	if (result_cases[_i].msg)
+		ck_assert_str_eq(result_cases[_i].line + off, result_cases[_i].msg);
+}
+END_TEST
+
+static void say(void *ctx, const char *line)
+{
+	(void)ctx;
+	(void)line;
+}
+
+static char *link_of(const char *p)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+START_TEST(sdk_links)
+{
+	char *dir = tu_mkdtemp(), err[256], *p, *want, *got;
+	char *steam = xasprintf("%s/steam", dir), *home = xasprintf("%s/home", dir);
+	char *inst = xasprintf("%s/inst", dir), *cmd = xasprintf("%s/steamcmd.sh", steam);
+	char *l32 = xasprintf("%s/.steam/sdk32/steamclient.so", home);
+	char *l64 = xasprintf("%s/.steam/sdk64/steamclient.so", home);
+
+	ck_assert(mkdir(steam, 0755) == 0 && mkdir(home, 0755) == 0 && mkdir(inst, 0755) == 0);
+	tu_write_file(cmd, "");
+	/* no source at all: sdk32 is required */
+	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "no steamclient.so for sdk32") != NULL, "%s", err);
+	/* install's bin/ as the fallback; sdk64 optional */
+	p = xasprintf("%s/bin", inst);
+	ck_assert(mkdir(p, 0755) == 0);
+	free(p);
+	p = xasprintf("%s/bin/steamclient.so", inst);
+	tu_write_file(p, "");
+	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = link_of(l32);
+	ck_assert_str_eq(got, p);
+	free(got);
+	free(p);
+	ck_assert(link_of(l64) == NULL);
+	/* SteamCMD's linux32/ wins once it exists; a stray file is replaced */
+	p = xasprintf("%s/linux32", steam);
+	ck_assert(mkdir(p, 0755) == 0);
+	free(p);
+	want = xasprintf("%s/linux32/steamclient.so", steam);
+	tu_write_file(want, "");
+	unlink(l32);
+	tu_write_file(l32, "not a link");
+	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = link_of(l32);
+	ck_assert_str_eq(got, want);
+	free(got);
+	/* idempotent */
+	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = link_of(l32);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	tu_rmtree(dir);
+	free(dir);
+	free(steam);
+	free(home);
+	free(inst);
+	free(cmd);
+	free(l32);
+	free(l64);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("worker_steamcmd");
+	TCase *tc = tcase_create("steamcmd");
+
+	tcase_add_loop_test(tc, progress_lines, 0,
+			    (int)(sizeof(progress_cases) / sizeof(progress_cases[0])));
+	tcase_add_loop_test(tc, result_lines, 0,
+			    (int)(sizeof(result_cases) / sizeof(result_cases[0])));
+	tcase_add_test(tc, sdk_links);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}
