@@ -1,0 +1,241 @@
+/* Overlay files; see files.h. */
+#include "files.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "validate.h"
+#include "xalloc.h"
+
+static int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)flags;
+	how.mode = mode;
+	how.resolve = resolve;
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+#define BENEATH (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
+
+/* The directory the overlay's paths are resolved beneath, and the prefix
+ * its tree has there.  -1 if it does not exist. */
+static int base_fd(struct web *w, const struct overlay *o, const char **prefix)
+{
+	char *dir;
+	int fd;
+
+	if (strcmp(o->kind, "global") == 0) {
+		if (!o->source_name || !valid_source_name(o->source_name)) {
+			errno = ENOENT;
+			return -1;
+		}
+		dir = xasprintf("%s/global_overlay_cache/%s", w->cfg->state_dir, o->source_name);
+		*prefix = "overlay";
+	} else {
+		dir = xasprintf("%s/overlays/%lld", w->cfg->state_dir, (long long)o->id);
+		*prefix = "";
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	free(dir);
+	return fd;
+}
+
+int files_open(struct web *w, const struct overlay *o, const char *path, bool *is_dir)
+{
+	const char *prefix;
+	char *full;
+	struct stat st;
+	int base, fd;
+
+	if (path[0] && !valid_overlay_path(path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	base = base_fd(w, o, &prefix);
+	if (base < 0)
+		return -1;
+	if (prefix[0])
+		full = path[0] ? xasprintf("%s/%s", prefix, path) : xstrdup(prefix);
+	else
+		full = xstrdup(path[0] ? path : ".");
+	fd = sys_openat2(base, full, O_RDONLY | O_CLOEXEC, 0, BENEATH);
+	free(full);
+	close(base);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	*is_dir = S_ISDIR(st.st_mode);
+	return fd;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct dirent_info *x = a, *y = b;
+
+	if (x->is_dir != y->is_dir)
+		return x->is_dir ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+int files_list(int dirfd, struct dirent_info **list, size_t *n)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent_info *out = NULL;
+	size_t count = 0, cap = 0;
+	struct dirent *de;
+
+	*list = NULL;
+	*n = 0;
+	if (!d) {
+		close(dirfd);
+		return -1;
+	}
+	while ((de = readdir(d)) && count < 10000) {
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 32;
+			out = xreallocarray(out, cap, sizeof(*out));
+		}
+		out[count].name = xstrdup(de->d_name);
+		out[count].is_dir = S_ISDIR(st.st_mode);
+		out[count].is_link = S_ISLNK(st.st_mode);
+		out[count].size = (int64_t)st.st_size;
+		count++;
+	}
+	closedir(d);
+	qsort(out, count, sizeof(*out), cmp_entry);
+	*list = out;
+	*n = count;
+	return 0;
+}
+
+void files_list_free(struct dirent_info *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i].name);
+	free(list);
+}
+
+int files_write(struct web *w, const struct overlay *o, const char *path, const char *data,
+		size_t len)
+{
+	char *overlays = NULL, *idname = NULL, *copy = NULL, *comp, *slash, tmp[80],
+	     rnd[AUTH_TOKEN_HEX + 1];
+	int dir = -1, next, fd = -1, ret = -1, saved;
+	size_t done = 0;
+
+	if (strcmp(o->kind, "user") != 0 || !valid_overlay_path(path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	overlays = xasprintf("%s/overlays", w->cfg->state_dir);
+	idname = xasprintf("%lld", (long long)o->id);
+	dir = open(overlays, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dir < 0)
+		goto out;
+	/* Each directory component: created if missing, never followed. */
+	copy = xasprintf("%s/%s", idname, path);
+	comp = copy;
+	while ((slash = strchr(comp, '/'))) {
+		*slash = '\0';
+		if (mkdirat(dir, comp, 0755) < 0 && errno != EEXIST)
+			goto out;
+		next = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (next < 0)
+			goto out;
+		close(dir);
+		dir = next;
+		comp = slash + 1;
+	}
+	if (auth_random_hex(rnd) < 0)
+		goto out;
+	snprintf(tmp, sizeof(tmp), ".l4m-upload-%.16s", rnd);
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto out;
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out_unlink;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0 || renameat(dir, tmp, dir, comp) < 0)
+		goto out_unlink;
+	ret = 0;
+	goto out;
+out_unlink:
+	saved = errno;
+	unlinkat(dir, tmp, 0);
+	errno = saved;
+out:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	if (dir >= 0)
+		close(dir);
+	free(overlays);
+	free(idname);
+	free(copy);
+	errno = saved;
+	return ret;
+}
+
+int files_send(struct req *r, int fd, const char *path)
+{
+	struct MHD_Response *resp;
+	struct stat st;
+	const char *base = strrchr(path, '/');
+	char *disp;
+	enum MHD_Result ret;
+	size_t i;
+
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return web_error(r, 500, "cannot read the file");
+	}
+	resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	web_add_headers(r, resp, "application/octet-stream");
+	/* The name is a valid overlay path component: printable ASCII; quotes
+	 * and backslashes are not allowed in it, but be safe. */
+	disp = xasprintf("attachment; filename=\"%s\"", base ? base + 1 : path);
+	for (i = 22; disp[i]; i++)
+		if (disp[i] == '"' && disp[i + 1] != '\0')
+			disp[i] = '_';
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	free(disp);
+	atomic_fetch_add(&r->w->responses_by_class[2], 1);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}

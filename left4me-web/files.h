@@ -1,0 +1,37 @@
+/* Files inside an overlay: its base directory is derived from the overlay
+ * row (STATE/overlays/ID, or STATE/global_overlay_cache/SOURCE with every
+ * path under overlay/), never from a client's name.  Paths pass
+ * valid_overlay_path() and are opened with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS) under the base's fd, so neither "..", an absolute
+ * path nor a symlink can leave the overlay. */
+#ifndef LEFT4ME_WEB_FILES_H
+#define LEFT4ME_WEB_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db_overlay.h"
+#include "web.h"
+
+struct dirent_info {
+	char *name;
+	bool is_dir, is_link;
+	int64_t size;
+};
+
+/* Open path ("" for the top) under the overlay for reading: a file or a
+ * directory fd, or -1 with errno (ENOENT, EXDEV/ELOOP for an escape,
+ * EINVAL for a bad path). */
+int files_open(struct web *w, const struct overlay *o, const char *path, bool *is_dir);
+/* The entries of a directory fd (consumed), sorted dirs first. */
+int files_list(int dirfd, struct dirent_info **list, size_t *n);
+void files_list_free(struct dirent_info *list, size_t n);
+/* Write data to path in a user overlay, creating directories; the file is
+ * replaced atomically.  -1 with errno. */
+int files_write(struct web *w, const struct overlay *o, const char *path, const char *data,
+		size_t len);
+/* Answer r with the file behind fd (consumed) as an attachment. */
+int files_send(struct req *r, int fd, const char *path);
+
+#endif

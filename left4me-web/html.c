@@ -1,0 +1,136 @@
+/* HTML and URL escaping; see html.h. */
+#include "html.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "timeutil.h"
+
+static void escape_html(struct strbuf *sb, const char *s)
+{
+	const char *run = s;
+
+	if (!s)
+		return;
+	for (; *s; s++) {
+		const char *rep;
+
+		switch (*s) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
+		}
+		strbuf_append(sb, run, (size_t)(s - run));
+		strbuf_puts(sb, rep);
+		run = s + 1;
+	}
+	strbuf_append(sb, run, (size_t)(s - run));
+}
+
+void html_text(struct strbuf *sb, const char *s)
+{
+	escape_html(sb, s);
+}
+
+void html_attr(struct strbuf *sb, const char *s)
+{
+	escape_html(sb, s);
+}
+
+static void escape_url(struct strbuf *sb, const char *s, bool keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (!s)
+		return;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '~' || c == '-' || (keep_slash && c == '/')) {
+			strbuf_putc(sb, (char)c);
+		} else {
+			strbuf_putc(sb, '%');
+			strbuf_putc(sb, hex[c >> 4]);
+			strbuf_putc(sb, hex[c & 15]);
+		}
+	}
+}
+
+void url_escape(struct strbuf *sb, const char *s)
+{
+	escape_url(sb, s, false);
+}
+
+void url_escape_path(struct strbuf *sb, const char *s)
+{
+	escape_url(sb, s, true);
+}
+
+void html_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	const char *run = fmt;
+	char tbuf[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	for (; *fmt; fmt++) {
+		if (*fmt != '%')
+			continue;
+		strbuf_append(sb, run, (size_t)(fmt - run));
+		fmt++;
+		switch (*fmt) {
+		case 's':
+			html_text(sb, va_arg(ap, const char *));
+			break;
+		case 'a':
+			html_attr(sb, va_arg(ap, const char *));
+			break;
+		case 'u':
+			url_escape(sb, va_arg(ap, const char *));
+			break;
+		case 'p':
+			url_escape_path(sb, va_arg(ap, const char *));
+			break;
+		case 'd':
+			strbuf_printf(sb, "%d", va_arg(ap, int));
+			break;
+		case 'D':
+			strbuf_printf(sb, "%" PRId64, va_arg(ap, int64_t));
+			break;
+		case 'T':
+			html_text(sb, time_format_utc(va_arg(ap, int64_t), tbuf, sizeof(tbuf)));
+			break;
+		case 'R':
+			strbuf_puts(sb, va_arg(ap, const char *));
+			break;
+		case '%':
+			strbuf_putc(sb, '%');
+			break;
+		default:
+			assert(!"bad html_printf directive");
+			break;
+		}
+		run = fmt + 1;
+	}
+	strbuf_append(sb, run, (size_t)(fmt - run));
+	va_end(ap);
+}

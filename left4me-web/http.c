@@ -1,0 +1,543 @@
+/* The libmicrohttpd daemon: limits, request state, body collection with a
+ * hard cap (413, never cropped), authentication before the body is read,
+ * route dispatch and the common response headers.  Runs as the web's own
+ * unprivileged user; trusts nothing a client sends. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "hub.h"
+#include "log.h"
+#include "parse.h"
+#include "validate.h"
+#include "web.h"
+#include "xalloc.h"
+
+#define CSP                                                                                   \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "          \
+	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+#define WEB_THREADS 2
+#define MHD_MEMORY_LIMIT (32 * 1024)
+
+/* ---- per-thread database connections ------------------------------------ */
+
+static __thread sqlite3 *t_db;
+static pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
+static sqlite3 **all_dbs;
+static size_t n_all_dbs;
+
+sqlite3 *web_db(struct req *r)
+{
+	char err[256];
+
+	if (t_db)
+		return t_db;
+	t_db = db_open(r->w->db_path, 0, err, sizeof(err));
+	if (!t_db)
+		fatal("%s", err);
+	pthread_mutex_lock(&db_lock);
+	all_dbs = xreallocarray(all_dbs, n_all_dbs + 1, sizeof(*all_dbs));
+	all_dbs[n_all_dbs++] = t_db;
+	pthread_mutex_unlock(&db_lock);
+	return t_db;
+}
+
+static void close_all_dbs(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&db_lock);
+	for (i = 0; i < n_all_dbs; i++)
+		db_close(all_dbs[i]);
+	free(all_dbs);
+	all_dbs = NULL;
+	n_all_dbs = 0;
+	pthread_mutex_unlock(&db_lock);
+}
+
+/* ---- responses ------------------------------------------------------------ */
+
+void web_add_headers(struct req *r, struct MHD_Response *resp, const char *type)
+{
+	int i;
+
+	if (type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	for (i = 0; i < 2; i++)
+		if (r->set_cookie[i])
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie[i]);
+}
+
+static void count_status(struct req *r, unsigned status)
+{
+	unsigned cls = status / 100;
+
+	if (cls < 6)
+		atomic_fetch_add(&r->w->responses_by_class[cls], 1);
+}
+
+int web_respond(struct req *r, unsigned status, const char *type, struct strbuf *body)
+{
+	size_t len = body->len;
+	char *buf = strbuf_detach(body);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(buf);
+		return MHD_NO;
+	}
+	web_add_headers(r, resp, type);
+	count_status(r, status);
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int web_respond_text(struct req *r, unsigned status, const char *text)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_puts(&sb, text);
+	return web_respond(r, status, "text/plain; charset=utf-8", &sb);
+}
+
+int web_redirect(struct req *r, const char *location)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
+								    MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	web_add_headers(r, resp, "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	count_status(r, 303);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_SEE_OTHER, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int web_error(struct req *r, unsigned status, const char *msg)
+{
+	bool api = (r->route && r->route->api) || strncmp(r->url, "/api/", 5) == 0;
+
+	return api ? api_error(r, status, msg) : page_error(r, status, msg);
+}
+
+/* ---- request data ------------------------------------------------------- */
+
+const char *web_param(struct req *r, const char *key)
+{
+	int i;
+
+	for (i = 0; i < r->n_params; i++)
+		if (strcmp(r->params[i].key, key) == 0)
+			return r->params[i].value;
+	return NULL;
+}
+
+const char *web_query(struct req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *web_header(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *web_cookie(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode one urlencoded component; NULL if malformed. */
+static char *form_decode(const char *s, size_t len)
+{
+	char *out = xmalloc(len + 1);
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%') {
+			int hi, lo;
+
+			if (i + 2 >= len)
+				goto bad;
+			hi = hexval(s[i + 1]);
+			lo = hexval(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			out[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else if ((unsigned char)s[i] < 0x20 && s[i] != '\t') {
+			goto bad;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	if (!valid_utf8(out, o))
+		goto bad;
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+int web_parse_form(struct req *r, const char *data, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *field = data + pos, *amp = memchr(field, '&', len - pos), *eq;
+		size_t flen = amp ? (size_t)(amp - field) : len - pos;
+		char *k, *v;
+
+		pos += flen + 1;
+		if (flen == 0)
+			continue;
+		eq = memchr(field, '=', flen);
+		if (!eq)
+			return -1;
+		if (r->n_params >= WEB_MAX_PARAMS)
+			return -1;
+		k = form_decode(field, (size_t)(eq - field));
+		v = form_decode(eq + 1, flen - (size_t)(eq - field) - 1);
+		if (!k || !v || !k[0]) {
+			free(k);
+			free(v);
+			return -1;
+		}
+		r->params[r->n_params].key = k;
+		r->params[r->n_params].value = v;
+		r->n_params++;
+	}
+	return 0;
+}
+
+/* ---- the access handler ---------------------------------------------------- */
+
+static void req_free(struct req *r)
+{
+	int i;
+
+	if (!r)
+		return;
+	if (r->stream)
+		hub_detach(r->w->hub, r->stream);
+	for (i = 0; i < r->n_cap; i++)
+		free(r->cap[i]);
+	for (i = 0; i < r->n_params; i++) {
+		free(r->params[i].key);
+		if (r->params[i].value) {
+			explicit_bzero(r->params[i].value, strlen(r->params[i].value));
+			free(r->params[i].value);
+		}
+	}
+	if (r->body.buf)
+		explicit_bzero(r->body.buf, r->body.len);
+	strbuf_fini(&r->body);
+	user_fini(&r->user);
+	free(r->set_cookie[0]);
+	free(r->set_cookie[1]);
+	free(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	req_free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void peer_info(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(r->ip, sizeof(r->ip), "?");
+	if (!sa)
+		return;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, r->ip, sizeof(r->ip));
+		r->is_loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, r->ip, sizeof(r->ip));
+		r->is_loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+				 (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) &&
+				  in6->sin6_addr.s6_addr[12] == 127);
+	}
+}
+
+/* What to do once the request line and headers are in: route, limits,
+ * authentication.  Returns 0 to go on, else the MHD result of an answer
+ * already queued. */
+static int first_call(struct req *r, int *queued)
+{
+	bool mismatch = false;
+	const char *cl;
+	long long len;
+
+	*queued = 1;
+	r->route = route_match(r->method, r->url, r->cap, &r->n_cap, &mismatch);
+	if (!r->route)
+		return web_error(r, mismatch ? 405 : 404, mismatch ? "method not allowed"
+								     : "not found");
+	r->body_limit = r->route->raw_body ? r->w->cfg->web.max_upload : r->w->cfg->web.max_body;
+	cl = web_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && (parse_int(cl, 0, (long long)1 << 62, &len) < 0 || len > r->body_limit))
+		return web_error(r, 413, "request body too large");
+	web_auth_request(r);
+	if (r->route->auth != AUTH_NONE && !r->authed &&
+	    !(r->route->auth == AUTH_METRICS && r->is_loopback)) {
+		if (r->route->api || strcmp(r->method, "GET") != 0)
+			return web_error(r, 401, "authentication required");
+		return web_redirect(r, "/login");
+	}
+	if ((r->route->auth == AUTH_ADMIN ||
+	     (r->route->auth == AUTH_METRICS && !r->is_loopback)) &&
+	    !r->user.admin)
+		return web_error(r, 403, "administrators only");
+	*queued = 0;
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct web *w = cls;
+	struct req *r = *con_cls;
+	int queued, ret;
+
+	(void)version;
+	if (!r) {
+		r = xcalloc(1, sizeof(*r));
+		r->w = w;
+		r->conn = conn;
+		r->url = url;
+		r->method = method;
+		strbuf_init(&r->body);
+		*con_cls = r;
+		atomic_fetch_add(&w->requests_total, 1);
+		peer_info(r);
+		ret = first_call(r, &queued);
+		if (queued)
+			r->body_done = true;
+		return ret;
+	}
+	if (r->body_done) {
+		/* An answer is already queued; drop whatever body follows. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!r->too_big) {
+			if ((long long)(r->body.len + *upload_data_size) > r->body_limit)
+				r->too_big = true;
+			else
+				strbuf_append(&r->body, upload_data, *upload_data_size);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	r->body_done = true;
+	if (r->too_big)
+		return web_error(r, 413, "request body too large");
+	if (!r->route->api && !r->route->raw_body && strcmp(method, "POST") == 0) {
+		const char *ct = web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+		if (r->body.len && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded",
+						     33) != 0))
+			return web_error(r, 415, "expected a form");
+		if (web_parse_form(r, r->body.buf, r->body.len) < 0)
+			return web_error(r, 400, "malformed form data");
+	}
+	if (r->route->csrf && r->authed && !web_csrf_ok(r))
+		return web_error(r, 403, "missing or wrong CSRF token");
+	return r->route->handler(r);
+}
+
+/* ---- start and stop ------------------------------------------------------- */
+
+/* Bind HOST:PORT (IPv4, localhost or [IPv6]); the fd or -1. */
+static int bind_listen(const char *spec, char *err, size_t errlen)
+{
+	char host[64];
+	const char *colon;
+	long long port;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		if (!close || (size_t)(close - spec - 1) >= sizeof(host))
+			goto bad;
+		memcpy(host, spec + 1, (size_t)(close - spec - 1));
+		host[close - spec - 1] = '\0';
+		colon = close + 1;
+		in6->sin6_family = AF_INET6;
+		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+			goto bad;
+		sl = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		colon = strrchr(spec, ':');
+		if (!colon || (size_t)(colon - spec) >= sizeof(host))
+			goto bad;
+		memcpy(host, spec, (size_t)(colon - spec));
+		host[colon - spec] = '\0';
+		in->sin_family = AF_INET;
+		if (strcmp(host, "localhost") == 0)
+			snprintf(host, sizeof(host), "127.0.0.1");
+		if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+			goto bad;
+		sl = sizeof(*in);
+	}
+	if (*colon != ':' || parse_int(colon + 1, 0, 65535, &port) < 0)
+		goto bad;
+	if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 4096) < 0) {
+		snprintf(err, errlen, "listen %s: %s", spec, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+bad:
+	snprintf(err, errlen, "web.listen: cannot use '%s'", spec);
+	return -1;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	log_info("libmicrohttpd: %s", buf);
+}
+
+struct web *web_start(const struct config *cfg, const unsigned char *secret, size_t secret_len,
+		      int listen_fd, const char *journal_dir, char *err, size_t errlen)
+{
+	struct web *w = xcalloc(1, sizeof(*w));
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	unsigned threads = WEB_THREADS;
+
+	w->cfg = cfg;
+	w->db_path = config_db_path(cfg);
+	if (secret_len > sizeof(w->secret))
+		secret_len = sizeof(w->secret);
+	memcpy(w->secret, secret, secret_len);
+	w->secret_len = secret_len;
+	w->journal_dir = journal_dir ? xstrdup(journal_dir) : NULL;
+	w->rl = ratelimit_new();
+	if (listen_fd < 0) {
+		listen_fd = bind_listen(cfg->web.listen, err, errlen);
+		if (listen_fd < 0)
+			goto fail;
+	}
+	if (getsockname(listen_fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET)
+			w->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			w->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	w->hub = hub_new(w, err, errlen);
+	if (!w->hub) {
+		close(listen_fd);
+		goto fail;
+	}
+	w->mhd = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)cfg->web.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)cfg->web.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)cfg->web.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)MHD_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+		MHD_OPTION_END);
+	if (!w->mhd) {
+		snprintf(err, errlen, "cannot start the HTTP daemon");
+		close(listen_fd);
+		goto fail;
+	}
+	if (hub_start(w->hub, err, errlen) < 0)
+		goto fail;
+	return w;
+fail:
+	web_stop(w);
+	return NULL;
+}
+
+void web_stop(struct web *w)
+{
+	if (!w)
+		return;
+	if (w->hub)
+		hub_shutdown(w->hub); /* resumes every stream so MHD can stop */
+	if (w->mhd)
+		MHD_stop_daemon(w->mhd);
+	hub_free(w->hub);
+	close_all_dbs();
+	ratelimit_free(w->rl);
+	explicit_bzero(w->secret, sizeof(w->secret));
+	free(w->journal_dir);
+	free(w->db_path);
+	free(w);
+}

@@ -1,0 +1,622 @@
+/* The SSE fan-out hub; see hub.h.
+ *
+ * Locking: one mutex guards the source list, every source's buffer and
+ * viewer list.  Sources are created by request threads but freed only by
+ * the hub thread (after their last viewer left), so the hub thread may read
+ * the database and the journal without the lock and append under it.  A
+ * viewer is suspended only by its own content reader, under the lock, and
+ * resumed by the hub thread under the lock; it is freed by the completion
+ * callback, which MHD never runs while the connection is suspended. */
+#include "hub.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "db_job.h"
+#include "db_watch.h"
+#include "log.h"
+#include "strbuf.h"
+#include "timeutil.h"
+#include "validate.h"
+#include "web.h"
+#include "xalloc.h"
+
+#define READ_CHUNK	   1000
+#define CONSOLE_HISTORY	   200
+#define CONSOLE_KEEP_BYTES (256 * 1024)
+#define VIEWER_MAX_LAG	   (8 * 1024 * 1024)
+
+enum hub_source_kind { SRC_JOB, SRC_CONSOLE };
+
+struct ev_index {
+	int64_t id;
+	size_t off; /* absolute offset of the event's first byte */
+};
+
+struct source {
+	enum hub_source_kind kind;
+	int64_t job_id;
+	char *server;
+	struct strbuf buf; /* events; buf.buf[0] is absolute offset base */
+	size_t base;
+	struct ev_index *idx;
+	size_t n_idx, cap_idx, idx_first; /* idx[idx_first..n_idx) are live */
+	int64_t last_id;
+	bool done;
+	struct sse_stream **viewers;
+	size_t n_viewers, cap_viewers;
+	sd_journal *j; /* hub thread only */
+	bool journal_failed;
+	struct source *next;
+};
+
+struct sse_stream {
+	struct source *src;
+	struct MHD_Connection *conn;
+	struct hub *h;
+	int64_t after_id;
+	size_t off; /* absolute; SIZE_MAX until placed */
+	size_t slot;
+	bool suspended;
+};
+
+struct hub {
+	struct web *w;
+	pthread_mutex_t lock;
+	pthread_t thread;
+	bool started, stopping;
+	int wake_fd;
+	struct db_watch *watch;
+	sqlite3 *db;
+	struct source *sources;
+	size_t n_streams;
+};
+
+struct hub *hub_new(struct web *w, char *err, size_t errlen)
+{
+	struct hub *h = xcalloc(1, sizeof(*h));
+
+	h->w = w;
+	pthread_mutex_init(&h->lock, NULL);
+	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (h->wake_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	h->watch = db_watch_new(w->db_path, err, errlen);
+	if (!h->watch)
+		goto fail;
+	h->db = db_open(w->db_path, 0, err, errlen);
+	if (!h->db)
+		goto fail;
+	return h;
+fail:
+	hub_free(h);
+	return NULL;
+}
+
+static void wake(struct hub *h)
+{
+	uint64_t one = 1;
+
+	(void)!write(h->wake_fd, &one, sizeof(one));
+}
+
+static void source_free(struct source *s)
+{
+	if (s->j)
+		sd_journal_close(s->j);
+	strbuf_fini(&s->buf);
+	free(s->idx);
+	free(s->viewers);
+	free(s->server);
+	free(s);
+}
+
+void hub_free(struct hub *h)
+{
+	struct source *s, *next;
+
+	if (!h)
+		return;
+	for (s = h->sources; s; s = next) {
+		next = s->next;
+		source_free(s);
+	}
+	db_watch_free(h->watch);
+	db_close(h->db);
+	if (h->wake_fd >= 0)
+		close(h->wake_fd);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+size_t hub_streams_open(struct hub *h)
+{
+	size_t n;
+
+	pthread_mutex_lock(&h->lock);
+	n = h->n_streams;
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+/* ---- appending (lock held) ---------------------------------------------- */
+
+static void resume_all(struct source *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_viewers; i++) {
+		struct sse_stream *v = s->viewers[i];
+
+		if (v->suspended) {
+			v->suspended = false;
+			MHD_resume_connection(v->conn);
+		}
+	}
+}
+
+/* Append formatted events (with their ids and relative offsets). */
+static void append_events(struct source *s, const struct strbuf *chunk,
+			  const struct ev_index *idx, size_t n)
+{
+	size_t end = s->base + s->buf.len, i;
+
+	if (s->n_idx + n > s->cap_idx) {
+		s->cap_idx = (s->n_idx + n) * 2;
+		s->idx = xreallocarray(s->idx, s->cap_idx, sizeof(*s->idx));
+	}
+	for (i = 0; i < n; i++) {
+		s->idx[s->n_idx].id = idx[i].id;
+		s->idx[s->n_idx].off = end + idx[i].off;
+		s->n_idx++;
+	}
+	strbuf_append(&s->buf, chunk->buf, chunk->len);
+}
+
+/* Drop what every viewer has read, keeping the console's recent history. */
+static void compact(struct source *s)
+{
+	size_t min = s->base + s->buf.len, drop, i;
+
+	if (s->kind != SRC_CONSOLE || s->buf.len < 2 * CONSOLE_KEEP_BYTES)
+		return;
+	for (i = 0; i < s->n_viewers; i++)
+		if (s->viewers[i]->off != SIZE_MAX && s->viewers[i]->off < min)
+			min = s->viewers[i]->off;
+	if (min > s->base + s->buf.len - CONSOLE_KEEP_BYTES)
+		min = s->base + s->buf.len - CONSOLE_KEEP_BYTES;
+	/* Cut at an event boundary. */
+	while (s->idx_first < s->n_idx && s->idx[s->idx_first].off < min)
+		s->idx_first++;
+	if (s->idx_first == s->n_idx)
+		return;
+	drop = s->idx[s->idx_first].off - s->base;
+	if (drop == 0)
+		return;
+	memmove(s->buf.buf, s->buf.buf + drop, s->buf.len - drop + 1);
+	s->buf.len -= drop;
+	s->base += drop;
+	memmove(s->idx, s->idx + s->idx_first, (s->n_idx - s->idx_first) * sizeof(*s->idx));
+	s->n_idx -= s->idx_first;
+	s->idx_first = 0;
+}
+
+/* ---- formatting ------------------------------------------------------------ */
+
+/* One SSE event; data lines never contain CR or LF. */
+static void format_event(struct strbuf *sb, int64_t id, const char *event, const char *data)
+{
+	const char *p;
+
+	strbuf_printf(sb, "id: %" PRId64 "\n", id);
+	if (event)
+		strbuf_printf(sb, "event: %s\n", event);
+	strbuf_puts(sb, "data: ");
+	for (p = data; *p; p++)
+		strbuf_putc(sb, (*p == '\r' || *p == '\n') ? ' ' : *p);
+	strbuf_puts(sb, "\n\n");
+}
+
+/* ---- readers (hub thread, lock not held) ---------------------------------- */
+
+static void read_job(struct hub *h, struct source *s)
+{
+	struct strbuf chunk;
+	struct ev_index *idx = NULL;
+	size_t n_idx = 0, cap = 0, i, n;
+	struct job_log_line *lines;
+	int64_t last = s->last_id;
+	bool final = false;
+	struct job job;
+
+	strbuf_init(&chunk);
+	/* The state first: rows written before the job finished are visible
+	 * to a read that starts after we saw it final. */
+	if (db_job_get(h->db, s->job_id, &job) == DB_OK) {
+		final = job_state_is_final(job.state);
+	} else {
+		memset(&job, 0, sizeof(job));
+		final = true;
+		job.state = JOB_CANCELLED;
+	}
+	for (;;) {
+		if (db_job_log_read(h->db, s->job_id, last, READ_CHUNK, &lines, &n) != DB_OK)
+			break;
+		for (i = 0; i < n; i++) {
+			if (n_idx == cap) {
+				cap = cap ? cap * 2 : 64;
+				idx = xreallocarray(idx, cap, sizeof(*idx));
+			}
+			idx[n_idx].id = lines[i].id;
+			idx[n_idx].off = chunk.len;
+			n_idx++;
+			format_event(&chunk, lines[i].id, job_stream_name(lines[i].stream),
+				     lines[i].line);
+			last = lines[i].id;
+		}
+		job_log_lines_free(lines, n);
+		if (n < READ_CHUNK)
+			break;
+	}
+	if (final)
+		strbuf_printf(&chunk, "event: end\ndata: %s\n\n", job_state_name(job.state));
+	job_fini(&job);
+	if (chunk.len) {
+		pthread_mutex_lock(&h->lock);
+		append_events(s, &chunk, idx, n_idx);
+		s->last_id = last;
+		s->done = final;
+		resume_all(s);
+		pthread_mutex_unlock(&h->lock);
+	}
+	free(idx);
+	strbuf_fini(&chunk);
+}
+
+static int open_journal(struct hub *h, struct source *s)
+{
+	char match[128];
+	int rc;
+
+	if (h->w->journal_dir)
+		rc = sd_journal_open_directory(&s->j, h->w->journal_dir, 0);
+	else
+		rc = sd_journal_open(&s->j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+	if (rc < 0) {
+		log_warn("server=%s: cannot open the journal: %s", s->server, strerror(-rc));
+		s->j = NULL;
+		return -1;
+	}
+	snprintf(match, sizeof(match), "_SYSTEMD_UNIT=left4me-server@%s.service", s->server);
+	if (sd_journal_add_match(s->j, match, 0) < 0 || sd_journal_seek_tail(s->j) < 0 ||
+	    sd_journal_previous_skip(s->j, CONSOLE_HISTORY + 1) < 0) {
+		sd_journal_close(s->j);
+		s->j = NULL;
+		return -1;
+	}
+	(void)sd_journal_get_fd(s->j);
+	return 0;
+}
+
+static void read_console(struct hub *h, struct source *s)
+{
+	struct strbuf chunk;
+	struct ev_index *idx = NULL;
+	size_t n_idx = 0, cap = 0, count = 0;
+	int64_t last = s->last_id;
+
+	if (!s->j && !s->journal_failed && open_journal(h, s) < 0) {
+		s->journal_failed = true;
+		pthread_mutex_lock(&h->lock);
+		strbuf_puts(&s->buf, "event: error\ndata: the journal cannot be read\n\n");
+		s->done = true;
+		resume_all(s);
+		pthread_mutex_unlock(&h->lock);
+		return;
+	}
+	if (!s->j)
+		return;
+	(void)sd_journal_process(s->j);
+	strbuf_init(&chunk);
+	while (count < 5000 && sd_journal_next(s->j) > 0) {
+		const void *data;
+		size_t len;
+		uint64_t usec = 0;
+		char *line;
+
+		if (sd_journal_get_realtime_usec(s->j, &usec) < 0 || (int64_t)usec <= last)
+			continue;
+		if (sd_journal_get_data(s->j, "MESSAGE", &data, &len) < 0 || len < 8)
+			continue;
+		line = xstrndup((const char *)data + 8, len - 8);
+		/* Binary or invalid text: show it safely. */
+		if (!valid_utf8(line, strlen(line))) {
+			for (char *p = line; *p; p++)
+				if ((unsigned char)*p >= 0x80)
+					*p = '?';
+		}
+		if (n_idx == cap) {
+			cap = cap ? cap * 2 : 64;
+			idx = xreallocarray(idx, cap, sizeof(*idx));
+		}
+		idx[n_idx].id = (int64_t)usec;
+		idx[n_idx].off = chunk.len;
+		n_idx++;
+		format_event(&chunk, (int64_t)usec, NULL, line);
+		free(line);
+		last = (int64_t)usec;
+		count++;
+	}
+	if (chunk.len) {
+		pthread_mutex_lock(&h->lock);
+		append_events(s, &chunk, idx, n_idx);
+		s->last_id = last;
+		compact(s);
+		resume_all(s);
+		pthread_mutex_unlock(&h->lock);
+	}
+	free(idx);
+	strbuf_fini(&chunk);
+}
+
+/* ---- the hub thread ----------------------------------------------------------- */
+
+static void *hub_main(void *arg)
+{
+	struct hub *h = arg;
+	int64_t next_keepalive = mono_ms() + HUB_KEEPALIVE_MS;
+
+	for (;;) {
+		struct pollfd pfd[66];
+		struct source **prev, *s, *snap[64];
+		size_t n_snap = 0, nfd = 0, i;
+		int64_t now = mono_ms();
+		int timeout;
+		uint64_t v;
+
+		pfd[nfd++] = (struct pollfd){.fd = h->wake_fd, .events = POLLIN};
+		pfd[nfd++] = (struct pollfd){.fd = db_watch_fd(h->watch), .events = POLLIN};
+		pthread_mutex_lock(&h->lock);
+		if (h->stopping) {
+			pthread_mutex_unlock(&h->lock);
+			break;
+		}
+		/* Free the sources nobody watches any more. */
+		prev = &h->sources;
+		while ((s = *prev)) {
+			if (s->n_viewers == 0) {
+				*prev = s->next;
+				source_free(s);
+				continue;
+			}
+			prev = &s->next;
+		}
+		for (s = h->sources; s; s = s->next) {
+			if (n_snap < 64)
+				snap[n_snap++] = s;
+			if (s->j && nfd < 66)
+				pfd[nfd++] = (struct pollfd){.fd = sd_journal_get_fd(s->j),
+							     .events = (short)sd_journal_get_events(
+								     s->j)};
+		}
+		pthread_mutex_unlock(&h->lock);
+
+		/* Read every source once per wake-up. */
+		for (i = 0; i < n_snap; i++) {
+			if (snap[i]->done)
+				continue;
+			if (snap[i]->kind == SRC_JOB)
+				read_job(h, snap[i]);
+			else
+				read_console(h, snap[i]);
+		}
+		now = mono_ms();
+		if (now >= next_keepalive) {
+			pthread_mutex_lock(&h->lock);
+			for (s = h->sources; s; s = s->next) {
+				if (s->done)
+					continue;
+				strbuf_puts(&s->buf, ": keepalive\n\n");
+				compact(s);
+				resume_all(s);
+			}
+			pthread_mutex_unlock(&h->lock);
+			next_keepalive = now + HUB_KEEPALIVE_MS;
+		}
+		timeout = (int)(next_keepalive - now);
+		if (timeout > DB_WATCH_FALLBACK_MS)
+			timeout = DB_WATCH_FALLBACK_MS;
+		if (poll(pfd, nfd, timeout) < 0 && errno != EINTR) {
+			log_err("hub: poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents & POLLIN)
+			(void)!read(h->wake_fd, &v, sizeof(v));
+		if (pfd[1].revents & POLLIN)
+			(void)db_watch_drain(h->watch);
+	}
+	return NULL;
+}
+
+int hub_start(struct hub *h, char *err, size_t errlen)
+{
+	int rc = pthread_create(&h->thread, NULL, hub_main, h);
+
+	if (rc != 0) {
+		snprintf(err, errlen, "pthread_create: %s", strerror(rc));
+		return -1;
+	}
+	h->started = true;
+	return 0;
+}
+
+void hub_shutdown(struct hub *h)
+{
+	struct source *s;
+
+	pthread_mutex_lock(&h->lock);
+	h->stopping = true;
+	for (s = h->sources; s; s = s->next)
+		resume_all(s);
+	pthread_mutex_unlock(&h->lock);
+	wake(h);
+	if (h->started) {
+		pthread_join(h->thread, NULL);
+		h->started = false;
+	}
+}
+
+/* ---- viewers (request threads) ---------------------------------------------------- */
+
+/* First event of s with id > after, or the end. Lock held. */
+static size_t place(struct source *s, int64_t after)
+{
+	size_t lo = s->idx_first, hi = s->n_idx;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->idx[mid].id <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n_idx ? s->idx[lo].off : s->base + s->buf.len;
+}
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sse_stream *v = cls;
+	struct hub *h = v->h;
+	struct source *s = v->src;
+	size_t end, n;
+	ssize_t ret;
+
+	(void)pos;
+	pthread_mutex_lock(&h->lock);
+	if (h->stopping) {
+		ret = MHD_CONTENT_READER_END_OF_STREAM;
+		goto out;
+	}
+	if (v->off == SIZE_MAX) {
+		/* Not placed until the source has read up to now. */
+		if (s->kind == SRC_JOB && !s->done && s->last_id == 0 && s->buf.len == 0)
+			goto suspend;
+		v->off = place(s, v->after_id);
+	}
+	if (v->off < s->base)
+		v->off = s->base; /* fell behind the console's kept history */
+	end = s->base + s->buf.len;
+	if (end - v->off > VIEWER_MAX_LAG) {
+		ret = MHD_CONTENT_READER_END_WITH_ERROR;
+		goto out;
+	}
+	if (v->off < end) {
+		n = end - v->off;
+		if (n > max)
+			n = max;
+		memcpy(buf, s->buf.buf + (v->off - s->base), n);
+		v->off += n;
+		ret = (ssize_t)n;
+		goto out;
+	}
+	if (s->done) {
+		ret = MHD_CONTENT_READER_END_OF_STREAM;
+		goto out;
+	}
+suspend:
+	v->suspended = true;
+	MHD_suspend_connection(v->conn);
+	ret = 0;
+out:
+	pthread_mutex_unlock(&h->lock);
+	return ret;
+}
+
+static int serve(struct req *r, enum hub_source_kind kind, int64_t job_id, const char *server,
+		 int64_t after_id)
+{
+	struct hub *h = r->w->hub;
+	struct sse_stream *v = xcalloc(1, sizeof(*v));
+	struct MHD_Response *resp;
+	struct source *s;
+	enum MHD_Result ret;
+	bool created = false;
+
+	v->h = h;
+	v->conn = r->conn;
+	v->after_id = after_id;
+	v->off = SIZE_MAX;
+	pthread_mutex_lock(&h->lock);
+	for (s = h->sources; s; s = s->next)
+		if (s->kind == kind &&
+		    (kind == SRC_JOB ? s->job_id == job_id : strcmp(s->server, server) == 0))
+			break;
+	if (!s) {
+		s = xcalloc(1, sizeof(*s));
+		s->kind = kind;
+		s->job_id = job_id;
+		s->server = server ? xstrdup(server) : NULL;
+		strbuf_init(&s->buf);
+		s->next = h->sources;
+		h->sources = s;
+		created = true;
+	}
+	if (s->n_viewers == s->cap_viewers) {
+		s->cap_viewers = s->cap_viewers ? s->cap_viewers * 2 : 8;
+		s->viewers = xreallocarray(s->viewers, s->cap_viewers, sizeof(*s->viewers));
+	}
+	v->src = s;
+	v->slot = s->n_viewers;
+	s->viewers[s->n_viewers++] = v;
+	h->n_streams++;
+	pthread_mutex_unlock(&h->lock);
+	r->stream = v;
+	if (created)
+		wake(h);
+
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, v, NULL);
+	if (!resp)
+		return MHD_NO;
+	web_add_headers(r, resp, "text/event-stream; charset=utf-8");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	atomic_fetch_add(&r->w->responses_by_class[2], 1);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int hub_serve_job(struct req *r, int64_t job_id, int64_t after_id)
+{
+	return serve(r, SRC_JOB, job_id, NULL, after_id);
+}
+
+int hub_serve_console(struct req *r, const char *server, int64_t after_id)
+{
+	return serve(r, SRC_CONSOLE, 0, server, after_id);
+}
+
+void hub_detach(struct hub *h, struct sse_stream *v)
+{
+	struct source *s;
+
+	pthread_mutex_lock(&h->lock);
+	s = v->src;
+	s->viewers[v->slot] = s->viewers[--s->n_viewers];
+	s->viewers[v->slot]->slot = v->slot;
+	h->n_streams--;
+	pthread_mutex_unlock(&h->lock);
+	free(v);
+}

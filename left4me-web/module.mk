@@ -1,0 +1,49 @@
+# left4me-web: the HTTP daemon (pages, SSE, JSON API).  main.c is thin; the
+# other files are linked into the program and its tests.  The static files
+# in left4me-web/static/ are embedded as byte arrays (assets_data.c).
+WEB_SRCS := $(filter-out left4me-web/main.c,$(wildcard left4me-web/*.c))
+WEB_OBJS := $(patsubst %.c,$(B)/%.o,$(WEB_SRCS)) $(B)/left4me-web/assets_data.o
+WEB      := $(B)/left4me-web/left4me-web
+WEB_LIBS  = $(call pc_libs,$(PKG_DB) $(PKG_CONF) $(PKG_SD) $(PKG_HTTP) $(PKG_JSON) $(PKG_CRYPT)) -lpthread
+PROGS    += $(WEB)
+
+$(WEB): $(B)/left4me-web/main.o $(WEB_OBJS) $(LIB)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WEB_LIBS)
+
+WEB_ASSETS := left4me-web/static/app.css left4me-web/static/app.js
+$(B)/left4me-web/assets_data.c: $(WEB_ASSETS) left4me-web/module.mk
+	@mkdir -p $(@D)
+	@{ echo '/* Generated from left4me-web/static/ by module.mk. */'; \
+	   echo '#include <stddef.h>'; \
+	   for f in $(WEB_ASSETS); do \
+	     n=$$(basename $$f | tr '.-' '__'); \
+	     echo "extern const unsigned char asset_$$n[]; extern const size_t asset_$${n}_len;"; \
+	     echo "const unsigned char asset_$$n[] = {"; \
+	     od -An -v -tx1 $$f | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	     echo "0};"; \
+	     echo "const size_t asset_$${n}_len = $$(wc -c < $$f);"; \
+	   done; } > $@.tmp && mv $@.tmp $@
+$(B)/left4me-web/assets_data.o: $(B)/left4me-web/assets_data.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Integration tests: the real daemon on port 0 against a temp DB, driven by
+# libcurl (tests/web/).
+WEB_TESTS := $(patsubst %.c,$(B)/%,$(wildcard tests/web/check_*.c))
+TESTS     += $(WEB_TESTS)
+WEB_TEST_SUPPORT := $(patsubst %.c,$(B)/%.o,$(wildcard tests/support/*.c))
+$(B)/tests/web/%: $(B)/tests/web/%.o $(B)/tests/web/webtest.o $(WEB_TEST_SUPPORT) $(LIB) | $(WEB)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+# Unit tests of the web's modules link its objects too.
+$(B)/tests/unit/check_web_html: $(filter-out $(B)/left4me-web/assets_data.o,$(WEB_OBJS)) $(B)/left4me-web/assets_data.o
+
+# Browser test (chromium + playwright-core): run by the browser profile.
+WEB_BROWSER_TEST := tests/browser/run
+.PHONY: check-browser
+check-browser: $(WEB) $(CTL)
+	LEFT4ME_BUILD=$(B) $(WEB_BROWSER_TEST)
+
+INSTALL_TARGETS += install-left4me-web
+.PHONY: install-left4me-web
+install-left4me-web: $(WEB)
+	install -D -m 0755 $(WEB) $(DESTDIR)$(SBINDIR)/left4me-web

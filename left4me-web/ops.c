@@ -1,0 +1,129 @@
+/* Ownership checks and job enqueueing shared by pages and the API. */
+#include "ops.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "validate.h"
+
+int ops_server(struct req *r, const char *name, struct server *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!valid_instance_name(name))
+		return DB_NOTFOUND;
+	rc = db_server_get(web_db(r), name, out);
+	if (rc == DB_OK && out->user_id != r->user.id) {
+		server_fini(out);
+		rc = DB_NOTFOUND;
+	}
+	return rc;
+}
+
+int ops_blueprint(struct req *r, const char *id, struct blueprint *out)
+{
+	int64_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!valid_id(id, &n))
+		return DB_NOTFOUND;
+	rc = db_blueprint_get(web_db(r), n, out);
+	if (rc == DB_OK && out->user_id != r->user.id) {
+		blueprint_fini(out);
+		rc = DB_NOTFOUND;
+	}
+	return rc;
+}
+
+int ops_overlay(struct req *r, const char *id, bool allow_global, struct overlay *out)
+{
+	int64_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!valid_id(id, &n))
+		return DB_NOTFOUND;
+	rc = db_overlay_get(web_db(r), n, out);
+	if (rc == DB_OK) {
+		bool global = strcmp(out->kind, "global") == 0;
+
+		if (global ? !allow_global : out->user_id != r->user.id) {
+			overlay_fini(out);
+			rc = DB_NOTFOUND;
+		}
+	}
+	return rc;
+}
+
+int ops_job(struct req *r, const char *id, struct job *out)
+{
+	int64_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!valid_id(id, &n))
+		return DB_NOTFOUND;
+	rc = db_job_get(web_db(r), n, out);
+	if (rc == DB_OK && !r->user.admin && out->user_id != 0 && out->user_id != r->user.id) {
+		job_fini(out);
+		rc = DB_NOTFOUND;
+	}
+	return rc;
+}
+
+int ops_enqueue(struct req *r, enum job_kind kind, const char *target, const char *coalesce,
+		int64_t *job_id)
+{
+	struct job_request jr = {kind, target, r->user.id, coalesce};
+	char detail[64];
+	int rc;
+
+	rc = db_job_enqueue(web_db(r), &jr, job_id, NULL);
+	if (rc == DB_OK) {
+		snprintf(detail, sizeof(detail), "job=%" PRId64, *job_id);
+		(void)db_audit(web_db(r), r->user.id, r->user.name, job_kind_name(kind),
+			       target ? target : "", detail);
+	}
+	return rc;
+}
+
+int ops_server_action_kind(const char *action)
+{
+	static const struct {
+		const char *name;
+		enum job_kind kind;
+	} actions[] = {{"start", JOB_START},
+		       {"stop", JOB_STOP},
+		       {"restart", JOB_RESTART},
+		       {"reset", JOB_RESET},
+		       {"delete", JOB_DELETE}};
+	size_t i;
+
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcmp(action, actions[i].name) == 0)
+			return (int)actions[i].kind;
+	return -1;
+}
+
+void ops_preview(const struct blueprint_overlay *ov, size_t n, struct strbuf *out)
+{
+	size_t i;
+
+	/* ov is top first; the lowest overlay's cfg is executed first. */
+	for (i = n; i-- > 0;)
+		if (ov[i].expose_server_cfg)
+			strbuf_printf(out, "exec server_overlay_%" PRId64 "\n", ov[i].overlay_id);
+}
+
+int ops_enqueue_build(struct req *r, int64_t overlay_id, int64_t *job_id)
+{
+	char target[32], key[48];
+
+	snprintf(target, sizeof(target), "%" PRId64, overlay_id);
+	snprintf(key, sizeof(key), "build_overlay:%" PRId64, overlay_id);
+	return ops_enqueue(r, JOB_BUILD_OVERLAY, target, key, job_id);
+}

@@ -1,0 +1,1325 @@
+/* The server-rendered HTML pages.  Every dynamic value goes through
+ * html_printf's escaping directives (html.h); forms work without
+ * JavaScript, /static/app.js only adds live logs and the blueprint preview.
+ * Another user's object is "not found". */
+#include "pages.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "db.h"
+#include "db_blueprint.h"
+#include "db_global.h"
+#include "db_job.h"
+#include "db_overlay.h"
+#include "db_server.h"
+#include "db_user.h"
+#include "files.h"
+#include "handlers.h"
+#include "html.h"
+#include "hub.h"
+#include "log.h"
+#include "ops.h"
+#include "parse.h"
+#include "validate.h"
+#include "xalloc.h"
+
+/* ---- layout ------------------------------------------------------------ */
+
+void page_begin(struct req *r, struct strbuf *sb, const char *title)
+{
+	html_printf(sb,
+		    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		    "<title>%s · left4me</title>"
+		    "<link rel=\"stylesheet\" href=\"/static/app.css\">"
+		    "<script src=\"/static/app.js\" defer></script></head><body>",
+		    title);
+	if (r->authed && !r->via_token) {
+		html_printf(sb, "<header class=\"top\"><a class=\"brand\" href=\"/\">left4me</a><nav>"
+				"<a href=\"/servers\">Servers</a>"
+				"<a href=\"/blueprints\">Blueprints</a>"
+				"<a href=\"/overlays\">Overlays</a>"
+				"<a href=\"/global-overlays\">Global overlays</a>"
+				"<a href=\"/jobs\">Jobs</a>");
+		if (r->user.admin)
+			html_printf(sb, "<a href=\"/admin\">Admin</a>");
+		html_printf(sb,
+			    "</nav><form class=\"logout\" method=\"post\" action=\"/logout\">"
+			    "<span class=\"who\">%s</span>",
+			    r->user.name);
+		page_csrf_input(r, sb);
+		html_printf(sb, "<button type=\"submit\">Log out</button></form></header>");
+	}
+	html_printf(sb, "<main>");
+}
+
+int page_finish(struct req *r, struct strbuf *sb, unsigned status)
+{
+	html_printf(sb, "</main></body></html>\n");
+	return web_respond(r, status, "text/html; charset=utf-8", sb);
+}
+
+void page_csrf_input(struct req *r, struct strbuf *sb)
+{
+	html_printf(sb, "<input type=\"hidden\" name=\"csrf_token\" value=\"%a\">",
+		    r->sess.csrf_token);
+}
+
+void page_button(struct req *r, struct strbuf *sb, const char *action, const char *label,
+		 const char *cls)
+{
+	html_printf(sb, "<form class=\"inline\" method=\"post\" action=\"%a\">", action);
+	page_csrf_input(r, sb);
+	html_printf(sb, "<button type=\"submit\" class=\"%a\">%s</button></form>", cls, label);
+}
+
+int page_error(struct req *r, unsigned status, const char *msg)
+{
+	struct strbuf sb;
+	char title[16];
+
+	snprintf(title, sizeof(title), "%u", status);
+	strbuf_init(&sb);
+	page_begin(r, &sb, title);
+	html_printf(&sb,
+		    "<section class=\"card\"><h1>%s</h1><p class=\"error\">%s</p>"
+		    "<p><a href=\"/\">Back to the dashboard</a></p></section>",
+		    title, msg);
+	return page_finish(r, &sb, status);
+}
+
+static void state_badge(struct strbuf *sb, const char *state)
+{
+	html_printf(sb, "<span class=\"badge s-%a\">%s</span>", state, state);
+}
+
+static void jobs_table(struct req *r, struct strbuf *sb, const struct job *jobs, size_t n)
+{
+	size_t i;
+
+	(void)r;
+	if (n == 0) {
+		html_printf(sb, "<p class=\"muted\">No jobs yet.</p>");
+		return;
+	}
+	html_printf(sb, "<table><thead><tr><th>#</th><th>Kind</th><th>Target</th><th>User</th>"
+			"<th>State</th><th>Created</th><th>Finished</th><th>Exit</th></tr>"
+			"</thead><tbody>");
+	for (i = 0; i < n; i++) {
+		const struct job *j = &jobs[i];
+
+		html_printf(sb,
+			    "<tr><td><a href=\"/jobs/%D\">%D</a></td><td>%s</td><td>%s</td>"
+			    "<td>%s</td><td>",
+			    j->id, j->id, job_kind_name(j->kind), j->target,
+			    j->user_name ? j->user_name : "system");
+		state_badge(sb, job_state_name(j->state));
+		html_printf(sb, "</td><td>%T</td><td>%T</td><td>", j->created_at, j->finished_at);
+		if (j->has_exit_code)
+			html_printf(sb, "%d", j->exit_code);
+		html_printf(sb, "</td></tr>");
+	}
+	html_printf(sb, "</tbody></table>");
+}
+
+static void servers_table(struct strbuf *sb, const struct server *list, size_t n)
+{
+	size_t i;
+
+	if (n == 0) {
+		html_printf(sb, "<p class=\"muted\">No servers yet.</p>");
+		return;
+	}
+	html_printf(sb, "<table><thead><tr><th>Name</th><th>State</th><th>Port</th>"
+			"<th>Blueprint</th><th>Last job</th></tr></thead><tbody>");
+	for (i = 0; i < n; i++) {
+		const struct server *s = &list[i];
+
+		html_printf(sb, "<tr><td><a href=\"/servers/%u\">%s</a></td><td>", s->name,
+			    s->name);
+		state_badge(sb, server_state_name(s->state));
+		html_printf(sb, "</td><td>%d</td><td><a href=\"/blueprints/%D\">%s</a></td><td>",
+			    s->port, s->blueprint_id, s->blueprint_name);
+		if (s->last_job_id)
+			html_printf(sb, "<a href=\"/jobs/%D\">#%D</a>", s->last_job_id,
+				    s->last_job_id);
+		html_printf(sb, "</td></tr>");
+	}
+	html_printf(sb, "</tbody></table>");
+}
+
+static int db_fail(struct req *r, int rc)
+{
+	if (rc == DB_NOTFOUND)
+		return web_error(r, 404, "not found");
+	if (rc == DB_BUSY)
+		return web_error(r, 503, "the database is busy; try again");
+	return web_error(r, 500, "database error");
+}
+
+/* ---- dashboard --------------------------------------------------------------- */
+
+int page_dashboard(struct req *r)
+{
+	struct job_filter f = {r->user.admin ? 0 : r->user.id, NULL, 0, 10};
+	struct server *servers;
+	struct job *jobs;
+	size_t ns, nj;
+	struct strbuf sb;
+
+	if (db_server_list(web_db(r), r->user.id, &servers, &ns) != DB_OK)
+		return db_fail(r, DB_ERROR);
+	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK) {
+		server_list_free(servers, ns);
+		return db_fail(r, DB_ERROR);
+	}
+	strbuf_init(&sb);
+	page_begin(r, &sb, "Dashboard");
+	html_printf(&sb, "<h1>Dashboard</h1><section class=\"card\"><h2>Servers</h2>");
+	servers_table(&sb, servers, ns);
+	html_printf(&sb, "<p><a class=\"button\" href=\"/servers\">New server</a></p></section>"
+			 "<section class=\"card\"><h2>Recent jobs</h2>");
+	jobs_table(r, &sb, jobs, nj);
+	html_printf(&sb, "<p><a href=\"/jobs\">All jobs</a></p></section>"
+			 "<section class=\"card\"><h2>API token</h2><p class=\"muted\">For "
+			 "automation with <code>Authorization: Bearer</code>.</p>"
+			 "<form method=\"post\" action=\"/tokens\">");
+	page_csrf_input(r, &sb);
+	html_printf(&sb, "<label>Label <input name=\"label\" maxlength=\"64\"></label>"
+			 "<button type=\"submit\">Create token</button></form></section>");
+	server_list_free(servers, ns);
+	job_list_free(jobs, nj);
+	return page_finish(r, &sb, 200);
+}
+
+int page_tokens_create(struct req *r)
+{
+	const char *label = web_param(r, "label");
+	char tok[AUTH_API_TOKEN_LEN + 1], hash[AUTH_SHA256_HEX + 1];
+	struct strbuf sb;
+	int rc;
+
+	if (!label)
+		label = "";
+	if (strlen(label) > 64 || (label[0] && !valid_display_name(label)))
+		return web_error(r, 400, "a label is at most 64 printable characters");
+	if (auth_new_api_token(tok) < 0)
+		return web_error(r, 500, "no randomness");
+	auth_sha256_hex(tok, hash);
+	rc = db_token_add(web_db(r), r->user.id, hash, label, NULL);
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "token_create", label, "");
+	strbuf_init(&sb);
+	page_begin(r, &sb, "API token");
+	html_printf(&sb,
+		    "<section class=\"card\"><h1>New API token</h1><p>Copy it now; it is "
+		    "not shown again.</p><pre class=\"token\">%s</pre>"
+		    "<p><a href=\"/\">Back</a></p></section>",
+		    tok);
+	explicit_bzero(tok, sizeof(tok));
+	return page_finish(r, &sb, 201);
+}
+
+/* ---- servers ------------------------------------------------------------------- */
+
+int page_servers(struct req *r)
+{
+	struct server *servers;
+	struct blueprint *bps;
+	size_t ns, nb, i;
+	struct strbuf sb;
+
+	if (db_server_list(web_db(r), r->user.id, &servers, &ns) != DB_OK)
+		return db_fail(r, DB_ERROR);
+	if (db_blueprint_list(web_db(r), r->user.id, &bps, &nb) != DB_OK) {
+		server_list_free(servers, ns);
+		return db_fail(r, DB_ERROR);
+	}
+	strbuf_init(&sb);
+	page_begin(r, &sb, "Servers");
+	html_printf(&sb, "<h1>Servers</h1><section class=\"card\">");
+	servers_table(&sb, servers, ns);
+	html_printf(&sb, "</section><section class=\"card\"><h2>New server</h2>");
+	if (nb == 0) {
+		html_printf(&sb, "<p class=\"muted\">Create a <a href=\"/blueprints\">blueprint</a> "
+				 "first.</p>");
+	} else {
+		html_printf(&sb, "<form method=\"post\" action=\"/servers\" class=\"grid\">");
+		page_csrf_input(r, &sb);
+		html_printf(&sb, "<label>Name <input name=\"name\" required maxlength=\"64\" "
+				 "pattern=\"[a-z0-9][a-z0-9_\\-]*\" placeholder=\"alpha\"></label>"
+				 "<label>Blueprint <select name=\"blueprint_id\">");
+		for (i = 0; i < nb; i++)
+			html_printf(&sb, "<option value=\"%D\">%s</option>", bps[i].id, bps[i].name);
+		html_printf(&sb, "</select></label><label>Port <input name=\"port\" type=\"number\" "
+				 "min=\"1024\" max=\"65535\" value=\"27015\" required></label>"
+				 "<button type=\"submit\" class=\"primary\">Create</button></form>");
+	}
+	html_printf(&sb, "</section>");
+	server_list_free(servers, ns);
+	blueprint_list_free(bps, nb);
+	return page_finish(r, &sb, 200);
+}
+
+int page_server_create(struct req *r)
+{
+	const char *name = web_param(r, "name"), *bp = web_param(r, "blueprint_id"),
+		   *port = web_param(r, "port");
+	int64_t bpid;
+	long long p;
+	char *loc;
+	int rc, ret;
+
+	if (!name || !valid_instance_name(name))
+		return web_error(r, 400, "a server name is [a-z0-9][a-z0-9_-]{0,63}");
+	if (!bp || !valid_id(bp, &bpid))
+		return web_error(r, 400, "choose a blueprint");
+	if (!port || parse_int(port, 1024, 65535, &p) < 0)
+		return web_error(r, 400, "the port must be between 1024 and 65535");
+	rc = db_server_create(web_db(r), name, r->user.id, bpid, (int)p, NULL);
+	if (rc == DB_EXISTS)
+		return web_error(r, 409, "that name or port is already taken");
+	if (rc == DB_INVALID)
+		return web_error(r, 400, "no such blueprint");
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "server_create", name, "");
+	loc = xasprintf("/servers/%s", name);
+	ret = web_redirect(r, loc);
+	free(loc);
+	return ret;
+}
+
+int page_server(struct req *r)
+{
+	struct job_filter f = {0, NULL, 0, 20};
+	struct server s;
+	struct job *jobs;
+	size_t nj, i;
+	struct strbuf sb;
+	static const char *const actions[] = {"start", "stop", "restart", "reset", "delete"};
+	int rc = ops_server(r, r->cap[0], &s);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	f.target = s.name;
+	f.user_id = r->user.id;
+	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK) {
+		server_fini(&s);
+		return db_fail(r, DB_ERROR);
+	}
+	strbuf_init(&sb);
+	page_begin(r, &sb, s.name);
+	html_printf(&sb, "<h1>Server %s</h1><section class=\"card\"><dl class=\"facts\">"
+			 "<dt>State</dt><dd>",
+		    s.name);
+	state_badge(&sb, server_state_name(s.state));
+	if (s.state_reason)
+		html_printf(&sb, " <span class=\"muted\">%s</span>", s.state_reason);
+	html_printf(&sb,
+		    "</dd><dt>Port</dt><dd>%d</dd><dt>Blueprint</dt><dd><a "
+		    "href=\"/blueprints/%D\">%s</a></dd><dt>Created</dt><dd>%T</dd></dl>"
+		    "<div class=\"actions\">",
+		    s.port, s.blueprint_id, s.blueprint_name, s.created_at);
+	for (i = 0; i < 5; i++) {
+		struct strbuf act;
+
+		strbuf_init(&act);
+		html_printf(&act, "/servers/%u/%R", s.name, actions[i]);
+		page_button(r, &sb, act.buf, actions[i], i == 4 ? "danger" : "");
+		strbuf_fini(&act);
+	}
+	html_printf(&sb, "<a class=\"button\" href=\"/servers/%u/console\">Console</a></div>"
+			 "</section><section class=\"card\"><h2>Jobs</h2>",
+		    s.name);
+	jobs_table(r, &sb, jobs, nj);
+	html_printf(&sb, "</section>");
+	job_list_free(jobs, nj);
+	server_fini(&s);
+	return page_finish(r, &sb, 200);
+}
+
+int page_server_action(struct req *r)
+{
+	int kind = ops_server_action_kind(r->cap[1]);
+	struct server s;
+	int64_t job_id;
+	char loc[64];
+	int rc;
+
+	if (kind < 0)
+		return web_error(r, 404, "not found");
+	rc = ops_server(r, r->cap[0], &s);
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	rc = ops_enqueue(r, (enum job_kind)kind, s.name, NULL, &job_id);
+	server_fini(&s);
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job_id);
+	return web_redirect(r, loc);
+}
+
+int page_console(struct req *r)
+{
+	struct server s;
+	struct strbuf sb;
+	int rc = ops_server(r, r->cap[0], &s);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	strbuf_init(&sb);
+	page_begin(r, &sb, "Console");
+	html_printf(&sb,
+		    "<h1>Console of <a href=\"/servers/%u\">%s</a></h1><section class=\"card\">"
+		    "<p class=\"muted\">The journal of left4me-server@%s.service, live.</p>"
+		    "<pre class=\"log\" id=\"log\" data-events=\"/api/v1/servers/%u/console\">"
+		    "</pre><noscript><p>Live logs need JavaScript.</p></noscript></section>",
+		    s.name, s.name, s.name, s.name);
+	server_fini(&s);
+	return page_finish(r, &sb, 200);
+}
+
+/* ---- blueprints ------------------------------------------------------------- */
+
+int page_blueprints(struct req *r)
+{
+	struct blueprint *bps;
+	size_t nb, i;
+	struct strbuf sb;
+
+	if (db_blueprint_list(web_db(r), r->user.id, &bps, &nb) != DB_OK)
+		return db_fail(r, DB_ERROR);
+	strbuf_init(&sb);
+	page_begin(r, &sb, "Blueprints");
+	html_printf(&sb, "<h1>Blueprints</h1><section class=\"card\">");
+	if (nb == 0)
+		html_printf(&sb, "<p class=\"muted\">No blueprints yet.</p>");
+	else
+		html_printf(&sb, "<table><thead><tr><th>Name</th><th>Overlays</th><th>Servers</th>"
+				 "<th>Updated</th></tr></thead><tbody>");
+	for (i = 0; i < nb; i++)
+		html_printf(&sb,
+			    "<tr><td><a href=\"/blueprints/%D\">%s</a></td><td>%D</td><td>%D</td>"
+			    "<td>%T</td></tr>",
+			    bps[i].id, bps[i].name, bps[i].n_linked, bps[i].n_servers,
+			    bps[i].updated_at);
+	if (nb)
+		html_printf(&sb, "</tbody></table>");
+	html_printf(&sb, "</section><section class=\"card\"><h2>New blueprint</h2>"
+			 "<form method=\"post\" action=\"/blueprints\" class=\"grid\">");
+	page_csrf_input(r, &sb);
+	html_printf(&sb, "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
+			 "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
+	blueprint_list_free(bps, nb);
+	return page_finish(r, &sb, 200);
+}
+
+int page_blueprint_create(struct req *r)
+{
+	const char *name = web_param(r, "name"), *config = web_param(r, "config");
+	int64_t id;
+	char loc[64];
+	int rc;
+
+	if (!name || !valid_display_name(name))
+		return web_error(r, 400, "a name is 1 to 64 printable characters");
+	rc = db_blueprint_create(web_db(r), r->user.id, name, config ? config : "", &id);
+	if (rc == DB_EXISTS)
+		return web_error(r, 409, "you already have a blueprint of that name");
+	if (rc == DB_INVALID)
+		return web_error(r, 400, "the config is too long or not text");
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "blueprint_create", name, "");
+	snprintf(loc, sizeof(loc), "/blueprints/%" PRId64, id);
+	return web_redirect(r, loc);
+}
+
+int page_blueprint(struct req *r)
+{
+	struct blueprint b;
+	struct overlay *ovs;
+	size_t no, i, j;
+	struct strbuf sb, preview;
+	int rc = ops_blueprint(r, r->cap[0], &b);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	if (db_overlay_list(web_db(r), r->user.id, true, &ovs, &no) != DB_OK) {
+		blueprint_fini(&b);
+		return db_fail(r, DB_ERROR);
+	}
+	strbuf_init(&sb);
+	strbuf_init(&preview);
+	ops_preview(b.overlays, b.n_overlays, &preview);
+	page_begin(r, &sb, b.name);
+	html_printf(&sb,
+		    "<h1>Blueprint %s</h1><form id=\"blueprint\" method=\"post\" "
+		    "action=\"/blueprints/%D\" class=\"card\">",
+		    b.name, b.id);
+	page_csrf_input(r, &sb);
+	html_printf(&sb,
+		    "<label>Name <input name=\"name\" required maxlength=\"64\" value=\"%a\">"
+		    "</label><h2>Overlays</h2><p class=\"muted\">Position 0 is the top layer. "
+		    "Tick <em>server.cfg</em> to execute the overlay's own "
+		    "<code>left4dead2/cfg/server.cfg</code>.</p>",
+		    b.name);
+	if (no == 0)
+		html_printf(&sb, "<p class=\"muted\">No overlays yet.</p>");
+	else
+		html_printf(&sb, "<table class=\"overlays\"><thead><tr><th>Use</th><th>Overlay</th>"
+				 "<th>Kind</th><th>Position</th><th>server.cfg</th></tr></thead>"
+				 "<tbody>");
+	for (i = 0; i < no; i++) {
+		const struct blueprint_overlay *link = NULL;
+		size_t pos = b.n_overlays + i;
+
+		for (j = 0; j < b.n_overlays; j++)
+			if (b.overlays[j].overlay_id == ovs[i].id) {
+				link = &b.overlays[j];
+				pos = j;
+			}
+		html_printf(&sb,
+			    "<tr data-overlay=\"%D\"><td><input type=\"checkbox\" name=\"use\" "
+			    "value=\"%D\" aria-label=\"use %a\"%R></td><td>%s</td><td>%s</td>"
+			    "<td><input type=\"number\" class=\"pos\" name=\"pos_%D\" min=\"0\" "
+			    "max=\"255\" value=\"%d\"></td><td><input type=\"checkbox\" "
+			    "name=\"expose\" value=\"%D\" aria-label=\"server.cfg of %a\"%R></td>"
+			    "</tr>",
+			    ovs[i].id, ovs[i].id, ovs[i].name, link ? " checked" : "", ovs[i].name,
+			    ovs[i].kind, ovs[i].id, (int)pos, ovs[i].id, ovs[i].name,
+			    link && link->expose_server_cfg ? " checked" : "");
+	}
+	if (no)
+		html_printf(&sb, "</tbody></table>");
+	html_printf(&sb,
+		    "<h2>server.cfg</h2><p class=\"muted\">These lines are prepended, lowest "
+		    "overlay first:</p><pre id=\"preview\" class=\"preview\">%s</pre>"
+		    "<textarea name=\"config\" rows=\"16\" spellcheck=\"false\">%s</textarea>"
+		    "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
+		    "</button></div></form>",
+		    preview.len ? preview.buf : "(none)\n", b.config);
+	{
+		struct strbuf act;
+
+		strbuf_init(&act);
+		html_printf(&act, "/blueprints/%D/delete", b.id);
+		html_printf(&sb, "<section class=\"card\"><h2>Delete</h2>");
+		page_button(r, &sb, act.buf, "Delete blueprint", "danger");
+		html_printf(&sb, "</section>");
+		strbuf_fini(&act);
+	}
+	strbuf_fini(&preview);
+	overlay_list_free(ovs, no);
+	blueprint_fini(&b);
+	return page_finish(r, &sb, 200);
+}
+
+struct pick {
+	int64_t id;
+	long long pos;
+	bool expose;
+};
+
+static int cmp_pick(const void *a, const void *b)
+{
+	const struct pick *x = a, *y = b;
+
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int page_blueprint_save(struct req *r)
+{
+	const char *name = web_param(r, "name"), *config = web_param(r, "config");
+	struct pick picks[BLUEPRINT_OVERLAYS_MAX];
+	struct blueprint_overlay ov[BLUEPRINT_OVERLAYS_MAX];
+	size_t n = 0, i;
+	struct blueprint b;
+	char loc[64], key[40];
+	bool nested;
+	int rc = ops_blueprint(r, r->cap[0], &b);
+	int k;
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	if (!name || !valid_display_name(name)) {
+		blueprint_fini(&b);
+		return web_error(r, 400, "a name is 1 to 64 printable characters");
+	}
+	for (k = 0; k < r->n_params; k++) {
+		const char *pos;
+		int64_t id;
+
+		if (strcmp(r->params[k].key, "use") != 0)
+			continue;
+		if (!valid_id(r->params[k].value, &id) || n >= BLUEPRINT_OVERLAYS_MAX) {
+			blueprint_fini(&b);
+			return web_error(r, 400, "bad overlay selection");
+		}
+		snprintf(key, sizeof(key), "pos_%" PRId64, id);
+		pos = web_param(r, key);
+		picks[n].id = id;
+		picks[n].pos = 0;
+		if (pos && parse_int(pos, 0, 255, &picks[n].pos) < 0) {
+			blueprint_fini(&b);
+			return web_error(r, 400, "a position is a number from 0 to 255");
+		}
+		picks[n].expose = false;
+		for (int e = 0; e < r->n_params; e++)
+			if (strcmp(r->params[e].key, "expose") == 0 &&
+			    strcmp(r->params[e].value, r->params[k].value) == 0)
+				picks[n].expose = true;
+		n++;
+	}
+	qsort(picks, n, sizeof(picks[0]), cmp_pick);
+	for (i = 0; i < n; i++) {
+		memset(&ov[i], 0, sizeof(ov[i]));
+		ov[i].overlay_id = picks[i].id;
+		ov[i].expose_server_cfg = picks[i].expose;
+	}
+	rc = db_tx_begin(web_db(r), &nested);
+	if (rc == DB_OK)
+		rc = db_blueprint_update(web_db(r), b.id, name, config ? config : "");
+	if (rc == DB_OK)
+		rc = db_blueprint_set_overlays(web_db(r), b.id, r->user.id, ov, n);
+	rc = db_tx_end(web_db(r), nested, rc);
+	snprintf(loc, sizeof(loc), "/blueprints/%" PRId64, b.id);
+	blueprint_fini(&b);
+	if (rc == DB_EXISTS)
+		return web_error(r, 409, "you already have a blueprint of that name");
+	if (rc == DB_INVALID)
+		return web_error(r, 400, "an overlay is not yours, or the config is too long");
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	return web_redirect(r, loc);
+}
+
+int page_blueprint_delete(struct req *r)
+{
+	struct blueprint b;
+	int rc = ops_blueprint(r, r->cap[0], &b);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	rc = db_blueprint_delete(web_db(r), b.id);
+	blueprint_fini(&b);
+	if (rc == DB_INVALID)
+		return web_error(r, 409, "servers still use this blueprint");
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	return web_redirect(r, "/blueprints");
+}
+
+/* ---- overlays ------------------------------------------------------------------ */
+
+int page_overlays(struct req *r)
+{
+	struct overlay *ovs;
+	size_t no, i;
+	struct strbuf sb;
+
+	if (db_overlay_list(web_db(r), r->user.id, true, &ovs, &no) != DB_OK)
+		return db_fail(r, DB_ERROR);
+	strbuf_init(&sb);
+	page_begin(r, &sb, "Overlays");
+	html_printf(&sb, "<h1>Overlays</h1><section class=\"card\">");
+	if (no == 0)
+		html_printf(&sb, "<p class=\"muted\">No overlays yet.</p>");
+	else
+		html_printf(&sb, "<table><thead><tr><th>Name</th><th>Kind</th><th>Build</th>"
+				 "<th>Updated</th></tr></thead><tbody>");
+	for (i = 0; i < no; i++) {
+		html_printf(&sb, "<tr><td><a href=\"/overlays/%D\">%s</a></td><td>%s</td><td>",
+			    ovs[i].id, ovs[i].name, ovs[i].kind);
+		if (ovs[i].build_status)
+			state_badge(&sb, ovs[i].build_status);
+		html_printf(&sb, "</td><td>%T</td></tr>", ovs[i].updated_at);
+	}
+	if (no)
+		html_printf(&sb, "</tbody></table>");
+	html_printf(&sb, "</section><section class=\"card\"><h2>New overlay</h2>"
+			 "<form method=\"post\" action=\"/overlays\">");
+	page_csrf_input(r, &sb);
+	html_printf(&sb, "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
+			 "<label>Build script (optional; runs in a sandbox with the overlay at "
+			 "<code>/overlay</code>) <textarea name=\"build_script\" rows=\"8\" "
+			 "spellcheck=\"false\"></textarea></label>"
+			 "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
+	overlay_list_free(ovs, no);
+	return page_finish(r, &sb, 200);
+}
+
+int page_overlay_create(struct req *r)
+{
+	const char *name = web_param(r, "name"), *script = web_param(r, "build_script");
+	int64_t id, job;
+	char loc[64];
+	int rc;
+
+	if (!name || !valid_display_name(name))
+		return web_error(r, 400, "a name is 1 to 64 printable characters");
+	rc = db_overlay_create(web_db(r), r->user.id, name, script, &id);
+	if (rc == DB_INVALID)
+		return web_error(r, 400, "the build script is too long or not text");
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_create", name, "");
+	if (script && script[0] && ops_enqueue_build(r, id, &job) != DB_OK)
+		return web_error(r, 503, "saved, but the build could not be queued");
+	snprintf(loc, sizeof(loc), "/overlays/%" PRId64, id);
+	return web_redirect(r, loc);
+}
+
+static void breadcrumbs(struct strbuf *sb, int64_t id, const char *path)
+{
+	const char *p = path, *slash;
+
+	html_printf(sb, "<nav class=\"crumbs\"><a href=\"/overlays/%D\">/</a>", id);
+	while (*p) {
+		char *upto, *comp;
+
+		slash = strchr(p, '/');
+		upto = xstrndup(path, slash ? (size_t)(slash - path) : strlen(path));
+		comp = xstrndup(p, slash ? (size_t)(slash - p) : strlen(p));
+		html_printf(sb, " <a href=\"/overlays/%D?path=%u\">%s</a> /", id, upto, comp);
+		free(upto);
+		free(comp);
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	html_printf(sb, "</nav>");
+}
+
+int page_overlay(struct req *r)
+{
+	const char *path = web_query(r, "path");
+	struct overlay o;
+	struct strbuf sb;
+	bool global, is_dir = false;
+	int rc = ops_overlay(r, r->cap[0], true, &o), fd;
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	if (!path)
+		path = "";
+	if (path[0] && !valid_overlay_path(path)) {
+		overlay_fini(&o);
+		return web_error(r, 400, "bad path");
+	}
+	global = strcmp(o.kind, "global") == 0;
+	strbuf_init(&sb);
+	page_begin(r, &sb, o.name);
+	html_printf(&sb, "<h1>Overlay %s <span class=\"muted\">#%D · %s</span></h1>", o.name,
+		    o.id, o.kind);
+	if (!global) {
+		struct strbuf act;
+
+		html_printf(&sb, "<form method=\"post\" action=\"/overlays/%D\" class=\"card\">",
+			    o.id);
+		page_csrf_input(r, &sb);
+		html_printf(&sb,
+			    "<label>Name <input name=\"name\" required maxlength=\"64\" "
+			    "value=\"%a\"></label><label>Build script <textarea "
+			    "name=\"build_script\" rows=\"12\" spellcheck=\"false\">%s</textarea>"
+			    "</label><div class=\"actions\"><button type=\"submit\" "
+			    "class=\"primary\">Save</button>",
+			    o.name, o.build_script ? o.build_script : "");
+		if (o.build_status) {
+			html_printf(&sb, " <span>Build: ");
+			state_badge(&sb, o.build_status);
+			html_printf(&sb, " %T</span>", o.built_at);
+		}
+		html_printf(&sb, "</div></form><section class=\"card actions\">");
+		strbuf_init(&act);
+		if (strcmp(o.kind, "script") == 0) {
+			html_printf(&act, "/overlays/%D/build", o.id);
+			page_button(r, &sb, act.buf, "Build now", "primary");
+			strbuf_reset(&act);
+		}
+		html_printf(&act, "/overlays/%D/delete", o.id);
+		page_button(r, &sb, act.buf, "Delete overlay", "danger");
+		strbuf_fini(&act);
+		html_printf(&sb, "</section>");
+	} else {
+		html_printf(&sb, "<p class=\"muted\">Kept by the fetcher from source %s; read "
+				 "only.</p>",
+			    o.source_name);
+	}
+	html_printf(&sb, "<section class=\"card\"><h2>Files</h2>");
+	breadcrumbs(&sb, o.id, path);
+	fd = files_open(r->w, &o, path, &is_dir);
+	if (fd < 0) {
+		html_printf(&sb, "<p class=\"muted\">%R</p>",
+			    errno == ENOENT ? "Empty: nothing here yet."
+					    : "This path cannot be shown.");
+	} else if (!is_dir) {
+		close(fd);
+		html_printf(&sb, "<p><a href=\"/overlays/%D/files/%p\">Download %s</a></p>", o.id,
+			    path, path);
+	} else {
+		struct dirent_info *ents;
+		size_t n, i;
+
+		if (files_list(fd, &ents, &n) == 0) {
+			html_printf(&sb, "<table class=\"files\"><tbody>");
+			for (i = 0; i < n; i++) {
+				char *child = path[0] ? xasprintf("%s/%s", path, ents[i].name)
+						      : xstrdup(ents[i].name);
+
+				if (!valid_overlay_path(child))
+					html_printf(&sb, "<tr><td>%s</td><td></td></tr>",
+						    ents[i].name);
+				else if (ents[i].is_dir)
+					html_printf(&sb,
+						    "<tr><td><a href=\"/overlays/%D?path=%u\">%s/"
+						    "</a></td><td></td></tr>",
+						    o.id, child, ents[i].name);
+				else
+					html_printf(&sb,
+						    "<tr><td><a href=\"/overlays/%D/files/%p\">%s"
+						    "</a>%R</td><td>%D bytes</td></tr>",
+						    o.id, child, ents[i].name,
+						    ents[i].is_link ? " <span class=\"muted\">"
+								      "(link)</span>"
+								    : "",
+						    ents[i].size);
+				free(child);
+			}
+			if (n == 0)
+				html_printf(&sb, "<tr><td class=\"muted\">Empty.</td></tr>");
+			html_printf(&sb, "</tbody></table>");
+			files_list_free(ents, n);
+		}
+	}
+	html_printf(&sb, "</section>");
+	overlay_fini(&o);
+	return page_finish(r, &sb, 200);
+}
+
+int page_overlay_save(struct req *r)
+{
+	const char *name = web_param(r, "name"), *script = web_param(r, "build_script");
+	struct overlay o;
+	int64_t job;
+	char loc[64];
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	if (!name || !valid_display_name(name)) {
+		overlay_fini(&o);
+		return web_error(r, 400, "a name is 1 to 64 printable characters");
+	}
+	rc = db_overlay_update(web_db(r), o.id, name, script);
+	snprintf(loc, sizeof(loc), "/overlays/%" PRId64, o.id);
+	if (rc == DB_OK && script && script[0])
+		rc = ops_enqueue_build(r, o.id, &job);
+	overlay_fini(&o);
+	if (rc == DB_INVALID)
+		return web_error(r, 400, "the build script is too long or not text");
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	return web_redirect(r, loc);
+}
+
+int page_overlay_build(struct req *r)
+{
+	struct overlay o;
+	int64_t job;
+	char loc[64];
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	if (strcmp(o.kind, "script") != 0) {
+		overlay_fini(&o);
+		return web_error(r, 400, "this overlay has no build script");
+	}
+	rc = ops_enqueue_build(r, o.id, &job);
+	overlay_fini(&o);
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
+	return web_redirect(r, loc);
+}
+
+int page_overlay_delete(struct req *r)
+{
+	struct overlay o;
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	rc = db_overlay_delete(web_db(r), o.id);
+	overlay_fini(&o);
+	if (rc == DB_INVALID)
+		return web_error(r, 409, "a blueprint still uses this overlay");
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	return web_redirect(r, "/overlays");
+}
+
+/* Shared with the API: the download route. */
+int page_overlay_file(struct req *r)
+{
+	struct overlay o;
+	bool is_dir = false;
+	int rc = ops_overlay(r, r->cap[0], true, &o), fd;
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	if (!valid_overlay_path(r->cap[1])) {
+		overlay_fini(&o);
+		return web_error(r, 400, "bad path");
+	}
+	fd = files_open(r->w, &o, r->cap[1], &is_dir);
+	overlay_fini(&o);
+	if (fd < 0)
+		return web_error(r, errno == ENOENT ? 404 : 403,
+				 errno == ENOENT ? "no such file" : "refused");
+	if (is_dir) {
+		close(fd);
+		return web_error(r, 400, "a directory");
+	}
+	return files_send(r, fd, r->cap[1]);
+}
+
+/* ---- global overlays ------------------------------------------------------------ */
+
+int page_globals(struct req *r)
+{
+	struct global_source *src;
+	size_t ns, i, k;
+	struct strbuf sb;
+
+	if (db_global_source_list(web_db(r), &src, &ns) != DB_OK)
+		return db_fail(r, DB_ERROR);
+	strbuf_init(&sb);
+	page_begin(r, &sb, "Global overlays");
+	html_printf(&sb, "<h1>Global overlays</h1>");
+	if (r->user.admin) {
+		html_printf(&sb, "<section class=\"card actions\">");
+		page_button(r, &sb, "/global-overlays/refresh", "Refresh now", "primary");
+		html_printf(&sb, "</section>");
+	}
+	if (ns == 0)
+		html_printf(&sb, "<section class=\"card\"><p class=\"muted\">No sources yet: the "
+				 "fetcher creates them at its first refresh.</p></section>");
+	for (i = 0; i < ns; i++) {
+		struct global_item *items;
+		int64_t counts[3] = {0, 0, 0};
+		size_t ni;
+
+		html_printf(&sb, "<section class=\"card\"><h2>%s</h2><dl class=\"facts\">"
+				 "<dt>Kind</dt><dd>%s</dd><dt>Complete</dt><dd>",
+			    src[i].name, src[i].kind);
+		state_badge(&sb, src[i].complete ? "complete" : "incomplete");
+		items = NULL;
+		ni = 0;
+		(void)db_global_item_list(web_db(r), src[i].id, &items, &ni);
+		for (k = 0; k < ni; k++)
+			counts[items[k].state]++;
+		html_printf(&sb,
+			    "</dd><dt>Items</dt><dd>%D of %D present (%D ok, %D failed, %D "
+			    "pending)</dd><dt>Last refresh</dt><dd>%T</dd><dt>Last success</dt>"
+			    "<dd>%T</dd>",
+			    src[i].items_present, src[i].items_expected, counts[GITEM_OK],
+			    counts[GITEM_FAILED], counts[GITEM_PENDING], src[i].last_refresh_at,
+			    src[i].last_success_at);
+		if (src[i].last_error)
+			html_printf(&sb, "<dt>Last error</dt><dd class=\"error\">%s</dd>",
+				    src[i].last_error);
+		if (src[i].overlay_id)
+			html_printf(&sb, "<dt>Overlay</dt><dd><a href=\"/overlays/%D\">#%D</a></dd>",
+				    src[i].overlay_id, src[i].overlay_id);
+		html_printf(&sb, "</dl>");
+		if (ni)
+			html_printf(&sb, "<details><summary>%D items</summary><table>"
+					 "<thead><tr><th>Item</th><th>State</th><th>Files</th>"
+					 "<th>Fetched</th></tr></thead><tbody>",
+				    (int64_t)ni);
+		for (k = 0; k < ni; k++) {
+			html_printf(&sb, "<tr><td>%s</td><td>", items[k].name);
+			state_badge(&sb, global_item_state_name(items[k].state));
+			if (items[k].error)
+				html_printf(&sb, " <span class=\"muted\">%s</span>", items[k].error);
+			html_printf(&sb, "</td><td>%D</td><td>%T</td></tr>",
+				    (int64_t)items[k].n_files, items[k].fetched_at);
+		}
+		if (ni)
+			html_printf(&sb, "</tbody></table></details>");
+		global_item_list_free(items, ni);
+		html_printf(&sb, "</section>");
+	}
+	global_source_list_free(src, ns);
+	return page_finish(r, &sb, 200);
+}
+
+int page_globals_refresh(struct req *r)
+{
+	int64_t job;
+	char loc[64];
+	int rc = ops_enqueue(r, JOB_REFRESH_GLOBAL_OVERLAYS, NULL, "refresh_global_overlays",
+			     &job);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
+	return web_redirect(r, loc);
+}
+
+/* ---- jobs ------------------------------------------------------------------------- */
+
+int page_jobs(struct req *r)
+{
+	struct job_filter f = {r->user.admin ? 0 : r->user.id, NULL, 0, 50};
+	const char *before = web_query(r, "before");
+	struct job *jobs;
+	size_t nj;
+	struct strbuf sb;
+
+	if (before && !valid_id(before, &f.before_id))
+		return web_error(r, 400, "bad page");
+	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK)
+		return db_fail(r, DB_ERROR);
+	strbuf_init(&sb);
+	page_begin(r, &sb, "Jobs");
+	html_printf(&sb, "<h1>Jobs</h1><section class=\"card\">");
+	jobs_table(r, &sb, jobs, nj);
+	if (nj == 50)
+		html_printf(&sb, "<p><a href=\"/jobs?before=%D\">Older</a></p>", jobs[nj - 1].id);
+	html_printf(&sb, "</section>");
+	job_list_free(jobs, nj);
+	return page_finish(r, &sb, 200);
+}
+
+/* The log so far, a progress bar and the live stream's anchor. */
+static int job_log_block(struct req *r, struct strbuf *sb, const struct job *j)
+{
+	struct job_log_line *lines;
+	size_t n, i;
+	int64_t last = 0;
+	const char *progress = NULL;
+	struct strbuf body;
+
+	strbuf_init(&body);
+	for (;;) {
+		if (db_job_log_read(web_db(r), j->id, last, 1000, &lines, &n) != DB_OK) {
+			strbuf_fini(&body);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			html_printf(&body, "<span class=\"l-%R\">%s</span>\n",
+				    job_stream_name(lines[i].stream), lines[i].line);
+			last = lines[i].id;
+			if (lines[i].stream == STREAM_PROGRESS) {
+				free((char *)progress);
+				progress = xstrdup(lines[i].line);
+			}
+		}
+		job_log_lines_free(lines, n);
+		if (n < 1000 || body.len > 4 * 1024 * 1024)
+			break;
+	}
+	{
+		/* "PERCENT DONE TOTAL LABEL" */
+		double pct = progress ? strtod(progress, NULL) : 0;
+		char pbuf[16];
+		const char *label = "";
+
+		if (progress) {
+			const char *sp = progress;
+
+			for (int k = 0; k < 3 && sp; k++) {
+				sp = strchr(sp, ' ');
+				if (sp)
+					sp++;
+			}
+			label = sp ? sp : "";
+		}
+		if (pct < 0 || pct != pct)
+			pct = 0;
+		if (pct > 100)
+			pct = 100;
+		snprintf(pbuf, sizeof(pbuf), "%.1f", pct);
+		html_printf(sb,
+			    "<div class=\"progress%R\" id=\"progress-box\"><progress id=\"progress\" "
+			    "max=\"100\" value=\"%s\"></progress> <span id=\"progress-label\">%s%% "
+			    "%s</span></div>",
+			    progress ? "" : " hidden", pbuf, pbuf, label);
+	}
+	html_printf(sb, "<pre class=\"log\" id=\"log\" ");
+	if (!job_state_is_final(j->state))
+		html_printf(sb, "data-events=\"/api/v1/jobs/%D/events?after=%D\" ", j->id, last);
+	html_printf(sb, "data-state=\"%a\">", job_state_name(j->state));
+	strbuf_append(sb, body.buf, body.len); /* escaped above */
+	html_printf(sb, "</pre>");
+	free((char *)progress);
+	strbuf_fini(&body);
+	return 0;
+}
+
+int page_job(struct req *r)
+{
+	struct job j;
+	struct strbuf sb;
+	char title[32];
+	int rc = ops_job(r, r->cap[0], &j);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	snprintf(title, sizeof(title), "Job #%" PRId64, j.id);
+	strbuf_init(&sb);
+	page_begin(r, &sb, title);
+	html_printf(&sb,
+		    "<h1>Job #%D <span class=\"muted\">%s %s</span></h1><section class=\"card\">"
+		    "<dl class=\"facts\"><dt>State</dt><dd id=\"job-state\">",
+		    j.id, job_kind_name(j.kind), j.target);
+	state_badge(&sb, job_state_name(j.state));
+	html_printf(&sb,
+		    "</dd><dt>User</dt><dd>%s</dd><dt>Created</dt><dd>%T</dd><dt>Started</dt>"
+		    "<dd>%T</dd><dt>Finished</dt><dd>%T</dd>",
+		    j.user_name ? j.user_name : "system", j.created_at, j.started_at,
+		    j.finished_at);
+	if (j.has_exit_code)
+		html_printf(&sb, "<dt>Exit status</dt><dd>%d</dd>", j.exit_code);
+	if (j.reason)
+		html_printf(&sb, "<dt>Reason</dt><dd>%s</dd>", j.reason);
+	if (job_kind_is_server(j.kind))
+		html_printf(&sb, "<dt>Server</dt><dd><a href=\"/servers/%u\">%s</a></dd>", j.target,
+			    j.target);
+	html_printf(&sb, "</dl></section><section class=\"card\"><h2>Log</h2>");
+	if (job_log_block(r, &sb, &j) < 0) {
+		strbuf_fini(&sb);
+		job_fini(&j);
+		return db_fail(r, DB_ERROR);
+	}
+	html_printf(&sb, "</section>");
+	job_fini(&j);
+	return page_finish(r, &sb, 200);
+}
+
+/* ---- admin ------------------------------------------------------------------------- */
+
+int page_admin(struct req *r)
+{
+	struct user *users;
+	size_t nu, i;
+	struct job_filter f = {0, NULL, 0, 200};
+	struct job *jobs;
+	size_t nj;
+	struct strbuf sb;
+
+	if (db_user_list(web_db(r), &users, &nu) != DB_OK)
+		return db_fail(r, DB_ERROR);
+	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK) {
+		user_list_free(users, nu);
+		return db_fail(r, DB_ERROR);
+	}
+	strbuf_init(&sb);
+	page_begin(r, &sb, "Admin");
+	html_printf(&sb, "<h1>Admin</h1><section class=\"card\"><h2>Game installation</h2>"
+			 "<p class=\"muted\">SteamCMD installs or updates Left 4 Dead 2 "
+			 "(app 222860).</p>");
+	page_button(r, &sb, "/admin/install-game", "Install / update game", "primary");
+	for (i = 0; i < nj; i++) {
+		if (jobs[i].kind != JOB_INSTALL_GAME)
+			continue;
+		html_printf(&sb, "<h3>Last run: <a href=\"/jobs/%D\">job #%D</a> ", jobs[i].id,
+			    jobs[i].id);
+		state_badge(&sb, job_state_name(jobs[i].state));
+		html_printf(&sb, "</h3>");
+		if (job_log_block(r, &sb, &jobs[i]) < 0) {
+			strbuf_fini(&sb);
+			job_list_free(jobs, nj);
+			user_list_free(users, nu);
+			return db_fail(r, DB_ERROR);
+		}
+		break;
+	}
+	html_printf(&sb, "</section><section class=\"card\"><h2>Users</h2><table><thead><tr>"
+			 "<th>Name</th><th>Role</th><th>Status</th><th>Actions</th>"
+			 "<th>New password</th></tr></thead><tbody>");
+	for (i = 0; i < nu; i++) {
+		struct strbuf act;
+
+		html_printf(&sb, "<tr><td>%s</td><td>%R</td><td>", users[i].name,
+			    users[i].admin ? "admin" : "user");
+		state_badge(&sb, users[i].disabled ? "disabled" : "active");
+		html_printf(&sb, "</td><td>");
+		strbuf_init(&act);
+		if (users[i].id != r->user.id) {
+			html_printf(&act, "/admin/users/%D/%R", users[i].id,
+				    users[i].disabled ? "enable" : "disable");
+			page_button(r, &sb, act.buf, users[i].disabled ? "Enable" : "Disable",
+				    users[i].disabled ? "" : "danger");
+			strbuf_reset(&act);
+		}
+		html_printf(&act, "/admin/users/%D/password", users[i].id);
+		html_printf(&sb, "</td><td><form class=\"inline\" method=\"post\" action=\"%a\">",
+			    act.buf);
+		page_csrf_input(r, &sb);
+		html_printf(&sb, "<input type=\"password\" name=\"password\" minlength=\"8\" "
+				 "required autocomplete=\"new-password\" aria-label=\"new password "
+				 "for %a\"><button type=\"submit\">Reset</button></form></td></tr>",
+			    users[i].name);
+		strbuf_fini(&act);
+	}
+	html_printf(&sb, "</tbody></table><h3>Add user</h3><form method=\"post\" "
+			 "action=\"/admin/users\" class=\"grid\">");
+	page_csrf_input(r, &sb);
+	html_printf(&sb, "<label>Name <input name=\"username\" required maxlength=\"32\"></label>"
+			 "<label>Password <input type=\"password\" name=\"password\" "
+			 "minlength=\"8\" required autocomplete=\"new-password\"></label>"
+			 "<label class=\"check\"><input type=\"checkbox\" name=\"admin\" "
+			 "value=\"1\"> admin</label><button type=\"submit\" class=\"primary\">Add"
+			 "</button></form></section>");
+	job_list_free(jobs, nj);
+	user_list_free(users, nu);
+	return page_finish(r, &sb, 200);
+}
+
+int page_admin_install(struct req *r)
+{
+	int64_t job;
+	char loc[64];
+	int rc = ops_enqueue(r, JOB_INSTALL_GAME, NULL, "install_game", &job);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
+	return web_redirect(r, loc);
+}
+
+int page_admin_user_add(struct req *r)
+{
+	const char *name = web_param(r, "username"), *pw = web_param(r, "password"),
+		   *admin = web_param(r, "admin");
+	char hash[AUTH_HASH_MAX];
+	int rc;
+
+	if (!name || !valid_username(name))
+		return web_error(r, 400, "a user name is [a-z0-9][a-z0-9._-]{0,31}");
+	if (!pw || !valid_password(pw))
+		return web_error(r, 400, "a password is 8 to 1024 characters");
+	if (auth_hash_password(pw, hash) < 0)
+		return web_error(r, 500, "cannot hash the password");
+	rc = db_user_add(web_db(r), name, hash, admin && strcmp(admin, "1") == 0, NULL);
+	explicit_bzero(hash, sizeof(hash));
+	if (rc == DB_EXISTS)
+		return web_error(r, 409, "that user exists");
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "user_add", name, "");
+	return web_redirect(r, "/admin");
+}
+
+int page_admin_user_action(struct req *r)
+{
+	const char *act = r->cap[1];
+	char hash[AUTH_HASH_MAX];
+	int64_t id;
+	struct user u;
+	int rc;
+
+	if (!valid_id(r->cap[0], &id) || db_user_get(web_db(r), id, &u) != DB_OK)
+		return web_error(r, 404, "not found");
+	if (strcmp(act, "disable") == 0 || strcmp(act, "enable") == 0) {
+		if (id == r->user.id) {
+			user_fini(&u);
+			return web_error(r, 400, "you cannot disable yourself");
+		}
+		rc = db_user_set_disabled(web_db(r), id, act[0] == 'd');
+	} else if (strcmp(act, "password") == 0) {
+		const char *pw = web_param(r, "password");
+
+		if (!pw || !valid_password(pw)) {
+			user_fini(&u);
+			return web_error(r, 400, "a password is 8 to 1024 characters");
+		}
+		if (auth_hash_password(pw, hash) < 0) {
+			user_fini(&u);
+			return web_error(r, 500, "cannot hash the password");
+		}
+		rc = db_user_set_password(web_db(r), id, hash);
+		explicit_bzero(hash, sizeof(hash));
+	} else {
+		user_fini(&u);
+		return web_error(r, 404, "not found");
+	}
+	if (rc == DB_OK)
+		(void)db_audit(web_db(r), r->user.id, r->user.name, act, u.name, "");
+	user_fini(&u);
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	return web_redirect(r, "/admin");
+}
+
+/* ---- static, health, metrics -------------------------------------------------------- */
+
+int page_static(struct req *r)
+{
+	const char *type;
+	size_t len;
+	const char *data = asset_get(r->cap[0], &type, &len);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (!data)
+		return web_error(r, 404, "not found");
+	resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	web_add_headers(r, resp, type);
+	MHD_del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "max-age=300");
+	atomic_fetch_add(&r->w->responses_by_class[2], 1);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int page_healthz(struct req *r)
+{
+	return web_respond_text(r, 200, "ok\n");
+}
+
+int page_metrics(struct req *r)
+{
+	int64_t counts[5] = {0};
+	struct strbuf sb;
+	int i;
+
+	strbuf_init(&sb);
+	strbuf_printf(&sb, "# HELP left4me_web_requests_total HTTP requests received.\n"
+			   "# TYPE left4me_web_requests_total counter\n"
+			   "left4me_web_requests_total %llu\n",
+		      (unsigned long long)atomic_load(&r->w->requests_total));
+	strbuf_puts(&sb, "# HELP left4me_web_responses_total HTTP responses by status class.\n"
+			 "# TYPE left4me_web_responses_total counter\n");
+	for (i = 1; i < 6; i++)
+		strbuf_printf(&sb, "left4me_web_responses_total{code=\"%dxx\"} %llu\n", i,
+			      (unsigned long long)atomic_load(&r->w->responses_by_class[i]));
+	strbuf_printf(&sb, "# HELP left4me_web_streams_open Open SSE streams.\n"
+			   "# TYPE left4me_web_streams_open gauge\n"
+			   "left4me_web_streams_open %zu\n",
+		      hub_streams_open(r->w->hub));
+	if (db_job_count_by_state(web_db(r), counts) == DB_OK) {
+		strbuf_puts(&sb, "# HELP left4me_jobs Jobs by state.\n# TYPE left4me_jobs gauge\n");
+		for (i = 0; i < 5; i++)
+			strbuf_printf(&sb, "left4me_jobs{state=\"%s\"} %lld\n",
+				      job_state_name((enum job_state)i), (long long)counts[i]);
+	}
+	return web_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", &sb);
+}

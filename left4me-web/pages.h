@@ -1,0 +1,18 @@
+/* The HTML layout shared by every page (pages.c). */
+#ifndef LEFT4ME_WEB_PAGES_H
+#define LEFT4ME_WEB_PAGES_H
+
+#include "strbuf.h"
+#include "web.h"
+
+/* <!doctype> .. <main>; nav only when logged in. */
+void page_begin(struct req *r, struct strbuf *sb, const char *title);
+/* </main> .. </html>, then queue it with status. */
+int page_finish(struct req *r, struct strbuf *sb, unsigned status);
+/* A hidden csrf_token input for the session's forms. */
+void page_csrf_input(struct req *r, struct strbuf *sb);
+/* A one-button POST form (with CSRF token). */
+void page_button(struct req *r, struct strbuf *sb, const char *action, const char *label,
+		 const char *cls);
+
+#endif

@@ -1,0 +1,141 @@
+/* The one route table: {method, path pattern, handler, auth, csrf}.
+ * "{}" matches one non-empty path segment (captured, already URL-decoded
+ * by libmicrohttpd); a trailing "*" captures the rest of the path.  The
+ * login form checks its own pre-login CSRF token (signed double submit),
+ * so its csrf column is false. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "web.h"
+#include "xalloc.h"
+
+#define P(m, path, h, auth, csrf) {m, path, h, auth, csrf, false, false}
+#define A(m, path, h, auth, csrf) {m, path, h, auth, csrf, true, false}
+
+static const struct route routes[] = {
+	P("GET", "/healthz", page_healthz, AUTH_NONE, false),
+	P("GET", "/metrics", page_metrics, AUTH_METRICS, false),
+	P("GET", "/static/*", page_static, AUTH_NONE, false),
+	P("GET", "/login", page_login_form, AUTH_NONE, false),
+	P("POST", "/login", page_login, AUTH_NONE, false),
+	P("POST", "/logout", page_logout, AUTH_USER, true),
+	P("GET", "/", page_dashboard, AUTH_USER, false),
+	P("GET", "/servers", page_servers, AUTH_USER, false),
+	P("POST", "/servers", page_server_create, AUTH_USER, true),
+	P("GET", "/servers/{}", page_server, AUTH_USER, false),
+	P("GET", "/servers/{}/console", page_console, AUTH_USER, false),
+	P("POST", "/servers/{}/{}", page_server_action, AUTH_USER, true),
+	P("GET", "/blueprints", page_blueprints, AUTH_USER, false),
+	P("POST", "/blueprints", page_blueprint_create, AUTH_USER, true),
+	P("GET", "/blueprints/{}", page_blueprint, AUTH_USER, false),
+	P("POST", "/blueprints/{}", page_blueprint_save, AUTH_USER, true),
+	P("POST", "/blueprints/{}/delete", page_blueprint_delete, AUTH_USER, true),
+	P("GET", "/overlays", page_overlays, AUTH_USER, false),
+	P("POST", "/overlays", page_overlay_create, AUTH_USER, true),
+	P("GET", "/overlays/{}", page_overlay, AUTH_USER, false),
+	P("POST", "/overlays/{}", page_overlay_save, AUTH_USER, true),
+	P("POST", "/overlays/{}/build", page_overlay_build, AUTH_USER, true),
+	P("POST", "/overlays/{}/delete", page_overlay_delete, AUTH_USER, true),
+	P("GET", "/overlays/{}/files/*", page_overlay_file, AUTH_USER, false),
+	P("GET", "/global-overlays", page_globals, AUTH_USER, false),
+	P("POST", "/global-overlays/refresh", page_globals_refresh, AUTH_ADMIN, true),
+	P("GET", "/jobs", page_jobs, AUTH_USER, false),
+	P("GET", "/jobs/{}", page_job, AUTH_USER, false),
+	P("GET", "/admin", page_admin, AUTH_ADMIN, false),
+	P("POST", "/admin/install-game", page_admin_install, AUTH_ADMIN, true),
+	P("POST", "/admin/users", page_admin_user_add, AUTH_ADMIN, true),
+	P("POST", "/admin/users/{}/{}", page_admin_user_action, AUTH_ADMIN, true),
+	P("POST", "/tokens", page_tokens_create, AUTH_USER, true),
+
+	A("GET", "/api/v1/servers", api_servers_list, AUTH_USER, false),
+	A("POST", "/api/v1/servers", api_servers_create, AUTH_USER, true),
+	A("GET", "/api/v1/servers/{}", api_server_get, AUTH_USER, false),
+	A("DELETE", "/api/v1/servers/{}", api_server_delete, AUTH_USER, true),
+	A("GET", "/api/v1/servers/{}/console", api_console, AUTH_USER, false),
+	A("POST", "/api/v1/servers/{}/{}", api_server_action, AUTH_USER, true),
+	A("GET", "/api/v1/blueprints", api_blueprints_list, AUTH_USER, false),
+	A("POST", "/api/v1/blueprints", api_blueprints_create, AUTH_USER, true),
+	A("GET", "/api/v1/blueprints/{}", api_blueprint_get, AUTH_USER, false),
+	A("PUT", "/api/v1/blueprints/{}", api_blueprint_put, AUTH_USER, true),
+	A("DELETE", "/api/v1/blueprints/{}", api_blueprint_delete, AUTH_USER, true),
+	A("GET", "/api/v1/overlays", api_overlays_list, AUTH_USER, false),
+	A("POST", "/api/v1/overlays", api_overlays_create, AUTH_USER, true),
+	A("GET", "/api/v1/overlays/{}", api_overlay_get, AUTH_USER, false),
+	A("PUT", "/api/v1/overlays/{}", api_overlay_put, AUTH_USER, true),
+	A("DELETE", "/api/v1/overlays/{}", api_overlay_delete, AUTH_USER, true),
+	A("POST", "/api/v1/overlays/{}/build", api_overlay_build, AUTH_USER, true),
+	{"PUT", "/api/v1/overlays/{}/files/*", api_overlay_file_put, AUTH_USER, true, true, true},
+	A("GET", "/api/v1/overlays/{}/files/*", api_overlay_file_get, AUTH_USER, false),
+	A("GET", "/api/v1/global-overlays", api_globals, AUTH_USER, false),
+	A("POST", "/api/v1/global-overlays/refresh", api_globals_refresh, AUTH_ADMIN, true),
+	A("GET", "/api/v1/jobs", api_jobs_list, AUTH_USER, false),
+	A("GET", "/api/v1/jobs/{}", api_job_get, AUTH_USER, false),
+	A("GET", "/api/v1/jobs/{}/log", api_job_log, AUTH_USER, false),
+	A("GET", "/api/v1/jobs/{}/events", api_job_events, AUTH_USER, false),
+	A("POST", "/api/v1/admin/install-game", api_install_game, AUTH_ADMIN, true),
+};
+
+/* Match path against pattern; captures are new strings. */
+static bool match(const char *pat, const char *path, char **cap, int *n_cap)
+{
+	int n = 0;
+
+	while (*pat && *path) {
+		if (pat[0] == '*' && pat[1] == '\0') {
+			if (n >= WEB_ROUTE_CAPTURES)
+				goto fail;
+			cap[n++] = xstrdup(path);
+			*n_cap = n;
+			return true;
+		}
+		if (pat[0] == '{' && pat[1] == '}') {
+			size_t len = strcspn(path, "/");
+
+			if (len == 0 || n >= WEB_ROUTE_CAPTURES)
+				goto fail;
+			cap[n++] = xstrndup(path, len);
+			path += len;
+			pat += 2;
+			continue;
+		}
+		if (*pat != *path)
+			goto fail;
+		pat++;
+		path++;
+	}
+	if (*pat || *path)
+		goto fail;
+	*n_cap = n;
+	return true;
+fail:
+	while (n > 0)
+		free(cap[--n]);
+	*n_cap = 0;
+	return false;
+}
+
+const struct route *route_match(const char *method, const char *path, char **cap, int *n_cap,
+				bool *method_mismatch)
+{
+	size_t i;
+
+	*method_mismatch = false;
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		char *tmp[WEB_ROUTE_CAPTURES];
+		int n = 0;
+
+		if (!match(routes[i].pattern, path, tmp, &n))
+			continue;
+		if (strcmp(routes[i].method, method) != 0) {
+			*method_mismatch = true;
+			while (n > 0)
+				free(tmp[--n]);
+			continue;
+		}
+		memcpy(cap, tmp, sizeof(tmp[0]) * (size_t)n);
+		*n_cap = n;
+		return &routes[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,337 @@
+/* Who is asking: sessions (cookie l4m_session, stored hashed), API tokens
+ * (Bearer, stored hashed), CSRF tokens, the login form with its pre-login
+ * signed double-submit token, failed-login rate limits per IP and per user.
+ * The cost of a login does not reveal whether the user exists. */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "db.h"
+#include "db_session.h"
+#include "db_user.h"
+#include "html.h"
+#include "log.h"
+#include "pages.h"
+#include "timeutil.h"
+#include "validate.h"
+#include "web.h"
+#include "xalloc.h"
+
+#define SESSION_COOKIE "l4m_session"
+#define LOGIN_COOKIE   "l4m_login"
+
+/* ---- authentication of a request ----------------------------------------- */
+
+void web_auth_request(struct req *r)
+{
+	const char *authz = web_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *cookie;
+	char hash[AUTH_SHA256_HEX + 1];
+
+	if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
+		const char *tok = authz + 7;
+
+		if (strlen(tok) != AUTH_API_TOKEN_LEN)
+			return;
+		auth_sha256_hex(tok, hash);
+		if (db_token_lookup(web_db(r), hash, &r->user) == DB_OK) {
+			r->authed = true;
+			r->via_token = true;
+		} else {
+			user_fini(&r->user);
+		}
+		return;
+	}
+	cookie = web_cookie(r, SESSION_COOKIE);
+	if (!cookie || strlen(cookie) != AUTH_TOKEN_HEX)
+		return;
+	auth_sha256_hex(cookie, hash);
+	if (db_session_lookup(web_db(r), hash, &r->sess, &r->user) == DB_OK)
+		r->authed = true;
+	else
+		user_fini(&r->user);
+}
+
+bool web_csrf_ok(struct req *r)
+{
+	const char *tok = web_param(r, "csrf_token");
+
+	if (r->via_token)
+		return true; /* a Bearer token is not sent by browsers on their own */
+	if (!tok)
+		tok = web_header(r, "X-CSRF-Token");
+	return tok && r->sess.csrf_token[0] && auth_ct_streq(tok, r->sess.csrf_token);
+}
+
+char *web_cookie_header(struct web *w, const char *name, const char *value, int max_age)
+{
+	return xasprintf("%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", name, value,
+			 max_age, w->cfg->web.secure_cookies ? "; Secure" : "");
+}
+
+/* ---- pre-login CSRF: nonce "." HMAC-SHA256(secret, "login:" nonce) -------- */
+
+static void login_mac(struct web *w, const char *nonce, char out[65])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char *msg = xasprintf("login:%s", nonce);
+	unsigned i;
+
+	HMAC(EVP_sha256(), w->secret, (int)w->secret_len, (const unsigned char *)msg,
+	     strlen(msg), mac, &maclen);
+	free(msg);
+	for (i = 0; i < 32 && i < maclen; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+	out[64] = '\0';
+}
+
+void web_login_csrf_new(struct web *w, char **token, char **cookie_value)
+{
+	char nonce[AUTH_TOKEN_HEX + 1], mac[65];
+
+	if (auth_random_hex(nonce) < 0)
+		fatal("getrandom failed");
+	login_mac(w, nonce, mac);
+	*token = xasprintf("%s.%s", nonce, mac);
+	*cookie_value = xstrdup(nonce);
+}
+
+bool web_login_csrf_ok(struct req *r)
+{
+	const char *tok = web_param(r, "csrf_token");
+	const char *cookie = web_cookie(r, LOGIN_COOKIE);
+	char nonce[AUTH_TOKEN_HEX + 1], mac[65];
+
+	if (!tok || !cookie || strlen(tok) != 2 * AUTH_TOKEN_HEX + 1 || tok[64] != '.' ||
+	    strlen(cookie) != AUTH_TOKEN_HEX)
+		return false;
+	memcpy(nonce, tok, AUTH_TOKEN_HEX);
+	nonce[AUTH_TOKEN_HEX] = '\0';
+	if (!auth_ct_streq(nonce, cookie))
+		return false;
+	login_mac(r->w, nonce, mac);
+	return auth_ct_streq(tok + 65, mac);
+}
+
+/* ---- failed-login rate limit ----------------------------------------------- */
+
+#define RL_MAX_KEYS 16384
+
+struct rl_entry {
+	char *key;
+	int count;
+	int64_t first_ms;
+};
+
+struct ratelimit {
+	pthread_mutex_t lock;
+	struct rl_entry *e;
+	size_t n;
+};
+
+struct ratelimit *ratelimit_new(void)
+{
+	struct ratelimit *rl = xcalloc(1, sizeof(*rl));
+
+	pthread_mutex_init(&rl->lock, NULL);
+	return rl;
+}
+
+void ratelimit_free(struct ratelimit *rl)
+{
+	size_t i;
+
+	if (!rl)
+		return;
+	for (i = 0; i < rl->n; i++)
+		free(rl->e[i].key);
+	free(rl->e);
+	pthread_mutex_destroy(&rl->lock);
+	free(rl);
+}
+
+/* Drop expired entries; the entry for key or NULL.  Lock held. */
+static struct rl_entry *rl_find(struct ratelimit *rl, const char *key, int window_s)
+{
+	int64_t now = mono_ms();
+	struct rl_entry *found = NULL;
+	size_t i = 0;
+
+	while (i < rl->n) {
+		if (now - rl->e[i].first_ms >= (int64_t)window_s * 1000) {
+			free(rl->e[i].key);
+			rl->e[i] = rl->e[--rl->n];
+			continue;
+		}
+		if (strcmp(rl->e[i].key, key) == 0)
+			found = &rl->e[i];
+		i++;
+	}
+	return found;
+}
+
+bool ratelimit_blocked(struct ratelimit *rl, const char *key, int max, int window_s)
+{
+	struct rl_entry *e;
+	bool blocked;
+
+	pthread_mutex_lock(&rl->lock);
+	e = rl_find(rl, key, window_s);
+	blocked = e && e->count >= max;
+	pthread_mutex_unlock(&rl->lock);
+	return blocked;
+}
+
+void ratelimit_fail(struct ratelimit *rl, const char *key, int window_s)
+{
+	struct rl_entry *e;
+
+	pthread_mutex_lock(&rl->lock);
+	e = rl_find(rl, key, window_s);
+	if (e) {
+		e->count++;
+	} else if (rl->n < RL_MAX_KEYS) {
+		rl->e = xreallocarray(rl->e, rl->n + 1, sizeof(*rl->e));
+		rl->e[rl->n].key = xstrdup(key);
+		rl->e[rl->n].count = 1;
+		rl->e[rl->n].first_ms = mono_ms();
+		rl->n++;
+	}
+	pthread_mutex_unlock(&rl->lock);
+}
+
+void ratelimit_clear(struct ratelimit *rl, const char *key)
+{
+	size_t i;
+
+	pthread_mutex_lock(&rl->lock);
+	for (i = 0; i < rl->n; i++) {
+		if (strcmp(rl->e[i].key, key) == 0) {
+			free(rl->e[i].key);
+			rl->e[i] = rl->e[--rl->n];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&rl->lock);
+}
+
+/* ---- login and logout -------------------------------------------------------- */
+
+static int login_page(struct req *r, unsigned status, const char *msg, const char *username)
+{
+	struct strbuf sb;
+	char *token, *nonce;
+
+	web_login_csrf_new(r->w, &token, &nonce);
+	free(r->set_cookie[1]);
+	r->set_cookie[1] = web_cookie_header(r->w, LOGIN_COOKIE, nonce, 3600);
+	strbuf_init(&sb);
+	page_begin(r, &sb, "Log in");
+	html_printf(&sb, "<section class=\"login card\"><h1>left4me</h1>");
+	if (msg)
+		html_printf(&sb, "<p class=\"error\" role=\"alert\">%s</p>", msg);
+	html_printf(&sb,
+		    "<form method=\"post\" action=\"/login\">"
+		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%a\">"
+		    "<label>Username <input name=\"username\" autocomplete=\"username\" "
+		    "required autofocus value=\"%a\"></label>"
+		    "<label>Password <input name=\"password\" type=\"password\" "
+		    "autocomplete=\"current-password\" required></label>"
+		    "<button type=\"submit\" class=\"primary\">Log in</button></form></section>",
+		    token, username ? username : "");
+	free(token);
+	free(nonce);
+	return page_finish(r, &sb, status);
+}
+
+int page_login_form(struct req *r)
+{
+	if (r->authed)
+		return web_redirect(r, "/");
+	return login_page(r, 200, NULL, NULL);
+}
+
+int page_login(struct req *r)
+{
+	const struct config *cfg = r->w->cfg;
+	const char *name = web_param(r, "username"), *pw = web_param(r, "password");
+	char ipkey[80], userkey[80], hash[AUTH_SHA256_HEX + 1], token[AUTH_TOKEN_HEX + 1],
+		csrf[AUTH_TOKEN_HEX + 1], esc[80];
+	const char *old;
+	struct user u;
+	bool ok = false;
+	int rc;
+
+	if (!web_login_csrf_ok(r))
+		return web_error(r, 403, "missing or wrong CSRF token");
+	if (!name || !pw)
+		return login_page(r, 400, "Enter a username and a password.", NULL);
+	snprintf(ipkey, sizeof(ipkey), "ip:%s", r->ip);
+	snprintf(userkey, sizeof(userkey), "user:%.64s", name);
+	/* Limits before any password work (and before telling anything). */
+	if (ratelimit_blocked(r->w->rl, ipkey, cfg->web.login_max_failures,
+			      cfg->web.login_window) ||
+	    ratelimit_blocked(r->w->rl, userkey, cfg->web.login_max_failures,
+			      cfg->web.login_window)) {
+		log_notice("login: rate limited ip=%s user=%s", r->ip,
+			   log_escape(esc, sizeof(esc), name, strlen(name)));
+		return login_page(r, 429, "Too many failed logins. Try again later.", name);
+	}
+	memset(&u, 0, sizeof(u));
+	rc = valid_username(name) ? db_user_get_by_name(web_db(r), name, &u) : DB_NOTFOUND;
+	if (rc == DB_OK && !u.disabled)
+		ok = auth_verify_password(pw, u.password_hash);
+	else
+		auth_dummy_verify(pw); /* the same cost as a wrong password */
+	if (!ok) {
+		ratelimit_fail(r->w->rl, ipkey, cfg->web.login_window);
+		ratelimit_fail(r->w->rl, userkey, cfg->web.login_window);
+		log_notice("login: failed ip=%s user=%s", r->ip,
+			   log_escape(esc, sizeof(esc), name, strlen(name)));
+		user_fini(&u);
+		return login_page(r, 401, "Wrong username or password.", name);
+	}
+	ratelimit_clear(r->w->rl, userkey);
+	/* Rotate: the old session (if any) goes, a new one is made. */
+	old = web_cookie(r, SESSION_COOKIE);
+	if (old && strlen(old) == AUTH_TOKEN_HEX) {
+		auth_sha256_hex(old, hash);
+		(void)db_session_delete(web_db(r), hash);
+	}
+	if (auth_random_hex(token) < 0 || auth_random_hex(csrf) < 0)
+		fatal("getrandom failed");
+	auth_sha256_hex(token, hash);
+	rc = db_session_create(web_db(r), u.id, hash, csrf, (int64_t)cfg->web.session_ttl * 1000,
+			       NULL);
+	if (rc != DB_OK) {
+		user_fini(&u);
+		return web_error(r, 503, "cannot create a session now");
+	}
+	(void)db_audit(web_db(r), u.id, u.name, "login", "", r->ip);
+	log_info("login: user=%s ip=%s", u.name, r->ip);
+	user_fini(&u);
+	r->set_cookie[0] = web_cookie_header(r->w, SESSION_COOKIE, token, cfg->web.session_ttl);
+	r->set_cookie[1] = web_cookie_header(r->w, LOGIN_COOKIE, "", 0);
+	explicit_bzero(token, sizeof(token));
+	return web_redirect(r, "/");
+}
+
+int page_logout(struct req *r)
+{
+	const char *cookie = web_cookie(r, SESSION_COOKIE);
+	char hash[AUTH_SHA256_HEX + 1];
+
+	if (cookie && strlen(cookie) == AUTH_TOKEN_HEX) {
+		auth_sha256_hex(cookie, hash);
+		(void)db_session_delete(web_db(r), hash);
+	}
+	r->set_cookie[0] = web_cookie_header(r->w, SESSION_COOKIE, "", 0);
+	return web_redirect(r, "/login");
+}

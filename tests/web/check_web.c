@@ -1,0 +1,1071 @@
+/* left4me-web, the real daemon on port 0 against a temp DB, driven with
+ * libcurl: login/logout, wrong password, unknown user, rate limit, CSRF,
+ * cookie flags, CSP, escaping, cross-user 404s, the JSON API's success and
+ * error shapes, 413, malformed forms, path traversal, SSE with resume. */
+#include <check.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "strbuf.h"
+#include "testutil.h"
+#include "webtest.h"
+#include "xalloc.h"
+
+#define FORM "application/x-www-form-urlencoded"
+
+static struct wt t;
+
+static void start(void)
+{
+	wt_start(&t, "  login_max_failures: 3\n  max_body: 4096\n  max_upload: 65536\n");
+}
+
+static void stop(void)
+{
+	wt_stop(&t);
+}
+
+static long long count(const char *sql)
+{
+	return tu_db_int(t.db, sql);
+}
+
+/* ---- headers, login, logout ------------------------------------------------- */
+
+START_TEST(healthz_and_headers)
+{
+	struct wt_resp r;
+	char *csp;
+
+	wt_get(&t, NULL, "/healthz", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "ok\n");
+	wt_resp_fini(&r);
+	wt_get(&t, NULL, "/login", &r);
+	ck_assert_int_eq(r.status, 200);
+	csp = wt_header(&r, "Content-Security-Policy");
+	ck_assert_ptr_nonnull(csp);
+	ck_assert_ptr_nonnull(strstr(csp, "default-src 'self'"));
+	ck_assert_ptr_null(strstr(csp, "unsafe-inline"));
+	free(csp);
+	ck_assert_ptr_null(strstr(r.body, "<script>"));	 /* no inline script */
+	ck_assert_ptr_null(strstr(r.body, "style=\"")); /* no inline style */
+	wt_resp_fini(&r);
+	/* Unauthenticated: pages redirect, the API says 401 in JSON. */
+	wt_get(&t, NULL, "/servers", &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	wt_get(&t, NULL, "/api/v1/servers", &r);
+	ck_assert_int_eq(r.status, 401);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"error\""));
+	wt_resp_fini(&r);
+	wt_get(&t, NULL, "/nope", &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	wt_req(&t, "DELETE", "/healthz", NULL, NULL, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 405);
+	wt_resp_fini(&r);
+	wt_get(&t, NULL, "/static/app.js", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "EventSource"));
+	wt_resp_fini(&r);
+}
+END_TEST
+
+START_TEST(login_logout)
+{
+	struct wt_session s;
+	struct wt_resp r;
+	char *old;
+
+	wt_user(&t, "alice", "password-alice", false);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	ck_assert_int_eq(count("SELECT count(*) FROM sessions"), 1);
+	wt_get(&t, &s, "/", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "alice"));
+	wt_resp_fini(&r);
+	/* The stored token is a hash, not the cookie value. */
+	ck_assert_int_eq(count("SELECT count(*) FROM sessions WHERE token_hash = '"
+			       "x'"),
+			 0);
+	/* Logging in again rotates: the old session is gone. */
+	old = xstrdup(s.cookie);
+	{
+		struct wt_resp lr;
+		char *csrf, *body, *pre;
+
+		wt_get(&t, &s, "/login", &lr); /* logged in: redirect */
+		ck_assert_int_eq(lr.status, 303);
+		wt_resp_fini(&lr);
+		wt_get(&t, NULL, "/login", &lr);
+		csrf = wt_csrf_from(lr.body);
+		pre = wt_header(&lr, "Set-Cookie");
+		pre[strcspn(pre, ";")] = '\0';
+		body = xasprintf("username=alice&password=password-alice&csrf_token=%s", csrf);
+		{
+			char *cookies = xasprintf("%s; %s", pre, old);
+
+			wt_resp_fini(&lr);
+			wt_req(&t, "POST", "/login", cookies, NULL, FORM, body, strlen(body), NULL,
+			       &lr);
+			free(cookies);
+		}
+		ck_assert_int_eq(lr.status, 303);
+		wt_resp_fini(&lr);
+		free(csrf);
+		free(pre);
+		free(body);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM sessions"), 1);
+	wt_req(&t, "GET", "/", old, NULL, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 303); /* the old cookie no longer works */
+	wt_resp_fini(&r);
+	free(old);
+
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_post(&t, &s, "/logout", "", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	{
+		char *sc = wt_header(&r, "Set-Cookie");
+
+		ck_assert_ptr_nonnull(strstr(sc, "l4m_session=;"));
+		ck_assert_ptr_nonnull(strstr(sc, "Max-Age=0"));
+		free(sc);
+	}
+	wt_resp_fini(&r);
+	wt_get(&t, &s, "/", &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(count("SELECT count(*) FROM sessions"), 1); /* the rotated one */
+}
+END_TEST
+
+START_TEST(cookie_flags)
+{
+	struct wt_resp r;
+	char *csrf, *pre, *body, *sc;
+
+	wt_user(&t, "alice", "password-alice", false);
+	wt_get(&t, NULL, "/login", &r);
+	csrf = wt_csrf_from(r.body);
+	pre = wt_header(&r, "Set-Cookie");
+	ck_assert_ptr_nonnull(strstr(pre, "HttpOnly"));
+	ck_assert_ptr_nonnull(strstr(pre, "SameSite=Strict"));
+	pre[strcspn(pre, ";")] = '\0';
+	wt_resp_fini(&r);
+	body = xasprintf("username=alice&password=password-alice&csrf_token=%s", csrf);
+	wt_req(&t, "POST", "/login", pre, NULL, FORM, body, strlen(body), NULL, &r);
+	ck_assert_int_eq(r.status, 303);
+	sc = strcasestr(r.headers, "Set-Cookie: l4m_session=");
+	ck_assert_ptr_nonnull(sc);
+	sc = xstrndup(sc, strcspn(sc, "\r\n"));
+	ck_assert_ptr_nonnull(strstr(sc, "; HttpOnly"));
+	ck_assert_ptr_nonnull(strstr(sc, "; SameSite=Strict"));
+	ck_assert_ptr_null(strstr(sc, "Secure")); /* secure_cookies: false here */
+	ck_assert_ptr_nonnull(strstr(sc, "Path=/"));
+	free(sc);
+	wt_resp_fini(&r);
+	free(csrf);
+	free(pre);
+	free(body);
+}
+END_TEST
+
+START_TEST(secure_cookie_flag)
+{
+	struct wt s2;
+	struct wt_resp r;
+	char *sc;
+
+	wt_start(&s2, "  secure_cookies: true\n");
+	wt_req(&s2, "GET", "/login", NULL, NULL, NULL, NULL, 0, NULL, &r);
+	sc = wt_header(&r, "Set-Cookie");
+	ck_assert_ptr_nonnull(sc);
+	ck_assert_ptr_nonnull(strstr(sc, "; HttpOnly; SameSite=Strict; Secure"));
+	free(sc);
+	wt_resp_fini(&r);
+	wt_stop(&s2);
+}
+END_TEST
+
+START_TEST(wrong_password_and_unknown_user)
+{
+	struct wt_session s;
+	struct wt_resp r1, r2;
+	char *csrf, *pre, *body;
+	const char *users[2] = {"alice", "nobody"};
+	struct wt_resp *rs[2] = {&r1, &r2};
+	int i;
+
+	wt_user(&t, "alice", "password-alice", false);
+	ck_assert_int_eq(wt_login(&t, "alice", "wrong-password", &s), 401);
+	for (i = 0; i < 2; i++) {
+		struct wt_resp g;
+
+		wt_get(&t, NULL, "/login", &g);
+		csrf = wt_csrf_from(g.body);
+		pre = wt_header(&g, "Set-Cookie");
+		pre[strcspn(pre, ";")] = '\0';
+		wt_resp_fini(&g);
+		body = xasprintf("username=%s&password=also-wrong&csrf_token=%s", users[i], csrf);
+		wt_req(&t, "POST", "/login", pre, NULL, FORM, body, strlen(body), NULL, rs[i]);
+		free(csrf);
+		free(pre);
+		free(body);
+	}
+	/* Same answer; and an unknown user costs a password verification too. */
+	ck_assert_int_eq(r1.status, 401);
+	ck_assert_int_eq(r2.status, 401);
+	ck_assert_ptr_nonnull(strstr(r1.body, "Wrong username or password."));
+	ck_assert_ptr_nonnull(strstr(r2.body, "Wrong username or password."));
+	ck_assert_msg(r2.seconds > r1.seconds * 0.3 && r2.seconds < r1.seconds * 3 + 0.05,
+		      "unknown %.4fs vs wrong %.4fs", r2.seconds, r1.seconds);
+	ck_assert_int_eq(count("SELECT count(*) FROM sessions"), 0);
+	wt_resp_fini(&r1);
+	wt_resp_fini(&r2);
+}
+END_TEST
+
+START_TEST(rate_limit)
+{
+	struct wt_session s;
+	int i;
+
+	wt_user(&t, "alice", "password-alice", false);
+	wt_user(&t, "bob", "password-bob", false);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(wt_login(&t, "alice", "wrong-password", &s), 401);
+	/* Blocked now even with the right password, and for others from this IP. */
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 429);
+	ck_assert_int_eq(wt_login(&t, "bob", "password-bob", &s), 429);
+	ck_assert_int_eq(count("SELECT count(*) FROM sessions"), 0);
+}
+END_TEST
+
+START_TEST(csrf)
+{
+	struct wt_session s;
+	struct wt_resp r;
+	struct wt_resp g;
+	char *pre, *body;
+
+	wt_user(&t, "alice", "password-alice", false);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_post(&t, &s, "/blueprints", "name=one", false, &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	wt_post(&t, &s, "/blueprints", "name=one&csrf_token=0123456789abcdef", false, &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	/* X-CSRF-Token with a wrong value, too. */
+	wt_req(&t, "POST", "/blueprints", s.cookie, NULL, FORM, "name=one", 8,
+	       "X-CSRF-Token: nope", &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	wt_post(&t, &s, "/logout", "", false, &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(count("SELECT count(*) FROM blueprints"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM sessions"), 1);
+	wt_post(&t, &s, "/blueprints", "name=one", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(count("SELECT count(*) FROM blueprints"), 1);
+
+	/* The login form: no token, a forged one, a token without its cookie. */
+	wt_get(&t, NULL, "/login", &g);
+	pre = wt_header(&g, "Set-Cookie");
+	pre[strcspn(pre, ";")] = '\0';
+	body = xstrdup("username=alice&password=password-alice");
+	wt_req(&t, "POST", "/login", pre, NULL, FORM, body, strlen(body), NULL, &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	free(body);
+	{
+		char *tok = wt_csrf_from(g.body);
+
+		tok[70] = tok[70] == 'a' ? 'b' : 'a'; /* break the MAC */
+		body = xasprintf("username=alice&password=password-alice&csrf_token=%s", tok);
+		wt_req(&t, "POST", "/login", pre, NULL, FORM, body, strlen(body), NULL, &r);
+		ck_assert_int_eq(r.status, 403);
+		wt_resp_fini(&r);
+		free(body);
+		tok[70] = tok[70] == 'a' ? 'b' : 'a';
+		body = xasprintf("username=alice&password=password-alice&csrf_token=%s", tok);
+		wt_req(&t, "POST", "/login", NULL, NULL, FORM, body, strlen(body), NULL, &r);
+		ck_assert_int_eq(r.status, 403);
+		wt_resp_fini(&r);
+		free(body);
+		free(tok);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM sessions"), 1);
+	free(pre);
+	wt_resp_fini(&g);
+}
+END_TEST
+
+START_TEST(html_escaping)
+{
+	struct wt_session s;
+	struct wt_resp r;
+	int64_t uid = wt_user(&t, "alice", "password-alice", false);
+	char *tok = wt_token(&t, uid);
+	const char *evil = "{\"name\": \"<script>alert(1)</script>\", \"config\": "
+			   "\"</textarea><script>x()</script>\"}";
+	const char *evil_ov = "{\"name\": \"\\\"><img src=x onerror=alert(1)>\"}";
+
+	wt_req(&t, "POST", "/api/v1/blueprints", NULL, tok, "application/json", evil,
+	       strlen(evil), NULL, &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	wt_req(&t, "POST", "/api/v1/overlays", NULL, tok, "application/json", evil_ov,
+	       strlen(evil_ov), NULL, &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	tu_db_exec(t.db, "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+			 "updated_at) VALUES ('srv', 1, 1, 27015, 1, 1)");
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	{
+		const char *pages[] = {"/blueprints", "/blueprints/1", "/servers", "/servers/srv",
+				       "/overlays", "/overlays/1", "/"};
+		size_t i;
+
+		for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+			wt_get(&t, &s, pages[i], &r);
+			ck_assert_msg(r.status == 200, "%s: %ld", pages[i], r.status);
+			ck_assert_msg(!strstr(r.body, "<script>alert") && !strstr(r.body, "<script>x") &&
+					      !strstr(r.body, "<img"),
+				      "%s not escaped", pages[i]);
+			wt_resp_fini(&r);
+		}
+	}
+	wt_get(&t, &s, "/blueprints/1", &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	ck_assert_ptr_nonnull(strstr(r.body, "&lt;/textarea&gt;"));
+	ck_assert_ptr_nonnull(strstr(r.body, "&quot;&gt;&lt;img"));
+	wt_resp_fini(&r);
+	free(tok);
+}
+END_TEST
+
+/* ---- ownership ---------------------------------------------------------------- */
+
+START_TEST(cross_user_404)
+{
+	struct wt_session sb;
+	struct wt_resp r;
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t b = wt_user(&t, "bob", "password-bob", false);
+	char *ta = wt_token(&t, a), *tb = wt_token(&t, b);
+	const char *bp = "{\"name\": \"alices\", \"config\": \"hostname a\"}";
+	const char *srv = "{\"name\": \"alpha\", \"blueprint_id\": 1, \"port\": 27015}";
+	const char *ov = "{\"name\": \"maps\"}";
+	static const struct {
+		const char *method, *path, *body;
+	} probes[] = {
+	    {"GET", "/api/v1/servers/alpha", NULL},
+	    {"DELETE", "/api/v1/servers/alpha", NULL},
+	    {"POST", "/api/v1/servers/alpha/start", NULL},
+	    {"GET", "/api/v1/servers/alpha/console", NULL},
+	    {"GET", "/api/v1/blueprints/1", NULL},
+	    {"PUT", "/api/v1/blueprints/1", "{\"name\": \"x\"}"},
+	    {"DELETE", "/api/v1/blueprints/1", NULL},
+	    {"GET", "/api/v1/overlays/1", NULL},
+	    {"PUT", "/api/v1/overlays/1", "{\"name\": \"x\"}"},
+	    {"DELETE", "/api/v1/overlays/1", NULL},
+	    {"POST", "/api/v1/overlays/1/build", NULL},
+	    {"PUT", "/api/v1/overlays/1/files/a.txt", "x"},
+	    {"GET", "/api/v1/overlays/1/files/a.txt", NULL},
+	    {"GET", "/api/v1/jobs/1", NULL},
+	    {"GET", "/api/v1/jobs/1/log", NULL},
+	    {"GET", "/api/v1/jobs/1/events", NULL},
+	};
+	static const char *const pages[] = {"/servers/alpha", "/servers/alpha/console",
+					    "/blueprints/1", "/overlays/1", "/jobs/1",
+					    "/overlays/1/files/a.txt"};
+	size_t i;
+	char *before;
+
+	wt_req(&t, "POST", "/api/v1/blueprints", NULL, ta, "application/json", bp, strlen(bp),
+	       NULL, &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	wt_req(&t, "POST", "/api/v1/servers", NULL, ta, "application/json", srv, strlen(srv), NULL,
+	       &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	wt_req(&t, "POST", "/api/v1/overlays", NULL, ta, "application/json", ov, strlen(ov), NULL,
+	       &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	wt_req(&t, "POST", "/api/v1/servers/alpha/start", NULL, ta, NULL, "", 0, NULL, &r);
+	ck_assert_int_eq(r.status, 202);
+	wt_resp_fini(&r);
+	before = xasprintf("%lld/%lld/%lld/%lld",
+			   count("SELECT count(*) FROM jobs"),
+			   count("SELECT count(*) FROM blueprints WHERE name = 'alices'"),
+			   count("SELECT count(*) FROM overlays WHERE name = 'maps'"),
+			   count("SELECT count(*) FROM servers"));
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		wt_req(&t, probes[i].method, probes[i].path, NULL, tb, "application/json",
+		       probes[i].body, probes[i].body ? strlen(probes[i].body) : 0, NULL, &r);
+		ck_assert_msg(r.status == 404, "%s %s: %ld", probes[i].method, probes[i].path,
+			      r.status);
+		ck_assert_ptr_nonnull(strstr(r.body, "{\"error\""));
+		wt_resp_fini(&r);
+	}
+	/* Lists show none of alice's objects. */
+	wt_req(&t, "GET", "/api/v1/servers", NULL, tb, NULL, NULL, 0, NULL, &r);
+	ck_assert_str_eq(r.body, "[]\n");
+	wt_resp_fini(&r);
+	wt_req(&t, "GET", "/api/v1/jobs", NULL, tb, NULL, NULL, 0, NULL, &r);
+	ck_assert_str_eq(r.body, "[]\n");
+	wt_resp_fini(&r);
+	/* Bob cannot build a server on alice's blueprint or link her overlay. */
+	wt_req(&t, "POST", "/api/v1/servers", NULL, tb, "application/json",
+	       "{\"name\": \"bravo\", \"blueprint_id\": 1, \"port\": 27016}", 51, NULL, &r);
+	ck_assert_int_eq(r.status, 400);
+	wt_resp_fini(&r);
+	{
+		const char *link = "{\"name\": \"b\", \"overlays\": [{\"overlay_id\": 1}]}";
+
+		wt_req(&t, "POST", "/api/v1/blueprints", NULL, tb, "application/json", link,
+		       strlen(link), NULL, &r);
+		ck_assert_int_eq(r.status, 400);
+		wt_resp_fini(&r);
+	}
+	ck_assert_int_eq(wt_login(&t, "bob", "password-bob", &sb), 303);
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		wt_get(&t, &sb, pages[i], &r);
+		ck_assert_msg(r.status == 404, "%s: %ld", pages[i], r.status);
+		wt_resp_fini(&r);
+	}
+	wt_post(&t, &sb, "/servers/alpha/stop", "", true, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	wt_post(&t, &sb, "/blueprints/1/delete", "", true, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	{
+		char *after = xasprintf("%lld/%lld/%lld/%lld",
+					count("SELECT count(*) FROM jobs"),
+					count("SELECT count(*) FROM blueprints WHERE name = 'alices'"),
+					count("SELECT count(*) FROM overlays WHERE name = 'maps'"),
+					count("SELECT count(*) FROM servers"));
+
+		ck_assert_str_eq(before, after);
+		free(after);
+	}
+	/* Non-admins get no admin pages or API. */
+	wt_get(&t, &sb, "/admin", &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	wt_req(&t, "POST", "/api/v1/admin/install-game", NULL, tb, NULL, "", 0, NULL, &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	free(before);
+	free(ta);
+	free(tb);
+}
+END_TEST
+
+/* ---- the API ----------------------------------------------------------------- */
+
+static json_object *api(const char *method, const char *path, const char *tok,
+			const char *body, long want)
+{
+	struct wt_resp r;
+	json_object *o;
+
+	wt_req(&t, method, path, NULL, tok, body ? "application/json" : NULL, body,
+	       body ? strlen(body) : 0, NULL, &r);
+	ck_assert_msg(r.status == want, "%s %s: %ld (want %ld): %s", method, path, r.status, want,
+		      r.body);
+	o = json_tokener_parse(r.body);
+	ck_assert_msg(o != NULL, "%s %s: not JSON: %s", method, path, r.body);
+	if (want >= 400) {
+		json_object *e;
+
+		ck_assert_msg(json_object_object_get_ex(o, "error", &e) &&
+				      json_object_is_type(e, json_type_string),
+			      "%s %s: no error string: %s", method, path, r.body);
+	}
+	wt_resp_fini(&r);
+	return o;
+}
+
+static int64_t jint(json_object *o, const char *k)
+{
+	json_object *v;
+
+	ck_assert_msg(json_object_object_get_ex(o, k, &v), "no %s", k);
+	return json_object_get_int64(v);
+}
+
+static const char *jstr(json_object *o, const char *k)
+{
+	json_object *v;
+
+	ck_assert_msg(json_object_object_get_ex(o, k, &v), "no %s", k);
+	return json_object_get_string(v);
+}
+
+START_TEST(api_endpoints)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t adm = wt_user(&t, "root", "password-root", true);
+	char *tok = wt_token(&t, a), *atok = wt_token(&t, adm);
+	json_object *o, *e;
+	int64_t ov1, ov2, bp, job;
+	char path[128];
+
+	/* Auth errors. */
+	json_object_put(api("GET", "/api/v1/servers", NULL, NULL, 401));
+	json_object_put(api("GET", "/api/v1/servers", "l4m_nope", NULL, 401));
+
+	/* Overlays. */
+	o = api("POST", "/api/v1/overlays", tok, "{\"name\": \"maps\"}", 201);
+	ov1 = jint(o, "id");
+	ck_assert_str_eq(jstr(o, "kind"), "user");
+	json_object_put(o);
+	o = api("POST", "/api/v1/overlays", tok,
+		"{\"name\": \"built\", \"build_script\": \"echo hi > /overlay/x\"}", 201);
+	ov2 = jint(o, "id");
+	ck_assert_str_eq(jstr(o, "kind"), "script");
+	ck_assert_int_gt(jint(o, "build_job_id"), 0);
+	json_object_put(o);
+	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE kind = 'build_overlay'"), 1);
+	json_object_put(api("POST", "/api/v1/overlays", tok, "{\"name\": \"\"}", 400));
+	json_object_put(api("POST", "/api/v1/overlays", tok, "{\"name\": 5}", 400));
+	json_object_put(api("POST", "/api/v1/overlays", tok, "[1,2]", 400));
+	json_object_put(api("POST", "/api/v1/overlays", tok, "{\"name\": \"x\"", 400));
+	json_object_put(api("POST", "/api/v1/overlays", tok, "{\"name\": \"x\"} junk", 400));
+	o = api("GET", "/api/v1/overlays", tok, NULL, 200);
+	ck_assert_int_eq((int)json_object_array_length(o), 2);
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/api/v1/overlays/%lld", (long long)ov1);
+	o = api("PUT", path, tok, "{\"name\": \"maps2\"}", 200);
+	ck_assert_str_eq(jstr(o, "name"), "maps2");
+	json_object_put(o);
+	o = api("GET", path, tok, NULL, 200);
+	ck_assert_str_eq(jstr(o, "name"), "maps2");
+	json_object_put(o);
+	json_object_put(api("GET", "/api/v1/overlays/999", tok, NULL, 404));
+	json_object_put(api("GET", "/api/v1/overlays/abc", tok, NULL, 404));
+	snprintf(path, sizeof(path), "/api/v1/overlays/%lld/build", (long long)ov2);
+	o = api("POST", path, tok, NULL, 202);
+	ck_assert_int_gt(jint(o, "job_id"), 0);
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/api/v1/overlays/%lld/build", (long long)ov1);
+	json_object_put(api("POST", path, tok, NULL, 400)); /* no script */
+
+	/* Blueprints. */
+	{
+		char *body = xasprintf("{\"name\": \"bp\", \"config\": \"hostname x\", \"overlays\": "
+				       "[{\"overlay_id\": %lld, \"expose_server_cfg\": true}, "
+				       "{\"overlay_id\": %lld}]}",
+				       (long long)ov2, (long long)ov1);
+
+		o = api("POST", "/api/v1/blueprints", tok, body, 201);
+		free(body);
+	}
+	bp = jint(o, "id");
+	ck_assert(json_object_object_get_ex(o, "overlays", &e));
+	ck_assert_int_eq((int)json_object_array_length(e), 2);
+	ck_assert_int_eq(jint(json_object_array_get_idx(e, 0), "overlay_id"), ov2);
+	json_object_put(o);
+	json_object_put(api("POST", "/api/v1/blueprints", tok, "{\"name\": \"bp\"}", 409));
+	json_object_put(api("POST", "/api/v1/blueprints", tok,
+			    "{\"name\": \"b2\", \"overlays\": [{\"overlay_id\": 999}]}", 400));
+	json_object_put(api("POST", "/api/v1/blueprints", tok,
+			    "{\"name\": \"b3\", \"overlays\": {\"overlay_id\": 1}}", 400));
+	ck_assert_int_eq(count("SELECT count(*) FROM blueprints"), 1);
+	snprintf(path, sizeof(path), "/api/v1/blueprints/%lld", (long long)bp);
+	o = api("PUT", path, tok, "{\"config\": \"hostname y\", \"overlays\": []}", 200);
+	ck_assert_str_eq(jstr(o, "config"), "hostname y");
+	ck_assert_str_eq(jstr(o, "name"), "bp");
+	json_object_put(o);
+	o = api("GET", "/api/v1/blueprints", tok, NULL, 200);
+	ck_assert_int_eq((int)json_object_array_length(o), 1);
+	json_object_put(o);
+
+	/* Servers. */
+	{
+		char *body = xasprintf("{\"name\": \"alpha\", \"blueprint_id\": %lld, \"port\": "
+				       "27015}",
+				       (long long)bp);
+
+		o = api("POST", "/api/v1/servers", tok, body, 201);
+		ck_assert_str_eq(jstr(o, "name"), "alpha");
+		ck_assert_str_eq(jstr(o, "state"), "new");
+		ck_assert_int_eq(jint(o, "port"), 27015);
+		json_object_put(o);
+		json_object_put(api("POST", "/api/v1/servers", tok, body, 409));
+		free(body);
+	}
+	json_object_put(api("POST", "/api/v1/servers", tok,
+			    "{\"name\": \"Bad Name\", \"blueprint_id\": 1, \"port\": 27016}", 400));
+	json_object_put(api("POST", "/api/v1/servers", tok,
+			    "{\"name\": \"b\", \"blueprint_id\": 1, \"port\": 80}", 400));
+	json_object_put(api("POST", "/api/v1/servers", tok, "{\"name\": \"b\"}", 400));
+	o = api("GET", "/api/v1/servers", tok, NULL, 200);
+	ck_assert_int_eq((int)json_object_array_length(o), 1);
+	json_object_put(o);
+	o = api("GET", "/api/v1/servers/alpha", tok, NULL, 200);
+	ck_assert_str_eq(jstr(o, "blueprint"), "bp");
+	json_object_put(o);
+	json_object_put(api("GET", "/api/v1/servers/nope", tok, NULL, 404));
+	{
+		const char *acts[] = {"start", "stop", "restart", "reset"};
+
+		for (int i = 0; i < 4; i++) {
+			snprintf(path, sizeof(path), "/api/v1/servers/alpha/%s", acts[i]);
+			o = api("POST", path, tok, NULL, 202);
+			job = jint(o, "job_id");
+			json_object_put(o);
+			snprintf(path, sizeof(path), "/api/v1/jobs/%lld", (long long)job);
+			o = api("GET", path, tok, NULL, 200);
+			ck_assert_str_eq(jstr(o, "kind"), acts[i]);
+			ck_assert_str_eq(jstr(o, "state"), "queued");
+			ck_assert_str_eq(jstr(o, "user"), "alice");
+			json_object_put(o);
+		}
+	}
+	json_object_put(api("POST", "/api/v1/servers/alpha/explode", tok, NULL, 404));
+	json_object_put(api("DELETE", path, tok, NULL, 405));
+	json_object_put(api("DELETE", "/api/v1/blueprints/1", tok, NULL, 409)); /* in use */
+	o = api("DELETE", "/api/v1/servers/alpha", tok, NULL, 202);
+	ck_assert_int_gt(jint(o, "job_id"), 0);
+	json_object_put(o);
+
+	/* Jobs, logs. */
+	tu_db_exec(t.db, "INSERT INTO job_log (job_id, ts, stream, line) VALUES "
+			 "(1, 1, 'step', 'one'), (1, 2, 'stdout', 'two')");
+	o = api("GET", "/api/v1/jobs/1/log", tok, NULL, 200);
+	ck_assert(json_object_object_get_ex(o, "lines", &e));
+	ck_assert_int_eq((int)json_object_array_length(e), 2);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(e, 1), "line"), "two");
+	json_object_put(o);
+	o = api("GET", "/api/v1/jobs/1/log?after=1", tok, NULL, 200);
+	ck_assert(json_object_object_get_ex(o, "lines", &e));
+	ck_assert_int_eq((int)json_object_array_length(e), 1);
+	json_object_put(o);
+	json_object_put(api("GET", "/api/v1/jobs/1/log?after=x", tok, NULL, 400));
+	json_object_put(api("GET", "/api/v1/jobs?limit=0", tok, NULL, 400));
+	o = api("GET", "/api/v1/jobs?limit=2", tok, NULL, 200);
+	ck_assert_int_eq((int)json_object_array_length(o), 2);
+	json_object_put(o);
+	json_object_put(api("GET", "/api/v1/jobs/99999", tok, NULL, 404));
+
+	/* Global overlays and admin. */
+	o = api("GET", "/api/v1/global-overlays", tok, NULL, 200);
+	ck_assert(json_object_is_type(o, json_type_array));
+	json_object_put(o);
+	json_object_put(api("POST", "/api/v1/global-overlays/refresh", tok, NULL, 403));
+	o = api("POST", "/api/v1/global-overlays/refresh", atok, NULL, 202);
+	job = jint(o, "job_id");
+	json_object_put(o);
+	o = api("POST", "/api/v1/global-overlays/refresh", atok, NULL, 202);
+	ck_assert_int_eq(jint(o, "job_id"), job); /* coalesced */
+	json_object_put(o);
+	o = api("GET", "/api/v1/jobs/1", atok, NULL, 200); /* admins see every job */
+	json_object_put(o);
+	o = api("POST", "/api/v1/admin/install-game", atok, NULL, 202);
+	ck_assert_int_gt(jint(o, "job_id"), 0);
+	json_object_put(o);
+	json_object_put(api("POST", "/api/v1/admin/install-game", tok, NULL, 403));
+
+	/* Overlay delete: refused while linked, fine after. */
+	snprintf(path, sizeof(path), "/api/v1/overlays/%lld", (long long)ov1);
+	o = api("DELETE", path, tok, NULL, 200);
+	json_object_put(o);
+	json_object_put(api("GET", path, tok, NULL, 404));
+	free(tok);
+	free(atok);
+}
+END_TEST
+
+START_TEST(metrics)
+{
+	struct wt_resp r;
+
+	wt_get(&t, NULL, "/metrics", &r); /* loopback */
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "left4me_web_requests_total"));
+	ck_assert_ptr_nonnull(strstr(r.body, "left4me_web_streams_open 0"));
+	ck_assert_ptr_nonnull(strstr(r.body, "left4me_jobs{state=\"queued\"} 0"));
+	wt_resp_fini(&r);
+}
+END_TEST
+
+/* ---- bodies ------------------------------------------------------------------ */
+
+START_TEST(oversized_bodies)
+{
+	struct wt_session s;
+	struct wt_resp r;
+	int64_t uid = wt_user(&t, "alice", "password-alice", false);
+	char *tok = wt_token(&t, uid);
+	char *big = xmalloc(70000);
+
+	memset(big, 'a', 69999);
+	big[69999] = '\0';
+	memcpy(big, "name=", 5);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_req(&t, "POST", "/blueprints", s.cookie, NULL, FORM, big, 5000, NULL, &r);
+	ck_assert_int_eq(r.status, 413);
+	wt_resp_fini(&r);
+	wt_req(&t, "POST", "/api/v1/blueprints", NULL, tok, "application/json", big, 5000, NULL,
+	       &r);
+	ck_assert_int_eq(r.status, 413);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"error\""));
+	wt_resp_fini(&r);
+	/* Chunked, without a Content-Length: still 413, never cropped. */
+	wt_req(&t, "POST", "/blueprints", s.cookie, NULL, FORM, big, 5000,
+	       "Transfer-Encoding: chunked", &r);
+	ck_assert_int_eq(r.status, 413);
+	wt_resp_fini(&r);
+	/* Uploads have their own, larger cap. */
+	tu_db_exec(t.db, "INSERT INTO overlays (user_id, name, kind, created_at, updated_at) "
+			 "VALUES (1, 'up', 'user', 1, 1)");
+	{
+		char *od = xasprintf("%s/overlays", t.dir);
+
+		mkdir(od, 0755);
+		free(od);
+	}
+	wt_req(&t, "PUT", "/api/v1/overlays/1/files/a/b.txt", NULL, tok, "application/octet-stream",
+	       big, 60000, NULL, &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	wt_req(&t, "PUT", "/api/v1/overlays/1/files/a/c.txt", NULL, tok, "application/octet-stream",
+	       big, 69999, NULL, &r);
+	ck_assert_int_eq(r.status, 413);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(count("SELECT count(*) FROM blueprints"), 0);
+	free(big);
+	free(tok);
+}
+END_TEST
+
+static const char *const bad_forms[] = {
+    "name=%zz",	     "name=%",	   "name=%4",	 "name=ok&broken", "name=%00x",
+    "name=%ff%fe",   "=value",	   "name=a%0ab", "name=\x01",	   "%e2%82=x",
+};
+
+START_TEST(malformed_forms)
+{
+	struct wt_session s;
+	struct wt_resp r;
+	char *body;
+
+	wt_user(&t, "alice", "password-alice", false);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	body = xasprintf("%s&csrf_token=%s", bad_forms[_i], s.csrf);
+	wt_req(&t, "POST", "/blueprints", s.cookie, NULL, FORM, body, strlen(body), NULL, &r);
+	ck_assert_msg(r.status == 400, "%s: %ld", bad_forms[_i], r.status);
+	wt_resp_fini(&r);
+	free(body);
+	/* A form post with another content type. */
+	body = xasprintf("name=x&csrf_token=%s", s.csrf);
+	wt_req(&t, "POST", "/blueprints", s.cookie, NULL, "text/plain", body, strlen(body), NULL,
+	       &r);
+	ck_assert_int_eq(r.status, 415);
+	wt_resp_fini(&r);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM blueprints"), 0);
+}
+END_TEST
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static const char *const traversal[] = {
+    "/api/v1/overlays/1/files/../../../secret",
+    "/api/v1/overlays/1/files/%2e%2e/%2e%2e/secret",
+    "/api/v1/overlays/1/files/%2E%2E%2F%2E%2E%2Fsecret",
+    "/api/v1/overlays/1/files//etc/passwd",
+    "/api/v1/overlays/1/files/%2fetc%2fpasswd",
+    "/api/v1/overlays/1/files/a/../../../secret",
+    "/api/v1/overlays/1/files/escape",
+    "/api/v1/overlays/1/files/dirlink/passwd",
+    "/api/v1/overlays/1/files/a/./b.txt",
+    "/api/v1/overlays/1/files/a\\..\\..\\secret",
+    "/overlays/1/files/../../../secret",
+    "/overlays/1/files/escape",
+    "/overlays/1/files/%2e%2e/%2e%2e/secret",
+};
+
+START_TEST(path_traversal)
+{
+	struct wt_session s;
+	struct wt_resp r;
+	int64_t uid = wt_user(&t, "alice", "password-alice", false);
+	char *tok = wt_token(&t, uid), *p, *q;
+
+	tu_db_exec(t.db, "INSERT INTO overlays (user_id, name, kind, created_at, updated_at) "
+			 "VALUES (1, 'up', 'user', 1, 1)");
+	p = xasprintf("%s/overlays", t.dir);
+	mkdir(p, 0755);
+	free(p);
+	wt_req(&t, "PUT", "/api/v1/overlays/1/files/a/b.txt", NULL, tok, "application/octet-stream",
+	       "hello", 5, NULL, &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	p = xasprintf("%s/overlays/1/escape", t.dir);
+	ck_assert_int_eq(symlink("/etc/passwd", p), 0);
+	free(p);
+	p = xasprintf("%s/overlays/1/dirlink", t.dir);
+	ck_assert_int_eq(symlink("/etc", p), 0);
+	free(p);
+	q = xasprintf("%s/secret", t.dir);
+	/* The legitimate file comes back. */
+	wt_req(&t, "GET", "/api/v1/overlays/1/files/a/b.txt", NULL, tok, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "hello");
+	wt_resp_fini(&r);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	for (size_t i = 0; i < sizeof(traversal) / sizeof(traversal[0]); i++) {
+		bool page = traversal[i][1] == 'o';
+
+		wt_req(&t, "GET", traversal[i], page ? s.cookie : NULL, page ? NULL : tok, NULL, NULL,
+		       0, NULL, &r);
+		ck_assert_msg(r.status >= 400 && r.status < 500, "%s: %ld", traversal[i], r.status);
+		ck_assert_msg(!strstr(r.body, "root:") && !strstr(r.body, "test-secret"),
+			      "%s leaked", traversal[i]);
+		wt_resp_fini(&r);
+	}
+	/* Uploads cannot escape either, and leave nothing behind. */
+	wt_req(&t, "PUT", "/api/v1/overlays/1/files/dirlink/x", NULL, tok, NULL, "x", 1, NULL, &r);
+	ck_assert_int_ge(r.status, 400);
+	wt_resp_fini(&r);
+	wt_req(&t, "PUT", "/api/v1/overlays/1/files/..%2f..%2fpwned", NULL, tok, NULL, "x", 1,
+	       NULL, &r);
+	ck_assert_int_eq(r.status, 400);
+	wt_resp_fini(&r);
+	ck_assert_int_ne(access("/etc/x", F_OK), 0);
+	p = xasprintf("%s/pwned", t.dir);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
+	/* The browse page lists the tree. */
+	wt_get(&t, &s, "/overlays/1?path=a", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "/overlays/1/files/a/b.txt"));
+	wt_resp_fini(&r);
+	wt_get(&t, &s, "/overlays/1?path=..", &r);
+	ck_assert_int_eq(r.status, 400);
+	wt_resp_fini(&r);
+	free(q);
+	free(tok);
+}
+END_TEST
+
+/* ---- SSE ---------------------------------------------------------------------- */
+
+struct sse {
+	struct wt *t;
+	char *tok;
+	const char *path;
+	const char *last_id;
+	struct strbuf got;
+	pthread_mutex_t lock;
+	long status;
+};
+
+static size_t sse_data(char *ptr, size_t size, size_t n, void *ud)
+{
+	struct sse *s = ud;
+
+	pthread_mutex_lock(&s->lock);
+	strbuf_append(&s->got, ptr, size * n);
+	pthread_mutex_unlock(&s->lock);
+	return size * n;
+}
+
+static void *sse_thread(void *arg)
+{
+	struct sse *s = arg;
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char *url = xasprintf("http://127.0.0.1:%d%s", s->t->port, s->path), *line;
+
+	line = xasprintf("Authorization: Bearer %s", s->tok);
+	h = curl_slist_append(h, line);
+	free(line);
+	if (s->last_id) {
+		line = xasprintf("Last-Event-ID: %s", s->last_id);
+		h = curl_slist_append(h, line);
+		free(line);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sse_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 15L);
+	curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &s->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	free(url);
+	return NULL;
+}
+
+static bool sse_has(struct sse *s, const char *needle, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		bool found;
+
+		pthread_mutex_lock(&s->lock);
+		found = s->got.buf && strstr(s->got.buf, needle);
+		pthread_mutex_unlock(&s->lock);
+		if (found)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+START_TEST(sse_job_log)
+{
+	int64_t uid = wt_user(&t, "alice", "password-alice", false);
+	struct sse a = {0}, b = {0};
+	pthread_t ta, tb;
+
+	tu_db_exec(t.db, "INSERT INTO jobs (kind, target, user_id, queue, created_at) VALUES "
+			 "('install_game', '', 1, 'worker', 1)");
+	tu_db_exec(t.db, "INSERT INTO job_log (job_id, ts, stream, line) VALUES "
+			 "(1, 1, 'step', 'first'), (1, 2, 'stdout', 'second')");
+	a.t = b.t = &t;
+	a.tok = b.tok = wt_token(&t, uid);
+	a.path = b.path = "/api/v1/jobs/1/events";
+	b.last_id = "1"; /* resume after the first line */
+	strbuf_init(&a.got);
+	strbuf_init(&b.got);
+	pthread_mutex_init(&a.lock, NULL);
+	pthread_mutex_init(&b.lock, NULL);
+	pthread_create(&ta, NULL, sse_thread, &a);
+	pthread_create(&tb, NULL, sse_thread, &b);
+	ck_assert(sse_has(&a, "id: 2\nevent: stdout\ndata: second\n\n", 5000));
+	ck_assert(sse_has(&a, "id: 1\nevent: step\ndata: first\n\n", 100));
+	ck_assert(sse_has(&b, "data: second", 5000));
+	ck_assert(!strstr(b.got.buf, "data: first"));
+	/* Lines appended later reach both viewers. */
+	tu_db_exec(t.db, "INSERT INTO job_log (job_id, ts, stream, line) VALUES "
+			 "(1, 3, 'progress', '42.0 42 100 downloading')");
+	ck_assert(sse_has(&a, "event: progress\ndata: 42.0 42 100 downloading", 5000));
+	ck_assert(sse_has(&b, "event: progress\ndata: 42.0 42 100 downloading", 5000));
+	{
+		struct wt_resp r;
+
+		wt_get(&t, NULL, "/metrics", &r);
+		ck_assert_ptr_nonnull(strstr(r.body, "left4me_web_streams_open 2"));
+		wt_resp_fini(&r);
+	}
+	/* The job ends: the streams end with an 'end' event. */
+	tu_db_exec(t.db, "UPDATE jobs SET state = 'succeeded', started_at = 2, finished_at = 3, "
+			 "exit_code = 0 WHERE id = 1");
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	ck_assert_int_eq(a.status, 200);
+	ck_assert(sse_has(&a, "event: end\ndata: succeeded\n\n", 10));
+	ck_assert(sse_has(&b, "event: end\ndata: succeeded\n\n", 10));
+	strbuf_fini(&a.got);
+	strbuf_fini(&b.got);
+	free(a.tok);
+}
+END_TEST
+
+START_TEST(sse_console)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t b = wt_user(&t, "bob", "password-bob", false);
+	struct sse s = {0};
+	pthread_t th;
+	struct wt_resp r;
+	char *tb = wt_token(&t, b), *jd;
+
+	jd = xasprintf("%s/journal", t.dir);
+	mkdir(jd, 0755);
+	free(jd);
+	tu_db_exec(t.db, "INSERT INTO blueprints (user_id, name, created_at, updated_at) "
+			 "VALUES (1, 'bp', 1, 1)");
+	tu_db_exec(t.db, "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+			 "updated_at) VALUES ('alpha', 1, 1, 27015, 1, 1)");
+	wt_req(&t, "GET", "/api/v1/servers/alpha/console", NULL, tb, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	wt_req(&t, "GET", "/api/v1/servers/nope/console", NULL, tb, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	wt_req(&t, "GET", "/api/v1/servers/alpha/console", NULL, NULL, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 401);
+	wt_resp_fini(&r);
+	/* The owner gets a stream (from an empty test journal directory). */
+	s.t = &t;
+	s.tok = wt_token(&t, a);
+	s.path = "/api/v1/servers/alpha/console";
+	strbuf_init(&s.got);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_create(&th, NULL, sse_thread, &s);
+	for (int i = 0; i < 300; i++) {
+		wt_get(&t, NULL, "/metrics", &r);
+		if (strstr(r.body, "left4me_web_streams_open 1")) {
+			wt_resp_fini(&r);
+			break;
+		}
+		wt_resp_fini(&r);
+		usleep(10000);
+	}
+	wt_get(&t, NULL, "/metrics", &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "left4me_web_streams_open 1"));
+	wt_resp_fini(&r);
+	/* Stopping the daemon ends open streams cleanly. */
+	wt_stop(&t);
+	pthread_join(th, NULL);
+	ck_assert_int_eq(s.status, 200);
+	strbuf_fini(&s.got);
+	free(s.tok);
+	free(tb);
+	wt_start(&t, NULL); /* for the fixture's teardown */
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("web");
+	TCase *tc = tcase_create("web");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, healthz_and_headers);
+	tcase_add_test(tc, login_logout);
+	tcase_add_test(tc, cookie_flags);
+	tcase_add_test(tc, secure_cookie_flag);
+	tcase_add_test(tc, wrong_password_and_unknown_user);
+	tcase_add_test(tc, rate_limit);
+	tcase_add_test(tc, csrf);
+	tcase_add_test(tc, html_escaping);
+	tcase_add_test(tc, cross_user_404);
+	tcase_add_test(tc, api_endpoints);
+	tcase_add_test(tc, metrics);
+	tcase_add_test(tc, oversized_bodies);
+	tcase_add_loop_test(tc, malformed_forms, 0, sizeof(bad_forms) / sizeof(bad_forms[0]));
+	tcase_add_test(tc, path_traversal);
+	tcase_add_test(tc, sse_job_log);
+	tcase_add_test(tc, sse_console);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	curl_global_init(CURL_GLOBAL_ALL);
+	return tu_main(suite());
+}
