@@ -86,7 +86,12 @@ char *url_encode_loose(const char *s)
 			strbuf_putc(&sb, hex[c & 15]);
 		}
 	}
-	return strbuf_detach(&sb);
+	{
+		char *res = strbuf_detach(&sb);
+
+		strbuf_fini(&sb);
+		return res;
+	}
 }
 
 char *url_resolve(const char *base, const char *ref)
@@ -168,6 +173,7 @@ static void refuse(struct index_list *l, const char *fmt, ...)
 	strbuf_vprintf(&sb, fmt, ap);
 	va_end(ap);
 	l->problem = strbuf_detach(&sb);
+	strbuf_fini(&sb);
 }
 
 static bool has_name(const struct index_list *l, const char *name)
@@ -413,7 +419,12 @@ static char *html_decode(const char *s, size_t len)
 		}
 		strbuf_putc(&sb, '&');
 	}
-	return strbuf_detach(&sb);
+	{
+		char *res = strbuf_detach(&sb);
+
+		strbuf_fini(&sb);
+		return res;
+	}
 }
 
 /* The href of an <a> tag starting at p (just after "<a"), or NULL; *end
