@@ -9,6 +9,8 @@ extern const unsigned char asset_app_css[];
 extern const size_t asset_app_css_len;
 extern const unsigned char asset_app_js[];
 extern const size_t asset_app_js_len;
+extern const unsigned char asset_favicon_svg[];
+extern const size_t asset_favicon_svg_len;
 
 const char *asset_get(const char *name, const char **type, size_t *len)
 {
@@ -21,6 +23,11 @@ const char *asset_get(const char *name, const char **type, size_t *len)
 		*type = "text/javascript; charset=utf-8";
 		*len = asset_app_js_len;
 		return (const char *)asset_app_js;
+	}
+	if (strcmp(name, "favicon.svg") == 0) {
+		*type = "image/svg+xml";
+		*len = asset_favicon_svg_len;
+		return (const char *)asset_favicon_svg;
 	}
 	return NULL;
 }

@@ -95,6 +95,7 @@ int web_respond(struct req *r, unsigned status, const char *type, struct strbuf 
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
+	strbuf_fini(body); /* detach leaves a fresh empty buffer */
 	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(buf);

@@ -10,7 +10,7 @@ PROGS    += $(WEB)
 $(WEB): $(B)/left4me-web/main.o $(WEB_OBJS) $(LIB)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WEB_LIBS)
 
-WEB_ASSETS := left4me-web/static/app.css left4me-web/static/app.js
+WEB_ASSETS := left4me-web/static/app.css left4me-web/static/app.js left4me-web/static/favicon.svg
 $(B)/left4me-web/assets_data.c: $(WEB_ASSETS) left4me-web/module.mk
 	@mkdir -p $(@D)
 	@{ echo '/* Generated from left4me-web/static/ by module.mk. */'; \

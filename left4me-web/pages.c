@@ -37,6 +37,7 @@ void page_begin(struct req *r, struct strbuf *sb, const char *title)
 		    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		    "<title>%s · left4me</title>"
+		    "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">"
 		    "<link rel=\"stylesheet\" href=\"/static/app.css\">"
 		    "<script src=\"/static/app.js\" defer></script></head><body>",
 		    title);

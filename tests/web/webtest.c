@@ -190,6 +190,8 @@ void wt_req(struct wt *t, const char *method, const char *path, const char *cook
 	out->len = b.len;
 	out->body = strbuf_detach(&b);
 	out->headers = strbuf_detach(&hd);
+	strbuf_fini(&b);
+	strbuf_fini(&hd);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	free(url);

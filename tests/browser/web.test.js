@@ -1,0 +1,141 @@
+// left4me-web in a real browser: log in, create overlays, a blueprint with
+// two overlays (tick expose_server_cfg and see the preview change without a
+// reload), a server, press Start, and watch the job page receive lines the
+// test appends to job_log.  Screenshots go to $ARTIFACTS.
+'use strict';
+const { chromium } = require('playwright-core');
+const { execFileSync } = require('child_process');
+const assert = require('assert');
+const path = require('path');
+
+const base = process.env.BASE_URL;
+const db = process.env.DB;
+const artifacts = process.env.ARTIFACTS;
+
+function sql(statement) {
+	execFileSync('sqlite3', [db, statement]);
+}
+
+async function shot(page, name) {
+	await page.screenshot({ path: path.join(artifacts, name + '.png'), fullPage: true });
+}
+
+(async () => {
+	const ctx = await chromium.launchPersistentContext(process.env.USER_DATA, {
+		executablePath: '/usr/bin/chromium',
+		headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		viewport: { width: 1200, height: 900 },
+	});
+	const page = ctx.pages()[0] || await ctx.newPage();
+	const errors = [];
+	page.on('pageerror', (e) => errors.push(String(e)));
+	page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+	try {
+		// Log in.
+		await page.goto(base + '/');
+		assert.ok(page.url().endsWith('/login'), 'redirected to the login page');
+		await shot(page, '01-login');
+		await page.fill('input[name=username]', 'admin');
+		await page.fill('input[name=password]', 'browser-admin-pw');
+		await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+		assert.strictEqual(new URL(page.url()).pathname, '/');
+		await page.waitForSelector('text=Dashboard');
+
+		// Two overlays.
+		for (const name of ['maps', 'configs']) {
+			await page.goto(base + '/overlays');
+			await page.fill('form[action="/overlays"] input[name=name]', name);
+			await Promise.all([page.waitForNavigation(),
+				page.click('form[action="/overlays"] button[type=submit]')]);
+			assert.match(new URL(page.url()).pathname, /^\/overlays\/\d+$/);
+		}
+		await page.goto(base + '/overlays');
+		await shot(page, '02-overlays');
+
+		// A blueprint with both overlays.
+		await page.goto(base + '/blueprints');
+		await page.fill('form[action="/blueprints"] input[name=name]', 'coop');
+		await Promise.all([page.waitForNavigation(),
+			page.click('form[action="/blueprints"] button[type=submit]')]);
+		const bpPath = new URL(page.url()).pathname;
+		assert.match(bpPath, /^\/blueprints\/\d+$/);
+		await page.check('tr[data-overlay="1"] input[name=use]');
+		await page.check('tr[data-overlay="2"] input[name=use]');
+		await page.fill('tr[data-overlay="1"] input.pos', '0');
+		await page.fill('tr[data-overlay="2"] input.pos', '1');
+		assert.strictEqual((await page.textContent('#preview')).trim(), '(none)');
+		// Tick one expose box: the preview changes without a reload.
+		await page.evaluate(() => { window.__noReload = 1; });
+		await page.check('tr[data-overlay="2"] input[name=expose]');
+		await page.waitForFunction(() =>
+			document.getElementById('preview').textContent.includes('exec server_overlay_2'));
+		assert.strictEqual(await page.evaluate(() => window.__noReload), 1, 'no reload');
+		await page.check('tr[data-overlay="1"] input[name=expose]');
+		// Lowest overlay (position 1 = overlay 2) first.
+		await page.waitForFunction(() => document.getElementById('preview').textContent ===
+			'exec server_overlay_2\nexec server_overlay_1\n');
+		await page.fill('textarea[name=config]', 'hostname "left4me coop"\nsv_lan 0');
+		await shot(page, '03-blueprint-preview');
+		await Promise.all([page.waitForNavigation(), page.click('#blueprint button[type=submit]')]);
+		// Saved, and the server renders the same preview on load.
+		assert.strictEqual(await page.textContent('#preview'),
+			'exec server_overlay_2\nexec server_overlay_1\n');
+
+		// A server, then Start.
+		await page.goto(base + '/servers');
+		await page.fill('form[action="/servers"] input[name=name]', 'alpha');
+		await page.fill('form[action="/servers"] input[name=port]', '27015');
+		await Promise.all([page.waitForNavigation(),
+			page.click('form[action="/servers"] button[type=submit]')]);
+		assert.strictEqual(new URL(page.url()).pathname, '/servers/alpha');
+		await shot(page, '04-server');
+		await Promise.all([page.waitForNavigation(),
+			page.click('form[action="/servers/alpha/start"] button')]);
+		const jobPath = new URL(page.url()).pathname;
+		assert.match(jobPath, /^\/jobs\/\d+$/);
+		const jobId = jobPath.split('/')[2];
+		await page.waitForSelector('#log[data-events]');
+		// Wait until the stream is open, then append lines as a worker would.
+		await page.waitForFunction(async () => {
+			const r = await fetch('/metrics');
+			return (await r.text()).includes('left4me_web_streams_open 1');
+		});
+		sql(`UPDATE jobs SET state = 'running', started_at = 1, worker = 'test:1' WHERE id = ${jobId}`);
+		sql(`INSERT INTO job_log (job_id, ts, stream, line) VALUES
+			(${jobId}, 1, 'step', 'initialize alpha'),
+			(${jobId}, 2, 'stdout', 'staging cfg/server.cfg <b>not bold</b>'),
+			(${jobId}, 3, 'progress', '50.0 1 2 staging')`);
+		await page.waitForFunction(() =>
+			document.getElementById('log').textContent.includes('<b>not bold</b>'));
+		assert.strictEqual(await page.$('#log b'), null, 'log lines are text, not HTML');
+		await page.waitForFunction(() => document.getElementById('progress').value === 50);
+		sql(`INSERT INTO job_log (job_id, ts, stream, line) VALUES
+			(${jobId}, 4, 'step', 'left4me-systemctl enable alpha')`);
+		await page.waitForFunction(() =>
+			document.getElementById('log').textContent.includes('systemctl enable alpha'));
+		sql(`UPDATE jobs SET state = 'succeeded', finished_at = 5, exit_code = 0 WHERE id = ${jobId}`);
+		await page.waitForFunction(() =>
+			document.getElementById('job-state').textContent.includes('succeeded'));
+		await shot(page, '05-job-live-log');
+
+		// The other pages render.
+		for (const [p, name] of [['/', '06-dashboard'], ['/jobs', '07-jobs'],
+			['/admin', '08-admin'], ['/global-overlays', '09-global-overlays'],
+			['/servers/alpha/console', '10-console'], ['/overlays/1', '11-overlay']]) {
+			const resp = await page.goto(base + p);
+			assert.strictEqual(resp.status(), 200, p);
+			await shot(page, name);
+		}
+		assert.deepStrictEqual(errors.filter((e) => !e.includes('EventSource')), [],
+			'no page errors (CSP violations show up here)');
+		console.log('browser test: passed, screenshots in ' + artifacts);
+	} catch (e) {
+		await shot(page, 'failure').catch(() => {});
+		console.error('browser test: FAILED:', e);
+		process.exitCode = 1;
+	} finally {
+		await ctx.close();
+	}
+})();
