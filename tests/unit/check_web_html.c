@@ -1,0 +1,69 @@
+/* left4me-web's escaping module: html_text, html_attr, url_escape and the
+ * html_printf directives, table-driven. */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../left4me-web/html.h"
+#include "testutil.h"
+
+static const struct {
+	const char *in, *text, *url;
+} cases[] = {
+    {"", "", ""},
+    {"plain", "plain", "plain"},
+    {"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;",
+     "%3Cscript%3Ealert%281%29%3C%2Fscript%3E"},
+    {"a&b", "a&amp;b", "a%26b"},
+    {"\"quoted\" 'single'", "&quot;quoted&quot; &#39;single&#39;",
+     "%22quoted%22%20%27single%27"},
+    {"../../etc/passwd", "../../etc/passwd", "..%2F..%2Fetc%2Fpasswd"},
+    {"caf\xc3\xa9", "caf\xc3\xa9", "caf%C3%A9"},
+    {"a b+c?d=e#f", "a b+c?d=e#f", "a%20b%2Bc%3Fd%3De%23f"},
+    {"~._-", "~._-", "~._-"},
+};
+
+START_TEST(escape_table)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	html_text(&sb, cases[_i].in);
+	ck_assert_str_eq(sb.buf, cases[_i].text);
+	strbuf_reset(&sb);
+	html_attr(&sb, cases[_i].in);
+	ck_assert_str_eq(sb.buf, cases[_i].text);
+	strbuf_reset(&sb);
+	url_escape(&sb, cases[_i].in);
+	ck_assert_str_eq(sb.buf, cases[_i].url);
+	strbuf_fini(&sb);
+}
+END_TEST
+
+START_TEST(printf_directives)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	html_printf(&sb, "<a href=\"/x/%u?p=%p\" title=\"%a\">%s %d %D %R 100%%</a>", "a b",
+		    "dir/f<1>.vpk", "\"><x", "<b>", -5, (int64_t)1 << 40, "<trusted>");
+	ck_assert_str_eq(sb.buf, "<a href=\"/x/a%20b?p=dir/f%3C1%3E.vpk\" title=\"&quot;&gt;&lt;x\">"
+				 "&lt;b&gt; -5 1099511627776 <trusted> 100%</a>");
+	strbuf_reset(&sb);
+	html_printf(&sb, "%s|%T|%T", (const char *)NULL, (int64_t)0, (int64_t)86400000);
+	ck_assert_str_eq(sb.buf, "|-|1970-01-02T00:00:00Z");
+	strbuf_fini(&sb);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("web_html");
+	TCase *tc = tcase_create("html");
+
+	tcase_add_loop_test(tc, escape_table, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, printf_directives);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}
