@@ -25,3 +25,12 @@ $(B)/tests/fetcher/%.o: ALL_CFLAGS += -Ileft4me-fetcher
 $(FETCHER_TESTS): $(B)/tests/fetcher/%: $(B)/tests/fetcher/%.o $(FETCHER_TEST_SUPPORT) \
 		$(FETCHER_OBJS) $(LIB) | $(FETCHER)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(TEST_LDLIBS)
+
+# Benchmarks (bench/fetcher_*.c): built by `make bench`, see bench/README.md.
+FETCHER_BENCHES := $(patsubst %.c,$(B)/%,$(wildcard bench/fetcher_*.c))
+BENCHES += $(FETCHER_BENCHES)
+$(B)/bench/fetcher_%.o: ALL_CFLAGS += -Ileft4me-fetcher -Itests/fetcher -Itests/support
+$(FETCHER_BENCHES): $(B)/bench/%: $(B)/bench/%.o $(FETCHER_TEST_SUPPORT) $(FETCHER_OBJS) $(LIB) \
+		| $(FETCHER)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) \
+		$(call pc_libs,$(PKG_CHECK) $(PKG_ALL)) -lpthread

@@ -17,7 +17,7 @@
 
 #include "xalloc.h"
 
-#define MAX_PATHS 128
+#define MAX_PATHS 4096
 
 struct ts_path {
 	char *path;
