@@ -145,7 +145,8 @@ static int read_overlay_cfg(const char *dir, int64_t id, char **text, bool *miss
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "overlay %lld: left4dead2/cfg/server.cfg is not a regular file",
+		snprintf(err, errlen,
+			 "overlay %lld: left4dead2/cfg/server.cfg is not a regular file",
 			 (long long)id);
 		close(fd);
 		return -1;
@@ -264,8 +265,8 @@ int instance_plan(const char *state_dir, const struct instance_spec *spec,
 
 		if (!o->expose_server_cfg)
 			continue;
-		plan->copies = xreallocarray(plan->copies, plan->n_copies + 1,
-					     sizeof(*plan->copies));
+		plan->copies =
+		    xreallocarray(plan->copies, plan->n_copies + 1, sizeof(*plan->copies));
 		c = &plan->copies[plan->n_copies++];
 		memset(c, 0, sizeof(*c));
 		c->overlay_id = o->id;
@@ -310,8 +311,7 @@ static int open_subdir(int dirfd, const char *name, bool create)
 }
 
 /* Write text to dirfd/name via a temp file and rename. */
-static int write_atomic(int dirfd, const char *name, const char *text, char *err,
-			size_t errlen)
+static int write_atomic(int dirfd, const char *name, const char *text, char *err, size_t errlen)
 {
 	char tmp[PATH_COMPONENT_MAX + 16];
 	size_t len = strlen(text), off = 0;
@@ -365,8 +365,7 @@ static int64_t staged_overlay_id(const char *name)
 	if (n <= strlen(pre) + strlen(suf) || strncmp(name, pre, strlen(pre)) != 0 ||
 	    strcmp(name + n - strlen(suf), suf) != 0)
 		return 0;
-	if (parse_int_n(name + strlen(pre), n - strlen(pre) - strlen(suf), 1, INT64_MAX, &id) <
-	    0)
+	if (parse_int_n(name + strlen(pre), n - strlen(pre) - strlen(suf), 1, INT64_MAX, &id) < 0)
 		return 0;
 	return id;
 }
@@ -412,14 +411,14 @@ int instance_apply(const char *state_dir, const struct instance_plan *plan, char
 		snprintf(err, errlen, "state dir %s: %s", state_dir, strerror(errno));
 		return -1;
 	}
-#define STEP(var, parent, name)                                                               \
-	do {                                                                                  \
-		var = open_subdir(parent, name, true);                                        \
-		if (var < 0) {                                                                \
-			snprintf(err, errlen, "directory %s: %s (symlinks are not followed)", \
-				 name, strerror(errno));                                      \
-			goto out;                                                             \
-		}                                                                             \
+#define STEP(var, parent, name)                                                                    \
+	do {                                                                                       \
+		var = open_subdir(parent, name, true);                                             \
+		if (var < 0) {                                                                     \
+			snprintf(err, errlen, "directory %s: %s (symlinks are not followed)",      \
+				 name, strerror(errno));                                           \
+			goto out;                                                                  \
+		}                                                                                  \
 	} while (0)
 	STEP(fd, state, "runtime");
 	STEP(runtime, fd, plan->name);

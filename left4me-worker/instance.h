@@ -18,7 +18,7 @@
 #define INSTANCE_DEFAULT_MAP	    "c1m1_hotel"
 #define INSTANCE_DEFAULT_MAXPLAYERS 8
 /* Largest overlay server.cfg copied into an instance. */
-#define INSTANCE_CFG_MAX	    (1024 * 1024)
+#define INSTANCE_CFG_MAX (1024 * 1024)
 
 struct instance_cfg_copy {
 	int64_t overlay_id;
@@ -29,8 +29,8 @@ struct instance_cfg_copy {
 /* Everything initialize will write, computed and checked up front. */
 struct instance_plan {
 	char *name;
-	char *env_text;	  /* instance.env */
-	char *server_cfg; /* staged cfg/server.cfg */
+	char *env_text;			  /* instance.env */
+	char *server_cfg;		  /* staged cfg/server.cfg */
 	struct instance_cfg_copy *copies; /* opted-in overlays, lowest first */
 	size_t n_copies;
 	size_t n_lowerdirs;

@@ -254,8 +254,8 @@ static int run_helper(struct job_ctx *c, const char *helper, const char *verb, c
 		break;
 	}
 	if (res.end == SPAWN_EXITED)
-		ctx_fail(c, "%s: exit %d (%s)%s%s", what, res.exit_code, jobs_exit_meaning(res.exit_code), c->last_err[0] ? ": " : "",
-			 c->last_err);
+		ctx_fail(c, "%s: exit %d (%s)%s%s", what, res.exit_code,
+			 jobs_exit_meaning(res.exit_code), c->last_err[0] ? ": " : "", c->last_err);
 	else
 		ctx_fail(c, "%s: %s", what,
 			 spawn_describe(&(struct spawn_opts){.timeout_s = timeout_s}, &res, how,
@@ -289,13 +289,14 @@ static int do_initialize(struct job_ctx *c, const char *name)
 		return ctx_fail(c, "%s", err);
 	for (size_t i = 0; i < plan.n_copies; i++) {
 		if (plan.copies[i].missing)
-			ctx_step(c, "overlay %lld has no left4dead2/cfg/server.cfg; staging an "
-				    "empty server_overlay_%lld.cfg",
+			ctx_step(c,
+				 "overlay %lld has no left4dead2/cfg/server.cfg; staging an "
+				 "empty server_overlay_%lld.cfg",
 				 (long long)plan.copies[i].overlay_id,
 				 (long long)plan.copies[i].overlay_id);
 	}
-	ctx_step(c, "stage runtime/%s/upper/left4dead2/cfg: server.cfg with %zu exec line(s)",
-		 name, plan.n_copies);
+	ctx_step(c, "stage runtime/%s/upper/left4dead2/cfg: server.cfg with %zu exec line(s)", name,
+		 plan.n_copies);
 	if (!ctx_go_on(c)) {
 		instance_plan_fini(&plan);
 		return -1;
@@ -468,11 +469,12 @@ static int install_game(struct job_ctx *c)
 	int rc = -1;
 
 	if (access(cfg->worker.steamcmd, X_OK) < 0) {
-		ctx_fail(c,
-			 "SteamCMD not found at %s (worker.steamcmd): install Debian's steamcmd "
-			 "package (non-free; `apt install steamcmd` puts it at /usr/games/steamcmd) "
-			 "or set worker.steamcmd to your steamcmd.sh",
-			 cfg->worker.steamcmd);
+		ctx_fail(
+		    c,
+		    "SteamCMD not found at %s (worker.steamcmd): install Debian's steamcmd "
+		    "package (non-free; `apt install steamcmd` puts it at /usr/games/steamcmd) "
+		    "or set worker.steamcmd to your steamcmd.sh",
+		    cfg->worker.steamcmd);
 		goto out;
 	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
@@ -718,8 +720,8 @@ void jobs_run(struct worker *w, const struct job *job)
 			break;
 		}
 		ctx_step(&c, "done: %s", done);
-		rc = db_job_finish(w->db, job->id, w->id, JOB_SUCCEEDED, c.exit_code < 0 ? 0 : c.exit_code,
-				   done);
+		rc = db_job_finish(w->db, job->id, w->id, JOB_SUCCEEDED,
+				   c.exit_code < 0 ? 0 : c.exit_code, done);
 	} else {
 		rc = db_job_finish(w->db, job->id, w->id, JOB_FAILED, c.exit_code,
 				   c.reason[0] ? c.reason : "failed");

@@ -34,12 +34,9 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"allow-root", no_argument, NULL, 'R'},
-	    {"once", no_argument, NULL, 'O'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"allow-root", no_argument, NULL, 'R'},
+	    {"once", no_argument, NULL, 'O'},	      {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	const char *config_arg = NULL;
 	bool allow_root = false, once = false;

@@ -31,3 +31,8 @@ INSTALL_TARGETS += install-left4me-worker
 .PHONY: install-left4me-worker
 install-left4me-worker: $(WORKER)
 	install -D -m 0755 $(WORKER) $(DESTDIR)$(SBINDIR)/left4me-worker
+
+# Benchmark (bench/README.md): initialize + stage with 20 overlays, reset.
+BENCHES += $(B)/bench/worker_lifecycle
+$(B)/bench/worker_lifecycle: $(B)/bench/worker_lifecycle.o $(WORKER_OBJS) $(LIB)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WORKER_LIBS)

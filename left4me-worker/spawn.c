@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -194,7 +195,7 @@ static int64_t min_pos(int64_t a, int64_t b)
 int spawn_run(const struct spawn_opts *opts, struct spawn_result *res)
 {
 	struct stream st[2];
-	int errpipe[2];
+	int errpipe[2], pidfd;
 	int nst = 0, nopen, status = 0, i, e;
 	int tick_ms = opts->tick_ms > 0 ? opts->tick_ms : 1000;
 	int64_t now = mono_ms(), next_tick = now + tick_ms;
@@ -237,9 +238,11 @@ int spawn_run(const struct spawn_opts *opts, struct spawn_result *res)
 	for (i = 0; i < nst; i++)
 		set_nonblock(st[i].fd);
 	nopen = nst;
+	/* readable when the child exits: no waitpid polling (Linux >= 5.3) */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	sigemptyset(&none);
 	for (;;) {
-		struct pollfd pfd[2];
+		struct pollfd pfd[3];
 		struct timespec ts;
 		int64_t wait;
 		int np = 0;
@@ -286,14 +289,20 @@ int spawn_run(const struct spawn_opts *opts, struct spawn_result *res)
 			wait = min_pos(wait, kill_at - now);
 		if (reaped)
 			wait = min_pos(wait, linger_until - now);
-		if (!reaped)
-			wait = min_pos(wait, nopen == 0 ? 20 : 250); /* waitpid has no fd */
+		if (!reaped && pidfd < 0)
+			wait = min_pos(wait, nopen == 0 ? 20 : 250); /* no pidfd: poll waitpid */
 		if (wait < 0)
 			wait = 0;
 		for (i = 0; i < nst; i++) {
 			if (st[i].fd < 0)
 				continue;
 			pfd[np].fd = st[i].fd;
+			pfd[np].events = POLLIN;
+			pfd[np].revents = 0;
+			np++;
+		}
+		if (!reaped && pidfd >= 0) {
+			pfd[np].fd = pidfd;
 			pfd[np].events = POLLIN;
 			pfd[np].revents = 0;
 			np++;
@@ -336,6 +345,8 @@ int spawn_run(const struct spawn_opts *opts, struct spawn_result *res)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	if (why != SPAWN_EXITED) {
 		res->end = why;
 	} else if (WIFEXITED(status)) {
@@ -350,8 +361,8 @@ int spawn_run(const struct spawn_opts *opts, struct spawn_result *res)
 	return 0;
 }
 
-const char *spawn_describe(const struct spawn_opts *opts, const struct spawn_result *res,
-			   char *buf, size_t len)
+const char *spawn_describe(const struct spawn_opts *opts, const struct spawn_result *res, char *buf,
+			   size_t len)
 {
 	switch (res->end) {
 	case SPAWN_EXITED:

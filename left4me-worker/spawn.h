@@ -14,7 +14,7 @@
 #include "db_job.h"
 
 /* Longest line handed to on_line; longer output is cut into pieces. */
-#define SPAWN_LINE_MAX	   JOB_LOG_LINE_MAX
+#define SPAWN_LINE_MAX JOB_LOG_LINE_MAX
 /* Seconds between SIGTERM and SIGKILL. */
 #define SPAWN_KILL_GRACE_S 3
 
@@ -53,8 +53,8 @@ int spawn_run(const struct spawn_opts *opts, struct spawn_result *res);
 
 /* One line describing res ("exit 0", "killed by signal 9", "timed out
  * after 30 s", ...) into buf. */
-const char *spawn_describe(const struct spawn_opts *opts, const struct spawn_result *res,
-			   char *buf, size_t len);
+const char *spawn_describe(const struct spawn_opts *opts, const struct spawn_result *res, char *buf,
+			   size_t len);
 
 /* Split a byte stream into lines; exposed for tests. */
 struct line_splitter {

@@ -291,8 +291,8 @@ int steamcmd_sdk_links(const char *home, const char *steamcmd, const char *insta
 				snprintf(err, errlen,
 					 "no steamclient.so for %s: neither %s/%s/ beside SteamCMD "
 					 "nor %s/%s exists",
-					 sdks[i].sdk, steam_dir ? steam_dir : "?", sdks[i].steam_sub,
-					 install_dir, sdks[i].bin_sub);
+					 sdks[i].sdk, steam_dir ? steam_dir : "?",
+					 sdks[i].steam_sub, install_dir, sdks[i].bin_sub);
 				rc = -1;
 			} else {
 				char *msg = xasprintf("no steamclient.so for %s found; skipped",

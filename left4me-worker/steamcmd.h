@@ -12,10 +12,10 @@
 #define STEAM_APP_ID "222860"
 
 struct steam_progress {
-	double percent;	  /* 0..100 */
-	int64_t done;	  /* bytes, 0 when unknown */
-	int64_t total;	  /* bytes, 0 when unknown */
-	char label[32];	  /* "downloading", "verifying", "steamcmd self-update", ... */
+	double percent; /* 0..100 */
+	int64_t done;	/* bytes, 0 when unknown */
+	int64_t total;	/* bytes, 0 when unknown */
+	char label[32]; /* "downloading", "verifying", "steamcmd self-update", ... */
 };
 
 /* "Update state (0x61) downloading, progress: 2.73 (465905134 / 17058703111)"

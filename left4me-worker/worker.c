@@ -91,8 +91,8 @@ int worker_run(struct worker *w)
 	rc = db_job_recover(w->db, QUEUE_WORKER, (int64_t)w->cfg->worker.stale_after * 1000, NULL,
 			    &recovered);
 	if (rc != DB_OK)
-		log_warn("worker=%s: recovering dead workers' jobs failed (%d); continuing",
-			 w->id, rc);
+		log_warn("worker=%s: recovering dead workers' jobs failed (%d); continuing", w->id,
+			 rc);
 	else if (recovered > 0)
 		log_notice("worker=%s: marked %d job(s) of dead workers failed", w->id, recovered);
 	sd_notify(0, "READY=1\nSTATUS=waiting for jobs");

@@ -42,10 +42,10 @@ static int kind_parse(const char *s, enum instance_overlay_kind *out)
 static int read_overlays(sqlite3 *db, struct instance_spec *spec)
 {
 	static const char sql[] =
-		"SELECT o.id, bo.position, o.kind, bo.expose_server_cfg, g.name, g.complete "
-		"FROM blueprint_overlays bo JOIN overlays o ON o.id = bo.overlay_id "
-		"LEFT JOIN global_overlay_sources g ON g.id = o.source_id "
-		"WHERE bo.blueprint_id = ? ORDER BY bo.position";
+	    "SELECT o.id, bo.position, o.kind, bo.expose_server_cfg, g.name, g.complete "
+	    "FROM blueprint_overlays bo JOIN overlays o ON o.id = bo.overlay_id "
+	    "LEFT JOIN global_overlay_sources g ON g.id = o.source_id "
+	    "WHERE bo.blueprint_id = ? ORDER BY bo.position";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	size_t cap = 0;
 	int rc;
@@ -125,8 +125,8 @@ out:
 int db_instance_build_script(sqlite3 *db, int64_t overlay_id, char **script)
 {
 	static const char sql[] =
-		"SELECT build_script FROM overlays WHERE id = ? AND kind = 'script' "
-		"AND build_script IS NOT NULL";
+	    "SELECT build_script FROM overlays WHERE id = ? AND kind = 'script' "
+	    "AND build_script IS NOT NULL";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	int rc;
 
@@ -150,8 +150,8 @@ int db_instance_build_script(sqlite3 *db, int64_t overlay_id, char **script)
 int db_instance_set_build(sqlite3 *db, int64_t overlay_id, const char *status)
 {
 	static const char sql[] =
-		"UPDATE overlays SET build_status = ?1, "
-		"built_at = CASE WHEN ?1 = 'building' THEN built_at ELSE ?2 END WHERE id = ?3";
+	    "UPDATE overlays SET build_status = ?1, "
+	    "built_at = CASE WHEN ?1 = 'building' THEN built_at ELSE ?2 END WHERE id = ?3";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	int rc;
 

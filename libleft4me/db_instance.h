@@ -30,7 +30,7 @@ struct instance_spec {
 	int port;
 	char *state; /* servers.state */
 	int64_t blueprint_id;
-	char *config; /* the blueprint's server.cfg body */
+	char *config;			   /* the blueprint's server.cfg body */
 	struct instance_overlay *overlays; /* top first */
 	size_t n_overlays;
 };

@@ -54,8 +54,11 @@ static void teardown(void)
 }
 
 static const char *const bad_names[] = {
-    "", "../etc", "a/b", "Alpha", "-rf", "_x", "a b", "a\nb", ".",
-    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
+    "",	   "../etc",
+    "a/b", "Alpha",
+    "-rf", "_x",
+    "a b", "a\nb",
+    ".",   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
 };
 
 START_TEST(bad_server_name_refused)
@@ -107,12 +110,18 @@ static const struct {
 	const char *rel;
 	bool ok;
 } allow_cases[] = {
-    {"installation", true},	     {"installation/x", true},
-    {"overlays/5", true},	     {"overlays", false},
-    {"overlays/", false},	     {"global_overlay_cache/maps/overlay", true},
-    {"global_overlay_cache", false}, {"workshop_cache", true},
-    {"instances/a", false},	     {"runtime/a/upper", false},
-    {"", false},		     {"installationx", false},
+    {"installation", true},
+    {"installation/x", true},
+    {"overlays/5", true},
+    {"overlays", false},
+    {"overlays/", false},
+    {"global_overlay_cache/maps/overlay", true},
+    {"global_overlay_cache", false},
+    {"workshop_cache", true},
+    {"instances/a", false},
+    {"runtime/a/upper", false},
+    {"", false},
+    {"installationx", false},
     {"left4me.db", false},
 };
 
@@ -120,8 +129,7 @@ START_TEST(allowlist)
 {
 	char *p = xasprintf("/var/lib/left4me/%s", allow_cases[_i].rel);
 
-	ck_assert_msg(instance_lower_allowed("/var/lib/left4me", p) == allow_cases[_i].ok, "%s",
-		      p);
+	ck_assert_msg(instance_lower_allowed("/var/lib/left4me", p) == allow_cases[_i].ok, "%s", p);
 	free(p);
 	ck_assert(!instance_lower_allowed("/var/lib/left4me", "/etc"));
 	ck_assert(!instance_lower_allowed("/var/lib/left4me", "/var/lib/left4me2/installation"));
@@ -157,7 +165,10 @@ START_TEST(plan_apply_remove)
 {
 	struct instance_overlay ov[2] = {
 	    {.id = 5, .kind = OVERLAY_USER, .expose_server_cfg = true},
-	    {.id = 7, .kind = OVERLAY_GLOBAL, .source_name = (char *)"maps", .source_complete = true,
+	    {.id = 7,
+	     .kind = OVERLAY_GLOBAL,
+	     .source_name = (char *)"maps",
+	     .source_complete = true,
 	     .expose_server_cfg = true},
 	};
 	struct instance_spec spec = {.name = (char *)"alpha",

@@ -133,10 +133,11 @@ static void setup_with(struct env *e, const struct setup_opts *o)
 	e->env_dir = xasprintf("L4M_TEST_DIR=%s", e->dir);
 	e->env_home = xasprintf("HOME=%s/home", e->dir);
 	e->db = tu_db_new(e->state);
-	tu_db_exec(e->db, "INSERT INTO users (id, name, password_hash, created_at, updated_at) "
-			  "VALUES (1, 'alice', '$y$x', 0, 0);"
-			  "INSERT INTO blueprints (id, user_id, name, config, created_at, updated_at) "
-			  "VALUES (1, 1, 'bp', 'hostname test\nsv_lan 0', 0, 0);");
+	tu_db_exec(e->db,
+		   "INSERT INTO users (id, name, password_hash, created_at, updated_at) "
+		   "VALUES (1, 'alice', '$y$x', 0, 0);"
+		   "INSERT INTO blueprints (id, user_id, name, config, created_at, updated_at) "
+		   "VALUES (1, 1, 'bp', 'hostname test\nsv_lan 0', 0, 0);");
 }
 
 static void setup(struct env *e)
@@ -200,8 +201,8 @@ static void add_overlay(struct env *e, int id, const char *kind, int pos, int ex
 	}
 }
 
-static void add_global(struct env *e, int id, const char *source, int complete, int pos,
-		       int expose, const char *cfg)
+static void add_global(struct env *e, int id, const char *source, int complete, int pos, int expose,
+		       const char *cfg)
 {
 	char sql[512], *p;
 
@@ -263,7 +264,8 @@ static int run_once(struct env *e)
 static pid_t start_worker(struct env *e, bool once)
 {
 	char *w = tu_build_path("left4me-worker/left4me-worker");
-	char *argv[] = {w, (char *)"-c", e->cfg, (char *)"--allow-root", once ? (char *)"--once" : NULL, NULL};
+	char *argv[] = {
+	    w, (char *)"-c", e->cfg, (char *)"--allow-root", once ? (char *)"--once" : NULL, NULL};
 	size_t n = 0, i;
 	char **envp;
 	posix_spawn_file_actions_t fa;
@@ -404,8 +406,9 @@ static char *server_state(struct env *e, const char *name)
 	sqlite3_stmt *st;
 	char *v = NULL;
 
-	snprintf(sql, sizeof(sql), "SELECT state || ':' || ifnull(state_reason, '') FROM servers "
-				   "WHERE name = '%s'",
+	snprintf(sql, sizeof(sql),
+		 "SELECT state || ':' || ifnull(state_reason, '') FROM servers "
+		 "WHERE name = '%s'",
 		 name);
 	ck_assert(sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) == SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -472,13 +475,15 @@ START_TEST(start_initializes_and_enables)
 	ck_assert(state_exists(&e, "runtime/alpha/merged"));
 	/* " staged": the stand-in saw every file before the enable call */
 	assert_calls(&e, "left4me-systemctl enable alpha staged\n");
-	ck_assert_int_eq(log_count(&e, id, "stdout", "left4me-systemctl enable alpha: stand-in "
-						     "running",
+	ck_assert_int_eq(log_count(&e, id, "stdout",
+				   "left4me-systemctl enable alpha: stand-in "
+				   "running",
 				   true),
 			 1);
 
 	/* re-initialize after opting 11 out: its stale copy goes */
-	tu_db_exec(e.db, "UPDATE blueprint_overlays SET expose_server_cfg = 0 WHERE overlay_id = 11");
+	tu_db_exec(e.db,
+		   "UPDATE blueprint_overlays SET expose_server_cfg = 0 WHERE overlay_id = 11");
 	id = enqueue(&e, JOB_RESTART, "alpha");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "succeeded", "restarted");
@@ -567,8 +572,10 @@ static const struct {
 	int enable_calls;
 	int exit_code;
 } code_cases[] = {
-    {"65\n", "failed", "left4me-systemctl enable alpha: exit 65 (bad data): "
-		       "left4me-systemctl: stand-in failing with 65", 1, 65},
+    {"65\n", "failed",
+     "left4me-systemctl enable alpha: exit 65 (bad data): "
+     "left4me-systemctl: stand-in failing with 65",
+     1, 65},
     {"64\n", "failed", "exit 64 (usage error)", 1, 64},
     {"77\n", "failed", "exit 77 (permission denied)", 1, 77},
     {"70\n", "failed", "exit 70 (internal error)", 1, 70},
@@ -726,17 +733,14 @@ START_TEST(install_game)
 				   "17058703111)",
 				   true),
 			 2);
-	ck_assert_int_eq(log_count(&e, id, "progress", "2.7 465905134 17058703111 downloading",
-				   true),
-			 2);
-	ck_assert_int_eq(log_count(&e, id, "progress",
-				   "50.0 8529351555 17058703111 downloading", true),
-			 2);
-	ck_assert_int_eq(log_count(&e, id, "progress",
-				   "99.5 16973409595 17058703111 verifying update", true),
-			 2);
-	ck_assert_int_eq(log_count(&e, id, "progress", "71.0 0 0 steamcmd self-update", true),
-			 2);
+	ck_assert_int_eq(
+	    log_count(&e, id, "progress", "2.7 465905134 17058703111 downloading", true), 2);
+	ck_assert_int_eq(
+	    log_count(&e, id, "progress", "50.0 8529351555 17058703111 downloading", true), 2);
+	ck_assert_int_eq(
+	    log_count(&e, id, "progress", "99.5 16973409595 17058703111 verifying update", true),
+	    2);
+	ck_assert_int_eq(log_count(&e, id, "progress", "71.0 0 0 steamcmd self-update", true), 2);
 	/* sdk links from SteamCMD's linux32/linux64 beside its real path */
 	p = path(&e, "steam");
 	steam_real = realpath(p, NULL);
@@ -766,9 +770,8 @@ START_TEST(install_game)
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "succeeded", "game installed");
 	ck_assert_int_eq(log_count(&e, id, "step", "sdk64/steamclient.so -> ", false), 1);
-	ck_assert_int_eq(log_count(&e, id, "step", "(repaired; was -> /nonexistent/steamclient.so)",
-				   false),
-			 1);
+	ck_assert_int_eq(
+	    log_count(&e, id, "step", "(repaired; was -> /nonexistent/steamclient.so)", false), 1);
 	ck_assert_int_eq(log_count(&e, id, "step", "(already correct)", false), 1);
 
 	/* without SteamCMD's dirs: fall back to the install's bin/ */
@@ -813,7 +816,8 @@ START_TEST(install_game_without_steamcmd)
 	setup_with(&e, &o);
 	id = enqueue(&e, JOB_INSTALL_GAME, "");
 	ck_assert_int_eq(run_once(&e), 0);
-	assert_job(&e, id, "failed", "SteamCMD not found at /nonexistent/steamcmd (worker.steamcmd)");
+	assert_job(&e, id, "failed",
+		   "SteamCMD not found at /nonexistent/steamcmd (worker.steamcmd)");
 	assert_job(&e, id, "failed", "apt install steamcmd");
 	teardown(&e);
 }
@@ -851,11 +855,11 @@ START_TEST(build_overlay)
 	id = enqueue(&e, JOB_BUILD_OVERLAY, "21");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "failed", "left4me-script-sandbox 21: exit 1");
-	ck_assert_int_eq(log_count(&e, id, "stderr", "left4me-script-sandbox: stand-in failing with 1",
-				   true),
-			 1);
-	ck_assert_int_eq(tu_db_int(e.db, "SELECT build_status = 'failed' FROM overlays WHERE id = 21"),
-			 1);
+	ck_assert_int_eq(
+	    log_count(&e, id, "stderr", "left4me-script-sandbox: stand-in failing with 1", true),
+	    1);
+	ck_assert_int_eq(
+	    tu_db_int(e.db, "SELECT build_status = 'failed' FROM overlays WHERE id = 21"), 1);
 	/* not a script overlay */
 	add_overlay(&e, 22, "user", 0, 0, NULL);
 	id = enqueue(&e, JOB_BUILD_OVERLAY, "22");
@@ -962,7 +966,12 @@ START_TEST(sigkilled_worker_recovered)
 	kill(h, SIGKILL);
 	assert_job(&e, id, "running", NULL);
 	/* the next worker marks it failed at start, then runs new work */
-	unlink(path(&e, "sleep/left4me-systemctl.enable"));
+	{
+		char *p = path(&e, "sleep/left4me-systemctl.enable");
+
+		unlink(p);
+		free(p);
+	}
 	id2 = enqueue(&e, JOB_STOP, "beta");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "failed", "died while running the job");
@@ -988,7 +997,8 @@ START_TEST(two_workers_never_share_a_job)
 	w2 = start_worker(&e, true);
 	ck_assert_int_eq(wait_exit(w1, 60000), 0);
 	ck_assert_int_eq(wait_exit(w2, 60000), 0);
-	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'"), 40);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'"),
+			 40);
 	got = calls(&e);
 	for (i = 0; i < 40; i++) {
 		char want[64];
@@ -1018,8 +1028,14 @@ START_TEST(left4mectl_wait_end_to_end)
 	add_server(&e, "alpha", 27015);
 	w = start_worker(&e, false);
 	for (size_t i = 0; i < 5; i++) {
-		char *argv[] = {ctl, (char *)"-c", e.cfg, (char *)"server", (char *)verbs[i],
-				(char *)"alpha", (char *)"--wait", NULL};
+		char *argv[] = {ctl,
+				(char *)"-c",
+				e.cfg,
+				(char *)"server",
+				(char *)verbs[i],
+				(char *)"alpha",
+				(char *)"--wait",
+				NULL};
 
 		tu_run(&r, argv, NULL, NULL);
 		ck_assert_msg(r.status == 0, "server %s: %d %s", verbs[i], r.status, r.err);
@@ -1030,8 +1046,14 @@ START_TEST(left4mectl_wait_end_to_end)
 	add_server(&e, "beta", 27016);
 	set_file(&e, "rc/left4me-systemctl.disable", "77\n");
 	{
-		char *argv[] = {ctl, (char *)"-c", e.cfg, (char *)"server", (char *)"stop",
-				(char *)"beta", (char *)"--wait", NULL};
+		char *argv[] = {ctl,
+				(char *)"-c",
+				e.cfg,
+				(char *)"server",
+				(char *)"stop",
+				(char *)"beta",
+				(char *)"--wait",
+				NULL};
 
 		tu_run(&r, argv, NULL, NULL);
 		ck_assert_int_ne(r.status, 0);
