@@ -80,6 +80,8 @@ struct hub {
 	sqlite3 *db;
 	struct source *sources;
 	size_t n_streams;
+	struct MHD_Connection **wake_list; /* hub thread, see resume_all */
+	size_t n_wake, cap_wake;
 };
 
 struct hub *hub_new(struct web *w, char *err, size_t errlen)
@@ -135,6 +137,7 @@ void hub_free(struct hub *h)
 	}
 	db_watch_free(h->watch);
 	db_close(h->db);
+	free(h->wake_list);
 	if (h->wake_fd >= 0)
 		close(h->wake_fd);
 	pthread_mutex_destroy(&h->lock);
@@ -153,7 +156,10 @@ size_t hub_streams_open(struct hub *h)
 
 /* ---- appending (lock held) ---------------------------------------------- */
 
-static void resume_all(struct source *s)
+/* Collect the suspended viewers of s into h->wake_list (lock held); they
+ * are resumed by flush_resumes() after the lock is dropped.  Safe: a
+ * connection stays suspended, and so alive, until it is resumed. */
+static void resume_all(struct hub *h, struct source *s)
 {
 	size_t i;
 
@@ -162,9 +168,24 @@ static void resume_all(struct source *s)
 
 		if (v->suspended) {
 			v->suspended = false;
-			MHD_resume_connection(v->conn);
+			if (h->n_wake == h->cap_wake) {
+				h->cap_wake = h->cap_wake ? h->cap_wake * 2 : 256;
+				h->wake_list = xreallocarray(h->wake_list, h->cap_wake,
+							     sizeof(*h->wake_list));
+			}
+			h->wake_list[h->n_wake++] = v->conn;
 		}
 	}
+}
+
+/* Resume what resume_all collected; lock NOT held (hub thread only). */
+static void flush_resumes(struct hub *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_wake; i++)
+		MHD_resume_connection(h->wake_list[i]);
+	h->n_wake = 0;
 }
 
 /* Append formatted events (with their ids and relative offsets). */
@@ -278,8 +299,9 @@ static void read_job(struct hub *h, struct source *s)
 		append_events(s, &chunk, idx, n_idx);
 		s->last_id = last;
 		s->done = final;
-		resume_all(s);
+		resume_all(h, s);
 		pthread_mutex_unlock(&h->lock);
+		flush_resumes(h);
 	}
 	free(idx);
 	strbuf_fini(&chunk);
@@ -322,8 +344,9 @@ static void read_console(struct hub *h, struct source *s)
 		pthread_mutex_lock(&h->lock);
 		strbuf_puts(&s->buf, "event: error\ndata: the journal cannot be read\n\n");
 		s->done = true;
-		resume_all(s);
+		resume_all(h, s);
 		pthread_mutex_unlock(&h->lock);
+		flush_resumes(h);
 		return;
 	}
 	if (!s->j)
@@ -364,8 +387,9 @@ static void read_console(struct hub *h, struct source *s)
 		append_events(s, &chunk, idx, n_idx);
 		s->last_id = last;
 		compact(s);
-		resume_all(s);
+		resume_all(h, s);
 		pthread_mutex_unlock(&h->lock);
+		flush_resumes(h);
 	}
 	free(idx);
 	strbuf_fini(&chunk);
@@ -430,9 +454,10 @@ static void *hub_main(void *arg)
 					continue;
 				strbuf_puts(&s->buf, ": keepalive\n\n");
 				compact(s);
-				resume_all(s);
+				resume_all(h, s);
 			}
 			pthread_mutex_unlock(&h->lock);
+			flush_resumes(h);
 			next_keepalive = now + HUB_KEEPALIVE_MS;
 		}
 		timeout = (int)(next_keepalive - now);
@@ -468,14 +493,18 @@ void hub_shutdown(struct hub *h)
 
 	pthread_mutex_lock(&h->lock);
 	h->stopping = true;
-	for (s = h->sources; s; s = s->next)
-		resume_all(s);
 	pthread_mutex_unlock(&h->lock);
 	wake(h);
 	if (h->started) {
 		pthread_join(h->thread, NULL);
 		h->started = false;
 	}
+	/* The thread is gone: resume everything here. */
+	pthread_mutex_lock(&h->lock);
+	for (s = h->sources; s; s = s->next)
+		resume_all(h, s);
+	pthread_mutex_unlock(&h->lock);
+	flush_resumes(h);
 }
 
 /* ---- viewers (request threads) ---------------------------------------------------- */
@@ -587,7 +616,7 @@ static int serve(struct req *r, enum hub_source_kind kind, int64_t job_id, const
 	if (created)
 		wake(h);
 
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, v, NULL);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 512, sse_read, v, NULL);
 	if (!resp)
 		return MHD_NO;
 	web_add_headers(r, resp, "text/event-stream; charset=utf-8");

@@ -48,3 +48,8 @@ INSTALL_TARGETS += install-left4me-web
 .PHONY: install-left4me-web
 install-left4me-web: $(WEB)
 	install -D -m 0755 $(WEB) $(DESTDIR)$(SBINDIR)/left4me-web
+
+# Benchmarks (bench/web.sh): the SSE fan-out client.
+BENCHES += $(B)/bench/sse_fanout
+$(B)/bench/sse_fanout: $(B)/bench/sse_fanout.o $(LIB)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_DB))
