@@ -82,8 +82,8 @@ static double run_bsdtar(const char *archive, const char *dir)
 
 static double run_ours(const char *archive, const char *dir, bool do_md5, bool do_fsync)
 {
-	struct extract_limits lim = {.max_total = 1LL << 40, .max_entries = 100000, .md5 = do_md5,
-				     .fsync = do_fsync};
+	struct extract_limits lim = {
+	    .max_total = 1LL << 40, .max_entries = 100000, .md5 = do_md5, .fsync = do_fsync};
 	struct extract_result r;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	int64_t t0 = mono_ns();
@@ -103,7 +103,8 @@ int main(int argc, char **argv)
 	static const struct {
 		enum ta_format fmt;
 		const char *name;
-	} fmts[] = {{TA_ZIP, "zip-deflate.zip"}, {TA_ZIP_STORE, "zip-store.zip"}, {TA_7Z, "lzma.7z"}};
+	} fmts[] = {
+	    {TA_ZIP, "zip-deflate.zip"}, {TA_ZIP_STORE, "zip-store.zip"}, {TA_7Z, "lzma.7z"}};
 	char *dir = bench_tmpdir(), *out = xasprintf("%s/out", dir);
 	size_t f;
 	int i;
@@ -121,12 +122,14 @@ int main(int argc, char **argv)
 		char *path = xasprintf("%s/%s", dir, fmts[f].name);
 		struct ta_entry e[8];
 		char names[8][32];
-		double best_b = 1e9, best_o = 1e9, best_n = 1e9, best_r = 1e9, mb = (double)mib * 1048576 / 1e6;
+		double best_b = 1e9, best_o = 1e9, best_n = 1e9, best_r = 1e9,
+		       mb = (double)mib * 1048576 / 1e6;
 
 		for (i = 0; i < 8; i++) {
 			snprintf(names[i], sizeof(names[i]), "map%d%s", i / 2,
 				 i % 2 ? ".txt" : ".vpk");
-			e[i] = (struct ta_entry){.name = names[i], .fill = (mib << 20) / 4,
+			e[i] = (struct ta_entry){.name = names[i],
+						 .fill = (mib << 20) / 4,
 						 .seed = (unsigned)(i % 4 ? i + 1 : 0)};
 			if (i % 2)
 				e[i] = (struct ta_entry){.name = names[i], .data = "readme"};

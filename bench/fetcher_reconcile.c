@@ -102,11 +102,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < rounds; i++)
 		t[i] = timed(cache, addons, &st);
 	qsort(t, (size_t)rounds, sizeof(*t), cmp);
-	printf("steady state (all kept): best %.1f ms, median %.1f ms [kept %zu] (target < 200 ms)\n",
-	       t[0], t[rounds / 2], st.kept);
+	printf(
+	    "steady state (all kept): best %.1f ms, median %.1f ms [kept %zu] (target < 200 ms)\n",
+	    t[0], t[rounds / 2], st.kept);
 	for (i = 0; i < n / 10; i++) {
-		char *p = xasprintf("%s/map_%06d.vpk", cache, i), *q = xasprintf("%s/new_%06d.vpk",
-										   cache, i);
+		char *p = xasprintf("%s/map_%06d.vpk", cache, i),
+		     *q = xasprintf("%s/new_%06d.vpk", cache, i);
 
 		rename(p, q);
 		free(p);

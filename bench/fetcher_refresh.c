@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: fetcher_refresh [ITEMS]\n");
 		return 2;
 	}
-	bin = xasprintf("%s/left4me-fetcher/left4me-fetcher", getenv("LEFT4ME_BUILD") ? getenv("LEFT4ME_BUILD") : "build");
+	bin = xasprintf("%s/left4me-fetcher/left4me-fetcher",
+			getenv("LEFT4ME_BUILD") ? getenv("LEFT4ME_BUILD") : "build");
 	cfg = xasprintf("%s/left4me.yaml", dir);
 	mkdir(state, 0755);
 	mkdir(www, 0755);
@@ -157,8 +158,9 @@ int main(int argc, char **argv)
 				      "      url: http://127.0.0.1:%d/index.json\n",
 				      ts_port(srv));
 		else
-			strbuf_printf(&conf, "    - name: list-src\n      kind: url_list\n"
-					     "      urls:\n%s",
+			strbuf_printf(&conf,
+				      "    - name: list-src\n      kind: url_list\n"
+				      "      urls:\n%s",
 				      urls.buf);
 		strbuf_puts(&conf, "  parallel: 8\n  max_host_connections: 8\n");
 		wfile(cfg, conf.buf);

@@ -13,7 +13,7 @@
 #include "timeutil.h"
 #include "xalloc.h"
 
-#define USER_AGENT "left4me-fetcher/" LEFT4ME_VERSION
+#define USER_AGENT     "left4me-fetcher/" LEFT4ME_VERSION
 #define BACKOFF_MAX_MS 30000
 
 void dl_global_init(void)

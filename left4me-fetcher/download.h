@@ -28,7 +28,7 @@ struct dl {
 	long http_code;
 	char *new_etag, *new_last_modified; /* of the final response */
 	char error[256];
-	int64_t bytes;	     /* body bytes of the final attempt */
+	int64_t bytes;		/* body bytes of the final attempt */
 	int64_t content_length; /* announced, -1 if unknown */
 	int attempts;
 	struct strbuf body;

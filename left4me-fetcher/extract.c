@@ -29,7 +29,8 @@ void extract_result_fini(struct extract_result *r)
 	r->n = 0;
 }
 
-static int fail(struct extract_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct extract_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int fail(struct extract_result *r, const char *fmt, ...)
 {
@@ -100,8 +101,8 @@ static int write_all(int fd, const void *buf, size_t len)
 }
 
 /* Copy the current entry's data into fd, counting into *total. */
-static int copy_entry(struct archive *a, int fd, const struct extract_limits *lim,
-		      long long *total, EVP_MD_CTX *md, int64_t *size, struct extract_result *r)
+static int copy_entry(struct archive *a, int fd, const struct extract_limits *lim, long long *total,
+		      EVP_MD_CTX *md, int64_t *size, struct extract_result *r)
 {
 	const void *buf;
 	size_t len;
@@ -120,10 +121,11 @@ static int copy_entry(struct archive *a, int fd, const struct extract_limits *li
 		/* Sparse holes come as offsets: fill them (counted like data). */
 		while (pos < off) {
 			size_t z = off - pos > (la_int64_t)sizeof(zeros) ? sizeof(zeros)
-									  : (size_t)(off - pos);
+									 : (size_t)(off - pos);
 
 			if ((*total += (long long)z) > lim->max_total)
-				return fail(r, "archive expands beyond max_extract_size (%lld bytes)",
+				return fail(r,
+					    "archive expands beyond max_extract_size (%lld bytes)",
 					    lim->max_total);
 			if (write_all(fd, zeros, z) < 0)
 				goto werr;
@@ -207,7 +209,8 @@ int extract_vpks(const char *archive_path, int staging_fd, const struct extract_
 			fail(r, "refused entry: unsafe vpk name");
 			goto out;
 		}
-		if (archive_entry_size_is_set(e) && archive_entry_size(e) > lim->max_total - total) {
+		if (archive_entry_size_is_set(e) &&
+		    archive_entry_size(e) > lim->max_total - total) {
 			fail(r, "archive expands beyond max_extract_size (%lld bytes)",
 			     lim->max_total);
 			goto out;

@@ -16,8 +16,8 @@
 struct extract_limits {
 	long long max_total; /* bytes written from one archive (also per entry) */
 	long long max_entries;
-	bool md5;    /* compute each vpk's md5 */
-	bool fsync;  /* fsync each vpk before returning */
+	bool md5;   /* compute each vpk's md5 */
+	bool fsync; /* fsync each vpk before returning */
 };
 
 struct extract_file {

@@ -37,8 +37,8 @@ int fetcher_enqueue_refresh(sqlite3 *db)
 static void run_job(sqlite3 *db, const struct config *cfg, const char *worker,
 		    volatile sig_atomic_t *stop, struct job *job)
 {
-	struct refresh_ctx rc = {.db = db, .cfg = cfg, .job_id = job->id, .worker = worker,
-				 .stop = stop};
+	struct refresh_ctx rc = {
+	    .db = db, .cfg = cfg, .job_id = job->id, .worker = worker, .stop = stop};
 	char summary[JOB_REASON_MAX];
 	int r;
 
@@ -53,8 +53,7 @@ static void run_job(sqlite3 *db, const struct config *cfg, const char *worker,
 	if (db_job_finish(db, job->id, worker, r == 0 ? JOB_SUCCEEDED : JOB_FAILED, r == 0 ? 0 : 1,
 			  summary) != DB_OK)
 		log_warn("job=%lld: could not record the end", (long long)job->id);
-	log_info("job=%lld: %s: %s", (long long)job->id, r == 0 ? "succeeded" : "failed",
-		 summary);
+	log_info("job=%lld: %s: %s", (long long)job->id, r == 0 ? "succeeded" : "failed", summary);
 }
 
 int fetcher_loop(sqlite3 *db, const struct config *cfg, bool once, volatile sig_atomic_t *stop)
@@ -65,8 +64,8 @@ int fetcher_loop(sqlite3 *db, const struct config *cfg, bool once, volatile sig_
 	int recovered = 0, rc = 0;
 
 	job_worker_id(worker, sizeof(worker));
-	if (db_job_recover(db, QUEUE_FETCHER, cfg->worker.stale_after * 1000LL, NULL,
-			   &recovered) != DB_OK) {
+	if (db_job_recover(db, QUEUE_FETCHER, cfg->worker.stale_after * 1000LL, NULL, &recovered) !=
+	    DB_OK) {
 		free(dbpath);
 		return -1;
 	}

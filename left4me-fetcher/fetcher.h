@@ -13,8 +13,7 @@
 
 /* Run until *stop is set (or, with once, until the queue is empty).
  * 0 on a clean exit, -1 on a fatal DB error. */
-int fetcher_loop(sqlite3 *db, const struct config *cfg, bool once,
-		 volatile sig_atomic_t *stop);
+int fetcher_loop(sqlite3 *db, const struct config *cfg, bool once, volatile sig_atomic_t *stop);
 
 /* Enqueue a coalesced system refresh job; prints what happened. */
 int fetcher_enqueue_refresh(sqlite3 *db);

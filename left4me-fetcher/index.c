@@ -140,7 +140,8 @@ char *url_file_name(const char *url)
 	for (i = 0; i < n; i++) {
 		int hi, lo;
 
-		if (seg[i] == '%' && (hi = hexval(seg[i + 1])) >= 0 && (lo = hexval(seg[i + 2])) >= 0) {
+		if (seg[i] == '%' && (hi = hexval(seg[i + 1])) >= 0 &&
+		    (lo = hexval(seg[i + 2])) >= 0) {
 			if (hi == 0 && lo == 0)
 				goto out; /* %00 */
 			strbuf_putc(&sb, (char)(hi * 16 + lo));
@@ -158,7 +159,8 @@ out:
 	return res;
 }
 
-static void refuse(struct index_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(struct index_list *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void refuse(struct index_list *l, const char *fmt, ...)
 {
@@ -231,7 +233,8 @@ static void json_entry(struct index_list *l, size_t idx, json_object *o, const c
 		refuse(l, "entry %zu: not an object", idx);
 		return;
 	}
-	if (!json_object_object_get_ex(o, "name", &jn) || !json_object_is_type(jn, json_type_string) ||
+	if (!json_object_object_get_ex(o, "name", &jn) ||
+	    !json_object_is_type(jn, json_type_string) ||
 	    !json_object_object_get_ex(o, "download_link", &jl) ||
 	    !json_object_is_type(jl, json_type_string)) {
 		refuse(l, "entry %zu: name and download_link must be strings", idx);
@@ -358,8 +361,7 @@ static void url_item(struct index_list *l, const char *base, const char *ref)
 	add_item(l, name, url, -1, NULL);
 }
 
-int index_from_urls(char *const *urls, size_t n, struct index_list *out, char *err,
-		    size_t errlen)
+int index_from_urls(char *const *urls, size_t n, struct index_list *out, char *err, size_t errlen)
 {
 	size_t i;
 

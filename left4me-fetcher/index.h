@@ -57,7 +57,6 @@ int index_parse_json(const char *body, size_t len, const char *base_url, struct 
 		     char *err, size_t errlen);
 int index_parse_html(const char *body, size_t len, const char *base_url, struct index_list *out,
 		     char *err, size_t errlen);
-int index_from_urls(char *const *urls, size_t n, struct index_list *out, char *err,
-		    size_t errlen);
+int index_from_urls(char *const *urls, size_t n, struct index_list *out, char *err, size_t errlen);
 
 #endif

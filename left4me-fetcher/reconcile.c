@@ -33,8 +33,7 @@ static struct name *find(struct name *v, size_t n, const char *s)
 }
 
 /* The cache's vpk files (regular files, safe names), sorted. */
-static int list_cache(const char *cache_dir, struct name **out, size_t *n, char *err,
-		      size_t errlen)
+static int list_cache(const char *cache_dir, struct name **out, size_t *n, char *err, size_t errlen)
 {
 	DIR *d = opendir(cache_dir);
 	struct dirent *de;
@@ -160,7 +159,8 @@ int reconcile_links(const char *cache_dir, const char *addons_dir, struct reconc
 				st->conflicts++; /* appeared meanwhile: not ours to replace */
 				continue;
 			}
-			snprintf(err, errlen, "cannot link %.100s: %s", names[i].s, strerror(errno));
+			snprintf(err, errlen, "cannot link %.100s: %s", names[i].s,
+				 strerror(errno));
 			goto out;
 		}
 		st->added++;

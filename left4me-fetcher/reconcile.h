@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 struct reconcile_stats {
-	size_t cached;	  /* vpks in the cache */
+	size_t cached; /* vpks in the cache */
 	size_t added, removed, kept;
 	size_t foreign;	  /* entries that are not our symlinks */
 	size_t conflicts; /* cached vpks whose name a foreign entry holds */

@@ -41,7 +41,7 @@ struct src_run {
 
 /* A line in the job log (and on stderr at debug level). */
 static void jlog(struct refresh_ctx *rc, enum job_stream stream, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void jlog(struct refresh_ctx *rc, enum job_stream stream, const char *fmt, ...)
 {
@@ -453,16 +453,16 @@ static struct dl_opts dl_options(struct refresh_ctx *rc)
 {
 	const struct config *cfg = rc->cfg;
 	struct dl_opts o = {
-		.parallel = cfg->fetcher.parallel,
-		.max_host_connections = cfg->fetcher.max_host_connections,
-		.low_speed_time = cfg->fetcher.low_speed_time,
-		.low_speed_limit = cfg->fetcher.low_speed_limit,
-		.retries = cfg->fetcher.retries,
-		.deadline = rc->deadline,
-		.backoff_ms = rc->backoff_ms > 0 ? rc->backoff_ms : 1000,
-		.tick = tick_cb,
-		.arg = rc,
-		.bytes_total = &rc->bytes,
+	    .parallel = cfg->fetcher.parallel,
+	    .max_host_connections = cfg->fetcher.max_host_connections,
+	    .low_speed_time = cfg->fetcher.low_speed_time,
+	    .low_speed_limit = cfg->fetcher.low_speed_limit,
+	    .retries = cfg->fetcher.retries,
+	    .deadline = rc->deadline,
+	    .backoff_ms = rc->backoff_ms > 0 ? rc->backoff_ms : 1000,
+	    .tick = tick_cb,
+	    .arg = rc,
+	    .bytes_total = &rc->bytes,
 	};
 	return o;
 }
@@ -616,8 +616,8 @@ static int refresh_source(struct refresh_ctx *rc, const struct config_source *sr
 	got = fetch_index(&r, &gs, n_items > 0, &l, &etag, &lm, ierr, sizeof(ierr));
 	if (got < 0) {
 		snprintf(err, sizeof(err), "%s", ierr);
-		jlog(rc, STREAM_STDERR, "source=%s: %s; keeping the items as they are",
-		     src->name, esc(b1, sizeof(b1), ierr));
+		jlog(rc, STREAM_STDERR, "source=%s: %s; keeping the items as they are", src->name,
+		     esc(b1, sizeof(b1), ierr));
 		goto links;
 	}
 	index_ok = true;
@@ -730,7 +730,8 @@ status:
 	global_item_list_free(items, n_items);
 	items = NULL;
 	n_items = 0;
-	if (r.cache_fd >= 0 && db_global_item_list(rc->db, r.source_id, &items, &n_items) == DB_OK) {
+	if (r.cache_fd >= 0 &&
+	    db_global_item_list(rc->db, r.source_id, &items, &n_items) == DB_OK) {
 		for (i = 0; i < n_items; i++)
 			present += item_present(&r, &items[i]);
 	}
@@ -744,8 +745,8 @@ status:
 	db_global_source_set_status(rc->db, r.source_id, &status);
 	jlog(rc, index_ok ? STREAM_STEP : STREAM_STDERR,
 	     "source=%s: %s: %zu/%zu items present, %d downloaded, %d unchanged, %d failed%s%s",
-	     src->name, status.complete ? "complete" : "incomplete", present, n_items,
-	     r.downloaded, r.unchanged, r.failed, err[0] ? "; " : "", err);
+	     src->name, status.complete ? "complete" : "incomplete", present, n_items, r.downloaded,
+	     r.unchanged, r.failed, err[0] ? "; " : "", err);
 	ret = index_ok ? 0 : -1;
 out:
 	if (ret < 0)
@@ -768,7 +769,8 @@ int refresh_ensure_sources(sqlite3 *db, const struct config *cfg)
 	for (i = 0; i < cfg->fetcher.n_sources; i++) {
 		const struct config_source *s = &cfg->fetcher.sources[i];
 
-		if (db_global_source_ensure(db, s->name, kind_names[s->kind], s->url, NULL) != DB_OK)
+		if (db_global_source_ensure(db, s->name, kind_names[s->kind], s->url, NULL) !=
+		    DB_OK)
 			return -1;
 	}
 	return 0;

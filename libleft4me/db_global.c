@@ -101,13 +101,13 @@ int db_global_source_ensure(sqlite3 *db, const char *name, const char *kind, con
 			    int64_t *id)
 {
 	static const char sql_src[] =
-		"INSERT INTO global_overlay_sources (name, kind, url, created_at) "
-		"VALUES (?1, ?2, ?3, ?4) "
-		"ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, url = excluded.url "
-		"RETURNING id";
+	    "INSERT INTO global_overlay_sources (name, kind, url, created_at) "
+	    "VALUES (?1, ?2, ?3, ?4) "
+	    "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, url = excluded.url "
+	    "RETURNING id";
 	static const char sql_ovl[] =
-		"INSERT INTO overlays (user_id, name, kind, source_id, created_at, updated_at) "
-		"VALUES (NULL, ?1, 'global', ?2, ?3, ?3) ON CONFLICT (source_id) DO NOTHING";
+	    "INSERT INTO overlays (user_id, name, kind, source_id, created_at, updated_at) "
+	    "VALUES (NULL, ?1, 'global', ?2, ?3, ?3) ON CONFLICT (source_id) DO NOTHING";
 	sqlite3_stmt *st = NULL;
 	bool nested;
 	int64_t now = now_ms(), sid = 0;
@@ -152,9 +152,9 @@ out:
 	return rc;
 }
 
-#define SOURCE_COLUMNS                                                                        \
-	"s.id, (SELECT o.id FROM overlays o WHERE o.source_id = s.id), s.name, s.kind, s.url, " \
-	"s.complete, s.items_expected, s.items_present, s.last_refresh_at, "                  \
+#define SOURCE_COLUMNS                                                                             \
+	"s.id, (SELECT o.id FROM overlays o WHERE o.source_id = s.id), s.name, s.kind, s.url, "    \
+	"s.complete, s.items_expected, s.items_present, s.last_refresh_at, "                       \
 	"s.last_success_at, s.last_error, s.index_etag, s.index_last_modified "
 
 static void row_to_source(sqlite3_stmt *st, struct global_source *s)
@@ -178,7 +178,7 @@ static void row_to_source(sqlite3_stmt *st, struct global_source *s)
 int db_global_source_get(sqlite3 *db, const char *name, struct global_source *out)
 {
 	static const char sql[] =
-		"SELECT " SOURCE_COLUMNS "FROM global_overlay_sources s WHERE s.name = ?";
+	    "SELECT " SOURCE_COLUMNS "FROM global_overlay_sources s WHERE s.name = ?";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	int rc;
 
@@ -199,7 +199,7 @@ int db_global_source_get(sqlite3 *db, const char *name, struct global_source *ou
 int db_global_source_list(sqlite3 *db, struct global_source **list, size_t *n)
 {
 	static const char sql[] =
-		"SELECT " SOURCE_COLUMNS "FROM global_overlay_sources s ORDER BY s.name";
+	    "SELECT " SOURCE_COLUMNS "FROM global_overlay_sources s ORDER BY s.name";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	struct global_source *v = NULL;
 	size_t cnt = 0;
@@ -266,8 +266,7 @@ static int exec_id(sqlite3 *db, const char *sql, const char *what, int64_t id, c
 	return rc;
 }
 
-int db_global_source_set_index(sqlite3 *db, int64_t id, const char *etag,
-			       const char *last_modified)
+int db_global_source_set_index(sqlite3 *db, int64_t id, const char *etag, const char *last_modified)
 {
 	static const char sql[] = "UPDATE global_overlay_sources SET index_etag = ?2, "
 				  "index_last_modified = ?3 WHERE id = ?1";
@@ -278,9 +277,9 @@ int db_global_source_set_index(sqlite3 *db, int64_t id, const char *etag,
 int db_global_source_set_status(sqlite3 *db, int64_t id, const struct global_source_status *s)
 {
 	static const char sql[] =
-		"UPDATE global_overlay_sources SET complete = ?2, items_expected = ?3, "
-		"items_present = ?4, last_error = ?5, last_refresh_at = ?6, "
-		"last_success_at = CASE WHEN ?7 THEN ?6 ELSE last_success_at END WHERE id = ?1";
+	    "UPDATE global_overlay_sources SET complete = ?2, items_expected = ?3, "
+	    "items_present = ?4, last_error = ?5, last_refresh_at = ?6, "
+	    "last_success_at = CASE WHEN ?7 THEN ?6 ELSE last_success_at END WHERE id = ?1";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	char *err = error_copy(s->error);
 	int rc;
@@ -307,12 +306,12 @@ int db_global_source_set_status(sqlite3 *db, int64_t id, const struct global_sou
 int db_global_item_list(sqlite3 *db, int64_t source_id, struct global_item **items, size_t *n)
 {
 	static const char sql_items[] =
-		"SELECT id, name, url, size, md5, etag, last_modified, state, error, fetched_at "
-		"FROM global_overlay_items WHERE source_id = ? ORDER BY name";
+	    "SELECT id, name, url, size, md5, etag, last_modified, state, error, fetched_at "
+	    "FROM global_overlay_items WHERE source_id = ? ORDER BY name";
 	static const char sql_files[] =
-		"SELECT f.item_id, f.path, f.size, f.md5 FROM global_overlay_item_files f "
-		"JOIN global_overlay_items i ON i.id = f.item_id WHERE i.source_id = ? "
-		"ORDER BY i.name, f.path";
+	    "SELECT f.item_id, f.path, f.size, f.md5 FROM global_overlay_item_files f "
+	    "JOIN global_overlay_items i ON i.id = f.item_id WHERE i.source_id = ? "
+	    "ORDER BY i.name, f.path";
 	sqlite3_stmt *st = db_prepare(db, sql_items);
 	struct global_item *v = NULL;
 	size_t cnt = 0, k = 0;
@@ -332,8 +331,8 @@ int db_global_item_list(sqlite3 *db, int64_t source_id, struct global_item **ite
 		it->id = sqlite3_column_int64(st, 0);
 		it->name = db_column_strdup(st, 1);
 		it->url = db_column_strdup(st, 2);
-		it->size = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
-								      : sqlite3_column_int64(st, 3);
+		it->size =
+		    sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
 		it->md5 = db_column_strdup(st, 4);
 		it->etag = db_column_strdup(st, 5);
 		it->last_modified = db_column_strdup(st, 6);
@@ -384,11 +383,11 @@ int db_global_item_upsert(sqlite3 *db, int64_t source_id, const char *name, cons
 			  int64_t size, const char *md5, int64_t *id)
 {
 	static const char sql[] =
-		"INSERT INTO global_overlay_items (source_id, name, url, size, md5, created_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (source_id, name) DO UPDATE SET "
-		"etag = CASE WHEN url = excluded.url THEN etag ELSE NULL END, "
-		"last_modified = CASE WHEN url = excluded.url THEN last_modified ELSE NULL END, "
-		"url = excluded.url, size = excluded.size, md5 = excluded.md5 RETURNING id";
+	    "INSERT INTO global_overlay_items (source_id, name, url, size, md5, created_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (source_id, name) DO UPDATE SET "
+	    "etag = CASE WHEN url = excluded.url THEN etag ELSE NULL END, "
+	    "last_modified = CASE WHEN url = excluded.url THEN last_modified ELSE NULL END, "
+	    "url = excluded.url, size = excluded.size, md5 = excluded.md5 RETURNING id";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	int rc;
 
@@ -413,8 +412,7 @@ int db_global_item_upsert(sqlite3 *db, int64_t source_id, const char *name, cons
 
 int db_global_item_set_pending(sqlite3 *db, int64_t id)
 {
-	static const char sql[] =
-		"UPDATE global_overlay_items SET state = 'pending' WHERE id = ?1";
+	static const char sql[] = "UPDATE global_overlay_items SET state = 'pending' WHERE id = ?1";
 
 	return exec_id(db, sql, "global item pending", id, NULL, NULL, NULL);
 }
@@ -423,8 +421,8 @@ int db_global_item_set_ok(sqlite3 *db, int64_t id, const char *etag, const char 
 			  const struct global_file *files, size_t n)
 {
 	static const char sql_item[] =
-		"UPDATE global_overlay_items SET state = 'ok', error = NULL, etag = ?2, "
-		"last_modified = ?3, fetched_at = ?4 WHERE id = ?1";
+	    "UPDATE global_overlay_items SET state = 'ok', error = NULL, etag = ?2, "
+	    "last_modified = ?3, fetched_at = ?4 WHERE id = ?1";
 	static const char sql_del[] = "DELETE FROM global_overlay_item_files WHERE item_id = ?";
 	static const char sql_ins[] = "INSERT INTO global_overlay_item_files (item_id, path, size, "
 				      "md5) VALUES (?, ?, ?, ?)";
@@ -484,7 +482,7 @@ out:
 int db_global_item_set_failed(sqlite3 *db, int64_t id, const char *error)
 {
 	static const char sql[] =
-		"UPDATE global_overlay_items SET state = 'failed', error = ?2 WHERE id = ?1";
+	    "UPDATE global_overlay_items SET state = 'failed', error = ?2 WHERE id = ?1";
 	char *err = error_copy(error ? error : "failed");
 	int rc = exec_id(db, sql, "global item failed", id, err, NULL, NULL);
 
@@ -495,7 +493,7 @@ int db_global_item_set_failed(sqlite3 *db, int64_t id, const char *error)
 int db_global_item_set_unchanged(sqlite3 *db, int64_t id)
 {
 	static const char sql[] =
-		"UPDATE global_overlay_items SET state = 'ok', error = NULL WHERE id = ?1";
+	    "UPDATE global_overlay_items SET state = 'ok', error = NULL WHERE id = ?1";
 
 	return exec_id(db, sql, "global item unchanged", id, NULL, NULL, NULL);
 }

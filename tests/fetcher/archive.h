@@ -11,10 +11,10 @@ enum ta_type { TA_FILE, TA_DIR, TA_SYMLINK };
 struct ta_entry {
 	const char *name;
 	enum ta_type type;
-	const char *data;  /* TA_FILE: contents (NUL-terminated), or NULL with fill */
-	long long fill;	   /* TA_FILE with data NULL: this many bytes of pattern */
-	unsigned seed;	   /* pattern: 0 = zeros, else pseudo-random from seed */
-	const char *link;  /* TA_SYMLINK target */
+	const char *data;   /* TA_FILE: contents (NUL-terminated), or NULL with fill */
+	long long fill;	    /* TA_FILE with data NULL: this many bytes of pattern */
+	unsigned seed;	    /* pattern: 0 = zeros, else pseudo-random from seed */
+	const char *link;   /* TA_SYMLINK target */
 	long long declared; /* > 0: size written into the header (a lie if it differs) */
 };
 

@@ -443,16 +443,15 @@ END_TEST
 START_TEST(test_html_index)
 {
 	char *s, *u, *p;
-	const char *page =
-		"<html><body><h1>Maps</h1>\n"
-		"<a href=\"detourahead.zip\">Detour Ahead</a>\n"
-		"<A class=x HREF='sub/dark%20carnival.7z'>dc</A>\n"
-		"<a href=\"/maps/other map.zip?x=1&amp;y=2#frag\">other</a>\n"
-		"<a href=\"readme.txt\">not an archive</a>\n"
-		"<!-- <a href=\"hidden.zip\">commented out</a> -->\n"
-		"<a href=\"ftp://127.0.0.1/evil.zip\">wrong scheme</a>\n"
-		"<a href=detourahead.zip>again</a>\n"
-		"</body></html>\n";
+	const char *page = "<html><body><h1>Maps</h1>\n"
+			   "<a href=\"detourahead.zip\">Detour Ahead</a>\n"
+			   "<A class=x HREF='sub/dark%20carnival.7z'>dc</A>\n"
+			   "<a href=\"/maps/other map.zip?x=1&amp;y=2#frag\">other</a>\n"
+			   "<a href=\"readme.txt\">not an archive</a>\n"
+			   "<!-- <a href=\"hidden.zip\">commented out</a> -->\n"
+			   "<a href=\"ftp://127.0.0.1/evil.zip\">wrong scheme</a>\n"
+			   "<a href=detourahead.zip>again</a>\n"
+			   "</body></html>\n";
 
 	one_vpk("detourahead.zip", TA_ZIP, "detourahead.vpk", "detour", NULL);
 	one_vpk("hidden.zip", TA_ZIP, "hidden.vpk", "hidden", NULL);
@@ -483,7 +482,7 @@ END_TEST
 START_TEST(test_faults_and_hostile_archives)
 {
 	char mgood[33], m404[33], m500[33], mstall[33], mreset[33], mtrunc[33], mslip[33],
-		mlink[33], mbomb[33], mmany[33], mlie[33], *p;
+	    mlink[33], mbomb[33], mmany[33], mlie[33], *p;
 	struct ta_entry big = {.name = "trunc.vpk", .fill = 300000, .seed = 7};
 
 	one_vpk("good.zip", TA_ZIP, "good.vpk", "good map", mgood);
@@ -518,7 +517,8 @@ START_TEST(test_faults_and_hostile_archives)
 		ta_md5(&e[0], mslip);
 	}
 	{
-		struct ta_entry e[] = {{.name = "link.vpk", .type = TA_SYMLINK, .link = "/etc/passwd"}};
+		struct ta_entry e[] = {
+		    {.name = "link.vpk", .type = TA_SYMLINK, .link = "/etc/passwd"}};
 
 		p = xasprintf("%s/maps/link.zip", www);
 		ta_write(p, TA_ZIP, e, 1);
@@ -561,18 +561,18 @@ START_TEST(test_faults_and_hostile_archives)
 	}
 	{
 		struct jitem it[] = {
-			{"good.vpk", "good.zip", mgood, 8},
-			{"e404.vpk", "e404.zip", m404, 1},
-			{"e500.vpk", "e500.zip", m500, 1},
-			{"stall.vpk", "stall.zip", mstall, 200000},
-			{"reset.vpk", "reset.zip", mreset, 200000},
-			{"trunc.vpk", "trunc.7z", mtrunc, 300000},
-			{"wrongmd5.vpk", "wrongmd5.zip", "0123456789abcdef0123456789abcdef", 1},
-			{"slip.vpk", "slip.zip", mslip, 4},
-			{"link.vpk", "link.zip", mlink, 1},
-			{"bomb.vpk", "bomb.zip", mbomb, 1},
-			{"many.vpk", "many.zip", mmany, 1},
-			{"lie.vpk", "lie.7z", mlie, 1},
+		    {"good.vpk", "good.zip", mgood, 8},
+		    {"e404.vpk", "e404.zip", m404, 1},
+		    {"e500.vpk", "e500.zip", m500, 1},
+		    {"stall.vpk", "stall.zip", mstall, 200000},
+		    {"reset.vpk", "reset.zip", mreset, 200000},
+		    {"trunc.vpk", "trunc.7z", mtrunc, 300000},
+		    {"wrongmd5.vpk", "wrongmd5.zip", "0123456789abcdef0123456789abcdef", 1},
+		    {"slip.vpk", "slip.zip", mslip, 4},
+		    {"link.vpk", "link.zip", mlink, 1},
+		    {"bomb.vpk", "bomb.zip", mbomb, 1},
+		    {"many.vpk", "many.zip", mmany, 1},
+		    {"lie.vpk", "lie.7z", mlie, 1},
 		};
 		json_index(it, sizeof(it) / sizeof(it[0]));
 	}
@@ -595,9 +595,9 @@ START_TEST(test_faults_and_hostile_archives)
 	ck_assert_int_eq(qint("SELECT complete FROM global_overlay_sources"), 0);
 	ck_assert_int_eq(qint("SELECT items_present FROM global_overlay_sources"), 1);
 	ck_assert_int_eq(qint("SELECT items_expected FROM global_overlay_sources"), 12);
-#define ERR_LIKE(name, pat)                                                                   \
-	ck_assert_msg(qint("SELECT count(*) FROM global_overlay_items WHERE name = '" name      \
-			   "' AND error LIKE '" pat "'") == 1,                                 \
+#define ERR_LIKE(name, pat)                                                                        \
+	ck_assert_msg(qint("SELECT count(*) FROM global_overlay_items WHERE name = '" name         \
+			   "' AND error LIKE '" pat "'") == 1,                                     \
 		      "%s error is not %s", name, pat)
 	ERR_LIKE("e404.vpk", "%HTTP status 404%");
 	ERR_LIKE("e500.vpk", "%after 2 attempts%HTTP status 500%");

@@ -19,11 +19,11 @@
 static const struct {
 	const char *in, *out;
 } encode_cases[] = {
-	{"http://h/a b.7z", "http://h/a%20b.7z"},
-	{"http://h/a%20b.7z", "http://h/a%20b.7z"},
-	{"http://h/100%.zip", "http://h/100%25.zip"},
-	{"http://h/\xc3\xa9.zip", "http://h/%C3%A9.zip"},
-	{"http://h/a\"<>{}|.zip", "http://h/a%22%3C%3E%7B%7D%7C.zip"},
+    {"http://h/a b.7z", "http://h/a%20b.7z"},
+    {"http://h/a%20b.7z", "http://h/a%20b.7z"},
+    {"http://h/100%.zip", "http://h/100%25.zip"},
+    {"http://h/\xc3\xa9.zip", "http://h/%C3%A9.zip"},
+    {"http://h/a\"<>{}|.zip", "http://h/a%22%3C%3E%7B%7D%7C.zip"},
 };
 
 START_TEST(test_encode)
@@ -38,15 +38,15 @@ END_TEST
 static const struct {
 	const char *base, *ref, *out; /* out NULL: refused */
 } resolve_cases[] = {
-	{"http://h/maps/index.html", "a.zip", "http://h/maps/a.zip"},
-	{"http://h/maps/index.html", "../x/a b.zip", "http://h/x/a%20b.zip"},
-	{"http://h/maps/index.html", "/top.7z#frag", "http://h/top.7z"},
-	{"http://h/maps/", "https://other/a.zip", "https://other/a.zip"},
-	{"http://h/maps/", "ftp://other/a.zip", NULL},
-	{"http://h/maps/", "file:///etc/passwd", NULL},
-	{"http://h/maps/", "javascript:alert(1)", NULL},
-	{NULL, "relative.zip", NULL},
-	{NULL, "http://h/q.zip?a=1&b=2", "http://h/q.zip?a=1&b=2"},
+    {"http://h/maps/index.html", "a.zip", "http://h/maps/a.zip"},
+    {"http://h/maps/index.html", "../x/a b.zip", "http://h/x/a%20b.zip"},
+    {"http://h/maps/index.html", "/top.7z#frag", "http://h/top.7z"},
+    {"http://h/maps/", "https://other/a.zip", "https://other/a.zip"},
+    {"http://h/maps/", "ftp://other/a.zip", NULL},
+    {"http://h/maps/", "file:///etc/passwd", NULL},
+    {"http://h/maps/", "javascript:alert(1)", NULL},
+    {NULL, "relative.zip", NULL},
+    {NULL, "http://h/q.zip?a=1&b=2", "http://h/q.zip?a=1&b=2"},
 };
 
 START_TEST(test_resolve)
@@ -64,13 +64,10 @@ END_TEST
 static const struct {
 	const char *url, *name;
 } file_name_cases[] = {
-	{"http://h/maps/a%20b.zip", "a b.zip"},
-	{"http://h/maps/x.7z?dl=1", "x.7z"},
-	{"http://h/maps/%2e%2e", NULL},
-	{"http://h/maps/a%2fb.zip", NULL},
-	{"http://h/maps/a%00b.zip", NULL},
-	{"http://h/maps/", NULL},
-	{"http://h/.hidden.zip", NULL},
+    {"http://h/maps/a%20b.zip", "a b.zip"}, {"http://h/maps/x.7z?dl=1", "x.7z"},
+    {"http://h/maps/%2e%2e", NULL},	    {"http://h/maps/a%2fb.zip", NULL},
+    {"http://h/maps/a%00b.zip", NULL},	    {"http://h/maps/", NULL},
+    {"http://h/.hidden.zip", NULL},
 };
 
 START_TEST(test_file_name)
@@ -88,18 +85,18 @@ END_TEST
 START_TEST(test_json)
 {
 	const char *body =
-		"[{\"name\":\"widebox1.vpk\",\"size\":10166415,"
-		"\"md5\":\"B0BD0123456789ABCDEF0123456789AB\","
-		"\"download_link\":\"https://l4d2center.com/maps/servers/widebox1.7z\"},"
-		" {\"name\":\"my map.vpk\",\"size\":1,\"md5\":\"b0bd0123456789abcdef0123456789ab\","
-		"\"download_link\":\"https://l4d2center.com/maps/servers/my map.7z\"},"
-		" {\"name\":\"../evil.vpk\",\"download_link\":\"https://x/e.7z\"},"
-		" {\"name\":\"nomd5.vpk\",\"download_link\":\"/rel/nomd5.zip\"},"
-		" {\"name\":\"badmd5.vpk\",\"md5\":\"xyz\",\"download_link\":\"https://x/b.7z\"},"
-		" {\"name\":\"WIDEBOX1.vpk\",\"download_link\":\"https://x/dup.7z\"},"
-		" {\"name\":\"x.vpk\",\"download_link\":\"ftp://x/x.7z\"},"
-		" {\"name\":\"neg.vpk\",\"size\":-1,\"download_link\":\"https://x/n.7z\"},"
-		" 42]  \n";
+	    "[{\"name\":\"widebox1.vpk\",\"size\":10166415,"
+	    "\"md5\":\"B0BD0123456789ABCDEF0123456789AB\","
+	    "\"download_link\":\"https://l4d2center.com/maps/servers/widebox1.7z\"},"
+	    " {\"name\":\"my map.vpk\",\"size\":1,\"md5\":\"b0bd0123456789abcdef0123456789ab\","
+	    "\"download_link\":\"https://l4d2center.com/maps/servers/my map.7z\"},"
+	    " {\"name\":\"../evil.vpk\",\"download_link\":\"https://x/e.7z\"},"
+	    " {\"name\":\"nomd5.vpk\",\"download_link\":\"/rel/nomd5.zip\"},"
+	    " {\"name\":\"badmd5.vpk\",\"md5\":\"xyz\",\"download_link\":\"https://x/b.7z\"},"
+	    " {\"name\":\"WIDEBOX1.vpk\",\"download_link\":\"https://x/dup.7z\"},"
+	    " {\"name\":\"x.vpk\",\"download_link\":\"ftp://x/x.7z\"},"
+	    " {\"name\":\"neg.vpk\",\"size\":-1,\"download_link\":\"https://x/n.7z\"},"
+	    " 42]  \n";
 	struct index_list l;
 	char err[256];
 
@@ -144,8 +141,7 @@ START_TEST(test_html)
 	struct index_list l;
 	char err[256];
 
-	ck_assert_int_eq(index_parse_html(page, strlen(page), "http://h/m/", &l, err,
-					  sizeof(err)),
+	ck_assert_int_eq(index_parse_html(page, strlen(page), "http://h/m/", &l, err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(l.n, 5);
 	ck_assert_str_eq(l.items[0].url, "http://h/m/a.zip");
@@ -176,9 +172,9 @@ static void assert_safe(const struct index_list *l)
 START_TEST(test_fuzz_parsers)
 {
 	static const char *const seeds[] = {
-		"[{\"name\":\"a b.vpk\",\"size\":1,\"md5\":\"0123456789abcdef0123456789abcdef\","
-		"\"download_link\":\"https://h/a b.7z\"}]",
-		"<html><a href=\"x.zip\">x</a><A HREF='../y%20z.7z'>y</A><!-- c --></html>",
+	    "[{\"name\":\"a b.vpk\",\"size\":1,\"md5\":\"0123456789abcdef0123456789abcdef\","
+	    "\"download_link\":\"https://h/a b.7z\"}]",
+	    "<html><a href=\"x.zip\">x</a><A HREF='../y%20z.7z'>y</A><!-- c --></html>",
 	};
 	static const char alphabet[] = "[]{}\",:<>=&#;/\\. %azAZ09\x00\x01\xc3\xa9\xff'-!";
 	unsigned st = 12345;
@@ -220,8 +216,8 @@ START_TEST(test_fuzz_parsers)
 					}
 				}
 			}
-			if (s == 0 &&
-			    index_parse_json(buf, len, "http://h/i.json", &l, err, sizeof(err)) == 0) {
+			if (s == 0 && index_parse_json(buf, len, "http://h/i.json", &l, err,
+						       sizeof(err)) == 0) {
 				assert_safe(&l);
 				index_list_fini(&l);
 			}
@@ -289,7 +285,7 @@ START_TEST(test_reconcile)
 
 	ck_assert_int_eq(reconcile_links(cache, addons, &st, err, sizeof(err)), 0);
 	ck_assert_uint_eq(st.cached, 3);
-	ck_assert_uint_eq(st.added, 2); /* a, b */
+	ck_assert_uint_eq(st.added, 2);	  /* a, b */
 	ck_assert_uint_eq(st.removed, 2); /* stale, wrong b */
 	ck_assert_uint_eq(st.foreign, 3);
 	ck_assert_uint_eq(st.conflicts, 1);
@@ -330,18 +326,18 @@ START_TEST(test_db_global)
 	struct global_item *items;
 	struct global_file files[2] = {{"a.vpk", 10, "0123456789abcdef0123456789abcdef"},
 				       {"b.vpk", 20, NULL}};
-	struct global_source_status stt = {.success = true, .complete = true,
-					   .items_expected = 1, .items_present = 1};
+	struct global_source_status stt = {
+	    .success = true, .complete = true, .items_expected = 1, .items_present = 1};
 	int64_t sid, sid2, iid, iid2;
 	size_t n;
 	bool complete;
 
-	ck_assert_int_eq(db_global_source_ensure(db, "l4d2center-maps", "json_index", "http://x/i",
-						 &sid),
-			 DB_OK);
-	ck_assert_int_eq(db_global_source_ensure(db, "l4d2center-maps", "html_index", "http://x/h",
-						 &sid2),
-			 DB_OK);
+	ck_assert_int_eq(
+	    db_global_source_ensure(db, "l4d2center-maps", "json_index", "http://x/i", &sid),
+	    DB_OK);
+	ck_assert_int_eq(
+	    db_global_source_ensure(db, "l4d2center-maps", "html_index", "http://x/h", &sid2),
+	    DB_OK);
 	ck_assert_int_eq(sid, sid2);
 	ck_assert_int_eq(db_global_source_ensure(db, "Bad Name", "url_list", NULL, &sid2),
 			 DB_INVALID);
@@ -369,9 +365,8 @@ START_TEST(test_db_global)
 	ck_assert_int_eq(items[0].size, 11);
 	ck_assert_int_eq(items[0].state, GITEM_OK);
 	global_item_list_free(items, n);
-	ck_assert_int_eq(db_global_item_upsert(db, sid, "a.vpk", "http://x/moved.7z", -1, NULL,
-					       &iid2),
-			 DB_OK);
+	ck_assert_int_eq(
+	    db_global_item_upsert(db, sid, "a.vpk", "http://x/moved.7z", -1, NULL, &iid2), DB_OK);
 	ck_assert_int_eq(db_global_item_set_failed(db, iid, "boom"), DB_OK);
 	ck_assert_int_eq(db_global_item_list(db, sid, &items, &n), DB_OK);
 	ck_assert_ptr_null(items[0].etag); /* url changed: validators forgotten */

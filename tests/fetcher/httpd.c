@@ -56,7 +56,8 @@ static bool is_archive(const char *p)
 {
 	size_t n = strlen(p);
 
-	return (n > 4 && strcmp(p + n - 4, ".zip") == 0) || (n > 3 && strcmp(p + n - 3, ".7z") == 0);
+	return (n > 4 && strcmp(p + n - 4, ".zip") == 0) ||
+	       (n > 3 && strcmp(p + n - 3, ".7z") == 0);
 }
 
 struct body {
@@ -78,7 +79,7 @@ static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if ((b->fault == TS_STALL || b->fault == TS_RESET) && pos >= b->size / 2) {
 		if (b->fault == TS_RESET) {
 			const union MHD_ConnectionInfo *ci =
-				MHD_get_connection_info(b->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+			    MHD_get_connection_info(b->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 			struct linger lg = {1, 0};
 
 			if (ci)
@@ -115,7 +116,7 @@ static enum MHD_Result answer_status(struct MHD_Connection *conn, unsigned code)
 {
 	static const char msg[] = "error\n";
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+	    MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret = MHD_queue_response(conn, code, r);
 
 	MHD_destroy_response(r);
@@ -170,7 +171,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	}
 	snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)sb.st_size,
 		 (unsigned long long)sb.st_mtim.tv_sec * 1000000000ULL +
-			 (unsigned long long)sb.st_mtim.tv_nsec);
+		     (unsigned long long)sb.st_mtim.tv_nsec);
 	{
 		struct tm tm;
 
@@ -217,8 +218,8 @@ struct ts_server *ts_start(const char *docroot)
 	s->docroot = xstrdup(docroot);
 	s->etag = s->last_modified = true;
 	pthread_mutex_init(&s->mu, NULL);
-	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-				0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sin,
+	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
+				NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sin,
 				MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
 	if (!s->d)
 		abort();
