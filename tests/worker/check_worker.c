@@ -7,18 +7,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "db.h"
 #include "db_job.h"
+#include "strbuf.h"
 #include "testutil.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -260,8 +264,8 @@ static int run_once(struct env *e)
 	return status;
 }
 
-/* Start the worker in the background (no --once). */
-static pid_t start_worker(struct env *e, bool once)
+/* Start the worker in the background; extra: one more env entry or NULL. */
+static pid_t start_worker_env(struct env *e, bool once, char *const *extra)
 {
 	char *w = tu_build_path("left4me-worker/left4me-worker");
 	char *argv[] = {
@@ -272,13 +276,19 @@ static pid_t start_worker(struct env *e, bool once)
 	char *log = path(e, "worker.log");
 	pid_t pid;
 
+	size_t k = 0, x = 0;
+
 	while (environ[n])
 		n++;
-	envp = xcalloc(n + 3, sizeof(*envp));
-	envp[0] = e->env_dir;
-	envp[1] = e->env_home;
+	while (extra && extra[x])
+		x++;
+	envp = xcalloc(n + x + 3, sizeof(*envp));
+	envp[k++] = e->env_dir;
+	envp[k++] = e->env_home;
+	for (i = 0; i < x; i++)
+		envp[k++] = extra[i];
 	for (i = 0; i < n; i++)
-		envp[i + 2] = environ[i];
+		envp[k++] = environ[i];
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -288,6 +298,11 @@ static pid_t start_worker(struct env *e, bool once)
 	free(w);
 	free(log);
 	return pid;
+}
+
+static pid_t start_worker(struct env *e, bool once)
+{
+	return start_worker_env(e, once, NULL);
 }
 
 static int wait_exit(pid_t pid, int timeout_ms)
@@ -1074,6 +1089,65 @@ START_TEST(left4mectl_wait_end_to_end)
 }
 END_TEST
 
+/* Read notify datagrams into sb for up to ms, or until want appears. */
+static void read_notify(int fd, struct strbuf *sb, int ms, const char *want)
+{
+	int64_t until = mono_ms() + ms;
+
+	while (mono_ms() < until && !(want && strstr(sb->buf, want))) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char buf[512];
+		ssize_t n;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			strbuf_printf(sb, "%s|", buf);
+		}
+	}
+}
+
+START_TEST(sd_notify_ready_watchdog_stopping)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct env e;
+	struct strbuf sb;
+	char *sock, *env_sock, *extra[3];
+	int fd, pings = 0;
+	pid_t w;
+
+	setup(&e);
+	sock = path(&e, "notify");
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert(fd >= 0);
+	ck_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	env_sock = xasprintf("NOTIFY_SOCKET=%s", sock);
+	extra[0] = env_sock;
+	extra[1] = (char *)"WATCHDOG_USEC=200000";
+	extra[2] = NULL;
+	strbuf_init(&sb);
+	w = start_worker_env(&e, false, extra);
+	read_notify(fd, &sb, 1500, NULL);
+	ck_assert_msg(strstr(sb.buf, "READY=1") != NULL, "%s", sb.buf);
+	for (const char *s = sb.buf; (s = strstr(s, "WATCHDOG=1")); s++)
+		pings++;
+	/* every 100 ms (half of WatchdogSec) while idle */
+	ck_assert_msg(pings >= 5, "%d pings: %s", pings, sb.buf);
+	kill(w, SIGTERM);
+	read_notify(fd, &sb, 5000, "STOPPING=1");
+	ck_assert_msg(strstr(sb.buf, "STOPPING=1") != NULL, "%s", sb.buf);
+	ck_assert_int_eq(wait_exit(w, 5000), 0);
+	strbuf_fini(&sb);
+	close(fd);
+	free(sock);
+	free(env_sock);
+	teardown(&e);
+}
+END_TEST
+
 START_TEST(refuses_root_without_flag)
 {
 	struct env e;
@@ -1119,6 +1193,7 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, sigkilled_worker_recovered);
 	tcase_add_test(tc, two_workers_never_share_a_job);
 	tcase_add_test(tc, left4mectl_wait_end_to_end);
+	tcase_add_test(tc, sd_notify_ready_watchdog_stopping);
 	tcase_add_test(tc, refuses_root_without_flag);
 	suite_add_tcase(s, tc);
 	return s;
