@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "db.h"
 #include "hub.h"
 #include "log.h"
@@ -111,7 +112,10 @@ int web_respond(struct req *r, unsigned status, const char *type, struct strbuf 
 	web_add_headers(r, resp, type);
 	count_status(r, status);
 	ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
+	if (r->cache_store && status == 200 && ret == MHD_YES)
+		cache_page_put(r->w->cache, r->cache_gen, r, resp); /* takes our reference */
+	else
+		MHD_destroy_response(resp);
 	return ret;
 }
 
@@ -400,7 +404,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (r->route->csrf && r->authed && !web_csrf_ok(r))
 		return web_error(r, 403, "missing or wrong CSRF token");
-	return r->route->handler(r);
+	if (r->route->cache && r->authed && !r->via_token && strcmp(method, "GET") == 0) {
+		/* The generation is read before any query: a change during
+		 * rendering makes the stored page stale at once. */
+		r->cache_gen = atomic_load(&w->generation);
+		ret = cache_page_serve(w->cache, r->cache_gen, r);
+		if (ret >= 0) {
+			atomic_fetch_add(&w->responses_by_class[2], 1);
+			return ret;
+		}
+		r->cache_store = true;
+	}
+	ret = r->route->handler(r);
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		atomic_fetch_add(&w->generation, 1); /* our own write: seen at once */
+	return ret;
 }
 
 /* ---- start and stop ------------------------------------------------------- */
@@ -493,6 +511,7 @@ struct web *web_start(const struct config *cfg, const unsigned char *secret, siz
 	w->secret_len = secret_len;
 	w->journal_dir = journal_dir ? xstrdup(journal_dir) : NULL;
 	w->rl = ratelimit_new();
+	w->cache = cache_new();
 	if (listen_fd < 0) {
 		listen_fd = bind_listen(cfg->web.listen, err, errlen);
 		if (listen_fd < 0)
@@ -544,6 +563,7 @@ void web_stop(struct web *w)
 	hub_free(w->hub);
 	close_all_dbs();
 	ratelimit_free(w->rl);
+	cache_free(w->cache);
 	explicit_bzero(w->secret, sizeof(w->secret));
 	free(w->journal_dir);
 	free(w->db_path);

@@ -401,6 +401,7 @@ static void *hub_main(void *arg)
 {
 	struct hub *h = arg;
 	int64_t next_keepalive = mono_ms() + HUB_KEEPALIVE_MS;
+	int64_t last_dv = db_data_version(h->db), dv;
 
 	for (;;) {
 		struct pollfd pfd[66];
@@ -471,6 +472,14 @@ static void *hub_main(void *arg)
 			(void)!read(h->wake_fd, &v, sizeof(v));
 		if (pfd[1].revents & POLLIN)
 			(void)db_watch_drain(h->watch);
+		/* Any commit by any connection (ours or another process's):
+		 * invalidate the read caches (cache.h).  Checked at every
+		 * wake-up, so the fallback poll bounds a missed inotify. */
+		dv = db_data_version(h->db);
+		if (dv != last_dv) {
+			last_dv = dv;
+			atomic_fetch_add(&h->w->generation, 1);
+		}
 	}
 	return NULL;
 }

@@ -10,8 +10,10 @@
 #include "web.h"
 #include "xalloc.h"
 
-#define P(m, path, h, auth, csrf) {m, path, h, auth, csrf, false, false}
-#define A(m, path, h, auth, csrf) {m, path, h, auth, csrf, true, false}
+#define P(m, path, h, auth, csrf) {m, path, h, auth, csrf, false, false, false}
+#define A(m, path, h, auth, csrf) {m, path, h, auth, csrf, true, false, false}
+/* A page kept per session until the database changes (cache.h). */
+#define C(m, path, h, auth, csrf) {m, path, h, auth, csrf, false, false, true}
 
 static const struct route routes[] = {
 	P("GET", "/healthz", page_healthz, AUTH_NONE, false),
@@ -20,18 +22,18 @@ static const struct route routes[] = {
 	P("GET", "/login", page_login_form, AUTH_NONE, false),
 	P("POST", "/login", page_login, AUTH_NONE, false),
 	P("POST", "/logout", page_logout, AUTH_USER, true),
-	P("GET", "/", page_dashboard, AUTH_USER, false),
-	P("GET", "/servers", page_servers, AUTH_USER, false),
+	C("GET", "/", page_dashboard, AUTH_USER, false),
+	C("GET", "/servers", page_servers, AUTH_USER, false),
 	P("POST", "/servers", page_server_create, AUTH_USER, true),
 	P("GET", "/servers/{}", page_server, AUTH_USER, false),
 	P("GET", "/servers/{}/console", page_console, AUTH_USER, false),
 	P("POST", "/servers/{}/{}", page_server_action, AUTH_USER, true),
-	P("GET", "/blueprints", page_blueprints, AUTH_USER, false),
+	C("GET", "/blueprints", page_blueprints, AUTH_USER, false),
 	P("POST", "/blueprints", page_blueprint_create, AUTH_USER, true),
 	P("GET", "/blueprints/{}", page_blueprint, AUTH_USER, false),
 	P("POST", "/blueprints/{}", page_blueprint_save, AUTH_USER, true),
 	P("POST", "/blueprints/{}/delete", page_blueprint_delete, AUTH_USER, true),
-	P("GET", "/overlays", page_overlays, AUTH_USER, false),
+	C("GET", "/overlays", page_overlays, AUTH_USER, false),
 	P("POST", "/overlays", page_overlay_create, AUTH_USER, true),
 	P("GET", "/overlays/{}", page_overlay, AUTH_USER, false),
 	P("POST", "/overlays/{}", page_overlay_save, AUTH_USER, true),
@@ -65,7 +67,8 @@ static const struct route routes[] = {
 	A("PUT", "/api/v1/overlays/{}", api_overlay_put, AUTH_USER, true),
 	A("DELETE", "/api/v1/overlays/{}", api_overlay_delete, AUTH_USER, true),
 	A("POST", "/api/v1/overlays/{}/build", api_overlay_build, AUTH_USER, true),
-	{"PUT", "/api/v1/overlays/{}/files/*", api_overlay_file_put, AUTH_USER, true, true, true},
+	{"PUT", "/api/v1/overlays/{}/files/*", api_overlay_file_put, AUTH_USER, true, true, true,
+	 false},
 	A("GET", "/api/v1/overlays/{}/files/*", api_overlay_file_get, AUTH_USER, false),
 	A("GET", "/api/v1/global-overlays", api_globals, AUTH_USER, false),
 	A("POST", "/api/v1/global-overlays/refresh", api_globals_refresh, AUTH_ADMIN, true),

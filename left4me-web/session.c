@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "cache.h"
 #include "db.h"
 #include "db_session.h"
 #include "db_user.h"
@@ -33,6 +34,7 @@ void web_auth_request(struct req *r)
 	const char *authz = web_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *cookie;
 	char hash[AUTH_SHA256_HEX + 1];
+	uint64_t gen;
 
 	if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
 		const char *tok = authz + 7;
@@ -52,10 +54,15 @@ void web_auth_request(struct req *r)
 	if (!cookie || strlen(cookie) != AUTH_TOKEN_HEX)
 		return;
 	auth_sha256_hex(cookie, hash);
-	if (db_session_lookup(web_db(r), hash, &r->sess, &r->user) == DB_OK)
+	gen = atomic_load(&r->w->generation);
+	if (cache_session_get(r->w->cache, gen, hash, r)) {
 		r->authed = true;
-	else
+	} else if (db_session_lookup(web_db(r), hash, &r->sess, &r->user) == DB_OK) {
+		r->authed = true;
+		cache_session_put(r->w->cache, gen, hash, r);
+	} else {
 		user_fini(&r->user);
+	}
 }
 
 bool web_csrf_ok(struct req *r)

@@ -24,6 +24,7 @@
 #define WEB_ROUTE_CAPTURES 3
 
 struct hub;
+struct cache;
 struct ratelimit;
 struct sse_stream;
 
@@ -36,6 +37,8 @@ struct web {
 	struct MHD_Daemon *mhd;
 	struct hub *hub;
 	struct ratelimit *rl;
+	struct cache *cache;
+	atomic_uint_fast64_t generation; /* bumped on every DB change (cache.h) */
 	int port; /* the bound port */
 	atomic_uint_fast64_t requests_total;
 	atomic_uint_fast64_t responses_by_class[6]; /* 1xx..5xx by first digit */
@@ -59,6 +62,7 @@ struct route {
 	bool csrf;	 /* state-changing: the csrf_token must match */
 	bool api;	 /* JSON errors; Bearer accepted */
 	bool raw_body;	 /* the body is a file (max_upload), not a form/JSON */
+	bool cache;	 /* a GET page kept per session until the DB changes */
 };
 
 struct param {
@@ -88,6 +92,8 @@ struct req {
 	char *set_cookie[2]; /* Set-Cookie headers to send */
 	struct sse_stream *stream;
 	bool is_loopback;
+	bool cache_store; /* keep the 200 answer in the page cache */
+	uint64_t cache_gen;
 	char ip[64];
 };
 

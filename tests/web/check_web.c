@@ -693,6 +693,46 @@ START_TEST(api_endpoints)
 }
 END_TEST
 
+START_TEST(page_cache_follows_db)
+{
+	struct wt_session s;
+	struct wt_resp r;
+	bool seen = false;
+	int i;
+
+	wt_user(&t, "alice", "password-alice", false);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_get(&t, &s, "/servers", &r); /* now cached */
+	ck_assert_ptr_null(strstr(r.body, "written-elsewhere"));
+	wt_resp_fini(&r);
+	/* Another process (this test's connection) writes: the page follows. */
+	tu_db_exec(t.db, "INSERT INTO blueprints (user_id, name, created_at, updated_at) "
+			 "VALUES (1, 'bp', 1, 1)");
+	tu_db_exec(t.db, "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+			 "updated_at) VALUES ('written-elsewhere', 1, 1, 27015, 1, 1)");
+	for (i = 0; i < 300 && !seen; i++) {
+		wt_get(&t, &s, "/servers", &r);
+		seen = strstr(r.body, "written-elsewhere") != NULL;
+		wt_resp_fini(&r);
+		if (!seen)
+			usleep(10000);
+	}
+	ck_assert(seen);
+	/* A disabled user's cached session stops working too. */
+	tu_db_exec(t.db, "UPDATE users SET disabled = 1 WHERE name = 'alice'");
+	for (i = 0; i < 300; i++) {
+		wt_get(&t, &s, "/servers", &r);
+		if (r.status == 303) {
+			wt_resp_fini(&r);
+			break;
+		}
+		wt_resp_fini(&r);
+		usleep(10000);
+	}
+	ck_assert_int_lt(i, 300);
+}
+END_TEST
+
 START_TEST(metrics)
 {
 	struct wt_resp r;
@@ -1054,6 +1094,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, html_escaping);
 	tcase_add_test(tc, cross_user_404);
 	tcase_add_test(tc, api_endpoints);
+	tcase_add_test(tc, page_cache_follows_db);
 	tcase_add_test(tc, metrics);
 	tcase_add_test(tc, oversized_bodies);
 	tcase_add_loop_test(tc, malformed_forms, 0, sizeof(bad_forms) / sizeof(bad_forms[0]));
