@@ -394,7 +394,8 @@ static void clean_line(struct strbuf *out, const char *line)
 	while (i < len) {
 		size_t n = utf8_seq_len(s + i, len - i);
 
-		if (n == 0 || (n == 1 && ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f))) {
+		if (n == 0 || (n == 1 && ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)) ||
+		    (n == 2 && s[i] == 0xc2 && s[i + 1] <= 0x9f)) {
 			if (out->len + 1 > JOB_LOG_LINE_MAX)
 				break;
 			strbuf_putc(out, '?');

@@ -91,7 +91,7 @@ int db_job_claim(sqlite3 *db, enum job_queue queue, const char *worker, struct j
 int db_job_heartbeat(sqlite3 *db, int64_t id, const char *worker);
 
 /* Append one line.  Trailing CR/LF are removed, invalid UTF-8 and control
- * characters (except tab) become '?', and lines are cut at
+ * characters (C0 except tab, DEL, C1) become '?', and lines are cut at
  * JOB_LOG_LINE_MAX bytes on a character boundary.  *log_id (may be NULL)
  * gets the row id, which is the SSE event id. */
 int db_job_log(sqlite3 *db, int64_t job_id, enum job_stream stream, const char *line,

@@ -127,6 +127,9 @@ bool valid_display_name(const char *s)
 
 		if (c < 0x20 || c == 0x7f)
 			return false;
+		/* C1 controls, U+0080..U+009F (NEL, CSI ...) */
+		if (c == 0xc2 && (unsigned char)s[i + 1] <= 0x9f)
+			return false;
 		if (c != ' ')
 			nonspace = true;
 	}

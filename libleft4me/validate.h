@@ -29,7 +29,7 @@ bool valid_port(const char *s, int *out);
 /* A port a game server may use: 1024..65535. */
 bool valid_server_port(long long port);
 /* Display name (overlay, blueprint): 1..64 bytes of valid UTF-8, no
- * control characters, not only spaces. */
+ * control characters (C0, DEL or C1), not only spaces. */
 bool valid_display_name(const char *s);
 /* Path inside an overlay: relative, '/'-separated, no empty, "." or ".."
  * component, printable ASCII without '\\', components <= 255 bytes, total

@@ -58,4 +58,14 @@ static inline int fuzz_has_control(const char *s, size_t len, int tab_ok)
 	return 0;
 }
 
+/* A C1 control character (U+0080..U+009F, UTF-8 C2 80..C2 9F). */
+static inline int fuzz_has_c1(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+		if ((unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f)
+			return 1;
+	return 0;
+}
+
 #endif

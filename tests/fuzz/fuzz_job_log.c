@@ -39,7 +39,8 @@ static void db_renew(void)
 /* Would clean_line leave s as it is? */
 static int already_clean(const char *s, size_t len, size_t max)
 {
-	return len <= max && valid_utf8(s, len) && !fuzz_has_control(s, len, 1);
+	return len <= max && valid_utf8(s, len) && !fuzz_has_control(s, len, 1) &&
+	       !fuzz_has_c1(s, len);
 }
 
 static void check_clean(const char *what, const char *in, const char *out, size_t max)
@@ -50,6 +51,7 @@ static void check_clean(const char *what, const char *in, const char *out, size_
 	FUZZ_CHECK(out_len <= in_len, "%s: %zu bytes stored from %zu", what, out_len, in_len);
 	FUZZ_CHECK(valid_utf8(out, out_len), "%s: stored invalid UTF-8", what);
 	FUZZ_CHECK(!fuzz_has_control(out, out_len, 1), "%s: stored a control character", what);
+	FUZZ_CHECK(!fuzz_has_c1(out, out_len), "%s: stored a C1 control character", what);
 	if (already_clean(in, in_len, max))
 		FUZZ_CHECK(strcmp(in, out) == 0, "%s: a clean line was changed", what);
 }

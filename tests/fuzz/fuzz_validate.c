@@ -81,7 +81,8 @@ static bool ref_display_name(const char *s)
 	size_t n = strlen(s);
 	bool nonspace = false;
 
-	if (n < 1 || n > DISPLAY_NAME_MAX || !ref_utf8((const unsigned char *)s, n))
+	if (n < 1 || n > DISPLAY_NAME_MAX || !ref_utf8((const unsigned char *)s, n) ||
+	    fuzz_has_c1(s, n))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)

@@ -230,6 +230,7 @@ static const struct log_case log_cases[] = {
 	{"caf\xc3\xa9 ok", "caf\xc3\xa9 ok"},
 	{"bad \xff\xfe utf8", "bad ?? utf8"},
 	{"cut \xe2\x9c", "cut ??"},
+	{"c1 \xc2\x9b[31m nbsp\xc2\xa0", "c1 ?[31m nbsp\xc2\xa0"},
 	{"", ""},
 };
 

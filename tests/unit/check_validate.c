@@ -136,6 +136,9 @@ static const struct vcase display_cases[] = {
 	{"tab\there", false},
 	{"new\nline", false},
 	{"del\x7f", false},
+	{"nel \xc2\x85", false},   /* C1 control U+0085 */
+	{"csi \xc2\x9b[0m", false}, /* C1 control U+009B */
+	{"nbsp\xc2\xa0ok", true},  /* U+00A0 is not a control */
 	{"bad \xc3", false},	     /* truncated sequence */
 	{"overlong \xc0\xaf", false}, /* overlong '/' */
 	{"surrogate \xed\xa0\x80", false},
