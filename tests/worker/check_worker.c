@@ -942,6 +942,37 @@ START_TEST(sigterm_fails_job_and_stops_helper)
 }
 END_TEST
 
+START_TEST(job_taken_away_is_abandoned)
+{
+	struct env e;
+	int64_t id, until;
+	pid_t w, h;
+
+	setup(&e);
+	install_fake_game(&e);
+	add_server(&e, "alpha", 27015);
+	set_file(&e, "sleep/left4me-systemctl.enable", "60\n");
+	id = enqueue(&e, JOB_START, "alpha");
+	w = start_worker(&e, false);
+	wait_running(&e, id);
+	h = helper_pid(&e);
+	/* another process recovers the job (as a worker start would) */
+	tu_db_exec(e.db, "UPDATE jobs SET state = 'failed', finished_at = 1, reason = 'taken', "
+			 "worker = 'elsewhere:1' WHERE id = 1");
+	/* the next heartbeat notices: the helper is stopped, the job left alone */
+	until = mono_ms() + 8000;
+	while (kill(h, 0) == 0 && mono_ms() < until)
+		usleep(20000);
+	ck_assert_msg(kill(h, 0) < 0 && errno == ESRCH, "helper still running");
+	usleep(300 * 1000);
+	assert_job(&e, id, "failed", "taken");
+	assert_server(&e, "alpha", "new:");
+	kill(w, SIGTERM);
+	ck_assert_int_eq(wait_exit(w, 10000), 0);
+	teardown(&e);
+}
+END_TEST
+
 START_TEST(helper_timeout)
 {
 	struct setup_opts o = {.helper_timeout = 1};
@@ -1190,6 +1221,7 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, build_overlay);
 	tcase_add_test(tc, sigterm_fails_job_and_stops_helper);
 	tcase_add_test(tc, helper_timeout);
+	tcase_add_test(tc, job_taken_away_is_abandoned);
 	tcase_add_test(tc, sigkilled_worker_recovered);
 	tcase_add_test(tc, two_workers_never_share_a_job);
 	tcase_add_test(tc, left4mectl_wait_end_to_end);
