@@ -1045,6 +1045,10 @@ START_TEST(two_workers_never_share_a_job)
 	ck_assert_int_eq(wait_exit(w2, 60000), 0);
 	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'"),
 			 40);
+	fprintf(
+	    stderr, "two workers: %lld and %lld of 40 jobs\n",
+	    tu_db_int(e.db, "SELECT count(*) FROM jobs GROUP BY worker ORDER BY 1 LIMIT 1"),
+	    tu_db_int(e.db, "SELECT count(*) FROM jobs GROUP BY worker ORDER BY 1 DESC LIMIT 1"));
 	got = calls(&e);
 	for (i = 0; i < 40; i++) {
 		char want[64];
