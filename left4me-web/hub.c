@@ -401,7 +401,7 @@ static void *hub_main(void *arg)
 {
 	struct hub *h = arg;
 	int64_t next_keepalive = mono_ms() + HUB_KEEPALIVE_MS;
-	int64_t last_dv = db_data_version(h->db), dv;
+	int64_t last_dv = db_data_version(h->db), dv, recheck_at = 0;
 
 	for (;;) {
 		struct pollfd pfd[66];
@@ -464,14 +464,25 @@ static void *hub_main(void *arg)
 		timeout = (int)(next_keepalive - now);
 		if (timeout > DB_WATCH_FALLBACK_MS)
 			timeout = DB_WATCH_FALLBACK_MS;
+		if (recheck_at) {
+			if (now >= recheck_at)
+				recheck_at = 0;
+			else if (recheck_at - now < timeout)
+				timeout = (int)(recheck_at - now);
+		}
 		if (poll(pfd, nfd, timeout) < 0 && errno != EINTR) {
 			log_err("hub: poll: %s", strerror(errno));
 			break;
 		}
 		if (pfd[0].revents & POLLIN)
 			(void)!read(h->wake_fd, &v, sizeof(v));
-		if (pfd[1].revents & POLLIN)
+		if (pfd[1].revents & POLLIN) {
 			(void)db_watch_drain(h->watch);
+			/* inotify fires when the WAL is written, which can be
+			 * just before the commit is visible (the -shm index is
+			 * updated after): read once more a moment later. */
+			recheck_at = mono_ms() + 5;
+		}
 		/* Any commit by any connection (ours or another process's):
 		 * invalidate the read caches (cache.h).  Checked at every
 		 * wake-up, so the fallback poll bounds a missed inotify. */
