@@ -87,6 +87,25 @@ bool db_watch_drain(struct db_watch *w)
 	return changed;
 }
 
+/* SQLite appends the WAL frames (inotify sees those writes) before it
+ * publishes the commit in the -shm index (a memory write inotify cannot
+ * see), so a waiter woken by the first write may look too early and then
+ * sleep until the fallback poll.  After a relevant event, wait until the
+ * files have been quiet for SETTLE_MS (at most SETTLE_MAX_MS in all). */
+#define SETTLE_MS     2
+#define SETTLE_MAX_MS 20
+
+static void settle(struct db_watch *w)
+{
+	struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
+	int spent = 0;
+
+	while (spent < SETTLE_MAX_MS && poll(&pfd, 1, SETTLE_MS) > 0) {
+		db_watch_drain(w);
+		spent += SETTLE_MS;
+	}
+}
+
 int db_watch_wait(struct db_watch *w, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
@@ -98,8 +117,10 @@ int db_watch_wait(struct db_watch *w, int timeout_ms)
 			return errno == EINTR ? 0 : -1;
 		if (n == 0)
 			return 0;
-		if (db_watch_drain(w))
+		if (db_watch_drain(w)) {
+			settle(w);
 			return 1;
+		}
 		/* Only unrelated files changed: keep waiting.  The budget
 		 * restarts, which is fine for a fallback poll. */
 	}

@@ -23,7 +23,10 @@ int db_watch_fd(const struct db_watch *w);
 /* Read every pending event; true if one concerned the database. */
 bool db_watch_drain(struct db_watch *w);
 /* Wait up to timeout_ms (-1: forever) for a change: 1 changed, 0 timed
- * out, -1 error (EINTR is reported as 0 so callers re-check their flags). */
+ * out, -1 error (EINTR is reported as 0 so callers re-check their flags).
+ * After a change it waits for the writer to go quiet (a few ms) so the
+ * commit is visible when it returns.  Callers that poll db_watch_fd()
+ * themselves should re-check a few ms after a wake-up for the same reason. */
 int db_watch_wait(struct db_watch *w, int timeout_ms);
 
 #endif
