@@ -258,7 +258,7 @@ int steamcmd_sdk_links(const char *home, const char *steamcmd, const char *insta
 	    {"sdk64", "linux64", "bin/linux64/steamclient.so", false},
 	};
 	char real[PATH_MAX];
-	char *steam_dir = NULL;
+	char *dirs[2] = {NULL, NULL}; /* SteamCMD dirs that may hold linux32/ and linux64/ */
 	int rc = 0;
 
 	if (steamcmd && realpath(steamcmd, real)) {
@@ -266,14 +266,19 @@ int steamcmd_sdk_links(const char *home, const char *steamcmd, const char *insta
 
 		if (slash) {
 			*slash = '\0';
-			steam_dir = xstrdup(real[0] ? real : "/");
+			dirs[0] = xstrdup(real[0] ? real : "/");
 		}
 	}
+	/* Debian's /usr/games/steamcmd is a wrapper script that installs the
+	 * real SteamCMD into ~/.steam/steamcmd/ on its first run. */
+	dirs[1] = xasprintf("%s/.steam/steamcmd", home);
 	for (size_t i = 0; i < sizeof(sdks) / sizeof(sdks[0]) && rc == 0; i++) {
 		char *target = NULL, *dir, *link;
 
-		if (steam_dir) {
-			target = xasprintf("%s/%s/steamclient.so", steam_dir, sdks[i].steam_sub);
+		for (size_t d = 0; d < 2 && !target; d++) {
+			if (!dirs[d])
+				continue;
+			target = xasprintf("%s/%s/steamclient.so", dirs[d], sdks[i].steam_sub);
 			if (!is_file(target)) {
 				free(target);
 				target = NULL;
@@ -288,11 +293,12 @@ int steamcmd_sdk_links(const char *home, const char *steamcmd, const char *insta
 		}
 		if (!target) {
 			if (sdks[i].required) {
-				snprintf(err, errlen,
-					 "no steamclient.so for %s: neither %s/%s/ beside SteamCMD "
-					 "nor %s/%s exists",
-					 sdks[i].sdk, steam_dir ? steam_dir : "?",
-					 sdks[i].steam_sub, install_dir, sdks[i].bin_sub);
+				snprintf(
+				    err, errlen,
+				    "no steamclient.so for %s: none of %s/%s/ beside SteamCMD, "
+				    "%s/%s/ or %s/%s exists",
+				    sdks[i].sdk, dirs[0] ? dirs[0] : "?", sdks[i].steam_sub,
+				    dirs[1], sdks[i].steam_sub, install_dir, sdks[i].bin_sub);
 				rc = -1;
 			} else {
 				char *msg = xasprintf("no steamclient.so for %s found; skipped",
@@ -312,6 +318,7 @@ int steamcmd_sdk_links(const char *home, const char *steamcmd, const char *insta
 		free(link);
 		free(target);
 	}
-	free(steam_dir);
+	free(dirs[0]);
+	free(dirs[1]);
 	return rc;
 }

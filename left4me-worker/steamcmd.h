@@ -34,7 +34,9 @@ enum steam_result steamcmd_parse_result(const char *line, size_t *msg_off);
 
 /* Make HOME/.steam/sdk32/steamclient.so and sdk64/steamclient.so symlinks:
  * targets from SteamCMD's linux32/ and linux64/ beside the real path of
- * steamcmd, else from install_dir/bin/ (sdk32: bin/steamclient.so, sdk64:
+ * steamcmd, else from HOME/.steam/steamcmd/linux32|linux64/ (where Debian's
+ * /usr/games/steamcmd wrapper installs the real SteamCMD), else from
+ * install_dir/bin/ (sdk32: bin/steamclient.so, sdk64:
  * bin/linux64/steamclient.so).  Idempotent: a correct link is left alone, a
  * wrong one or a stray file is replaced atomically.  say() gets one line
  * per action.  Returns 0, or -1 with a reason in err (no sdk32 source,

@@ -1,5 +1,6 @@
 /* left4me-worker/steamcmd.c: SteamCMD progress and result lines (table),
- * and the steamclient.so links (created, kept, repaired, fallback). */
+ * and the steamclient.so links (created, kept, repaired, the order of the
+ * candidate dirs, fallback). */
 #include <check.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -149,6 +150,91 @@ START_TEST(sdk_links)
 }
 END_TEST
 
+/* Debian's /usr/games/steamcmd is a wrapper script: the real SteamCMD
+ * (with linux32/ and linux64/) lands in ~/.steam/steamcmd/.  Candidates,
+ * in order: beside steamcmd's real path, ~/.steam/steamcmd/, the install's
+ * bin/. */
+START_TEST(sdk_links_debian_wrapper)
+{
+	char *dir = tu_mkdtemp(), err[256], *got;
+	char *games = xasprintf("%s/usr/games", dir), *home = xasprintf("%s/home", dir);
+	char *inst = xasprintf("%s/inst", dir), *cmd = xasprintf("%s/steamcmd", games);
+	char *l32 = xasprintf("%s/.steam/sdk32/steamclient.so", home);
+	char *l64 = xasprintf("%s/.steam/sdk64/steamclient.so", home);
+	char *h32 = xasprintf("%s/.steam/steamcmd/linux32/steamclient.so", home);
+	char *h64 = xasprintf("%s/.steam/steamcmd/linux64/steamclient.so", home);
+	char *b32 = xasprintf("%s/bin/steamclient.so", inst);
+	char *w32 = xasprintf("%s/linux32/steamclient.so", games);
+	char *p;
+
+	p = xasprintf("%s/usr", dir);
+	ck_assert(mkdir(p, 0755) == 0 && mkdir(games, 0755) == 0);
+	free(p);
+	p = xasprintf("%s/linux32", games);
+	ck_assert(mkdir(p, 0755) == 0);
+	free(p);
+	ck_assert(mkdir(home, 0755) == 0 && mkdir(inst, 0755) == 0);
+	tu_write_file(cmd, "#!/bin/sh\nexec $HOME/.steam/steamcmd/steamcmd.sh \"$@\"\n");
+	p = xasprintf("%s/bin", inst);
+	ck_assert(mkdir(p, 0755) == 0);
+	free(p);
+	tu_write_file(b32, "");
+	p = xasprintf("%s/.steam", home);
+	ck_assert(mkdir(p, 0755) == 0);
+	free(p);
+	p = xasprintf("%s/.steam/steamcmd", home);
+	ck_assert(mkdir(p, 0755) == 0);
+	free(p);
+	p = xasprintf("%s/.steam/steamcmd/linux32", home);
+	ck_assert(mkdir(p, 0755) == 0);
+	free(p);
+	p = xasprintf("%s/.steam/steamcmd/linux64", home);
+	ck_assert(mkdir(p, 0755) == 0);
+	free(p);
+	tu_write_file(h32, "");
+	tu_write_file(h64, "");
+	/* ~/.steam/steamcmd/ wins over the install's bin/ */
+	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = link_of(l32);
+	ck_assert_str_eq(got, h32);
+	free(got);
+	got = link_of(l64);
+	ck_assert_str_eq(got, h64);
+	free(got);
+	/* linux32/ beside steamcmd's real path wins over ~/.steam/steamcmd/ */
+	tu_write_file(w32, "");
+	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = link_of(l32);
+	ck_assert_str_eq(got, w32);
+	free(got);
+	got = link_of(l64);
+	ck_assert_str_eq(got, h64);
+	free(got);
+	/* with neither SteamCMD dir: the install's bin/, and the error names all three */
+	unlink(w32);
+	unlink(h32);
+	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = link_of(l32);
+	ck_assert_str_eq(got, b32);
+	free(got);
+	unlink(b32);
+	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "/.steam/steamcmd/linux32/") != NULL, "%s", err);
+	tu_rmtree(dir);
+	free(dir);
+	free(games);
+	free(home);
+	free(inst);
+	free(cmd);
+	free(l32);
+	free(l64);
+	free(h32);
+	free(h64);
+	free(b32);
+	free(w32);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("worker_steamcmd");
@@ -159,6 +245,7 @@ int main(void)
 	tcase_add_loop_test(tc, result_lines, 0,
 			    (int)(sizeof(result_cases) / sizeof(result_cases[0])));
 	tcase_add_test(tc, sdk_links);
+	tcase_add_test(tc, sdk_links_debian_wrapper);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
