@@ -1,7 +1,8 @@
 # left4me — one GNU Makefile for the whole tree.
 #
 #   make                 build every binary into $(B)/ (default build/)
-#   make check           install missing build/test packages (root), build, run all tests
+#   make check           install missing packages (root), build, run all tests
+#                        (unit, integration, root namespace, browser)
 #   make check-asan      the same tests built with ASan+UBSan into build-asan/
 #   make check-valgrind  the unit tests under valgrind
 #   make run             build and start the stack from the checkout, state in ./var/
@@ -86,7 +87,9 @@ $(B)/%.o: %.c
 # `check` installs what is missing (as root) and then builds and tests in a
 # sub-make, so pkg-config sees the freshly installed libraries.
 check: deps
+	@tools/install-deps browser
 	+$(MAKE) test
+	+$(MAKE) check-browser
 
 test: all $(TESTS)
 	@LEFT4ME_BUILD=$(B) tests/run $(TESTS) $(TEST_SCRIPTS)
