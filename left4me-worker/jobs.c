@@ -347,6 +347,19 @@ static int do_remove(struct job_ctx *c, const char *name)
 	return 0;
 }
 
+/* Delete is idempotent: a delete whose row is already gone (a second
+ * delete queued before the first ran) succeeds, and undoes only what is
+ * still on disk; the helpers run only when there is something for them to
+ * undo.  name has been validated. */
+static int delete_gone(struct job_ctx *c, const char *name)
+{
+	ctx_step(c, "server %s: already deleted", name);
+	if (!instance_exists(c->w->cfg->state_dir, name))
+		return 0;
+	ctx_step(c, "runtime/%s or instances/%s is left over: removing it", name, name);
+	return do_remove(c, name);
+}
+
 static int server_job(struct job_ctx *c, enum server_state *ok_state)
 {
 	const struct config *cfg = c->w->cfg;
@@ -363,6 +376,8 @@ static int server_job(struct job_ctx *c, enum server_state *ok_state)
 				log_escape(esc, sizeof(esc), name, strlen(name)));
 	}
 	rc = db_server_get(c->w->db, name, &srv);
+	if (rc == DB_NOTFOUND && c->job->kind == JOB_DELETE)
+		return delete_gone(c, name);
 	if (rc == DB_NOTFOUND)
 		return ctx_fail(c, "no server named %s", name);
 	if (rc != DB_OK)

@@ -579,6 +579,64 @@ START_TEST(delete_never_initialized)
 }
 END_TEST
 
+/* A delete whose row is already gone succeeds ("already deleted"),
+ * removes leftover dirs through the helpers only when there are any, and
+ * never touches anything for a name that fails validation. */
+START_TEST(delete_is_idempotent)
+{
+	struct env e;
+	int64_t id1, id2, id3;
+	char *p;
+
+	setup(&e);
+	install_fake_game(&e);
+	add_server(&e, "alpha", 27015);
+	enqueue(&e, JOB_START, "alpha");
+	id1 = enqueue(&e, JOB_DELETE, "alpha");
+	id2 = enqueue(&e, JOB_DELETE, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id1, "succeeded", "deleted");
+	assert_job(&e, id2, "succeeded", "deleted");
+	ck_assert_int_eq(log_count(&e, id2, "step", "server alpha: already deleted", true), 1);
+	/* the second delete had nothing to undo: no helper ran for it */
+	assert_calls(&e, "left4me-systemctl enable alpha staged\n"
+			 "left4me-systemctl disable alpha\nleft4me-overlay umount alpha\n");
+
+	/* no row, but leftover dirs: the helpers run, the dirs go */
+	clear_calls(&e);
+	p = xasprintf("%s/runtime/beta/upper", e.state);
+	mkdirs(p);
+	free(p);
+	p = xasprintf("%s/instances/beta", e.state);
+	mkdirs(p);
+	free(p);
+	set_file(&e, "state/runtime/beta/upper/x", "");
+	set_file(&e, "state/instances/beta/instance.env", "");
+	id3 = enqueue(&e, JOB_DELETE, "beta");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id3, "succeeded", "deleted");
+	ck_assert_int_eq(log_count(&e, id3, "step", "server beta: already deleted", true), 1);
+	assert_calls(&e, "left4me-systemctl disable beta\nleft4me-overlay umount beta\n");
+	ck_assert(!state_exists(&e, "runtime/beta"));
+	ck_assert(!state_exists(&e, "instances/beta"));
+	ck_assert(state_exists(&e, "runtime"));
+
+	/* a name that fails validation: nothing is touched */
+	clear_calls(&e);
+	p = xasprintf("%s/runtime/Beta", e.state);
+	mkdirs(p);
+	free(p);
+	set_file(&e, "state/runtime/Beta/keep", "");
+	tu_db_exec(e.db, "INSERT INTO jobs (id, kind, target, queue, lock_key, created_at) VALUES "
+			 "(100, 'delete', 'Beta', 'worker', 'server:Beta', 0)");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, 100, "failed", "invalid server name 'Beta'");
+	assert_calls(&e, "");
+	ck_assert(state_exists(&e, "runtime/Beta/keep"));
+	teardown(&e);
+}
+END_TEST
+
 /* Helper exit codes -> job outcome. */
 static const struct {
 	const char *codes; /* successive exit codes of `enable` */
@@ -1216,6 +1274,7 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, start_initializes_and_enables);
 	tcase_add_test(tc, stop_reset_delete);
 	tcase_add_test(tc, delete_never_initialized);
+	tcase_add_test(tc, delete_is_idempotent);
 	tcase_add_loop_test(tc, helper_exit_codes, 0,
 			    (int)(sizeof(code_cases) / sizeof(code_cases[0])));
 	tcase_add_test(tc, refusals_before_any_helper);
