@@ -207,6 +207,42 @@ out:
 	return ret;
 }
 
+int files_delete(struct web *w, const struct overlay *o, const char *path)
+{
+	const char *prefix, *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	char *parent = NULL;
+	struct stat st;
+	int base = -1, dir = -1, ret = -1, saved;
+
+	if (strcmp(o->kind, "user") != 0 || !valid_overlay_path(path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	base = base_fd(w, o, &prefix);
+	if (base < 0)
+		goto out;
+	parent = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	dir = sys_openat2(base, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, BENEATH);
+	if (dir < 0)
+		goto out;
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		goto out;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto out;
+	}
+	ret = unlinkat(dir, name, 0);
+out:
+	saved = errno;
+	if (dir >= 0)
+		close(dir);
+	if (base >= 0)
+		close(base);
+	free(parent);
+	errno = saved;
+	return ret;
+}
+
 int files_send(struct req *r, int fd, const char *path)
 {
 	struct MHD_Response *resp;

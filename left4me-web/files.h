@@ -31,6 +31,9 @@ void files_list_free(struct dirent_info *list, size_t n);
  * replaced atomically.  -1 with errno. */
 int files_write(struct web *w, const struct overlay *o, const char *path, const char *data,
 		size_t len);
+/* Remove one file (or symlink, never a directory) at path in a user
+ * overlay.  -1 with errno (ENOENT, EISDIR, EINVAL, EXDEV/ELOOP). */
+int files_delete(struct web *w, const struct overlay *o, const char *path);
 /* Answer r with the file behind fd (consumed) as an attachment. */
 int files_send(struct req *r, int fd, const char *path);
 

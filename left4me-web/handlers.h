@@ -25,6 +25,8 @@ int page_overlay_save(struct req *r);
 int page_overlay_build(struct req *r);
 int page_overlay_delete(struct req *r);
 int page_overlay_file(struct req *r);
+int page_overlay_upload(struct req *r);
+int page_overlay_delete_file(struct req *r);
 int page_globals(struct req *r);
 int page_globals_refresh(struct req *r);
 int page_jobs(struct req *r);

@@ -255,6 +255,35 @@ int web_parse_form(struct req *r, const char *data, size_t len)
 	return 0;
 }
 
+/* A multipart/form-data body: text fields into r->params (UTF-8, no NUL),
+ * the one file part into r->file.  -1 if malformed. */
+static int web_parse_multipart(struct req *r)
+{
+	const char *ct = web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t i;
+
+	if (multipart_parse(ct, r->body.buf ? r->body.buf : "", r->body.len, r->parts,
+			    &r->n_parts) < 0)
+		return -1;
+	for (i = 0; i < r->n_parts; i++) {
+		const struct multipart_part *p = &r->parts[i];
+
+		if (p->filename) {
+			if (r->file)
+				return -1;
+			r->file = p;
+			continue;
+		}
+		if (r->n_params >= WEB_MAX_PARAMS || !p->name[0] || memchr(p->data, '\0', p->len) ||
+		    !valid_utf8(p->data, p->len))
+			return -1;
+		r->params[r->n_params].key = xstrdup(p->name);
+		r->params[r->n_params].value = xstrndup(p->data, p->len);
+		r->n_params++;
+	}
+	return 0;
+}
+
 /* ---- the access handler ---------------------------------------------------- */
 
 static void req_free(struct req *r)
@@ -274,6 +303,7 @@ static void req_free(struct req *r)
 			free(r->params[i].value);
 		}
 	}
+	multipart_free(r->parts, r->n_parts);
 	if (r->body.buf)
 		explicit_bzero(r->body.buf, r->body.len);
 	strbuf_fini(&r->body);
@@ -331,7 +361,8 @@ static int first_call(struct req *r, int *queued)
 	if (!r->route)
 		return web_error(r, mismatch ? 405 : 404, mismatch ? "method not allowed"
 								     : "not found");
-	r->body_limit = r->route->raw_body ? r->w->cfg->web.max_upload : r->w->cfg->web.max_body;
+	r->body_limit = (r->route->raw_body || r->route->multipart) ? r->w->cfg->web.max_upload
+								    : r->w->cfg->web.max_body;
 	cl = web_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && (parse_int(cl, 0, (long long)1 << 62, &len) < 0 || len > r->body_limit))
 		return web_error(r, 413, "request body too large");
@@ -393,7 +424,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	r->body_done = true;
 	if (r->too_big)
 		return web_error(r, 413, "request body too large");
-	if (!r->route->api && !r->route->raw_body && strcmp(method, "POST") == 0) {
+	if (r->route->multipart) {
+		if (web_parse_multipart(r) < 0)
+			return web_error(r, 400, "malformed multipart form data");
+	} else if (!r->route->api && !r->route->raw_body && strcmp(method, "POST") == 0) {
 		const char *ct = web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 
 		if (r->body.len && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded",

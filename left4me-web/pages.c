@@ -702,6 +702,18 @@ static void breadcrumbs(struct strbuf *sb, int64_t id, const char *path)
 	html_printf(sb, "</nav>");
 }
 
+/* The delete button of one file of a user overlay (POST + CSRF). */
+static void delete_file_button(struct req *r, struct strbuf *sb, int64_t id, const char *path)
+{
+	html_printf(
+	    sb, "<form class=\"inline\" method=\"post\" action=\"/overlays/%D/delete-file\">", id);
+	page_csrf_input(r, sb);
+	html_printf(sb,
+		    "<input type=\"hidden\" name=\"path\" value=\"%a\"><button type=\"submit\" "
+		    "class=\"danger\">Delete</button></form>",
+		    path);
+}
+
 int page_overlay(struct req *r)
 {
 	const char *path = web_query(r, "path");
@@ -760,6 +772,22 @@ int page_overlay(struct req *r)
 	html_printf(&sb, "<section class=\"card\"><h2>Files</h2>");
 	breadcrumbs(&sb, o.id, path);
 	fd = files_open(r->w, &o, path, &is_dir);
+	if (strcmp(o.kind, "user") == 0) {
+		char *dir = path[0] && (fd < 0 || is_dir) ? xasprintf("%s/", path) : xstrdup("");
+
+		html_printf(&sb,
+			    "<form method=\"post\" action=\"/overlays/%D/upload\" "
+			    "enctype=\"multipart/form-data\" class=\"upload\">",
+			    o.id);
+		page_csrf_input(r, &sb);
+		html_printf(&sb,
+			    "<label>Path in the overlay <input name=\"path\" value=\"%a\" "
+			    "placeholder=\"left4dead2/addons/\"></label><label>File <input "
+			    "type=\"file\" name=\"file\" required></label><div class=\"actions\">"
+			    "<button type=\"submit\" class=\"primary\">Upload</button></div></form>",
+			    dir);
+		free(dir);
+	}
 	if (fd < 0) {
 		html_printf(&sb, "<p class=\"muted\">%R</p>",
 			    errno == ENOENT ? "Empty: nothing here yet."
@@ -786,15 +814,19 @@ int page_overlay(struct req *r)
 						    "<tr><td><a href=\"/overlays/%D?path=%u\">%s/"
 						    "</a></td><td></td></tr>",
 						    o.id, child, ents[i].name);
-				else
+				else {
 					html_printf(&sb,
 						    "<tr><td><a href=\"/overlays/%D/files/%p\">%s"
-						    "</a>%R</td><td>%D bytes</td></tr>",
+						    "</a>%R</td><td>%D bytes</td><td>",
 						    o.id, child, ents[i].name,
 						    ents[i].is_link ? " <span class=\"muted\">"
 								      "(link)</span>"
 								    : "",
 						    ents[i].size);
+					if (strcmp(o.kind, "user") == 0)
+						delete_file_button(r, &sb, o.id, child);
+					html_printf(&sb, "</td></tr>");
+				}
 				free(child);
 			}
 			if (n == 0)
@@ -869,6 +901,101 @@ int page_overlay_delete(struct req *r)
 	if (rc != DB_OK)
 		return db_fail(r, rc);
 	return web_redirect(r, "/overlays");
+}
+
+/* Where to go after changing a file: the overlay page at path's directory. */
+static int redirect_to_dir(struct req *r, int64_t id, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	struct strbuf loc;
+	int ret;
+
+	strbuf_init(&loc);
+	strbuf_printf(&loc, "/overlays/%" PRId64, id);
+	if (slash) {
+		char *dir = xstrndup(path, (size_t)(slash - path));
+
+		strbuf_puts(&loc, "?path=");
+		url_escape(&loc, dir);
+		free(dir);
+	}
+	ret = web_redirect(r, loc.buf);
+	strbuf_fini(&loc);
+	return ret;
+}
+
+/* The upload form: a file into a user overlay at the "path" field (a path
+ * ending in "/" or an empty one takes the file's own name). */
+int page_overlay_upload(struct req *r)
+{
+	const char *field = web_param(r, "path");
+	struct overlay o;
+	char *path;
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	if (strcmp(o.kind, "user") != 0) {
+		overlay_fini(&o);
+		return web_error(r, 409, "only user overlays take uploads");
+	}
+	if (!r->file) {
+		overlay_fini(&o);
+		return web_error(r, 400, "no file in the form");
+	}
+	if (!field)
+		field = "";
+	if (!field[0] || field[strlen(field) - 1] == '/') {
+		const char *base = strrchr(r->file->filename, '/');
+
+		path = xasprintf("%s%s", field, base ? base + 1 : r->file->filename);
+	} else {
+		path = xstrdup(field);
+	}
+	if (!valid_overlay_path(path)) {
+		overlay_fini(&o);
+		free(path);
+		return web_error(r, 400, "not a valid overlay path");
+	}
+	if (files_write(r->w, &o, path, r->file->data, r->file->len) < 0) {
+		rc = errno;
+		overlay_fini(&o);
+		free(path);
+		return web_error(r, rc == EINVAL ? 400 : 409, "cannot write that path");
+	}
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_upload", r->cap[0], "");
+	rc = redirect_to_dir(r, o.id, path);
+	overlay_fini(&o);
+	free(path);
+	return rc;
+}
+
+int page_overlay_delete_file(struct req *r)
+{
+	const char *path = web_param(r, "path");
+	struct overlay o;
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	if (strcmp(o.kind, "user") != 0) {
+		overlay_fini(&o);
+		return web_error(r, 409, "only user overlays can be changed");
+	}
+	if (!path || !valid_overlay_path(path)) {
+		overlay_fini(&o);
+		return web_error(r, 400, "not a valid overlay path");
+	}
+	if (files_delete(r->w, &o, path) < 0) {
+		rc = errno;
+		overlay_fini(&o);
+		return web_error(r, rc == ENOENT ? 404 : 409,
+				 rc == ENOENT ? "no such file" : "cannot delete that path");
+	}
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_file_delete", r->cap[0], "");
+	rc = redirect_to_dir(r, o.id, path);
+	overlay_fini(&o);
+	return rc;
 }
 
 /* Shared with the API: the download route. */

@@ -2,7 +2,8 @@
  * "{}" matches one non-empty path segment (captured, already URL-decoded
  * by libmicrohttpd); a trailing "*" captures the rest of the path.  The
  * login form checks its own pre-login CSRF token (signed double submit),
- * so its csrf column is false. */
+ * so its csrf column is false.  The upload form is multipart/form-data
+ * (max_upload); its fields, csrf_token included, are parsed from it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,9 @@ static const struct route routes[] = {
 	P("POST", "/overlays/{}/build", page_overlay_build, AUTH_USER, true),
 	P("POST", "/overlays/{}/delete", page_overlay_delete, AUTH_USER, true),
 	P("GET", "/overlays/{}/files/*", page_overlay_file, AUTH_USER, false),
+	{"POST", "/overlays/{}/upload", page_overlay_upload, AUTH_USER, true, false, false, false,
+	 true},
+	P("POST", "/overlays/{}/delete-file", page_overlay_delete_file, AUTH_USER, true),
 	P("GET", "/global-overlays", page_globals, AUTH_USER, false),
 	P("POST", "/global-overlays/refresh", page_globals_refresh, AUTH_ADMIN, true),
 	P("GET", "/jobs", page_jobs, AUTH_USER, false),

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db_session.h"
 #include "db_user.h"
+#include "multipart.h"
 #include "strbuf.h"
 
 #define WEB_SECRET_MIN	  16
@@ -63,6 +64,7 @@ struct route {
 	bool api;	 /* JSON errors; Bearer accepted */
 	bool raw_body;	 /* the body is a file (max_upload), not a form/JSON */
 	bool cache;	 /* a GET page kept per session until the DB changes */
+	bool multipart;	 /* a multipart/form-data form with a file (max_upload) */
 };
 
 struct param {
@@ -85,6 +87,9 @@ struct req {
 	bool body_done;
 	struct param params[WEB_MAX_PARAMS]; /* the parsed form body */
 	int n_params;
+	const struct multipart_part *file; /* multipart routes: the file part */
+	struct multipart_part parts[MULTIPART_MAX_PARTS];
+	size_t n_parts;
 	bool authed;
 	bool via_token;	 /* Bearer rather than the session cookie */
 	struct user user;

@@ -972,6 +972,171 @@ static bool sse_has(struct sse *s, const char *needle, int ms)
 	return false;
 }
 
+/* A multipart/form-data body: the fields (name, value) and one file part
+ * (file_len bytes of file_data) named "file" (new string, *len set). */
+static char *multipart_body(const char *token, const char *path, const char *file_data,
+			    size_t file_len, size_t *len)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	if (token)
+		strbuf_printf(&sb,
+			      "--XyZzY\r\nContent-Disposition: form-data; "
+			      "name=\"csrf_token\"\r\n\r\n%s\r\n",
+			      token);
+	strbuf_printf(&sb, "--XyZzY\r\nContent-Disposition: form-data; name=\"path\"\r\n\r\n%s\r\n",
+		      path);
+	strbuf_puts(&sb, "--XyZzY\r\nContent-Disposition: form-data; name=\"file\"; "
+			 "filename=\"up.vpk\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+	strbuf_append(&sb, file_data, file_len);
+	strbuf_puts(&sb, "\r\n--XyZzY--\r\n");
+	*len = sb.len;
+	return sb.buf;
+}
+
+#define MULTIPART "multipart/form-data; boundary=XyZzY"
+
+START_TEST(overlay_page_upload)
+{
+	struct wt_session s, sb;
+	struct wt_resp r;
+	size_t len;
+	char *body, *p, *big;
+	static const char bin[] = "VPK\0\x01\x02\r\n--XyZz not a boundary\r\n";
+
+	wt_user(&t, "alice", "password-alice", false);
+	wt_user(&t, "bob", "password-bob", false);
+	tu_db_exec(t.db, "INSERT INTO overlays (user_id, name, kind, created_at, updated_at) "
+			 "VALUES (1, 'up', 'user', 1, 1)");
+	p = xasprintf("%s/overlays", t.dir);
+	mkdir(p, 0755);
+	free(p);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	ck_assert_int_eq(wt_login(&t, "bob", "password-bob", &sb), 303);
+	/* The page carries the form. */
+	wt_get(&t, &s, "/overlays/1", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "action=\"/overlays/1/upload\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "enctype=\"multipart/form-data\""));
+	wt_resp_fini(&r);
+	/* Success: binary content, written where the path says. */
+	body = multipart_body(s.csrf, "left4dead2/addons/x.vpk", bin, sizeof(bin) - 1, &len);
+	wt_req(&t, "POST", "/overlays/1/upload", s.cookie, NULL, MULTIPART, body, len, NULL, &r);
+	ck_assert_int_eq(r.status, 303);
+	p = wt_header(&r, "Location");
+	ck_assert_str_eq(p, "/overlays/1?path=left4dead2%2Faddons");
+	free(p);
+	wt_resp_fini(&r);
+	free(body);
+	wt_req(&t, "GET", "/overlays/1/files/left4dead2/addons/x.vpk", s.cookie, NULL, NULL, NULL,
+	       0, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.len, sizeof(bin) - 1);
+	ck_assert(memcmp(r.body, bin, sizeof(bin) - 1) == 0);
+	wt_resp_fini(&r);
+	/* A directory path takes the file's own name. */
+	body = multipart_body(s.csrf, "left4dead2/cfg/", "x", 1, &len);
+	wt_req(&t, "POST", "/overlays/1/upload", s.cookie, NULL, MULTIPART, body, len, NULL, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	free(body);
+	p = xasprintf("%s/overlays/1/left4dead2/cfg/up.vpk", t.dir);
+	ck_assert_int_eq(access(p, F_OK), 0);
+	free(p);
+	/* The listing offers a delete button per file. */
+	wt_get(&t, &s, "/overlays/1?path=left4dead2/addons", &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "action=\"/overlays/1/delete-file\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "value=\"left4dead2/addons/x.vpk\""));
+	wt_resp_fini(&r);
+	/* Traversal is refused and writes nothing. */
+	for (int i = 0; i < 3; i++) {
+		static const char *const bad[] = {"../../pwned", "/etc/pwned", "a/../../pwned"};
+
+		body = multipart_body(s.csrf, bad[i], "x", 1, &len);
+		wt_req(&t, "POST", "/overlays/1/upload", s.cookie, NULL, MULTIPART, body, len, NULL,
+		       &r);
+		ck_assert_int_eq(r.status, 400);
+		wt_resp_fini(&r);
+		free(body);
+	}
+	p = xasprintf("%s/pwned", t.dir);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
+	ck_assert_int_ne(access("/etc/pwned", F_OK), 0);
+	/* Over web.max_upload: 413, with and without a Content-Length. */
+	big = xmalloc(70000);
+	memset(big, 'a', 70000);
+	body = multipart_body(s.csrf, "big.bin", big, 70000, &len);
+	wt_req(&t, "POST", "/overlays/1/upload", s.cookie, NULL, MULTIPART, body, len, NULL, &r);
+	ck_assert_int_eq(r.status, 413);
+	wt_resp_fini(&r);
+	wt_req(&t, "POST", "/overlays/1/upload", s.cookie, NULL, MULTIPART, body, len,
+	       "Transfer-Encoding: chunked", &r);
+	ck_assert_int_eq(r.status, 413);
+	wt_resp_fini(&r);
+	free(body);
+	free(big);
+	p = xasprintf("%s/overlays/1/big.bin", t.dir);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
+	/* No CSRF token, or a wrong one: 403, nothing written. */
+	body = multipart_body(NULL, "nocsrf.txt", "x", 1, &len);
+	wt_req(&t, "POST", "/overlays/1/upload", s.cookie, NULL, MULTIPART, body, len, NULL, &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	free(body);
+	body = multipart_body("wrong", "nocsrf.txt", "x", 1, &len);
+	wt_req(&t, "POST", "/overlays/1/upload", s.cookie, NULL, MULTIPART, body, len, NULL, &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	free(body);
+	p = xasprintf("%s/overlays/1/nocsrf.txt", t.dir);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
+	/* A malformed body: 400. */
+	wt_req(&t, "POST", "/overlays/1/upload", s.cookie, NULL, MULTIPART, "--XyZzY\r\nbroken", 16,
+	       NULL, &r);
+	ck_assert_int_eq(r.status, 400);
+	wt_resp_fini(&r);
+	/* Someone else's overlay: 404 for upload and delete. */
+	body = multipart_body(sb.csrf, "bob.txt", "x", 1, &len);
+	wt_req(&t, "POST", "/overlays/1/upload", sb.cookie, NULL, MULTIPART, body, len, NULL, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	free(body);
+	p = xasprintf("%s/overlays/1/bob.txt", t.dir);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
+	wt_post(&t, &sb, "/overlays/1/delete-file", "path=left4dead2/addons/x.vpk", true, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	/* Delete: CSRF required, traversal refused, then the file goes. */
+	wt_post(&t, &s, "/overlays/1/delete-file", "path=left4dead2/addons/x.vpk", false, &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	wt_post(&t, &s, "/overlays/1/delete-file", "path=..%2Fsecret", true, &r);
+	ck_assert_int_eq(r.status, 400);
+	wt_resp_fini(&r);
+	p = xasprintf("%s/secret", t.dir);
+	ck_assert_int_eq(access(p, F_OK), 0);
+	free(p);
+	wt_post(&t, &s, "/overlays/1/delete-file", "path=left4dead2%2Faddons", true, &r);
+	ck_assert_int_eq(r.status, 409); /* a directory */
+	wt_resp_fini(&r);
+	p = xasprintf("%s/overlays/1/left4dead2/addons/x.vpk", t.dir);
+	ck_assert_int_eq(access(p, F_OK), 0);
+	wt_post(&t, &s, "/overlays/1/delete-file", "path=left4dead2%2Faddons%2Fx.vpk", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
+	wt_post(&t, &s, "/overlays/1/delete-file", "path=left4dead2%2Faddons%2Fx.vpk", true, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+}
+END_TEST
+
 START_TEST(sse_job_log)
 {
 	int64_t uid = wt_user(&t, "alice", "password-alice", false);
@@ -1099,6 +1264,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, oversized_bodies);
 	tcase_add_loop_test(tc, malformed_forms, 0, sizeof(bad_forms) / sizeof(bad_forms[0]));
 	tcase_add_test(tc, path_traversal);
+	tcase_add_test(tc, overlay_page_upload);
 	tcase_add_test(tc, sse_job_log);
 	tcase_add_test(tc, sse_console);
 	suite_add_tcase(s, tc);
