@@ -33,6 +33,7 @@
 
 #define READ_CHUNK	   1000
 #define CONSOLE_HISTORY	   200
+#define CONSOLE_LINE_MAX   4096
 #define CONSOLE_KEEP_BYTES (256 * 1024)
 #define VIEWER_MAX_LAG	   (8 * 1024 * 1024)
 
@@ -322,14 +323,43 @@ static int open_journal(struct hub *h, struct source *s)
 		return -1;
 	}
 	snprintf(match, sizeof(match), "_SYSTEMD_UNIT=left4me-server@%s.service", s->server);
+	/* Stand just before the last CONSOLE_HISTORY entries; with fewer,
+	 * at the head (else the first next() would skip the oldest line). */
 	if (sd_journal_add_match(s->j, match, 0) < 0 || sd_journal_seek_tail(s->j) < 0 ||
-	    sd_journal_previous_skip(s->j, CONSOLE_HISTORY + 1) < 0) {
+	    (rc = sd_journal_previous_skip(s->j, CONSOLE_HISTORY + 1)) < 0 ||
+	    (rc <= CONSOLE_HISTORY && sd_journal_seek_head(s->j) < 0)) {
 		sd_journal_close(s->j);
 		s->j = NULL;
 		return -1;
 	}
 	(void)sd_journal_get_fd(s->j);
 	return 0;
+}
+
+/* A journal MESSAGE as one safe line (new string): control characters
+ * (ANSI colours, bells, NUL, CR, LF) escaped as \xHH, bytes of invalid
+ * UTF-8 as '?'; capped at CONSOLE_LINE_MAX input bytes. */
+static char *console_clean(const char *msg, size_t len)
+{
+	struct strbuf sb;
+	bool utf8;
+	size_t i;
+
+	if (len > CONSOLE_LINE_MAX)
+		len = CONSOLE_LINE_MAX;
+	utf8 = valid_utf8(msg, len);
+	strbuf_init(&sb);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			strbuf_printf(&sb, "\\x%02x", c);
+		else if (c >= 0x80 && !utf8)
+			strbuf_putc(&sb, '?');
+		else
+			strbuf_putc(&sb, (char)c);
+	}
+	return strbuf_detach(&sb);
 }
 
 static void read_console(struct hub *h, struct source *s)
@@ -363,13 +393,7 @@ static void read_console(struct hub *h, struct source *s)
 			continue;
 		if (sd_journal_get_data(s->j, "MESSAGE", &data, &len) < 0 || len < 8)
 			continue;
-		line = xstrndup((const char *)data + 8, len - 8);
-		/* Binary or invalid text: show it safely. */
-		if (!valid_utf8(line, strlen(line))) {
-			for (char *p = line; *p; p++)
-				if ((unsigned char)*p >= 0x80)
-					*p = '?';
-		}
+		line = console_clean((const char *)data + 8, len - 8);
 		if (n_idx == cap) {
 			cap = cap ? cap * 2 : 64;
 			idx = xreallocarray(idx, cap, sizeof(*idx));

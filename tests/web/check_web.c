@@ -3,6 +3,7 @@
  * cookie flags, CSP, escaping, cross-user 404s, the JSON API's success and
  * error shapes, 413, malformed forms, path traversal, SSE with resume. */
 #include <check.h>
+#include <fcntl.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <pthread.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -1242,6 +1244,171 @@ START_TEST(sse_console)
 }
 END_TEST
 
+#define JOURNAL_REMOTE "/lib/systemd/systemd-journal-remote"
+
+/* Write n entries (unit, message; realtime t0 + i + 1 usec) as a real
+ * journal file dir/name through systemd-journal-remote's export-format
+ * input, the way journald would have stored them. */
+static void journal_write(const char *dir, const char *name, int64_t t0, int first,
+			  const char *const (*entries)[2], size_t n)
+{
+	struct strbuf sb;
+	char *in = xasprintf("%s/in.export", dir), *out = xasprintf("--output=%s/%s", dir, name);
+	int status;
+	pid_t pid;
+
+	strbuf_init(&sb);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ml = strlen(entries[i][1]);
+
+		strbuf_printf(&sb,
+			      "__CURSOR=s=0;i=%d\n__REALTIME_TIMESTAMP=%lld\n"
+			      "__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
+			      "_SYSTEMD_UNIT=%s\nMESSAGE\n",
+			      first + (int)i, (long long)(t0 + first + (int64_t)i + 1),
+			      first + (int)i + 1, entries[i][0]);
+		/* The binary form: a little-endian 64-bit length, then the bytes. */
+		for (int b = 0; b < 8; b++)
+			strbuf_putc(&sb, (char)((ml >> (8 * b)) & 0xff));
+		strbuf_append(&sb, entries[i][1], ml);
+		strbuf_puts(&sb, "\n\n");
+	}
+	{
+		FILE *f = fopen(in, "w");
+
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(sb.buf, 1, sb.len, f), sb.len);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	strbuf_fini(&sb);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		int fd = open(in, O_RDONLY);
+
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(126);
+		freopen("/dev/null", "w", stderr);
+		execl(JOURNAL_REMOTE, JOURNAL_REMOTE, out, "-", (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      JOURNAL_REMOTE " failed: status %d", status);
+	unlink(in);
+	free(in);
+	free(out);
+}
+
+/* The order of needles in s->got: true if each follows the previous. */
+static bool sse_in_order(struct sse *s, const char *const *needles, size_t n)
+{
+	const char *p;
+	bool ok = true;
+
+	pthread_mutex_lock(&s->lock);
+	p = s->got.buf ? s->got.buf : "";
+	for (size_t i = 0; i < n && ok; i++) {
+		p = strstr(p, needles[i]);
+		ok = p != NULL;
+		if (p)
+			p += strlen(needles[i]);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+START_TEST(sse_console_journal)
+{
+	static const char *const first[][2] = {
+	    {"left4me-server@alpha.service", "alpha one"},
+	    {"left4me-server@beta.service", "beta secret"},
+	    {"left4me-server@alpha.service", "alpha \x1b[31mred\x1b[0m bell\a end"},
+	    {"left4me-server@alpha.service", "alpha three"},
+	    {"left4me-server@alphabet.service", "alphabet secret"},
+	};
+	static const char *const later[][2] = {
+	    {"left4me-server@beta.service", "beta later"},
+	    {"left4me-server@alpha.service", "alpha four\r\ninjected: x"},
+	};
+	static const char *const want[] = {
+	    "data: alpha one\n\n", "data: alpha \\x1b[31mred\\x1b[0m bell\\x07 end\n\n",
+	    "data: alpha three\n\n", "data: alpha four\\x0d\\x0ainjected: x\n\n"};
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t b = wt_user(&t, "bob", "password-bob", false);
+	int64_t t0 = 1700000000000000;
+	struct sse s = {0}, res = {0};
+	pthread_t th, th2;
+	struct wt_resp r;
+	char *tb = wt_token(&t, b), *jd, *id, *p;
+
+	ck_assert_msg(access(JOURNAL_REMOTE, X_OK) == 0,
+		      JOURNAL_REMOTE " is missing (tools/install-deps test)");
+	jd = xasprintf("%s/journal", t.dir);
+	mkdir(jd, 0755);
+	journal_write(jd, "system.journal", t0, 0, first, 5);
+	tu_db_exec(t.db, "INSERT INTO blueprints (user_id, name, created_at, updated_at) "
+			 "VALUES (1, 'bp', 1, 1)");
+	tu_db_exec(t.db, "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+			 "updated_at) VALUES ('alpha', 1, 1, 27015, 1, 1)");
+	/* Not bob's server: 404, not a single line. */
+	wt_req(&t, "GET", "/api/v1/servers/alpha/console", NULL, tb, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 404);
+	ck_assert_ptr_null(strstr(r.body, "alpha"));
+	wt_resp_fini(&r);
+	/* The owner: alpha's history in order, escaped, nothing of the others. */
+	s.t = &t;
+	s.tok = wt_token(&t, a);
+	s.path = "/api/v1/servers/alpha/console";
+	strbuf_init(&s.got);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_create(&th, NULL, sse_thread, &s);
+	ck_assert(sse_has(&s, "data: alpha three", 5000));
+	ck_assert_msg(sse_in_order(&s, want, 3), "got: %s", s.got.buf);
+	id = xasprintf("id: %lld\ndata: alpha one\n\n", (long long)(t0 + 1));
+	ck_assert(sse_has(&s, id, 10));
+	free(id);
+	/* Lines written later arrive live (journald opens new files too). */
+	journal_write(jd, "later.journal", t0, 5, later, 2);
+	ck_assert(sse_has(&s, "data: alpha four", 5000));
+	ck_assert(sse_in_order(&s, want, 4));
+	/* Resume after "alpha red" (its realtime usec is the event id). */
+	res.t = &t;
+	res.tok = s.tok;
+	res.path = s.path;
+	id = xasprintf("%lld", (long long)(t0 + 3));
+	res.last_id = id;
+	strbuf_init(&res.got);
+	pthread_mutex_init(&res.lock, NULL);
+	pthread_create(&th2, NULL, sse_thread, &res);
+	ck_assert(sse_has(&res, "data: alpha four", 5000));
+	ck_assert(sse_in_order(&res, want + 2, 2));
+	ck_assert_ptr_null(strstr(res.got.buf, "alpha one"));
+	ck_assert_ptr_null(strstr(res.got.buf, "red"));
+	/* No other unit's line, and no raw control character, ever. */
+	for (struct sse *v = &s; v; v = v == &s ? &res : NULL) {
+		ck_assert_ptr_null(strstr(v->got.buf, "secret"));
+		ck_assert_ptr_null(strstr(v->got.buf, "later"));
+		ck_assert_ptr_null(strstr(v->got.buf, "\ninjected"));
+		for (p = v->got.buf; *p; p++)
+			ck_assert_msg((unsigned char)*p >= 0x20 || *p == '\n', "control byte %02x",
+				      (unsigned char)*p);
+	}
+	wt_stop(&t);
+	pthread_join(th, NULL);
+	pthread_join(th2, NULL);
+	ck_assert_int_eq(s.status, 200);
+	ck_assert_int_eq(res.status, 200);
+	strbuf_fini(&s.got);
+	strbuf_fini(&res.got);
+	free(id);
+	free(s.tok);
+	free(tb);
+	free(jd);
+	wt_start(&t, NULL); /* for the fixture's teardown */
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("web");
@@ -1267,6 +1434,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, overlay_page_upload);
 	tcase_add_test(tc, sse_job_log);
 	tcase_add_test(tc, sse_console);
+	tcase_add_test(tc, sse_console_journal);
 	suite_add_tcase(s, tc);
 	return s;
 }
