@@ -342,6 +342,7 @@ static int open_journal(struct hub *h, struct source *s)
 static char *console_clean(const char *msg, size_t len)
 {
 	struct strbuf sb;
+	char *line;
 	bool utf8;
 	size_t i;
 
@@ -359,7 +360,9 @@ static char *console_clean(const char *msg, size_t len)
 		else
 			strbuf_putc(&sb, (char)c);
 	}
-	return strbuf_detach(&sb);
+	line = strbuf_detach(&sb);
+	strbuf_fini(&sb); /* detach leaves a fresh empty buffer */
+	return line;
 }
 
 static void read_console(struct hub *h, struct source *s)
