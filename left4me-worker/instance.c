@@ -406,6 +406,16 @@ int instance_apply(const char *state_dir, const struct instance_plan *plan, char
 		snprintf(err, errlen, "invalid server name");
 		return -1;
 	}
+	rc = instance_mounted(state_dir, plan->name, err, errlen);
+	if (rc != 0) {
+		if (rc > 0)
+			snprintf(err, errlen,
+				 "runtime/%s/merged is mounted (the server is running): stop it "
+				 "first",
+				 plan->name);
+		return -1;
+	}
+	rc = -1;
 	state = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (state < 0) {
 		snprintf(err, errlen, "state dir %s: %s", state_dir, strerror(errno));
@@ -531,8 +541,7 @@ static int check_parent(const char *state_dir, const char *sub, char *err, size_
 int instance_remove(const char *state_dir, const char *name, bool *removed, char *err,
 		    size_t errlen)
 {
-	char real[PATH_MAX];
-	char *rt = NULL, *merged = NULL, *inst = NULL;
+	char *rt = NULL, *inst = NULL;
 	bool any = false;
 	int rc = -1, m;
 
@@ -546,18 +555,13 @@ int instance_remove(const char *state_dir, const char *name, bool *removed, char
 	    check_parent(state_dir, "instances", err, errlen) < 0)
 		return -1;
 	rt = xasprintf("%s/runtime/%s", state_dir, name);
-	merged = xasprintf("%s/merged", rt);
 	inst = xasprintf("%s/instances/%s", state_dir, name);
-	if (realpath(merged, real)) {
-		m = mountinfo_lookup(real, NULL, 0);
-		if (m < 0) {
-			snprintf(err, errlen, "/proc/self/mountinfo: %s", strerror(errno));
-			goto out;
-		}
-		if (m > 0) {
-			snprintf(err, errlen, "runtime/%s/merged is still mounted", name);
-			goto out;
-		}
+	m = instance_mounted(state_dir, name, err, errlen);
+	if (m < 0)
+		goto out;
+	if (m > 0) {
+		snprintf(err, errlen, "runtime/%s/merged is still mounted", name);
+		goto out;
 	}
 	if (rmtree(rt, &any, err, errlen) < 0 || rmtree(inst, &any, err, errlen) < 0)
 		goto out;
@@ -566,9 +570,23 @@ out:
 	if (removed)
 		*removed = any;
 	free(rt);
-	free(merged);
 	free(inst);
 	return rc;
+}
+
+int instance_mounted(const char *state_dir, const char *name, char *err, size_t errlen)
+{
+	char *merged = xasprintf("%s/runtime/%s/merged", state_dir, name);
+	char real[PATH_MAX];
+	int m = 0;
+
+	if (realpath(merged, real)) {
+		m = mountinfo_lookup(real, NULL, 0);
+		if (m < 0)
+			snprintf(err, errlen, "/proc/self/mountinfo: %s", strerror(errno));
+	}
+	free(merged);
+	return m < 0 ? -1 : m > 0;
 }
 
 bool instance_exists(const char *state_dir, const char *name)

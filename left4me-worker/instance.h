@@ -56,7 +56,9 @@ int instance_plan(const char *state_dir, const struct instance_spec *spec,
 /* Stage runtime/NAME/upper/left4dead2/cfg/{server.cfg,server_overlay_ID.cfg}
  * (dropping stale server_overlay_*.cfg), create work/ and merged/, then
  * write instances/NAME/instance.env.  All files are written atomically
- * (temp + rename), 0644.  -1 with err on failure. */
+ * (temp + rename), 0644.  Refuses, writing nothing, while runtime/NAME/merged
+ * is mounted: overlayfs leaves changes to upper/ under a live mount
+ * undefined.  -1 with err on failure. */
 int instance_apply(const char *state_dir, const struct instance_plan *plan, char *err,
 		   size_t errlen);
 
@@ -66,6 +68,10 @@ int instance_apply(const char *state_dir, const struct instance_plan *plan, char
  * there.  -1 with err on failure. */
 int instance_remove(const char *state_dir, const char *name, bool *removed, char *err,
 		    size_t errlen);
+
+/* 1 if runtime/NAME/merged is a mount point (per /proc/self/mountinfo),
+ * 0 if not (or absent), -1 with err if mountinfo cannot be read. */
+int instance_mounted(const char *state_dir, const char *name, char *err, size_t errlen);
 
 /* true if runtime/NAME or instances/NAME exists. */
 bool instance_exists(const char *state_dir, const char *name);

@@ -38,8 +38,9 @@ struct job_ctx {
 	char reason[JOB_REASON_MAX];
 	int exit_code; /* of the step that decided the outcome; -1 none */
 	bool failed;
-	bool lost;    /* recovered by another process: never finish it */
-	bool stopped; /* the worker is stopping */
+	bool lost;	 /* recovered by another process: never finish it */
+	bool stopped;	 /* the worker is stopping */
+	bool keep_state; /* refused before acting: leave the server's state alone */
 	int64_t last_beat;
 	/* per subprocess */
 	char last_err[256]; /* last stderr (or output) line, for the reason */
@@ -364,8 +365,9 @@ static int server_job(struct job_ctx *c, enum server_state *ok_state)
 {
 	const struct config *cfg = c->w->cfg;
 	const char *name = c->job->target;
+	char err[JOB_REASON_MAX];
 	struct server srv;
-	int rc;
+	int rc, mounted;
 
 	/* The target crossed a process boundary: check it before any path
 	 * or helper argv is built from it. */
@@ -386,7 +388,28 @@ static int server_job(struct job_ctx *c, enum server_state *ok_state)
 	server_fini(&srv);
 
 	switch (c->job->kind) {
+	/* Staging writes into runtime/NAME/upper/, and overlayfs leaves changes
+	 * to upper/ under a live mount undefined.  So the cfg files are staged
+	 * only while runtime/NAME/merged is unmounted (per mountinfo):
+	 *  - restart = disable (the unit's ExecStopPost unmounts) + initialize
+	 *    + enable;
+	 *  - start of a server whose overlay is mounted (its unit is running)
+	 *    is a restart, so a start always applies the current blueprint;
+	 *  - an initialize job on a mounted server refuses ("stop it first")
+	 *    and leaves the server's state alone;
+	 *  - instance_apply refuses on a mounted merged/ whatever the job, so
+	 *    a disable that left the overlay mounted fails the job instead. */
 	case JOB_INITIALIZE:
+		mounted = instance_mounted(cfg->state_dir, name, err, sizeof(err));
+		if (mounted < 0)
+			return ctx_fail(c, "%s", err);
+		if (mounted > 0) {
+			c->keep_state = true;
+			return ctx_fail(c,
+					"runtime/%s/merged is mounted (the server is running): "
+					"stop it first, or restart it to apply the blueprint",
+					name);
+		}
 		if (do_initialize(c, name) < 0)
 			return -1;
 		if (*ok_state != SERVER_RUNNING)
@@ -394,11 +417,24 @@ static int server_job(struct job_ctx *c, enum server_state *ok_state)
 		return 0;
 	case JOB_START:
 	case JOB_RESTART:
+		mounted = instance_mounted(cfg->state_dir, name, err, sizeof(err));
+		if (mounted < 0)
+			return ctx_fail(c, "%s", err);
+		if (c->job->kind == JOB_RESTART || mounted > 0) {
+			if (c->job->kind == JOB_START)
+				ctx_step(c,
+					 "runtime/%s/merged is mounted (the server is running): "
+					 "stopping it so the files are staged unmounted",
+					 name);
+			if (run_helper(c, "left4me-systemctl", "disable", name,
+				       cfg->worker.helper_timeout) < 0 ||
+			    !ctx_go_on(c))
+				return -1;
+		}
 		if (do_initialize(c, name) < 0 || !ctx_go_on(c))
 			return -1;
-		if (run_helper(c, "left4me-systemctl",
-			       c->job->kind == JOB_START ? "enable" : "restart", name,
-			       cfg->worker.helper_timeout) < 0)
+		if (run_helper(c, "left4me-systemctl", "enable", name, cfg->worker.helper_timeout) <
+		    0)
 			return -1;
 		*ok_state = SERVER_RUNNING;
 		return 0;
@@ -692,7 +728,7 @@ void jobs_run(struct worker *w, const struct job *job)
 		return; /* another process owns its outcome now */
 	if (rc == 0 && c.failed)
 		rc = -1;
-	if (is_server && instance_name_ok(job->target)) {
+	if (is_server && instance_name_ok(job->target) && !c.keep_state) {
 		int src;
 
 		if (rc == 0 && job->kind == JOB_DELETE)

@@ -1,11 +1,15 @@
 /* left4me-worker/instance.c: the worker's own re-validation before any
  * path or helper argv is built (bad names from the DB, bad global source
  * names, lowerdirs outside the allowlist are refused and nothing is
- * written), the plan's exact output, and removal. */
+ * written), the plan's exact output, removal, and no staging while
+ * merged/ is mounted. */
 #include <check.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -223,6 +227,49 @@ START_TEST(not_installed)
 }
 END_TEST
 
+/* Nothing is staged into upper/ while merged/ is mounted (overlayfs
+ * leaves that undefined); removal refuses too. */
+START_TEST(apply_refused_while_mounted)
+{
+	struct instance_spec spec = {.name = (char *)"alpha", .port = 27015, .config = "one"};
+	struct instance_plan plan;
+	char err[256], *merged, *cfg, *t, real[PATH_MAX];
+	bool removed;
+
+	ck_assert_int_eq(geteuid(), 0); /* CI runs as root: this must not skip */
+	/* check forked this test: the namespace ends with it */
+	ck_assert(unshare(CLONE_NEWNS) == 0);
+	ck_assert(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), 0);
+	ck_assert_int_eq(instance_apply(state, &plan, err, sizeof(err)), 0);
+	instance_plan_fini(&plan);
+	ck_assert_int_eq(instance_mounted(state, "alpha", err, sizeof(err)), 0);
+	merged = xasprintf("%s/runtime/alpha/merged", state);
+	cfg = xasprintf("%s/runtime/alpha/upper/left4dead2/cfg/server.cfg", state);
+	ck_assert(mount("tmpfs", merged, "tmpfs", 0, "size=64k") == 0);
+	ck_assert(realpath(merged, real) != NULL);
+	ck_assert_int_eq(instance_mounted(state, "alpha", err, sizeof(err)), 1);
+	spec.config = "two";
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), 0);
+	ck_assert_int_eq(instance_apply(state, &plan, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "runtime/alpha/merged is mounted (the server is running): stop it "
+			      "first");
+	t = tu_read_file(cfg);
+	ck_assert_str_eq(t, "one\n");
+	free(t);
+	ck_assert_int_eq(instance_remove(state, "alpha", &removed, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "still mounted") != NULL, "%s", err);
+	ck_assert(umount(real) == 0);
+	ck_assert_int_eq(instance_apply(state, &plan, err, sizeof(err)), 0);
+	t = tu_read_file(cfg);
+	ck_assert_str_eq(t, "two\n");
+	free(t);
+	instance_plan_fini(&plan);
+	free(merged);
+	free(cfg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("worker_instance");
@@ -238,6 +285,7 @@ int main(void)
 	tcase_add_test(tc, symlink_outside_never_written);
 	tcase_add_test(tc, plan_apply_remove);
 	tcase_add_test(tc, not_installed);
+	tcase_add_test(tc, apply_refused_while_mounted);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

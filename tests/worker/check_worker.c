@@ -9,10 +9,12 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,6 +24,7 @@
 
 #include "db.h"
 #include "db_job.h"
+#include "mountinfo.h"
 #include "strbuf.h"
 #include "testutil.h"
 #include "timeutil.h"
@@ -507,7 +510,8 @@ START_TEST(start_initializes_and_enables)
 	free(got);
 	ck_assert(!state_exists(&e, "runtime/alpha/upper/left4dead2/cfg/server_overlay_11.cfg"));
 	assert_calls(&e, "left4me-systemctl enable alpha staged\n"
-			 "left4me-systemctl restart alpha staged\n");
+			 "left4me-systemctl disable alpha\n"
+			 "left4me-systemctl enable alpha staged\n");
 	teardown(&e);
 }
 END_TEST
@@ -633,6 +637,105 @@ START_TEST(delete_is_idempotent)
 	assert_job(&e, 100, "failed", "invalid server name 'Beta'");
 	assert_calls(&e, "");
 	ck_assert(state_exists(&e, "runtime/Beta/keep"));
+	teardown(&e);
+}
+END_TEST
+
+/* Staging never writes into a mounted upper/: in a private mount
+ * namespace the stand-in mounts a tmpfs on runtime/NAME/merged at enable
+ * and unmounts it at disable, as the unit's ExecStartPre/ExecStopPost do.
+ * restart = disable + initialize + enable; start of a running server is a
+ * restart; initialize on a running server refuses and keeps its state; a
+ * disable that leaves the overlay mounted fails the job before staging. */
+START_TEST(restage_only_unmounted)
+{
+	struct env e;
+	char *merged, real[PATH_MAX], *got;
+	int64_t id;
+
+	ck_assert_int_eq(geteuid(), 0); /* CI runs as root: this must not skip */
+	/* check forked this test: the namespace ends with it */
+	ck_assert(unshare(CLONE_NEWNS) == 0);
+	ck_assert(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	setup(&e);
+	set_file(&e, "mount-sim", "");
+	install_fake_game(&e);
+	add_server(&e, "alpha", 27015);
+	merged = xasprintf("%s/runtime/alpha/merged", e.state);
+
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "started");
+	ck_assert(realpath(merged, real) != NULL);
+	ck_assert_int_eq(mountinfo_lookup(real, NULL, 0), 1);
+	assert_calls(&e, "left4me-systemctl enable alpha staged\n");
+
+	/* restart: unmounted (disable) before staging, mounted again after */
+	tu_db_exec(e.db, "UPDATE blueprints SET config = 'hostname two'");
+	clear_calls(&e);
+	id = enqueue(&e, JOB_RESTART, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "restarted");
+	assert_calls(&e, "left4me-systemctl disable alpha mounted\n"
+			 "left4me-systemctl enable alpha staged\n");
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	ck_assert_str_eq(got, "hostname two\n");
+	free(got);
+	ck_assert_int_eq(mountinfo_lookup(real, NULL, 0), 1);
+
+	/* start of a running server is a restart */
+	tu_db_exec(e.db, "UPDATE blueprints SET config = 'hostname three'");
+	clear_calls(&e);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "started");
+	assert_calls(&e, "left4me-systemctl disable alpha mounted\n"
+			 "left4me-systemctl enable alpha staged\n");
+	ck_assert_int_eq(
+	    log_count(&e, id, "step", "stopping it so the files are staged unmounted", false), 1);
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	ck_assert_str_eq(got, "hostname three\n");
+	free(got);
+
+	/* initialize while mounted: refused, nothing written, state kept */
+	tu_db_exec(e.db, "UPDATE blueprints SET config = 'hostname four'");
+	clear_calls(&e);
+	id = enqueue(&e, JOB_INITIALIZE, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed",
+		   "runtime/alpha/merged is mounted (the server is running): "
+		   "stop it first");
+	assert_calls(&e, "");
+	assert_server(&e, "alpha", "running:");
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	ck_assert_str_eq(got, "hostname three\n");
+	free(got);
+
+	/* a disable that leaves the overlay mounted: no staging, no enable */
+	set_file(&e, "stuck", "");
+	id = enqueue(&e, JOB_RESTART, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "merged is mounted");
+	assert_calls(&e, "left4me-systemctl disable alpha mounted\n");
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	ck_assert_str_eq(got, "hostname three\n");
+	free(got);
+
+	/* stopped (unmounted): initialize stages again */
+	got = path(&e, "stuck");
+	unlink(got);
+	free(got);
+	id = enqueue(&e, JOB_STOP, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	ck_assert_int_eq(mountinfo_lookup(real, NULL, 0), 0);
+	id = enqueue(&e, JOB_INITIALIZE, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "initialized");
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	ck_assert_str_eq(got, "hostname four\n");
+	free(got);
+	umount2(real, MNT_DETACH);
+	free(merged);
 	teardown(&e);
 }
 END_TEST
@@ -1170,7 +1273,8 @@ START_TEST(left4mectl_wait_end_to_end)
 	}
 	assert_calls(&e, "left4me-systemctl enable alpha staged\n"
 			 "left4me-systemctl disable alpha\n"
-			 "left4me-systemctl restart alpha staged\n"
+			 "left4me-systemctl disable alpha\n"
+			 "left4me-systemctl enable alpha staged\n"
 			 "left4me-systemctl disable alpha\nleft4me-overlay umount alpha\n"
 			 "left4me-systemctl disable alpha\nleft4me-overlay umount alpha\n"
 			 "left4me-systemctl disable beta\n");
@@ -1275,6 +1379,7 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, stop_reset_delete);
 	tcase_add_test(tc, delete_never_initialized);
 	tcase_add_test(tc, delete_is_idempotent);
+	tcase_add_test(tc, restage_only_unmounted);
 	tcase_add_loop_test(tc, helper_exit_codes, 0,
 			    (int)(sizeof(code_cases) / sizeof(code_cases[0])));
 	tcase_add_test(tc, refusals_before_any_helper);
