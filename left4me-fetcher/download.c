@@ -27,6 +27,7 @@ void dl_global_init(void)
 
 void dl_init(struct dl *d, const char *url)
 {
+	dl_global_init(); /* the fetcher is single-threaded */
 	memset(d, 0, sizeof(*d));
 	d->url = url;
 	d->fd = -1;

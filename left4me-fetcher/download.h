@@ -62,7 +62,7 @@ void dl_fini(struct dl *d);
  * called for them). */
 int dl_run(struct dl **v, size_t n, const struct dl_opts *o);
 
-/* curl_global_init once per process. */
+/* curl_global_init once per process (dl_init calls it; single thread). */
 void dl_global_init(void);
 
 #endif

@@ -113,7 +113,8 @@ int main(int argc, char **argv)
 	/* A full disk or RLIMIT_FSIZE must fail a write, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	dl_global_init();
+	/* curl_global_init (and OpenSSL's with it) waits for the first
+	 * download (dl_init): an idle fetcher keeps ~2 MiB less resident. */
 
 	rc = fetcher_loop(db, cfg, once, &stop_flag) == 0 ? 0 : EX_SOFTWARE;
 	db_close(db);
