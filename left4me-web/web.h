@@ -88,7 +88,7 @@ struct req {
 	struct param params[WEB_MAX_PARAMS]; /* the parsed form body */
 	int n_params;
 	const struct multipart_part *file; /* multipart routes: the file part */
-	struct multipart_part parts[MULTIPART_MAX_PARTS];
+	struct multipart_part *parts; /* [MULTIPART_MAX_PARTS], multipart routes only */
 	size_t n_parts;
 	bool authed;
 	bool via_token;	 /* Bearer rather than the session cookie */
