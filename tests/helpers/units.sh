@@ -74,7 +74,7 @@ for f in $U/*.service; do
 	check "${f##*/}: no MountFlags=shared" lacks "${f##*/}" '^MountFlags'
 done
 for opt in NoNewPrivileges RestrictAddressFamilies SystemCallFilter SystemCallArchitectures \
-	ProtectKernelModules ProtectKernelLogs ProtectClock ProtectHostname PrivateDevices \
+	ProtectKernelModules ProtectKernelLogs ProtectKernelTunables ProtectClock ProtectHostname PrivateDevices \
 	MemoryDenyWriteExecute LockPersonality RestrictNamespaces RestrictSUIDSGID \
 	RestrictRealtime DynamicUser PrivateUsers 'CapabilityBoundingSet=[^~]' 'CapabilityBoundingSet=$'; do
 	check "worker avoids $opt (sudo must keep working)" lacks left4me-worker.service "^$opt"

@@ -1288,7 +1288,8 @@ static void journal_write(const char *dir, const char *name, int64_t t0, int fir
 
 		if (fd < 0 || dup2(fd, 0) < 0)
 			_exit(126);
-		freopen("/dev/null", "w", stderr);
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(126);
 		execl(JOURNAL_REMOTE, JOURNAL_REMOTE, out, "-", (char *)NULL);
 		_exit(127);
 	}
