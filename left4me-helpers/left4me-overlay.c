@@ -4,7 +4,8 @@
  * through nsenter into PID 1's mount namespace) and by left4me-worker via
  * `sudo -n`.  Trusts only its compiled-in state dir; NAME is validated and
  * everything else is read from instances/NAME/instance.env and checked.
- * May change only the mount on STATE/runtime/NAME/merged.
+ * May change only the mount on STATE/runtime/NAME/merged, and (umount, when
+ * nothing is mounted) remove overlayfs's own runtime/NAME/work/{work,index}.
  * Exit: 0 done (or nothing to do), 64 usage, 65 bad name or instance.env,
  * 66 missing files, 75 busy, 77 not root or a path/owner refusal. */
 #include <string.h>

@@ -6,9 +6,12 @@
  * overlays/ID, global_overlay_cache/SOURCE or workshop_cache/; overlayfs
  * then receives /proc/self/fd/N paths of exactly those directories.
  * upper/ and work/ must be directories owned by the left4me user.
- * "Mounted" is decided from /proc/self/mountinfo. */
+ * "Mounted" is decided from /proc/self/mountinfo.  umount also removes
+ * overlayfs's root-owned work/work and work/index once nothing is mounted,
+ * so that the worker (user left4me) can remove runtime/NAME. */
 #include "overlay.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -214,6 +217,79 @@ int overlay_mount(const char *name)
 	return EX_OK;
 }
 
+/* Remove dirfd/name and everything below it, never following a symlink
+ * (every directory is opened O_NOFOLLOW relative to its parent's fd).
+ * ENOENT counts as done.  Returns 0, or -1 with errno. */
+static int remove_tree_at(int dirfd, const char *name, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, saved;
+
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	if (depth >= 64) {
+		errno = ELOOP;
+		return -1;
+	}
+	fd = helper_open_dir(dirfd, name);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	d = fdopendir(fd);
+	if (!d) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (remove_tree_at(fd, de->d_name, depth + 1) < 0)
+			break;
+	}
+	saved = errno;
+	closedir(d);
+	if (saved != 0) {
+		errno = saved;
+		return -1;
+	}
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+/* Remove overlayfs's own work/work and work/index (root-owned, mode 000:
+ * the left4me user could not remove runtime/NAME after an unmount).  Only
+ * called when nothing is mounted on merged; work/ itself stays. */
+static void remove_ovl_workdirs(const struct instance_paths *ip, const char *name)
+{
+	static const char *const internal[] = {"work", "index"};
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+	int work;
+
+	work = helper_open_dir(ip->rt, "work");
+	if (work < 0 && errno == ENOENT)
+		return;
+	if (work < 0)
+		helper_die(EX_NOPERM, "runtime/%s/work: %s", name, strerror(errno));
+	helper_lookup_user(HELPER_WORKER_USER, &uid, &gid);
+	if (fstat(work, &st) < 0)
+		helper_die(EX_OSERR, "runtime/%s/work: %s", name, strerror(errno));
+	if (st.st_uid != uid)
+		helper_die(EX_NOPERM, "runtime/%s/work: owned by uid %u, expected %u", name,
+			   (unsigned)st.st_uid, (unsigned)uid);
+	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+		if (remove_tree_at(work, internal[i], 0) < 0)
+			helper_die(EX_OSERR, "runtime/%s/work/%s: %s", name, internal[i],
+				   strerror(errno));
+	close(work);
+}
+
 int overlay_umount(const char *name)
 {
 	struct instance_paths ip;
@@ -230,8 +306,10 @@ int overlay_umount(const char *name)
 
 		if (n < 0)
 			helper_die(EX_OSERR, "/proc/self/mountinfo: %s", strerror(errno));
-		if (n == 0)
+		if (n == 0) {
+			remove_ovl_workdirs(&ip, name);
 			return EX_OK;
+		}
 		if (umount2("merged", UMOUNT_NOFOLLOW) < 0)
 			helper_die(errno == EBUSY ? EX_TEMPFAIL : EX_OSERR, "%s: umount: %s", name,
 				   strerror(errno));

@@ -43,6 +43,50 @@ check "nothing mounted after umount" [ "$(mounts_at $M)" = 0 ]
 expect_rc 0 "umount again is a no-op" $OV umount alpha
 expect_rc 0 "umount of a never-initialized instance" $OV umount gamma
 
+# ---- umount removes overlayfs's root-owned work/work (and work/index) ----
+# The kernel leaves work/work owned by root, mode 000: the worker (user
+# left4me) could not remove runtime/NAME on reset without this.
+W=$S/runtime/alpha/work
+expect_rc 0 "mount for the work/work check" $OV mount alpha
+check "overlayfs made work/work" [ -d $W/work ]
+expect_rc 0 "umount" $OV umount alpha
+check "work/work removed after umount" [ ! -e $W/work ]
+check "work/ itself kept" [ -d $W ]
+check "upper/ kept" [ -f $S/runtime/alpha/upper/written.txt ]
+check "nothing under work/ is left to root" [ -z "$(find $W ! -user left4me)" ]
+# Leftovers as a crash would leave them (a temp dir with content, a
+# whiteout), and work/index: removed too, when nothing is mounted.
+mkdir -p $W/work/'#1f'/sub $W/index
+echo x >$W/work/'#1f'/sub/f
+mknod $W/work/'#20' c 0 0
+chmod 000 $W/work $W/index
+expect_rc 0 "umount when not mounted" $OV umount alpha
+check "work/work with leftovers removed" [ ! -e $W/work ]
+check "work/index removed" [ ! -e $W/index ]
+# Anything else under work/ is not overlayfs's: left alone; a symlink in
+# place of work/work is removed as a link, its target untouched.
+mkdir -p $S/victim && echo keep >$S/victim/f
+ln -s $S/victim $W/work
+echo mine >$W/other
+expect_rc 0 "umount with work/work a symlink" $OV umount alpha
+check "symlinked work/work: link removed" [ ! -L $W/work ]
+check "symlinked work/work: target untouched" [ "$(cat $S/victim/f)" = keep ]
+check "other files under work/ kept" [ "$(cat $W/other)" = mine ]
+rm -f $W/other
+# work/ itself a symlink, or not owned by left4me: refused, nothing removed.
+mkdir -p $S/victim/work
+mv $W $W.real && ln -s $S/victim $W
+expect_rc 77 "umount refuses a work/ symlink" $OV umount alpha
+check "work/ symlink target untouched" [ -d $S/victim/work ]
+rm $W && mv $W.real $W
+mkdir $W/work
+chown 12345 $W
+expect_rc 77 "umount refuses work/ not owned by left4me" $OV umount alpha
+check "foreign work/: work/work untouched" [ -d $W/work ]
+chown left4me $W
+expect_rc 0 "umount cleans up again" $OV umount alpha
+check "work/work gone" [ ! -e $W/work ]
+
 # ---- same-filesystem bind: st_dev would miss it, mountinfo does not ------
 mount --bind $S/overlays/2 $M
 check "bind is on the same filesystem" [ "$(stat -c %d $M)" = "$(stat -c %d $S/runtime/alpha)" ]
