@@ -4,30 +4,160 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "auth.h"
 #include "validate.h"
 #include "xalloc.h"
 
-static int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve)
-{
-	struct open_how how;
+#define BENEATH_LINKS_MAX 40
+#define BENEATH_DEPTH_MAX 64
 
-	memset(&how, 0, sizeof(how));
-	how.flags = (uint64_t)flags;
-	how.mode = mode;
-	how.resolve = resolve;
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+/* The mount and device an fd is on; -1 with errno. */
+static int fd_mount(int fd, uint64_t *mnt_id, dev_t *dev)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID, &sx) < 0)
+		return -1;
+	if (!(sx.stx_mask & STATX_MNT_ID)) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	*mnt_id = sx.stx_mnt_id;
+	*dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	return 0;
 }
 
-#define BENEATH (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
+/* Open path beneath the directory fd base with flags (O_NOFOLLOW added),
+ * as openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
+ * would, resolved in user space one component at a time: under the web
+ * unit's RestrictSUIDSGID=, systemd's seccomp filter makes openat2 fail
+ * with ENOSYS (it cannot see the mode inside struct open_how).  Every
+ * component is opened O_PATH|O_NOFOLLOW relative to its parent's fd; a
+ * symlink's target is read and resolved here, relative ones only (an
+ * absolute one, or ".." above base, is EXDEV); ".." pops our own stack of
+ * parent fds, so it can never leave base; every step must stay on base's
+ * mount (EXDEV otherwise).  Only directories and regular files are
+ * opened.  -1 with errno (ENOENT, EXDEV, ELOOP, ENOTDIR, EPERM). */
+static int open_beneath(int base, const char *path, int flags)
+{
+	int stack[BENEATH_DEPTH_MAX + 1], depth = 0, links = 0, fd = -1, ret = -1, saved;
+	char *todo = xstrdup(path), *comp = todo, *next, *more;
+	uint64_t base_mnt, mnt;
+	dev_t base_dev, dev;
+
+	stack[0] = base;
+	if (fd_mount(base, &base_mnt, &base_dev) < 0)
+		goto out;
+	for (;;) {
+		struct stat st;
+
+		while (*comp == '/')
+			comp++;
+		if (*comp == '\0') {
+			ret = openat(stack[depth], ".", flags | O_NOFOLLOW | O_CLOEXEC);
+			break;
+		}
+		next = strchr(comp, '/');
+		if (next)
+			*next++ = '\0';
+		else
+			next = comp + strlen(comp);
+		if (strcmp(comp, ".") == 0) {
+			comp = next;
+			continue;
+		}
+		if (strcmp(comp, "..") == 0) {
+			if (depth == 0) {
+				errno = EXDEV;
+				goto out;
+			}
+			close(stack[depth--]);
+			comp = next;
+			continue;
+		}
+		fd = openat(stack[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || fd_mount(fd, &mnt, &dev) < 0)
+			goto out;
+		if (mnt != base_mnt || dev != base_dev) {
+			errno = EXDEV;
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n;
+
+			if (++links > BENEATH_LINKS_MAX) {
+				errno = ELOOP;
+				goto out;
+			}
+			n = readlinkat(fd, "", target, sizeof(target) - 1);
+			if (n < 0)
+				goto out;
+			if (n == 0 || target[0] == '/') {
+				errno = EXDEV;
+				goto out;
+			}
+			target[n] = '\0';
+			close(fd);
+			fd = -1;
+			more = xasprintf("%s/%s", target, next);
+			free(todo);
+			todo = comp = more;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (depth == BENEATH_DEPTH_MAX) {
+				errno = ELOOP;
+				goto out;
+			}
+			stack[++depth] = fd;
+			fd = -1;
+			comp = next;
+			continue;
+		}
+		while (*next == '/')
+			next++;
+		if (*next != '\0') {
+			errno = ENOTDIR;
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			errno = EPERM; /* a fifo would block, a device is not ours */
+			goto out;
+		}
+		/* The last component, not a directory: open it for real.  If it
+		 * was swapped for a symlink meanwhile, O_NOFOLLOW refuses it;
+		 * for anything else, it must still be the object checked. */
+		ret = openat(stack[depth], comp, flags | O_NOFOLLOW | O_CLOEXEC);
+		if (ret >= 0) {
+			struct stat now;
+
+			if (fstat(ret, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+				close(ret);
+				ret = -1;
+				errno = EAGAIN;
+			}
+		}
+		break;
+	}
+out:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	while (depth > 0)
+		close(stack[depth--]);
+	free(todo);
+	errno = saved;
+	return ret;
+}
 
 /* The directory the overlay's paths are resolved beneath, and the prefix
  * its tree has there.  -1 if it does not exist. */
@@ -70,7 +200,7 @@ int files_open(struct web *w, const struct overlay *o, const char *path, bool *i
 		full = path[0] ? xasprintf("%s/%s", prefix, path) : xstrdup(prefix);
 	else
 		full = xstrdup(path[0] ? path : ".");
-	fd = sys_openat2(base, full, O_RDONLY | O_CLOEXEC, 0, BENEATH);
+	fd = open_beneath(base, full, O_RDONLY);
 	free(full);
 	close(base);
 	if (fd < 0)
@@ -222,7 +352,7 @@ int files_delete(struct web *w, const struct overlay *o, const char *path)
 	if (base < 0)
 		goto out;
 	parent = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	dir = sys_openat2(base, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, BENEATH);
+	dir = open_beneath(base, parent, O_RDONLY | O_DIRECTORY);
 	if (dir < 0)
 		goto out;
 	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)

@@ -1,9 +1,10 @@
 /* Files inside an overlay: its base directory is derived from the overlay
  * row (STATE/overlays/ID, or STATE/global_overlay_cache/SOURCE with every
  * path under overlay/), never from a client's name.  Paths pass
- * valid_overlay_path() and are opened with openat2(RESOLVE_BENEATH |
- * RESOLVE_NO_MAGICLINKS) under the base's fd, so neither "..", an absolute
- * path nor a symlink can leave the overlay. */
+ * valid_overlay_path() and are resolved beneath the base's fd one
+ * O_NOFOLLOW component at a time (openat2's RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV, done in user space), so neither
+ * "..", an absolute path, a symlink nor a mount can leave the overlay. */
 #ifndef LEFT4ME_WEB_FILES_H
 #define LEFT4ME_WEB_FILES_H
 

@@ -838,6 +838,10 @@ static const char *const traversal[] = {
     "/api/v1/overlays/1/files/a/../../../secret",
     "/api/v1/overlays/1/files/escape",
     "/api/v1/overlays/1/files/dirlink/passwd",
+    "/api/v1/overlays/1/files/uplink",
+    "/api/v1/overlays/1/files/a/updir/secret",
+    "/api/v1/overlays/1/files/loop",
+    "/api/v1/overlays/1/files/fifo",
     "/api/v1/overlays/1/files/a/./b.txt",
     "/api/v1/overlays/1/files/a\\..\\..\\secret",
     "/overlays/1/files/../../../secret",
@@ -867,6 +871,35 @@ START_TEST(path_traversal)
 	p = xasprintf("%s/overlays/1/dirlink", t.dir);
 	ck_assert_int_eq(symlink("/etc", p), 0);
 	free(p);
+	/* Relative links that climb out (to STATE/secret), a loop, a fifo. */
+	p = xasprintf("%s/overlays/1/uplink", t.dir);
+	ck_assert_int_eq(symlink("../../secret", p), 0);
+	free(p);
+	p = xasprintf("%s/overlays/1/a/updir", t.dir);
+	ck_assert_int_eq(symlink("../..", p), 0);
+	free(p);
+	p = xasprintf("%s/overlays/1/loop", t.dir);
+	ck_assert_int_eq(symlink("loop", p), 0);
+	free(p);
+	p = xasprintf("%s/overlays/1/fifo", t.dir);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	free(p);
+	/* Relative links that stay inside the overlay resolve (as the
+	 * fetcher's vpk links do), also through ".." and a linked dir. */
+	p = xasprintf("%s/overlays/1/inlink", t.dir);
+	ck_assert_int_eq(symlink("a/../a/b.txt", p), 0);
+	free(p);
+	p = xasprintf("%s/overlays/1/adir", t.dir);
+	ck_assert_int_eq(symlink("./a", p), 0);
+	free(p);
+	wt_req(&t, "GET", "/api/v1/overlays/1/files/inlink", NULL, tok, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "hello");
+	wt_resp_fini(&r);
+	wt_req(&t, "GET", "/api/v1/overlays/1/files/adir/b.txt", NULL, tok, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "hello");
+	wt_resp_fini(&r);
 	q = xasprintf("%s/secret", t.dir);
 	/* The legitimate file comes back. */
 	wt_req(&t, "GET", "/api/v1/overlays/1/files/a/b.txt", NULL, tok, NULL, NULL, 0, NULL, &r);
