@@ -287,6 +287,16 @@ int db_rc_from(sqlite3 *db, int rc, const char *what)
 	return DB_ERROR;
 }
 
+int db_step_change(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = db_rc_from(db, sqlite3_step(st), what);
+
+	if (rc == DB_OK && sqlite3_changes(db) == 0)
+		rc = DB_NOTFOUND;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
 {
 	if (!s)

@@ -71,6 +71,10 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 /* Map a sqlite3 result code from step() to enum db_rc, logging unexpected
  * errors with what (the operation's name). */
 int db_rc_from(sqlite3 *db, int rc, const char *what);
+/* Step a write statement (UPDATE/DELETE/INSERT without RETURNING) to
+ * completion and finalize it: DB_OK if it changed a row, DB_NOTFOUND if it
+ * changed none, else the mapped error. */
+int db_step_change(sqlite3 *db, sqlite3_stmt *st, const char *what);
 /* Bind NULL when s is NULL, else the text (SQLITE_TRANSIENT). */
 int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
 /* Copy column i as a new string (NULL for SQL NULL); caller frees. */

@@ -192,10 +192,7 @@ int db_blueprint_update(sqlite3 *db, int64_t id, const char *name, const char *c
 	sqlite3_bind_text(st, 2, config, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now_ms());
 	sqlite3_bind_int64(st, 4, id);
-	rc = db_rc_from(db, sqlite3_step(st), "blueprint update");
-	if (rc == DB_OK && sqlite3_changes(db) == 0)
-		rc = DB_NOTFOUND;
-	sqlite3_finalize(st);
+	rc = db_step_change(db, st, "blueprint update");
 	return rc;
 }
 
@@ -226,10 +223,7 @@ int db_blueprint_set_overlays(sqlite3 *db, int64_t id, int64_t user_id,
 	}
 	sqlite3_bind_int64(st, 1, now_ms());
 	sqlite3_bind_int64(st, 2, id);
-	rc = db_rc_from(db, sqlite3_step(st), "blueprint touch");
-	if (rc == DB_OK && sqlite3_changes(db) == 0)
-		rc = DB_NOTFOUND;
-	sqlite3_finalize(st);
+	rc = db_step_change(db, st, "blueprint touch");
 	st = NULL;
 	if (rc != DB_OK)
 		goto out;
@@ -278,9 +272,6 @@ int db_blueprint_delete(sqlite3 *db, int64_t id)
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, id);
-	rc = db_rc_from(db, sqlite3_step(st), "blueprint delete");
-	if (rc == DB_OK && sqlite3_changes(db) == 0)
-		rc = DB_NOTFOUND;
-	sqlite3_finalize(st);
+	rc = db_step_change(db, st, "blueprint delete");
 	return rc;
 }

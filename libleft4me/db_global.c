@@ -259,10 +259,7 @@ static int exec_id(sqlite3 *db, const char *sql, const char *what, int64_t id, c
 		db_bind_text_or_null(st, 3, b);
 	if (sqlite3_bind_parameter_count(st) >= 4)
 		db_bind_text_or_null(st, 4, c);
-	rc = db_rc_from(db, sqlite3_step(st), what);
-	if (rc == DB_OK && sqlite3_changes(db) == 0)
-		rc = DB_NOTFOUND;
-	sqlite3_finalize(st);
+	rc = db_step_change(db, st, what);
 	return rc;
 }
 
@@ -295,10 +292,7 @@ int db_global_source_set_status(sqlite3 *db, int64_t id, const struct global_sou
 	db_bind_text_or_null(st, 5, err);
 	sqlite3_bind_int64(st, 6, now_ms());
 	sqlite3_bind_int(st, 7, s->success ? 1 : 0);
-	rc = db_rc_from(db, sqlite3_step(st), "global source status");
-	if (rc == DB_OK && sqlite3_changes(db) == 0)
-		rc = DB_NOTFOUND;
-	sqlite3_finalize(st);
+	rc = db_step_change(db, st, "global source status");
 	free(err);
 	return rc;
 }
@@ -443,10 +437,7 @@ int db_global_item_set_ok(sqlite3 *db, int64_t id, const char *etag, const char 
 	db_bind_text_or_null(st, 2, etag);
 	db_bind_text_or_null(st, 3, last_modified);
 	sqlite3_bind_int64(st, 4, now_ms());
-	rc = db_rc_from(db, sqlite3_step(st), "global item ok");
-	if (rc == DB_OK && sqlite3_changes(db) == 0)
-		rc = DB_NOTFOUND;
-	sqlite3_finalize(st);
+	rc = db_step_change(db, st, "global item ok");
 	st = NULL;
 	if (rc != DB_OK)
 		goto out;

@@ -153,16 +153,11 @@ int db_instance_set_build(sqlite3 *db, int64_t overlay_id, const char *status)
 	    "UPDATE overlays SET build_status = ?1, "
 	    "built_at = CASE WHEN ?1 = 'building' THEN built_at ELSE ?2 END WHERE id = ?3";
 	sqlite3_stmt *st = db_prepare(db, sql);
-	int rc;
 
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms());
 	sqlite3_bind_int64(st, 3, overlay_id);
-	rc = db_rc_from(db, sqlite3_step(st), "overlay build status");
-	sqlite3_finalize(st);
-	if (rc != DB_OK)
-		return rc;
-	return sqlite3_changes(db) > 0 ? DB_OK : DB_NOTFOUND;
+	return db_step_change(db, st, "overlay build status");
 }

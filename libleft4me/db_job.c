@@ -326,16 +326,6 @@ out:
 	return DB_OK;
 }
 
-static int exec_changes(sqlite3 *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = db_rc_from(db, sqlite3_step(st), what);
-
-	sqlite3_finalize(st);
-	if (rc != DB_OK)
-		return rc;
-	return sqlite3_changes(db) > 0 ? DB_OK : DB_NOTFOUND;
-}
-
 int db_job_heartbeat(sqlite3 *db, int64_t id, const char *worker)
 {
 	static const char sql[] = "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND worker = ? "
@@ -347,7 +337,7 @@ int db_job_heartbeat(sqlite3 *db, int64_t id, const char *worker)
 	sqlite3_bind_int64(st, 1, now_ms());
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_text(st, 3, worker, -1, SQLITE_STATIC);
-	return exec_changes(db, st, "job heartbeat");
+	return db_step_change(db, st, "job heartbeat");
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
@@ -507,7 +497,7 @@ int db_job_finish(sqlite3 *db, int64_t id, const char *worker, enum job_state st
 		sqlite3_bind_text(st, 4, why, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, id);
 	sqlite3_bind_text(st, 6, worker, -1, SQLITE_STATIC);
-	return exec_changes(db, st, "job finish");
+	return db_step_change(db, st, "job finish");
 }
 
 int db_job_cancel(sqlite3 *db, int64_t id, const char *reason)
@@ -523,7 +513,7 @@ int db_job_cancel(sqlite3 *db, int64_t id, const char *reason)
 	sqlite3_bind_int64(st, 1, now_ms());
 	sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, id);
-	return exec_changes(db, st, "job cancel");
+	return db_step_change(db, st, "job cancel");
 }
 
 void job_worker_id(char *buf, size_t len)

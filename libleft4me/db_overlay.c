@@ -183,10 +183,7 @@ int db_overlay_update(sqlite3 *db, int64_t id, const char *name, const char *bui
 	db_bind_text_or_null(st, 3, script ? build_script : NULL);
 	sqlite3_bind_int64(st, 4, now_ms());
 	sqlite3_bind_int64(st, 5, id);
-	rc = db_rc_from(db, sqlite3_step(st), "overlay update");
-	if (rc == DB_OK && sqlite3_changes(db) == 0)
-		rc = DB_NOTFOUND;
-	sqlite3_finalize(st);
+	rc = db_step_change(db, st, "overlay update");
 	return rc;
 }
 
@@ -199,9 +196,6 @@ int db_overlay_delete(sqlite3 *db, int64_t id)
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, id);
-	rc = db_rc_from(db, sqlite3_step(st), "overlay delete");
-	if (rc == DB_OK && sqlite3_changes(db) == 0)
-		rc = DB_NOTFOUND;
-	sqlite3_finalize(st);
+	rc = db_step_change(db, st, "overlay delete");
 	return rc;
 }

@@ -171,7 +171,6 @@ int db_server_set_state(sqlite3 *db, const char *name, enum server_state state,
 	static const char sql[] = "UPDATE servers SET state = ?, state_reason = ?, "
 				  "updated_at = ? WHERE name = ?";
 	sqlite3_stmt *st = db_prepare(db, sql);
-	int rc;
 
 	if (!st)
 		return DB_ERROR;
@@ -179,25 +178,16 @@ int db_server_set_state(sqlite3 *db, const char *name, enum server_state state,
 	db_bind_text_or_null(st, 2, reason);
 	sqlite3_bind_int64(st, 3, now_ms());
 	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
-	rc = db_rc_from(db, sqlite3_step(st), "server state");
-	sqlite3_finalize(st);
-	if (rc != DB_OK)
-		return rc;
-	return sqlite3_changes(db) ? DB_OK : DB_NOTFOUND;
+	return db_step_change(db, st, "server state");
 }
 
 int db_server_delete(sqlite3 *db, const char *name)
 {
 	static const char sql[] = "DELETE FROM servers WHERE name = ?";
 	sqlite3_stmt *st = db_prepare(db, sql);
-	int rc;
 
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = db_rc_from(db, sqlite3_step(st), "server delete");
-	sqlite3_finalize(st);
-	if (rc != DB_OK)
-		return rc;
-	return sqlite3_changes(db) ? DB_OK : DB_NOTFOUND;
+	return db_step_change(db, st, "server delete");
 }

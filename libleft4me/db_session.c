@@ -122,10 +122,7 @@ int db_session_delete(sqlite3 *db, const char *token_hash)
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	rc = db_rc_from(db, sqlite3_step(st), "session delete");
-	if (rc == DB_OK && sqlite3_changes(db) == 0)
-		rc = DB_NOTFOUND;
-	sqlite3_finalize(st);
+	rc = db_step_change(db, st, "session delete");
 	return rc;
 }
 

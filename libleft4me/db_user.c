@@ -62,16 +62,6 @@ static int get_one(sqlite3 *db, sqlite3_stmt *st, struct user *out, const char *
 	return rc;
 }
 
-static int step_changes(sqlite3 *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = db_rc_from(db, sqlite3_step(st), what);
-
-	sqlite3_finalize(st);
-	if (rc != DB_OK)
-		return rc;
-	return sqlite3_changes(db) > 0 ? DB_OK : DB_NOTFOUND;
-}
-
 int db_user_add(sqlite3 *db, const char *name, const char *password_hash, bool admin,
 		int64_t *id)
 {
@@ -136,7 +126,7 @@ int db_user_set_password(sqlite3 *db, int64_t id, const char *password_hash)
 	sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms());
 	sqlite3_bind_int64(st, 3, id);
-	rc = step_changes(db, st, "user passwd");
+	rc = db_step_change(db, st, "user passwd");
 	if (rc == DB_OK)
 		rc = revoke_sessions(db, id, false);
 	return db_tx_end(db, nested, rc);
@@ -157,7 +147,7 @@ int db_user_set_disabled(sqlite3 *db, int64_t id, bool disabled)
 	sqlite3_bind_int(st, 1, disabled);
 	sqlite3_bind_int64(st, 2, now_ms());
 	sqlite3_bind_int64(st, 3, id);
-	rc = step_changes(db, st, "user disable");
+	rc = db_step_change(db, st, "user disable");
 	if (rc == DB_OK && disabled)
 		rc = revoke_sessions(db, id, true);
 	return db_tx_end(db, nested, rc);
@@ -173,7 +163,7 @@ int db_user_set_admin(sqlite3 *db, int64_t id, bool admin)
 	sqlite3_bind_text(st, 1, admin ? "admin" : "user", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms());
 	sqlite3_bind_int64(st, 3, id);
-	return step_changes(db, st, "user role");
+	return db_step_change(db, st, "user role");
 }
 
 int db_user_get(sqlite3 *db, int64_t id, struct user *out)
@@ -355,5 +345,5 @@ int db_token_revoke(sqlite3 *db, int64_t user_id, int64_t token_id)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, token_id);
 	sqlite3_bind_int64(st, 2, user_id);
-	return step_changes(db, st, "token revoke");
+	return db_step_change(db, st, "token revoke");
 }
