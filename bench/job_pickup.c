@@ -89,7 +89,8 @@ static double cpu_seconds(pid_t pid)
 	fclose(f);
 	p = strrchr(buf, ')');
 	/* fields after ") ": state is 3; utime is 14, stime 15 */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		fatal("cannot parse %s", path);
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }

@@ -5,8 +5,7 @@
 
 #include "log.h"
 
-int args_scan(int argc, char **argv, struct arg_flag *flags, int nflags, const char **pos,
-	      int npos)
+int args_scan(int argc, char **argv, struct arg_flag *flags, int nflags, const char **pos, int npos)
 {
 	int i, j, got = 0;
 

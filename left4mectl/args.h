@@ -6,8 +6,8 @@
 #include <stdbool.h>
 
 struct arg_flag {
-	const char *name;   /* "--wait" */
-	bool takes_value;   /* "--limit N" */
+	const char *name; /* "--wait" */
+	bool takes_value; /* "--limit N" */
 	bool seen;
 	const char *value;
 };

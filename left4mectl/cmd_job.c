@@ -122,8 +122,8 @@ static int follow_job(struct ctl *ctl, int64_t id, bool show_log, int timeout_s)
 				fprintf(ctl->out, "job %lld succeeded\n", (long long)id);
 				rc = 0;
 			} else {
-				log_err("job %lld %s: %s", (long long)id,
-					job_state_name(job.state), job.reason ? job.reason : "");
+				log_err("job %lld %s: %s", (long long)id, job_state_name(job.state),
+					job.reason ? job.reason : "");
 				rc = CTL_JOB_FAILED;
 			}
 			job_fini(&job);

@@ -10,9 +10,9 @@
 struct config;
 
 /* Exit codes (sysexits.h, plus 1 for a job that ended failed). */
-#define CTL_OK		0
-#define CTL_JOB_FAILED	1
-#define CTL_TIMEOUT	75 /* EX_TEMPFAIL: --timeout ran out */
+#define CTL_OK	       0
+#define CTL_JOB_FAILED 1
+#define CTL_TIMEOUT    75 /* EX_TEMPFAIL: --timeout ran out */
 
 struct ctl {
 	const char *config_arg; /* -c value or NULL */

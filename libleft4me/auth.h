@@ -7,10 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define AUTH_HASH_MAX	  384 /* CRYPT_OUTPUT_SIZE */
-#define AUTH_TOKEN_HEX	  64  /* 32 random bytes in hex */
-#define AUTH_SHA256_HEX	  64
-#define AUTH_API_PREFIX	  "l4m_"
+#define AUTH_HASH_MAX	   384 /* CRYPT_OUTPUT_SIZE */
+#define AUTH_TOKEN_HEX	   64  /* 32 random bytes in hex */
+#define AUTH_SHA256_HEX	   64
+#define AUTH_API_PREFIX	   "l4m_"
 #define AUTH_API_TOKEN_LEN (4 + AUTH_TOKEN_HEX)
 
 /* Hash password with a fresh salt into out (AUTH_HASH_MAX bytes). */

@@ -7,13 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "timeutil.h"
 #include "xalloc.h"
 
 static int set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -37,6 +38,29 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* journal_mode=WAL touches the file, so it also proves it is a database we
+ * can write.  Switching a new file to WAL takes a lock for which SQLite
+ * does not call the busy handler, so several processes opening a fresh
+ * database at once (two `db migrate`) retry here within the busy timeout. */
+static int set_wal(sqlite3 *db, char *msg, size_t msglen)
+{
+	int waited = 0;
+
+	for (;;) {
+		int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			return 0;
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) ||
+		    waited >= DB_BUSY_TIMEOUT_MS) {
+			snprintf(msg, msglen, "%s", sqlite3_errmsg(db));
+			return -1;
+		}
+		usleep(10 * 1000);
+		waited += 10;
+	}
 }
 
 sqlite3 *db_open(const char *path, int flags, char *err, size_t errlen)
@@ -64,11 +88,9 @@ sqlite3 *db_open(const char *path, int flags, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
-	/* journal_mode=WAL touches the file, so it also proves it is a
-	 * database we can write. */
-	if (exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
-			 "PRAGMA synchronous=NORMAL;",
-		     msg, sizeof(msg)) < 0) {
+	if (set_wal(db, msg, sizeof(msg)) < 0 ||
+	    exec_sql(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", msg, sizeof(msg)) <
+		    0) {
 		set_err(err, errlen, "database %s: %s", path, msg);
 		sqlite3_close(db);
 		return NULL;

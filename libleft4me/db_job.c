@@ -18,19 +18,18 @@
 #include "xalloc.h"
 
 static const char *const kind_names[JOB_KIND_COUNT] = {
-	[JOB_START] = "start",
-	[JOB_STOP] = "stop",
-	[JOB_RESTART] = "restart",
-	[JOB_RESET] = "reset",
-	[JOB_DELETE] = "delete",
-	[JOB_INITIALIZE] = "initialize",
-	[JOB_INSTALL_GAME] = "install_game",
-	[JOB_BUILD_OVERLAY] = "build_overlay",
-	[JOB_REFRESH_GLOBAL_OVERLAYS] = "refresh_global_overlays",
+    [JOB_START] = "start",
+    [JOB_STOP] = "stop",
+    [JOB_RESTART] = "restart",
+    [JOB_RESET] = "reset",
+    [JOB_DELETE] = "delete",
+    [JOB_INITIALIZE] = "initialize",
+    [JOB_INSTALL_GAME] = "install_game",
+    [JOB_BUILD_OVERLAY] = "build_overlay",
+    [JOB_REFRESH_GLOBAL_OVERLAYS] = "refresh_global_overlays",
 };
 
-static const char *const state_names[] = {"queued", "running", "succeeded", "failed",
-					  "cancelled"};
+static const char *const state_names[] = {"queued", "running", "succeeded", "failed", "cancelled"};
 static const char *const stream_names[] = {"step", "stdout", "stderr", "info", "progress"};
 
 static int lookup(const char *const *names, size_t n, const char *s)
@@ -131,8 +130,8 @@ void job_list_free(struct job *jobs, size_t n)
 }
 
 /* The columns every job query selects, in the order row_to_job reads. */
-#define JOB_COLUMNS                                                                           \
-	"j.id, j.kind, j.target, j.user_id, u.name, j.state, j.worker, j.created_at, "        \
+#define JOB_COLUMNS                                                                                \
+	"j.id, j.kind, j.target, j.user_id, u.name, j.state, j.worker, j.created_at, "             \
 	"j.started_at, j.heartbeat_at, j.finished_at, j.exit_code, j.reason "
 #define JOB_FROM " FROM jobs j LEFT JOIN users u ON u.id = j.user_id "
 
@@ -145,8 +144,8 @@ static int row_to_job(sqlite3_stmt *st, struct job *job)
 		log_err("job=%lld: unknown kind or state in the database", (long long)job->id);
 		return DB_ERROR;
 	}
-	job->target = xstrdup(sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2)
-							 : "");
+	job->target =
+	    xstrdup(sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
 	job->user_id = sqlite3_column_int64(st, 3);
 	job->user_name = db_column_strdup(st, 4);
 	job->worker = db_column_strdup(st, 6);
@@ -186,10 +185,10 @@ static bool target_ok(enum job_kind kind, const char *target)
 int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool *coalesced)
 {
 	static const char find_sql[] =
-		"SELECT id FROM jobs WHERE coalesce_key = ? AND state = 'queued'";
+	    "SELECT id FROM jobs WHERE coalesce_key = ? AND state = 'queued'";
 	static const char insert_sql[] =
-		"INSERT INTO jobs (kind, target, user_id, queue, lock_key, coalesce_key, "
-		"created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	    "INSERT INTO jobs (kind, target, user_id, queue, lock_key, coalesce_key, "
+	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	const char *target = req->target ? req->target : "";
 	sqlite3_stmt *st = NULL;
 	char *lock_key = NULL;
@@ -278,13 +277,13 @@ int db_job_claim(sqlite3 *db, enum job_queue queue, const char *worker, struct j
 	 * read of the queue and the write one locked step, so a competing
 	 * claimer waits on busy_timeout instead of failing its snapshot. */
 	static const char sql[] =
-		"UPDATE jobs SET state = 'running', worker = ?1, started_at = ?2, "
-		"heartbeat_at = ?2 "
-		"WHERE id = (SELECT q.id FROM jobs q WHERE q.state = 'queued' AND q.queue = ?3 "
-		"  AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' "
-		"                  AND r.lock_key = q.lock_key) "
-		"  ORDER BY q.id LIMIT 1) "
-		"RETURNING id";
+	    "UPDATE jobs SET state = 'running', worker = ?1, started_at = ?2, "
+	    "heartbeat_at = ?2 "
+	    "WHERE id = (SELECT q.id FROM jobs q WHERE q.state = 'queued' AND q.queue = ?3 "
+	    "  AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' "
+	    "                  AND r.lock_key = q.lock_key) "
+	    "  ORDER BY q.id LIMIT 1) "
+	    "RETURNING id";
 	sqlite3_stmt *st = NULL;
 	int64_t id = 0;
 	bool nested;
@@ -472,12 +471,12 @@ static void cap_reason(char *buf, size_t size, const char *reason)
 	strbuf_fini(&sb);
 }
 
-int db_job_finish(sqlite3 *db, int64_t id, const char *worker, enum job_state state,
-		  int exit_code, const char *reason)
+int db_job_finish(sqlite3 *db, int64_t id, const char *worker, enum job_state state, int exit_code,
+		  const char *reason)
 {
 	static const char sql[] =
-		"UPDATE jobs SET state = ?, finished_at = ?, exit_code = ?, reason = ? "
-		"WHERE id = ? AND worker = ? AND state = 'running'";
+	    "UPDATE jobs SET state = ?, finished_at = ?, exit_code = ?, reason = ? "
+	    "WHERE id = ? AND worker = ? AND state = 'running'";
 	char why[JOB_REASON_MAX + 1];
 	sqlite3_stmt *st;
 
@@ -502,8 +501,9 @@ int db_job_finish(sqlite3 *db, int64_t id, const char *worker, enum job_state st
 
 int db_job_cancel(sqlite3 *db, int64_t id, const char *reason)
 {
-	static const char sql[] = "UPDATE jobs SET state = 'cancelled', started_at = ?1, "
-				  "finished_at = ?1, reason = ?2 WHERE id = ?3 AND state = 'queued'";
+	static const char sql[] =
+	    "UPDATE jobs SET state = 'cancelled', started_at = ?1, "
+	    "finished_at = ?1, reason = ?2 WHERE id = ?3 AND state = 'queued'";
 	char why[JOB_REASON_MAX + 1];
 	sqlite3_stmt *st = db_prepare(db, sql);
 
@@ -556,8 +556,8 @@ int db_job_recover(sqlite3 *db, enum job_queue queue, int64_t stale_ms, job_aliv
 	static const char list_sql[] = "SELECT id, worker, heartbeat_at FROM jobs "
 				       "WHERE state = 'running' AND queue = ?";
 	static const char fail_sql[] =
-		"UPDATE jobs SET state = 'failed', finished_at = ?, reason = ? "
-		"WHERE id = ? AND state = 'running' AND worker IS ?";
+	    "UPDATE jobs SET state = 'failed', finished_at = ?, reason = ? "
+	    "WHERE id = ? AND state = 'running' AND worker IS ?";
 	int64_t now = now_ms();
 	struct dead_job *dead = NULL;
 	size_t n_dead = 0, cap = 0, i;
@@ -598,8 +598,8 @@ int db_job_recover(sqlite3 *db, enum job_queue queue, int64_t stale_ms, job_aliv
 				 worker ? worker : "?");
 		else
 			snprintf(d->why, sizeof(d->why),
-				 "worker %s stopped heartbeating %lld s ago; presumed dead",
-				 worker, (long long)((now - beat) / 1000));
+				 "worker %s stopped heartbeating %lld s ago; presumed dead", worker,
+				 (long long)((now - beat) / 1000));
 	}
 	rc = db_rc_from(db, rc, "job recover");
 	sqlite3_finalize(st);
@@ -635,9 +635,10 @@ out:
 
 int db_job_list(sqlite3 *db, const struct job_filter *f, struct job **jobs, size_t *n)
 {
-	static const char sql[] = "SELECT " JOB_COLUMNS JOB_FROM
-				  "WHERE (?1 = 0 OR j.user_id = ?1) AND (?2 IS NULL OR j.target = ?2) "
-				  "AND (?3 = 0 OR j.id < ?3) ORDER BY j.id DESC LIMIT ?4";
+	static const char sql[] =
+	    "SELECT " JOB_COLUMNS JOB_FROM
+	    "WHERE (?1 = 0 OR j.user_id = ?1) AND (?2 IS NULL OR j.target = ?2) "
+	    "AND (?3 = 0 OR j.id < ?3) ORDER BY j.id DESC LIMIT ?4";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	struct job *list = NULL;
 	size_t count = 0, cap = 0;

@@ -97,7 +97,7 @@ int db_job_heartbeat(sqlite3 *db, int64_t id, const char *worker);
 int db_job_log(sqlite3 *db, int64_t job_id, enum job_stream stream, const char *line,
 	       int64_t *log_id);
 int db_job_logf(sqlite3 *db, int64_t job_id, enum job_stream stream, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* A 'progress' line: "PERCENT DONE TOTAL LABEL" (percent with one decimal;
  * done/total may be 0 when unknown). */
 int db_job_progress(sqlite3 *db, int64_t job_id, double percent, int64_t done, int64_t total,
@@ -106,8 +106,8 @@ int db_job_progress(sqlite3 *db, int64_t job_id, double percent, int64_t done, i
 /* Finish a job this worker holds: state is JOB_SUCCEEDED, JOB_FAILED or
  * JOB_CANCELLED; exit_code < 0 stores NULL.  DB_NOTFOUND if it is not ours
  * or not running. */
-int db_job_finish(sqlite3 *db, int64_t id, const char *worker, enum job_state state,
-		  int exit_code, const char *reason);
+int db_job_finish(sqlite3 *db, int64_t id, const char *worker, enum job_state state, int exit_code,
+		  const char *reason);
 
 /* Cancel a queued job (not a running one): DB_NOTFOUND if not queued. */
 int db_job_cancel(sqlite3 *db, int64_t id, const char *reason);

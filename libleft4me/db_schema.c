@@ -232,9 +232,10 @@ static const char migration_1[] =
 /* clang-format on */
 
 const struct db_migration db_migrations[] = {
-	{1, "complete schema: users, sessions, tokens, overlays, blueprints, servers, jobs, "
-	    "global overlays, audit log",
-	 migration_1},
+    {1,
+     "complete schema: users, sessions, tokens, overlays, blueprints, servers, jobs, "
+     "global overlays, audit log",
+     migration_1},
 };
 
 const size_t db_n_migrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -49,13 +49,13 @@ void server_list_free(struct server *list, size_t n)
 	free(list);
 }
 
-#define SERVER_COLUMNS                                                                        \
-	"s.id, s.name, s.user_id, u.name, s.blueprint_id, b.name, s.port, s.state, "          \
-	"s.state_reason, s.created_at, s.updated_at, "                                        \
-	"(SELECT max(j.id) FROM jobs j WHERE j.target = s.name AND j.kind IN "                \
+#define SERVER_COLUMNS                                                                             \
+	"s.id, s.name, s.user_id, u.name, s.blueprint_id, b.name, s.port, s.state, "               \
+	"s.state_reason, s.created_at, s.updated_at, "                                             \
+	"(SELECT max(j.id) FROM jobs j WHERE j.target = s.name AND j.kind IN "                     \
 	"('start', 'stop', 'restart', 'reset', 'delete', 'initialize')) "
-#define SERVER_FROM                                                                           \
-	"FROM servers s JOIN users u ON u.id = s.user_id "                                    \
+#define SERVER_FROM                                                                                \
+	"FROM servers s JOIN users u ON u.id = s.user_id "                                         \
 	"JOIN blueprints b ON b.id = s.blueprint_id "
 
 static void row_to_server(sqlite3_stmt *st, struct server *s)
@@ -76,14 +76,14 @@ static void row_to_server(sqlite3_stmt *st, struct server *s)
 	s->last_job_id = sqlite3_column_int64(st, 11);
 }
 
-int db_server_create(sqlite3 *db, const char *name, int64_t user_id, int64_t blueprint_id,
-		     int port, int64_t *id)
+int db_server_create(sqlite3 *db, const char *name, int64_t user_id, int64_t blueprint_id, int port,
+		     int64_t *id)
 {
 	/* The SELECT makes a blueprint of another user insert no row. */
 	static const char sql[] =
-		"INSERT INTO servers (name, user_id, blueprint_id, port, created_at, updated_at) "
-		"SELECT ?1, ?2, b.id, ?4, ?5, ?5 FROM blueprints b WHERE b.id = ?3 "
-		"AND b.user_id = ?2 RETURNING id";
+	    "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, updated_at) "
+	    "SELECT ?1, ?2, b.id, ?4, ?5, ?5 FROM blueprints b WHERE b.id = ?3 "
+	    "AND b.user_id = ?2 RETURNING id";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -135,8 +135,8 @@ int db_server_get(sqlite3 *db, const char *name, struct server *out)
 
 int db_server_list(sqlite3 *db, int64_t user_id, struct server **list, size_t *n)
 {
-	static const char sql[] = "SELECT " SERVER_COLUMNS SERVER_FROM
-				  "WHERE ?1 = 0 OR s.user_id = ?1 ORDER BY s.name";
+	static const char sql[] =
+	    "SELECT " SERVER_COLUMNS SERVER_FROM "WHERE ?1 = 0 OR s.user_id = ?1 ORDER BY s.name";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	struct server *out = NULL;
 	size_t count = 0, cap = 0;
@@ -165,8 +165,7 @@ int db_server_list(sqlite3 *db, int64_t user_id, struct server **list, size_t *n
 	return DB_OK;
 }
 
-int db_server_set_state(sqlite3 *db, const char *name, enum server_state state,
-			const char *reason)
+int db_server_set_state(sqlite3 *db, const char *name, enum server_state state, const char *reason)
 {
 	static const char sql[] = "UPDATE servers SET state = ?, state_reason = ?, "
 				  "updated_at = ? WHERE name = ?";

@@ -38,13 +38,12 @@ void server_list_free(struct server *list, size_t n);
 
 /* DB_EXISTS if the name or port is taken; DB_INVALID for a bad name, port,
  * user or blueprint (the blueprint must belong to user_id). */
-int db_server_create(sqlite3 *db, const char *name, int64_t user_id, int64_t blueprint_id,
-		     int port, int64_t *id);
+int db_server_create(sqlite3 *db, const char *name, int64_t user_id, int64_t blueprint_id, int port,
+		     int64_t *id);
 int db_server_get(sqlite3 *db, const char *name, struct server *out);
 /* user_id 0: every user's servers; ordered by name. */
 int db_server_list(sqlite3 *db, int64_t user_id, struct server **list, size_t *n);
-int db_server_set_state(sqlite3 *db, const char *name, enum server_state state,
-			const char *reason);
+int db_server_set_state(sqlite3 *db, const char *name, enum server_state state, const char *reason);
 /* DB_NOTFOUND if there is no such row. */
 int db_server_delete(sqlite3 *db, const char *name);
 

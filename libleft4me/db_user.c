@@ -29,7 +29,8 @@ void user_list_free(struct user *users, size_t n)
 	free(users);
 }
 
-#define USER_COLUMNS "u.id, u.name, u.password_hash, u.role, u.disabled, u.created_at, u.updated_at "
+#define USER_COLUMNS                                                                               \
+	"u.id, u.name, u.password_hash, u.role, u.disabled, u.created_at, u.updated_at "
 
 static void row_to_user(sqlite3_stmt *st, struct user *u)
 {
@@ -62,8 +63,7 @@ static int get_one(sqlite3 *db, sqlite3_stmt *st, struct user *out, const char *
 	return rc;
 }
 
-int db_user_add(sqlite3 *db, const char *name, const char *password_hash, bool admin,
-		int64_t *id)
+int db_user_add(sqlite3 *db, const char *name, const char *password_hash, bool admin, int64_t *id)
 {
 	static const char sql[] = "INSERT INTO users (name, password_hash, role, created_at, "
 				  "updated_at) VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id";
@@ -112,8 +112,7 @@ static int revoke_sessions(sqlite3 *db, int64_t id, bool tokens_too)
 
 int db_user_set_password(sqlite3 *db, int64_t id, const char *password_hash)
 {
-	static const char sql[] =
-		"UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?";
+	static const char sql[] = "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?";
 	sqlite3_stmt *st;
 	bool nested;
 	int rc = db_tx_begin(db, &nested);
@@ -262,11 +261,11 @@ int db_token_add(sqlite3 *db, int64_t user_id, const char *token_hash, const cha
 
 int db_token_lookup(sqlite3 *db, const char *token_hash, struct user *out)
 {
-	static const char sql[] = "SELECT " USER_COLUMNS
-				  "FROM api_tokens t JOIN users u ON u.id = t.user_id "
-				  "WHERE t.token_hash = ? AND u.disabled = 0";
+	static const char sql[] =
+	    "SELECT " USER_COLUMNS "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+	    "WHERE t.token_hash = ? AND u.disabled = 0";
 	static const char touch_sql[] =
-		"UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?";
+	    "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	int rc;
 

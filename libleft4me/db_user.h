@@ -21,8 +21,7 @@ void user_fini(struct user *u);
 void user_list_free(struct user *users, size_t n);
 
 /* DB_EXISTS if the name is taken, DB_INVALID if name or hash is refused. */
-int db_user_add(sqlite3 *db, const char *name, const char *password_hash, bool admin,
-		int64_t *id);
+int db_user_add(sqlite3 *db, const char *name, const char *password_hash, bool admin, int64_t *id);
 /* DB_NOTFOUND if there is no such user.  Also revokes the user's sessions. */
 int db_user_set_password(sqlite3 *db, int64_t id, const char *password_hash);
 /* Disabling also revokes the user's sessions and API tokens. */

@@ -36,7 +36,7 @@ struct db_watch *db_watch_new(const char *db_path, char *err, size_t errlen)
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd < 0 ||
 	    inotify_add_watch(w->fd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) <
-		    0) {
+		0) {
 		snprintf(err, errlen, "cannot watch %s: %s", dir, strerror(errno));
 		free(dir);
 		db_watch_free(w);

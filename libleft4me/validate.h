@@ -8,13 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INSTANCE_NAME_MAX 64
-#define USERNAME_MAX	  32
-#define DISPLAY_NAME_MAX  64
-#define OVERLAY_PATH_MAX  1024
+#define INSTANCE_NAME_MAX  64
+#define USERNAME_MAX	   32
+#define DISPLAY_NAME_MAX   64
+#define OVERLAY_PATH_MAX   1024
 #define PATH_COMPONENT_MAX 255
-#define PASSWORD_MIN	  8
-#define PASSWORD_MAX	  1024
+#define PASSWORD_MIN	   8
+#define PASSWORD_MAX	   1024
 
 /* Server/instance name: [a-z0-9][a-z0-9_-]{0,63}. */
 bool valid_instance_name(const char *s);

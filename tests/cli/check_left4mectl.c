@@ -76,8 +76,7 @@ static char *snapshot(void)
 	char *s;
 
 	ck_assert_msg(db != NULL, "%s", err);
-	s = xasprintf("%lld/%lld/%lld/%lld/%lld/%lld",
-		      tu_db_int(db, "SELECT count(*) FROM users"),
+	s = xasprintf("%lld/%lld/%lld/%lld/%lld/%lld", tu_db_int(db, "SELECT count(*) FROM users"),
 		      tu_db_int(db, "SELECT count(*) FROM jobs"),
 		      tu_db_int(db, "SELECT count(*) FROM servers"),
 		      tu_db_int(db, "SELECT count(*) FROM api_tokens"),
@@ -180,8 +179,8 @@ START_TEST(test_happy_path)
 	tu_run_fini(&r);
 	RUN(&r, NULL, "job", "show", "1");
 	ck_assert_int_eq(r.status, 0);
-	ck_assert_msg(strstr(r.out, "job 1: stop alpha") && strstr(r.out, "state:    queued"),
-		      "%s", r.out);
+	ck_assert_msg(strstr(r.out, "job 1: stop alpha") && strstr(r.out, "state:    queued"), "%s",
+		      r.out);
 	tu_run_fini(&r);
 	RUN(&r, NULL, "job", "wait", "1", "--timeout", "1");
 	ck_assert_int_eq(r.status, EX_TEMPFAIL);
@@ -237,8 +236,8 @@ START_TEST(test_wait)
 	w = fake_worker(JOB_SUCCEEDED, "started");
 	RUN(&r, NULL, "server", "start", "alpha", "--wait");
 	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
-	ck_assert_msg(strstr(r.out, "==> initialize alpha") && strstr(r.out, "helper output line") &&
-			      strstr(r.out, "job 1 succeeded"),
+	ck_assert_msg(strstr(r.out, "==> initialize alpha") &&
+			  strstr(r.out, "helper output line") && strstr(r.out, "job 1 succeeded"),
 		      "%s", r.out);
 	tu_run_fini(&r);
 	ck_assert_int_eq(waitpid(w, &status, 0), w);
@@ -270,36 +269,38 @@ struct bad {
 };
 
 static const struct bad bad_cases[] = {
-	{{"bogus"}, NULL, EX_USAGE, "unknown command 'bogus'"},
-	{{"user"}, NULL, EX_USAGE, "'user' needs a subcommand"},
-	{{"user", "frobnicate"}, NULL, EX_USAGE, "unknown command 'user frobnicate'"},
-	{{"server", "start", "Bad_Name"}, NULL, EX_USAGE, "invalid server name 'Bad_Name'"},
-	{{"server", "start", "../etc"}, NULL, EX_USAGE, "invalid server name"},
-	{{"server", "start", "caf\xc3\xa9"}, NULL, EX_USAGE, "invalid server name"},
-	{{"server", "start", "-x"}, NULL, EX_USAGE, "unknown option '-x'"},
-	{{"server", "start"}, NULL, EX_USAGE, "missing argument"},
-	{{"server", "start", "alpha", "beta"}, NULL, EX_USAGE, "unexpected argument 'beta'"},
-	{{"server", "start", "alpha", "--wait", "--wait"}, NULL, EX_USAGE, "given twice"},
-	{{"server", "delete", "ghost"}, NULL, EX_DATAERR, "no server named 'ghost'"},
-	{{"job", "show", "abc"}, NULL, EX_USAGE, "invalid job id 'abc'"},
-	{{"job", "show", "0"}, NULL, EX_USAGE, "invalid job id '0'"},
-	{{"job", "show", "99"}, NULL, EX_DATAERR, "no job 99"},
-	{{"job", "wait", "1", "--timeout", "-5"}, NULL, EX_USAGE, "--timeout wants seconds"},
-	{{"job", "wait", "1", "--timeout", "soon"}, NULL, EX_USAGE, "--timeout wants seconds"},
-	{{"job", "list", "--limit", "0"}, NULL, EX_USAGE, "--limit wants a number"},
-	{{"job", "list", "--limit"}, NULL, EX_USAGE, "needs a value"},
-	{{"user", "add", "Bad", "--password-stdin"}, "password1", EX_USAGE, "invalid user name"},
-	{{"user", "add", "carol"}, "password1", EX_USAGE, "--password-stdin"},
-	{{"user", "add", "carol", "--password-stdin"}, "short", EX_DATAERR, "password must be"},
-	{{"user", "add", "carol", "--password-stdin"}, "", EX_DATAERR, "no password"},
-	{{"user", "add", "alice", "--password-stdin"}, "password1", EX_DATAERR, "already exists"},
-	{{"user", "passwd", "nobody", "--password-stdin"}, "password1", EX_NOUSER,
-	 "no user named 'nobody'"},
-	{{"user", "disable", "nobody"}, NULL, EX_NOUSER, "no user named"},
-	{{"token", "create", "nobody"}, NULL, EX_NOUSER, "no user named"},
-	{{"token", "create", "alice", "--label", ""}, NULL, EX_USAGE, "invalid label"},
-	{{"db", "migrate", "now"}, NULL, EX_USAGE, "unexpected argument 'now'"},
-	{{"config", "check", "-v"}, NULL, EX_USAGE, "unknown option"},
+    {{"bogus"}, NULL, EX_USAGE, "unknown command 'bogus'"},
+    {{"user"}, NULL, EX_USAGE, "'user' needs a subcommand"},
+    {{"user", "frobnicate"}, NULL, EX_USAGE, "unknown command 'user frobnicate'"},
+    {{"server", "start", "Bad_Name"}, NULL, EX_USAGE, "invalid server name 'Bad_Name'"},
+    {{"server", "start", "../etc"}, NULL, EX_USAGE, "invalid server name"},
+    {{"server", "start", "caf\xc3\xa9"}, NULL, EX_USAGE, "invalid server name"},
+    {{"server", "start", "-x"}, NULL, EX_USAGE, "unknown option '-x'"},
+    {{"server", "start"}, NULL, EX_USAGE, "missing argument"},
+    {{"server", "start", "alpha", "beta"}, NULL, EX_USAGE, "unexpected argument 'beta'"},
+    {{"server", "start", "alpha", "--wait", "--wait"}, NULL, EX_USAGE, "given twice"},
+    {{"server", "delete", "ghost"}, NULL, EX_DATAERR, "no server named 'ghost'"},
+    {{"job", "show", "abc"}, NULL, EX_USAGE, "invalid job id 'abc'"},
+    {{"job", "show", "0"}, NULL, EX_USAGE, "invalid job id '0'"},
+    {{"job", "show", "99"}, NULL, EX_DATAERR, "no job 99"},
+    {{"job", "wait", "1", "--timeout", "-5"}, NULL, EX_USAGE, "--timeout wants seconds"},
+    {{"job", "wait", "1", "--timeout", "soon"}, NULL, EX_USAGE, "--timeout wants seconds"},
+    {{"job", "list", "--limit", "0"}, NULL, EX_USAGE, "--limit wants a number"},
+    {{"job", "list", "--limit"}, NULL, EX_USAGE, "needs a value"},
+    {{"user", "add", "Bad", "--password-stdin"}, "password1", EX_USAGE, "invalid user name"},
+    {{"user", "add", "carol"}, "password1", EX_USAGE, "--password-stdin"},
+    {{"user", "add", "carol", "--password-stdin"}, "short", EX_DATAERR, "password must be"},
+    {{"user", "add", "carol", "--password-stdin"}, "", EX_DATAERR, "no password"},
+    {{"user", "add", "alice", "--password-stdin"}, "password1", EX_DATAERR, "already exists"},
+    {{"user", "passwd", "nobody", "--password-stdin"},
+     "password1",
+     EX_NOUSER,
+     "no user named 'nobody'"},
+    {{"user", "disable", "nobody"}, NULL, EX_NOUSER, "no user named"},
+    {{"token", "create", "nobody"}, NULL, EX_NOUSER, "no user named"},
+    {{"token", "create", "alice", "--label", ""}, NULL, EX_USAGE, "invalid label"},
+    {{"db", "migrate", "now"}, NULL, EX_USAGE, "unexpected argument 'now'"},
+    {{"config", "check", "-v"}, NULL, EX_USAGE, "unknown option"},
 };
 
 START_TEST(test_bad_input)

@@ -149,7 +149,8 @@ void tu_run(struct tu_run *r, char *const argv[], const char *input, char *const
 	strbuf_init(&e);
 	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
-		struct pollfd p[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
+		struct pollfd p[3] = {
+		    {out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {in[1], POLLOUT, 0}};
 		int open_fds = (out[0] >= 0) + (err[0] >= 0);
 		char buf[4096];
 

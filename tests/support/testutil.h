@@ -24,9 +24,9 @@ long long tu_db_int(sqlite3 *db, const char *sql);
 void tu_db_exec(sqlite3 *db, const char *sql);
 
 struct tu_run {
-	int status;   /* exit code, or 128+signal */
-	char *out;    /* captured stdout */
-	char *err;    /* captured stderr */
+	int status; /* exit code, or 128+signal */
+	char *out;  /* captured stdout */
+	char *err;  /* captured stderr */
 };
 
 /* Run argv (argv[0] a path) with stdin fed from input (may be NULL) and

@@ -41,10 +41,9 @@ static char *schema_dump(sqlite3 *db)
 				     "ORDER BY type, name",
 				     -1, &st, NULL) == SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		strbuf_printf(&sb, "%s %s %s\n", sqlite3_column_text(st, 0),
-			      sqlite3_column_text(st, 1),
-			      sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2)
-							 : "");
+		strbuf_printf(
+		    &sb, "%s %s %s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+		    sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
 	sqlite3_finalize(st);
 	{
 		char *s = strbuf_detach(&sb);
@@ -169,8 +168,8 @@ END_TEST
 START_TEST(test_migrate_failure_rolls_back)
 {
 	static const struct db_migration list[] = {
-		{1, "one", "CREATE TABLE a (x INTEGER);"},
-		{2, "two", "CREATE TABLE b (y INTEGER); INSERT INTO nonexistent VALUES (1);"},
+	    {1, "one", "CREATE TABLE a (x INTEGER);"},
+	    {2, "two", "CREATE TABLE b (y INTEGER); INSERT INTO nonexistent VALUES (1);"},
 	};
 	char err[256];
 	sqlite3 *db = db_open(path, DB_OPEN_CREATE, err, sizeof(err));
@@ -261,22 +260,23 @@ START_TEST(test_checks)
 {
 	sqlite3 *db = tu_db_new(dir);
 	static const char *const bad[] = {
-		"INSERT INTO users (name, password_hash, created_at, updated_at) "
-		"VALUES ('Bad Name', '$y$x', 0, 0)",
-		"INSERT INTO users (name, password_hash, created_at, updated_at) "
-		"VALUES ('ok', 'plaintext', 0, 0)",
-		"INSERT INTO users (name, password_hash, role, created_at, updated_at) "
-		"VALUES ('ok', '$y$x', 'root', 0, 0)",
-		"INSERT INTO jobs (kind, queue, created_at) VALUES ('format_disk', 'worker', 0)",
-		"INSERT INTO jobs (kind, queue, state, created_at) "
-		"VALUES ('start', 'worker', 'running', 0)", /* running needs started_at */
-		"INSERT INTO overlays (name, kind, created_at, updated_at) "
-		"VALUES ('x', 'user', 0, 0)", /* user overlay without an owner */
+	    "INSERT INTO users (name, password_hash, created_at, updated_at) "
+	    "VALUES ('Bad Name', '$y$x', 0, 0)",
+	    "INSERT INTO users (name, password_hash, created_at, updated_at) "
+	    "VALUES ('ok', 'plaintext', 0, 0)",
+	    "INSERT INTO users (name, password_hash, role, created_at, updated_at) "
+	    "VALUES ('ok', '$y$x', 'root', 0, 0)",
+	    "INSERT INTO jobs (kind, queue, created_at) VALUES ('format_disk', 'worker', 0)",
+	    "INSERT INTO jobs (kind, queue, state, created_at) "
+	    "VALUES ('start', 'worker', 'running', 0)", /* running needs started_at */
+	    "INSERT INTO overlays (name, kind, created_at, updated_at) "
+	    "VALUES ('x', 'user', 0, 0)", /* user overlay without an owner */
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg((sqlite3_exec(db, bad[i], NULL, NULL, NULL) & 0xff) == SQLITE_CONSTRAINT,
+		ck_assert_msg((sqlite3_exec(db, bad[i], NULL, NULL, NULL) & 0xff) ==
+				  SQLITE_CONSTRAINT,
 			      "accepted: %s", bad[i]);
 	tu_db_exec(db, "INSERT INTO users (name, password_hash, created_at, updated_at) "
 		       "VALUES ('u', '$y$x', 0, 0)");

@@ -79,10 +79,10 @@ struct bad_target {
 };
 
 static const struct bad_target bad_targets[] = {
-	{JOB_START, ""},	   {JOB_START, "../etc"},	  {JOB_STOP, "Alpha"},
-	{JOB_DELETE, "-x"},	   {JOB_BUILD_OVERLAY, "abc"},	  {JOB_BUILD_OVERLAY, "0"},
-	{JOB_BUILD_OVERLAY, ""},   {JOB_INSTALL_GAME, "alpha"}, {JOB_REFRESH_GLOBAL_OVERLAYS, "a/b"},
-	{JOB_KIND_COUNT, "alpha"},
+    {JOB_START, ""},	       {JOB_START, "../etc"},	    {JOB_STOP, "Alpha"},
+    {JOB_DELETE, "-x"},	       {JOB_BUILD_OVERLAY, "abc"},  {JOB_BUILD_OVERLAY, "0"},
+    {JOB_BUILD_OVERLAY, ""},   {JOB_INSTALL_GAME, "alpha"}, {JOB_REFRESH_GLOBAL_OVERLAYS, "a/b"},
+    {JOB_KIND_COUNT, "alpha"},
 };
 
 START_TEST(test_enqueue_bad_target)
@@ -122,11 +122,12 @@ START_TEST(test_coalesce)
 	ck_assert(co);
 	ck_assert_int_eq(b, c);
 	/* the unique index enforces it even against a raw insert */
-	ck_assert((sqlite3_exec(db,
-				"INSERT INTO jobs (kind, queue, coalesce_key, created_at) VALUES "
-				"('refresh_global_overlays', 'fetcher', 'refresh_global_overlays', 0)",
-				NULL, NULL, NULL) &
-		   0xff) == SQLITE_CONSTRAINT);
+	ck_assert(
+	    (sqlite3_exec(db,
+			  "INSERT INTO jobs (kind, queue, coalesce_key, created_at) VALUES "
+			  "('refresh_global_overlays', 'fetcher', 'refresh_global_overlays', 0)",
+			  NULL, NULL, NULL) &
+	     0xff) == SQLITE_CONSTRAINT);
 }
 END_TEST
 
@@ -222,16 +223,16 @@ struct log_case {
 };
 
 static const struct log_case log_cases[] = {
-	{"plain line", "plain line"},
-	{"crlf\r\n", "crlf"},
-	{"progress\r", "progress"},
-	{"tab\tkept", "tab\tkept"},
-	{"bell\x07 esc\x1b[0m", "bell? esc?[0m"},
-	{"caf\xc3\xa9 ok", "caf\xc3\xa9 ok"},
-	{"bad \xff\xfe utf8", "bad ?? utf8"},
-	{"cut \xe2\x9c", "cut ??"},
-	{"c1 \xc2\x9b[31m nbsp\xc2\xa0", "c1 ?[31m nbsp\xc2\xa0"},
-	{"", ""},
+    {"plain line", "plain line"},
+    {"crlf\r\n", "crlf"},
+    {"progress\r", "progress"},
+    {"tab\tkept", "tab\tkept"},
+    {"bell\x07 esc\x1b[0m", "bell? esc?[0m"},
+    {"caf\xc3\xa9 ok", "caf\xc3\xa9 ok"},
+    {"bad \xff\xfe utf8", "bad ?? utf8"},
+    {"cut \xe2\x9c", "cut ??"},
+    {"c1 \xc2\x9b[31m nbsp\xc2\xa0", "c1 ?[31m nbsp\xc2\xa0"},
+    {"", ""},
 };
 
 START_TEST(test_log_cleaning)
@@ -311,8 +312,8 @@ static bool fake_alive(const char *worker)
 START_TEST(test_recover_stale)
 {
 	int64_t a = enqueue(JOB_START, "alpha", NULL), b = enqueue(JOB_START, "beta", NULL);
-	int64_t c = enqueue(JOB_START, "gamma", NULL), f = enqueue(JOB_REFRESH_GLOBAL_OVERLAYS,
-								  NULL, NULL);
+	int64_t c = enqueue(JOB_START, "gamma", NULL),
+		f = enqueue(JOB_REFRESH_GLOBAL_OVERLAYS, NULL, NULL);
 	struct job job;
 	int n = -1;
 
@@ -347,8 +348,9 @@ START_TEST(test_recover_stale)
 	ck_assert_int_eq(db_job_heartbeat(db, a, "far:1"), DB_NOTFOUND);
 	ck_assert_int_eq(db_job_finish(db, a, "far:1", JOB_SUCCEEDED, 0, NULL), DB_NOTFOUND);
 	ck_assert_int_eq(
-		tu_db_int(db, "SELECT count(*) FROM job_log WHERE stream = 'info' AND job_id IN (1, 3)"),
-		2);
+	    tu_db_int(db,
+		      "SELECT count(*) FROM job_log WHERE stream = 'info' AND job_id IN (1, 3)"),
+	    2);
 }
 END_TEST
 
@@ -473,7 +475,8 @@ START_TEST(test_concurrent_claims)
 	ck_assert_uint_eq(total, JOBS);
 	for (i = 1; i <= JOBS; i++)
 		ck_assert_msg(seen[i] == 1, "job %d claimed %d times", i, seen[i]);
-	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'"), JOBS);
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM jobs WHERE state = 'succeeded'"),
+			 JOBS);
 	ck_assert_int_eq(tu_db_int(db, "SELECT count(DISTINCT worker) FROM jobs") > 1, 1);
 	free(seen);
 }

@@ -69,7 +69,8 @@ START_TEST(test_get_list_state_delete)
 	ck_assert_str_eq(list[0].name, "beta");
 	ck_assert_int_eq(list[0].last_job_id, 0);
 	server_list_free(list, n);
-	ck_assert_int_eq(db_server_set_state(db, "alpha", SERVER_FAILED, "helper exited 65"), DB_OK);
+	ck_assert_int_eq(db_server_set_state(db, "alpha", SERVER_FAILED, "helper exited 65"),
+			 DB_OK);
 	ck_assert_int_eq(db_server_get(db, "alpha", &s), DB_OK);
 	ck_assert_int_eq(s.state, SERVER_FAILED);
 	ck_assert_str_eq(s.state_reason, "helper exited 65");

@@ -15,31 +15,31 @@ struct pcase {
 };
 
 static const struct pcase cases[] = {
-	{"0", 0, 10, true, 0},
-	{"10", 0, 10, true, 10},
-	{"11", 0, 10, false, 0},
-	{"-1", -5, 5, true, -1},
-	{"-5", -5, 5, true, -5},
-	{"-6", -5, 5, false, 0},
-	{"-1", 0, 5, false, 0},
-	{"-0", -5, 5, false, 0},
-	{"007", 0, 10, false, 0},
-	{"+7", 0, 10, false, 0},
-	{" 7", 0, 10, false, 0},
-	{"7 ", 0, 10, false, 0},
-	{"7\n", 0, 10, false, 0},
-	{"", 0, 10, false, 0},
-	{"-", -5, 5, false, 0},
-	{"1.5", 0, 10, false, 0},
-	{"0x1", 0, 10, false, 0},
-	{"1e2", 0, 1000, false, 0},
-	{"9223372036854775807", 0, LLONG_MAX, true, LLONG_MAX},
-	{"9223372036854775808", 0, LLONG_MAX, false, 0},
-	{"-9223372036854775808", LLONG_MIN, 0, true, LLONG_MIN},
-	{"-9223372036854775809", LLONG_MIN, 0, false, 0},
-	{"99999999999999999999999999", 0, LLONG_MAX, false, 0},
-	{"\xd9\xa3", 0, 10, false, 0}, /* Arabic-Indic digit three */
-	{"5", 10, 0, false, 0},	       /* empty range */
+    {"0", 0, 10, true, 0},
+    {"10", 0, 10, true, 10},
+    {"11", 0, 10, false, 0},
+    {"-1", -5, 5, true, -1},
+    {"-5", -5, 5, true, -5},
+    {"-6", -5, 5, false, 0},
+    {"-1", 0, 5, false, 0},
+    {"-0", -5, 5, false, 0},
+    {"007", 0, 10, false, 0},
+    {"+7", 0, 10, false, 0},
+    {" 7", 0, 10, false, 0},
+    {"7 ", 0, 10, false, 0},
+    {"7\n", 0, 10, false, 0},
+    {"", 0, 10, false, 0},
+    {"-", -5, 5, false, 0},
+    {"1.5", 0, 10, false, 0},
+    {"0x1", 0, 10, false, 0},
+    {"1e2", 0, 1000, false, 0},
+    {"9223372036854775807", 0, LLONG_MAX, true, LLONG_MAX},
+    {"9223372036854775808", 0, LLONG_MAX, false, 0},
+    {"-9223372036854775808", LLONG_MIN, 0, true, LLONG_MIN},
+    {"-9223372036854775809", LLONG_MIN, 0, false, 0},
+    {"99999999999999999999999999", 0, LLONG_MAX, false, 0},
+    {"\xd9\xa3", 0, 10, false, 0}, /* Arabic-Indic digit three */
+    {"5", 10, 0, false, 0},	   /* empty range */
 };
 
 START_TEST(test_table)

@@ -55,15 +55,15 @@ struct ecase {
 };
 
 static const struct ecase escape_cases[] = {
-	{"plain", 64, "plain"},
-	{"a\nb", 64, "a\\x0ab"},
-	{"tab\t", 64, "tab\\x09"},
-	{"back\\slash", 64, "back\\x5cslash"},
-	{"caf\xc3\xa9", 64, "caf\\xc3\\xa9"},
-	{"\x1b[31mred", 64, "\\x1b[31mred"},
-	{"abcdefghij", 8, "abcd..."},
-	{"abcdefg", 8, "abcdefg"},
-	{"abc", 5, "abc"},
+    {"plain", 64, "plain"},
+    {"a\nb", 64, "a\\x0ab"},
+    {"tab\t", 64, "tab\\x09"},
+    {"back\\slash", 64, "back\\x5cslash"},
+    {"caf\xc3\xa9", 64, "caf\\xc3\\xa9"},
+    {"\x1b[31mred", 64, "\\x1b[31mred"},
+    {"abcdefghij", 8, "abcd..."},
+    {"abcdefg", 8, "abcdefg"},
+    {"abc", 5, "abc"},
 };
 
 START_TEST(test_escape)

@@ -17,27 +17,12 @@ struct vcase {
 #define LONG65 LONG64 "4"
 
 static const struct vcase instance_cases[] = {
-	{"alpha", true},
-	{"a", true},
-	{"0", true},
-	{"srv-1_b", true},
-	{LONG64, true},
-	{LONG65, false},
-	{"", false},
-	{"-alpha", false},
-	{"_alpha", false},
-	{"Alpha", false},
-	{"al pha", false},
-	{"al/pha", false},
-	{"..", false},
-	{"../etc", false},
-	{".hidden", false},
-	{"a.b", false},
-	{"caf\xc3\xa9", false},
-	{"a\n", false},
-	{"a\tb", false},
-	{"a;rm", false},
-	{"a$b", false},
+    {"alpha", true},	    {"a", true},       {"0", true},	   {"srv-1_b", true},
+    {LONG64, true},	    {LONG65, false},   {"", false},	   {"-alpha", false},
+    {"_alpha", false},	    {"Alpha", false},  {"al pha", false},  {"al/pha", false},
+    {"..", false},	    {"../etc", false}, {".hidden", false}, {"a.b", false},
+    {"caf\xc3\xa9", false}, {"a\n", false},    {"a\tb", false},	   {"a;rm", false},
+    {"a$b", false},
 };
 
 START_TEST(test_instance_name)
@@ -51,20 +36,20 @@ START_TEST(test_instance_name)
 END_TEST
 
 static const struct vcase username_cases[] = {
-	{"alice", true},
-	{"a.b-c_d", true},
-	{"0day", true},
-	{"a1234567890123456789012345678901", true},  /* 32 */
-	{"a12345678901234567890123456789012", false}, /* 33 */
-	{"", false},
-	{".alice", false},
-	{"-alice", false},
-	{"Alice", false},
-	{"al ice", false},
-	{"al/ice", false},
-	{"al\\ice", false},
-	{"\xc3\xa9lise", false},
-	{"alice\n", false},
+    {"alice", true},
+    {"a.b-c_d", true},
+    {"0day", true},
+    {"a1234567890123456789012345678901", true},	  /* 32 */
+    {"a12345678901234567890123456789012", false}, /* 33 */
+    {"", false},
+    {".alice", false},
+    {"-alice", false},
+    {"Alice", false},
+    {"al ice", false},
+    {"al/ice", false},
+    {"al\\ice", false},
+    {"\xc3\xa9lise", false},
+    {"alice\n", false},
 };
 
 START_TEST(test_username)
@@ -76,10 +61,21 @@ START_TEST(test_username)
 END_TEST
 
 static const struct vcase id_cases[] = {
-	{"1", true},	 {"42", true},	{"9007199254740992", true}, {"9007199254740993", false},
-	{"0", false},	 {"-1", false}, {"01", false},		    {"+1", false},
-	{" 1", false},	 {"1 ", false}, {"1a", false},		    {"", false},
-	{"0x10", false}, {"1e3", false}, {"99999999999999999999999", false},
+    {"1", true},
+    {"42", true},
+    {"9007199254740992", true},
+    {"9007199254740993", false},
+    {"0", false},
+    {"-1", false},
+    {"01", false},
+    {"+1", false},
+    {" 1", false},
+    {"1 ", false},
+    {"1a", false},
+    {"", false},
+    {"0x10", false},
+    {"1e3", false},
+    {"99999999999999999999999", false},
 };
 
 START_TEST(test_id)
@@ -96,9 +92,9 @@ START_TEST(test_id)
 END_TEST
 
 static const struct vcase port_cases[] = {
-	{"1", true},	 {"80", true},	{"27015", true}, {"65535", true}, {"65536", false},
-	{"0", false},	 {"-1", false}, {"080", false},	 {"", false},	  {"27015x", false},
-	{"2 7015", false},
+    {"1", true},      {"80", true},	 {"27015", true},   {"65535", true},
+    {"65536", false}, {"0", false},	 {"-1", false},	    {"080", false},
+    {"", false},      {"27015x", false}, {"2 7015", false},
 };
 
 START_TEST(test_port)
@@ -126,23 +122,23 @@ START_TEST(test_server_port)
 END_TEST
 
 static const struct vcase display_cases[] = {
-	{"Competitive maps", true},
-	{"<script>alert(1)</script>", true}, /* escaped on output, not refused */
-	{"caf\xc3\xa9 \xe2\x9c\x93", true},
-	{"1234567890123456789012345678901234567890123456789012345678901234", true},
-	{"12345678901234567890123456789012345678901234567890123456789012345", false},
-	{"", false},
-	{"   ", false},
-	{"tab\there", false},
-	{"new\nline", false},
-	{"del\x7f", false},
-	{"nel \xc2\x85", false},   /* C1 control U+0085 */
-	{"csi \xc2\x9b[0m", false}, /* C1 control U+009B */
-	{"nbsp\xc2\xa0ok", true},  /* U+00A0 is not a control */
-	{"bad \xc3", false},	     /* truncated sequence */
-	{"overlong \xc0\xaf", false}, /* overlong '/' */
-	{"surrogate \xed\xa0\x80", false},
-	{"\xf4\x90\x80\x80", false}, /* > U+10FFFF */
+    {"Competitive maps", true},
+    {"<script>alert(1)</script>", true}, /* escaped on output, not refused */
+    {"caf\xc3\xa9 \xe2\x9c\x93", true},
+    {"1234567890123456789012345678901234567890123456789012345678901234", true},
+    {"12345678901234567890123456789012345678901234567890123456789012345", false},
+    {"", false},
+    {"   ", false},
+    {"tab\there", false},
+    {"new\nline", false},
+    {"del\x7f", false},
+    {"nel \xc2\x85", false},	  /* C1 control U+0085 */
+    {"csi \xc2\x9b[0m", false},	  /* C1 control U+009B */
+    {"nbsp\xc2\xa0ok", true},	  /* U+00A0 is not a control */
+    {"bad \xc3", false},	  /* truncated sequence */
+    {"overlong \xc0\xaf", false}, /* overlong '/' */
+    {"surrogate \xed\xa0\x80", false},
+    {"\xf4\x90\x80\x80", false}, /* > U+10FFFF */
 };
 
 START_TEST(test_display_name)
@@ -154,27 +150,27 @@ START_TEST(test_display_name)
 END_TEST
 
 static const struct vcase path_cases[] = {
-	{"left4dead2/addons/x.vpk", true},
-	{"left4dead2/cfg/server.cfg", true},
-	{"a", true},
-	{"maps/my map v2.vpk", true},
-	{"a/.hidden", true},
-	{"a/..b", true},
-	{"", false},
-	{"/etc/passwd", false},
-	{"..", false},
-	{"../x", false},
-	{"a/../b", false},
-	{"a/..", false},
-	{".", false},
-	{"./a", false},
-	{"a/./b", false},
-	{"a//b", false},
-	{"a/", false},
-	{"a\\b", false},
-	{"a\nb", false},
-	{"caf\xc3\xa9.vpk", false},
-	{"a\x01", false},
+    {"left4dead2/addons/x.vpk", true},
+    {"left4dead2/cfg/server.cfg", true},
+    {"a", true},
+    {"maps/my map v2.vpk", true},
+    {"a/.hidden", true},
+    {"a/..b", true},
+    {"", false},
+    {"/etc/passwd", false},
+    {"..", false},
+    {"../x", false},
+    {"a/../b", false},
+    {"a/..", false},
+    {".", false},
+    {"./a", false},
+    {"a/./b", false},
+    {"a//b", false},
+    {"a/", false},
+    {"a\\b", false},
+    {"a\nb", false},
+    {"caf\xc3\xa9.vpk", false},
+    {"a\x01", false},
 };
 
 START_TEST(test_overlay_path)
