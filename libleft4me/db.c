@@ -90,7 +90,7 @@ sqlite3 *db_open(const char *path, int flags, char *err, size_t errlen)
 	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
 	if (set_wal(db, msg, sizeof(msg)) < 0 ||
 	    exec_sql(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", msg, sizeof(msg)) <
-		    0) {
+		0) {
 		set_err(err, errlen, "database %s: %s", path, msg);
 		sqlite3_close(db);
 		return NULL;

@@ -72,9 +72,9 @@ int db_blueprint_create(sqlite3 *db, int64_t user_id, const char *name, const ch
 	return rc;
 }
 
-#define BP_COLUMNS                                                                            \
-	"b.id, b.user_id, b.name, b.config, b.created_at, b.updated_at, "                     \
-	"(SELECT count(*) FROM servers s WHERE s.blueprint_id = b.id), "                      \
+#define BP_COLUMNS                                                                                 \
+	"b.id, b.user_id, b.name, b.config, b.created_at, b.updated_at, "                          \
+	"(SELECT count(*) FROM servers s WHERE s.blueprint_id = b.id), "                           \
 	"(SELECT count(*) FROM blueprint_overlays o WHERE o.blueprint_id = b.id) "
 
 static void row_to_bp(sqlite3_stmt *st, struct blueprint *b)
@@ -94,9 +94,9 @@ int db_blueprint_get(sqlite3 *db, int64_t id, struct blueprint *out)
 {
 	static const char sql[] = "SELECT " BP_COLUMNS "FROM blueprints b WHERE b.id = ?";
 	static const char ov_sql[] =
-		"SELECT bo.overlay_id, bo.expose_server_cfg, o.name, o.kind FROM "
-		"blueprint_overlays bo JOIN overlays o ON o.id = bo.overlay_id "
-		"WHERE bo.blueprint_id = ? ORDER BY bo.position";
+	    "SELECT bo.overlay_id, bo.expose_server_cfg, o.name, o.kind FROM "
+	    "blueprint_overlays bo JOIN overlays o ON o.id = bo.overlay_id "
+	    "WHERE bo.blueprint_id = ? ORDER BY bo.position";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	size_t cap = 0;
 	int rc;
@@ -179,7 +179,7 @@ int db_blueprint_list(sqlite3 *db, int64_t user_id, struct blueprint **list, siz
 int db_blueprint_update(sqlite3 *db, int64_t id, const char *name, const char *config)
 {
 	static const char sql[] =
-		"UPDATE blueprints SET name = ?, config = ?, updated_at = ? WHERE id = ?";
+	    "UPDATE blueprints SET name = ?, config = ?, updated_at = ? WHERE id = ?";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -202,9 +202,9 @@ int db_blueprint_set_overlays(sqlite3 *db, int64_t id, int64_t user_id,
 	static const char del_sql[] = "DELETE FROM blueprint_overlays WHERE blueprint_id = ?";
 	/* The SELECT inserts nothing for an overlay the user may not use. */
 	static const char ins_sql[] =
-		"INSERT INTO blueprint_overlays (blueprint_id, overlay_id, position, "
-		"expose_server_cfg) SELECT ?1, o.id, ?3, ?4 FROM overlays o WHERE o.id = ?2 "
-		"AND (o.user_id = ?5 OR o.kind = 'global')";
+	    "INSERT INTO blueprint_overlays (blueprint_id, overlay_id, position, "
+	    "expose_server_cfg) SELECT ?1, o.id, ?3, ?4 FROM overlays o WHERE o.id = ?2 "
+	    "AND (o.user_id = ?5 OR o.kind = 'global')";
 	static const char touch_sql[] = "UPDATE blueprints SET updated_at = ? WHERE id = ?";
 	sqlite3_stmt *st = NULL;
 	bool nested;

@@ -45,8 +45,8 @@ int db_overlay_create(sqlite3 *db, int64_t user_id, const char *name, const char
 		      int64_t *id)
 {
 	static const char sql[] =
-		"INSERT INTO overlays (user_id, name, kind, build_script, build_status, "
-		"created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id";
+	    "INSERT INTO overlays (user_id, name, kind, build_script, build_status, "
+	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id";
 	bool script = build_script && build_script[0];
 	sqlite3_stmt *st;
 	int rc;
@@ -76,11 +76,11 @@ int db_overlay_create(sqlite3 *db, int64_t user_id, const char *name, const char
 	return rc;
 }
 
-#define OV_COLUMNS                                                                            \
-	"o.id, o.user_id, u.name, o.name, o.kind, o.build_script, o.source_id, s.name, "      \
+#define OV_COLUMNS                                                                                 \
+	"o.id, o.user_id, u.name, o.name, o.kind, o.build_script, o.source_id, s.name, "           \
 	"o.build_status, o.built_at, o.created_at, o.updated_at "
-#define OV_FROM                                                                               \
-	"FROM overlays o LEFT JOIN users u ON u.id = o.user_id "                              \
+#define OV_FROM                                                                                    \
+	"FROM overlays o LEFT JOIN users u ON u.id = o.user_id "                                   \
 	"LEFT JOIN global_overlay_sources s ON s.id = o.source_id "
 
 static void row_to_overlay(sqlite3_stmt *st, struct overlay *o)
@@ -128,11 +128,10 @@ int db_overlay_get(sqlite3 *db, int64_t id, struct overlay *out)
 int db_overlay_list(sqlite3 *db, int64_t user_id, bool with_global, struct overlay **list,
 		    size_t *n)
 {
-	static const char sql[] =
-		"SELECT " OV_COLUMNS OV_FROM
-		"WHERE (o.kind <> 'global' AND (?1 = 0 OR o.user_id = ?1)) "
-		"OR (?2 AND o.kind = 'global') "
-		"ORDER BY o.kind = 'global' DESC, o.name, o.id";
+	static const char sql[] = "SELECT " OV_COLUMNS OV_FROM
+				  "WHERE (o.kind <> 'global' AND (?1 = 0 OR o.user_id = ?1)) "
+				  "OR (?2 AND o.kind = 'global') "
+				  "ORDER BY o.kind = 'global' DESC, o.name, o.id";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	struct overlay *out = NULL;
 	size_t count = 0, cap = 0;
@@ -166,9 +165,9 @@ int db_overlay_update(sqlite3 *db, int64_t id, const char *name, const char *bui
 {
 	/* build_status becomes 'never' when a user overlay gains a script. */
 	static const char sql[] =
-		"UPDATE overlays SET name = ?1, kind = ?2, build_script = ?3, "
-		"build_status = CASE WHEN ?2 = 'script' THEN coalesce(build_status, 'never') "
-		"ELSE NULL END, updated_at = ?4 WHERE id = ?5 AND kind <> 'global'";
+	    "UPDATE overlays SET name = ?1, kind = ?2, build_script = ?3, "
+	    "build_status = CASE WHEN ?2 = 'script' THEN coalesce(build_status, 'never') "
+	    "ELSE NULL END, updated_at = ?4 WHERE id = ?5 AND kind <> 'global'";
 	bool script = build_script && build_script[0];
 	sqlite3_stmt *st;
 	int rc;

@@ -15,13 +15,13 @@
 
 struct overlay {
 	int64_t id;
-	int64_t user_id;   /* 0 for a global overlay */
-	char *user_name;   /* NULL for a global overlay */
+	int64_t user_id; /* 0 for a global overlay */
+	char *user_name; /* NULL for a global overlay */
 	char *name;
-	char *kind;	   /* "user", "script" or "global" */
+	char *kind;	    /* "user", "script" or "global" */
 	char *build_script; /* NULL unless kind is "script" */
-	int64_t source_id; /* global: its source */
-	char *source_name; /* global: its source's name */
+	int64_t source_id;  /* global: its source */
+	char *source_name;  /* global: its source's name */
 	char *build_status; /* NULL, "never", "building", "ok", "failed" */
 	int64_t built_at;
 	int64_t created_at, updated_at;

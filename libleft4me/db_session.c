@@ -11,8 +11,8 @@ int db_session_create(sqlite3 *db, int64_t user_id, const char *token_hash, cons
 {
 	static const char purge_sql[] = "DELETE FROM sessions WHERE expires_at <= ?";
 	static const char insert_sql[] =
-		"INSERT INTO sessions (user_id, token_hash, csrf_token, created_at, expires_at, "
-		"last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4 + ?5, ?4) RETURNING id";
+	    "INSERT INTO sessions (user_id, token_hash, csrf_token, created_at, expires_at, "
+	    "last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4 + ?5, ?4) RETURNING id";
 	sqlite3_stmt *st = NULL;
 	int64_t now = now_ms();
 	bool nested;
@@ -62,10 +62,10 @@ out:
 int db_session_lookup(sqlite3 *db, const char *token_hash, struct session *s, struct user *u)
 {
 	static const char sql[] =
-		"SELECT s.id, s.user_id, s.csrf_token, s.expires_at, s.last_seen_at, u.name, "
-		"u.role, u.disabled, u.created_at, u.updated_at FROM sessions s "
-		"JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? "
-		"AND u.disabled = 0";
+	    "SELECT s.id, s.user_id, s.csrf_token, s.expires_at, s.last_seen_at, u.name, "
+	    "u.role, u.disabled, u.created_at, u.updated_at FROM sessions s "
+	    "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? "
+	    "AND u.disabled = 0";
 	static const char touch_sql[] = "UPDATE sessions SET last_seen_at = ? WHERE id = ?";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	int64_t now = now_ms();
@@ -129,7 +129,7 @@ int db_session_delete(sqlite3 *db, const char *token_hash)
 int db_session_count(sqlite3 *db, int64_t user_id, int64_t *count)
 {
 	static const char sql[] =
-		"SELECT count(*) FROM sessions WHERE user_id = ? AND expires_at > ?";
+	    "SELECT count(*) FROM sessions WHERE user_id = ? AND expires_at > ?";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	int rc;
 

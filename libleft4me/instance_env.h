@@ -27,9 +27,9 @@
 struct instance_env {
 	char **lowerdirs; /* top first; n_lowerdirs >= 1 */
 	size_t n_lowerdirs;
-	int port;	  /* 1024..65535 */
-	char *map;	  /* [A-Za-z0-9_]{1,64} */
-	int maxplayers;	  /* 1..32 */
+	int port;	/* 1024..65535 */
+	char *map;	/* [A-Za-z0-9_]{1,64} */
+	int maxplayers; /* 1..32 */
 };
 
 /* Parse text; on success fill *env (release with instance_env_fini) and
