@@ -23,6 +23,12 @@
 #ifndef LEFT4ME_STAGING_DIR
 #define LEFT4ME_STAGING_DIR "/run/left4me-sandbox"
 #endif
+/* Where the build sandbox checks for the unified (cgroup2) hierarchy:
+ * IPAddressDeny= is a cgroup BPF program that systemd silently drops on a
+ * cgroup v1 or hybrid host. */
+#ifndef LEFT4ME_CGROUP_DIR
+#define LEFT4ME_CGROUP_DIR "/sys/fs/cgroup"
+#endif
 #ifdef LEFT4ME_HELPER_TEST
 #define HELPER_TEST_MODE true
 #else

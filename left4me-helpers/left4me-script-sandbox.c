@@ -4,7 +4,8 @@
  * (written by the worker) against STATE/overlays/ID in a transient,
  * hardened systemd service as l4d2-sandbox; see sandbox.c for what it
  * trusts and changes.  Exit: the script's own status (128+N for signal N),
- * or 64 usage, 65 bad id, 66 missing script/overlay, 77 not root or an
+ * or 64 usage, 65 bad id, 66 missing script/overlay, 69 no cgroup2 at
+ * /sys/fs/cgroup (IPAddressDeny= would be ignored), 77 not root or an
  * owner/mode refusal, 71 a system call failed, 78 users missing. */
 #include <stdint.h>
 

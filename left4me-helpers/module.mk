@@ -16,10 +16,12 @@ HELPERS_TEST_STATE := $(abspath $(B))-helpers-test
 
 HELPER_DEFS = -DLEFT4ME_STATE_DIR='"$(HELPER_STATE_DIR)"' \
               -DLEFT4ME_SYSCONF_DIR='"$(SYSCONFDIR)/left4me"' \
-              -DLEFT4ME_STAGING_DIR='"/run/left4me-sandbox"'
+              -DLEFT4ME_STAGING_DIR='"/run/left4me-sandbox"' \
+              -DLEFT4ME_CGROUP_DIR='"/sys/fs/cgroup"'
 HELPER_TEST_DEFS = -DLEFT4ME_STATE_DIR='"$(HELPERS_TEST_STATE)"' \
               -DLEFT4ME_SYSCONF_DIR='"$(HELPERS_TEST_STATE)/etc"' \
-              -DLEFT4ME_STAGING_DIR='"$(HELPERS_TEST_STATE)/staging"' -DLEFT4ME_HELPER_TEST=1
+              -DLEFT4ME_STAGING_DIR='"$(HELPERS_TEST_STATE)/staging"' \
+              -DLEFT4ME_CGROUP_DIR='"$(HELPERS_TEST_STATE)/cgroup"' -DLEFT4ME_HELPER_TEST=1
 
 PROGS += $(HELPER_BINS) $(HELPER_TEST_BINS) $(B)/helpers-test/state-dir
 

@@ -10,7 +10,11 @@
  *   STAGING/ID/build.sh  read-only bind of the script
  * systemd-run then binds those into a transient hardened service.  The
  * staging mounts are removed on every exit path, including SIGTERM/INT/HUP
- * (blocked from before staging exists and handled by sigwait). */
+ * (blocked from before staging exists and handled by sigwait).
+ *
+ * Fails closed without the unified cgroup hierarchy: IPAddressDeny= is a
+ * cgroup BPF program, and on a cgroup v1 or hybrid host systemd ignores it
+ * with a log line, so the script would reach loopback and the LAN. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -18,6 +22,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -26,6 +31,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,6 +134,21 @@ static int open_overlay(int state, const struct sandbox *sb)
 		helper_die(EX_NOPERM, "overlays/%s: owned by uid %u, not %s", sb->id,
 			   (unsigned)st.st_uid, HELPER_WORKER_USER);
 	return fd;
+}
+
+/* Refuse (EX_UNAVAILABLE) unless LEFT4ME_CGROUP_DIR is cgroup2. */
+static void require_cgroup2(const struct sandbox *sb)
+{
+	struct statfs fs;
+
+	if (statfs(LEFT4ME_CGROUP_DIR, &fs) < 0)
+		helper_die(EX_UNAVAILABLE, "overlay=%s: %s: %s; refusing to build without cgroup2",
+			   sb->id, LEFT4ME_CGROUP_DIR, strerror(errno));
+	if (fs.f_type != CGROUP2_SUPER_MAGIC)
+		helper_die(EX_UNAVAILABLE,
+			   "overlay=%s: %s is not cgroup2 (f_type 0x%lx): systemd would ignore "
+			   "IPAddressDeny=; refusing to build",
+			   sb->id, LEFT4ME_CGROUP_DIR, (unsigned long)fs.f_type);
 }
 
 static int write_file(const char *path, const char *text)
@@ -433,6 +454,7 @@ int sandbox_run(int64_t overlay_id)
 	pid_t pid;
 
 	snprintf(sb.id, sizeof(sb.id), "%" PRId64, overlay_id);
+	require_cgroup2(&sb);
 	helper_lookup_user(HELPER_WORKER_USER, &sb.worker_uid, &sb.worker_gid);
 	helper_lookup_user(HELPER_SANDBOX_USER, &sb.sandbox_uid, &sb.sandbox_gid);
 	if (sb.worker_uid == sb.sandbox_uid)

@@ -147,6 +147,10 @@ const char *jobs_exit_meaning(int code)
 		return "temporary failure";
 	case EX_NOPERM:
 		return "permission denied";
+	case EX_UNAVAILABLE:
+		return "unavailable";
+	case EX_CONFIG:
+		return "configuration error";
 	case 1:
 		return "failed";
 	default:

@@ -2,8 +2,9 @@
 # left4me-script-sandbox (test variant) in a private mount namespace: the
 # systemd-run argv property by property, a real idmapped staging mount
 # (files the sandbox uid writes land owned by left4me), the script's exit
-# status passed through, and staging removed after success, failure and
-# SIGTERM.  The test variant runs the staged script as the sandbox uid
+# status passed through, staging removed after success, failure and
+# SIGTERM, and a refusal without cgroup2 (its compiled-in cgroup dir,
+# STATE/cgroup here, gets a real cgroup2 mount, or a cgroup v1 or tmpfs one).  The test variant runs the staged script as the sandbox uid
 # where the installed build would exec systemd-run.
 . "$(dirname "$0")/lib.sh"
 need_root_ns "$@"
@@ -22,6 +23,28 @@ script() { # BODY: write scripts/7.sh as the worker would
 staging_gone() {
 	[ ! -e $STG/7 ] && ! grep -q " $STG" /proc/self/mountinfo
 }
+
+# ---- no cgroup2: refused before anything is staged or started ---------------
+# On a cgroup v1 or hybrid host (/sys/fs/cgroup a tmpfs) systemd drops
+# IPAddressDeny=, so the helper must not build at all.
+CG=$S/cgroup
+script 'touch nocg-ran'
+expect_rc 69 "no cgroup dir: refused (EX_UNAVAILABLE)" $SB 7
+check "no cgroup dir: one stderr line" one_line_err
+mkdir $CG
+mount -t tmpfs none $CG || die "cannot mount a tmpfs on $CG"
+expect_rc 69 "tmpfs at the cgroup dir (hybrid host): refused" $SB 7
+check "tmpfs: the refusal names cgroup2" grep -q 'is not cgroup2' $STATE.err
+check "tmpfs: one stderr line" one_line_err
+umount $CG
+mount -t cgroup -o none,name=left4me-test cgroup $CG || die "cannot mount a cgroup v1 hierarchy on $CG"
+expect_rc 69 "cgroup v1 at the cgroup dir: refused" $SB 7
+check "cgroup v1: one stderr line" one_line_err
+check "cgroup v1: no systemd-run argv (nothing started)" [ ! -s $STATE.out ]
+umount $CG
+check "no cgroup2: nothing started" [ ! -e $S/overlays/7/nocg-ran ]
+check "no cgroup2: staging not created" [ ! -e $STG ]
+mount -t cgroup2 none $CG || die "cannot mount cgroup2 on $CG (the kernel must allow it)"
 
 # ---- success: argv, idmap, cleanup ---------------------------------------
 script 'set -e
@@ -131,4 +154,5 @@ check "no refused script ran" [ ! -e $S/overlays/7/refused-ran ]
 check "nothing staged after refusals" [ -z "$(ls -A $STG)" ]
 chmod 755 $STG
 expect_rc 77 "staging dir not root-only refused" $SB 7
+umount $CG
 finish

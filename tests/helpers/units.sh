@@ -138,6 +138,11 @@ chmod 644 $S/scripts/7.sh $S/instances/alpha/instance.env
 expect_rc 0 "sudo overlay mount under the worker's bounding set" as_worker $H/left4me-overlay mount alpha
 check "merged shows the installation" [ -f $S/runtime/alpha/merged/x ]
 expect_rc 0 "sudo overlay umount under the worker's bounding set" as_worker $H/left4me-overlay umount alpha
+# The sandbox builds only on the unified hierarchy (its test variant
+# checks STATE/cgroup).
+mkdir -p $S/cgroup
+mount -t cgroup2 none $S/cgroup || die "cannot mount cgroup2 on $S/cgroup"
 expect_rc 0 "sudo script sandbox under the worker's bounding set" as_worker $H/left4me-script-sandbox 7
 check "sandbox output owned by left4me" [ "$(stat -c %u $S/overlays/7/built.txt)" = $W_UID ]
+umount $S/cgroup
 finish
