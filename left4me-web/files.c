@@ -35,6 +35,16 @@ static int fd_mount(int fd, uint64_t *mnt_id, dev_t *dev)
 	return 0;
 }
 
+/* The one absolute symlink target open_beneath() follows: the fetcher's
+ * vpk links in a global overlay point at STATE/global_overlay_cache/
+ * SOURCE/cache/NAME (absolute, because the overlay dir is an overlayfs
+ * lowerdir).  prefix is that cache dir's configured path with a trailing
+ * '/', dirfd the same dir opened beneath the source's base. */
+struct link_jail {
+	const char *prefix;
+	int dirfd;
+};
+
 /* Open path beneath the directory fd base with flags (O_NOFOLLOW added),
  * as openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
  * would, resolved in user space one component at a time: under the web
@@ -42,11 +52,14 @@ static int fd_mount(int fd, uint64_t *mnt_id, dev_t *dev)
  * with ENOSYS (it cannot see the mode inside struct open_how).  Every
  * component is opened O_PATH|O_NOFOLLOW relative to its parent's fd; a
  * symlink's target is read and resolved here, relative ones only (an
- * absolute one, or ".." above base, is EXDEV); ".." pops our own stack of
+ * absolute one, or ".." above base, is EXDEV; the exception is an absolute
+ * target under jail->prefix, whose remainder is resolved beneath
+ * jail->dirfd by these same rules with no jail, so it cannot leave that
+ * dir nor follow a second absolute link); ".." pops our own stack of
  * parent fds, so it can never leave base; every step must stay on base's
  * mount (EXDEV otherwise).  Only directories and regular files are
  * opened.  -1 with errno (ENOENT, EXDEV, ELOOP, ENOTDIR, EPERM). */
-static int open_beneath(int base, const char *path, int flags)
+static int open_beneath(int base, const char *path, int flags, const struct link_jail *jail)
 {
 	int stack[BENEATH_DEPTH_MAX + 1], depth = 0, links = 0, fd = -1, ret = -1, saved;
 	char *todo = xstrdup(path), *comp = todo, *next, *more;
@@ -101,11 +114,24 @@ static int open_beneath(int base, const char *path, int flags)
 			n = readlinkat(fd, "", target, sizeof(target) - 1);
 			if (n < 0)
 				goto out;
+			target[n] = '\0';
+			if (n > 0 && target[0] == '/' && jail) {
+				size_t plen = strlen(jail->prefix);
+
+				if ((size_t)n > plen && strncmp(target, jail->prefix, plen) == 0) {
+					more = *next ? xasprintf("%s/%s", target + plen, next)
+						     : xstrdup(target + plen);
+					ret = open_beneath(jail->dirfd, more, flags, NULL);
+					saved = errno;
+					free(more);
+					errno = saved;
+					goto out;
+				}
+			}
 			if (n == 0 || target[0] == '/') {
 				errno = EXDEV;
 				goto out;
 			}
-			target[n] = '\0';
 			close(fd);
 			fd = -1;
 			more = xasprintf("%s/%s", target, next);
@@ -140,7 +166,8 @@ static int open_beneath(int base, const char *path, int flags)
 		if (ret >= 0) {
 			struct stat now;
 
-			if (fstat(ret, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+			if (fstat(ret, &now) < 0 || now.st_dev != st.st_dev ||
+			    now.st_ino != st.st_ino) {
 				close(ret);
 				ret = -1;
 				errno = EAGAIN;
@@ -184,10 +211,11 @@ static int base_fd(struct web *w, const struct overlay *o, const char **prefix)
 
 int files_open(struct web *w, const struct overlay *o, const char *path, bool *is_dir)
 {
+	struct link_jail jail = {.prefix = NULL, .dirfd = -1};
 	const char *prefix;
-	char *full;
+	char *full, *cache = NULL;
 	struct stat st;
-	int base, fd;
+	int base, fd, saved;
 
 	if (path[0] && !valid_overlay_path(path)) {
 		errno = EINVAL;
@@ -200,9 +228,21 @@ int files_open(struct web *w, const struct overlay *o, const char *path, bool *i
 		full = path[0] ? xasprintf("%s/%s", prefix, path) : xstrdup(prefix);
 	else
 		full = xstrdup(path[0] ? path : ".");
-	fd = open_beneath(base, full, O_RDONLY);
+	if (strcmp(o->kind, "global") == 0) {
+		/* The fetcher's absolute vpk links, into this source's cache
+		 * only: no cache dir, no link followed. */
+		jail.dirfd = open_beneath(base, "cache", O_RDONLY | O_DIRECTORY, NULL);
+		jail.prefix = cache = xasprintf("%s/global_overlay_cache/%s/cache/",
+						w->cfg->state_dir, o->source_name);
+	}
+	fd = open_beneath(base, full, O_RDONLY, jail.dirfd >= 0 ? &jail : NULL);
+	saved = errno;
+	if (jail.dirfd >= 0)
+		close(jail.dirfd);
+	free(cache);
 	free(full);
 	close(base);
+	errno = saved;
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
@@ -352,7 +392,7 @@ int files_delete(struct web *w, const struct overlay *o, const char *path)
 	if (base < 0)
 		goto out;
 	parent = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	dir = open_beneath(base, parent, O_RDONLY | O_DIRECTORY);
+	dir = open_beneath(base, parent, O_RDONLY | O_DIRECTORY, NULL);
 	if (dir < 0)
 		goto out;
 	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)

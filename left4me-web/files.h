@@ -4,7 +4,10 @@
  * valid_overlay_path() and are resolved beneath the base's fd one
  * O_NOFOLLOW component at a time (openat2's RESOLVE_BENEATH |
  * RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV, done in user space), so neither
- * "..", an absolute path, a symlink nor a mount can leave the overlay. */
+ * "..", an absolute path, a symlink nor a mount can leave the overlay.  One
+ * exception, for the fetcher's vpk links: in a global overlay an absolute
+ * link to STATE/global_overlay_cache/SOURCE/cache/REST (that same source)
+ * is followed, REST resolved beneath the cache dir by the same rules. */
 #ifndef LEFT4ME_WEB_FILES_H
 #define LEFT4ME_WEB_FILES_H
 

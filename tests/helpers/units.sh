@@ -67,6 +67,15 @@ for line in \
 	'InaccessiblePaths=-/etc/left4me' 'WantedBy=multi-user.target'; do
 	check "server unit: $line" has "$S_UNIT" "$line"
 done
+# The fetcher's absolute vpk links must resolve in the game's view; nothing
+# else of the state dir is bound back (not the DB, instances/, scripts/,
+# overlays/ nor other instances).
+for line in 'BindReadOnlyPaths=-/var/lib/left4me/global_overlay_cache' \
+	'BindReadOnlyPaths=-/var/lib/left4me/workshop_cache' 'BindReadOnlyPaths=-/var/lib/left4me/.steam'; do
+	check "server unit: $line" has "$S_UNIT" "$line"
+done
+check "server unit binds back nothing else of /var/lib" sh -c "[ \"\$(grep -E '^(Bind|BindReadOnly)Paths=' $U/$S_UNIT | sort | tr '\n' ' ')\" = \
+	'BindPaths=/var/lib/left4me/runtime/%i BindReadOnlyPaths=-/var/lib/left4me/.steam BindReadOnlyPaths=-/var/lib/left4me/global_overlay_cache BindReadOnlyPaths=-/var/lib/left4me/workshop_cache ' ]"
 check "server runs srcds -norestart with instance.env's port/map/players" grep -qE \
 	'^ExecStart=/var/lib/left4me/runtime/%i/merged/srcds_run -game left4dead2 -norestart -strictportbind -ip 0.0.0.0 -port \$\{L4D2_PORT\} \+map \$\{L4D2_MAP\} -maxplayers \$\{L4D2_MAXPLAYERS\} \+servercfgfile server.cfg$' \
 	"$U/$S_UNIT"

@@ -3,6 +3,7 @@
  * cookie flags, CSP, escaping, cross-user 404s, the JSON API's success and
  * error shapes, 413, malformed forms, path traversal, SSE with resume. */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -942,6 +943,126 @@ START_TEST(path_traversal)
 }
 END_TEST
 
+/* A global overlay's vpk links are absolute (the fetcher makes them so: the
+ * overlay dir is an overlayfs lowerdir).  Exactly a link into the same
+ * source's cache/ is followed, the rest resolved beneath that dir; another
+ * source's cache, /etc, climbing out of cache/ and a second absolute link
+ * are refused, and a user overlay follows no absolute link at all. */
+static void gl_link(const char *dir, const char *rel, const char *target)
+{
+	char *p = xasprintf("%s/%s", dir, rel);
+
+	ck_assert_msg(symlink(target, p) == 0, "symlink %s: %s", p, strerror(errno));
+	free(p);
+}
+
+static void gl_file(const char *dir, const char *rel, const char *text)
+{
+	char *p = xasprintf("%s/%s", dir, rel);
+
+	tu_write_file(p, text);
+	free(p);
+}
+
+/* mkdir each '/'-separated prefix of dir/rel (0755). */
+static void gl_mkdirs(const char *dir, const char *rel)
+{
+	char *p = xasprintf("%s/%s/", dir, rel);
+
+	for (char *q = p + strlen(dir) + 1; (q = strchr(q, '/')); q++) {
+		*q = '\0';
+		ck_assert_msg(mkdir(p, 0755) == 0 || errno == EEXIST, "mkdir %s", p);
+		*q = '/';
+	}
+	free(p);
+}
+
+START_TEST(global_overlay_vpk_links)
+{
+	static const char *const refused[] = {
+	    "other.vpk", "etc.vpk",	   "etcdir/passwd", "climb.vpk",      "climb-secret.vpk",
+	    "cachedir",	 "cachedir/m.vpk", "noslash.vpk",   "second-abs.vpk", "rel-out.vpk",
+	};
+	struct wt_session s;
+	struct wt_resp r;
+	int64_t uid = wt_user(&t, "alice", "password-alice", false);
+	char *tok = wt_token(&t, uid), *g = xasprintf("%s/global_overlay_cache", t.dir), *abs, *url;
+
+	gl_mkdirs(t.dir, "global_overlay_cache/src/cache/sub");
+	gl_mkdirs(t.dir, "global_overlay_cache/src/overlay/left4dead2/addons");
+	gl_mkdirs(t.dir, "global_overlay_cache/other/cache");
+	gl_mkdirs(t.dir, "overlays/2");
+	tu_db_exec(t.db, "INSERT INTO global_overlay_sources (id, name, kind, created_at) VALUES "
+			 "(1, 'src', 'url_list', 1), (2, 'other', 'url_list', 1)");
+	tu_db_exec(t.db, "INSERT INTO overlays (id, user_id, name, kind, source_id, created_at, "
+			 "updated_at) VALUES (1, NULL, 'src', 'global', 1, 1, 1), "
+			 "(2, 1, 'mine', 'user', NULL, 1, 1)");
+	gl_file(g, "src/cache/m.vpk", "vpk-of-src");
+	gl_file(g, "src/cache/sub/s.vpk", "vpk-in-sub");
+	gl_file(g, "other/cache/o.vpk", "vpk-of-other");
+#define ADDONS "src/overlay/left4dead2/addons/"
+#define LINK(rel, fmt)                                                                             \
+	do {                                                                                       \
+		abs = xasprintf(fmt, g);                                                           \
+		gl_link(g, ADDONS rel, abs);                                                       \
+		free(abs);                                                                         \
+	} while (0)
+	LINK("m.vpk", "%s/src/cache/m.vpk");		  /* what the fetcher writes */
+	LINK("sub.vpk", "%s/src/cache/sub/../sub/s.vpk"); /* stays inside cache/ */
+	LINK("other.vpk", "%s/other/cache/o.vpk");
+	gl_link(g, ADDONS "etc.vpk", "/etc/passwd");
+	gl_link(g, ADDONS "etcdir", "/etc");
+	LINK("climb.vpk", "%s/src/cache/../../other/cache/o.vpk");
+	LINK("climb-secret.vpk", "%s/src/cache/../../../secret");
+	LINK("cachedir", "%s/src/cache");	  /* the dir itself, no '/' after */
+	LINK("noslash.vpk", "%s/src/cachem.vpk"); /* a look-alike prefix */
+	/* Inside cache/: a second absolute link, a relative one climbing out. */
+	gl_link(g, "src/cache/abs.vpk", "/etc/passwd");
+	LINK("second-abs.vpk", "%s/src/cache/abs.vpk");
+	gl_link(g, "src/cache/rel.vpk", "../../other/cache/o.vpk");
+	LINK("rel-out.vpk", "%s/src/cache/rel.vpk");
+	/* A user overlay follows no absolute link, not even into a cache. */
+	abs = xasprintf("%s/src/cache/m.vpk", g);
+	gl_link(t.dir, "overlays/2/m.vpk", abs);
+	free(abs);
+#undef LINK
+#undef ADDONS
+
+	wt_req(&t, "GET", "/api/v1/overlays/1/files/left4dead2/addons/m.vpk", NULL, tok, NULL, NULL,
+	       0, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "vpk-of-src");
+	wt_resp_fini(&r);
+	wt_req(&t, "GET", "/api/v1/overlays/1/files/left4dead2/addons/sub.vpk", NULL, tok, NULL,
+	       NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "vpk-in-sub");
+	wt_resp_fini(&r);
+	/* The page's download link works the same way. */
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_get(&t, &s, "/overlays/1/files/left4dead2/addons/m.vpk", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "vpk-of-src");
+	wt_resp_fini(&r);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		url = xasprintf("/api/v1/overlays/1/files/left4dead2/addons/%s", refused[i]);
+		wt_req(&t, "GET", url, NULL, tok, NULL, NULL, 0, NULL, &r);
+		ck_assert_msg(r.status >= 400 && r.status < 500, "%s: %ld", refused[i], r.status);
+		ck_assert_msg(!strstr(r.body, "vpk-of") && !strstr(r.body, "root:") &&
+				  !strstr(r.body, "test-secret"),
+			      "%s leaked", refused[i]);
+		wt_resp_fini(&r);
+		free(url);
+	}
+	wt_req(&t, "GET", "/api/v1/overlays/2/files/m.vpk", NULL, tok, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_ge(r.status, 400);
+	ck_assert_ptr_null(strstr(r.body, "vpk-of-src"));
+	wt_resp_fini(&r);
+	free(g);
+	free(tok);
+}
+END_TEST
+
 /* ---- SSE ---------------------------------------------------------------------- */
 
 struct sse {
@@ -1465,6 +1586,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, oversized_bodies);
 	tcase_add_loop_test(tc, malformed_forms, 0, sizeof(bad_forms) / sizeof(bad_forms[0]));
 	tcase_add_test(tc, path_traversal);
+	tcase_add_test(tc, global_overlay_vpk_links);
 	tcase_add_test(tc, overlay_page_upload);
 	tcase_add_test(tc, sse_job_log);
 	tcase_add_test(tc, sse_console);
