@@ -98,6 +98,28 @@ static long rss_kib(int pid)
 	return kb;
 }
 
+/* utime + stime of pid in clock ticks (-1 if unreadable). */
+static long cpu_ticks(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* comm may hold spaces */
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (long)(ut + st);
+}
+
 static void pump(int ep, struct conn *conns, int ms)
 {
 	struct epoll_event ev[1024];
@@ -126,7 +148,8 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa;
 	char req[512], err[256];
 	sqlite3 *db;
-	long rss_before, rss_streams, rss_after;
+	long rss_before, rss_streams, rss_after, web_t0, web_t1, own_t0, own_t1;
+	double tick_ms = 1000.0 / (double)sysconf(_SC_CLK_TCK);
 
 	if (argc < 6) {
 		fprintf(stderr, "usage: sse_fanout PORT TOKEN DB JOB_ID WEB_PID [VIEWERS] [LINES]\n");
@@ -176,6 +199,8 @@ int main(int argc, char **argv)
 		ok += conns[i].ok;
 	rss_streams = rss_kib(pid);
 	n_lat = 0;
+	web_t0 = cpu_ticks(pid);
+	own_t0 = cpu_ticks(getpid());
 	for (i = 0; i < lines; i++) {
 		char line[64];
 
@@ -184,6 +209,8 @@ int main(int argc, char **argv)
 		pump(ep, conns, 250);
 	}
 	pump(ep, conns, 2000);
+	web_t1 = cpu_ticks(pid);
+	own_t1 = cpu_ticks(getpid());
 	rss_after = rss_kib(pid);
 	qsort(lat, n_lat, sizeof(*lat), cmp64);
 	printf("viewers: %d (200 OK: %d)\n", viewers, ok);
@@ -193,6 +220,10 @@ int main(int argc, char **argv)
 		printf("fan-out latency p99: %.1f ms\n", lat[n_lat * 99 / 100] / 1e6);
 		printf("fan-out latency max: %.1f ms\n", lat[n_lat - 1] / 1e6);
 	}
+	if (lines > 0)
+		printf("CPU per line: web %.1f ms, this client %.1f ms\n",
+		       (double)(web_t1 - web_t0) * tick_ms / lines,
+		       (double)(own_t1 - own_t0) * tick_ms / lines);
 	printf("web RSS: %.1f MiB before, %.1f MiB with streams, %.1f MiB after lines\n",
 	       rss_before / 1024.0, rss_streams / 1024.0, rss_after / 1024.0);
 	for (i = 0; i < viewers; i++)
