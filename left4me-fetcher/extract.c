@@ -5,7 +5,6 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "filehash.h"
 #include "index.h"
 #include "xalloc.h"
 
@@ -71,18 +71,6 @@ static const char *path_problem(const char *path, const char **base)
 	return NULL;
 }
 
-static void hex(const unsigned char *d, unsigned n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -100,9 +88,10 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Copy the current entry's data into fd, counting into *total. */
+/* Copy the current entry's data into fd, counting into *total and telling
+ * the md5 thread (fh, unless NULL) how far the file is written. */
 static int copy_entry(struct archive *a, int fd, const struct extract_limits *lim, long long *total,
-		      EVP_MD_CTX *md, int64_t *size, struct extract_result *r)
+		      struct filehash *fh, int64_t *size, struct extract_result *r)
 {
 	const void *buf;
 	size_t len;
@@ -129,8 +118,6 @@ static int copy_entry(struct archive *a, int fd, const struct extract_limits *li
 					    lim->max_total);
 			if (write_all(fd, zeros, z) < 0)
 				goto werr;
-			if (md)
-				EVP_DigestUpdate(md, zeros, z);
 			pos += (la_int64_t)z;
 		}
 		if ((*total += (long long)len) > lim->max_total)
@@ -138,9 +125,9 @@ static int copy_entry(struct archive *a, int fd, const struct extract_limits *li
 				    lim->max_total);
 		if (write_all(fd, buf, len) < 0)
 			goto werr;
-		if (md)
-			EVP_DigestUpdate(md, buf, len);
 		pos += (la_int64_t)len;
+		if (fh)
+			filehash_advance(fh, pos);
 	}
 	*size = pos;
 	return 0;
@@ -154,14 +141,18 @@ int extract_vpks(const char *archive_path, int staging_fd, const struct extract_
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
-	EVP_MD_CTX *md = lim->md5 ? EVP_MD_CTX_new() : NULL;
+	struct filehash *fh = NULL; /* with lim->md5: the md5 thread */
 	long long total = 0;
 	size_t i;
 	int rc = -1, ar, fd = -1;
 
 	memset(r, 0, sizeof(*r));
-	if (!a || (lim->md5 && !md)) {
+	if (!a) {
 		fail(r, "out of memory");
+		goto out;
+	}
+	if (lim->md5 && !(fh = filehash_new())) {
+		fail(r, "cannot start the md5 thread: %s", strerror(errno));
 		goto out;
 	}
 	archive_read_support_format_zip(a);
@@ -225,7 +216,8 @@ int extract_vpks(const char *archive_path, int staging_fd, const struct extract_
 		f = &r->files[r->n++];
 		memset(f, 0, sizeof(*f));
 		f->name = xstrdup(base);
-		fd = openat(staging_fd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		/* O_RDWR: the md5 thread reads the written bytes back. */
+		fd = openat(staging_fd, base, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			    0644);
 		if (fd < 0) {
 			r->no_space = errno == ENOSPC || errno == EDQUOT;
@@ -234,10 +226,14 @@ int extract_vpks(const char *archive_path, int staging_fd, const struct extract_
 			r->n--;
 			goto out;
 		}
-		if (md)
-			EVP_DigestInit_ex(md, EVP_md5(), NULL);
-		if (copy_entry(a, fd, lim, &total, md, &size, r) < 0)
+		if (fh && filehash_add(fh, fd) < 0) {
+			fail(r, "cannot hash %.100s: %s", base, strerror(errno));
 			goto out;
+		}
+		if (copy_entry(a, fd, lim, &total, fh, &size, r) < 0)
+			goto out;
+		if (fh)
+			filehash_end(fh); /* hashed while we go on */
 		if (lim->fsync && fsync(fd) < 0) {
 			r->no_space = errno == ENOSPC || errno == EDQUOT;
 			fail(r, "cannot write %.100s: %s", base, strerror(errno));
@@ -251,20 +247,20 @@ int extract_vpks(const char *archive_path, int staging_fd, const struct extract_
 		}
 		fd = -1;
 		f->size = size;
-		if (md) {
-			unsigned char dig[EVP_MAX_MD_SIZE];
-			unsigned dlen = 0;
-
-			EVP_DigestFinal_ex(md, dig, &dlen);
-			hex(dig, dlen, f->md5);
-		}
 	}
 	if (ar != ARCHIVE_EOF) {
 		fail(r, "corrupt archive: %s", archive_error_string(a));
 		goto out;
 	}
+	for (i = 0; fh && i < r->n; i++) {
+		if (filehash_result(fh, i, r->files[i].md5) < 0) {
+			fail(r, "cannot read back %.100s: %s", r->files[i].name, strerror(errno));
+			goto out;
+		}
+	}
 	rc = 0;
 out:
+	filehash_free(fh);
 	if (fd >= 0)
 		close(fd);
 	if (rc < 0) {
@@ -272,7 +268,6 @@ out:
 			unlinkat(staging_fd, r->files[i].name, 0);
 		extract_result_fini(r);
 	}
-	EVP_MD_CTX_free(md);
 	archive_read_free(a);
 	return rc;
 }

@@ -16,7 +16,7 @@
 struct extract_limits {
 	long long max_total; /* bytes written from one archive (also per entry) */
 	long long max_entries;
-	bool md5;   /* compute each vpk's md5 */
+	bool md5;   /* compute each vpk's md5 (a second thread, see filehash.h) */
 	bool fsync; /* fsync each vpk before returning */
 };
 

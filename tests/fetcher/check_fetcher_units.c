@@ -1,8 +1,12 @@
 /* The fetcher's pure parts: index parsers (tables and a seeded mutation
  * fuzz whose every output must still be safe), URL helpers, symlink
- * reconciliation on a scratch tree, and db_global on a temp database. */
+ * reconciliation on a scratch tree, db_global on a temp database, and the
+ * md5 thread of extraction (filehash) against a one-shot digest. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +15,7 @@
 
 #include "db.h"
 #include "db_global.h"
+#include "filehash.h"
 #include "index.h"
 #include "reconcile.h"
 #include "testutil.h"
@@ -391,6 +396,116 @@ START_TEST(test_db_global)
 }
 END_TEST
 
+/* Open dir/name for filehash (O_RDWR, new). */
+static int fh_open(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	free(p);
+	return fd;
+}
+
+/* Several files in uneven pieces (0, 1 byte, more than the read-back
+ * buffer), more than FILEHASH_MAX_PENDING of them, each md5 equal to a
+ * one-shot digest; an empty file hashes as empty. */
+START_TEST(test_filehash)
+{
+	static const size_t pieces[] = {0, 1, 4095, 300000, 7, 1 << 20, 0, 123457};
+	enum { NFILES = FILEHASH_MAX_PENDING + 3 };
+	char *dir = tu_mkdtemp(), hex[33], want[NFILES][33];
+	unsigned char *data, dig[EVP_MAX_MD_SIZE];
+	size_t total = 0, i;
+	struct filehash *h = filehash_new();
+	int k;
+
+	ck_assert_ptr_nonnull(h);
+	for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++)
+		total += pieces[i];
+	data = xmalloc(total);
+	for (i = 0; i < total; i++)
+		data[i] = (unsigned char)(i * 2654435761u >> 13);
+	for (k = 0; k < NFILES; k++) {
+		char name[16];
+		size_t off = 0, len = k == 1 ? 0 : total - (size_t)k;
+		unsigned n = 0;
+		int fd;
+
+		ck_assert(EVP_Digest(data + k, len, dig, &n, EVP_md5(), NULL) && n == 16);
+		for (i = 0; i < 16; i++)
+			snprintf(want[k] + 2 * i, 3, "%02x", dig[i]);
+		snprintf(name, sizeof(name), "%d.vpk", k);
+		fd = fh_open(dir, name);
+		ck_assert_int_eq(filehash_add(h, fd), 0);
+		for (i = 0; off < len; i++) {
+			size_t p = pieces[i % 8] < len - off ? pieces[i % 8] : len - off;
+
+			ck_assert_int_eq(write(fd, data + k + off, p), (ssize_t)p);
+			off += p;
+			filehash_advance(h, (int64_t)off);
+		}
+		filehash_end(h);
+		close(fd); /* filehash keeps its own */
+	}
+	for (k = NFILES - 1; k >= 0; k--) {
+		ck_assert_int_eq(filehash_result(h, (size_t)k, hex), 0);
+		ck_assert_str_eq(hex, want[k]);
+	}
+	ck_assert_str_eq(want[1], "d41d8cd98f00b204e9800998ecf8427e");
+	filehash_free(h);
+	filehash_free(NULL);
+	free(data);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* Freeing mid-file joins the thread and closes its fds (ASan and the fd
+ * count see any leak); a file shorter than announced is a read-back error
+ * for it and every later file, not a digest. */
+START_TEST(test_filehash_errors)
+{
+	char *dir = tu_mkdtemp(), hex[33] = "x", buf[4096] = {0};
+	struct filehash *h = filehash_new();
+	int fd, i, lowest;
+
+	ck_assert_ptr_nonnull(h);
+	fd = fh_open(dir, "a.vpk");
+	lowest = dup(0); /* the fd number filehash's dup will take */
+	close(lowest);
+	ck_assert_int_eq(filehash_add(h, fd), 0);
+	for (i = 0; i < 64; i++) {
+		ck_assert_int_eq(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+		filehash_advance(h, (int64_t)(i + 1) * (int64_t)sizeof(buf));
+	}
+	filehash_free(h);
+	i = dup(0);
+	ck_assert_int_eq(i, lowest); /* the dup is closed again */
+	close(i);
+	close(fd);
+
+	h = filehash_new();
+	ck_assert_ptr_nonnull(h);
+	fd = fh_open(dir, "short.vpk");
+	ck_assert_int_eq(filehash_add(h, fd), 0);
+	ck_assert_int_eq(write(fd, buf, 100), 100);
+	filehash_advance(h, 1000);
+	filehash_end(h);
+	errno = 0;
+	ck_assert_int_eq(filehash_result(h, 0, hex), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_str_eq(hex, "");
+	errno = 0;
+	ck_assert_int_eq(filehash_add(h, fd), -1);
+	ck_assert_int_eq(errno, EIO);
+	filehash_free(h);
+	close(fd);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("fetcher_units");
@@ -406,6 +521,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fuzz_parsers);
 	tcase_add_test(tc, test_reconcile);
 	tcase_add_test(tc, test_db_global);
+	tcase_add_test(tc, test_filehash);
+	tcase_add_test(tc, test_filehash_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
