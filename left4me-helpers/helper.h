@@ -37,6 +37,7 @@
 
 #define HELPER_WORKER_USER  "left4me"
 #define HELPER_SANDBOX_USER "l4d2-sandbox"
+#define HELPER_WEB_USER	    "left4me-web"
 
 /* fds 0-2 open, fixed log ident, clearenv + PATH, umask 022, euid 0, exact
  * argc (counting argv[0]).  Exits with EX_NOPERM / EX_USAGE on refusal. */

@@ -2,7 +2,9 @@
  *
  * Inputs it does not trust: STATE/scripts/ID.sh (written by the worker; must
  * be a regular file owned by left4me, not group/other-writable, readable by
- * others) and STATE/overlays/ID (a directory owned by left4me).  Both are
+ * others) and STATE/overlays/ID (a directory of group left4me, not
+ * world-writable, owned by left4me, or by left4me-web and group-writable
+ * when an upload created it).  Both are
  * opened without following symlinks and bound from those fds into a
  * root-only staging dir, so nothing can be swapped in between check and use:
  *   STAGING/ID/overlay   idmapped (sandbox uid <-> left4me uid) clone of
@@ -20,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/magic.h>
@@ -48,6 +51,7 @@
 struct sandbox {
 	char id[24];
 	uid_t worker_uid, sandbox_uid;
+	uid_t web_uid; /* (uid_t)-1 without a left4me-web user */
 	gid_t worker_gid, sandbox_gid;
 	int staging; /* STAGING */
 	int stage;   /* STAGING/ID, -1 until created */
@@ -130,9 +134,24 @@ static int open_overlay(int state, const struct sandbox *sb)
 			   strerror(errno));
 	if (fstat(fd, &st) < 0)
 		helper_die(EX_OSERR, "overlays/%s: %s", sb->id, strerror(errno));
-	if (st.st_uid != sb->worker_uid)
-		helper_die(EX_NOPERM, "overlays/%s: owned by uid %u, not %s", sb->id,
-			   (unsigned)st.st_uid, HELPER_WORKER_USER);
+	/* The shared-overlay model (docs/SECURITY.md): group left4me, never
+	 * world-writable; owned by the worker, or by the web when an upload
+	 * made it, in which case the sandbox writes through group write. */
+	if (!S_ISDIR(st.st_mode))
+		helper_die(EX_NOPERM, "overlays/%s: not a directory", sb->id);
+	if (st.st_gid != sb->worker_gid)
+		helper_die(EX_NOPERM, "overlays/%s: group %u, not %s", sb->id, (unsigned)st.st_gid,
+			   HELPER_WORKER_USER);
+	if (st.st_mode & S_IWOTH)
+		helper_die(EX_NOPERM, "overlays/%s: writable by others", sb->id);
+	if (st.st_uid != sb->worker_uid) {
+		if (sb->web_uid == (uid_t)-1 || st.st_uid != sb->web_uid)
+			helper_die(EX_NOPERM, "overlays/%s: owned by uid %u, not %s or %s", sb->id,
+				   (unsigned)st.st_uid, HELPER_WORKER_USER, HELPER_WEB_USER);
+		if (!(st.st_mode & S_IWGRP))
+			helper_die(EX_NOPERM, "overlays/%s: owned by %s and not group-writable",
+				   sb->id, HELPER_WEB_USER);
+	}
 	return fd;
 }
 
@@ -165,10 +184,13 @@ static int write_file(const char *path, const char *text)
 
 /* A user namespace mapping the left4me ids (inside) onto the sandbox ids
  * (outside): on the idmapped mount a file owned by left4me appears owned by
- * the sandbox user, and what the sandbox user creates is stored as left4me. */
+ * the sandbox user, and what the sandbox user creates is stored as left4me.
+ * The left4me-web uid maps onto itself: the kernel refuses every write to
+ * an inode whose owner is unmapped on an idmapped mount, and uploads are
+ * the web's (group left4me, so the sandbox writes them via the group). */
 static int make_userns(const struct sandbox *sb)
 {
-	char path[64], map[64];
+	char path[64], map[96];
 	int go[2], fd = -1, status;
 	pid_t pid;
 	char c;
@@ -199,8 +221,12 @@ static int make_userns(const struct sandbox *sb)
 		nanosleep(&ts, NULL);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)sb->worker_uid,
-		 (unsigned)sb->sandbox_uid);
+	if (sb->web_uid != (uid_t)-1)
+		snprintf(map, sizeof(map), "%u %u 1\n%u %u 1\n", (unsigned)sb->worker_uid,
+			 (unsigned)sb->sandbox_uid, (unsigned)sb->web_uid, (unsigned)sb->web_uid);
+	else
+		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)sb->worker_uid,
+			 (unsigned)sb->sandbox_uid);
 	if (write_file(path, map) < 0)
 		goto out;
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
@@ -315,7 +341,9 @@ static char **build_argv(const struct sandbox *sb)
 	    "--property=CPUQuota=200%",
 	    "--property=TasksMax=512",
 	    "--property=LimitCORE=0",
-	    "--property=UMask=0022",
+	    /* Group-writable for left4me-web (overlays/ is 2770, so "other"
+	     * reaches nothing); docs/SECURITY.md, shared overlays. */
+	    "--property=UMask=0002",
 	    "--property=NoNewPrivileges=yes",
 	    "--property=ProtectSystem=strict",
 	    "--property=ProtectHome=yes",
@@ -398,14 +426,20 @@ static void child_exec(const struct sandbox *sb, char **av, const sigset_t *old)
 	 * exercise the idmapped staging mount for real: run the staged script
 	 * as the sandbox user with /overlay's staging source as cwd. */
 	char path[PATH_MAX + 16];
-	int fd;
+	int fd, dir;
 
 	snprintf(path, sizeof(path), "%s/build.sh", sb->stage_path);
 	fd = open(path, O_RDONLY);
 	snprintf(path, sizeof(path), "%s/overlay", sb->stage_path);
-	if (fd < 0 || chdir(path) < 0 || setgroups(0, NULL) < 0 ||
+	/* As systemd does: enter /overlay after the uid change (root has no
+	 * DAC override on an idmapped inode whose owner is unmapped, such as
+	 * an overlay dir the web created; the root-only staging path is
+	 * crossed by an O_PATH fd first), and the service's UMask=. */
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	umask(0002);
+	if (fd < 0 || dir < 0 || setgroups(0, NULL) < 0 ||
 	    setresgid(sb->sandbox_gid, sb->sandbox_gid, sb->sandbox_gid) < 0 ||
-	    setresuid(sb->sandbox_uid, sb->sandbox_uid, sb->sandbox_uid) < 0)
+	    setresuid(sb->sandbox_uid, sb->sandbox_uid, sb->sandbox_uid) < 0 || fchdir(dir) < 0)
 		_exit(EX_OSERR);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	execl("/bin/sh", "sh", path, (char *)NULL);
@@ -448,6 +482,7 @@ static int wait_child(pid_t pid, const sigset_t *set)
 int sandbox_run(int64_t overlay_id)
 {
 	struct sandbox sb = {.stage = -1};
+	struct passwd *web;
 	sigset_t set, old;
 	int state, ov, script, rc;
 	char **av;
@@ -460,6 +495,12 @@ int sandbox_run(int64_t overlay_id)
 	if (sb.worker_uid == sb.sandbox_uid)
 		helper_die(EX_CONFIG, "%s and %s share a uid", HELPER_WORKER_USER,
 			   HELPER_SANDBOX_USER);
+	/* Optional: without it, overlay dirs must simply be left4me's. */
+	web = getpwnam(HELPER_WEB_USER);
+	sb.web_uid = web ? web->pw_uid : (uid_t)-1;
+	if (sb.web_uid == sb.worker_uid || sb.web_uid == sb.sandbox_uid)
+		helper_die(EX_CONFIG, "%s shares a uid with %s or %s", HELPER_WEB_USER,
+			   HELPER_WORKER_USER, HELPER_SANDBOX_USER);
 	state = helper_open_state();
 	script = open_script(state, &sb);
 	ov = open_overlay(state, &sb);

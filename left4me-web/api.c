@@ -618,9 +618,9 @@ int api_overlay_file_put(struct req *r)
 		overlay_fini(&o);
 		return api_error(r, 400, "path: not a valid overlay path");
 	}
-	if (strcmp(o.kind, "user") != 0) {
+	if (!files_overlay_writable(&o)) {
 		overlay_fini(&o);
-		return api_error(r, 409, "only user overlays take uploads");
+		return api_error(r, 409, "global overlays take no uploads");
 	}
 	rc = files_write(r->w, &o, r->cap[1], r->body.buf, r->body.len);
 	overlay_fini(&o);

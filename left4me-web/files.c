@@ -209,6 +209,11 @@ static int base_fd(struct web *w, const struct overlay *o, const char **prefix)
 	return fd;
 }
 
+bool files_overlay_writable(const struct overlay *o)
+{
+	return strcmp(o->kind, "user") == 0 || strcmp(o->kind, "script") == 0;
+}
+
 int files_open(struct web *w, const struct overlay *o, const char *path, bool *is_dir)
 {
 	struct link_jail jail = {.prefix = NULL, .dirfd = -1};
@@ -315,9 +320,10 @@ int files_write(struct web *w, const struct overlay *o, const char *path, const 
 	char *overlays = NULL, *idname = NULL, *copy = NULL, *comp, *slash, tmp[80],
 	     rnd[AUTH_TOKEN_HEX + 1];
 	int dir = -1, next, fd = -1, ret = -1, saved;
+	struct stat st;
 	size_t done = 0;
 
-	if (strcmp(o->kind, "user") != 0 || !valid_overlay_path(path)) {
+	if (!files_overlay_writable(o) || !valid_overlay_path(path)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -331,11 +337,22 @@ int files_write(struct web *w, const struct overlay *o, const char *path, const 
 	comp = copy;
 	while ((slash = strchr(comp, '/'))) {
 		*slash = '\0';
-		if (mkdirat(dir, comp, 0755) < 0 && errno != EEXIST)
+		bool made = mkdirat(dir, comp, 0770) == 0;
+
+		if (!made && errno != EEXIST)
 			goto out;
 		next = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (next < 0)
 			goto out;
+		/* Shared with the worker and the build sandbox: setgid and
+		 * group left4me come from overlays/ (a chmod naming S_ISGID is
+		 * refused under RestrictSUIDSGID=), group write from umask
+		 * 0007 (main.c).  A dir we made without it would lock them out. */
+		if (made && (fstat(next, &st) < 0 || (st.st_mode & 0070) != 0070)) {
+			close(next);
+			errno = EPERM;
+			goto out;
+		}
 		close(dir);
 		dir = next;
 		comp = slash + 1;
@@ -343,9 +360,12 @@ int files_write(struct web *w, const struct overlay *o, const char *path, const 
 	if (auth_random_hex(rnd) < 0)
 		goto out;
 	snprintf(tmp, sizeof(tmp), ".l4m-upload-%.16s", rnd);
-	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    OVERLAY_FILE_MODE);
 	if (fd < 0)
 		goto out;
+	if (fchmod(fd, OVERLAY_FILE_MODE) < 0)
+		goto out_unlink;
 	while (done < len) {
 		ssize_t n = write(fd, data + done, len - done);
 
@@ -384,7 +404,7 @@ int files_delete(struct web *w, const struct overlay *o, const char *path)
 	struct stat st;
 	int base = -1, dir = -1, ret = -1, saved;
 
-	if (strcmp(o->kind, "user") != 0 || !valid_overlay_path(path)) {
+	if (!files_overlay_writable(o) || !valid_overlay_path(path)) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -24,6 +24,15 @@ struct dirent_info {
 	int64_t size;
 };
 
+/* Overlay dirs and files are shared by left4me-web (uploads, deletes),
+ * the worker and the build sandbox (as left4me): group left4me (setgid
+ * overlays/ passes it down) and group-writable; docs/SECURITY.md. */
+#define OVERLAY_DIR_MODE  02770
+#define OVERLAY_FILE_MODE 0660
+
+/* True for the overlays the web may write: user and script-built ones
+ * (never a global one, which the fetcher owns). */
+bool files_overlay_writable(const struct overlay *o);
 /* Open path ("" for the top) under the overlay for reading: a file or a
  * directory fd, or -1 with errno (ENOENT, EXDEV/ELOOP for an escape,
  * EINVAL for a bad path). */
@@ -31,12 +40,14 @@ int files_open(struct web *w, const struct overlay *o, const char *path, bool *i
 /* The entries of a directory fd (consumed), sorted dirs first. */
 int files_list(int dirfd, struct dirent_info **list, size_t *n);
 void files_list_free(struct dirent_info *list, size_t n);
-/* Write data to path in a user overlay, creating directories; the file is
- * replaced atomically.  -1 with errno. */
+/* Write data to path in a user or script overlay, creating directories
+ * (OVERLAY_DIR_MODE: 0770 under the process umask 0007, setgid from the
+ * parent; EPERM if the umask took group write); the file
+ * (OVERLAY_FILE_MODE) is replaced atomically.  -1 with errno. */
 int files_write(struct web *w, const struct overlay *o, const char *path, const char *data,
 		size_t len);
-/* Remove one file (or symlink, never a directory) at path in a user
- * overlay.  -1 with errno (ENOENT, EISDIR, EINVAL, EXDEV/ELOOP). */
+/* Remove one file (or symlink, never a directory) at path in a user or
+ * script overlay.  -1 with errno (ENOENT, EISDIR, EINVAL, EXDEV/ELOOP). */
 int files_delete(struct web *w, const struct overlay *o, const char *path);
 /* Answer r with the file behind fd (consumed) as an attachment. */
 int files_send(struct req *r, int fd, const char *path);

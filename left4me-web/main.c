@@ -143,6 +143,12 @@ int main(int argc, char **argv)
 			"for tests)");
 		return EX_USAGE;
 	}
+	/* Overlay dirs and files are shared with the worker and the build
+	 * sandbox through group left4me (docs/SECURITY.md): created 02770 /
+	 * 0660.  The setgid bit comes only from the parent (RestrictSUIDSGID=
+	 * refuses a chmod that names it), so the umask must keep group write;
+	 * set here as in the unit, whoever starts us. */
+	umask(0007);
 	cfg = config_load(config_path(config_arg), err, sizeof(err));
 	if (!cfg) {
 		log_err("%s", err);

@@ -772,7 +772,7 @@ int page_overlay(struct req *r)
 	html_printf(&sb, "<section class=\"card\"><h2>Files</h2>");
 	breadcrumbs(&sb, o.id, path);
 	fd = files_open(r->w, &o, path, &is_dir);
-	if (strcmp(o.kind, "user") == 0) {
+	if (files_overlay_writable(&o)) {
 		char *dir = path[0] && (fd < 0 || is_dir) ? xasprintf("%s/", path) : xstrdup("");
 
 		html_printf(&sb,
@@ -823,7 +823,7 @@ int page_overlay(struct req *r)
 								      "(link)</span>"
 								    : "",
 						    ents[i].size);
-					if (strcmp(o.kind, "user") == 0)
+					if (files_overlay_writable(&o))
 						delete_file_button(r, &sb, o.id, child);
 					html_printf(&sb, "</td></tr>");
 				}
@@ -935,9 +935,9 @@ int page_overlay_upload(struct req *r)
 
 	if (rc != DB_OK)
 		return db_fail(r, rc);
-	if (strcmp(o.kind, "user") != 0) {
+	if (!files_overlay_writable(&o)) {
 		overlay_fini(&o);
-		return web_error(r, 409, "only user overlays take uploads");
+		return web_error(r, 409, "global overlays take no uploads");
 	}
 	if (!r->file) {
 		overlay_fini(&o);
@@ -978,9 +978,9 @@ int page_overlay_delete_file(struct req *r)
 
 	if (rc != DB_OK)
 		return db_fail(r, rc);
-	if (strcmp(o.kind, "user") != 0) {
+	if (!files_overlay_writable(&o)) {
 		overlay_fini(&o);
-		return web_error(r, 409, "only user overlays can be changed");
+		return web_error(r, 409, "global overlays cannot be changed");
 	}
 	if (!path || !valid_overlay_path(path)) {
 		overlay_fini(&o);

@@ -666,6 +666,29 @@ out:
 	return rc;
 }
 
+/* Make sure dir exists as a shared overlay dir: 02770, group left4me (from
+ * the setgid parent), so left4me-web can upload into and delete from what
+ * the sandbox builds, and the sandbox can write what the web uploaded
+ * (docs/SECURITY.md).  A dir of ours from before that model (0755) is
+ * brought into it; one the web created is already 02770. */
+static int overlay_dir(struct job_ctx *c, const char *dir)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	if (mkdir(dir, 0770) < 0 && errno != EEXIST)
+		return ctx_fail(c, "mkdir %s: %s", dir, strerror(errno));
+	/* Through an O_NOFOLLOW fd: the web may rename entries in overlays/. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		rc = ctx_fail(c, "open %s: %s", dir, strerror(errno));
+	else if (st.st_uid == geteuid() && (st.st_mode & 07777) != 02770 && fchmod(fd, 02770) < 0)
+		rc = ctx_fail(c, "chmod %s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static int build_overlay(struct job_ctx *c)
 {
 	const struct config *cfg = c->w->cfg;
@@ -684,16 +707,12 @@ static int build_overlay(struct job_ctx *c)
 	db_instance_set_build(c->w->db, oid, "building");
 	rc = -1;
 	odir = xasprintf("%s/overlays", cfg->state_dir);
-	if (mkdir(odir, 0755) < 0 && errno != EEXIST) {
-		ctx_fail(c, "mkdir %s: %s", odir, strerror(errno));
+	if (overlay_dir(c, odir) < 0)
 		goto out;
-	}
 	free(odir);
 	odir = xasprintf("%s/overlays/%s", cfg->state_dir, id);
-	if (mkdir(odir, 0755) < 0 && errno != EEXIST) {
-		ctx_fail(c, "mkdir %s: %s", odir, strerror(errno));
+	if (overlay_dir(c, odir) < 0)
 		goto out;
-	}
 	if (write_script(c, id, script) < 0 || !ctx_go_on(c))
 		goto out;
 	rc = run_helper(c, "left4me-script-sandbox", NULL, id, cfg->worker.build_timeout);

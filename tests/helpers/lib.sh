@@ -15,6 +15,7 @@ IH=$BUILD/left4me-helpers       # installed-variant helpers
 # /etc/passwd bind-mounted inside the namespace only.
 W_UID=61001
 S_UID=61002
+WEB_UID=61003
 
 die() { echo "FATAL: $*" >&2; exit 1; }
 
@@ -32,12 +33,14 @@ need_root_ns() {
 
 fake_users() {
 	p=$STATE/.passwd g=$STATE/.group sh=$STATE/.shadow
-	grep -v -e '^left4me:' -e '^l4d2-sandbox:' /etc/passwd >"$p"
-	grep -v -e '^left4me:' -e '^l4d2-sandbox:' /etc/group >"$g"
+	grep -v -e '^left4me:' -e '^l4d2-sandbox:' -e '^left4me-web:' /etc/passwd >"$p"
+	grep -v -e '^left4me:' -e '^l4d2-sandbox:' -e '^left4me-web:' /etc/group >"$g"
 	echo "left4me:x:$W_UID:$W_UID::/nonexistent:/usr/sbin/nologin" >>"$p"
 	echo "l4d2-sandbox:x:$S_UID:$S_UID::/nonexistent:/usr/sbin/nologin" >>"$p"
-	echo "left4me:x:$W_UID:" >>"$g"
+	echo "left4me-web:x:$WEB_UID:$WEB_UID::/nonexistent:/usr/sbin/nologin" >>"$p"
+	echo "left4me:x:$W_UID:left4me-web" >>"$g"
 	echo "l4d2-sandbox:x:$S_UID:" >>"$g"
+	echo "left4me-web:x:$WEB_UID:" >>"$g"
 	chmod 644 "$p" "$g"
 	mount --bind "$p" /etc/passwd
 	mount --bind "$g" /etc/group

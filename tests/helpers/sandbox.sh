@@ -61,7 +61,7 @@ for f in out.txt sub sub/f who existing; do
 done
 check "existing left4me file was writable through the idmap" \
 	[ "$(tail -n 1 $S/overlays/7/existing)" = more ]
-check "umask 022 kept files world-readable" [ "$(stat -c %a $S/overlays/7/out.txt)" = 644 ]
+check "umask 0002: files group-writable for the web" [ "$(stat -c %a $S/overlays/7/out.txt)" = 664 ]
 
 # ---- the systemd-run argv, property by property ----------------------------
 argv=$STATE.out
@@ -73,7 +73,7 @@ check "argv starts with systemd-run" [ "$(head -n 1 $argv)" = /usr/bin/systemd-r
 for p in --pipe --wait --collect --service-type=exec --slice=l4d2-build.slice \
 	--unit=left4me-build-7 --uid=$S_UID --gid=$S_UID --working-directory=/overlay \
 	--property=RuntimeMaxSec=3600 --property=MemoryMax=2G --property=CPUQuota=200% \
-	--property=TasksMax=512 --property=UMask=0022 --property=NoNewPrivileges=yes \
+	--property=TasksMax=512 --property=UMask=0002 --property=NoNewPrivileges=yes \
 	--property=ProtectSystem=strict --property=ProtectHome=yes --property=PrivateTmp=yes \
 	--property=PrivateDevices=yes --property=ProtectKernelTunables=yes \
 	--property=ProtectKernelModules=yes --property=ProtectKernelLogs=yes \
@@ -99,6 +99,25 @@ check "no IPAddressAllow (allow would win over deny)" absent IPAddressAllow
 check "no --scope (a scope cannot carry the hardening)" absent --scope
 check "command is bash on the staged script" \
 	[ "$(sed -n '/^--$/,$p' $argv | tr '\n' ' ')" = "-- /bin/bash /var/lib/left4me-build/build.sh " ]
+
+# ---- an overlay an upload created: left4me-web:left4me 2770 ---------------
+# (docs/SECURITY.md, shared overlays) The sandbox writes through group
+# write; what it creates is left4me:left4me, group-writable.
+mkdir $S/overlays/12
+chown left4me-web:left4me $S/overlays/12
+chmod 2770 $S/overlays/12
+echo uploaded >$S/overlays/12/uploaded.txt
+chown left4me-web:left4me $S/overlays/12/uploaded.txt
+chmod 660 $S/overlays/12/uploaded.txt
+printf '%s\n' 'set -e; echo built > built.txt; echo more >> uploaded.txt; mkdir d; touch d/f' >$S/scripts/12.sh
+chown left4me:left4me $S/scripts/12.sh
+chmod 644 $S/scripts/12.sh
+expect_rc 0 "builds in a dir the web created" $SB 12
+check "built file is left4me:left4me 664" [ "$(stat -c '%u:%g %a' $S/overlays/12/built.txt)" = "$W_UID:$W_UID 664" ]
+check "built dir is left4me:left4me, setgid kept" [ "$(stat -c '%u:%g %a' $S/overlays/12/d)" = "$W_UID:$W_UID 2775" ]
+check "the uploaded file was written through group write" [ "$(tail -n 1 $S/overlays/12/uploaded.txt)" = more ]
+check "the uploaded file is still the web's" [ "$(stat -c %u $S/overlays/12/uploaded.txt)" = $WEB_UID ]
+
 
 # ---- exit status passed through, cleanup after failure ---------------------
 script 'echo partial > partial.txt; exit 7'
@@ -149,7 +168,15 @@ expect_rc 66 "missing script" $SB 9
 ln -s 7 $S/overlays/10 && cp -p $S/scripts/7.sh $S/scripts/10.sh
 expect_rc 77 "overlay dir symlink refused" $SB 10
 mkdir $S/overlays/11 && cp -p $S/scripts/7.sh $S/scripts/11.sh
-expect_rc 77 "overlay dir not owned by left4me refused" $SB 11
+expect_rc 77 "overlay dir of root:root refused" $SB 11
+chgrp left4me $S/overlays/11
+expect_rc 77 "overlay dir of root:left4me refused" $SB 11
+mkdir -m 2750 $S/overlays/13 && chown left4me-web:left4me $S/overlays/13 && cp -p $S/scripts/7.sh $S/scripts/13.sh
+expect_rc 77 "web-owned overlay dir without group write refused" $SB 13
+mkdir -m 0775 $S/overlays/14 && chown left4me:root $S/overlays/14 && cp -p $S/scripts/7.sh $S/scripts/14.sh
+expect_rc 77 "overlay dir of another group refused" $SB 14
+mkdir $S/overlays/15 && chown left4me:left4me $S/overlays/15 && chmod 0777 $S/overlays/15 && cp -p $S/scripts/7.sh $S/scripts/15.sh
+expect_rc 77 "world-writable overlay dir refused" $SB 15
 check "no refused script ran" [ ! -e $S/overlays/7/refused-ran ]
 check "nothing staged after refusals" [ -z "$(ls -A $STG)" ]
 chmod 755 $STG

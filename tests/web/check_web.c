@@ -1293,6 +1293,77 @@ START_TEST(overlay_page_upload)
 }
 END_TEST
 
+/* Shared overlays (docs/SECURITY.md): the web uploads into and deletes from
+ * script-built overlays too, creates dirs 02770 (umask 0007, setgid from
+ * overlays/) and files 0660, and never writes a global overlay. */
+static unsigned mode_of(const char *rel)
+{
+	char *p = xasprintf("%s/%s", t.dir, rel);
+	struct stat st;
+
+	ck_assert_msg(lstat(p, &st) == 0, "%s", p);
+	free(p);
+	return (unsigned)(st.st_mode & 07777);
+}
+
+START_TEST(shared_overlay_modes)
+{
+	struct wt_session s;
+	struct wt_resp r;
+	int64_t uid = wt_user(&t, "alice", "password-alice", false);
+	char *tok = wt_token(&t, uid), *p;
+
+	tu_db_exec(t.db, "INSERT INTO global_overlay_sources (id, name, kind, created_at) VALUES "
+			 "(1, 'src', 'url_list', 1)");
+	tu_db_exec(t.db,
+		   "INSERT INTO overlays (id, user_id, name, kind, build_script, source_id, "
+		   "created_at, updated_at) VALUES (1, 1, 'built', 'script', 'true', NULL, 1, 1), "
+		   "(2, NULL, 'src', 'global', NULL, 1, 1, 1)");
+	gl_mkdirs(t.dir, "overlays");
+	gl_mkdirs(t.dir, "global_overlay_cache/src/overlay");
+	p = xasprintf("%s/overlays", t.dir);
+	ck_assert_int_eq(chmod(p, 02770), 0); /* as postinst makes it */
+	free(p);
+	wt_req(&t, "PUT", "/api/v1/overlays/1/files/left4dead2/cfg/a.cfg", NULL, tok,
+	       "application/octet-stream", "exec x", 6, NULL, &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	ck_assert_uint_eq(mode_of("overlays/1"), 02770);
+	ck_assert_uint_eq(mode_of("overlays/1/left4dead2"), 02770);
+	ck_assert_uint_eq(mode_of("overlays/1/left4dead2/cfg"), 02770);
+	ck_assert_uint_eq(mode_of("overlays/1/left4dead2/cfg/a.cfg"), 0660);
+	/* Replacing a file the build wrote (0664 as left4me): a rename. */
+	gl_file(t.dir, "overlays/1/built.txt", "from the build");
+	wt_req(&t, "PUT", "/api/v1/overlays/1/files/built.txt", NULL, tok,
+	       "application/octet-stream", "replaced", 8, NULL, &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	wt_req(&t, "GET", "/api/v1/overlays/1/files/built.txt", NULL, tok, NULL, NULL, 0, NULL, &r);
+	ck_assert_str_eq(r.body, "replaced");
+	wt_resp_fini(&r);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_get(&t, &s, "/overlays/1", &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "action=\"/overlays/1/upload\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "action=\"/overlays/1/delete-file\""));
+	wt_resp_fini(&r);
+	wt_post(&t, &s, "/overlays/1/delete-file", "path=built.txt", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	p = xasprintf("%s/overlays/1/built.txt", t.dir);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
+	/* A global overlay takes neither. */
+	wt_req(&t, "PUT", "/api/v1/overlays/2/files/x.vpk", NULL, tok, "application/octet-stream",
+	       "x", 1, NULL, &r);
+	ck_assert_int_ge(r.status, 400);
+	wt_resp_fini(&r);
+	p = xasprintf("%s/global_overlay_cache/src/overlay/x.vpk", t.dir);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
+	free(tok);
+}
+END_TEST
+
 START_TEST(sse_job_log)
 {
 	int64_t uid = wt_user(&t, "alice", "password-alice", false);
@@ -1587,6 +1658,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, malformed_forms, 0, sizeof(bad_forms) / sizeof(bad_forms[0]));
 	tcase_add_test(tc, path_traversal);
 	tcase_add_test(tc, global_overlay_vpk_links);
+	tcase_add_test(tc, shared_overlay_modes);
 	tcase_add_test(tc, overlay_page_upload);
 	tcase_add_test(tc, sse_job_log);
 	tcase_add_test(tc, sse_console);

@@ -1026,6 +1026,18 @@ START_TEST(build_overlay)
 	ck_assert_int_eq(tu_db_int(e.db, "SELECT build_status = 'ok' AND built_at > 0 FROM "
 					 "overlays WHERE id = 21"),
 			 1);
+	/* The shared-overlay model (docs/SECURITY.md): overlays/ID is 02770,
+	 * and a dir of ours from before it (0755) is brought into it. */
+	p = xasprintf("%s/overlays/21", e.state);
+	ck_assert(stat(p, &st) == 0);
+	ck_assert_int_eq(st.st_mode & 07777, 02770);
+	ck_assert(chmod(p, 0755) == 0);
+	id = enqueue(&e, JOB_BUILD_OVERLAY, "21");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "built");
+	ck_assert(stat(p, &st) == 0);
+	ck_assert_int_eq(st.st_mode & 07777, 02770);
+	free(p);
 	/* a failing build */
 	set_file(&e, "rc/left4me-script-sandbox.21", "1\n");
 	id = enqueue(&e, JOB_BUILD_OVERLAY, "21");
