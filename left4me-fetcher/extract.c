@@ -88,6 +88,10 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* With lim->fsync, start writeback every this many bytes: the disk then
+ * works while we decompress, and the final fsync waits only for the tail. */
+#define EXTRACT_FLUSH_AFTER (1LL << 20)
+
 /* Copy the current entry's data into fd, counting into *total and telling
  * the md5 thread (fh, unless NULL) how far the file is written. */
 static int copy_entry(struct archive *a, int fd, const struct extract_limits *lim, long long *total,
@@ -95,7 +99,7 @@ static int copy_entry(struct archive *a, int fd, const struct extract_limits *li
 {
 	const void *buf;
 	size_t len;
-	la_int64_t off, pos = 0;
+	la_int64_t off, pos = 0, flushed = 0;
 	static const char zeros[4096];
 
 	for (;;) {
@@ -128,6 +132,11 @@ static int copy_entry(struct archive *a, int fd, const struct extract_limits *li
 		pos += (la_int64_t)len;
 		if (fh)
 			filehash_advance(fh, pos);
+		if (lim->fsync && pos - flushed >= EXTRACT_FLUSH_AFTER) {
+			/* Only a hint (asynchronous): fsync reports errors. */
+			(void)sync_file_range(fd, flushed, pos - flushed, SYNC_FILE_RANGE_WRITE);
+			flushed = pos;
+		}
 	}
 	*size = pos;
 	return 0;
