@@ -152,7 +152,8 @@ int main(int argc, char **argv)
 	double tick_ms = 1000.0 / (double)sysconf(_SC_CLK_TCK);
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: sse_fanout PORT TOKEN DB JOB_ID WEB_PID [VIEWERS] [LINES]\n");
+		fprintf(stderr,
+			"usage: sse_fanout PORT TOKEN DB JOB_ID WEB_PID [VIEWERS] [LINES]\n");
 		return 64;
 	}
 	port = atoi(argv[1]);

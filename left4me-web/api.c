@@ -27,7 +27,7 @@ static int api_send(struct req *r, unsigned status, json_object *o)
 
 	strbuf_init(&sb);
 	strbuf_puts(&sb, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	strbuf_putc(&sb, '\n');
 	json_object_put(o);
 	return web_respond(r, status, "application/json", &sb);
@@ -152,8 +152,8 @@ static json_object *blueprint_json(const struct blueprint *b, bool with_overlays
 			json_object_object_add(e, "overlay_id",
 					       json_object_new_int64(b->overlays[i].overlay_id));
 			json_object_object_add(
-				e, "expose_server_cfg",
-				json_object_new_boolean(b->overlays[i].expose_server_cfg));
+			    e, "expose_server_cfg",
+			    json_object_new_boolean(b->overlays[i].expose_server_cfg));
 			add_str(e, "name", b->overlays[i].name);
 			add_str(e, "kind", b->overlays[i].kind);
 			json_object_array_add(a, e);
@@ -409,7 +409,8 @@ static int blueprint_write(struct req *r, struct blueprint *cur)
 	if (rc == DB_EXISTS) {
 		ret = api_error(r, 409, "a blueprint of that name exists");
 	} else if (rc == DB_INVALID) {
-		ret = api_error(r, 400, "overlays: unknown or repeated overlay, or config too long");
+		ret =
+		    api_error(r, 400, "overlays: unknown or repeated overlay, or config too long");
 	} else if (rc != DB_OK) {
 		ret = api_db_fail(r, rc);
 	} else {
@@ -532,7 +533,8 @@ static int overlay_write(struct req *r, struct overlay *cur)
 		} else {
 			j = overlay_json(&ov);
 			if (job)
-				json_object_object_add(j, "build_job_id", json_object_new_int64(job));
+				json_object_object_add(j, "build_job_id",
+						       json_object_new_int64(job));
 			ret = api_send(r, cur ? 200 : 201, j);
 			overlay_fini(&ov);
 		}
@@ -667,17 +669,17 @@ int api_globals(struct req *r)
 		add_time(o, "last_refresh_at", src[i].last_refresh_at);
 		add_time(o, "last_success_at", src[i].last_success_at);
 		add_str(o, "last_error", src[i].last_error);
-		json_object_object_add(o, "overlay_id", src[i].overlay_id
-								 ? json_object_new_int64(src[i].overlay_id)
-								 : NULL);
+		json_object_object_add(o, "overlay_id",
+				       src[i].overlay_id ? json_object_new_int64(src[i].overlay_id)
+							 : NULL);
 		if (db_global_item_list(web_db(r), src[i].id, &it, &ni) == DB_OK) {
 			for (k = 0; k < ni; k++) {
 				json_object *e = json_object_new_object();
 
 				add_str(e, "name", it[k].name);
 				add_str(e, "state", global_item_state_name(it[k].state));
-				json_object_object_add(e, "files",
-						       json_object_new_int64((int64_t)it[k].n_files));
+				json_object_object_add(
+				    e, "files", json_object_new_int64((int64_t)it[k].n_files));
 				add_str(e, "error", it[k].error);
 				json_object_array_add(items, e);
 			}
@@ -693,8 +695,7 @@ int api_globals(struct req *r)
 int api_globals_refresh(struct req *r)
 {
 	int64_t job;
-	int rc = ops_enqueue(r, JOB_REFRESH_GLOBAL_OVERLAYS, NULL, "refresh_global_overlays",
-			     &job);
+	int rc = ops_enqueue(r, JOB_REFRESH_GLOBAL_OVERLAYS, NULL, "refresh_global_overlays", &job);
 
 	if (rc != DB_OK)
 		return api_db_fail(r, rc);

@@ -124,8 +124,7 @@ int cache_page_serve(struct cache *c, uint64_t gen, struct req *r)
 	return ret;
 }
 
-void cache_page_put(struct cache *c, uint64_t gen, const struct req *r,
-		    struct MHD_Response *resp)
+void cache_page_put(struct cache *c, uint64_t gen, const struct req *r, struct MHD_Response *resp)
 {
 	struct page_slot *p = page_slot(c, r);
 	struct MHD_Response *old;

@@ -24,7 +24,6 @@ void cache_session_put(struct cache *c, uint64_t gen, const char *hash, const st
  * a miss (nothing queued). */
 int cache_page_serve(struct cache *c, uint64_t gen, struct req *r);
 /* Keep resp (takes a reference) for r's session and URL. */
-void cache_page_put(struct cache *c, uint64_t gen, const struct req *r,
-		    struct MHD_Response *resp);
+void cache_page_put(struct cache *c, uint64_t gen, const struct req *r, struct MHD_Response *resp);
 
 #endif

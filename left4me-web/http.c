@@ -21,10 +21,10 @@
 #include "web.h"
 #include "xalloc.h"
 
-#define CSP                                                                                   \
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "          \
+#define CSP                                                                                        \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "                \
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-#define WEB_THREADS 2
+#define WEB_THREADS	 2
 #define MHD_MEMORY_LIMIT (8 * 1024)
 
 /* ---- per-thread database connections ------------------------------------ */
@@ -130,8 +130,8 @@ int web_respond_text(struct req *r, unsigned status, const char *text)
 
 int web_redirect(struct req *r, const char *location)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
-								    MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!resp)
@@ -331,7 +331,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void peer_info(struct req *r)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	snprintf(r->ip, sizeof(r->ip), "?");
@@ -346,9 +346,9 @@ static void peer_info(struct req *r)
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 
 		inet_ntop(AF_INET6, &in6->sin6_addr, r->ip, sizeof(r->ip));
-		r->is_loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
-				 (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) &&
-				  in6->sin6_addr.s6_addr[12] == 127);
+		r->is_loopback =
+		    IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
 	}
 }
 
@@ -364,8 +364,8 @@ static int first_call(struct req *r, int *queued)
 	*queued = 1;
 	r->route = route_match(r->method, r->url, r->cap, &r->n_cap, &mismatch);
 	if (!r->route)
-		return web_error(r, mismatch ? 405 : 404, mismatch ? "method not allowed"
-								     : "not found");
+		return web_error(r, mismatch ? 405 : 404,
+				 mismatch ? "method not allowed" : "not found");
 	r->body_limit = (r->route->raw_body || r->route->multipart) ? r->w->cfg->web.max_upload
 								    : r->w->cfg->web.max_body;
 	cl = web_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -378,8 +378,7 @@ static int first_call(struct req *r, int *queued)
 			return web_error(r, 401, "authentication required");
 		return web_redirect(r, "/login");
 	}
-	if ((r->route->auth == AUTH_ADMIN ||
-	     (r->route->auth == AUTH_METRICS && !r->is_loopback)) &&
+	if ((r->route->auth == AUTH_ADMIN || (r->route->auth == AUTH_METRICS && !r->is_loopback)) &&
 	    !r->user.admin)
 		return web_error(r, 403, "administrators only");
 	*queued = 0;
@@ -387,9 +386,8 @@ static int first_call(struct req *r, int *queued)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size,
-				  void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
 {
 	struct web *w = cls;
 	struct req *r = *con_cls;
@@ -435,8 +433,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	} else if (!r->route->api && !r->route->raw_body && strcmp(method, "POST") == 0) {
 		const char *ct = web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 
-		if (r->body.len && (!ct || strncasecmp(ct, "application/x-www-form-urlencoded",
-						     33) != 0))
+		if (r->body.len &&
+		    (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0))
 			return web_error(r, 415, "expected a form");
 		if (web_parse_form(r, r->body.buf, r->body.len) < 0)
 			return web_error(r, 400, "malformed form data");
@@ -568,16 +566,15 @@ struct web *web_start(const struct config *cfg, const unsigned char *secret, siz
 		goto fail;
 	}
 	w->mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_LISTEN_SOCKET, listen_fd,
-		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)cfg->web.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)cfg->web.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)cfg->web.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)MHD_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
-		MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->web.max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->web.per_ip_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->web.connection_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MHD_MEMORY_LIMIT,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
 	if (!w->mhd) {
 		snprintf(err, errlen, "cannot start the HTTP daemon");
 		close(listen_fd);

@@ -171,8 +171,8 @@ static void resume_all(struct hub *h, struct source *s)
 			v->suspended = false;
 			if (h->n_wake == h->cap_wake) {
 				h->cap_wake = h->cap_wake ? h->cap_wake * 2 : 256;
-				h->wake_list = xreallocarray(h->wake_list, h->cap_wake,
-							     sizeof(*h->wake_list));
+				h->wake_list =
+				    xreallocarray(h->wake_list, h->cap_wake, sizeof(*h->wake_list));
 			}
 			h->wake_list[h->n_wake++] = v->conn;
 		}
@@ -190,8 +190,8 @@ static void flush_resumes(struct hub *h)
 }
 
 /* Append formatted events (with their ids and relative offsets). */
-static void append_events(struct source *s, const struct strbuf *chunk,
-			  const struct ev_index *idx, size_t n)
+static void append_events(struct source *s, const struct strbuf *chunk, const struct ev_index *idx,
+			  size_t n)
 {
 	size_t end = s->base + s->buf.len, i;
 
@@ -459,9 +459,9 @@ static void *hub_main(void *arg)
 			if (n_snap < 64)
 				snap[n_snap++] = s;
 			if (s->j && nfd < 66)
-				pfd[nfd++] = (struct pollfd){.fd = sd_journal_get_fd(s->j),
-							     .events = (short)sd_journal_get_events(
-								     s->j)};
+				pfd[nfd++] =
+				    (struct pollfd){.fd = sd_journal_get_fd(s->j),
+						    .events = (short)sd_journal_get_events(s->j)};
 		}
 		pthread_mutex_unlock(&h->lock);
 

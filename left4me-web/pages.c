@@ -42,12 +42,13 @@ void page_begin(struct req *r, struct strbuf *sb, const char *title)
 		    "<script src=\"/static/app.js\" defer></script></head><body>",
 		    title);
 	if (r->authed && !r->via_token) {
-		html_printf(sb, "<header class=\"top\"><a class=\"brand\" href=\"/\">left4me</a><nav>"
-				"<a href=\"/servers\">Servers</a>"
-				"<a href=\"/blueprints\">Blueprints</a>"
-				"<a href=\"/overlays\">Overlays</a>"
-				"<a href=\"/global-overlays\">Global overlays</a>"
-				"<a href=\"/jobs\">Jobs</a>");
+		html_printf(sb,
+			    "<header class=\"top\"><a class=\"brand\" href=\"/\">left4me</a><nav>"
+			    "<a href=\"/servers\">Servers</a>"
+			    "<a href=\"/blueprints\">Blueprints</a>"
+			    "<a href=\"/overlays\">Overlays</a>"
+			    "<a href=\"/global-overlays\">Global overlays</a>"
+			    "<a href=\"/jobs\">Jobs</a>");
 		if (r->user.admin)
 			html_printf(sb, "<a href=\"/admin\">Admin</a>");
 		html_printf(sb,
@@ -249,8 +250,9 @@ int page_servers(struct req *r)
 	servers_table(&sb, servers, ns);
 	html_printf(&sb, "</section><section class=\"card\"><h2>New server</h2>");
 	if (nb == 0) {
-		html_printf(&sb, "<p class=\"muted\">Create a <a href=\"/blueprints\">blueprint</a> "
-				 "first.</p>");
+		html_printf(&sb,
+			    "<p class=\"muted\">Create a <a href=\"/blueprints\">blueprint</a> "
+			    "first.</p>");
 	} else {
 		html_printf(&sb, "<form method=\"post\" action=\"/servers\" class=\"grid\">");
 		page_csrf_input(r, &sb);
@@ -258,10 +260,12 @@ int page_servers(struct req *r)
 				 "pattern=\"[a-z0-9][a-z0-9_\\-]*\" placeholder=\"alpha\"></label>"
 				 "<label>Blueprint <select name=\"blueprint_id\">");
 		for (i = 0; i < nb; i++)
-			html_printf(&sb, "<option value=\"%D\">%s</option>", bps[i].id, bps[i].name);
-		html_printf(&sb, "</select></label><label>Port <input name=\"port\" type=\"number\" "
-				 "min=\"1024\" max=\"65535\" value=\"27015\" required></label>"
-				 "<button type=\"submit\" class=\"primary\">Create</button></form>");
+			html_printf(&sb, "<option value=\"%D\">%s</option>", bps[i].id,
+				    bps[i].name);
+		html_printf(&sb,
+			    "</select></label><label>Port <input name=\"port\" type=\"number\" "
+			    "min=\"1024\" max=\"65535\" value=\"27015\" required></label>"
+			    "<button type=\"submit\" class=\"primary\">Create</button></form>");
 	}
 	html_printf(&sb, "</section>");
 	server_list_free(servers, ns);
@@ -318,8 +322,9 @@ int page_server(struct req *r)
 	}
 	strbuf_init(&sb);
 	page_begin(r, &sb, s.name);
-	html_printf(&sb, "<h1>Server %s</h1><section class=\"card\"><dl class=\"facts\">"
-			 "<dt>State</dt><dd>",
+	html_printf(&sb,
+		    "<h1>Server %s</h1><section class=\"card\"><dl class=\"facts\">"
+		    "<dt>State</dt><dd>",
 		    s.name);
 	state_badge(&sb, server_state_name(s.state));
 	if (s.state_reason)
@@ -337,8 +342,9 @@ int page_server(struct req *r)
 		page_button(r, &sb, act.buf, actions[i], i == 4 ? "danger" : "");
 		strbuf_fini(&act);
 	}
-	html_printf(&sb, "<a class=\"button\" href=\"/servers/%u/console\">Console</a></div>"
-			 "</section><section class=\"card\"><h2>Jobs</h2>",
+	html_printf(&sb,
+		    "<a class=\"button\" href=\"/servers/%u/console\">Console</a></div>"
+		    "</section><section class=\"card\"><h2>Jobs</h2>",
 		    s.name);
 	jobs_table(r, &sb, jobs, nj);
 	html_printf(&sb, "</section>");
@@ -417,8 +423,9 @@ int page_blueprints(struct req *r)
 	html_printf(&sb, "</section><section class=\"card\"><h2>New blueprint</h2>"
 			 "<form method=\"post\" action=\"/blueprints\" class=\"grid\">");
 	page_csrf_input(r, &sb);
-	html_printf(&sb, "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
-			 "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
+	html_printf(&sb,
+		    "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
+		    "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
 	blueprint_list_free(bps, nb);
 	return page_finish(r, &sb, 200);
 }
@@ -651,11 +658,12 @@ int page_overlays(struct req *r)
 	html_printf(&sb, "</section><section class=\"card\"><h2>New overlay</h2>"
 			 "<form method=\"post\" action=\"/overlays\">");
 	page_csrf_input(r, &sb);
-	html_printf(&sb, "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
-			 "<label>Build script (optional; runs in a sandbox with the overlay at "
-			 "<code>/overlay</code>) <textarea name=\"build_script\" rows=\"8\" "
-			 "spellcheck=\"false\"></textarea></label>"
-			 "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
+	html_printf(&sb,
+		    "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
+		    "<label>Build script (optional; runs in a sandbox with the overlay at "
+		    "<code>/overlay</code>) <textarea name=\"build_script\" rows=\"8\" "
+		    "spellcheck=\"false\"></textarea></label>"
+		    "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
 	overlay_list_free(ovs, no);
 	return page_finish(r, &sb, 200);
 }
@@ -733,8 +741,8 @@ int page_overlay(struct req *r)
 	global = strcmp(o.kind, "global") == 0;
 	strbuf_init(&sb);
 	page_begin(r, &sb, o.name);
-	html_printf(&sb, "<h1>Overlay %s <span class=\"muted\">#%D · %s</span></h1>", o.name,
-		    o.id, o.kind);
+	html_printf(&sb, "<h1>Overlay %s <span class=\"muted\">#%D · %s</span></h1>", o.name, o.id,
+		    o.kind);
 	if (!global) {
 		struct strbuf act;
 
@@ -765,8 +773,9 @@ int page_overlay(struct req *r)
 		strbuf_fini(&act);
 		html_printf(&sb, "</section>");
 	} else {
-		html_printf(&sb, "<p class=\"muted\">Kept by the fetcher from source %s; read "
-				 "only.</p>",
+		html_printf(&sb,
+			    "<p class=\"muted\">Kept by the fetcher from source %s; read "
+			    "only.</p>",
 			    o.source_name);
 	}
 	html_printf(&sb, "<section class=\"card\"><h2>Files</h2>");
@@ -780,12 +789,13 @@ int page_overlay(struct req *r)
 			    "enctype=\"multipart/form-data\" class=\"upload\">",
 			    o.id);
 		page_csrf_input(r, &sb);
-		html_printf(&sb,
-			    "<label>Path in the overlay <input name=\"path\" value=\"%a\" "
-			    "placeholder=\"left4dead2/addons/\"></label><label>File <input "
-			    "type=\"file\" name=\"file\" required></label><div class=\"actions\">"
-			    "<button type=\"submit\" class=\"primary\">Upload</button></div></form>",
-			    dir);
+		html_printf(
+		    &sb,
+		    "<label>Path in the overlay <input name=\"path\" value=\"%a\" "
+		    "placeholder=\"left4dead2/addons/\"></label><label>File <input "
+		    "type=\"file\" name=\"file\" required></label><div class=\"actions\">"
+		    "<button type=\"submit\" class=\"primary\">Upload</button></div></form>",
+		    dir);
 		free(dir);
 	}
 	if (fd < 0) {
@@ -1049,8 +1059,9 @@ int page_globals(struct req *r)
 		int64_t counts[3] = {0, 0, 0};
 		size_t ni;
 
-		html_printf(&sb, "<section class=\"card\"><h2>%s</h2><dl class=\"facts\">"
-				 "<dt>Kind</dt><dd>%s</dd><dt>Complete</dt><dd>",
+		html_printf(&sb,
+			    "<section class=\"card\"><h2>%s</h2><dl class=\"facts\">"
+			    "<dt>Kind</dt><dd>%s</dd><dt>Complete</dt><dd>",
 			    src[i].name, src[i].kind);
 		state_badge(&sb, src[i].complete ? "complete" : "incomplete");
 		items = NULL;
@@ -1069,19 +1080,22 @@ int page_globals(struct req *r)
 			html_printf(&sb, "<dt>Last error</dt><dd class=\"error\">%s</dd>",
 				    src[i].last_error);
 		if (src[i].overlay_id)
-			html_printf(&sb, "<dt>Overlay</dt><dd><a href=\"/overlays/%D\">#%D</a></dd>",
+			html_printf(&sb,
+				    "<dt>Overlay</dt><dd><a href=\"/overlays/%D\">#%D</a></dd>",
 				    src[i].overlay_id, src[i].overlay_id);
 		html_printf(&sb, "</dl>");
 		if (ni)
-			html_printf(&sb, "<details><summary>%D items</summary><table>"
-					 "<thead><tr><th>Item</th><th>State</th><th>Files</th>"
-					 "<th>Fetched</th></tr></thead><tbody>",
+			html_printf(&sb,
+				    "<details><summary>%D items</summary><table>"
+				    "<thead><tr><th>Item</th><th>State</th><th>Files</th>"
+				    "<th>Fetched</th></tr></thead><tbody>",
 				    (int64_t)ni);
 		for (k = 0; k < ni; k++) {
 			html_printf(&sb, "<tr><td>%s</td><td>", items[k].name);
 			state_badge(&sb, global_item_state_name(items[k].state));
 			if (items[k].error)
-				html_printf(&sb, " <span class=\"muted\">%s</span>", items[k].error);
+				html_printf(&sb, " <span class=\"muted\">%s</span>",
+					    items[k].error);
 			html_printf(&sb, "</td><td>%D</td><td>%T</td></tr>",
 				    (int64_t)items[k].n_files, items[k].fetched_at);
 		}
@@ -1098,8 +1112,7 @@ int page_globals_refresh(struct req *r)
 {
 	int64_t job;
 	char loc[64];
-	int rc = ops_enqueue(r, JOB_REFRESH_GLOBAL_OVERLAYS, NULL, "refresh_global_overlays",
-			     &job);
+	int rc = ops_enqueue(r, JOB_REFRESH_GLOBAL_OVERLAYS, NULL, "refresh_global_overlays", &job);
 
 	if (rc != DB_OK)
 		return db_fail(r, rc);
@@ -1181,11 +1194,12 @@ static int job_log_block(struct req *r, struct strbuf *sb, const struct job *j)
 		if (pct > 100)
 			pct = 100;
 		snprintf(pbuf, sizeof(pbuf), "%.1f", pct);
-		html_printf(sb,
-			    "<div class=\"progress%R\" id=\"progress-box\"><progress id=\"progress\" "
-			    "max=\"100\" value=\"%s\"></progress> <span id=\"progress-label\">%s%% "
-			    "%s</span></div>",
-			    progress ? "" : " hidden", pbuf, pbuf, label);
+		html_printf(
+		    sb,
+		    "<div class=\"progress%R\" id=\"progress-box\"><progress id=\"progress\" "
+		    "max=\"100\" value=\"%s\"></progress> <span id=\"progress-label\">%s%% "
+		    "%s</span></div>",
+		    progress ? "" : " hidden", pbuf, pbuf, label);
 	}
 	html_printf(sb, "<pre class=\"log\" id=\"log\" ");
 	if (!job_state_is_final(j->state))
@@ -1298,9 +1312,10 @@ int page_admin(struct req *r)
 		html_printf(&sb, "</td><td><form class=\"inline\" method=\"post\" action=\"%a\">",
 			    act.buf);
 		page_csrf_input(r, &sb);
-		html_printf(&sb, "<input type=\"password\" name=\"password\" minlength=\"8\" "
-				 "required autocomplete=\"new-password\" aria-label=\"new password "
-				 "for %a\"><button type=\"submit\">Reset</button></form></td></tr>",
+		html_printf(&sb,
+			    "<input type=\"password\" name=\"password\" minlength=\"8\" "
+			    "required autocomplete=\"new-password\" aria-label=\"new password "
+			    "for %a\"><button type=\"submit\">Reset</button></form></td></tr>",
 			    users[i].name);
 		strbuf_fini(&act);
 	}
@@ -1430,18 +1445,20 @@ int page_metrics(struct req *r)
 	int i;
 
 	strbuf_init(&sb);
-	strbuf_printf(&sb, "# HELP left4me_web_requests_total HTTP requests received.\n"
-			   "# TYPE left4me_web_requests_total counter\n"
-			   "left4me_web_requests_total %llu\n",
+	strbuf_printf(&sb,
+		      "# HELP left4me_web_requests_total HTTP requests received.\n"
+		      "# TYPE left4me_web_requests_total counter\n"
+		      "left4me_web_requests_total %llu\n",
 		      (unsigned long long)atomic_load(&r->w->requests_total));
 	strbuf_puts(&sb, "# HELP left4me_web_responses_total HTTP responses by status class.\n"
 			 "# TYPE left4me_web_responses_total counter\n");
 	for (i = 1; i < 6; i++)
 		strbuf_printf(&sb, "left4me_web_responses_total{code=\"%dxx\"} %llu\n", i,
 			      (unsigned long long)atomic_load(&r->w->responses_by_class[i]));
-	strbuf_printf(&sb, "# HELP left4me_web_streams_open Open SSE streams.\n"
-			   "# TYPE left4me_web_streams_open gauge\n"
-			   "left4me_web_streams_open %zu\n",
+	strbuf_printf(&sb,
+		      "# HELP left4me_web_streams_open Open SSE streams.\n"
+		      "# TYPE left4me_web_streams_open gauge\n"
+		      "left4me_web_streams_open %zu\n",
 		      hub_streams_open(r->w->hub));
 	if (db_job_count_by_state(web_db(r), counts) == DB_OK) {
 		strbuf_puts(&sb, "# HELP left4me_jobs Jobs by state.\n# TYPE left4me_jobs gauge\n");

@@ -91,8 +91,8 @@ static void login_mac(struct web *w, const char *nonce, char out[65])
 	char *msg = xasprintf("login:%s", nonce);
 	unsigned i;
 
-	HMAC(EVP_sha256(), w->secret, (int)w->secret_len, (const unsigned char *)msg,
-	     strlen(msg), mac, &maclen);
+	HMAC(EVP_sha256(), w->secret, (int)w->secret_len, (const unsigned char *)msg, strlen(msg),
+	     mac, &maclen);
 	free(msg);
 	for (i = 0; i < 32 && i < maclen; i++)
 		snprintf(out + 2 * i, 3, "%02x", mac[i]);
@@ -270,7 +270,7 @@ int page_login(struct req *r)
 	const struct config *cfg = r->w->cfg;
 	const char *name = web_param(r, "username"), *pw = web_param(r, "password");
 	char ipkey[80], userkey[80], hash[AUTH_SHA256_HEX + 1], token[AUTH_TOKEN_HEX + 1],
-		csrf[AUTH_TOKEN_HEX + 1], esc[80];
+	    csrf[AUTH_TOKEN_HEX + 1], esc[80];
 	const char *old;
 	struct user u;
 	bool ok = false;

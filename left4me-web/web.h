@@ -19,9 +19,9 @@
 #include "multipart.h"
 #include "strbuf.h"
 
-#define WEB_SECRET_MIN	  16
-#define WEB_SECRET_MAX	  4096
-#define WEB_MAX_PARAMS	  64
+#define WEB_SECRET_MIN	   16
+#define WEB_SECRET_MAX	   4096
+#define WEB_MAX_PARAMS	   64
 #define WEB_ROUTE_CAPTURES 3
 
 struct hub;
@@ -40,16 +40,16 @@ struct web {
 	struct ratelimit *rl;
 	struct cache *cache;
 	atomic_uint_fast64_t generation; /* bumped on every DB change (cache.h) */
-	int port; /* the bound port */
+	int port;			 /* the bound port */
 	atomic_uint_fast64_t requests_total;
 	atomic_uint_fast64_t responses_by_class[6]; /* 1xx..5xx by first digit */
 };
 
 enum route_auth {
-	AUTH_NONE,	/* anyone */
-	AUTH_USER,	/* a session or an API token */
-	AUTH_ADMIN,	/* the same, with role admin */
-	AUTH_METRICS,	/* admin, or a loopback peer */
+	AUTH_NONE,    /* anyone */
+	AUTH_USER,    /* a session or an API token */
+	AUTH_ADMIN,   /* the same, with role admin */
+	AUTH_METRICS, /* admin, or a loopback peer */
 };
 
 struct req;
@@ -60,11 +60,11 @@ struct route {
 	const char *pattern; /* "/servers/{}" ; a trailing "*" takes the rest */
 	route_handler handler;
 	enum route_auth auth;
-	bool csrf;	 /* state-changing: the csrf_token must match */
-	bool api;	 /* JSON errors; Bearer accepted */
-	bool raw_body;	 /* the body is a file (max_upload), not a form/JSON */
-	bool cache;	 /* a GET page kept per session until the DB changes */
-	bool multipart;	 /* a multipart/form-data form with a file (max_upload) */
+	bool csrf;	/* state-changing: the csrf_token must match */
+	bool api;	/* JSON errors; Bearer accepted */
+	bool raw_body;	/* the body is a file (max_upload), not a form/JSON */
+	bool cache;	/* a GET page kept per session until the DB changes */
+	bool multipart; /* a multipart/form-data form with a file (max_upload) */
 };
 
 struct param {
@@ -88,10 +88,10 @@ struct req {
 	struct param params[WEB_MAX_PARAMS]; /* the parsed form body */
 	int n_params;
 	const struct multipart_part *file; /* multipart routes: the file part */
-	struct multipart_part *parts; /* [MULTIPART_MAX_PARTS], multipart routes only */
+	struct multipart_part *parts;	   /* [MULTIPART_MAX_PARTS], multipart routes only */
 	size_t n_parts;
 	bool authed;
-	bool via_token;	 /* Bearer rather than the session cookie */
+	bool via_token; /* Bearer rather than the session cookie */
 	struct user user;
 	struct session sess;
 	char *set_cookie[2]; /* Set-Cookie headers to send */

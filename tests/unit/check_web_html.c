@@ -16,8 +16,7 @@ static const struct {
     {"<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;",
      "%3Cscript%3Ealert%281%29%3C%2Fscript%3E"},
     {"a&b", "a&amp;b", "a%26b"},
-    {"\"quoted\" 'single'", "&quot;quoted&quot; &#39;single&#39;",
-     "%22quoted%22%20%27single%27"},
+    {"\"quoted\" 'single'", "&quot;quoted&quot; &#39;single&#39;", "%22quoted%22%20%27single%27"},
     {"../../etc/passwd", "../../etc/passwd", "..%2F..%2Fetc%2Fpasswd"},
     {"caf\xc3\xa9", "caf\xc3\xa9", "caf%C3%A9"},
     {"a b+c?d=e#f", "a b+c?d=e#f", "a%20b%2Bc%3Fd%3De%23f"},
@@ -48,8 +47,9 @@ START_TEST(printf_directives)
 	strbuf_init(&sb);
 	html_printf(&sb, "<a href=\"/x/%u?p=%p\" title=\"%a\">%s %d %D %R 100%%</a>", "a b",
 		    "dir/f<1>.vpk", "\"><x", "<b>", -5, (int64_t)1 << 40, "<trusted>");
-	ck_assert_str_eq(sb.buf, "<a href=\"/x/a%20b?p=dir/f%3C1%3E.vpk\" title=\"&quot;&gt;&lt;x\">"
-				 "&lt;b&gt; -5 1099511627776 <trusted> 100%</a>");
+	ck_assert_str_eq(sb.buf,
+			 "<a href=\"/x/a%20b?p=dir/f%3C1%3E.vpk\" title=\"&quot;&gt;&lt;x\">"
+			 "&lt;b&gt; -5 1099511627776 <trusted> 100%</a>");
 	strbuf_reset(&sb);
 	html_printf(&sb, "%s|%T|%T", (const char *)NULL, (int64_t)0, (int64_t)86400000);
 	ck_assert_str_eq(sb.buf, "|-|1970-01-02T00:00:00Z");

@@ -58,7 +58,7 @@ START_TEST(healthz_and_headers)
 	ck_assert_ptr_nonnull(strstr(csp, "default-src 'self'"));
 	ck_assert_ptr_null(strstr(csp, "unsafe-inline"));
 	free(csp);
-	ck_assert_ptr_null(strstr(r.body, "<script>"));	 /* no inline script */
+	ck_assert_ptr_null(strstr(r.body, "<script>")); /* no inline script */
 	ck_assert_ptr_null(strstr(r.body, "style=\"")); /* no inline style */
 	wt_resp_fini(&r);
 	/* Unauthenticated: pages redirect, the API says 401 in JSON. */
@@ -269,8 +269,8 @@ START_TEST(csrf)
 	ck_assert_int_eq(r.status, 403);
 	wt_resp_fini(&r);
 	/* X-CSRF-Token with a wrong value, too. */
-	wt_req(&t, "POST", "/blueprints", s.cookie, NULL, FORM, "name=one", 8,
-	       "X-CSRF-Token: nope", &r);
+	wt_req(&t, "POST", "/blueprints", s.cookie, NULL, FORM, "name=one", 8, "X-CSRF-Token: nope",
+	       &r);
 	ck_assert_int_eq(r.status, 403);
 	wt_resp_fini(&r);
 	wt_post(&t, &s, "/logout", "", false, &r);
@@ -325,8 +325,8 @@ START_TEST(html_escaping)
 			   "\"</textarea><script>x()</script>\"}";
 	const char *evil_ov = "{\"name\": \"\\\"><img src=x onerror=alert(1)>\"}";
 
-	wt_req(&t, "POST", "/api/v1/blueprints", NULL, tok, "application/json", evil,
-	       strlen(evil), NULL, &r);
+	wt_req(&t, "POST", "/api/v1/blueprints", NULL, tok, "application/json", evil, strlen(evil),
+	       NULL, &r);
 	ck_assert_int_eq(r.status, 201);
 	wt_resp_fini(&r);
 	wt_req(&t, "POST", "/api/v1/overlays", NULL, tok, "application/json", evil_ov,
@@ -338,14 +338,14 @@ START_TEST(html_escaping)
 	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
 	{
 		const char *pages[] = {"/blueprints", "/blueprints/1", "/servers", "/servers/srv",
-				       "/overlays", "/overlays/1", "/"};
+				       "/overlays",   "/overlays/1",   "/"};
 		size_t i;
 
 		for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 			wt_get(&t, &s, pages[i], &r);
 			ck_assert_msg(r.status == 200, "%s: %ld", pages[i], r.status);
-			ck_assert_msg(!strstr(r.body, "<script>alert") && !strstr(r.body, "<script>x") &&
-					      !strstr(r.body, "<img"),
+			ck_assert_msg(!strstr(r.body, "<script>alert") &&
+					  !strstr(r.body, "<script>x") && !strstr(r.body, "<img"),
 				      "%s not escaped", pages[i]);
 			wt_resp_fini(&r);
 		}
@@ -392,13 +392,13 @@ START_TEST(cross_user_404)
 	    {"GET", "/api/v1/jobs/1/events", NULL},
 	};
 	static const char *const pages[] = {"/servers/alpha", "/servers/alpha/console",
-					    "/blueprints/1", "/overlays/1", "/jobs/1",
-					    "/overlays/1/files/a.txt"};
+					    "/blueprints/1",  "/overlays/1",
+					    "/jobs/1",	      "/overlays/1/files/a.txt"};
 	size_t i;
 	char *before;
 
-	wt_req(&t, "POST", "/api/v1/blueprints", NULL, ta, "application/json", bp, strlen(bp),
-	       NULL, &r);
+	wt_req(&t, "POST", "/api/v1/blueprints", NULL, ta, "application/json", bp, strlen(bp), NULL,
+	       &r);
 	ck_assert_int_eq(r.status, 201);
 	wt_resp_fini(&r);
 	wt_req(&t, "POST", "/api/v1/servers", NULL, ta, "application/json", srv, strlen(srv), NULL,
@@ -412,8 +412,7 @@ START_TEST(cross_user_404)
 	wt_req(&t, "POST", "/api/v1/servers/alpha/start", NULL, ta, NULL, "", 0, NULL, &r);
 	ck_assert_int_eq(r.status, 202);
 	wt_resp_fini(&r);
-	before = xasprintf("%lld/%lld/%lld/%lld",
-			   count("SELECT count(*) FROM jobs"),
+	before = xasprintf("%lld/%lld/%lld/%lld", count("SELECT count(*) FROM jobs"),
 			   count("SELECT count(*) FROM blueprints WHERE name = 'alices'"),
 			   count("SELECT count(*) FROM overlays WHERE name = 'maps'"),
 			   count("SELECT count(*) FROM servers"));
@@ -458,11 +457,11 @@ START_TEST(cross_user_404)
 	ck_assert_int_eq(r.status, 404);
 	wt_resp_fini(&r);
 	{
-		char *after = xasprintf("%lld/%lld/%lld/%lld",
-					count("SELECT count(*) FROM jobs"),
-					count("SELECT count(*) FROM blueprints WHERE name = 'alices'"),
-					count("SELECT count(*) FROM overlays WHERE name = 'maps'"),
-					count("SELECT count(*) FROM servers"));
+		char *after =
+		    xasprintf("%lld/%lld/%lld/%lld", count("SELECT count(*) FROM jobs"),
+			      count("SELECT count(*) FROM blueprints WHERE name = 'alices'"),
+			      count("SELECT count(*) FROM overlays WHERE name = 'maps'"),
+			      count("SELECT count(*) FROM servers"));
 
 		ck_assert_str_eq(before, after);
 		free(after);
@@ -482,8 +481,8 @@ END_TEST
 
 /* ---- the API ----------------------------------------------------------------- */
 
-static json_object *api(const char *method, const char *path, const char *tok,
-			const char *body, long want)
+static json_object *api(const char *method, const char *path, const char *tok, const char *body,
+			long want)
 {
 	struct wt_resp r;
 	json_object *o;
@@ -498,7 +497,7 @@ static json_object *api(const char *method, const char *path, const char *tok,
 		json_object *e;
 
 		ck_assert_msg(json_object_object_get_ex(o, "error", &e) &&
-				      json_object_is_type(e, json_type_string),
+				  json_object_is_type(e, json_type_string),
 			      "%s %s: no error string: %s", method, path, r.body);
 	}
 	wt_resp_fini(&r);
@@ -572,10 +571,11 @@ START_TEST(api_endpoints)
 
 	/* Blueprints. */
 	{
-		char *body = xasprintf("{\"name\": \"bp\", \"config\": \"hostname x\", \"overlays\": "
-				       "[{\"overlay_id\": %lld, \"expose_server_cfg\": true}, "
-				       "{\"overlay_id\": %lld}]}",
-				       (long long)ov2, (long long)ov1);
+		char *body =
+		    xasprintf("{\"name\": \"bp\", \"config\": \"hostname x\", \"overlays\": "
+			      "[{\"overlay_id\": %lld, \"expose_server_cfg\": true}, "
+			      "{\"overlay_id\": %lld}]}",
+			      (long long)ov2, (long long)ov1);
 
 		o = api("POST", "/api/v1/blueprints", tok, body, 201);
 		free(body);
@@ -800,8 +800,8 @@ START_TEST(oversized_bodies)
 END_TEST
 
 static const char *const bad_forms[] = {
-    "name=%zz",	     "name=%",	   "name=%4",	 "name=ok&broken", "name=%00x",
-    "name=%ff%fe",   "=value",	   "name=a%0ab", "name=\x01",	   "%e2%82=x",
+    "name=%zz",	   "name=%", "name=%4",	   "name=ok&broken", "name=%00x",
+    "name=%ff%fe", "=value", "name=a%0ab", "name=\x01",	     "%e2%82=x",
 };
 
 START_TEST(malformed_forms)
@@ -897,7 +897,8 @@ START_TEST(path_traversal)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.body, "hello");
 	wt_resp_fini(&r);
-	wt_req(&t, "GET", "/api/v1/overlays/1/files/adir/b.txt", NULL, tok, NULL, NULL, 0, NULL, &r);
+	wt_req(&t, "GET", "/api/v1/overlays/1/files/adir/b.txt", NULL, tok, NULL, NULL, 0, NULL,
+	       &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.body, "hello");
 	wt_resp_fini(&r);
@@ -911,8 +912,8 @@ START_TEST(path_traversal)
 	for (size_t i = 0; i < sizeof(traversal) / sizeof(traversal[0]); i++) {
 		bool page = traversal[i][1] == 'o';
 
-		wt_req(&t, "GET", traversal[i], page ? s.cookie : NULL, page ? NULL : tok, NULL, NULL,
-		       0, NULL, &r);
+		wt_req(&t, "GET", traversal[i], page ? s.cookie : NULL, page ? NULL : tok, NULL,
+		       NULL, 0, NULL, &r);
 		ck_assert_msg(r.status >= 400 && r.status < 500, "%s: %ld", traversal[i], r.status);
 		ck_assert_msg(!strstr(r.body, "root:") && !strstr(r.body, "test-secret"),
 			      "%s leaked", traversal[i]);
@@ -922,8 +923,8 @@ START_TEST(path_traversal)
 	wt_req(&t, "PUT", "/api/v1/overlays/1/files/dirlink/x", NULL, tok, NULL, "x", 1, NULL, &r);
 	ck_assert_int_ge(r.status, 400);
 	wt_resp_fini(&r);
-	wt_req(&t, "PUT", "/api/v1/overlays/1/files/..%2f..%2fpwned", NULL, tok, NULL, "x", 1,
-	       NULL, &r);
+	wt_req(&t, "PUT", "/api/v1/overlays/1/files/..%2f..%2fpwned", NULL, tok, NULL, "x", 1, NULL,
+	       &r);
 	ck_assert_int_eq(r.status, 400);
 	wt_resp_fini(&r);
 	ck_assert_int_ne(access("/etc/x", F_OK), 0);
@@ -1486,12 +1487,13 @@ static void journal_write(const char *dir, const char *name, int64_t t0, int fir
 	for (size_t i = 0; i < n; i++) {
 		uint64_t ml = strlen(entries[i][1]);
 
-		strbuf_printf(&sb,
-			      "__CURSOR=s=0;i=%d\n__REALTIME_TIMESTAMP=%lld\n"
-			      "__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
-			      "_SYSTEMD_UNIT=%s\nMESSAGE\n",
-			      first + (int)i, (long long)(t0 + first + (int64_t)i + 1),
-			      first + (int)i + 1, entries[i][0]);
+		strbuf_printf(
+		    &sb,
+		    "__CURSOR=s=0;i=%d\n__REALTIME_TIMESTAMP=%lld\n"
+		    "__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
+		    "_SYSTEMD_UNIT=%s\nMESSAGE\n",
+		    first + (int)i, (long long)(t0 + first + (int64_t)i + 1), first + (int)i + 1,
+		    entries[i][0]);
 		/* The binary form: a little-endian 64-bit length, then the bytes. */
 		for (int b = 0; b < 8; b++)
 			strbuf_putc(&sb, (char)((ml >> (8 * b)) & 0xff));

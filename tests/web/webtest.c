@@ -30,11 +30,10 @@ void wt_start(struct wt *t, const char *extra_web)
 	secret = xasprintf("%s/secret", t->dir);
 	tu_write_file(secret, "test-secret-0123456789abcdef0123456789\n");
 	t->cfg = xasprintf("%s/left4me.yaml", t->dir);
-	text = xasprintf("state_dir: %s\nweb:\n  listen: 127.0.0.1:0\n%s  secret_file: %s\n%s",
-			 t->dir,
-			 extra_web && strstr(extra_web, "secure_cookies") ? ""
-									 : "  secure_cookies: false\n",
-			 secret, extra_web ? extra_web : "");
+	text = xasprintf(
+	    "state_dir: %s\nweb:\n  listen: 127.0.0.1:0\n%s  secret_file: %s\n%s", t->dir,
+	    extra_web && strstr(extra_web, "secure_cookies") ? "" : "  secure_cookies: false\n",
+	    secret, extra_web ? extra_web : "");
 	tu_write_file(t->cfg, text);
 	free(text);
 	free(secret);
@@ -78,8 +77,7 @@ void wt_stop(struct wt *t)
 	free(t->dir);
 	free(t->cfg);
 	/* A clean stop exits 0 (sanitizers report through the exit code). */
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "web exit status %d",
-		      status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "web exit status %d", status);
 }
 
 int64_t wt_user(struct wt *t, const char *name, const char *pw, bool admin)
@@ -138,8 +136,8 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
 }
 
 void wt_req(struct wt *t, const char *method, const char *path, const char *cookie,
-	    const char *bearer, const char *ctype, const char *body, size_t len,
-	    const char *extra, struct wt_resp *out)
+	    const char *bearer, const char *ctype, const char *body, size_t len, const char *extra,
+	    struct wt_resp *out)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;

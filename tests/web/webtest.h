@@ -36,8 +36,8 @@ char *wt_header(const struct wt_resp *r, const char *name);
 /* One request.  cookie: "a=b; c=d" or NULL; bearer: token or NULL;
  * ctype: Content-Type for body (NULL: none); extra: one more header line. */
 void wt_req(struct wt *t, const char *method, const char *path, const char *cookie,
-	    const char *bearer, const char *ctype, const char *body, size_t len,
-	    const char *extra, struct wt_resp *out);
+	    const char *bearer, const char *ctype, const char *body, size_t len, const char *extra,
+	    struct wt_resp *out);
 
 struct wt_session {
 	char cookie[128]; /* "l4m_session=..." */
