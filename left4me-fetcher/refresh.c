@@ -334,7 +334,7 @@ static void install_item(struct work *w)
 	const struct config *cfg = rc->cfg;
 	struct extract_limits lim = {.max_total = cfg->fetcher.max_extract_size,
 				     .max_entries = cfg->fetcher.max_entries,
-				     .md5 = it->md5 != NULL, /* only to verify: costs ~40% */
+				     .md5 = it->md5 != NULL, /* only to verify: a 2nd core */
 				     .fsync = true};
 	struct extract_result x = {0};
 	struct global_file *files = NULL;
