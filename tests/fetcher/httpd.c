@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,9 @@ struct ts_server {
 	pthread_mutex_t mu;
 	struct ts_path paths[MAX_PATHS];
 	size_t n_paths;
-	bool etag, last_modified;
-	volatile bool stopping;
+	/* Read by the server's threads without mu: atomics. */
+	atomic_bool etag, last_modified;
+	atomic_bool stopping;
 };
 
 /* Caller holds mu. */
@@ -216,7 +218,9 @@ struct ts_server *ts_start(const char *docroot)
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	s->docroot = xstrdup(docroot);
-	s->etag = s->last_modified = true;
+	atomic_init(&s->etag, true);
+	atomic_init(&s->last_modified, true);
+	atomic_init(&s->stopping, false);
 	pthread_mutex_init(&s->mu, NULL);
 	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
 				NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sin,
