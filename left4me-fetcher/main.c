@@ -1,7 +1,9 @@
 /* left4me-fetcher: keeps the global overlays (curated map collections) in
  * sync.  Runs as the left4me user (never root without --allow-root), reads
  * the config and the DB, talks HTTP(S) to the configured sources and
- * writes only STATE/global_overlay_cache/ and its own DB tables.
+ * writes only STATE/global_overlay_cache/ and its own DB tables.  Each
+ * refresh job runs in a left4me-fetcher-refresh child (fetcher.h): the
+ * waiting daemon links only SQLite, the config parser and libsystemd.
  *
  *   left4me-fetcher [-c CONFIG] [--allow-root] [--once]   the daemon
  *   left4me-fetcher [-c CONFIG] enqueue-refresh            for the timer */
@@ -15,7 +17,6 @@
 
 #include "config.h"
 #include "db.h"
-#include "download.h"
 #include "fetcher.h"
 #include "log.h"
 
@@ -110,13 +111,14 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	/* A full disk or RLIMIT_FSIZE must fail a write, not kill us. */
-	signal(SIGXFSZ, SIG_IGN);
+	/* A gone refresh child must fail a write, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-	/* curl_global_init (and OpenSSL's with it) waits for the first
-	 * download (dl_init): an idle fetcher keeps ~2 MiB less resident. */
+	{
+		struct fetcher_opts o = {
+		    .config_path = config_path(cfg_arg), .allow_root = allow_root, .once = once};
 
-	rc = fetcher_loop(db, cfg, once, &stop_flag) == 0 ? 0 : EX_SOFTWARE;
+		rc = fetcher_loop(db, cfg, &o, &stop_flag) == 0 ? 0 : EX_SOFTWARE;
+	}
 	db_close(db);
 	config_free(cfg);
 	return rc;

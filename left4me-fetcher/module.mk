@@ -1,17 +1,33 @@
-# left4me-fetcher: the global-overlay fetcher daemon.  main.c is thin; the
-# other files are linked into the program and into its tests.
-FETCHER_OBJS := $(patsubst %.c,$(B)/%.o,$(filter-out left4me-fetcher/main.c,$(wildcard left4me-fetcher/*.c)))
+# left4me-fetcher: the global-overlay fetcher.  Two programs: the daemon
+# (main.c + fetcher.c: config, DB, job claim, heartbeats) links only SQLite,
+# the config parser and libsystemd; it forks left4me-fetcher-refresh
+# (refresh_main.c + the rest: curl, libarchive, json-c, libcrypto) per job,
+# so the idle daemon maps none of those.  The non-main files are also
+# linked into the tests.
+FETCHER_MAINS := left4me-fetcher/main.c left4me-fetcher/refresh_main.c
+FETCHER_OBJS := $(patsubst %.c,$(B)/%.o,$(filter-out $(FETCHER_MAINS),$(wildcard left4me-fetcher/*.c)))
+FETCHER_DAEMON_OBJS := $(B)/left4me-fetcher/main.o $(B)/left4me-fetcher/fetcher.o
 FETCHER      := $(B)/left4me-fetcher/left4me-fetcher
-FETCHER_LIBS  = $(call pc_libs,$(PKG_DB) $(PKG_CONF) $(PKG_SD) $(PKG_CURL) $(PKG_AR) $(PKG_JSON) libcrypto)
-PROGS        += $(FETCHER)
+FETCHER_REFRESH := $(B)/left4me-fetcher/left4me-fetcher-refresh
+FETCHER_LIBS  = $(call pc_libs,$(PKG_DB) $(PKG_CONF) $(PKG_SD))
+FETCHER_REFRESH_LIBS = $(call pc_libs,$(PKG_DB) $(PKG_CONF) $(PKG_SD) $(PKG_CURL) $(PKG_AR) \
+		$(PKG_JSON) libcrypto)
+PROGS        += $(FETCHER) $(FETCHER_REFRESH)
 
-$(FETCHER): $(B)/left4me-fetcher/main.o $(FETCHER_OBJS) $(LIB)
+$(B)/left4me-fetcher/fetcher.o: ALL_CFLAGS += \
+	-DFETCHER_REFRESH_PATH='"$(LIBEXECDIR)/left4me-fetcher-refresh"'
+
+$(FETCHER): $(FETCHER_DAEMON_OBJS) $(LIB)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(FETCHER_LIBS)
+
+$(FETCHER_REFRESH): $(B)/left4me-fetcher/refresh_main.o $(FETCHER_OBJS) $(LIB)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(FETCHER_REFRESH_LIBS)
 
 INSTALL_TARGETS += install-left4me-fetcher
 .PHONY: install-left4me-fetcher
-install-left4me-fetcher: $(FETCHER)
+install-left4me-fetcher: $(FETCHER) $(FETCHER_REFRESH)
 	install -D -m 0755 $(FETCHER) $(DESTDIR)$(SBINDIR)/left4me-fetcher
+	install -D -m 0755 $(FETCHER_REFRESH) $(DESTDIR)$(LIBEXECDIR)/left4me-fetcher-refresh
 
 # Tests: tests/fetcher/check_*.c, linked with the fetcher's objects, the
 # test support code and a loopback HTTP server (tests/fetcher/httpd.c).
@@ -23,7 +39,7 @@ TESTS += $(FETCHER_TESTS)
 
 $(B)/tests/fetcher/%.o: ALL_CFLAGS += -Ileft4me-fetcher
 $(FETCHER_TESTS): $(B)/tests/fetcher/%: $(B)/tests/fetcher/%.o $(FETCHER_TEST_SUPPORT) \
-		$(FETCHER_OBJS) $(LIB) | $(FETCHER)
+		$(FETCHER_OBJS) $(LIB) | $(FETCHER) $(FETCHER_REFRESH)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(TEST_LDLIBS)
 
 # Benchmarks (bench/fetcher_*.c): built by `make bench`, see bench/README.md.

@@ -18,14 +18,13 @@
 #include "db_job.h"
 #include "download.h"
 #include "extract.h"
+#include "fetcher.h"
 #include "index.h"
 #include "log.h"
 #include "reconcile.h"
 #include "strbuf.h"
 #include "timeutil.h"
 #include "xalloc.h"
-
-static const char *const kind_names[] = {"json_index", "url_list", "html_index"};
 
 /* One source's refresh. */
 struct src_run {
@@ -72,7 +71,8 @@ int refresh_tick(struct refresh_ctx *rc)
 	int64_t now = mono_ms();
 
 	sd_notify(0, "WATCHDOG=1");
-	if (rc->job_id && now >= rc->next_heartbeat) {
+	/* Under the daemon (worker NULL) the parent heartbeats the job. */
+	if (rc->job_id && rc->worker && now >= rc->next_heartbeat) {
 		rc->next_heartbeat = now + rc->cfg->worker.heartbeat_interval * 1000LL;
 		if (db_job_heartbeat(rc->db, rc->job_id, rc->worker) == DB_NOTFOUND) {
 			log_warn("job=%lld: no longer ours; abandoning it", (long long)rc->job_id);
@@ -599,9 +599,10 @@ static int refresh_source(struct refresh_ctx *rc, const struct config_source *sr
 	bool index_ok = false;
 	int ret = -1, got;
 
-	jlog(rc, STREAM_STEP, "source=%s: refresh (%s)", src->name, kind_names[src->kind]);
-	if (db_global_source_ensure(rc->db, src->name, kind_names[src->kind], src->url,
-				    &r.source_id) != DB_OK) {
+	jlog(rc, STREAM_STEP, "source=%s: refresh (%s)", src->name,
+	     fetcher_source_kind_name(src->kind));
+	if (db_global_source_ensure(rc->db, src->name, fetcher_source_kind_name(src->kind),
+				    src->url, &r.source_id) != DB_OK) {
 		snprintf(err, sizeof(err), "cannot record the source");
 		goto out;
 	}
@@ -760,20 +761,6 @@ out:
 	free(lm);
 	src_run_fini(&r);
 	return ret;
-}
-
-int refresh_ensure_sources(sqlite3 *db, const struct config *cfg)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->fetcher.n_sources; i++) {
-		const struct config_source *s = &cfg->fetcher.sources[i];
-
-		if (db_global_source_ensure(db, s->name, kind_names[s->kind], s->url, NULL) !=
-		    DB_OK)
-			return -1;
-	}
-	return 0;
 }
 
 int refresh_run(struct refresh_ctx *rc, const char *only, char *err, size_t errlen)

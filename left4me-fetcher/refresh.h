@@ -24,7 +24,7 @@ struct refresh_ctx {
 	sqlite3 *db;
 	const struct config *cfg;
 	int64_t job_id;		     /* 0: no job (bench, tests): log to stderr only */
-	const char *worker;	     /* for heartbeats */
+	const char *worker;	     /* for heartbeats; NULL: the caller heartbeats */
 	volatile sig_atomic_t *stop; /* set by a signal: abandon the refresh */
 	int backoff_ms;		     /* first retry delay */
 	/* filled in while running */
@@ -33,9 +33,6 @@ struct refresh_ctx {
 	int64_t bytes;
 	int items_failed, sources_failed;
 };
-
-/* Make sure every configured source has its DB rows and directories. */
-int refresh_ensure_sources(sqlite3 *db, const struct config *cfg);
 
 /* Refresh every source (only is NULL or "") or the one named.  0 when every
  * index was fetched (items may still have failed: see items_failed), -1

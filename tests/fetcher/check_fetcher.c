@@ -47,6 +47,12 @@ static void setup(void)
 	db_close(db);
 	srv = ts_start(www);
 	bin = tu_build_path("left4me-fetcher/left4me-fetcher");
+	{
+		char *child = tu_build_path("left4me-fetcher/left4me-fetcher-refresh");
+
+		setenv("LEFT4ME_FETCHER_REFRESH", child, 1);
+		free(child);
+	}
 }
 
 static void teardown(void)
@@ -801,6 +807,110 @@ START_TEST(test_sigkill_mid_download)
 }
 END_TEST
 
+/* Processes running the refresh program (0 once the daemon reaped it). */
+static int refresh_children(void)
+{
+	char *rel = tu_build_path("left4me-fetcher/left4me-fetcher-refresh");
+	char *child = realpath(rel, NULL);
+	char link[PATH_MAX + 1], path[300];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int n = 0;
+	ssize_t len;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_nonnull(child);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/exe", e->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, child) == 0)
+			n++;
+	}
+	closedir(d);
+	free(child);
+	free(rel);
+	return n;
+}
+
+/* SIGTERM while the refresh child is downloading: the daemon stops the
+ * child, finishes the job as failed ("stopped") and exits cleanly. */
+START_TEST(test_sigterm_mid_download)
+{
+	char mb[33];
+	pid_t pid;
+	int status, i;
+
+	{
+		struct ta_entry e = {.name = "slow.vpk", .fill = 400000, .seed = 5};
+		char *p = xasprintf("%s/maps", www);
+
+		mkdir(p, 0755);
+		free(p);
+		p = xasprintf("%s/maps/slow.zip", www);
+
+		ta_write(p, TA_ZIP_STORE, &e, 1);
+		ta_md5(&e, mb);
+		free(p);
+	}
+	{
+		struct jitem it[] = {{"slow.vpk", "slow.zip", mb, 400000}};
+		json_index(it, 1);
+	}
+	json_source("l4d2center-maps", "/index.json");
+	ts_fault(srv, "/maps/slow.zip", TS_STALL, -1);
+	{
+		struct tu_run r;
+
+		run_cmd(&r, "enqueue-refresh", NULL);
+		ck_assert_int_eq(r.status, 0);
+		tu_run_fini(&r);
+	}
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 2);
+		execl(bin, bin, "-c", cfg, "--allow-root", (char *)NULL);
+		_exit(98);
+	}
+	for (i = 0; i < 500 && ts_bytes(srv, "/maps/slow.zip") == 0; i++)
+		usleep(10 * 1000);
+	ck_assert_int_gt(ts_bytes(srv, "/maps/slow.zip"), 0);
+	ck_assert_int_eq(refresh_children(), 1);
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fetcher status %d", status);
+	ck_assert_int_eq(refresh_children(), 0);
+	assert_absent("l4d2center-maps", "slow.vpk");
+	ck_assert_int_eq(qint("SELECT count(*) FROM jobs WHERE state = 'failed' AND reason = "
+			      "'stopped'"),
+			 1);
+	ts_clear_faults(srv);
+}
+END_TEST
+
+/* A missing refresh program fails the job, saying so; the daemon lives. */
+START_TEST(test_refresh_program_missing)
+{
+	char *st;
+
+	json_source("l4d2center-maps", "/index.json");
+	setenv("LEFT4ME_FETCHER_REFRESH", "/nonexistent/left4me-fetcher-refresh", 1);
+	st = refresh();
+	ck_assert_str_eq(st, "failed");
+	free(st);
+	ck_assert_int_eq(qint("SELECT count(*) FROM jobs WHERE exit_code = 127 AND reason LIKE "
+			      "'%status 127%'"),
+			 1);
+}
+END_TEST
+
 START_TEST(test_commands)
 {
 	struct tu_run r;
@@ -865,6 +975,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_index_failure_keeps_items);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_sigkill_mid_download);
+	tcase_add_test(tc, test_sigterm_mid_download);
+	tcase_add_test(tc, test_refresh_program_missing);
 	suite_add_tcase(s, tc);
 	return s;
 }
