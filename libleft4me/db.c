@@ -319,6 +319,23 @@ int db_step_change(sqlite3 *db, sqlite3_stmt *st, const char *what)
 	return rc;
 }
 
+int db_step_insert(sqlite3 *db, sqlite3_stmt *st, int64_t *id, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		if (id)
+			*id = sqlite3_column_int64(st, 0);
+		rc = db_rc_from(db, sqlite3_step(st), what);
+	} else {
+		rc = db_rc_from(db, rc, what);
+		if (rc == DB_OK)
+			rc = DB_ERROR;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
 {
 	if (!s)

@@ -75,6 +75,10 @@ int db_rc_from(sqlite3 *db, int rc, const char *what);
  * completion and finalize it: DB_OK if it changed a row, DB_NOTFOUND if it
  * changed none, else the mapped error. */
 int db_step_change(sqlite3 *db, sqlite3_stmt *st, const char *what);
+/* Step an INSERT ... RETURNING id to completion and finalize it: DB_OK
+ * with *id (may be NULL) set, DB_ERROR if it returned no row, else the
+ * mapped error (DB_EXISTS, DB_INVALID, DB_BUSY ...). */
+int db_step_insert(sqlite3 *db, sqlite3_stmt *st, int64_t *id, const char *what);
 /* Bind NULL when s is NULL, else the text (SQLITE_TRANSIENT). */
 int db_bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
 /* Copy column i as a new string (NULL for SQL NULL); caller frees. */

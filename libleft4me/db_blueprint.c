@@ -47,7 +47,6 @@ int db_blueprint_create(sqlite3 *db, int64_t user_id, const char *name, const ch
 	static const char sql[] = "INSERT INTO blueprints (user_id, name, config, created_at, "
 				  "updated_at) VALUES (?, ?, ?, ?4, ?4) RETURNING id";
 	sqlite3_stmt *st;
-	int rc;
 
 	if (!valid_display_name(name) || !config_ok(config))
 		return DB_INVALID;
@@ -58,18 +57,7 @@ int db_blueprint_create(sqlite3 *db, int64_t user_id, const char *name, const ch
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, config, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (id)
-			*id = sqlite3_column_int64(st, 0);
-		rc = db_rc_from(db, sqlite3_step(st), "blueprint create");
-	} else {
-		rc = db_rc_from(db, rc, "blueprint create");
-		if (rc == DB_OK)
-			rc = DB_ERROR;
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return db_step_insert(db, st, id, "blueprint create");
 }
 
 #define BP_COLUMNS                                                                                 \

@@ -49,7 +49,6 @@ int db_overlay_create(sqlite3 *db, int64_t user_id, const char *name, const char
 	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id";
 	bool script = build_script && build_script[0];
 	sqlite3_stmt *st;
-	int rc;
 
 	if (user_id <= 0 || !valid_display_name(name) || !script_ok(build_script))
 		return DB_INVALID;
@@ -62,18 +61,7 @@ int db_overlay_create(sqlite3 *db, int64_t user_id, const char *name, const char
 	db_bind_text_or_null(st, 4, script ? build_script : NULL);
 	db_bind_text_or_null(st, 5, script ? "never" : NULL);
 	sqlite3_bind_int64(st, 6, now_ms());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (id)
-			*id = sqlite3_column_int64(st, 0);
-		rc = db_rc_from(db, sqlite3_step(st), "overlay create");
-	} else {
-		rc = db_rc_from(db, rc, "overlay create");
-		if (rc == DB_OK)
-			rc = DB_ERROR;
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return db_step_insert(db, st, id, "overlay create");
 }
 
 #define OV_COLUMNS                                                                                 \

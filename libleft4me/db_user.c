@@ -68,7 +68,6 @@ int db_user_add(sqlite3 *db, const char *name, const char *password_hash, bool a
 	static const char sql[] = "INSERT INTO users (name, password_hash, role, created_at, "
 				  "updated_at) VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id";
 	sqlite3_stmt *st = db_prepare(db, sql);
-	int rc;
 
 	if (!st)
 		return DB_ERROR;
@@ -76,15 +75,7 @@ int db_user_add(sqlite3 *db, const char *name, const char *password_hash, bool a
 	sqlite3_bind_text(st, 2, password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, admin ? "admin" : "user", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (id)
-			*id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
-	}
-	rc = db_rc_from(db, rc, "user add");
-	sqlite3_finalize(st);
-	return rc;
+	return db_step_insert(db, st, id, "user add");
 }
 
 static int revoke_sessions(sqlite3 *db, int64_t id, bool tokens_too)
@@ -240,7 +231,6 @@ int db_token_add(sqlite3 *db, int64_t user_id, const char *token_hash, const cha
 	static const char sql[] = "INSERT INTO api_tokens (user_id, token_hash, label, "
 				  "created_at) VALUES (?, ?, ?, ?) RETURNING id";
 	sqlite3_stmt *st = db_prepare(db, sql);
-	int rc;
 
 	if (!st)
 		return DB_ERROR;
@@ -248,15 +238,7 @@ int db_token_add(sqlite3 *db, int64_t user_id, const char *token_hash, const cha
 	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, label ? label : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (id)
-			*id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
-	}
-	rc = db_rc_from(db, rc, "token add");
-	sqlite3_finalize(st);
-	return rc;
+	return db_step_insert(db, st, id, "token add");
 }
 
 int db_token_lookup(sqlite3 *db, const char *token_hash, struct user *out)
