@@ -1,0 +1,146 @@
+/* Console commands and their FIFO; see console.h.  Tested in
+ * tests/unit/check_console.c. */
+#include "console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "validate.h"
+
+bool console_command_ok(const char *cmd, size_t len, char *why, size_t whylen)
+{
+	size_t i;
+
+	if (!cmd || len == 0) {
+		if (why && whylen)
+			snprintf(why, whylen, "a console command must not be empty");
+		return false;
+	}
+	if (len > CONSOLE_COMMAND_MAX) {
+		if (why && whylen)
+			snprintf(why, whylen, "a console command is at most %d bytes (got %zu)",
+				 CONSOLE_COMMAND_MAX, len);
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)cmd[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			if (why && whylen)
+				snprintf(why, whylen,
+					 "a console command must not contain control characters "
+					 "(byte 0x%02x at offset %zu)",
+					 c, i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Open DIR/NAME as a directory without following a symlink. */
+static int open_dir_at(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* write(2) with SIGPIPE blocked, and a SIGPIPE it raised consumed, so a
+ * reader that goes away between open and write costs EPIPE, not the
+ * caller's life (left4mectl does not ignore SIGPIPE). */
+static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
+{
+	const struct timespec zero = {0, 0};
+	sigset_t pipe_set, old, pending;
+	ssize_t w;
+	int saved;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	bool was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	w = write(fd, buf, len);
+	saved = errno;
+	if (w < 0 && saved == EPIPE && !was_pending)
+		(void)sigtimedwait(&pipe_set, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return w;
+}
+
+enum console_send_result console_send(const char *state_dir, const char *name, const char *cmd,
+				      char *err, size_t errlen)
+{
+	char line[CONSOLE_COMMAND_MAX + 1];
+	char why[160];
+	int state = -1, runtime = -1, inst = -1, fifo = -1;
+	enum console_send_result res = CONSOLE_ERROR;
+	size_t len = cmd ? strlen(cmd) : 0;
+	struct stat st;
+	ssize_t w;
+
+	if (!valid_instance_name(name)) {
+		snprintf(err, errlen, "invalid server name");
+		return CONSOLE_INVALID;
+	}
+	if (!console_command_ok(cmd, len, why, sizeof(why))) {
+		snprintf(err, errlen, "%s", why);
+		return CONSOLE_INVALID;
+	}
+	state = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (state < 0) {
+		snprintf(err, errlen, "%s: %s", state_dir, strerror(errno));
+		return CONSOLE_ERROR;
+	}
+	runtime = open_dir_at(state, "runtime");
+	if (runtime >= 0)
+		inst = open_dir_at(runtime, name);
+	if (inst >= 0)
+		fifo = openat(inst, CONSOLE_FIFO,
+			      O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fifo < 0) {
+		if (errno == ENOENT || errno == ENXIO) {
+			snprintf(err, errlen,
+				 "server %s is not running (its console has no reader)", name);
+			res = CONSOLE_NOT_RUNNING;
+		} else {
+			snprintf(err, errlen, "runtime/%s/%s: %s", name, CONSOLE_FIFO,
+				 strerror(errno));
+		}
+		goto out;
+	}
+	if (fstat(fifo, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		snprintf(err, errlen, "runtime/%s/%s is not a FIFO: refused", name, CONSOLE_FIFO);
+		goto out;
+	}
+	memcpy(line, cmd, len);
+	line[len] = '\n';
+	w = write_nosigpipe(fifo, line, len + 1);
+	if (w == (ssize_t)(len + 1)) {
+		res = CONSOLE_SENT;
+	} else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		snprintf(err, errlen, "the console of server %s is full (try again)", name);
+		res = CONSOLE_BUSY;
+	} else if (w < 0 && errno == EPIPE) {
+		snprintf(err, errlen, "server %s is not running (its console has no reader)", name);
+		res = CONSOLE_NOT_RUNNING;
+	} else {
+		snprintf(err, errlen, "runtime/%s/%s: %s", name, CONSOLE_FIFO,
+			 w < 0 ? strerror(errno) : "short write");
+	}
+out:
+	if (fifo >= 0)
+		close(fifo);
+	if (inst >= 0)
+		close(inst);
+	if (runtime >= 0)
+		close(runtime);
+	close(state);
+	return res;
+}
