@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "instance_env.h"
 #include "log.h"
 #include "mountinfo.h"
@@ -395,6 +395,33 @@ static void drop_stale_copies(int cfgfd, const struct instance_plan *plan)
 	closedir(d);
 }
 
+/* runtime/NAME/console: the server's console input (libleft4me/console.h).
+ * Owner and group left4me, 0664: the worker and the web (group left4me)
+ * write, left4me-launcher (the server's dynamic uid, "other") reads.
+ * Anything else in its place is replaced. */
+static int make_console_fifo(int runtime, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstatat(runtime, CONSOLE_FIFO, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISFIFO(st.st_mode) &&
+	    unlinkat(runtime, CONSOLE_FIFO, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0) {
+		snprintf(err, errlen, "remove the non-FIFO %s: %s", CONSOLE_FIFO, strerror(errno));
+		return -1;
+	}
+	if (mkfifoat(runtime, CONSOLE_FIFO, 0664) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "mkfifo %s: %s", CONSOLE_FIFO, strerror(errno));
+		return -1;
+	}
+	/* whatever the umask; the dir is ours alone, so nothing can swap
+	 * the FIFO for a link between the two calls */
+	if (fchmodat(runtime, CONSOLE_FIFO, 0664, 0) < 0) {
+		snprintf(err, errlen, "chmod %s: %s", CONSOLE_FIFO, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int instance_apply(const char *state_dir, const struct instance_plan *plan, char *err,
 		   size_t errlen)
 {
@@ -453,6 +480,9 @@ int instance_apply(const char *state_dir, const struct instance_plan *plan, char
 	close(fd);
 	STEP(fd, runtime, "merged");
 	close(fd);
+	fd = -1;
+	if (make_console_fifo(runtime, err, errlen) < 0)
+		goto out;
 	STEP(fd, state, "instances");
 	STEP(inst, fd, plan->name);
 	if (write_atomic(inst, "instance.env", plan->env_text, err, errlen) < 0)
@@ -476,51 +506,107 @@ out:
 	return rc;
 }
 
-/* nftw has no context argument: the first error of a removal. */
-static int rm_errno;
-static char rm_failed[256];
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT && !rm_errno) {
-		rm_errno = errno;
-		snprintf(rm_failed, sizeof(rm_failed), "%s", path);
-	}
-	return 0;
-}
-
-static int rmtree(const char *path, bool *removed, char *err, size_t errlen)
+/* Remove dirfd/name and everything below it, never following a symlink
+ * and never crossing into another filesystem (dev).  The game wrote much
+ * of runtime/NAME through its idmapped upper: on disk it is ours, but the
+ * game may have left a directory without our permission bits (chmod
+ * 000), so a directory we cannot open or empty gets u+rwx first.  The
+ * first error is kept in err. */
+static int rm_at(int dirfd, const char *name, dev_t dev, int depth, char *err, size_t errlen)
 {
 	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int fd, rc = 0;
 
-	if (lstat(path, &st) < 0) {
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		return -1;
 	}
-	*removed = true;
-	rm_errno = 0;
-	rm_failed[0] = '\0';
 	if (!S_ISDIR(st.st_mode)) {
-		if (unlink(path) < 0) {
-			snprintf(err, errlen, "remove %s: %s", path, strerror(errno));
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT) {
+			snprintf(err, errlen, "remove %s: %s", name, strerror(errno));
 			return -1;
 		}
 		return 0;
 	}
-	/* FTW_MOUNT: never delete inside another filesystem */
-	if (nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && !rm_errno) {
-		snprintf(err, errlen, "walk %s: %s", path, strerror(errno));
+	if (st.st_dev != dev) {
+		snprintf(err, errlen, "%s is another filesystem (a mount?): not removed", name);
 		return -1;
 	}
-	if (rm_errno) {
-		snprintf(err, errlen, "remove %s: %s", rm_failed, strerror(rm_errno));
+	if (depth > 256) {
+		snprintf(err, errlen, "%s: nested deeper than 256 directories", name);
 		return -1;
 	}
-	return 0;
+	if ((st.st_mode & S_IRWXU) != S_IRWXU)
+		(void)fchmodat(dirfd, name, (st.st_mode & 07777) | S_IRWXU, 0);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "open %s: %s", name, strerror(errno));
+		return -1;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		snprintf(err, errlen, "read %s: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (rm_at(fd, de->d_name, dev, depth + 1, err, errlen) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	closedir(d);
+	if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "remove %s: %s", name, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Remove STATE/sub/name (sub is runtime or instances), opened without
+ * following a symlink in any component. */
+static int rmtree(const char *state_dir, const char *sub, const char *name, bool *removed,
+		  char *err, size_t errlen)
+{
+	struct stat st;
+	int state, parent, rc = -1;
+	char why[512] = "";
+
+	state = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (state < 0) {
+		snprintf(err, errlen, "state dir %s: %s", state_dir, strerror(errno));
+		return -1;
+	}
+	parent = openat(state, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (parent < 0) {
+		rc = errno == ENOENT ? 0 : -1;
+		if (rc < 0)
+			snprintf(err, errlen, "%s/%s: %s", state_dir, sub, strerror(errno));
+		close(state);
+		return rc;
+	}
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		rc = errno == ENOENT ? 0 : -1;
+		if (rc < 0)
+			snprintf(err, errlen, "%s/%s: %s", sub, name, strerror(errno));
+		goto out;
+	}
+	*removed = true;
+	if (fstat(parent, &st) < 0 || rm_at(parent, name, st.st_dev, 0, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s/%s: %s", sub, name, why[0] ? why : strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(parent);
+	close(state);
+	return rc;
 }
 
 /* A symlinked runtime/ or instances/ would take the removal elsewhere. */
@@ -541,7 +627,6 @@ static int check_parent(const char *state_dir, const char *sub, char *err, size_
 int instance_remove(const char *state_dir, const char *name, bool *removed, char *err,
 		    size_t errlen)
 {
-	char *rt = NULL, *inst = NULL;
 	bool any = false;
 	int rc = -1, m;
 
@@ -554,8 +639,6 @@ int instance_remove(const char *state_dir, const char *name, bool *removed, char
 	if (check_parent(state_dir, "runtime", err, errlen) < 0 ||
 	    check_parent(state_dir, "instances", err, errlen) < 0)
 		return -1;
-	rt = xasprintf("%s/runtime/%s", state_dir, name);
-	inst = xasprintf("%s/instances/%s", state_dir, name);
 	m = instance_mounted(state_dir, name, err, errlen);
 	if (m < 0)
 		goto out;
@@ -563,14 +646,13 @@ int instance_remove(const char *state_dir, const char *name, bool *removed, char
 		snprintf(err, errlen, "runtime/%s/merged is still mounted", name);
 		goto out;
 	}
-	if (rmtree(rt, &any, err, errlen) < 0 || rmtree(inst, &any, err, errlen) < 0)
+	if (rmtree(state_dir, "runtime", name, &any, err, errlen) < 0 ||
+	    rmtree(state_dir, "instances", name, &any, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:
 	if (removed)
 		*removed = any;
-	free(rt);
-	free(inst);
 	return rc;
 }
 

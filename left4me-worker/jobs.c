@@ -589,10 +589,10 @@ static int install_game(struct job_ctx *c)
 		ctx_fail(c, "SteamCMD reported success but %s is missing", srcds);
 		goto out;
 	}
-	ctx_step(c, "link steamclient.so into %s/.steam/sdk32 and sdk64", home);
-	if (steamcmd_sdk_links(home, cfg->worker.steamcmd, dir, say_step, c, err, sizeof(err)) <
+	ctx_step(c, "copy steamclient.so into %s/.steam/sdk32 and sdk64", home);
+	if (steamcmd_sdk_copies(home, cfg->worker.steamcmd, dir, say_step, c, err, sizeof(err)) <
 	    0) {
-		ctx_fail(c, "steamclient.so links: %s", err);
+		ctx_fail(c, "steamclient.so copies: %s", err);
 		goto out;
 	}
 	c->exit_code = 0;

@@ -1,8 +1,10 @@
 /* left4me-worker: parse args, load the config, open the DB, run the job
  * loop (worker.c).  Runs as the left4me user under left4me-worker.service
  * (Type=notify, WatchdogSec=); refuses root unless --allow-root. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +103,12 @@ int main(int argc, char **argv)
 		rc = EX_CONFIG;
 		goto out;
 	}
+
+	/* Not dumpable: a process of another uid (a game server is untrusted
+	 * code) can neither ptrace us nor read /proc/PID/{mem,fd,root,environ}
+	 * even where ProtectProc= would let it see us. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		log_warn("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
 
 	/* SIGTERM/SIGINT only set a flag, and are unblocked only while the
 	 * loop sleeps in ppoll(): no lost wake-up. */

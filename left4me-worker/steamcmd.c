@@ -3,6 +3,7 @@
 #include "steamcmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,55 +201,117 @@ static int mkdir_p(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* Point link at target, atomically; reports what it did. */
-static int ensure_link(const char *link, const char *target,
-		       void (*say)(void *ctx, const char *line), void *ctx, char *err,
-		       size_t errlen)
+/* Bytes of fd a and fd b equal?  Both are regular files of equal size. */
+static bool same_content(int a, int b)
 {
-	char cur[PATH_MAX];
-	char *tmp, *msg;
-	ssize_t n = readlink(link, cur, sizeof(cur) - 1);
-	struct stat st;
-	int rc = -1;
+	char ba[65536], bb[65536];
 
-	if (n >= 0) {
-		cur[n] = '\0';
-		if (strcmp(cur, target) == 0) {
-			msg = xasprintf("%s -> %s (already correct)", link, target);
+	for (;;) {
+		ssize_t na = read(a, ba, sizeof(ba)), nb;
+
+		if (na < 0)
+			return false;
+		if (na == 0)
+			return read(b, bb, 1) == 0;
+		for (ssize_t off = 0; off < na; off += nb) {
+			nb = read(b, bb + off, (size_t)(na - off));
+			if (nb <= 0)
+				return false;
+		}
+		if (memcmp(ba, bb, (size_t)na) != 0)
+			return false;
+	}
+}
+
+static int copy_fd(int in, int out, off_t size)
+{
+	off_t done = 0;
+	char buf[65536];
+
+	while (done < size) {
+		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(size - done), 0);
+
+		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL)) {
+			n = read(in, buf, sizeof(buf));
+			if (n > 0 && write(out, buf, (size_t)n) != n)
+				return -1;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? (errno = EIO, -1) : -1;
+		done += n;
+	}
+	return 0;
+}
+
+/* Make dst a regular 0644 copy of src, atomically (temp file + rename):
+ * the game unit sees only ~/.steam (read-only), so a symlink into a
+ * SteamCMD dir elsewhere under the state dir would dangle there.  An
+ * identical copy is left alone; anything else at dst (a symlink from an
+ * older version, a stray file) is replaced.  Reports what it did. */
+static int ensure_copy(const char *dst, const char *src, void (*say)(void *ctx, const char *line),
+		       void *ctx, char *err, size_t errlen)
+{
+	struct stat sst, dst_st;
+	char *tmp = NULL, *msg;
+	int in, cur, out = -1, rc = -1;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || fstat(in, &sst) < 0 || !S_ISREG(sst.st_mode)) {
+		snprintf(err, errlen, "%s: %s", src,
+			 in < 0 ? strerror(errno) : "not a regular file");
+		goto out;
+	}
+	cur = open(dst, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (cur >= 0) {
+		bool same = fstat(cur, &dst_st) == 0 && S_ISREG(dst_st.st_mode) &&
+			    dst_st.st_size == sst.st_size && (dst_st.st_mode & 07777) == 0644 &&
+			    same_content(in, cur);
+
+		close(cur);
+		if (same) {
+			msg = xasprintf("%s: already a copy of %s", dst, src);
 			say(ctx, msg);
 			free(msg);
-			return 0;
+			rc = 0;
+			goto out;
 		}
-	} else if (lstat(link, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s is a directory, not a symlink", link);
-		return -1;
+		if (lseek(in, 0, SEEK_SET) < 0) {
+			snprintf(err, errlen, "%s: %s", src, strerror(errno));
+			goto out;
+		}
 	}
-	tmp = xasprintf("%s.left4me-tmp", link);
+	tmp = xasprintf("%s.left4me-tmp", dst);
 	unlink(tmp);
-	if (symlink(target, tmp) < 0) {
-		snprintf(err, errlen, "symlink %s: %s", tmp, strerror(errno));
+	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0 || fchmod(out, 0644) < 0 || copy_fd(in, out, sst.st_size) < 0 ||
+	    fsync(out) < 0) {
+		snprintf(err, errlen, "copy %s to %s: %s", src, tmp, strerror(errno));
 		goto out;
 	}
-	if (rename(tmp, link) < 0) {
-		snprintf(err, errlen, "rename %s: %s", link, strerror(errno));
-		unlink(tmp);
+	if (close(out) < 0 || (out = -1, rename(tmp, dst) < 0)) {
+		snprintf(err, errlen, "rename %s: %s", dst, strerror(errno));
 		goto out;
 	}
-	if (n >= 0)
-		msg = xasprintf("%s -> %s (repaired; was -> %s)", link, target, cur);
-	else
-		msg = xasprintf("%s -> %s (created)", link, target);
+	msg = xasprintf("%s: copied from %s (%lld bytes)", dst, src, (long long)sst.st_size);
 	say(ctx, msg);
 	free(msg);
 	rc = 0;
 out:
+	if (out >= 0)
+		close(out);
+	if (tmp && rc < 0)
+		unlink(tmp);
+	if (in >= 0)
+		close(in);
 	free(tmp);
 	return rc;
 }
 
-int steamcmd_sdk_links(const char *home, const char *steamcmd, const char *install_dir,
-		       void (*say)(void *ctx, const char *line), void *ctx, char *err,
-		       size_t errlen)
+int steamcmd_sdk_copies(const char *home, const char *steamcmd, const char *install_dir,
+			void (*say)(void *ctx, const char *line), void *ctx, char *err,
+			size_t errlen)
 {
 	static const struct {
 		const char *sdk, *steam_sub, *bin_sub;
@@ -313,7 +376,7 @@ int steamcmd_sdk_links(const char *home, const char *steamcmd, const char *insta
 		link = xasprintf("%s/steamclient.so", dir);
 		rc = mkdir_p(dir, err, errlen);
 		if (rc == 0)
-			rc = ensure_link(link, target, say, ctx, err, errlen);
+			rc = ensure_copy(link, target, say, ctx, err, errlen);
 		free(dir);
 		free(link);
 		free(target);

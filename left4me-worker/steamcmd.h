@@ -1,6 +1,6 @@
 /* SteamCMD's side of install_game: reading its output (progress and result
  * lines, searched for anywhere in a line, since they may be glued to other
- * text) and the ~/.steam/sdk32|sdk64/steamclient.so links srcds needs.
+ * text) and the ~/.steam/sdk32|sdk64/steamclient.so copies srcds needs.
  * The output is untrusted text; numbers go through parse_int_n. */
 #ifndef LEFT4ME_WORKER_STEAMCMD_H
 #define LEFT4ME_WORKER_STEAMCMD_H
@@ -32,17 +32,18 @@ enum steam_result {
 /* Classify a line; for an error, *msg_off is where the message starts. */
 enum steam_result steamcmd_parse_result(const char *line, size_t *msg_off);
 
-/* Make HOME/.steam/sdk32/steamclient.so and sdk64/steamclient.so symlinks:
- * targets from SteamCMD's linux32/ and linux64/ beside the real path of
- * steamcmd, else from HOME/.steam/steamcmd/linux32|linux64/ (where Debian's
+/* Make HOME/.steam/sdk32/steamclient.so and sdk64/steamclient.so regular
+ * 0644 copies (the game unit binds only HOME/.steam, read-only: a symlink
+ * into SteamCMD's dir would dangle inside it), sources from SteamCMD's linux32/ and linux64/ beside
+ * the real path of steamcmd, else from HOME/.steam/steamcmd/linux32|linux64/ (where Debian's
  * /usr/games/steamcmd wrapper installs the real SteamCMD), else from
  * install_dir/bin/ (sdk32: bin/steamclient.so, sdk64:
- * bin/linux64/steamclient.so).  Idempotent: a correct link is left alone, a
- * wrong one or a stray file is replaced atomically.  say() gets one line
+ * bin/linux64/steamclient.so).  Idempotent: an identical copy is left alone;
+ * an old symlink, a stale copy or a stray file is replaced atomically.  say() gets one line
  * per action.  Returns 0, or -1 with a reason in err (no sdk32 source,
  * I/O error). */
-int steamcmd_sdk_links(const char *home, const char *steamcmd, const char *install_dir,
-		       void (*say)(void *ctx, const char *line), void *ctx, char *err,
-		       size_t errlen);
+int steamcmd_sdk_copies(const char *home, const char *steamcmd, const char *install_dir,
+			void (*say)(void *ctx, const char *line), void *ctx, char *err,
+			size_t errlen);
 
 #endif

@@ -267,7 +267,8 @@ char *instance_env_format(const struct instance_env *env, char *err, size_t errl
 	char perr[256];
 
 	strbuf_init(&sb);
-	strbuf_puts(&sb, "# written by left4me-worker; read by left4me-overlay and the unit\n");
+	strbuf_puts(&sb,
+		    "# written by left4me-worker; read by left4me-overlay and left4me-launcher\n");
 	strbuf_puts(&sb, "L4D2_LOWERDIRS=\"");
 	for (size_t i = 0; i < env->n_lowerdirs; i++) {
 		if (i > 0)

@@ -181,15 +181,17 @@ START_TEST(plan_apply_remove)
 				     .overlays = ov,
 				     .n_overlays = 2};
 	struct instance_plan plan;
-	char err[256], *want, *p, *t;
+	char err[256], *want, *p, *t, *outside;
+	struct stat st;
 	bool removed;
 
 	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), 0);
-	want = xasprintf("# written by left4me-worker; read by left4me-overlay and the unit\n"
-			 "L4D2_LOWERDIRS=\"%s/overlays/5:%s/global_overlay_cache/maps/overlay:"
-			 "%s/installation\"\nL4D2_PORT=27020\nL4D2_MAP=c1m1_hotel\n"
-			 "L4D2_MAXPLAYERS=8\n",
-			 state, state, state);
+	want =
+	    xasprintf("# written by left4me-worker; read by left4me-overlay and left4me-launcher\n"
+		      "L4D2_LOWERDIRS=\"%s/overlays/5:%s/global_overlay_cache/maps/overlay:"
+		      "%s/installation\"\nL4D2_PORT=27020\nL4D2_MAP=c1m1_hotel\n"
+		      "L4D2_MAXPLAYERS=8\n",
+		      state, state, state);
 	ck_assert_str_eq(plan.env_text, want);
 	free(want);
 	ck_assert_str_eq(plan.server_cfg,
@@ -203,12 +205,82 @@ START_TEST(plan_apply_remove)
 	ck_assert_str_eq(t, "");
 	free(t);
 	free(p);
+	/* the console FIFO: 0664 whatever the umask (the launcher reads it
+	 * as "other"), and a re-apply keeps it a FIFO */
+	p = xasprintf("%s/runtime/alpha/console", state);
+	ck_assert(lstat(p, &st) == 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0664);
+	ck_assert(unlink(p) == 0);
+	tu_write_file(p, "not a fifo");
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), 0);
+	ck_assert_int_eq(instance_apply(state, &plan, err, sizeof(err)), 0);
+	instance_plan_fini(&plan);
+	ck_assert(lstat(p, &st) == 0 && S_ISFIFO(st.st_mode));
+	free(p);
+	/* what a game leaves in its upper: a dir it made unreadable (chmod
+	 * 000, nested), a FIFO, and a symlink out of the state dir, whose
+	 * target must survive the removal */
+	outside = tu_mkdtemp();
+	p = xasprintf("%s/keep", outside);
+	tu_write_file(p, "keep");
+	free(p);
+	p = xasprintf("%s/runtime/alpha/upper/left4dead2/locked", state);
+	ck_assert(mkdir(p, 0755) == 0);
+	t = xasprintf("%s/inner", p);
+	ck_assert(mkdir(t, 0755) == 0);
+	free(t);
+	t = xasprintf("%s/inner/f", p);
+	tu_write_file(t, "x");
+	free(t);
+	t = xasprintf("%s/inner/out", p);
+	ck_assert(symlink(outside, t) == 0);
+	free(t);
+	t = xasprintf("%s/inner/fifo", p);
+	ck_assert(mkfifo(t, 0600) == 0);
+	free(t);
+	t = xasprintf("%s/inner", p);
+	ck_assert(chmod(t, 0) == 0);
+	free(t);
+	ck_assert(chmod(p, 0) == 0);
+	free(p);
 	ck_assert(instance_exists(state, "alpha"));
 	ck_assert_int_eq(instance_remove(state, "alpha", &removed, err, sizeof(err)), 0);
 	ck_assert(removed);
 	ck_assert(!instance_exists(state, "alpha"));
+	p = xasprintf("%s/keep", outside);
+	t = tu_read_file(p);
+	ck_assert_str_eq(t, "keep");
+	free(t);
+	free(p);
+	tu_rmtree(outside);
+	free(outside);
 	ck_assert_int_eq(instance_remove(state, "alpha", &removed, err, sizeof(err)), 0);
 	ck_assert(!removed);
+}
+END_TEST
+
+/* runtime/ itself a symlink: nothing is removed through it */
+START_TEST(remove_refuses_symlinked_runtime)
+{
+	char err[256], *other = tu_mkdtemp(), *p, *t;
+	bool removed;
+
+	p = xasprintf("%s/alpha", other);
+	ck_assert(mkdir(p, 0755) == 0);
+	free(p);
+	t = xasprintf("%s/alpha/f", other);
+	tu_write_file(t, "x");
+	p = xasprintf("%s/runtime", state);
+	tu_rmtree(p);
+	ck_assert(symlink(other, p) == 0);
+	ck_assert_int_eq(instance_remove(state, "alpha", &removed, err, sizeof(err)), -1);
+	ck_assert(access(t, F_OK) == 0);
+	unlink(p);
+	free(p);
+	free(t);
+	tu_rmtree(other);
+	free(other);
 }
 END_TEST
 
@@ -284,6 +356,7 @@ int main(void)
 	tcase_add_loop_test(tc, allowlist, 0, (int)(sizeof(allow_cases) / sizeof(allow_cases[0])));
 	tcase_add_test(tc, symlink_outside_never_written);
 	tcase_add_test(tc, plan_apply_remove);
+	tcase_add_test(tc, remove_refuses_symlinked_runtime);
 	tcase_add_test(tc, not_installed);
 	tcase_add_test(tc, apply_refused_while_mounted);
 	suite_add_tcase(s, tc);

@@ -2,6 +2,7 @@
  * and the steamclient.so links (created, kept, repaired, the order of the
  * candidate dirs, fallback). */
 #include <check.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,11 +86,23 @@ static void say(void *ctx, const char *line)
 	(void)line;
 }
 
-static char *link_of(const char *p)
+/* The content of p when it is a regular 0644 file (not a symlink), else
+ * NULL: the game unit sees ~/.steam only, so a link would dangle there. */
+static char *copy_of(const char *p)
 {
-	char buf[PATH_MAX];
-	ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+	char buf[256];
+	struct stat st;
+	ssize_t n;
+	int fd = open(p, O_RDONLY | O_NOFOLLOW);
 
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0644) {
+		close(fd);
+		return NULL;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
 	if (n < 0)
 		return NULL;
 	buf[n] = '\0';
@@ -107,35 +120,43 @@ START_TEST(sdk_links)
 	ck_assert(mkdir(steam, 0755) == 0 && mkdir(home, 0755) == 0 && mkdir(inst, 0755) == 0);
 	tu_write_file(cmd, "");
 	/* no source at all: sdk32 is required */
-	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(steamcmd_sdk_copies(home, cmd, inst, say, NULL, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "no steamclient.so for sdk32") != NULL, "%s", err);
 	/* install's bin/ as the fallback; sdk64 optional */
 	p = xasprintf("%s/bin", inst);
 	ck_assert(mkdir(p, 0755) == 0);
 	free(p);
 	p = xasprintf("%s/bin/steamclient.so", inst);
-	tu_write_file(p, "");
-	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
-	got = link_of(l32);
+	tu_write_file(p, p);
+	ck_assert_int_eq(steamcmd_sdk_copies(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = copy_of(l32);
 	ck_assert_str_eq(got, p);
 	free(got);
 	free(p);
-	ck_assert(link_of(l64) == NULL);
+	ck_assert(copy_of(l64) == NULL);
 	/* SteamCMD's linux32/ wins once it exists; a stray file is replaced */
 	p = xasprintf("%s/linux32", steam);
 	ck_assert(mkdir(p, 0755) == 0);
 	free(p);
 	want = xasprintf("%s/linux32/steamclient.so", steam);
-	tu_write_file(want, "");
+	tu_write_file(want, want);
 	unlink(l32);
 	tu_write_file(l32, "not a link");
-	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
-	got = link_of(l32);
+	ck_assert_int_eq(steamcmd_sdk_copies(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = copy_of(l32);
+	ck_assert_str_eq(got, want);
+	free(got);
+	/* an older version's symlink is replaced by a copy */
+	unlink(l32);
+	ck_assert(symlink(want, l32) == 0);
+	ck_assert(copy_of(l32) == NULL);
+	ck_assert_int_eq(steamcmd_sdk_copies(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = copy_of(l32);
 	ck_assert_str_eq(got, want);
 	free(got);
 	/* idempotent */
-	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
-	got = link_of(l32);
+	ck_assert_int_eq(steamcmd_sdk_copies(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = copy_of(l32);
 	ck_assert_str_eq(got, want);
 	free(got);
 	free(want);
@@ -178,7 +199,7 @@ START_TEST(sdk_links_debian_wrapper)
 	p = xasprintf("%s/bin", inst);
 	ck_assert(mkdir(p, 0755) == 0);
 	free(p);
-	tu_write_file(b32, "");
+	tu_write_file(b32, b32);
 	p = xasprintf("%s/.steam", home);
 	ck_assert(mkdir(p, 0755) == 0);
 	free(p);
@@ -191,34 +212,34 @@ START_TEST(sdk_links_debian_wrapper)
 	p = xasprintf("%s/.steam/steamcmd/linux64", home);
 	ck_assert(mkdir(p, 0755) == 0);
 	free(p);
-	tu_write_file(h32, "");
-	tu_write_file(h64, "");
+	tu_write_file(h32, h32);
+	tu_write_file(h64, h64);
 	/* ~/.steam/steamcmd/ wins over the install's bin/ */
-	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
-	got = link_of(l32);
+	ck_assert_int_eq(steamcmd_sdk_copies(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = copy_of(l32);
 	ck_assert_str_eq(got, h32);
 	free(got);
-	got = link_of(l64);
+	got = copy_of(l64);
 	ck_assert_str_eq(got, h64);
 	free(got);
 	/* linux32/ beside steamcmd's real path wins over ~/.steam/steamcmd/ */
-	tu_write_file(w32, "");
-	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
-	got = link_of(l32);
+	tu_write_file(w32, w32);
+	ck_assert_int_eq(steamcmd_sdk_copies(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = copy_of(l32);
 	ck_assert_str_eq(got, w32);
 	free(got);
-	got = link_of(l64);
+	got = copy_of(l64);
 	ck_assert_str_eq(got, h64);
 	free(got);
 	/* with neither SteamCMD dir: the install's bin/, and the error names all three */
 	unlink(w32);
 	unlink(h32);
-	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
-	got = link_of(l32);
+	ck_assert_int_eq(steamcmd_sdk_copies(home, cmd, inst, say, NULL, err, sizeof(err)), 0);
+	got = copy_of(l32);
 	ck_assert_str_eq(got, b32);
 	free(got);
 	unlink(b32);
-	ck_assert_int_eq(steamcmd_sdk_links(home, cmd, inst, say, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(steamcmd_sdk_copies(home, cmd, inst, say, NULL, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "/.steam/steamcmd/linux32/") != NULL, "%s", err);
 	tu_rmtree(dir);
 	free(dir);

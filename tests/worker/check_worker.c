@@ -106,10 +106,10 @@ static void setup_with(struct env *e, const struct setup_opts *o)
 	mkdirs(p);
 	free(p);
 	p = path(e, "steam/linux32/steamclient.so");
-	tu_write_file(p, "");
+	tu_write_file(p, "ELF linux32 steamclient");
 	free(p);
 	p = path(e, "steam/linux64/steamclient.so");
-	tu_write_file(p, "");
+	tu_write_file(p, "ELF linux64 steamclient");
 	free(p);
 	p = path(e, "steam/steamcmd.sh");
 	copy_file("tests/worker/stand-in-steamcmd", p, 0755);
@@ -469,11 +469,12 @@ START_TEST(start_initializes_and_enables)
 	assert_server(&e, "alpha", "running:");
 
 	got = state_file(&e, "instances/alpha/instance.env");
-	want = xasprintf("# written by left4me-worker; read by left4me-overlay and the unit\n"
-			 "L4D2_LOWERDIRS=\"%s/overlays/11:%s/overlays/12:"
-			 "%s/global_overlay_cache/maps/overlay:%s/installation\"\n"
-			 "L4D2_PORT=27015\nL4D2_MAP=c1m1_hotel\nL4D2_MAXPLAYERS=8\n",
-			 e.state, e.state, e.state, e.state);
+	want =
+	    xasprintf("# written by left4me-worker; read by left4me-overlay and left4me-launcher\n"
+		      "L4D2_LOWERDIRS=\"%s/overlays/11:%s/overlays/12:"
+		      "%s/global_overlay_cache/maps/overlay:%s/installation\"\n"
+		      "L4D2_PORT=27015\nL4D2_MAP=c1m1_hotel\nL4D2_MAXPLAYERS=8\n",
+		      e.state, e.state, e.state, e.state);
 	ck_assert_msg(got && strcmp(got, want) == 0, "instance.env:\n%s\nwant:\n%s", got, want);
 	free(got);
 	free(want);
@@ -882,8 +883,8 @@ END_TEST
 START_TEST(install_game)
 {
 	struct env e;
-	char link[PATH_MAX], *p, *want, *got, *steam_real;
-	ssize_t n;
+	char *p, *want, *got, *t;
+	struct stat st;
 	int64_t id;
 
 	setup(&e);
@@ -917,25 +918,20 @@ START_TEST(install_game)
 	    log_count(&e, id, "progress", "99.5 16973409595 17058703111 verifying update", true),
 	    2);
 	ck_assert_int_eq(log_count(&e, id, "progress", "71.0 0 0 steamcmd self-update", true), 2);
-	/* sdk links from SteamCMD's linux32/linux64 beside its real path */
-	p = path(&e, "steam");
-	steam_real = realpath(p, NULL);
-	free(p);
+	/* steamclient.so copied (regular 0644 files, no link that would
+	 * dangle in the game unit) from SteamCMD's linux32/linux64 beside its
+	 * real path */
 	p = path(&e, "home/.steam/sdk32/steamclient.so");
-	n = readlink(p, link, sizeof(link) - 1);
-	ck_assert(n > 0);
-	link[n] = '\0';
-	want = xasprintf("%s/linux32/steamclient.so", steam_real);
-	ck_assert_str_eq(link, want);
-	free(want);
+	ck_assert(lstat(p, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0644);
+	t = tu_read_file(p);
+	ck_assert_str_eq(t, "ELF linux32 steamclient");
+	free(t);
 	free(p);
 	p = path(&e, "home/.steam/sdk64/steamclient.so");
-	n = readlink(p, link, sizeof(link) - 1);
-	ck_assert(n > 0);
-	link[n] = '\0';
-	want = xasprintf("%s/linux64/steamclient.so", steam_real);
-	ck_assert_str_eq(link, want);
-	free(want);
+	ck_assert(lstat(p, &st) == 0 && S_ISREG(st.st_mode));
+	t = tu_read_file(p);
+	ck_assert_str_eq(t, "ELF linux64 steamclient");
+	free(t);
 
 	/* a wrong link is repaired, a right one left alone */
 	unlink(p);
@@ -945,10 +941,12 @@ START_TEST(install_game)
 	id = enqueue(&e, JOB_INSTALL_GAME, "");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "succeeded", "game installed");
-	ck_assert_int_eq(log_count(&e, id, "step", "sdk64/steamclient.so -> ", false), 1);
+	ck_assert_int_eq(log_count(&e, id, "step", "sdk64/steamclient.so: copied from ", false), 1);
 	ck_assert_int_eq(
-	    log_count(&e, id, "step", "(repaired; was -> /nonexistent/steamclient.so)", false), 1);
-	ck_assert_int_eq(log_count(&e, id, "step", "(already correct)", false), 1);
+	    log_count(&e, id, "step", "sdk32/steamclient.so: already a copy of ", false), 1);
+	p = path(&e, "home/.steam/sdk64/steamclient.so");
+	ck_assert(lstat(p, &st) == 0 && S_ISREG(st.st_mode));
+	free(p);
 
 	/* without SteamCMD's dirs: fall back to the install's bin/ */
 	p = path(&e, "steam/linux32");
@@ -961,11 +959,14 @@ START_TEST(install_game)
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "succeeded", NULL);
 	p = path(&e, "home/.steam/sdk32/steamclient.so");
-	n = readlink(p, link, sizeof(link) - 1);
-	ck_assert(n > 0);
-	link[n] = '\0';
+	ck_assert(lstat(p, &st) == 0 && S_ISREG(st.st_mode));
+	t = tu_read_file(p);
 	want = xasprintf("%s/installation/bin/steamclient.so", e.state);
-	ck_assert_str_eq(link, want);
+	got = tu_read_file(want);
+	ck_assert_str_eq(t, got);
+	ck_assert_str_ne(t, "ELF linux32 steamclient");
+	free(got);
+	free(t);
 	free(want);
 	free(p);
 
@@ -978,7 +979,6 @@ START_TEST(install_game)
 	got = job_text(&e, id, "exit_code");
 	ck_assert_str_eq(got, "8");
 	free(got);
-	free(steam_real);
 	teardown(&e);
 }
 END_TEST
