@@ -8,7 +8,7 @@
 #                              built with LEFT4ME_HELPER_TEST (print argv
 #                              instead of exec, no setns into PID 1).
 HELPER_NAMES := left4me-overlay left4me-systemctl left4me-script-sandbox
-HELPER_COMMON := helper overlay sandbox
+HELPER_COMMON := helper idmap overlay sandbox
 HELPER_BINS := $(HELPER_NAMES:%=$(B)/left4me-helpers/%)
 HELPER_TEST_BINS := $(HELPER_NAMES:%=$(B)/helpers-test/%)
 # Outside $(B): the top Makefile -includes every *.d found under $(B).

@@ -26,7 +26,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/magic.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,6 +39,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "idmap.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -170,81 +170,22 @@ static void require_cgroup2(const struct sandbox *sb)
 			   sb->id, LEFT4ME_CGROUP_DIR, (unsigned long)fs.f_type);
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-/* A user namespace mapping the left4me ids (inside) onto the sandbox ids
- * (outside): on the idmapped mount a file owned by left4me appears owned by
- * the sandbox user, and what the sandbox user creates is stored as left4me.
- * The left4me-web uid maps onto itself: the kernel refuses every write to
- * an inode whose owner is unmapped on an idmapped mount, and uploads are
- * the web's (group left4me, so the sandbox writes them via the group). */
+/* The build's mapping: what the sandbox user creates is stored as left4me,
+ * and left4me's files are the sandbox user's in its view.  The left4me-web
+ * uid maps onto itself: the kernel refuses every write to an inode whose
+ * owner is unmapped on an idmapped mount, and uploads are the web's (group
+ * left4me, so the sandbox writes them via the group). */
 static int make_userns(const struct sandbox *sb)
 {
-	char path[64], map[96];
-	int go[2], fd = -1, status;
-	pid_t pid;
-	char c;
+	struct idmap m = {0};
 
-	if (pipe2(go, O_CLOEXEC) < 0)
+	if (idmap_add_uid(&m, sb->worker_uid, sb->sandbox_uid) < 0 ||
+	    (sb->web_uid != (uid_t)-1 && idmap_add_uid(&m, sb->web_uid, sb->web_uid) < 0) ||
+	    idmap_add_gid(&m, sb->worker_gid, sb->sandbox_gid) < 0) {
+		errno = EINVAL;
 		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		/* The child only holds the namespace open until the parent has
-		 * opened it; it never runs anything. */
-		if (unshare(CLONE_NEWUSER) < 0)
-			_exit(1);
-		close(go[1]);
-		(void)!read(go[0], &c, 1);
-		_exit(0);
 	}
-	close(go[0]);
-	/* Wait until the child has left our user namespace. */
-	for (int i = 0; i < 2000; i++) {
-		struct stat a, b;
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		if (stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 &&
-		    a.st_ino != b.st_ino)
-			break;
-		struct timespec ts = {0, 1000000};
-		nanosleep(&ts, NULL);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-	if (sb->web_uid != (uid_t)-1)
-		snprintf(map, sizeof(map), "%u %u 1\n%u %u 1\n", (unsigned)sb->worker_uid,
-			 (unsigned)sb->sandbox_uid, (unsigned)sb->web_uid, (unsigned)sb->web_uid);
-	else
-		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)sb->worker_uid,
-			 (unsigned)sb->sandbox_uid);
-	if (write_file(path, map) < 0)
-		goto out;
-	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-	if (write_file(path, "deny\n") < 0)
-		goto out;
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)sb->worker_gid,
-		 (unsigned)sb->sandbox_gid);
-	if (write_file(path, map) < 0)
-		goto out;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-out:
-	status = errno;
-	close(go[1]);
-	waitpid(pid, NULL, 0);
-	errno = status;
-	return fd;
+	return idmap_userns(&m);
 }
 
 /* Create STAGING/ID/{overlay,build.sh} and mount both. */
@@ -268,13 +209,9 @@ static void stage(struct sandbox *sb, int ov, int script)
 	userns = make_userns(sb);
 	if (userns < 0)
 		die_clean(sb, EX_OSERR, "user namespace for the idmap", errno);
-	tree = open_tree(ov, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	tree = idmap_clone(ov, userns, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (tree < 0)
-		die_clean(sb, EX_OSERR, "open_tree overlay", errno);
-	attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-	attr.userns_fd = (uint64_t)userns;
-	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-		die_clean(sb, EX_OSERR, "idmap the overlay (mount_setattr)", errno);
+		die_clean(sb, EX_OSERR, "idmapped clone of the overlay", errno);
 	close(userns);
 	target = helper_open_dir(sb->stage, "overlay");
 	if (target < 0 ||
