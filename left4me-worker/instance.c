@@ -395,31 +395,46 @@ static void drop_stale_copies(int cfgfd, const struct instance_plan *plan)
 	closedir(d);
 }
 
-/* runtime/NAME/console: the server's console input (libleft4me/console.h).
- * Owner and group left4me, 0664: the worker and the web (group left4me)
- * write, left4me-launcher (the server's dynamic uid, "other") reads.
- * Anything else in its place is replaced. */
-static int make_console_fifo(int runtime, char *err, size_t errlen)
+/* console/NAME: the server's console input (libleft4me/console.h).
+ * console/ is 0750, the FIFO 0664, both owner and group left4me: the
+ * worker and the web (group left4me) write, left4me-launcher (the
+ * server's dynamic uid, "other", with the FIFO bound into its unit)
+ * reads.  Anything else in its place is replaced. */
+static int make_console_fifo(int state, const char *name, char *err, size_t errlen)
 {
 	struct stat st;
+	int dir, rc = -1;
 
-	if (fstatat(runtime, CONSOLE_FIFO, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISFIFO(st.st_mode) &&
-	    unlinkat(runtime, CONSOLE_FIFO, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0) {
-		snprintf(err, errlen, "remove the non-FIFO %s: %s", CONSOLE_FIFO, strerror(errno));
+	if (mkdirat(state, CONSOLE_DIR, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", CONSOLE_DIR, strerror(errno));
 		return -1;
 	}
-	if (mkfifoat(runtime, CONSOLE_FIFO, 0664) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "mkfifo %s: %s", CONSOLE_FIFO, strerror(errno));
+	dir = openat(state, CONSOLE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0) {
+		snprintf(err, errlen, "directory %s: %s (symlinks are not followed)", CONSOLE_DIR,
+			 strerror(errno));
 		return -1;
 	}
-	/* whatever the umask; the dir is ours alone, so nothing can swap
-	 * the FIFO for a link between the two calls */
-	if (fchmodat(runtime, CONSOLE_FIFO, 0664, 0) < 0) {
-		snprintf(err, errlen, "chmod %s: %s", CONSOLE_FIFO, strerror(errno));
-		return -1;
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISFIFO(st.st_mode) &&
+	    unlinkat(dir, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0) {
+		snprintf(err, errlen, "remove the non-FIFO %s/%s: %s", CONSOLE_DIR, name,
+			 strerror(errno));
+		goto out;
 	}
-	return 0;
+	if (mkfifoat(dir, name, 0664) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "mkfifo %s/%s: %s", CONSOLE_DIR, name, strerror(errno));
+		goto out;
+	}
+	/* whatever the umask; only left4me writes console/, so nothing can
+	 * swap the FIFO for a link between the two calls */
+	if (fchmodat(dir, name, 0664, 0) < 0) {
+		snprintf(err, errlen, "chmod %s/%s: %s", CONSOLE_DIR, name, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(dir);
+	return rc;
 }
 
 int instance_apply(const char *state_dir, const struct instance_plan *plan, char *err,
@@ -481,7 +496,7 @@ int instance_apply(const char *state_dir, const struct instance_plan *plan, char
 	STEP(fd, runtime, "merged");
 	close(fd);
 	fd = -1;
-	if (make_console_fifo(runtime, err, errlen) < 0)
+	if (make_console_fifo(state, plan->name, err, errlen) < 0)
 		goto out;
 	STEP(fd, state, "instances");
 	STEP(inst, fd, plan->name);
@@ -647,7 +662,8 @@ int instance_remove(const char *state_dir, const char *name, bool *removed, char
 		goto out;
 	}
 	if (rmtree(state_dir, "runtime", name, &any, err, errlen) < 0 ||
-	    rmtree(state_dir, "instances", name, &any, err, errlen) < 0)
+	    rmtree(state_dir, "instances", name, &any, err, errlen) < 0 ||
+	    rmtree(state_dir, CONSOLE_DIR, name, &any, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -79,7 +79,7 @@ enum console_send_result console_send(const char *state_dir, const char *name, c
 {
 	char line[CONSOLE_COMMAND_MAX + 1];
 	char why[160];
-	int state = -1, runtime = -1, inst = -1, fifo = -1;
+	int state = -1, dir = -1, fifo = -1;
 	enum console_send_result res = CONSOLE_ERROR;
 	size_t len = cmd ? strlen(cmd) : 0;
 	struct stat st;
@@ -98,25 +98,21 @@ enum console_send_result console_send(const char *state_dir, const char *name, c
 		snprintf(err, errlen, "%s: %s", state_dir, strerror(errno));
 		return CONSOLE_ERROR;
 	}
-	runtime = open_dir_at(state, "runtime");
-	if (runtime >= 0)
-		inst = open_dir_at(runtime, name);
-	if (inst >= 0)
-		fifo = openat(inst, CONSOLE_FIFO,
-			      O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	dir = open_dir_at(state, CONSOLE_DIR);
+	if (dir >= 0)
+		fifo = openat(dir, name, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (fifo < 0) {
 		if (errno == ENOENT || errno == ENXIO) {
 			snprintf(err, errlen,
 				 "server %s is not running (its console has no reader)", name);
 			res = CONSOLE_NOT_RUNNING;
 		} else {
-			snprintf(err, errlen, "runtime/%s/%s: %s", name, CONSOLE_FIFO,
-				 strerror(errno));
+			snprintf(err, errlen, "%s/%s: %s", CONSOLE_DIR, name, strerror(errno));
 		}
 		goto out;
 	}
 	if (fstat(fifo, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-		snprintf(err, errlen, "runtime/%s/%s is not a FIFO: refused", name, CONSOLE_FIFO);
+		snprintf(err, errlen, "%s/%s is not a FIFO: refused", CONSOLE_DIR, name);
 		goto out;
 	}
 	memcpy(line, cmd, len);
@@ -131,16 +127,14 @@ enum console_send_result console_send(const char *state_dir, const char *name, c
 		snprintf(err, errlen, "server %s is not running (its console has no reader)", name);
 		res = CONSOLE_NOT_RUNNING;
 	} else {
-		snprintf(err, errlen, "runtime/%s/%s: %s", name, CONSOLE_FIFO,
+		snprintf(err, errlen, "%s/%s: %s", CONSOLE_DIR, name,
 			 w < 0 ? strerror(errno) : "short write");
 	}
 out:
 	if (fifo >= 0)
 		close(fifo);
-	if (inst >= 0)
-		close(inst);
-	if (runtime >= 0)
-		close(runtime);
+	if (dir >= 0)
+		close(dir);
 	close(state);
 	return res;
 }

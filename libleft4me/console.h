@@ -1,10 +1,13 @@
 /* A game server's console input: the one rule for a console command and
  * the one way to hand it to a running server.
  *
- * The channel is a FIFO, STATE/runtime/NAME/console, made by the worker
- * when it stages the instance (owner and group left4me, mode 0664: the
- * worker and the web, through group left4me, write; left4me-launcher, which
- * runs as the server's own dynamic uid, reads it as "other").  The
+ * The channel is a FIFO, STATE/console/NAME, made by the worker when it
+ * stages the instance (owner and group left4me, mode 0664: the worker and
+ * the web, through group left4me, write; left4me-launcher, which runs as
+ * the server's own dynamic uid and gets it bound into its unit, reads it
+ * as "other").  console/ is 0750 left4me:left4me, so on the host nobody
+ * else reaches the FIFOs, and the web, which may not see runtime/, needs
+ * nothing else of the state dir for it.  The
  * launcher holds it open read-write while the server runs and writes each
  * command line to srcds's pseudo-terminal.  A writer opens it
  * non-blocking, so with no launcher reading the open fails with ENXIO
@@ -20,8 +23,8 @@
  * control characters (bytes below 0x20 and 0x7f; so no newline). */
 #define CONSOLE_COMMAND_MAX 512
 
-/* The FIFO's name inside runtime/NAME/. */
-#define CONSOLE_FIFO "console"
+/* The directory of the FIFOs, under the state dir; each is named NAME. */
+#define CONSOLE_DIR "console"
 
 /* True when cmd[0..len) is an acceptable command.  Otherwise false and a
  * sentence naming the rule in why (may be NULL), e.g. "a console command
@@ -37,7 +40,7 @@ enum console_send_result {
 };
 
 /* Send cmd to the console of server `name` under state_dir: opens
- * runtime/NAME/console beneath state_dir without following a symlink in
+ * console/NAME beneath state_dir without following a symlink in
  * any component, requires a FIFO, writes "cmd\n" in one write.  On any
  * result but CONSOLE_SENT, err holds one line saying why. */
 enum console_send_result console_send(const char *state_dir, const char *name, const char *cmd,

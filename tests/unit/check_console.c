@@ -36,18 +36,14 @@ START_TEST(test_rule)
 END_TEST
 
 static char state[64];
-static char inst[128];
+static char cdir[128];
 
 static void setup(void)
 {
-	char rt[96];
-
 	strcpy(state, "/tmp/l4m-console-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(state));
-	snprintf(rt, sizeof(rt), "%s/runtime", state);
-	ck_assert_int_eq(mkdir(rt, 0750), 0);
-	snprintf(inst, sizeof(inst), "%s/runtime/alpha", state);
-	ck_assert_int_eq(mkdir(inst, 0755), 0);
+	snprintf(cdir, sizeof(cdir), "%s/console", state);
+	ck_assert_int_eq(mkdir(cdir, 0750), 0);
 }
 
 static void teardown(void)
@@ -62,7 +58,7 @@ static char *fifo_path(void)
 {
 	static char p[160];
 
-	snprintf(p, sizeof(p), "%s/console", inst);
+	snprintf(p, sizeof(p), "%s/alpha", cdir);
 	return p;
 }
 
@@ -94,15 +90,18 @@ END_TEST
 
 START_TEST(test_not_running)
 {
-	char err[256] = "";
+	char err[256] = "", other[200];
 
 	/* no FIFO at all (never started) */
 	ck_assert_int_eq(console_send(state, "alpha", "status", err, sizeof(err)),
 			 CONSOLE_NOT_RUNNING);
 	ck_assert_str_eq(err, "server alpha is not running (its console has no reader)");
-	/* no runtime dir */
-	ck_assert_int_eq(console_send(state, "beta", "status", err, sizeof(err)),
+	/* no console dir at all */
+	snprintf(other, sizeof(other), "rmdir '%s'", cdir);
+	ck_assert_int_eq(system(other), 0);
+	ck_assert_int_eq(console_send(state, "alpha", "status", err, sizeof(err)),
 			 CONSOLE_NOT_RUNNING);
+	ck_assert_int_eq(mkdir(cdir, 0750), 0);
 	/* a FIFO nobody reads: ENXIO at once, no hang */
 	ck_assert_int_eq(mkfifo(fifo_path(), 0664), 0);
 	ck_assert_int_eq(console_send(state, "alpha", "status", err, sizeof(err)),
@@ -129,10 +128,13 @@ START_TEST(test_refused_shapes)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(symlink(other, fifo_path()), 0);
 	ck_assert_int_eq(console_send(state, "alpha", "status", err, sizeof(err)), CONSOLE_ERROR);
-	/* a symlinked instance dir */
-	snprintf(alt, sizeof(alt), "%s/runtime/gamma", state);
-	ck_assert_int_eq(symlink(inst, alt), 0);
-	ck_assert_int_eq(console_send(state, "gamma", "status", err, sizeof(err)), CONSOLE_ERROR);
+	/* a symlinked console dir */
+	ck_assert_int_eq(unlink(fifo_path()), 0);
+	ck_assert_int_eq(rename(other, fifo_path()), 0);
+	snprintf(alt, sizeof(alt), "%s/console-real", state);
+	ck_assert_int_eq(rename(cdir, alt), 0);
+	ck_assert_int_eq(symlink(alt, cdir), 0);
+	ck_assert_int_eq(console_send(state, "alpha", "status", err, sizeof(err)), CONSOLE_ERROR);
 	close(fd);
 }
 END_TEST

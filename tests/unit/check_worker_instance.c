@@ -4,6 +4,7 @@
  * written), the plan's exact output, removal, and no staging while
  * merged/ is mounted. */
 #include <check.h>
+#include <errno.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -181,7 +182,7 @@ START_TEST(plan_apply_remove)
 				     .overlays = ov,
 				     .n_overlays = 2};
 	struct instance_plan plan;
-	char err[256], *want, *p, *t, *outside;
+	char err[256], *want, *p, *t, *outside, *fifo;
 	struct stat st;
 	bool removed;
 
@@ -207,7 +208,11 @@ START_TEST(plan_apply_remove)
 	free(p);
 	/* the console FIFO: 0664 whatever the umask (the launcher reads it
 	 * as "other"), and a re-apply keeps it a FIFO */
-	p = xasprintf("%s/runtime/alpha/console", state);
+	p = xasprintf("%s/console", state);
+	ck_assert(lstat(p, &st) == 0 && S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0750);
+	free(p);
+	p = xasprintf("%s/console/alpha", state);
 	ck_assert(lstat(p, &st) == 0);
 	ck_assert(S_ISFIFO(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 07777, 0664);
@@ -217,7 +222,7 @@ START_TEST(plan_apply_remove)
 	ck_assert_int_eq(instance_apply(state, &plan, err, sizeof(err)), 0);
 	instance_plan_fini(&plan);
 	ck_assert(lstat(p, &st) == 0 && S_ISFIFO(st.st_mode));
-	free(p);
+	fifo = p; /* the removal below takes it too */
 	/* what a game leaves in its upper: a dir it made unreadable (chmod
 	 * 000, nested), a FIFO, and a symlink out of the state dir, whose
 	 * target must survive the removal */
@@ -248,6 +253,8 @@ START_TEST(plan_apply_remove)
 	ck_assert_int_eq(instance_remove(state, "alpha", &removed, err, sizeof(err)), 0);
 	ck_assert(removed);
 	ck_assert(!instance_exists(state, "alpha"));
+	ck_assert(lstat(fifo, &st) < 0 && errno == ENOENT);
+	free(fifo);
 	p = xasprintf("%s/keep", outside);
 	t = tu_read_file(p);
 	ck_assert_str_eq(t, "keep");
