@@ -17,8 +17,7 @@ R=$STATE/root
 mkdir -p $R/etc/systemd/system $R/lib/systemd
 cp -a /lib/systemd/system $R/lib/systemd/
 for f in usr/sbin/left4me-web usr/sbin/left4me-worker usr/sbin/left4me-fetcher \
-	usr/libexec/left4me/left4me-overlay usr/bin/nsenter \
-	var/lib/left4me/runtime/alpha/merged/srcds_run; do
+	usr/libexec/left4me/left4me-overlay usr/libexec/left4me/left4me-launcher usr/bin/nsenter; do
 	mkdir -p $R/${f%/*}
 	printf '#!/bin/sh\n' >$R/$f
 	chmod 755 $R/$f
@@ -41,7 +40,7 @@ exposure() {
 		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
 }
 for t in left4me-web.service:2.0 left4me-fetcher.service:2.0 left4me-refresh.service:2.0 \
-	left4me-server@alpha.service:3.0 left4me-worker.service:7.0; do
+	left4me-server@alpha.service:1.4 left4me-worker.service:7.0; do
 	u=${t%:*} max=${t#*:}
 	e=$(exposure $u)
 	if [ -n "$e" ] && awk -v e="$e" -v m="$max" 'BEGIN { exit !(e <= m) }'; then
@@ -60,9 +59,10 @@ for line in \
 	'ExecStartPre=+/usr/bin/nsenter --mount=/proc/1/ns/mnt -- /usr/libexec/left4me/left4me-overlay mount %i' \
 	'ExecStopPost=+/usr/bin/nsenter --mount=/proc/1/ns/mnt -- /usr/libexec/left4me/left4me-overlay umount %i' \
 	'WorkingDirectory=-/var/lib/left4me/runtime/%i/merged' \
-	'EnvironmentFile=/var/lib/left4me/instances/%i/instance.env' \
 	'Restart=on-failure' 'StartLimitBurst=5' 'StartLimitIntervalSec=60s' 'TimeoutStopSec=15s' \
-	'Slice=l4d2-game.slice' 'OOMScoreAdjust=-200' 'User=left4me' 'PrivateTmp=yes' \
+	'Slice=l4d2-game.slice' 'OOMScoreAdjust=-200' 'DynamicUser=yes' 'PrivateTmp=yes' \
+	'LogNamespace=left4me' 'ExecStart=/usr/libexec/left4me/left4me-launcher %i' \
+	'RestartPreventExitStatus=64 65 66 77' \
 	'TemporaryFileSystem=/var/lib:ro' 'BindPaths=/var/lib/left4me/runtime/%i' \
 	'InaccessiblePaths=-/etc/left4me' 'WantedBy=multi-user.target'; do
 	check "server unit: $line" has "$S_UNIT" "$line"
@@ -75,10 +75,15 @@ for line in 'BindReadOnlyPaths=-/var/lib/left4me/global_overlay_cache' \
 	check "server unit: $line" has "$S_UNIT" "$line"
 done
 check "server unit binds back nothing else of /var/lib" sh -c "[ \"\$(grep -E '^(Bind|BindReadOnly)Paths=' $U/$S_UNIT | sort | tr '\n' ' ')\" = \
-	'BindPaths=/var/lib/left4me/runtime/%i BindReadOnlyPaths=-/var/lib/left4me/.steam BindReadOnlyPaths=-/var/lib/left4me/global_overlay_cache BindReadOnlyPaths=-/var/lib/left4me/workshop_cache ' ]"
-check "server runs srcds -norestart with instance.env's port/map/players" grep -qE \
-	'^ExecStart=/var/lib/left4me/runtime/%i/merged/srcds_run -game left4dead2 -norestart -strictportbind -ip 0.0.0.0 -port \$\{L4D2_PORT\} \+map \$\{L4D2_MAP\} -maxplayers \$\{L4D2_MAXPLAYERS\} \+servercfgfile server.cfg$' \
-	"$U/$S_UNIT"
+	'BindPaths=/var/lib/left4me/runtime/%i BindReadOnlyPaths=-/var/lib/left4me/.steam BindReadOnlyPaths=-/var/lib/left4me/global_overlay_cache BindReadOnlyPaths=-/var/lib/left4me/workshop_cache BindReadOnlyPaths=/var/lib/left4me/console/%i BindReadOnlyPaths=/var/lib/left4me/instances/%i/instance.env ' ]"
+# No command of any unit gets its environment from a file: systemd applies
+# EnvironmentFile= to the root (+) commands too (issue 10).
+for f in $U/*.service; do
+	check "${f##*/}: no EnvironmentFile=" lacks "${f##*/}" '^EnvironmentFile'
+done
+check "server unit: no User= (its uid is dynamic, never left4me)" lacks "$S_UNIT" '^(User|Group)='
+check "web: not in systemd-journal (reads only the left4me namespace)" lacks left4me-web.service \
+	'^SupplementaryGroups=.*systemd-journal'
 for f in $U/*.service; do
 	check "${f##*/}: no MountFlags=shared" lacks "${f##*/}" '^MountFlags'
 done
