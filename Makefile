@@ -21,6 +21,8 @@ MANDIR   ?= $(PREFIX)/share/man
 DATADIR  ?= $(PREFIX)/share/left4me
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+JOURNALDDIR ?= /usr/lib/systemd
 # The helpers' compiled-in state dir: no argument or environment changes it.
 HELPER_STATE_DIR ?= /var/lib/left4me
 

@@ -73,5 +73,7 @@ install-helpers: $(HELPER_BINS)
 install-units:
 	install -d $(DESTDIR)$(UNITDIR)
 	install -m 0644 $(UNIT_FILES) $(DESTDIR)$(UNITDIR)/
+	install -D -m 0644 etc/systemd/journald@left4me.conf \
+	  $(DESTDIR)$(JOURNALDDIR)/journald@left4me.conf.d/left4me.conf
 
 INSTALL_TARGETS += install-helpers install-units

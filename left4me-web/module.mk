@@ -48,6 +48,7 @@ INSTALL_TARGETS += install-left4me-web
 .PHONY: install-left4me-web
 install-left4me-web: $(WEB)
 	install -D -m 0755 $(WEB) $(DESTDIR)$(SBINDIR)/left4me-web
+	install -D -m 0644 etc/tmpfiles.d/left4me-web.conf $(DESTDIR)$(TMPFILESDIR)/left4me-web.conf
 
 # Benchmarks (bench/web.sh): the SSE fan-out client.
 BENCHES += $(B)/bench/sse_fanout
