@@ -19,3 +19,14 @@ $(B)/tests/cli/%: $(B)/tests/cli/%.o $(TEST_SUPPORT_OBJS) $(LIB) $(CTL)
 # Test objects see the check framework's headers and tests/support/.
 $(B)/tests/%.o: ALL_CFLAGS += $(call pc_cflags,$(PKG_CHECK)) -Itests/support
 include tests/fuzz/module.mk
+
+# The srcds stand-in is as strict as srcds (tests/system/check-standin).
+TEST_SCRIPTS += tests/system/check-standin
+# ... and gamedig, the npm client server lists use, reads it.  It needs node
+# and npm like the browser test (tools/install-deps browser), so `make check`
+# runs it with that test rather than in `make test` (which package builds
+# run offline); node_modules go to $(B)/tests/system/gamedig.
+.PHONY: check-standin-gamedig
+check-standin-gamedig:
+	LEFT4ME_BUILD=$(B) tests/system/check-standin --gamedig
+check-browser: check-standin-gamedig
