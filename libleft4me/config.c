@@ -420,6 +420,22 @@ static const char *node_url(struct parse_ctx *ctx, const struct ynode *n)
 	return s;
 }
 
+/* A source's URL: also no user info, which would be sent upstream and
+ * shown in logs and job pages. */
+static const char *node_source_url(struct parse_ctx *ctx, const struct ynode *n)
+{
+	const char *s = node_url(ctx, n), *host;
+
+	if (!s)
+		return NULL;
+	host = strstr(s, "://") + 3;
+	if (memchr(host, '@', strcspn(host, "/?#"))) {
+		fail(ctx, n->mark, "must not carry credentials (user:password@)");
+		return NULL;
+	}
+	return s;
+}
+
 #define LISTEN_HOST_REASON "expected HOST:PORT with HOST an IPv4 address, localhost or [IPv6]"
 
 /* NULL if s is HOST:PORT, else why not. */
@@ -501,6 +517,18 @@ static int parse_path(struct parse_ctx *ctx, const struct field *f, const struct
 static int parse_url(struct parse_ctx *ctx, const struct field *f, const struct ynode *n, void *dst)
 {
 	const char *s = node_url(ctx, n);
+
+	(void)f;
+	if (!s)
+		return -1;
+	set_string(dst, s);
+	return 0;
+}
+
+static int parse_source_url(struct parse_ctx *ctx, const struct field *f, const struct ynode *n,
+			    void *dst)
+{
+	const char *s = node_source_url(ctx, n);
 
 	(void)f;
 	if (!s)
@@ -635,7 +663,7 @@ static int parse_source_urls(struct parse_ctx *ctx, const struct field *f, const
 
 		if (check_plain_node(ctx, n->kids[i]))
 			return -1;
-		url = node_url(ctx, n->kids[i]);
+		url = node_source_url(ctx, n->kids[i]);
 		if (!url)
 			return -1;
 		src->urls[src->n_urls++] = xstrdup(url);
@@ -742,8 +770,11 @@ static const struct field config_fields[] = {
 static const struct field source_fields[] = {
     {.key = "name", .parse = parse_source_name, .offset = offsetof(struct config_source, name)},
     {.key = "kind", .parse = parse_source_kind, .offset = offsetof(struct config_source, kind)},
-    {.key = "url", .parse = parse_url, .offset = offsetof(struct config_source, url)},
+    {.key = "url", .parse = parse_source_url, .offset = offsetof(struct config_source, url)},
     {.key = "urls", .parse = parse_source_urls, .offset = 0},
+    {.key = "allow_private",
+     .parse = parse_bool,
+     .offset = offsetof(struct config_source, allow_private)},
     {NULL},
 };
 

@@ -23,6 +23,7 @@ struct config_source {
 	char *url;   /* json_index, html_index: the index URL */
 	char **urls; /* url_list: archive URLs */
 	size_t n_urls;
+	bool allow_private; /* may reach loopback, private, link-local... addresses */
 };
 
 struct config {
