@@ -4,12 +4,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -106,4 +110,100 @@ void helper_fd_path(int fd, char *out, size_t len)
 	if (n < 0 || (size_t)n >= len - 1)
 		helper_die(EX_OSERR, "readlink %s: %s", proc, n < 0 ? strerror(errno) : "too long");
 	out[n] = '\0';
+}
+
+long long helper_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Kill and reap pid; errno is preserved for the caller's report. */
+static void kill_reap(pid_t pid)
+{
+	int saved = errno;
+
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	errno = saved;
+}
+
+int helper_run_read(const char *const argv[], char *out, size_t outlen, int timeout_ms)
+{
+	long long deadline = helper_now_ms() + timeout_ms;
+	size_t len = 0;
+	int pipefd[2], status;
+	char extra;
+	pid_t pid;
+
+	if (outlen == 0 || pipe2(pipefd, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		int saved = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		errno = saved;
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
+		long long left = deadline - helper_now_ms();
+		ssize_t n;
+		int ready = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready == 0) {
+			close(pipefd[0]);
+			errno = ETIMEDOUT;
+			kill_reap(pid);
+			return -1;
+		}
+		/* Once out is full, one more byte means the output is too long. */
+		n = read(pipefd[0], len < outlen - 1 ? out + len : &extra,
+			 len < outlen - 1 ? outlen - 1 - len : 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* EOF (a read error: the exit status tells) */
+		if (len == outlen - 1) {
+			close(pipefd[0]);
+			errno = EMSGSIZE;
+			kill_reap(pid);
+			return -1;
+		}
+		len += (size_t)n;
+	}
+	close(pipefd[0]);
+	out[len] = '\0';
+	/* Output closed: wait for the exit, still within the deadline. */
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (helper_now_ms() >= deadline) {
+			errno = ETIMEDOUT;
+			kill_reap(pid);
+			return -1;
+		}
+		struct timespec ts = {0, 5 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
 }

@@ -29,6 +29,12 @@
 #ifndef LEFT4ME_CGROUP_DIR
 #define LEFT4ME_CGROUP_DIR "/sys/fs/cgroup"
 #endif
+/* left4me-overlay asks systemd for the game's dynamic uid with this
+ * program; the test variant is built with a stub under its test state dir
+ * (it must never reach the host's systemd). */
+#ifndef LEFT4ME_SYSTEMCTL
+#define LEFT4ME_SYSTEMCTL "/usr/bin/systemctl"
+#endif
 #ifdef LEFT4ME_HELPER_TEST
 #define HELPER_TEST_MODE true
 #else
@@ -58,6 +64,16 @@ void helper_fd_path(int fd, char *out, size_t len);
 
 /* Look a system user up by name (getpwnam); dies with EX_CONFIG if missing. */
 void helper_lookup_user(const char *name, uid_t *uid, gid_t *gid);
+
+/* Run argv (argv[0] an absolute path, no shell, the helper's clean
+ * environment) with stdin and stderr on /dev/null and read its stdout into
+ * out (NUL-terminated, at most outlen-1 bytes).  Kills it after timeout_ms.
+ * Returns its exit status (128+N if killed by signal N), or -1 with errno
+ * (ETIMEDOUT, EMSGSIZE when the output does not fit). */
+int helper_run_read(const char *const argv[], char *out, size_t outlen, int timeout_ms);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+long long helper_now_ms(void);
 
 /* Move into PID 1's mount namespace so mounts land on the host, not in the
  * caller's (sudo from a unit with PrivateTmp= has its own).  No-op in the

@@ -2,12 +2,16 @@
  *
  * Run as root by left4me-server@NAME.service (ExecStartPre/ExecStopPost,
  * through nsenter into PID 1's mount namespace) and by left4me-worker via
- * `sudo -n`.  Trusts only its compiled-in state dir; NAME is validated and
+ * `sudo -n` (umount).  Trusts only its compiled-in state dir and systemd:
+ * NAME is validated, the game's uid/gid are the unit's DynamicUser= ids
+ * (`systemctl show`, so mount works only while systemd runs the unit), and
  * everything else is read from instances/NAME/instance.env and checked.
  * May change only the mount on STATE/runtime/NAME/merged, and (umount, when
  * nothing is mounted) remove overlayfs's own runtime/NAME/work/{work,index}.
  * Exit: 0 done (or nothing to do), 64 usage, 65 bad name or instance.env,
- * 66 missing files, 75 busy, 77 not root or a path/owner refusal. */
+ * 66 missing files, 70 unexpected state (systemctl's output, a foreign
+ * mount on merged), 71 a system call failed, 75 busy, 77 not root, a
+ * path/owner refusal, or no dynamic user (ids outside 61184..65519). */
 #include <string.h>
 
 #include "helper.h"

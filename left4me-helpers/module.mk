@@ -6,7 +6,9 @@
 #   $(B)/left4me-helpers/NAME  installed; state dir $(HELPER_STATE_DIR)
 #   $(B)/helpers-test/NAME     tests only; state dir $(HELPERS_TEST_STATE),
 #                              built with LEFT4ME_HELPER_TEST (print argv
-#                              instead of exec, no setns into PID 1).
+#                              instead of exec, no setns into PID 1) and
+#                              left4me-overlay asking a stub systemctl that
+#                              the tests write (tests/helpers/lib.sh).
 HELPER_NAMES := left4me-overlay left4me-systemctl left4me-script-sandbox
 HELPER_COMMON := helper idmap overlay sandbox
 HELPER_BINS := $(HELPER_NAMES:%=$(B)/left4me-helpers/%)
@@ -21,7 +23,8 @@ HELPER_DEFS = -DLEFT4ME_STATE_DIR='"$(HELPER_STATE_DIR)"' \
 HELPER_TEST_DEFS = -DLEFT4ME_STATE_DIR='"$(HELPERS_TEST_STATE)"' \
               -DLEFT4ME_SYSCONF_DIR='"$(HELPERS_TEST_STATE)/etc"' \
               -DLEFT4ME_STAGING_DIR='"$(HELPERS_TEST_STATE)/staging"' \
-              -DLEFT4ME_CGROUP_DIR='"$(HELPERS_TEST_STATE)/cgroup"' -DLEFT4ME_HELPER_TEST=1
+              -DLEFT4ME_CGROUP_DIR='"$(HELPERS_TEST_STATE)/cgroup"' \
+              -DLEFT4ME_SYSTEMCTL='"$(HELPERS_TEST_STATE)/systemctl"' -DLEFT4ME_HELPER_TEST=1
 
 PROGS += $(HELPER_BINS) $(HELPER_TEST_BINS) $(B)/helpers-test/state-dir
 
@@ -32,7 +35,8 @@ $(B)/helpers-test/%.o: left4me-helpers/%.c
 	$(CC) $(ALL_CFLAGS) $(HELPER_TEST_DEFS) -MMD -MP -c -o $@ $<
 
 # Rebuild when the compiled-in paths change.
-$(B)/left4me-helpers/helper.o $(B)/left4me-helpers/sandbox.o: $(B)/left4me-helpers/paths.stamp
+$(B)/left4me-helpers/helper.o $(B)/left4me-helpers/sandbox.o $(B)/left4me-helpers/overlay.o: \
+	$(B)/left4me-helpers/paths.stamp
 $(B)/left4me-helpers/paths.stamp: FORCE_HELPER_PATHS
 	@mkdir -p $(@D)
 	@echo '$(HELPER_DEFS)' | cmp -s - $@ || echo '$(HELPER_DEFS)' > $@

@@ -3,9 +3,20 @@
  * Trusts nothing under the state dir: instance.env is parsed strictly,
  * every lowerdir is opened and its resolved path (from the open fd, so no
  * symlink can be swapped in afterwards) must lie inside installation/,
- * overlays/ID, global_overlay_cache/SOURCE or workshop_cache/; overlayfs
- * then receives /proc/self/fd/N paths of exactly those directories.
+ * overlays/ID, global_overlay_cache/SOURCE or workshop_cache/.
  * upper/ and work/ must be directories owned by the left4me user.
+ *
+ * The game runs as its unit's DynamicUser= uid, learnt from systemd
+ * (`systemctl show` of left4me-server@NAME.service; 61184..65519 or
+ * refused).  Every layer is an idmapped clone of the checked fd: on-disk
+ * left4me is shown as the game's uid/gid (so what the game writes is
+ * stored as left4me), left4me-web and root as themselves.  Kernel 6.1's
+ * overlayfs takes a layer only from a mount in the caller's namespace, so
+ * the clones are attached in a private mount namespace of the helper's own
+ * (a tmpfs there, gone when the helper leaves it, also on SIGKILL), the
+ * overlay is mounted there and a clone of it is moved onto merged/ in the
+ * namespace the helper was started in.
+ *
  * "Mounted" is decided from /proc/self/mountinfo.  umount also removes
  * overlayfs's root-owned work/work and work/index once nothing is mounted,
  * so that the worker (user left4me) can remove runtime/NAME. */
@@ -15,20 +26,45 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <pwd.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helper.h"
+#include "idmap.h"
 #include "instance_env.h"
 #include "log.h"
 #include "mountinfo.h"
+#include "parse.h"
 #include "strbuf.h"
 #include "xalloc.h"
+
+/* systemd's DynamicUser= range: a uid outside it is not a transient game
+ * user (left4me, left4me-web, root, a login user) and is refused. */
+#define GAME_ID_MIN 61184
+#define GAME_ID_MAX 65519
+/* systemd publishes the unit's UID/GID once it has handled the exec'd
+ * child's user-lookup message, which may trail our ExecStartPre a little. */
+#define GAME_IDS_WAIT_MS     1000
+#define GAME_IDS_RETRY_MS    100
+#define SYSTEMCTL_TIMEOUT_MS 5000
+/* Where the helper mounts its staging tmpfs, inside its own private mount
+ * namespace only (the host never sees it): any existing directory does. */
+#define STAGING_DIR "/run"
+
+struct game_ids {
+	uid_t uid;
+	gid_t gid;
+};
 
 /* Allowed lowerdir roots; `below` means the root itself is not allowed
  * (overlays/ as a whole would expose every user's overlay). */
@@ -150,18 +186,295 @@ static int open_owned_dir(int dirfd, const char *name, const char *what, uid_t u
 	return fd;
 }
 
+enum ids_result { IDS_OK, IDS_NOT_SET, IDS_BAD };
+
+/* Parse `systemctl show --property=UID,GID`: exactly the lines UID=V and
+ * GID=V, once each, in either order; V is canonical decimal, or unset
+ * ("[not set]", or 4294967295 from an older systemd).  On IDS_NOT_SET and
+ * IDS_BAD, why names the line. */
+static enum ids_result parse_game_ids(const char *text, long long *uid, long long *gid, char *why,
+				      size_t whylen)
+{
+	bool have_uid = false, have_gid = false, unset = false;
+	const char *line = text;
+
+	snprintf(why, whylen, "no output");
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char esc[80], val[32];
+		bool is_uid, *have;
+
+		log_escape(esc, sizeof(esc), line, len);
+		if (len < 4 || (strncmp(line, "UID=", 4) != 0 && strncmp(line, "GID=", 4) != 0)) {
+			snprintf(why, whylen, "unexpected line '%s'", esc);
+			return IDS_BAD;
+		}
+		is_uid = line[0] == 'U';
+		have = is_uid ? &have_uid : &have_gid;
+		if (*have || len - 4 >= sizeof(val)) {
+			snprintf(why, whylen, "%s '%s'", *have ? "repeated" : "overlong", esc);
+			return IDS_BAD;
+		}
+		*have = true;
+		memcpy(val, line + 4, len - 4);
+		val[len - 4] = '\0';
+		if (strcmp(val, "[not set]") == 0 || strcmp(val, "4294967295") == 0) {
+			if (!unset)
+				snprintf(why, whylen, "%s", esc);
+			unset = true;
+		} else if (parse_int(val, 0, 4294967294LL, is_uid ? uid : gid) < 0) {
+			snprintf(why, whylen, "not a number: '%s'", esc);
+			return IDS_BAD;
+		}
+		line += len + (nl ? 1 : 0);
+	}
+	if (!have_uid || !have_gid) {
+		snprintf(why, whylen, "no %s line", have_uid ? "GID" : "UID");
+		return IDS_BAD;
+	}
+	return unset ? IDS_NOT_SET : IDS_OK;
+}
+
+/* The game's uid/gid: the DynamicUser= credentials systemd allocated for
+ * left4me-server@NAME.service (realized for every Exec line, `+` ones
+ * too).  Fixed program and argv, clean environment; strict parse; both
+ * ids in systemd's dynamic range, else refused. */
+static void lookup_game_ids(const char *name, struct game_ids *g)
+{
+	char unit[128], out[512], why[160];
+	const char *argv[] = {LEFT4ME_SYSTEMCTL, "show", "--property=UID,GID", unit, NULL};
+	const struct timespec retry = {0, GAME_IDS_RETRY_MS * 1000000L};
+	long long uid = -1, gid = -1;
+	enum ids_result r;
+
+	if (snprintf(unit, sizeof(unit), "left4me-server@%s.service", name) >= (int)sizeof(unit))
+		helper_die(EX_SOFTWARE, "%s: unit name too long", name);
+	for (long long deadline = helper_now_ms() + GAME_IDS_WAIT_MS;;) {
+		int rc = helper_run_read(argv, out, sizeof(out), SYSTEMCTL_TIMEOUT_MS);
+
+		if (rc < 0)
+			helper_die(EX_OSERR, "%s: %s show: %s", name, LEFT4ME_SYSTEMCTL,
+				   strerror(errno));
+		if (rc != 0)
+			helper_die(EX_OSERR, "%s: %s show exited with status %d", name,
+				   LEFT4ME_SYSTEMCTL, rc);
+		r = parse_game_ids(out, &uid, &gid, why, sizeof(why));
+		if (r == IDS_BAD)
+			helper_die(EX_SOFTWARE,
+				   "%s: cannot read the unit's UID/GID from %s show: %s", name,
+				   LEFT4ME_SYSTEMCTL, why);
+		if (r == IDS_OK)
+			break;
+		if (helper_now_ms() + GAME_IDS_RETRY_MS > deadline)
+			helper_die(EX_NOPERM,
+				   "%s: the unit has no dynamic user (%s); refusing to mount", name,
+				   why);
+		nanosleep(&retry, NULL);
+	}
+	if (uid < GAME_ID_MIN || uid > GAME_ID_MAX || gid < GAME_ID_MIN || gid > GAME_ID_MAX)
+		helper_die(
+		    EX_NOPERM,
+		    "%s: UID=%lld GID=%lld are not a dynamic user (%d..%d); refusing to mount",
+		    name, uid, gid, GAME_ID_MIN, GAME_ID_MAX);
+	g->uid = (uid_t)uid;
+	g->gid = (gid_t)gid;
+}
+
+/* The checked fds of one mount. */
+struct layers {
+	int *lower; /* lowerdirs, top first */
+	size_t n_lower;
+	int rt, upper, work, merged;
+};
+
+/* The game's mapping (on disk -> shown): root -> root, left4me -> the
+ * game's ids, left4me-web -> itself (its uploads keep their owner when
+ * copied up; an unmapped owner could not be written at all). */
+static int game_userns(const char *name, const struct game_ids *g)
+{
+	struct idmap m = {0};
+	struct passwd *web;
+	uid_t wuid;
+	gid_t wgid;
+	int fd;
+
+	helper_lookup_user(HELPER_WORKER_USER, &wuid, &wgid);
+	if (idmap_add_uid(&m, 0, 0) < 0 || idmap_add_uid(&m, wuid, g->uid) < 0 ||
+	    idmap_add_gid(&m, 0, 0) < 0 || idmap_add_gid(&m, wgid, g->gid) < 0)
+		helper_die(EX_CONFIG, "%s: the game's ids %u/%u collide with root or %s", name,
+			   (unsigned)g->uid, (unsigned)g->gid, HELPER_WORKER_USER);
+	web = getpwnam(HELPER_WEB_USER); /* optional, as in the sandbox */
+	if (web && (idmap_add_uid(&m, web->pw_uid, web->pw_uid) < 0 ||
+		    (web->pw_gid != wgid && idmap_add_gid(&m, web->pw_gid, web->pw_gid) < 0)))
+		helper_die(EX_CONFIG, "%s: %s's ids %u/%u collide with root, %s or the game's",
+			   name, HELPER_WEB_USER, (unsigned)web->pw_uid, (unsigned)web->pw_gid,
+			   HELPER_WORKER_USER);
+	fd = idmap_userns(&m);
+	if (fd < 0)
+		helper_die(EX_OSERR, "%s: user namespace for the idmap: %s", name, strerror(errno));
+	return fd;
+}
+
+/* Attach the detached tree at stage/dir (a new dir in the staging tmpfs). */
+static void attach(const char *name, int stage, const char *dir, int tree)
+{
+	if (mkdirat(stage, dir, 0700) < 0 ||
+	    move_mount(tree, "", stage, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		helper_die(EX_OSERR, "%s: attach staging %s: %s", name, dir, strerror(errno));
+}
+
+/* Open rt_tree/dir (upper or work through the idmapped clone of
+ * runtime/NAME), make sure it is the directory that was checked (owned by
+ * left4me on disk) and that the idmap shows it as the game's. */
+static int open_through(const char *name, int rt_tree, const char *dir, int checked,
+			const struct game_ids *g)
+{
+	struct stat a, b;
+	int fd = helper_open_dir(rt_tree, dir);
+
+	if (fd < 0 || fstat(fd, &a) < 0 || fstat(checked, &b) < 0)
+		helper_die(EX_OSERR, "%s: staging %s: %s", name, dir, strerror(errno));
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		helper_die(EX_NOPERM, "runtime/%s/%s was replaced while mounting", name, dir);
+	if (a.st_uid != g->uid) /* the mapping's direction, checked on the real thing */
+		helper_die(EX_SOFTWARE, "%s: idmapped %s shows uid %u, expected the game's %u",
+			   name, dir, (unsigned)a.st_uid, (unsigned)g->uid);
+	return fd;
+}
+
+/* Mount the overlay of L on merged with every layer idmapped for g.  Any
+ * failure exits; nothing is left mounted anywhere (the staging lives in
+ * the private namespace, which dies with the helper). */
+static void mount_idmapped(const char *name, const struct layers *L, const struct game_ids *g)
+{
+	struct strbuf opts;
+	struct statfs fs;
+	char dir[32], target[64];
+	int userns, *tree, rt_tree, host_ns, stage, upper, work, at, ovl, ovl_tree;
+
+	/* Clone while still in the caller's namespace: open_tree copies only
+	 * a mount of the current namespace. */
+	userns = game_userns(name, g);
+	tree = xcalloc(L->n_lower, sizeof(*tree));
+	for (size_t i = 0; i < L->n_lower; i++) {
+		tree[i] = idmap_clone(L->lower[i], userns, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		if (tree[i] < 0)
+			helper_die(EX_OSERR, "%s: idmapped clone of lowerdir %zu: %s", name, i + 1,
+				   strerror(errno));
+	}
+	/* upper/ and work/ must be on one mount: clone runtime/NAME once. */
+	rt_tree = idmap_clone(L->rt, userns, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (rt_tree < 0)
+		helper_die(EX_OSERR, "%s: idmapped clone of runtime/%s: %s", name, name,
+			   strerror(errno));
+	close(userns);
+
+	host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (host_ns < 0)
+		helper_die(EX_OSERR, "%s: /proc/self/ns/mnt: %s", name, strerror(errno));
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		helper_die(EX_OSERR, "%s: private mount namespace: %s", name, strerror(errno));
+	if (mount("left4me-overlay", STAGING_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0700,size=64k") < 0)
+		helper_die(EX_OSERR, "%s: staging tmpfs: %s", name, strerror(errno));
+	stage = helper_open_dir(AT_FDCWD, STAGING_DIR);
+	if (stage < 0)
+		helper_die(EX_OSERR, "%s: staging: %s", name, strerror(errno));
+	for (size_t i = 0; i < L->n_lower; i++) {
+		snprintf(dir, sizeof(dir), "lower%zu", i);
+		attach(name, stage, dir, tree[i]);
+	}
+	attach(name, stage, "rt", rt_tree);
+	upper = open_through(name, rt_tree, "upper", L->upper, g);
+	work = open_through(name, rt_tree, "work", L->work, g);
+
+	/* Each layer by its attached clone's fd: no path is walked again. */
+	strbuf_init(&opts);
+	strbuf_puts(&opts, "lowerdir=");
+	for (size_t i = 0; i < L->n_lower; i++)
+		strbuf_printf(&opts, "%s/proc/self/fd/%d", i ? ":" : "", tree[i]);
+	strbuf_printf(&opts, ",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d", upper, work);
+	if (opts.len >= 4096)
+		helper_die(EX_DATAERR, "too many lowerdirs for one mount");
+	if (mkdirat(stage, "merged", 0700) < 0 ||
+	    (at = openat(stage, "merged", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		helper_die(EX_OSERR, "%s: staging merged: %s", name, strerror(errno));
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", at);
+	if (mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, opts.buf) < 0)
+		helper_die(errno == EBUSY ? EX_TEMPFAIL : EX_OSERR, "%s: mount overlay: %s", name,
+			   strerror(errno));
+	strbuf_fini(&opts);
+	/* Reopen: the lookup now crosses into the overlay just mounted. */
+	ovl = openat(stage, "merged", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ovl < 0 || fstatfs(ovl, &fs) < 0 || fs.f_type != OVERLAYFS_SUPER_MAGIC)
+		helper_die(EX_SOFTWARE, "%s: staging merged is not the overlay", name);
+	ovl_tree = open_tree(ovl, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (ovl_tree < 0)
+		helper_die(EX_OSERR, "%s: clone of the overlay: %s", name, strerror(errno));
+
+	/* Back to the caller's (the host's) namespace; the private one, with
+	 * the staging tmpfs and every clone attached in it, is gone once no
+	 * process is in it.  The overlay keeps its own private layer mounts. */
+	if (setns(host_ns, CLONE_NEWNS) < 0)
+		helper_die(EX_OSERR, "%s: back to the host mount namespace: %s", name,
+			   strerror(errno));
+	if (move_mount(ovl_tree, "", L->merged, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		helper_die(errno == EBUSY ? EX_TEMPFAIL : EX_OSERR, "%s: attach the overlay: %s",
+			   name, strerror(errno));
+	for (size_t i = 0; i < L->n_lower; i++)
+		close(tree[i]);
+	free(tree);
+	close(rt_tree);
+	close(host_ns);
+	close(stage);
+	close(upper);
+	close(work);
+	close(at);
+	close(ovl);
+	close(ovl_tree);
+}
+
+/* Unmount everything stacked on runtime/NAME/merged, relative to the
+ * checked runtime/NAME fd (an fd on merged itself would keep it busy).
+ * Leaves the cwd at runtime/NAME. */
+static void unmount_merged(const struct instance_paths *ip, const char *name)
+{
+	int tries;
+
+	if (fchdir(ip->rt) < 0)
+		helper_die(EX_OSERR, "runtime/%s: %s", name, strerror(errno));
+	for (tries = 0; tries < 16; tries++) {
+		int n = mountinfo_lookup(ip->merged, NULL, 0);
+
+		if (n < 0)
+			helper_die(EX_OSERR, "/proc/self/mountinfo: %s", strerror(errno));
+		if (n == 0)
+			return;
+		if (umount2("merged", UMOUNT_NOFOLLOW) < 0)
+			helper_die(errno == EBUSY ? EX_TEMPFAIL : EX_OSERR, "%s: umount: %s", name,
+				   strerror(errno));
+	}
+	helper_die(EX_SOFTWARE, "runtime/%s/merged: still mounted after %d unmounts", name, tries);
+}
+
 int overlay_mount(const char *name)
 {
 	struct instance_paths ip;
 	struct instance_env env;
-	struct strbuf opts;
-	char err[256], fstype[64], what[128], target[64];
+	struct game_ids g;
+	struct layers L;
+	struct stat st;
+	char err[256], fstype[64], what[128];
 	uid_t uid;
 	gid_t gid;
 	char *text;
-	int upper, work, merged, n;
+	int n;
 
 	helper_lookup_user(HELPER_WORKER_USER, &uid, &gid);
+	/* First: without a dynamic user nothing is opened or mounted. */
+	lookup_game_ids(name, &g);
 	if (open_instance(name, &ip) != 0)
 		helper_die(EX_NOINPUT, "runtime/%s does not exist (initialize first)", name);
 	text = read_env(ip.state, name);
@@ -169,8 +482,8 @@ int overlay_mount(const char *name)
 		helper_die(EX_DATAERR, "instances/%s/instance.env: %s", name, err);
 	free(text);
 
-	strbuf_init(&opts);
-	strbuf_puts(&opts, "lowerdir=");
+	L.n_lower = env.n_lowerdirs;
+	L.lower = xcalloc(env.n_lowerdirs, sizeof(*L.lower));
 	for (size_t i = 0; i < env.n_lowerdirs; i++) {
 		char real[PATH_MAX], esc[256];
 		int fd = open(env.lowerdirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -184,35 +497,45 @@ int overlay_mount(const char *name)
 		if (!lower_allowed(ip.state_real, real))
 			helper_die(EX_NOPERM, "lowerdir %zu (%s) resolves outside the allowlist",
 				   i + 1, log_escape(esc, sizeof(esc), real, strlen(real)));
-		strbuf_printf(&opts, "%s/proc/self/fd/%d", i ? ":" : "", fd);
+		L.lower[i] = fd;
 	}
+	L.rt = ip.rt;
 	snprintf(what, sizeof(what), "runtime/%s/upper", name);
-	upper = open_owned_dir(ip.rt, "upper", what, uid);
+	L.upper = open_owned_dir(ip.rt, "upper", what, uid);
 	snprintf(what, sizeof(what), "runtime/%s/work", name);
-	work = open_owned_dir(ip.rt, "work", what, uid);
-	snprintf(what, sizeof(what), "runtime/%s/merged", name);
-	merged = open_owned_dir(ip.rt, "merged", what, (uid_t)-1);
-	strbuf_printf(&opts, ",upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d", upper, work);
+	L.work = open_owned_dir(ip.rt, "work", what, uid);
 
 	n = mountinfo_lookup(ip.merged, fstype, sizeof(fstype));
 	if (n < 0)
 		helper_die(EX_OSERR, "/proc/self/mountinfo: %s", strerror(errno));
-	if (n > 0 && strcmp(fstype, "overlay") == 0) {
-		log_info("%s: already mounted", name);
-		strbuf_fini(&opts);
-		instance_env_fini(&env);
-		return EX_OK;
-	}
-	if (n > 0)
+	if (n > 0 && strcmp(fstype, "overlay") != 0)
 		helper_die(EX_SOFTWARE, "runtime/%s/merged is a %s mount, not overlay", name,
 			   fstype);
-	if (opts.len >= 4096)
-		helper_die(EX_DATAERR, "too many lowerdirs for one mount");
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", merged);
-	if (mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, opts.buf) < 0)
-		helper_die(errno == EBUSY ? EX_TEMPFAIL : EX_OSERR, "%s: mount overlay: %s", name,
-			   strerror(errno));
-	strbuf_fini(&opts);
+	if (n > 0) {
+		/* The overlay's root is upper/, shown through the idmap. */
+		if (fstatat(ip.rt, "merged", &st, AT_SYMLINK_NOFOLLOW) < 0)
+			helper_die(EX_OSERR, "runtime/%s/merged: %s", name, strerror(errno));
+		if (st.st_uid == g.uid && st.st_gid == g.gid) {
+			log_info("%s: already mounted", name);
+			goto done;
+		}
+		/* Mounted for an earlier run's uid: that game is gone (this is
+		 * ExecStartPre), and its mapping is wrong for this one. */
+		log_notice("%s: mounted for %u:%u, not %u:%u; mounting again", name,
+			   (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)g.uid,
+			   (unsigned)g.gid);
+		unmount_merged(&ip, name);
+	}
+	snprintf(what, sizeof(what), "runtime/%s/merged", name);
+	L.merged = open_owned_dir(ip.rt, "merged", what, (uid_t)-1);
+	mount_idmapped(name, &L, &g);
+	close(L.merged);
+done:
+	for (size_t i = 0; i < L.n_lower; i++)
+		close(L.lower[i]);
+	free(L.lower);
+	close(L.upper);
+	close(L.work);
 	instance_env_fini(&env);
 	return EX_OK;
 }
@@ -293,26 +616,10 @@ static void remove_ovl_workdirs(const struct instance_paths *ip, const char *nam
 int overlay_umount(const char *name)
 {
 	struct instance_paths ip;
-	int tries;
 
 	if (open_instance(name, &ip) != 0)
 		return EX_OK; /* never initialized: nothing can be mounted */
-	/* Unmount "merged" relative to the runtime/NAME fd we opened without
-	 * following symlinks: an fd on merged itself would keep it busy. */
-	if (fchdir(ip.rt) < 0)
-		helper_die(EX_OSERR, "runtime/%s: %s", name, strerror(errno));
-	for (tries = 0; tries < 16; tries++) {
-		int n = mountinfo_lookup(ip.merged, NULL, 0);
-
-		if (n < 0)
-			helper_die(EX_OSERR, "/proc/self/mountinfo: %s", strerror(errno));
-		if (n == 0) {
-			remove_ovl_workdirs(&ip, name);
-			return EX_OK;
-		}
-		if (umount2("merged", UMOUNT_NOFOLLOW) < 0)
-			helper_die(errno == EBUSY ? EX_TEMPFAIL : EX_OSERR, "%s: umount: %s", name,
-				   strerror(errno));
-	}
-	helper_die(EX_SOFTWARE, "runtime/%s/merged: still mounted after %d unmounts", name, tries);
+	unmount_merged(&ip, name);
+	remove_ovl_workdirs(&ip, name);
+	return EX_OK;
 }

@@ -29,6 +29,37 @@ need_root_ns() {
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
 	fake_users
+	stub_systemctl
+}
+
+# The test variant of left4me-overlay asks $STATE/systemctl (its compiled-in
+# LEFT4ME_SYSTEMCTL) for the unit's UID/GID, never systemd.  The stub
+# appends its argv to $STATE/systemctl.argv and prints
+# $STATE/systemctl.show (game_ids sets it) with exit status
+# $STATE/systemctl.rc (default 0); while $STATE/systemctl.unset holds N > 0
+# it first answers "[not set]" (and counts down), as systemd does until it
+# has the dynamic user; $STATE/systemctl.sleep makes it hang that long.
+GAME_UID=61300
+game_ids() { printf 'UID=%s\nGID=%s\n' "$1" "$2" >"$STATE/systemctl.show"; }
+stub_systemctl() {
+	cat >"$STATE/systemctl" <<STUB
+#!/bin/sh
+S='$STATE'
+STUB
+	cat >>"$STATE/systemctl" <<'STUB'
+printf '%s\n' "$*" >>"$S/systemctl.argv"
+[ -f "$S/systemctl.sleep" ] && sleep "$(cat "$S/systemctl.sleep")"
+n=$(cat "$S/systemctl.unset" 2>/dev/null || echo 0)
+if [ "$n" -gt 0 ]; then
+	echo $((n - 1)) >"$S/systemctl.unset"
+	printf 'UID=[not set]\nGID=[not set]\n'
+	exit 0
+fi
+cat "$S/systemctl.show"
+exit "$(cat "$S/systemctl.rc" 2>/dev/null || echo 0)"
+STUB
+	chmod 755 "$STATE/systemctl"
+	game_ids $GAME_UID $GAME_UID
 }
 
 fake_users() {

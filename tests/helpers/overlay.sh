@@ -1,7 +1,10 @@
 #!/bin/sh
 # left4me-overlay, for real, in a private mount namespace: mount/umount
 # with 3 lowerdirs, idempotency both ways, mountinfo detection of a
-# same-filesystem bind, every allowlist escape, upper/work ownership.
+# same-filesystem bind, every allowlist escape, upper/work ownership; the
+# game's own uid (from the stub systemctl, tests/helpers/lib.sh) through
+# idmapped layers: what it reads, writes and may not, who owns it on disk,
+# refusal of anything but a dynamic uid, and no staging left anywhere.
 . "$(dirname "$0")/lib.sh"
 need_root_ns "$@"
 OV=$TH/left4me-overlay
@@ -34,7 +37,8 @@ check "overlay mounted on merged" [ "$(mounts_at $M)" = 1 ]
 check "fstype is overlay" grep -q " $M .* - overlay " /proc/self/mountinfo
 check "all three layers visible" [ -f $M/a.txt -a -f $M/left4dead2/../base.txt -a -f $M/b.txt ]
 check "top layer wins" [ "$(cat $M/base.txt)" = top ]
-echo new >$M/written.txt
+as_game() { setpriv --reuid=$GAME_UID --regid=$GAME_UID --clear-groups -- "$@"; }
+as_game sh -c "echo new >$M/written.txt"
 check "writes land in upper" [ -f $S/runtime/alpha/upper/written.txt ]
 expect_rc 0 "mount again is a no-op" $OV mount alpha
 check "still exactly one mount" [ "$(mounts_at $M)" = 1 ]
@@ -42,6 +46,198 @@ expect_rc 0 "umount" $OV umount alpha
 check "nothing mounted after umount" [ "$(mounts_at $M)" = 0 ]
 expect_rc 0 "umount again is a no-op" $OV umount alpha
 expect_rc 0 "umount of a never-initialized instance" $OV umount gamma
+
+# ---- the game's own uid: every layer idmapped -----------------------------
+# As in production: the game runs as its unit's DynamicUser= uid (the stub
+# systemctl answers $GAME_UID), which is neither left4me nor left4me-web
+# and in none of their groups.  On disk everything stays left4me's (or
+# left4me-web's); through the overlay the game sees left4me's files as its
+# own.  overlays/5 is an overlay an upload created: a left4me-web dir with
+# an upload and a file a build wrote in it.
+G=$GAME_UID
+R=$S/runtime/game
+GM=$R/merged
+GU=$R/upper
+O=$S/overlays/5
+own() { stat -c %u:%g "$1"; }
+denied() { ! "$@" 2>/dev/null; }
+mount_points() { awk '{ print $5 }' /proc/self/mountinfo | sort; }
+snapshot() { mount_points >$S/.mounts; ls -A /run >$S/.run; }
+# Nothing but merged/ (or, with "none", nothing at all) was added to this
+# namespace, and nothing was left in /run: the helper's staging lived in
+# its own private mount namespace.
+no_staging() {
+	want=$1
+	got=$(mount_points | comm -13 $S/.mounts -)
+	[ "$got" = "$want" ] && [ "$(ls -A /run)" = "$(cat $S/.run)" ]
+}
+chown left4me $S/runtime
+mkdir -p $GU $R/work $GM $S/instances/game $O/web
+chown -R left4me:left4me $R $S/instances/game $O
+chmod 2770 $O $O/web
+echo cfg >$S/installation/game.cfg
+chown left4me:left4me $S/installation/game.cfg
+echo five >$O/five.txt
+echo uploaded >$O/upload.txt
+echo up >$O/web/up.txt
+echo built >$O/web/built.txt
+chown left4me:left4me $O/five.txt $O/web/built.txt
+chown left4me-web:left4me $O/upload.txt $O/web/up.txt $O/web
+chmod 660 $S/installation/game.cfg $O/five.txt $O/upload.txt $O/web/up.txt $O/web/built.txt
+printf 'L4D2_LOWERDIRS="%s"\n%s\n' "$O:$S/installation" "$TAIL" >$S/instances/game/instance.env
+chmod 644 $S/instances/game/instance.env
+
+snapshot
+: >$S/systemctl.argv
+expect_rc 0 "game: mount with the unit's dynamic uid" $OV mount game
+check "game: asked systemctl exactly once, for this unit's UID and GID" \
+	[ "$(cat $S/systemctl.argv)" = "show --property=UID,GID left4me-server@game.service" ]
+check "game: only merged/ was mounted, no staging mount or dir anywhere" no_staging $GM
+# Direction: on disk left4me, shown as the game; left4me-web and root as
+# themselves.
+check "game: ls -ln merged/ shows the game's uid as owner of the root" \
+	[ "$(ls -lnd $GM | awk '{ print $3 ":" $4 }')" = $G:$G ]
+check "game: left4me's file shown as the game's" [ "$(own $GM/game.cfg)" = $G:$G ]
+check "game: ... on disk it is left4me's" [ "$(own $S/installation/game.cfg)" = $W_UID:$W_UID ]
+check "game: left4me-web's upload shown as left4me-web's, group the game's" \
+	[ "$(own $GM/upload.txt)" = $WEB_UID:$G ]
+check "game: root's file shown as root's" [ "$(own $GM/base.txt)" = 0:0 ]
+# Reads the idmap makes possible (each denied on the raw lower).
+check "game: raw lower 0660 left4me file is denied to it" denied as_game cat $S/installation/game.cfg
+check "game: reads it through the overlay" [ "$(as_game cat $GM/game.cfg)" = cfg ]
+check "game: raw overlays/5 (2770) is denied to it" denied as_game cat $O/five.txt
+check "game: reads a left4me file of overlays/5" [ "$(as_game cat $GM/five.txt)" = five ]
+check "game: reads an upload (0660 left4me-web:left4me)" [ "$(as_game cat $GM/upload.txt)" = uploaded ]
+check "game: reads an upload in left4me-web's dir" [ "$(as_game cat $GM/web/up.txt)" = up ]
+# Writes: all land in upper/, owned by left4me (left4me-web keeps what
+# was its own), never by the game's uid or root.
+check "game: creates a file" as_game sh -c "echo made >$GM/new.txt"
+check "game: creates a dir" as_game mkdir $GM/newdir
+check "game: modifies left4me's lower file (copy-up)" as_game sh -c "echo more >>$GM/game.cfg"
+check "game: modifies a build's file in left4me-web's dir" as_game sh -c "echo more >>$GM/web/built.txt"
+check "game: modifies an upload in it" as_game sh -c "echo more >>$GM/web/up.txt"
+check "game: creates a file in left4me-web's dir" as_game sh -c "echo made >$GM/web/new.txt"
+check "game: the new file is its own in its view" [ "$(own $GM/new.txt)" = $G:$G ]
+check "upper: new file owned by left4me" [ "$(own $GU/new.txt)" = $W_UID:$W_UID ]
+check "upper: new dir owned by left4me" [ "$(own $GU/newdir)" = $W_UID:$W_UID ]
+check "upper: copied-up file owned by left4me" [ "$(own $GU/game.cfg)" = $W_UID:$W_UID ]
+check "upper: copied-up file has both lines" [ "$(cat $GU/game.cfg)" = "$(printf 'cfg\nmore')" ]
+check "upper: copied-up dir owned by left4me-web, 2770 kept" \
+	[ "$(stat -c '%u:%g %a' $GU/web)" = "$WEB_UID:$W_UID 2770" ]
+check "upper: build's file in it owned by left4me" [ "$(own $GU/web/built.txt)" = $W_UID:$W_UID ]
+check "upper: upload in it still owned by left4me-web" [ "$(own $GU/web/up.txt)" = $WEB_UID:$W_UID ]
+check "upper: file created in it owned by left4me" [ "$(own $GU/web/new.txt)" = $W_UID:$W_UID ]
+check "upper: nothing owned by the game's ids or root" \
+	[ -z "$(find $GU \( -uid $G -o -gid $G -o -uid 0 -o -gid 0 \) -print)" ]
+check "lowers unchanged by the copy-ups" [ "$(cat $S/installation/game.cfg $O/web/built.txt $O/web/up.txt)" = "$(printf 'cfg\nbuilt\nup')" ]
+check "game: cannot write a raw lower file" denied as_game sh -c "echo x >>$S/installation/game.cfg"
+check "game: cannot create in a raw lower dir" denied as_game touch $S/installation/hack
+check "game: cannot write through to overlays/5" denied as_game touch $O/hack
+check "game: cannot write a root-owned file through the overlay" denied as_game sh -c "echo x >>$GM/base.txt"
+
+# Mounted already: a no-op for the same uid; an earlier run's mount (another
+# uid) is replaced, unless it is busy.
+expect_rc 0 "game: mount again with the same uid is a no-op" $OV mount game
+check "game: one mount" [ "$(mounts_at $GM)" = 1 ]
+game_ids 61400 61400
+expect_rc 0 "game: mounted for another uid: mounted again" $OV mount game
+check "game: still one mount" [ "$(mounts_at $GM)" = 1 ]
+check "game: now the new uid's view" [ "$(own $GM):$(own $GM/new.txt)" = 61400:61400:61400:61400 ]
+game_ids $G $G
+sh -c "cd $GM && exec sleep 30" &
+busy=$!
+sleep 0.3
+expect_rc 75 "game: a busy mount for another uid is left alone (busy)" $OV mount game
+check "game: busy: still the other uid's mount" [ "$(mounts_at $GM):$(own $GM)" = 1:61400:61400 ]
+kill $busy
+wait $busy 2>/dev/null
+expect_rc 0 "game: mounted again once not busy" $OV mount game
+check "game: the game's view again" [ "$(mounts_at $GM):$(own $GM)" = 1:$G:$G ]
+expect_rc 0 "game: umount" $OV umount game
+
+# Anything but a dynamic user is refused before anything is mounted.
+refused() { # WANT DESC: run mount game with the stub as set up
+	snapshot
+	expect_rc "$1" "game: refused: $2" $OV mount game
+	check "game: $2: nothing mounted, no staging" no_staging ""
+	check "game: $2: one stderr line" one_line_err
+}
+for ids in 61183:61183 65520:65520 0:0 $W_UID:$W_UID $WEB_UID:$WEB_UID $G:100 100:$G \
+	4294967294:$G; do
+	game_ids ${ids%:*} ${ids#*:}
+	refused 77 "ids $ids outside 61184..65519"
+done
+check "game: the refusal names the range" grep -q 'not a dynamic user (61184..65519); refusing to mount' $STATE.err
+for v in '[not set]' 4294967295; do
+	game_ids "$v" "$v"
+	t0=$(date +%s%N)
+	refused 77 "UID=$v (no dynamic user)"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	check "game: UID=$v: says so" grep -qF "game: the unit has no dynamic user (UID=$v); refusing to mount" $STATE.err
+	check "game: UID=$v: retried for about a second (${ms} ms), not longer" [ $ms -ge 900 -a $ms -lt 1600 ]
+done
+game_ids $G '[not set]'
+refused 77 "GID=[not set]"
+malformed() { # DESC TEXT
+	printf "$2" >$S/systemctl.show
+	refused 70 "malformed systemctl output: $1"
+}
+malformed "no GID line" "UID=$G\n"
+malformed "no UID line" "GID=$G\n"
+malformed "UID twice" "UID=$G\nGID=$G\nUID=$G\n"
+malformed "another property" "UID=$G\nGID=$G\nUser=left4me\n"
+malformed "plus sign" "UID=+$G\nGID=$G\n"
+malformed "leading zero" "UID=0$G\nGID=$G\n"
+malformed "space" "UID= $G\nGID=$G\n"
+malformed "negative" "UID=-1\nGID=$G\n"
+malformed "huge" "UID=99999999999999999999\nGID=$G\n"
+malformed "empty output" ""
+malformed "--value output" "$G\n$G\n"
+game_ids $G $G
+echo 1 >$S/systemctl.rc
+refused 71 "systemctl show fails"
+rm $S/systemctl.rc
+echo 7 >$S/systemctl.sleep
+refused 71 "systemctl show hangs (5 s timeout)"
+check "game: hang: says it timed out" grep -q 'timed out' $STATE.err
+rm $S/systemctl.sleep
+# systemd publishes UID/GID a moment after the exec: a few "[not set]"
+# answers, then the ids.
+echo 3 >$S/systemctl.unset
+: >$S/systemctl.argv
+snapshot
+expect_rc 0 "game: UID not set yet: retried until systemd has it" $OV mount game
+check "game: asked 4 times" [ "$(wc -l <$S/systemctl.argv)" = 4 ]
+check "game: mounted after the retries, only merged/" no_staging $GM
+expect_rc 0 "game: umount" $OV umount game
+
+# Failures once the staging exists leave nothing either: overlapping
+# lowerdirs pass every check of ours and the allowlist, and overlayfs
+# refuses them in the helper's private namespace (after the idmapped
+# clones were attached there).
+printf 'L4D2_LOWERDIRS="%s"\n%s\n' "$S/installation/left4dead2:$S/installation" "$TAIL" \
+	>$S/instances/game/instance.env
+refused 71 "overlapping lowerdirs (overlayfs fails after staging)"
+check "game: overlapping: overlayfs said why" grep -q 'mount overlay' $STATE.err
+printf 'L4D2_LOWERDIRS="%s"\n%s\n' "/etc:$S/installation" "$TAIL" >$S/instances/game/instance.env
+refused 77 "lowerdir outside the allowlist"
+printf 'L4D2_LOWERDIRS="%s"\n%s\n' "$O:$S/installation" "$TAIL" >$S/instances/game/instance.env
+
+# Reset: after umount, the worker (left4me) removes runtime/NAME entirely:
+# nothing in it is root's (umount removed overlayfs's work/work).
+expect_rc 0 "game: mount for the reset check" $OV mount game
+expect_rc 0 "game: umount" $OV umount game
+check "game: nothing under runtime/game is root's or the game's" \
+	[ -z "$(find $R \( -uid 0 -o -gid 0 -o -uid $G -o -gid $G \) -print)" ]
+check "game: left4me removes runtime/game" \
+	setpriv --reuid=$W_UID --regid=$W_UID --clear-groups -- rm -r $R
+check "game: runtime/game gone" [ ! -e $R ]
+
+# Where the uid comes from is compiled in: the installed build asks
+# /usr/bin/systemctl (never the stub), the test build only the stub.
+check "installed build asks /usr/bin/systemctl" grep -qa /usr/bin/systemctl $IH/left4me-overlay
+check "installed build does not know the stub" denied grep -qa "$S/systemctl" $IH/left4me-overlay
+check "test build asks the stub" grep -qa "$S/systemctl" $TH/left4me-overlay
 
 # ---- umount removes overlayfs's root-owned work/work (and work/index) ----
 # The kernel leaves work/work owned by root, mode 000: the worker (user
