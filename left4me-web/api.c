@@ -299,7 +299,7 @@ int api_console(struct req *r)
 	const char *last = web_header(r, "Last-Event-ID");
 	struct server s;
 	long long after = 0;
-	int rc = ops_server(r, r->cap[0], &s), ret;
+	int rc = ops_server_console(r, r->cap[0], &s), ret;
 
 	if (rc != DB_OK)
 		return api_db_fail(r, rc);
@@ -307,7 +307,41 @@ int api_console(struct req *r)
 		last = web_query(r, "after");
 	if (last && parse_int(last, 0, INT64_MAX, &after) < 0)
 		after = 0;
-	ret = hub_serve_console(r, s.name, after);
+	ret = hub_serve_console(r, s.id, s.name, s.created_at, after);
+	server_fini(&s);
+	return ret;
+}
+
+/* {"command": "..."}: written straight into the server's console FIFO,
+ * so the answer is 204 (no job); see ops_console_send for the others. */
+int api_console_send(struct req *r)
+{
+	struct server s;
+	json_object *o, *v;
+	unsigned status;
+	char msg[256];
+	int rc = ops_server_console(r, r->cap[0], &s), ret;
+
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	if (!(o = body_object(r, &ret))) {
+		server_fini(&s);
+		return ret;
+	}
+	if (!json_object_object_get_ex(o, "command", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		ret = api_error(r, 400, "command: expected a string");
+	else if ((status = ops_console_send(r, &s, json_object_get_string(v),
+					    (size_t)json_object_get_string_len(v), msg,
+					    sizeof(msg))) == 204) {
+		struct strbuf none;
+
+		strbuf_init(&none);
+		ret = web_respond(r, 204, NULL, &none);
+	} else {
+		ret = api_error(r, status, msg);
+	}
+	json_object_put(o);
 	server_fini(&s);
 	return ret;
 }

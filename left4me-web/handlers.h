@@ -13,6 +13,7 @@ int page_server_create(struct req *r);
 int page_server(struct req *r);
 int page_server_action(struct req *r);
 int page_console(struct req *r);
+int page_console_send(struct req *r);
 int page_blueprints(struct req *r);
 int page_blueprint_create(struct req *r);
 int page_blueprint(struct req *r);
@@ -69,6 +70,7 @@ int api_job_get(struct req *r);
 int api_job_log(struct req *r);
 int api_job_events(struct req *r);
 int api_console(struct req *r);
+int api_console_send(struct req *r);
 int api_install_game(struct req *r);
 
 #endif

@@ -6,7 +6,12 @@
  * the database and the journal without the lock and append under it.  A
  * viewer is suspended only by its own content reader, under the lock, and
  * resumed by the hub thread under the lock; it is freed by the completion
- * callback, which MHD never runs while the connection is suspended. */
+ * callback, which MHD never runs while the connection is suspended.
+ *
+ * A console source belongs to one server row (id and created_at), not to
+ * a name: it shows no journal entry older than the row, and ends when the
+ * hub thread, re-checking after each database change, finds the row gone
+ * (or the name taken by a newer row). */
 #include "hub.h"
 
 #include <errno.h>
@@ -23,6 +28,7 @@
 
 #include "db.h"
 #include "db_job.h"
+#include "db_server.h"
 #include "db_watch.h"
 #include "log.h"
 #include "strbuf.h"
@@ -48,6 +54,9 @@ struct source {
 	enum hub_source_kind kind;
 	int64_t job_id;
 	char *server;
+	int64_t server_id, created_at; /* the console's server row (created_at: ms) */
+	int64_t checked_dv;	       /* data version of the last check that it exists */
+	bool checked;
 	struct strbuf buf; /* events; buf.buf[0] is absolute offset base */
 	size_t base;
 	struct ev_index *idx;
@@ -308,32 +317,51 @@ static void read_job(struct hub *h, struct source *s)
 	strbuf_fini(&chunk);
 }
 
+/* The first journal realtime (usec) a console may show: its server's
+ * creation, so a server created under a deleted server's name shows none
+ * of the old one's lines. */
+static uint64_t console_since(const struct source *s)
+{
+	return s->created_at > 0 ? (uint64_t)s->created_at * 1000 : 0;
+}
+
 static int open_journal(struct hub *h, struct source *s)
 {
+	uint64_t usec = 0, since = console_since(s);
 	char match[128];
 	int rc;
 
+	/* Only the game servers' own namespace (LogNamespace=), without the
+	 * default one: the web is not in group systemd-journal. */
 	if (h->w->journal_dir)
 		rc = sd_journal_open_directory(&s->j, h->w->journal_dir, 0);
 	else
-		rc = sd_journal_open(&s->j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+		rc = sd_journal_open_namespace(&s->j, HUB_CONSOLE_NAMESPACE, SD_JOURNAL_LOCAL_ONLY);
 	if (rc < 0) {
 		log_warn("server=%s: cannot open the journal: %s", s->server, strerror(-rc));
 		s->j = NULL;
 		return -1;
 	}
 	snprintf(match, sizeof(match), "_SYSTEMD_UNIT=left4me-server@%s.service", s->server);
-	/* Stand just before the last CONSOLE_HISTORY entries; with fewer,
-	 * at the head (else the first next() would skip the oldest line). */
+	/* Stand just before the last CONSOLE_HISTORY entries; with fewer, or
+	 * when that reaches before the server's creation, at its creation
+	 * (else the first next() would skip the oldest line).  read_console
+	 * skips anything older all the same. */
 	if (sd_journal_add_match(s->j, match, 0) < 0 || sd_journal_seek_tail(s->j) < 0 ||
-	    (rc = sd_journal_previous_skip(s->j, CONSOLE_HISTORY + 1)) < 0 ||
-	    (rc <= CONSOLE_HISTORY && sd_journal_seek_head(s->j) < 0)) {
-		sd_journal_close(s->j);
-		s->j = NULL;
-		return -1;
+	    (rc = sd_journal_previous_skip(s->j, CONSOLE_HISTORY + 1)) < 0)
+		goto fail;
+	if (rc <= CONSOLE_HISTORY ||
+	    (sd_journal_get_realtime_usec(s->j, &usec) >= 0 && usec < since)) {
+		if ((since ? sd_journal_seek_realtime_usec(s->j, since)
+			   : sd_journal_seek_head(s->j)) < 0)
+			goto fail;
 	}
 	(void)sd_journal_get_fd(s->j);
 	return 0;
+fail:
+	sd_journal_close(s->j);
+	s->j = NULL;
+	return -1;
 }
 
 /* A journal MESSAGE as one safe line (new string): control characters
@@ -392,7 +420,8 @@ static void read_console(struct hub *h, struct source *s)
 		uint64_t usec = 0;
 		char *line;
 
-		if (sd_journal_get_realtime_usec(s->j, &usec) < 0 || (int64_t)usec <= last)
+		if (sd_journal_get_realtime_usec(s->j, &usec) < 0 || (int64_t)usec <= last ||
+		    usec < console_since(s))
 			continue;
 		if (sd_journal_get_data(s->j, "MESSAGE", &data, &len) < 0 || len < 8)
 			continue;
@@ -420,6 +449,45 @@ static void read_console(struct hub *h, struct source *s)
 	}
 	free(idx);
 	strbuf_fini(&chunk);
+}
+
+/* End s with "event: end" and data why (lock not held). */
+static void end_source(struct hub *h, struct source *s, const char *why)
+{
+	pthread_mutex_lock(&h->lock);
+	strbuf_printf(&s->buf, "event: end\ndata: %s\n\n", why);
+	s->done = true;
+	resume_all(h, s);
+	pthread_mutex_unlock(&h->lock);
+	flush_resumes(h);
+}
+
+/* Whether the console's server row (id and created_at) still exists; it
+ * is read again only when the database changed since the last good check
+ * (data version dv), so an idle hub costs no query.  A row that is gone,
+ * or a newer row under the same name, ends the source. */
+static bool console_alive(struct hub *h, struct source *s, int64_t dv)
+{
+	struct server srv;
+	bool same;
+	int rc;
+
+	if (s->checked && s->checked_dv == dv)
+		return true;
+	rc = db_server_get(h->db, s->server, &srv);
+	if (rc != DB_OK && rc != DB_NOTFOUND)
+		return true; /* busy: checked again at the next wake-up */
+	same = rc == DB_OK && srv.id == s->server_id && srv.created_at == s->created_at;
+	if (rc == DB_OK)
+		server_fini(&srv);
+	if (!same) {
+		log_info("server=%s: deleted, ending its console streams", s->server);
+		end_source(h, s, "deleted");
+		return false;
+	}
+	s->checked = true;
+	s->checked_dv = dv;
+	return true;
 }
 
 /* ---- the hub thread ----------------------------------------------------------- */
@@ -471,7 +539,7 @@ static void *hub_main(void *arg)
 				continue;
 			if (snap[i]->kind == SRC_JOB)
 				read_job(h, snap[i]);
-			else
+			else if (console_alive(h, snap[i], last_dv))
 				read_console(h, snap[i]);
 		}
 		now = mono_ms();
@@ -621,8 +689,10 @@ out:
 	return ret;
 }
 
-static int serve(struct req *r, enum hub_source_kind kind, int64_t job_id, const char *server,
-		 int64_t after_id)
+/* Attach r to the source of job_id, or of the server row (server_id,
+ * created_at) named server. */
+static int serve(struct req *r, enum hub_source_kind kind, int64_t job_id, int64_t server_id,
+		 const char *server, int64_t created_at, int64_t after_id)
 {
 	struct hub *h = r->w->hub;
 	struct sse_stream *v = xcalloc(1, sizeof(*v));
@@ -638,13 +708,16 @@ static int serve(struct req *r, enum hub_source_kind kind, int64_t job_id, const
 	pthread_mutex_lock(&h->lock);
 	for (s = h->sources; s; s = s->next)
 		if (s->kind == kind &&
-		    (kind == SRC_JOB ? s->job_id == job_id : strcmp(s->server, server) == 0))
+		    (kind == SRC_JOB ? s->job_id == job_id
+				     : s->server_id == server_id && s->created_at == created_at))
 			break;
 	if (!s) {
 		s = xcalloc(1, sizeof(*s));
 		s->kind = kind;
 		s->job_id = job_id;
 		s->server = server ? xstrdup(server) : NULL;
+		s->server_id = server_id;
+		s->created_at = created_at;
 		strbuf_init(&s->buf);
 		s->next = h->sources;
 		h->sources = s;
@@ -676,12 +749,13 @@ static int serve(struct req *r, enum hub_source_kind kind, int64_t job_id, const
 
 int hub_serve_job(struct req *r, int64_t job_id, int64_t after_id)
 {
-	return serve(r, SRC_JOB, job_id, NULL, after_id);
+	return serve(r, SRC_JOB, job_id, 0, NULL, 0, after_id);
 }
 
-int hub_serve_console(struct req *r, const char *server, int64_t after_id)
+int hub_serve_console(struct req *r, int64_t server_id, const char *server, int64_t created_at,
+		      int64_t after_id)
 {
-	return serve(r, SRC_CONSOLE, 0, server, after_id);
+	return serve(r, SRC_CONSOLE, 0, server_id, server, created_at, after_id);
 }
 
 void hub_detach(struct hub *h, struct sse_stream *v)

@@ -1,11 +1,14 @@
-/* Ownership checks and job enqueueing shared by pages and the API. */
+/* Ownership checks, job enqueueing and console commands shared by pages
+ * and the API. */
 #include "ops.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "console.h"
 #include "db.h"
+#include "log.h"
 #include "validate.h"
 
 int ops_server(struct req *r, const char *name, struct server *out)
@@ -21,6 +24,70 @@ int ops_server(struct req *r, const char *name, struct server *out)
 		rc = DB_NOTFOUND;
 	}
 	return rc;
+}
+
+int ops_server_console(struct req *r, const char *name, struct server *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!valid_instance_name(name))
+		return DB_NOTFOUND;
+	rc = db_server_get(web_db(r), name, out);
+	if (rc == DB_OK && out->user_id != r->user.id && !r->user.admin) {
+		server_fini(out);
+		rc = DB_NOTFOUND;
+	}
+	return rc;
+}
+
+unsigned ops_console_send(struct req *r, const struct server *s, const char *cmd, size_t len,
+			  char *msg, size_t msglen)
+{
+	sqlite3 *db = web_db(r);
+	enum console_send_result res;
+	char err[256];
+	bool nested;
+	int rc;
+
+	/* The rule first: a refused command is neither sent nor audited
+	 * (and a NUL inside it must not shorten what is checked). */
+	if (!console_command_ok(cmd, len, msg, msglen))
+		return 400;
+	rc = db_tx_begin(db, &nested);
+	if (rc == DB_OK) {
+		rc = db_audit(db, r->user.id, r->user.name, "console", s->name, cmd);
+		if (rc != DB_OK)
+			(void)db_tx_end(db, nested, rc);
+	}
+	if (rc != DB_OK) {
+		snprintf(msg, msglen, "%s",
+			 rc == DB_BUSY ? "the database is busy; try again"
+				       : "the audit log cannot be written");
+		return rc == DB_BUSY ? 503 : 500;
+	}
+	res = console_send(r->w->cfg->state_dir, s->name, cmd, err, sizeof(err));
+	rc = db_tx_end(db, nested, res == CONSOLE_SENT ? DB_OK : DB_ERROR);
+	switch (res) {
+	case CONSOLE_SENT:
+		if (rc != DB_OK)
+			log_err("server=%s user=%s: console command sent but not audited: %s",
+				s->name, r->user.name, cmd);
+		return 204;
+	case CONSOLE_INVALID:
+		snprintf(msg, msglen, "%s", err);
+		return 400;
+	case CONSOLE_NOT_RUNNING:
+		snprintf(msg, msglen, "%s", err);
+		return 409;
+	case CONSOLE_BUSY:
+		snprintf(msg, msglen, "%s", err);
+		return 503;
+	default:
+		log_warn("server=%s: console: %s", s->name, err);
+		snprintf(msg, msglen, "the console of server %s cannot be written", s->name);
+		return 500;
+	}
 }
 
 int ops_blueprint(struct req *r, const char *id, struct blueprint *out)

@@ -5,6 +5,7 @@
 #define LEFT4ME_WEB_OPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db_blueprint.h"
@@ -16,6 +17,19 @@
 
 /* DB_OK if the server exists and is the requester's, else DB_NOTFOUND. */
 int ops_server(struct req *r, const char *name, struct server *out);
+/* The same for the console (its stream, page and commands): the owner's
+ * server, or any server for an admin. */
+int ops_server_console(struct req *r, const char *name, struct server *out);
+/* Send cmd (the request's command, len bytes, may hold a NUL) to server
+ * s's console and audit it (action "console", object the server, detail
+ * the command).  The audit row is written in the same transaction as the
+ * command and kept only if the command was written, so every command a
+ * server received is in the audit log and a refused one is not.  Returns
+ * an HTTP status: 204 sent, 400 (the rule broken), 409 not running, 503
+ * FIFO full or database busy, 500 otherwise; msg gets one line for any
+ * status but 204. */
+unsigned ops_console_send(struct req *r, const struct server *s, const char *cmd, size_t len,
+			  char *msg, size_t msglen);
 int ops_blueprint(struct req *r, const char *id, struct blueprint *out);
 /* Own overlays; global ones too when allow_global (read access). */
 int ops_overlay(struct req *r, const char *id, bool allow_global, struct overlay *out);

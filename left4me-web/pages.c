@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "console.h"
 #include "db.h"
 #include "db_blueprint.h"
 #include "db_global.h"
@@ -374,11 +375,33 @@ int page_server_action(struct req *r)
 	return web_redirect(r, loc);
 }
 
+#define STRINGIFY_(x)	 #x
+#define STRINGIFY(x)	 STRINGIFY_(x)
+#define CONSOLE_MAX_TEXT STRINGIFY(CONSOLE_COMMAND_MAX)
+
+/* The outcome of a console form POST, carried by the redirect back as
+ * ?error=KEY: a fixed key and a fixed sentence, so nothing a client puts
+ * in the URL is echoed into the page. */
+static const struct {
+	const char *key;
+	unsigned status; /* what ops_console_send answered */
+	const char *text;
+} console_errors[] = {
+    {"invalid", 400,
+     "Not sent: a console command is one line of 1 to " CONSOLE_MAX_TEXT
+     " bytes without control characters."},
+    {"not_running", 409, "Not sent: the server is not running."},
+    {"busy", 503, "Not sent: the server's console (or the database) is busy; try again."},
+    {"failed", 500, "Not sent: the console cannot be written."},
+};
+
 int page_console(struct req *r)
 {
+	const char *error = web_query(r, "error"), *sent = web_query(r, "sent");
 	struct server s;
 	struct strbuf sb;
-	int rc = ops_server(r, r->cap[0], &s);
+	size_t i;
+	int rc = ops_server_console(r, r->cap[0], &s);
 
 	if (rc != DB_OK)
 		return db_fail(r, rc);
@@ -386,12 +409,62 @@ int page_console(struct req *r)
 	page_begin(r, &sb, "Console");
 	html_printf(&sb,
 		    "<h1>Console of <a href=\"/servers/%u\">%s</a></h1><section class=\"card\">"
-		    "<p class=\"muted\">The journal of left4me-server@%s.service, live.</p>"
+		    "<p class=\"muted\">The console of left4me-server@%s.service, live.</p>",
+		    s.name, s.name, s.name);
+	for (i = 0; error && i < sizeof(console_errors) / sizeof(console_errors[0]); i++)
+		if (strcmp(error, console_errors[i].key) == 0)
+			html_printf(&sb, "<p class=\"error\" id=\"console-result\">%s</p>",
+				    console_errors[i].text);
+	if (!error && sent && strcmp(sent, "1") == 0)
+		html_printf(&sb, "<p class=\"muted\" id=\"console-result\">Sent.</p>");
+	html_printf(&sb,
 		    "<pre class=\"log\" id=\"log\" data-events=\"/api/v1/servers/%u/console\">"
-		    "</pre><noscript><p>Live logs need JavaScript.</p></noscript></section>",
+		    "</pre><noscript><p>Live output needs JavaScript.</p></noscript>"
+		    "<form class=\"console\" id=\"console-form\" method=\"post\" "
+		    "action=\"/servers/%u/console\" data-api=\"/api/v1/servers/%u/console\" "
+		    "data-server=\"%a\">",
 		    s.name, s.name, s.name, s.name);
+	page_csrf_input(r, &sb);
+	html_printf(&sb,
+		    "<input name=\"command\" id=\"console-input\" autocomplete=\"off\" "
+		    "spellcheck=\"false\" required maxlength=\"%d\" placeholder=\"status\" "
+		    "aria-label=\"Console command\">"
+		    "<button type=\"submit\" class=\"primary\">Send</button></form>"
+		    "<p class=\"error\" id=\"console-status\" hidden></p></section>",
+		    CONSOLE_COMMAND_MAX);
 	server_fini(&s);
 	return page_finish(r, &sb, 200);
+}
+
+/* The console form without JavaScript: send, then back to the console
+ * page (303) with the outcome as ?sent=1 or ?error=KEY. */
+int page_console_send(struct req *r)
+{
+	const char *cmd = web_param(r, "command");
+	const char *key = "failed";
+	struct server s;
+	unsigned status;
+	char msg[256], *loc;
+	size_t i;
+	int rc = ops_server_console(r, r->cap[0], &s), ret;
+
+	if (rc != DB_OK)
+		return db_fail(r, rc);
+	status = ops_console_send(r, &s, cmd ? cmd : "", cmd ? strlen(cmd) : 0, msg, sizeof(msg));
+	for (i = 0; i < sizeof(console_errors) / sizeof(console_errors[0]); i++)
+		if (console_errors[i].status == status)
+			key = console_errors[i].key;
+	if (status == 204) {
+		loc = xasprintf("/servers/%s/console?sent=1", s.name);
+	} else {
+		log_info("server=%s user=%s: console command not sent: %s", s.name, r->user.name,
+			 msg);
+		loc = xasprintf("/servers/%s/console?error=%s", s.name, key);
+	}
+	ret = web_redirect(r, loc);
+	free(loc);
+	server_fini(&s);
+	return ret;
 }
 
 /* ---- blueprints ------------------------------------------------------------- */

@@ -1,5 +1,6 @@
-// left4me: live logs over SSE and the blueprint preview.  Pages work
-// without this file; it only adds what cannot be done without script.
+// left4me: live logs over SSE, the console's input line with history, and
+// the blueprint preview.  Pages work without this file; it only adds what
+// cannot be done without script.
 'use strict';
 
 function appendLine(pre, stream, text) {
@@ -38,6 +39,11 @@ function follow(pre) {
 	es.addEventListener('end', (e) => {
 		es.close();
 		pre.dataset.state = e.data;
+		const form = document.getElementById('console-form');
+		if (form && e.data === 'deleted') {
+			appendLine(pre, 'info', '(the server was deleted)');
+			for (const el of form.elements) el.disabled = true;
+		}
 		const st = document.getElementById('job-state');
 		if (st) {
 			st.textContent = '';
@@ -49,6 +55,85 @@ function follow(pre) {
 	});
 	es.addEventListener('error', (e) => {
 		if (e.data) { appendLine(pre, 'stderr', e.data); es.close(); }
+	});
+}
+
+// The console's input line: sends through the JSON API (the form's
+// plain POST is the fallback without script), keeps the commands sent to
+// this server in sessionStorage, Up and Down walk through them.
+const CONSOLE_HISTORY_MAX = 50;
+
+function consoleInput(form) {
+	const input = form.elements.command;
+	const button = form.querySelector('button[type=submit]');
+	const status = document.getElementById('console-status');
+	const result = document.getElementById('console-result');
+	const key = 'left4me.console.' + form.dataset.server;
+	let history = [];
+	try {
+		const saved = JSON.parse(sessionStorage.getItem(key) || '[]');
+		if (Array.isArray(saved)) history = saved.filter((c) => typeof c === 'string');
+	} catch (e) { history = []; }
+	let pos = history.length;
+	let draft = '';
+
+	function showError(text) {
+		status.textContent = text;
+		status.hidden = !text;
+	}
+	form.addEventListener('submit', async (e) => {
+		e.preventDefault();
+		const command = input.value;
+		if (!command || button.disabled) return;
+		if (result) result.hidden = true;
+		button.disabled = true;
+		let resp;
+		try {
+			resp = await fetch(form.dataset.api, {
+				method: 'POST',
+				credentials: 'same-origin',
+				headers: {
+					'Content-Type': 'application/json',
+					'X-CSRF-Token': form.elements.csrf_token.value,
+				},
+				body: JSON.stringify({ command }),
+			});
+		} catch (err) {
+			showError('Not sent: ' + err.message);
+			button.disabled = false;
+			return;
+		}
+		button.disabled = false;
+		if (resp.status === 204) {
+			if (history[history.length - 1] !== command) history.push(command);
+			if (history.length > CONSOLE_HISTORY_MAX)
+				history.splice(0, history.length - CONSOLE_HISTORY_MAX);
+			try { sessionStorage.setItem(key, JSON.stringify(history)); } catch (err) { /* full */ }
+			pos = history.length;
+			draft = '';
+			input.value = '';
+			showError('');
+			return;
+		}
+		let msg = 'HTTP ' + resp.status;
+		try {
+			const body = await resp.json();
+			if (body && typeof body.error === 'string') msg = body.error;
+		} catch (err) { /* not JSON */ }
+		showError('Not sent: ' + msg);
+	});
+	input.addEventListener('keydown', (e) => {
+		if (e.key === 'ArrowUp') {
+			e.preventDefault();
+			if (pos === 0) return;
+			if (pos === history.length) draft = input.value;
+			input.value = history[--pos];
+		} else if (e.key === 'ArrowDown') {
+			e.preventDefault();
+			if (pos === history.length) return;
+			pos++;
+			input.value = pos === history.length ? draft : history[pos];
+		}
 	});
 }
 
@@ -71,6 +156,8 @@ function preview(form) {
 
 document.addEventListener('DOMContentLoaded', () => {
 	for (const pre of document.querySelectorAll('pre[data-events]')) follow(pre);
+	const consoleForm = document.getElementById('console-form');
+	if (consoleForm) consoleInput(consoleForm);
 	const bp = document.getElementById('blueprint');
 	if (bp && document.getElementById('preview')) {
 		bp.addEventListener('input', () => preview(bp));

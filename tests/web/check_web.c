@@ -1,7 +1,9 @@
 /* left4me-web, the real daemon on port 0 against a temp DB, driven with
  * libcurl: login/logout, wrong password, unknown user, rate limit, CSRF,
  * cookie flags, CSP, escaping, cross-user 404s, the JSON API's success and
- * error shapes, 413, malformed forms, path traversal, SSE with resume. */
+ * error shapes, 413, malformed forms, path traversal, SSE with resume,
+ * console commands (API, page form, audit, a FIFO the test reads) and
+ * console streams keyed by the server's identity. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -378,6 +381,7 @@ START_TEST(cross_user_404)
 	    {"DELETE", "/api/v1/servers/alpha", NULL},
 	    {"POST", "/api/v1/servers/alpha/start", NULL},
 	    {"GET", "/api/v1/servers/alpha/console", NULL},
+	    {"POST", "/api/v1/servers/alpha/console", "{\"command\": \"status\"}"},
 	    {"GET", "/api/v1/blueprints/1", NULL},
 	    {"PUT", "/api/v1/blueprints/1", "{\"name\": \"x\"}"},
 	    {"DELETE", "/api/v1/blueprints/1", NULL},
@@ -451,6 +455,9 @@ START_TEST(cross_user_404)
 		wt_resp_fini(&r);
 	}
 	wt_post(&t, &sb, "/servers/alpha/stop", "", true, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	wt_post(&t, &sb, "/servers/alpha/console", "command=status", true, &r);
 	ck_assert_int_eq(r.status, 404);
 	wt_resp_fini(&r);
 	wt_post(&t, &sb, "/blueprints/1/delete", "", true, &r);
@@ -1637,6 +1644,487 @@ START_TEST(sse_console_journal)
 }
 END_TEST
 
+/* ---- console commands ------------------------------------------------------------ */
+
+/* STATE/console/NAME as a FIFO (console.h), held open read-write by the
+ * test (so it has a reader, as the launcher would); the fd. */
+static int fifo_make(const char *name)
+{
+	char *dir = xasprintf("%s/console", t.dir), *path = xasprintf("%s/%s", dir, name);
+	int fd;
+
+	(void)mkdir(dir, 0750);
+	ck_assert_int_eq(mkfifo(path, 0660), 0);
+	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	free(path);
+	free(dir);
+	return fd;
+}
+
+/* Everything the FIFO holds now (new string; "" when empty). */
+static char *fifo_take(int fd)
+{
+	struct strbuf sb;
+	char buf[4096];
+	ssize_t n;
+
+	strbuf_init(&sb);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		strbuf_append(&sb, buf, (size_t)n);
+	ck_assert_msg(n < 0 && errno == EAGAIN, "fifo read: %s", strerror(errno));
+	{
+		char *text = strbuf_detach(&sb);
+
+		strbuf_fini(&sb); /* detach leaves a fresh empty buffer */
+		return text;
+	}
+}
+
+static void fifo_expect(int fd, const char *want)
+{
+	char *got = fifo_take(fd);
+
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+/* A blueprint and server NAME of user 1 (created_at in ms). */
+static void seed_server(const char *name, int port, long long created_at)
+{
+	char *sql;
+
+	if (count("SELECT count(*) FROM blueprints") == 0)
+		tu_db_exec(t.db, "INSERT INTO blueprints (user_id, name, created_at, updated_at) "
+				 "VALUES (1, 'bp', 1, 1)");
+	sql = xasprintf("INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+			"updated_at) VALUES ('%s', 1, 1, %d, %lld, %lld)",
+			name, port, created_at, created_at);
+	tu_db_exec(t.db, sql);
+	free(sql);
+}
+
+static void console_post(const char *server, const char *tok, const char *body, size_t len,
+			 struct wt_resp *r)
+{
+	char *path = xasprintf("/api/v1/servers/%s/console", server);
+
+	wt_req(&t, "POST", path, NULL, tok, "application/json", body, len, NULL, r);
+	free(path);
+}
+
+static long long console_audits(void)
+{
+	return count("SELECT count(*) FROM audit_log WHERE action = 'console'");
+}
+
+/* Bodies the API refuses with 400, and the words the error must hold. */
+static const struct {
+	const char *body;
+	size_t len; /* 0: strlen(body) */
+	const char *rule;
+} bad_commands[] = {
+    {"{\"command\": \"\"}", 0, "must not be empty"},
+    {"{\"command\": \"say a\\nquit\"}", 0, "control characters (byte 0x0a at offset 5)"},
+    {"{\"command\": \"say a\\rquit\"}", 0, "control characters (byte 0x0d"},
+    {"{\"command\": \"say\\ta\"}", 0, "control characters (byte 0x09"},
+    {"{\"command\": \"say \\u0000quit\"}", 0, "control characters (byte 0x00 at offset 4)"},
+    {"{\"command\": \"say \\u001b[31m\"}", 0, "control characters (byte 0x1b"},
+    {"{\"command\": \"say \\u007f\"}", 0, "control characters (byte 0x7f"},
+    {"{\"command\": 42}", 0, "command: expected a string"},
+    {"{\"command\": null}", 0, "command: expected a string"},
+    {"{\"cmd\": \"status\"}", 0, "command: expected a string"},
+    {"[\"status\"]", 0, "expected a JSON object"},
+    {"status", 0, "expected a JSON object"},
+};
+
+START_TEST(console_api)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t b = wt_user(&t, "bob", "password-bob", false);
+	int64_t adm = wt_user(&t, "root", "password-root", true);
+	char *ta = wt_token(&t, a), *tb = wt_token(&t, b), *tadm = wt_token(&t, adm);
+	const char *utf8 = "{\"command\": \"say h\xc3\xa9llo\"}";
+	char *body, *path, *big;
+	struct wt_session s;
+	struct wt_resp r;
+	size_t i;
+	int fd;
+
+	seed_server("alpha", 27015, 1);
+	seed_server("beta", 27016, 1);
+	fd = fifo_make("alpha");
+
+	/* 204, no body, the line in the FIFO, one audit row. */
+	console_post("alpha", ta, "{\"command\": \"say hello\"}", 24, &r);
+	ck_assert_msg(r.status == 204, "%ld: %s", r.status, r.body);
+	ck_assert_uint_eq(r.len, 0);
+	wt_resp_fini(&r);
+	fifo_expect(fd, "say hello\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE action = 'console' AND "
+			       "actor = 'alice' AND user_id = 1 AND object = 'alpha' AND "
+			       "detail = 'say hello'"),
+			 1);
+	/* UTF-8 passes unchanged; exactly 512 bytes is allowed. */
+	console_post("alpha", ta, utf8, strlen(utf8), &r);
+	ck_assert_msg(r.status == 204, "%ld: %s", r.status, r.body);
+	wt_resp_fini(&r);
+	fifo_expect(fd, "say h\xc3\xa9llo\n");
+	big = xmalloc(513 + 1);
+	memset(big, 'x', 512);
+	big[512] = '\0';
+	body = xasprintf("{\"command\": \"%s\"}", big);
+	console_post("alpha", ta, body, strlen(body), &r);
+	ck_assert_msg(r.status == 204, "%ld: %s", r.status, r.body);
+	wt_resp_fini(&r);
+	free(body);
+	{
+		char *want = xasprintf("%s\n", big), *got = fifo_take(fd);
+
+		ck_assert_str_eq(got, want);
+		free(want);
+		free(got);
+	}
+	ck_assert_int_eq(console_audits(), 3);
+
+	/* 400 naming the rule; nothing sent, nothing audited. */
+	big[512] = 'x';
+	big[513] = '\0';
+	body = xasprintf("{\"command\": \"%s\"}", big);
+	console_post("alpha", ta, body, strlen(body), &r);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_msg(strstr(r.body, "a console command is at most 512 bytes (got 513)"), "%s",
+		      r.body);
+	wt_resp_fini(&r);
+	free(body);
+	free(big);
+	for (i = 0; i < sizeof(bad_commands) / sizeof(bad_commands[0]); i++) {
+		const char *bd = bad_commands[i].body;
+
+		console_post("alpha", ta, bd,
+			     bad_commands[i].len ? bad_commands[i].len : strlen(bd), &r);
+		ck_assert_msg(r.status == 400, "%s: %ld", bd, r.status);
+		ck_assert_msg(strstr(r.body, "{\"error\"") && strstr(r.body, bad_commands[i].rule),
+			      "%s: %s lacks %s", bd, r.body, bad_commands[i].rule);
+		wt_resp_fini(&r);
+	}
+	fifo_expect(fd, "");
+	ck_assert_int_eq(console_audits(), 3);
+
+	/* Another user's server and an unknown one: 404, as every route. */
+	console_post("alpha", tb, "{\"command\": \"quit\"}", 19, &r);
+	ck_assert_int_eq(r.status, 404);
+	ck_assert_ptr_nonnull(strstr(r.body, "{\"error\""));
+	wt_resp_fini(&r);
+	console_post("nope", ta, "{\"command\": \"quit\"}", 19, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	fifo_expect(fd, "");
+	/* No credentials: 401. */
+	console_post("alpha", NULL, "{\"command\": \"quit\"}", 19, &r);
+	ck_assert_int_eq(r.status, 401);
+	wt_resp_fini(&r);
+	/* An admin may send to any server. */
+	console_post("alpha", tadm, "{\"command\": \"status\"}", 21, &r);
+	ck_assert_int_eq(r.status, 204);
+	wt_resp_fini(&r);
+	fifo_expect(fd, "status\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE action = 'console' AND "
+			       "actor = 'root' AND object = 'alpha' AND detail = 'status'"),
+			 1);
+
+	/* With the session cookie the API wants the CSRF token. */
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_req(&t, "POST", "/api/v1/servers/alpha/console", s.cookie, NULL, "application/json",
+	       "{\"command\": \"quit\"}", 19, NULL, &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	fifo_expect(fd, "");
+	{
+		char *hdr = xasprintf("X-CSRF-Token: %s", s.csrf);
+
+		wt_req(&t, "POST", "/api/v1/servers/alpha/console", s.cookie, NULL,
+		       "application/json", "{\"command\": \"say csrf\"}", 23, hdr, &r);
+		ck_assert_int_eq(r.status, 204);
+		wt_resp_fini(&r);
+		free(hdr);
+	}
+	fifo_expect(fd, "say csrf\n");
+
+	/* A full FIFO: 503, nothing audited. */
+	{
+		char chunk[4096];
+		long long before = console_audits();
+
+		memset(chunk, 'f', sizeof(chunk));
+		while (write(fd, chunk, sizeof(chunk)) > 0)
+			;
+		ck_assert_int_eq(errno, EAGAIN);
+		console_post("alpha", ta, "{\"command\": \"status\"}", 21, &r);
+		ck_assert_int_eq(r.status, 503);
+		ck_assert_msg(strstr(r.body, "full"), "%s", r.body);
+		wt_resp_fini(&r);
+		ck_assert_int_eq(console_audits(), before);
+		free(fifo_take(fd));
+	}
+
+	/* No reader (the launcher is gone), or no FIFO at all: 409. */
+	ck_assert_int_eq(close(fd), 0);
+	{
+		long long before = console_audits();
+
+		console_post("alpha", ta, "{\"command\": \"status\"}", 21, &r);
+		ck_assert_int_eq(r.status, 409);
+		ck_assert_msg(strstr(r.body, "server alpha is not running"), "%s", r.body);
+		wt_resp_fini(&r);
+		console_post("beta", ta, "{\"command\": \"status\"}", 21, &r);
+		ck_assert_int_eq(r.status, 409);
+		ck_assert_msg(strstr(r.body, "server beta is not running"), "%s", r.body);
+		wt_resp_fini(&r);
+		ck_assert_int_eq(console_audits(), before);
+	}
+	/* Not a FIFO (a regular file in its place): 500, nothing written. */
+	path = xasprintf("%s/console/alpha", t.dir);
+	ck_assert_int_eq(unlink(path), 0);
+	tu_write_file(path, "");
+	console_post("alpha", ta, "{\"command\": \"status\"}", 21, &r);
+	ck_assert_int_eq(r.status, 500);
+	ck_assert_ptr_nonnull(strstr(r.body, "{\"error\""));
+	wt_resp_fini(&r);
+	{
+		char *text = tu_read_file(path);
+
+		ck_assert_str_eq(text, "");
+		free(text);
+	}
+	free(path);
+	free(ta);
+	free(tb);
+	free(tadm);
+}
+END_TEST
+
+START_TEST(console_page)
+{
+	struct wt_session s, sb;
+	struct wt_resp r;
+	char *loc;
+	int fd;
+
+	wt_user(&t, "alice", "password-alice", false);
+	wt_user(&t, "bob", "password-bob", false);
+	seed_server("alpha", 27015, 1);
+	fd = fifo_make("alpha");
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+
+	/* The page has the input line as a plain form (CSRF token inside). */
+	wt_get(&t, &s, "/servers/alpha/console", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "<form class=\"console\" id=\"console-form\" "
+					     "method=\"post\" action=\"/servers/alpha/console\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "<input name=\"command\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "name=\"csrf_token\""));
+	ck_assert_ptr_null(strstr(r.body, "<script>"));
+	ck_assert_ptr_null(strstr(r.body, "style="));
+	wt_resp_fini(&r);
+
+	/* Without script: POST, 303 back to the console, the line arrives. */
+	wt_post(&t, &s, "/servers/alpha/console", "command=say+from+the+form", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	loc = wt_header(&r, "Location");
+	ck_assert_str_eq(loc, "/servers/alpha/console?sent=1");
+	free(loc);
+	wt_resp_fini(&r);
+	fifo_expect(fd, "say from the form\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE action = 'console' AND "
+			       "actor = 'alice' AND detail = 'say from the form'"),
+			 1);
+	wt_get(&t, &s, "/servers/alpha/console?sent=1", &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "Sent."));
+	wt_resp_fini(&r);
+
+	/* Without the CSRF token: refused, nothing sent. */
+	wt_post(&t, &s, "/servers/alpha/console", "command=quit", false, &r);
+	ck_assert_int_eq(r.status, 403);
+	wt_resp_fini(&r);
+	fifo_expect(fd, "");
+
+	/* A refused command and a stopped server: back with the reason. */
+	wt_post(&t, &s, "/servers/alpha/console", "command=say+a%0Aquit", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	loc = wt_header(&r, "Location");
+	ck_assert_str_eq(loc, "/servers/alpha/console?error=invalid");
+	free(loc);
+	wt_resp_fini(&r);
+	wt_post(&t, &s, "/servers/alpha/console", "command=", true, &r);
+	loc = wt_header(&r, "Location");
+	ck_assert_str_eq(loc, "/servers/alpha/console?error=invalid");
+	free(loc);
+	wt_resp_fini(&r);
+	fifo_expect(fd, "");
+	wt_get(&t, &s, "/servers/alpha/console?error=invalid", &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "Not sent: a console command is one line of 1 to 512 "
+					     "bytes without control characters."));
+	wt_resp_fini(&r);
+	close(fd);
+	wt_post(&t, &s, "/servers/alpha/console", "command=status", true, &r);
+	loc = wt_header(&r, "Location");
+	ck_assert_str_eq(loc, "/servers/alpha/console?error=not_running");
+	free(loc);
+	wt_resp_fini(&r);
+	wt_get(&t, &s, "/servers/alpha/console?error=not_running", &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "Not sent: the server is not running."));
+	wt_resp_fini(&r);
+	/* Only the fixed sentences: nothing from the URL is echoed. */
+	wt_get(&t, &s, "/servers/alpha/console?error=%3Cb%3Epwned&sent=%3Cb%3E", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(strstr(r.body, "pwned"));
+	ck_assert_ptr_null(strstr(r.body, "Not sent"));
+	ck_assert_ptr_null(strstr(r.body, "Sent."));
+	wt_resp_fini(&r);
+
+	/* Bob: 404 for the page and the form. */
+	ck_assert_int_eq(wt_login(&t, "bob", "password-bob", &sb), 303);
+	wt_post(&t, &sb, "/servers/alpha/console", "command=quit", true, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE action = 'console'"), 1);
+}
+END_TEST
+
+/* ---- console identity ------------------------------------------------------------- */
+
+/* n journal entries of left4me-server@NAME.service, "PREFIX i", as file
+ * dir/file, realtime t0 + i + 1 usec.  Call in time order. */
+static void journal_lines(const char *dir, const char *file, const char *name, const char *prefix,
+			  int64_t t0, int n)
+{
+	static int seq; /* sequence numbers go on across files, as journald's */
+	const char *(*e)[2] = xcalloc((size_t)n, sizeof(*e));
+	char *unit = xasprintf("left4me-server@%s.service", name);
+	int i;
+
+	for (i = 0; i < n; i++) {
+		e[i][0] = unit;
+		e[i][1] = xasprintf("%s %d", prefix, i);
+	}
+	journal_write(dir, file, t0 - seq, seq, (const char *const(*)[2])e, (size_t)n);
+	seq += n;
+	for (i = 0; i < n; i++)
+		free((char *)e[i][1]);
+	free(e);
+	free(unit);
+}
+
+static void sse_start(struct sse *s, pthread_t *th, char *tok, const char *path)
+{
+	memset(s, 0, sizeof(*s));
+	s->t = &t;
+	s->tok = tok;
+	s->path = path;
+	strbuf_init(&s->got);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_create(th, NULL, sse_thread, s);
+}
+
+/* Wait for the stream's thread to finish (the server closed it). */
+static bool sse_ended(pthread_t th, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return pthread_timedjoin_np(th, NULL, &ts) == 0;
+}
+
+START_TEST(console_identity)
+{
+	/* An old server "alpha" logged 250 lines at t0 (more than the 200
+	 * the web replays) and was deleted; the new "alpha" was created one
+	 * second later and logged three lines after that. */
+	const int64_t t0 = 1700000000000000, created_ms = t0 / 1000 + 1000;
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	char *tok = wt_token(&t, a), *jd = xasprintf("%s/journal", t.dir), *sql;
+	struct sse s, s2, s3, s4;
+	pthread_t th, th2, th3, th4;
+	long long id;
+
+	ck_assert_msg(access(JOURNAL_REMOTE, X_OK) == 0,
+		      JOURNAL_REMOTE " is missing (tools/install-deps test)");
+	mkdir(jd, 0755);
+	journal_lines(jd, "old.journal", "alpha", "old", t0, 250);
+	journal_lines(jd, "new.journal", "alpha", "new", t0 + 2000000, 3);
+	journal_lines(jd, "gamma-old.journal", "gamma", "gamma-old", t0, 2);
+	journal_lines(jd, "gamma-new.journal", "gamma", "gamma-new", t0 + 2000000, 2);
+	seed_server("alpha", 27015, created_ms);
+	seed_server("gamma", 27017, created_ms);
+
+	/* More old lines than the history: none of them. */
+	sse_start(&s, &th, tok, "/api/v1/servers/alpha/console");
+	ck_assert(sse_has(&s, "data: new 2\n\n", 5000));
+	ck_assert(sse_has(&s, "data: new 0\n\n", 10));
+	ck_assert_msg(!strstr(s.got.buf, "old"), "an older server's line: %.400s", s.got.buf);
+	/* Fewer lines than the history: still none before created_at. */
+	sse_start(&s4, &th4, tok, "/api/v1/servers/gamma/console");
+	ck_assert(sse_has(&s4, "data: gamma-new 1\n\n", 5000));
+	ck_assert(sse_has(&s4, "data: gamma-new 0\n\n", 10));
+	ck_assert_msg(!strstr(s4.got.buf, "gamma-old"), "%.400s", s4.got.buf);
+
+	/* Deleted: the stream ends with an "end" event and is closed. */
+	tu_db_exec(t.db, "DELETE FROM servers WHERE name = 'alpha'");
+	ck_assert_msg(sse_ended(th, 5000), "the stream outlived its server");
+	ck_assert_int_eq(s.status, 200);
+	ck_assert_msg(sse_has(&s, "event: end\ndata: deleted\n\n", 10), "%.400s", s.got.buf);
+
+	/* A server whose creation precedes every line: the history is
+	 * bounded to the newest 200 (old 53..249 and new 0..2). */
+	seed_server("alpha", 27015, t0 / 1000);
+	sse_start(&s2, &th2, tok, "/api/v1/servers/alpha/console");
+	ck_assert(sse_has(&s2, "data: new 2\n\n", 5000));
+	ck_assert(sse_has(&s2, "data: old 53\n", 10));
+	ck_assert(sse_has(&s2, "data: old 249\n", 10));
+	ck_assert_msg(!strstr(s2.got.buf, "data: old 52\n"), "%.400s", s2.got.buf);
+
+	/* Deleted and created again under the same name, even with the same
+	 * row id (SQLite may reuse the highest), in one transaction: the
+	 * stream of the old one ends all the same. */
+	id = count("SELECT id FROM servers WHERE name = 'alpha'");
+	sql = xasprintf("BEGIN; DELETE FROM servers WHERE name = 'alpha';"
+			"INSERT INTO servers (id, name, user_id, blueprint_id, port, created_at, "
+			"updated_at) VALUES (%lld, 'alpha', 1, 1, 27015, %lld, %lld); COMMIT",
+			id, (long long)(t0 / 1000 + 5000), (long long)(t0 / 1000 + 5000));
+	tu_db_exec(t.db, sql);
+	free(sql);
+	ck_assert_msg(sse_ended(th2, 5000), "the stream outlived its server");
+	ck_assert_msg(sse_has(&s2, "event: end\ndata: deleted\n\n", 10), "%.400s", s2.got.buf);
+	/* The new server shows none of the old console, and its own lines. */
+	sse_start(&s3, &th3, tok, "/api/v1/servers/alpha/console");
+	journal_lines(jd, "newest.journal", "alpha", "newest", t0 + 6000000, 1);
+	ck_assert(sse_has(&s3, "data: newest 0\n\n", 5000));
+	ck_assert_msg(!strstr(s3.got.buf, "old") && !strstr(s3.got.buf, "new "), "%.400s",
+		      s3.got.buf);
+	/* Streams of servers that still exist live on. */
+	ck_assert(!sse_ended(th3, 200));
+	ck_assert(!sse_ended(th4, 10));
+	ck_assert(!strstr(s4.got.buf, "event: end"));
+	wt_stop(&t);
+	pthread_join(th3, NULL);
+	pthread_join(th4, NULL);
+	strbuf_fini(&s.got);
+	strbuf_fini(&s2.got);
+	strbuf_fini(&s3.got);
+	strbuf_fini(&s4.got);
+	free(tok);
+	free(jd);
+	wt_start(&t, NULL); /* for the fixture's teardown */
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("web");
@@ -1665,6 +2153,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, sse_job_log);
 	tcase_add_test(tc, sse_console);
 	tcase_add_test(tc, sse_console_journal);
+	tcase_add_test(tc, console_api);
+	tcase_add_test(tc, console_page);
+	tcase_add_test(tc, console_identity);
 	suite_add_tcase(s, tc);
 	return s;
 }
