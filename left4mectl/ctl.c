@@ -38,6 +38,7 @@ static const struct command commands[] = {
     {"server", "restart", "NAME [--wait]", NEED_DB, cmd_server_job},
     {"server", "reset", "NAME [--wait]", NEED_DB, cmd_server_job},
     {"server", "delete", "NAME [--wait]", NEED_DB, cmd_server_job},
+    {"server", "console", "NAME -- COMMAND...", NEED_DB, cmd_server_console},
     {"job", "list", "[--limit N]", NEED_DB, cmd_job_list},
     {"job", "show", "ID", NEED_DB, cmd_job_show},
     {"job", "wait", "ID [--timeout SECONDS]", NEED_DB, cmd_job_wait},

@@ -1,6 +1,8 @@
 /* left4mectl: the operator's CLI (SPEC section 5).  It reads the config,
  * opens the database and enqueues jobs; it never acts behind the worker's
- * back.  Every failure is one line on stderr and a non-zero exit. */
+ * back (a console command goes, as from the web, into the running
+ * server's console FIFO).  Every failure is one line on stderr and a
+ * non-zero exit. */
 #ifndef LEFT4MECTL_CTL_H
 #define LEFT4MECTL_CTL_H
 

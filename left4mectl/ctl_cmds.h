@@ -15,6 +15,7 @@ int cmd_user_enable(struct ctl *ctl, int argc, char **argv);
 int cmd_token_create(struct ctl *ctl, int argc, char **argv);
 int cmd_server_list(struct ctl *ctl, int argc, char **argv);
 int cmd_server_job(struct ctl *ctl, int argc, char **argv);
+int cmd_server_console(struct ctl *ctl, int argc, char **argv);
 int cmd_job_list(struct ctl *ctl, int argc, char **argv);
 int cmd_job_show(struct ctl *ctl, int argc, char **argv);
 int cmd_job_wait(struct ctl *ctl, int argc, char **argv);

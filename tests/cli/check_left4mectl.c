@@ -1,7 +1,10 @@
 /* left4mectl, the real binary: every command's success path, --wait against
- * a stand-in worker process, and a table of bad input that must give one
- * clear stderr line, a non-zero exit and no change to the database. */
+ * a stand-in worker process, server console against a FIFO the test reads,
+ * and a table of bad input that must give one clear stderr line, a non-zero
+ * exit and no change to the database. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +283,25 @@ static const struct bad bad_cases[] = {
     {{"server", "start", "alpha", "beta"}, NULL, EX_USAGE, "unexpected argument 'beta'"},
     {{"server", "start", "alpha", "--wait", "--wait"}, NULL, EX_USAGE, "given twice"},
     {{"server", "delete", "ghost"}, NULL, EX_DATAERR, "no server named 'ghost'"},
+    {{"server", "console"}, NULL, EX_USAGE, "server console: expected NAME -- COMMAND..."},
+    {{"server", "console", "alpha", "status"}, NULL, EX_USAGE, "expected NAME -- COMMAND..."},
+    {{"server", "console", "alpha", "--"}, NULL, EX_USAGE, "expected NAME -- COMMAND..."},
+    {{"server", "console", "Bad", "--", "status"}, NULL, EX_USAGE, "invalid server name 'Bad'"},
+    {{"server", "console", "ghost", "--", "status"}, NULL, EX_DATAERR, "no server named 'ghost'"},
+    {{"server", "console", "alpha", "--", ""}, NULL, EX_DATAERR, "must not be empty"},
+    {{"server", "console", "alpha", "--", "say\ta"},
+     NULL,
+     EX_DATAERR,
+     "server alpha: a console command must not contain control characters (byte 0x09 at "
+     "offset 3)"},
+    {{"server", "console", "alpha", "--", "say", "a\nquit"},
+     NULL,
+     EX_DATAERR,
+     "control characters (byte 0x0a at offset 5)"},
+    {{"server", "console", "alpha", "--", "status"},
+     NULL,
+     EX_UNAVAILABLE,
+     "server alpha is not running"},
     {{"job", "show", "abc"}, NULL, EX_USAGE, "invalid job id 'abc'"},
     {{"job", "show", "0"}, NULL, EX_USAGE, "invalid job id '0'"},
     {{"job", "show", "99"}, NULL, EX_DATAERR, "no job 99"},
@@ -327,6 +349,143 @@ START_TEST(test_bad_input)
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
+}
+END_TEST
+
+/* STATE/console/NAME as a FIFO held open read-write (a reader, as the
+ * launcher); the fd. */
+static int console_fifo(const char *name)
+{
+	char *d = xasprintf("%s/console", dir), *p = xasprintf("%s/%s", d, name);
+	int fd;
+
+	(void)mkdir(d, 0750);
+	ck_assert_int_eq(mkfifo(p, 0660), 0);
+	fd = open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	free(p);
+	free(d);
+	return fd;
+}
+
+/* Everything in the FIFO now (new string). */
+static char *fifo_take(int fd)
+{
+	static char buf[70000];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	return xstrdup(buf);
+}
+
+static long long console_audits(void)
+{
+	char err[256];
+	sqlite3 *db = db_open(dbpath, 0, err, sizeof(err));
+	long long n;
+
+	ck_assert_msg(db != NULL, "%s", err);
+	n = tu_db_int(db, "SELECT count(*) FROM audit_log WHERE action = 'console'");
+	db_close(db);
+	return n;
+}
+
+/* A failure: the exit code, one stderr line holding want, nothing sent,
+ * no audit row. */
+static void console_refused(struct tu_run *r, int fd, int status, const char *want)
+{
+	char *got = fifo_take(fd);
+
+	ck_assert_msg(r->status == status, "status %d, want %d: %s", r->status, status, r->err);
+	ck_assert_msg(strncmp(r->err, "left4mectl: ", 12) == 0 && strstr(r->err, want), "%s",
+		      r->err);
+	ck_assert_msg(strchr(r->err, '\n') == r->err + strlen(r->err) - 1, "not one line: %s",
+		      r->err);
+	ck_assert_str_eq(r->out, "");
+	ck_assert_str_eq(got, "");
+	free(got);
+	tu_run_fini(r);
+}
+
+START_TEST(test_console)
+{
+	struct tu_run r;
+	char err[256], *got, *big, *path;
+	long long audits;
+	sqlite3 *db;
+	int fd;
+
+	migrate();
+	RUN(&r, "password1", "user", "add", "alice", "--password-stdin");
+	tu_run_fini(&r);
+	seed_server();
+	fd = console_fifo("alpha");
+
+	/* The words joined by single spaces, one line in the FIFO, exit 0,
+	 * nothing printed, one audit row by "cli". */
+	RUN(&r, NULL, "server", "console", "alpha", "--", "say", "hello  world", "-x", "--");
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, "");
+	tu_run_fini(&r);
+	got = fifo_take(fd);
+	ck_assert_str_eq(got, "say hello  world -x --\n");
+	free(got);
+	db = db_open(dbpath, 0, err, sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM audit_log WHERE action = 'console' "
+				       "AND actor = 'cli' AND user_id IS NULL AND object = 'alpha' "
+				       "AND detail = 'say hello  world -x --'"),
+			 1);
+	db_close(db);
+	audits = console_audits();
+
+	/* 65: the rule, named (here: too long once joined). */
+	big = xmalloc(600);
+	memset(big, 'x', 510);
+	big[510] = '\0';
+	RUN(&r, NULL, "server", "console", "alpha", "--", "say", big);
+	console_refused(&r, fd, EX_DATAERR, "a console command is at most 512 bytes (got 514)");
+	free(big);
+
+	/* 75: the FIFO is full (nobody drains it). */
+	{
+		char chunk[4096];
+
+		memset(chunk, 'f', sizeof(chunk));
+		while (write(fd, chunk, sizeof(chunk)) > 0)
+			;
+		ck_assert_int_eq(errno, EAGAIN);
+		RUN(&r, NULL, "server", "console", "alpha", "--", "status");
+		ck_assert_int_eq(r.status, EX_TEMPFAIL);
+		ck_assert_msg(strstr(r.err, "the console of server alpha is full"), "%s", r.err);
+		tu_run_fini(&r);
+		free(fifo_take(fd));
+	}
+
+	/* 69: no reader any more. */
+	ck_assert_int_eq(close(fd), 0);
+	RUN(&r, NULL, "server", "console", "alpha", "--", "status");
+	ck_assert_int_eq(r.status, EX_UNAVAILABLE);
+	ck_assert_msg(strstr(r.err, "server alpha is not running"), "%s", r.err);
+	tu_run_fini(&r);
+
+	/* 70: not a FIFO (a regular file in its place); nothing written. */
+	path = xasprintf("%s/console/alpha", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	tu_write_file(path, "");
+	RUN(&r, NULL, "server", "console", "alpha", "--", "status");
+	ck_assert_int_eq(r.status, EX_SOFTWARE);
+	ck_assert_msg(strstr(r.err, "is not a FIFO"), "%s", r.err);
+	tu_run_fini(&r);
+	got = tu_read_file(path);
+	ck_assert_str_eq(got, "");
+	free(got);
+	free(path);
+	ck_assert_int_eq(console_audits(), audits);
 }
 END_TEST
 
@@ -386,6 +545,7 @@ START_TEST(test_usage)
 	tu_run(&r, (char *const *)help, NULL, NULL);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(strstr(r.out, "server start NAME [--wait]"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "server console NAME -- COMMAND..."), "%s", r.out);
 	tu_run_fini(&r);
 	tu_run(&r, (char *const *)none, NULL, NULL);
 	ck_assert_int_eq(r.status, EX_USAGE);
@@ -406,6 +566,7 @@ int main(void)
 	tcase_add_test(tc, test_happy_path);
 	tcase_add_test(tc, test_wait);
 	tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, test_console);
 	tcase_add_test(tc, test_missing_db);
 	tcase_add_test(tc, test_bad_config);
 	tcase_add_test(tc, test_usage);
