@@ -1,19 +1,52 @@
 // left4me-web in a real browser: log in, create overlays, a blueprint with
 // two overlays (tick expose_server_cfg and see the preview change without a
 // reload), a server, press Start, and watch the job page receive lines the
-// test appends to job_log.  Screenshots go to $ARTIFACTS.
+// test appends to job_log; then type console commands (Enter sends through
+// the API into a FIFO the test reads, Up brings them back) and see the
+// console end when the server is deleted.  Screenshots go to $ARTIFACTS.
 'use strict';
 const { chromium } = require('playwright-core');
 const { execFileSync } = require('child_process');
 const assert = require('assert');
+const fs = require('fs');
 const path = require('path');
 
 const base = process.env.BASE_URL;
 const db = process.env.DB;
 const artifacts = process.env.ARTIFACTS;
+const state = process.env.STATE;
 
 function sql(statement) {
 	execFileSync('sqlite3', [db, statement]);
+}
+
+function sql1(query) {
+	return execFileSync('sqlite3', [db, query]).toString().trim();
+}
+
+// STATE/console/NAME as a FIFO held open read-write and non-blocking (a
+// reader, as left4me-launcher); the fd.
+function consoleFifo(name) {
+	const dir = path.join(state, 'console');
+	fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+	execFileSync('mkfifo', ['-m', '0660', path.join(dir, name)]);
+	return fs.openSync(path.join(dir, name), fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+}
+
+// Everything the FIFO holds now.
+function fifoTake(fd) {
+	const buf = Buffer.alloc(65536);
+	let out = '';
+	for (;;) {
+		let n;
+		try {
+			n = fs.readSync(fd, buf, 0, buf.length, null);
+		} catch (e) {
+			if (e.code === 'EAGAIN') return out;
+			throw e;
+		}
+		out += buf.toString('utf8', 0, n);
+	}
 }
 
 async function shot(page, name) {
@@ -128,7 +161,58 @@ async function shot(page, name) {
 			assert.strictEqual(resp.status(), 200, p);
 			await shot(page, name);
 		}
-		assert.deepStrictEqual(errors.filter((e) => !e.includes('EventSource')), [],
+		// The console: Enter sends the command (a POST to the API), the
+		// input clears, Up brings it back.
+		const fifo = consoleFifo('alpha');
+		await page.goto(base + '/servers/alpha/console');
+		const consoleApi = (r) => r.url() === base + '/api/v1/servers/alpha/console' &&
+			r.request().method() === 'POST';
+		for (const cmd of ['status', 'say hello <b>world</b>']) {
+			await page.fill('#console-input', cmd);
+			const [resp] = await Promise.all([page.waitForResponse(consoleApi),
+				page.press('#console-input', 'Enter')]);
+			assert.strictEqual(resp.status(), 204, cmd);
+			assert.deepStrictEqual(JSON.parse(resp.request().postData()), { command: cmd });
+			await page.waitForFunction(() => document.getElementById('console-input').value === '');
+		}
+		assert.strictEqual(new URL(page.url()).pathname, '/servers/alpha/console', 'no reload');
+		assert.strictEqual(fifoTake(fifo), 'status\nsay hello <b>world</b>\n');
+		await page.press('#console-input', 'ArrowUp');
+		assert.strictEqual(await page.inputValue('#console-input'), 'say hello <b>world</b>');
+		await page.press('#console-input', 'ArrowUp');
+		assert.strictEqual(await page.inputValue('#console-input'), 'status');
+		await page.press('#console-input', 'ArrowDown');
+		await page.press('#console-input', 'ArrowDown');
+		assert.strictEqual(await page.inputValue('#console-input'), '');
+		assert.strictEqual(sql1(`SELECT count(*) FROM audit_log WHERE action = 'console'
+			AND object = 'alpha' AND actor = 'admin'`), '2');
+		// The history outlives a reload (sessionStorage, per server).
+		await page.reload();
+		await page.press('#console-input', 'ArrowUp');
+		assert.strictEqual(await page.inputValue('#console-input'), 'say hello <b>world</b>');
+		// Refused (300 characters within the input's maxlength, but 600
+		// bytes): the rule is shown, the input keeps the command.
+		await page.fill('#console-input', '\u00e9'.repeat(300));
+		await Promise.all([page.waitForResponse(consoleApi), page.press('#console-input', 'Enter')]);
+		await page.waitForSelector('#console-status:not([hidden])');
+		assert.match(await page.textContent('#console-status'), /at most 512 bytes \(got 600\)/);
+		assert.strictEqual(await page.inputValue('#console-input'), '\u00e9'.repeat(300));
+		assert.strictEqual(fifoTake(fifo), '');
+		fs.closeSync(fifo);
+		await page.fill('#console-input', 'status');
+		await Promise.all([page.waitForResponse(consoleApi), page.press('#console-input', 'Enter')]);
+		await page.waitForFunction(() =>
+			document.getElementById('console-status').textContent.includes('not running'));
+		assert.strictEqual(await page.inputValue('#console-input'), 'status');
+		await shot(page, '12-console');
+		// Deleting the server ends the console: the input is disabled.
+		sql(`DELETE FROM servers WHERE name = 'alpha'`);
+		await page.waitForFunction(() => document.getElementById('console-input').disabled);
+		assert.ok((await page.textContent('#log')).includes('(the server was deleted)'));
+
+		// (The two refused commands above log their 400 and 409.)
+		const refused = /^Failed to load resource: the server responded with a status of (400|409) /;
+		assert.deepStrictEqual(errors.filter((e) => !e.includes('EventSource') && !refused.test(e)), [],
 			'no page errors (CSP violations show up here)');
 		console.log('browser test: passed, screenshots in ' + artifacts);
 	} catch (e) {
