@@ -319,18 +319,27 @@ int db_step_change(sqlite3 *db, sqlite3_stmt *st, const char *what)
 	return rc;
 }
 
-int db_step_insert(sqlite3 *db, sqlite3_stmt *st, int64_t *id, const char *what)
+int db_step_one(sqlite3 *db, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
 
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
+		return DB_OK;
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	return db_rc_from(db, rc, what);
+}
+
+int db_step_insert(sqlite3 *db, sqlite3_stmt *st, int64_t *id, const char *what)
+{
+	int rc = db_step_one(db, st, what);
+
+	if (rc == DB_OK) {
 		if (id)
 			*id = sqlite3_column_int64(st, 0);
 		rc = db_rc_from(db, sqlite3_step(st), what);
-	} else {
-		rc = db_rc_from(db, rc, what);
-		if (rc == DB_OK)
-			rc = DB_ERROR;
+	} else if (rc == DB_NOTFOUND) {
+		rc = DB_ERROR;
 	}
 	sqlite3_finalize(st);
 	return rc;

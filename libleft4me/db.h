@@ -75,6 +75,10 @@ int db_rc_from(sqlite3 *db, int rc, const char *what);
  * completion and finalize it: DB_OK if it changed a row, DB_NOTFOUND if it
  * changed none, else the mapped error. */
 int db_step_change(sqlite3 *db, sqlite3_stmt *st, const char *what);
+/* Step st once, for a read of at most one row: DB_OK with st on the row
+ * (read its columns, then finalize st), DB_NOTFOUND when there is no row,
+ * else the mapped error (logged with what).  Never finalizes st. */
+int db_step_one(sqlite3 *db, sqlite3_stmt *st, const char *what);
 /* Step an INSERT ... RETURNING id to completion and finalize it: DB_OK
  * with *id (may be NULL) set, DB_ERROR if it returned no row, else the
  * mapped error (DB_EXISTS, DB_INVALID, DB_BUSY ...). */

@@ -93,15 +93,9 @@ int db_blueprint_get(sqlite3 *db, int64_t id, struct blueprint *out)
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step_one(db, st, "blueprint get");
+	if (rc == DB_OK)
 		row_to_bp(st, out);
-		rc = DB_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = DB_NOTFOUND;
-	} else {
-		rc = db_rc_from(db, rc, "blueprint get");
-	}
 	sqlite3_finalize(st);
 	if (rc != DB_OK)
 		return rc;

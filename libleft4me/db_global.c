@@ -127,10 +127,11 @@ int db_global_source_ensure(sqlite3 *db, const char *name, const char *kind, con
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	db_bind_text_or_null(st, 3, url);
 	sqlite3_bind_int64(st, 4, now);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step_one(db, st, "global source ensure");
+	if (rc == DB_OK)
 		sid = sqlite3_column_int64(st, 0);
-	rc = db_rc_from(db, rc == SQLITE_ROW ? SQLITE_DONE : rc, "global source ensure");
+	else if (rc == DB_NOTFOUND)
+		rc = DB_OK;
 	sqlite3_finalize(st);
 	st = NULL;
 	if (rc != DB_OK)
@@ -185,13 +186,9 @@ int db_global_source_get(sqlite3 *db, const char *name, struct global_source *ou
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step_one(db, st, "global source get");
+	if (rc == DB_OK)
 		row_to_source(st, out);
-		rc = DB_OK;
-	} else {
-		rc = rc == SQLITE_DONE ? DB_NOTFOUND : db_rc_from(db, rc, "global source get");
-	}
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -234,10 +231,11 @@ int db_global_source_complete(sqlite3 *db, const char *name, bool *complete)
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step_one(db, st, "global source complete");
+	if (rc == DB_OK)
 		*complete = sqlite3_column_int(st, 0) == 1;
-	rc = db_rc_from(db, rc == SQLITE_ROW ? SQLITE_DONE : rc, "global source complete");
+	else if (rc == DB_NOTFOUND)
+		rc = DB_OK; /* no such source: not complete */
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -396,10 +394,11 @@ int db_global_item_upsert(sqlite3 *db, int64_t source_id, const char *name, cons
 		sqlite3_bind_int64(st, 4, size);
 	db_bind_text_or_null(st, 5, md5);
 	sqlite3_bind_int64(st, 6, now_ms());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && id)
+	rc = db_step_one(db, st, "global item upsert");
+	if (rc == DB_OK && id)
 		*id = sqlite3_column_int64(st, 0);
-	rc = db_rc_from(db, rc == SQLITE_ROW ? SQLITE_DONE : rc, "global item upsert");
+	else if (rc == DB_NOTFOUND)
+		rc = DB_OK;
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -96,8 +96,8 @@ int db_instance_get(sqlite3 *db, const char *name, struct instance_spec *out)
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step_one(db, st, "instance get");
+	if (rc == DB_OK) {
 		out->server_id = sqlite3_column_int64(st, 0);
 		out->name = db_column_strdup(st, 1);
 		out->port = sqlite3_column_int(st, 2);
@@ -106,11 +106,6 @@ int db_instance_get(sqlite3 *db, const char *name, struct instance_spec *out)
 		out->config = db_column_strdup(st, 5);
 		if (!out->config)
 			out->config = xstrdup("");
-		rc = DB_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = DB_NOTFOUND;
-	} else {
-		rc = db_rc_from(db, rc, "instance get");
 	}
 	sqlite3_finalize(st);
 	if (rc == DB_OK)
@@ -134,15 +129,9 @@ int db_instance_build_script(sqlite3 *db, int64_t overlay_id, char **script)
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, overlay_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step_one(db, st, "overlay build script");
+	if (rc == DB_OK)
 		*script = db_column_strdup(st, 0);
-		rc = DB_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = DB_NOTFOUND;
-	} else {
-		rc = db_rc_from(db, rc, "overlay build script");
-	}
 	sqlite3_finalize(st);
 	return rc;
 }

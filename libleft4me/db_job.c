@@ -209,16 +209,14 @@ int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool
 			goto out;
 		}
 		sqlite3_bind_text(st, 1, req->coalesce_key, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		rc = db_step_one(db, st, "enqueue");
+		if (rc == DB_OK) {
 			*id = sqlite3_column_int64(st, 0);
 			if (coalesced)
 				*coalesced = true;
-			rc = DB_OK;
 			goto out;
 		}
-		rc = db_rc_from(db, rc, "enqueue");
-		if (rc != DB_OK)
+		if (rc != DB_NOTFOUND)
 			goto out;
 		sqlite3_finalize(st);
 	}
@@ -236,15 +234,8 @@ int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool
 	sqlite3_bind_text(st, 5, lock_key, -1, SQLITE_STATIC);
 	db_bind_text_or_null(st, 6, req->coalesce_key);
 	sqlite3_bind_int64(st, 7, now_ms());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		rc = DB_OK;
-	} else {
-		rc = db_rc_from(db, rc, "enqueue");
-		if (rc == DB_OK)
-			rc = DB_ERROR;
-	}
+	rc = db_step_insert(db, st, id, "enqueue");
+	st = NULL;
 out:
 	sqlite3_finalize(st);
 	free(lock_key);
@@ -260,13 +251,9 @@ int db_job_get(sqlite3 *db, int64_t id, struct job *out)
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step_one(db, st, "job get");
+	if (rc == DB_OK)
 		rc = row_to_job(st, out);
-	else if (rc == SQLITE_DONE)
-		rc = DB_NOTFOUND;
-	else
-		rc = db_rc_from(db, rc, "job get");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -300,21 +287,16 @@ int db_job_claim(sqlite3 *db, enum job_queue queue, const char *worker, struct j
 	sqlite3_bind_text(st, 1, worker, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms());
 	sqlite3_bind_text(st, 3, job_queue_name(queue), -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step_one(db, st, "job claim");
+	if (rc == DB_OK) {
 		id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st); /* run to completion before reading more */
+		/* run to completion before reading more */
+		rc = db_rc_from(db, sqlite3_step(st), "job claim");
 	}
-	rc = db_rc_from(db, rc, "job claim");
 	sqlite3_finalize(st);
 	st = NULL;
-	if (rc != DB_OK)
-		goto out;
-	if (id == 0) {
-		rc = DB_NOTFOUND;
-		goto out;
-	}
-	rc = db_job_get(db, id, out);
+	if (rc == DB_OK)
+		rc = db_job_get(db, id, out);
 out:
 	sqlite3_finalize(st);
 	if (db_tx_end(db, nested, rc) != DB_OK) {
@@ -415,14 +397,7 @@ int db_job_log(sqlite3 *db, int64_t job_id, enum job_stream stream, const char *
 	sqlite3_bind_int64(st, 2, now_ms());
 	sqlite3_bind_text(st, 3, job_stream_name(stream), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, clean.buf, (int)clean.len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (log_id)
-			*log_id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
-	}
-	rc = db_rc_from(db, rc, "job log");
-	sqlite3_finalize(st);
+	rc = db_step_insert(db, st, log_id, "job log");
 	strbuf_fini(&clean);
 	return rc;
 }

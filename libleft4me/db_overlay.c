@@ -100,15 +100,9 @@ int db_overlay_get(sqlite3 *db, int64_t id, struct overlay *out)
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step_one(db, st, "overlay get");
+	if (rc == DB_OK)
 		row_to_overlay(st, out);
-		rc = DB_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = DB_NOTFOUND;
-	} else {
-		rc = db_rc_from(db, rc, "overlay get");
-	}
 	sqlite3_finalize(st);
 	return rc;
 }

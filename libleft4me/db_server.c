@@ -97,15 +97,13 @@ int db_server_create(sqlite3 *db, const char *name, int64_t user_id, int64_t blu
 	sqlite3_bind_int64(st, 3, blueprint_id);
 	sqlite3_bind_int(st, 4, port);
 	sqlite3_bind_int64(st, 5, now_ms());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step_one(db, st, "server create");
+	if (rc == DB_OK) {
 		if (id)
 			*id = sqlite3_column_int64(st, 0);
 		rc = db_rc_from(db, sqlite3_step(st), "server create");
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_NOTFOUND) {
 		rc = DB_INVALID; /* no such blueprint of this user */
-	} else {
-		rc = db_rc_from(db, rc, "server create");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -120,15 +118,9 @@ int db_server_get(sqlite3 *db, const char *name, struct server *out)
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step_one(db, st, "server get");
+	if (rc == DB_OK)
 		row_to_server(st, out);
-		rc = DB_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = DB_NOTFOUND;
-	} else {
-		rc = db_rc_from(db, rc, "server get");
-	}
 	sqlite3_finalize(st);
 	return rc;
 }

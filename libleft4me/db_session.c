@@ -44,16 +44,8 @@ int db_session_create(sqlite3 *db, int64_t user_id, const char *token_hash, cons
 	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, ttl_ms);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (id)
-			*id = sqlite3_column_int64(st, 0);
-		rc = db_rc_from(db, sqlite3_step(st), "session create");
-	} else {
-		rc = db_rc_from(db, rc, "session create");
-		if (rc == DB_OK)
-			rc = DB_ERROR;
-	}
+	rc = db_step_insert(db, st, id, "session create");
+	st = NULL;
 out:
 	sqlite3_finalize(st);
 	return db_tx_end(db, nested, rc);
@@ -78,8 +70,8 @@ int db_session_lookup(sqlite3 *db, const char *token_hash, struct session *s, st
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step_one(db, st, "session lookup");
+	if (rc == DB_OK) {
 		s->id = sqlite3_column_int64(st, 0);
 		s->user_id = sqlite3_column_int64(st, 1);
 		csrf = (const char *)sqlite3_column_text(st, 2);
@@ -94,11 +86,6 @@ int db_session_lookup(sqlite3 *db, const char *token_hash, struct session *s, st
 		u->disabled = sqlite3_column_int(st, 7) != 0;
 		u->created_at = sqlite3_column_int64(st, 8);
 		u->updated_at = sqlite3_column_int64(st, 9);
-		rc = DB_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = DB_NOTFOUND;
-	} else {
-		rc = db_rc_from(db, rc, "session lookup");
 	}
 	sqlite3_finalize(st);
 	if (rc == DB_OK && now - s->last_seen_at > 60000) {
@@ -137,13 +124,9 @@ int db_session_count(sqlite3 *db, int64_t user_id, int64_t *count)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, now_ms());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step_one(db, st, "session count"); /* count(*): always one row */
+	if (rc == DB_OK)
 		*count = sqlite3_column_int64(st, 0);
-		rc = DB_OK;
-	} else {
-		rc = db_rc_from(db, rc, "session count");
-	}
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -48,17 +48,11 @@ static void row_to_user(sqlite3_stmt *st, struct user *u)
 /* Step a prepared single-row SELECT into *out. */
 static int get_one(sqlite3 *db, sqlite3_stmt *st, struct user *out, const char *what)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step_one(db, st, what);
 
 	memset(out, 0, sizeof(*out));
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_OK)
 		row_to_user(st, out);
-		rc = DB_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = DB_NOTFOUND;
-	} else {
-		rc = db_rc_from(db, rc, what);
-	}
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -217,10 +211,9 @@ int db_user_count(sqlite3 *db, int64_t *count)
 
 	if (!st)
 		return DB_ERROR;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step_one(db, st, "user count"); /* count(*): always one row */
+	if (rc == DB_OK)
 		*count = sqlite3_column_int64(st, 0);
-	rc = db_rc_from(db, rc, "user count");
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -298,6 +298,36 @@ START_TEST(test_checks)
 }
 END_TEST
 
+/* db_step_one: a row (st stays on it), no row, and an error, each mapped
+ * to its one return code; st is never finalized by it. */
+START_TEST(test_step_one)
+{
+	sqlite3 *db = tu_db_new(dir);
+	sqlite3_stmt *st;
+
+	st = db_prepare(db, "SELECT 42, 'x'");
+	ck_assert_int_eq(db_step_one(db, st, "test row"), DB_OK);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 42);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 1), "x");
+	ck_assert_int_eq(sqlite3_finalize(st), SQLITE_OK);
+
+	st = db_prepare(db, "SELECT id FROM users WHERE id = 1");
+	ck_assert_int_eq(db_step_one(db, st, "test none"), DB_NOTFOUND);
+	ck_assert_int_eq(sqlite3_finalize(st), SQLITE_OK);
+
+	/* an error at step time: the overflow, and a CHECK refusing a row */
+	st = db_prepare(db, "SELECT abs(-9223372036854775807 - 1)");
+	ck_assert_int_eq(db_step_one(db, st, "test error"), DB_ERROR);
+	sqlite3_finalize(st);
+	st = db_prepare(db, "INSERT INTO users (name, password_hash, created_at, updated_at) "
+			    "VALUES ('Bad Name', '$y$x', 0, 0) RETURNING id");
+	ck_assert_int_eq(db_step_one(db, st, "test check"), DB_INVALID);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM users"), 0);
+	db_close(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("db");
@@ -315,6 +345,7 @@ int main(void)
 	tcase_add_test(tc, test_migrate_concurrent);
 	tcase_add_test(tc, test_busy);
 	tcase_add_test(tc, test_checks);
+	tcase_add_test(tc, test_step_one);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
