@@ -26,6 +26,21 @@ JOURNALDDIR ?= /usr/lib/systemd
 # The helpers' compiled-in state dir: no argument or environment changes it.
 HELPER_STATE_DIR ?= /var/lib/left4me
 
+# Units and the sudoers file are templates: units/* and etc/sudoers.d/left4me
+# name what we install and the state dir as @SBINDIR@, @LIBEXECDIR@,
+# @STATE_DIR@ and @SYSCONFDIR@.  The build fills them into $(B)/units/ and
+# $(B)/etc/ from the variables above (the same ones that decide where the
+# binaries go) and install copies only the filled files.  $(B)/install-paths
+# holds the values (NAME=VALUE lines); it is rewritten only when one
+# changes, so it is also the stamp the filled files depend on, and
+# tests/helpers/units.sh reads it.  (The source files keep their unit names,
+# so every reference to them stays valid.)
+FILL_VARS = SBINDIR=$(SBINDIR) LIBEXECDIR=$(LIBEXECDIR) STATE_DIR=$(HELPER_STATE_DIR) \
+            SYSCONFDIR=$(SYSCONFDIR)
+UNIT_TEMPLATES := $(wildcard units/*.service units/*.socket units/*.timer units/*.slice)
+UNIT_FILES := $(UNIT_TEMPLATES:%=$(B)/%)
+SUDOERS_FILE := $(B)/etc/sudoers.d/left4me
+
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 SAN_FLAGS ?=
@@ -73,7 +88,7 @@ include $(sort $(wildcard left4me*/module.mk))
 include tests/module.mk
 include bench/module.mk
 
-all: $(LIB) $(PROGS)
+all: $(LIB) $(PROGS) $(UNIT_FILES) $(SUDOERS_FILE)
 
 # ---- compile rules ---------------------------------------------------------
 # V=1 shows the full compiler lines.
@@ -116,6 +131,26 @@ run:
 
 # ---- install -------------------------------------------------------------
 install: all $(INSTALL_TARGETS) install-config install-man
+
+# Fill @NAME@ from $(B)/install-paths; a placeholder left over (a typo, or a
+# name FILL_VARS lacks) fails the build.
+$(B)/install-paths: FORCE_INSTALL_PATHS
+	@mkdir -p $(@D)
+	@printf '%s\n' $(FILL_VARS) | cmp -s - $@ || printf '%s\n' $(FILL_VARS) >$@
+.PHONY: FORCE_INSTALL_PATHS
+define fill_template
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  FILL    $@")
+	$(Q)sed "$$(sed 's/^\([A-Z_]*\)=\(.*\)$$/s|@\1@|\2|g/' $(B)/install-paths)" $< >$@.tmp
+	$(Q)if grep -n '@[A-Z_][A-Z_]*@' $@.tmp >&2; then \
+	  echo "$<: unknown placeholder (known: $(foreach v,$(FILL_VARS),@$(firstword $(subst =, ,$(v)))@))" >&2; \
+	  rm -f $@.tmp; exit 1; fi
+	$(Q)mv $@.tmp $@
+endef
+$(B)/units/%: units/% $(B)/install-paths
+	$(fill_template)
+$(B)/etc/sudoers.d/%: etc/sudoers.d/% $(B)/install-paths
+	$(fill_template)
 
 .PHONY: install-config
 install-config:

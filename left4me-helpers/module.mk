@@ -63,18 +63,18 @@ TEST_SCRIPTS += tests/helpers/argv.sh tests/helpers/overlay.sh tests/helpers/san
 
 # ---- install: helpers, units, sudoers, sandbox resolver ------------------
 # (units/ has no module.mk of its own: the top Makefile includes only
-# left4me*/module.mk, so the unit install rules live here.)
-UNIT_FILES := $(wildcard units/*.service units/*.socket units/*.timer units/*.slice)
-
+# left4me*/module.mk, so the unit install rules live here.)  Units and
+# sudoers are installed as the top Makefile fills them (UNIT_FILES,
+# SUDOERS_FILE: paths from PREFIX, LIBEXECDIR, ...), never from the source.
 .PHONY: install-helpers install-units
-install-helpers: $(HELPER_BINS)
+install-helpers: $(HELPER_BINS) $(SUDOERS_FILE)
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(HELPER_BINS) $(DESTDIR)$(LIBEXECDIR)/
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/sudoers.d $(DESTDIR)$(SYSCONFDIR)/left4me
-	install -m 0440 etc/sudoers.d/left4me $(DESTDIR)$(SYSCONFDIR)/sudoers.d/left4me
+	install -m 0440 $(SUDOERS_FILE) $(DESTDIR)$(SYSCONFDIR)/sudoers.d/left4me
 	install -m 0644 etc/left4me/sandbox-resolv.conf $(DESTDIR)$(SYSCONFDIR)/left4me/
 
-install-units:
+install-units: $(UNIT_FILES)
 	install -d $(DESTDIR)$(UNITDIR)
 	install -m 0644 $(UNIT_FILES) $(DESTDIR)$(UNITDIR)/
 	install -D -m 0644 etc/systemd/journald@left4me.conf \

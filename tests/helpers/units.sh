@@ -8,7 +8,13 @@
 . "$(dirname "$0")/lib.sh"
 need_root_ns "$@"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-U=$SRC/units
+# The units and sudoers file as the build filled them (the top Makefile:
+# units/* are templates), and the values it filled in: SBINDIR,
+# LIBEXECDIR, STATE_DIR, SYSCONFDIR.
+U=$BUILD/units
+SUDOERS=$BUILD/etc/sudoers.d/left4me
+[ -f "$BUILD/install-paths" ] && [ -f "$SUDOERS" ] || die "$BUILD/install-paths missing: build first (make B=... all)"
+. "$BUILD/install-paths"
 command -v systemd-analyze >/dev/null || die "systemd-analyze missing (apt-get install systemd)"
 command -v visudo >/dev/null || die "visudo missing (apt-get install sudo)"
 
@@ -16,9 +22,9 @@ command -v visudo >/dev/null || die "visudo missing (apt-get install sudo)"
 R=$STATE/root
 mkdir -p $R/etc/systemd/system $R/lib/systemd
 cp -a /lib/systemd/system $R/lib/systemd/
-for f in usr/sbin/left4me-web usr/sbin/left4me-worker usr/sbin/left4me-fetcher \
-	usr/libexec/left4me/left4me-overlay usr/libexec/left4me/left4me-launcher usr/bin/nsenter; do
-	mkdir -p $R/${f%/*}
+for f in $SBINDIR/left4me-web $SBINDIR/left4me-worker $SBINDIR/left4me-fetcher \
+	$LIBEXECDIR/left4me-overlay $LIBEXECDIR/left4me-launcher /usr/bin/nsenter; do
+	mkdir -p $R${f%/*}
 	printf '#!/bin/sh\n' >$R/$f
 	chmod 755 $R/$f
 done
@@ -32,7 +38,7 @@ for u in $units; do
 	rc=$?
 	if [ $rc = 0 ] && [ -z "$out" ]; then ok "verify $u"; else not_ok "verify $u: $out"; fi
 done
-check "every unit file is covered" [ "$(ls $U | grep -c -v README)" = 9 ]
+check "every unit file is covered" [ "$(ls $SRC/units | grep -c -v README)" = 9 ]
 
 # ---- systemd-analyze security: exposure targets ---------------------------
 exposure() {
@@ -56,26 +62,26 @@ has() { grep -qxF -- "$2" "$U/$1"; }
 lacks() { ! grep -qE -- "$2" "$U/$1"; }
 S_UNIT='left4me-server@.service'
 for line in \
-	'ExecStartPre=+/usr/bin/nsenter --mount=/proc/1/ns/mnt -- /usr/libexec/left4me/left4me-overlay mount %i' \
-	'ExecStopPost=+/usr/bin/nsenter --mount=/proc/1/ns/mnt -- /usr/libexec/left4me/left4me-overlay umount %i' \
-	'WorkingDirectory=-/var/lib/left4me/runtime/%i/merged' \
+	"ExecStartPre=+/usr/bin/nsenter --mount=/proc/1/ns/mnt -- $LIBEXECDIR/left4me-overlay mount %i" \
+	"ExecStopPost=+/usr/bin/nsenter --mount=/proc/1/ns/mnt -- $LIBEXECDIR/left4me-overlay umount %i" \
+	"WorkingDirectory=-$STATE_DIR/runtime/%i/merged" \
 	'Restart=on-failure' 'StartLimitBurst=5' 'StartLimitIntervalSec=60s' 'TimeoutStopSec=15s' \
 	'Slice=l4d2-game.slice' 'OOMScoreAdjust=-200' 'DynamicUser=yes' 'PrivateTmp=yes' \
-	'LogNamespace=left4me' 'ExecStart=/usr/libexec/left4me/left4me-launcher %i' \
+	'LogNamespace=left4me' "ExecStart=$LIBEXECDIR/left4me-launcher %i" \
 	'RestartPreventExitStatus=64 65 66 77' \
-	'TemporaryFileSystem=/var/lib:ro' 'BindPaths=/var/lib/left4me/runtime/%i' \
-	'InaccessiblePaths=-/etc/left4me' 'WantedBy=multi-user.target'; do
+	'TemporaryFileSystem=/var/lib:ro' "BindPaths=$STATE_DIR/runtime/%i" \
+	"InaccessiblePaths=-$SYSCONFDIR/left4me" 'WantedBy=multi-user.target'; do
 	check "server unit: $line" has "$S_UNIT" "$line"
 done
 # The fetcher's absolute vpk links must resolve in the game's view; nothing
 # else of the state dir is bound back (not the DB, instances/, scripts/,
 # overlays/ nor other instances).
-for line in 'BindReadOnlyPaths=-/var/lib/left4me/global_overlay_cache' \
-	'BindReadOnlyPaths=-/var/lib/left4me/workshop_cache' 'BindReadOnlyPaths=-/var/lib/left4me/.steam'; do
+for line in "BindReadOnlyPaths=-$STATE_DIR/global_overlay_cache" \
+	"BindReadOnlyPaths=-$STATE_DIR/workshop_cache" "BindReadOnlyPaths=-$STATE_DIR/.steam"; do
 	check "server unit: $line" has "$S_UNIT" "$line"
 done
 check "server unit binds back nothing else of /var/lib" sh -c "[ \"\$(grep -E '^(Bind|BindReadOnly)Paths=' $U/$S_UNIT | sort | tr '\n' ' ')\" = \
-	'BindPaths=/var/lib/left4me/runtime/%i BindReadOnlyPaths=-/var/lib/left4me/.steam BindReadOnlyPaths=-/var/lib/left4me/global_overlay_cache BindReadOnlyPaths=-/var/lib/left4me/workshop_cache BindReadOnlyPaths=/var/lib/left4me/console/%i BindReadOnlyPaths=/var/lib/left4me/instances/%i/instance.env ' ]"
+	'BindPaths=$STATE_DIR/runtime/%i BindReadOnlyPaths=-$STATE_DIR/.steam BindReadOnlyPaths=-$STATE_DIR/global_overlay_cache BindReadOnlyPaths=-$STATE_DIR/workshop_cache BindReadOnlyPaths=$STATE_DIR/console/%i BindReadOnlyPaths=$STATE_DIR/instances/%i/instance.env ' ]"
 # No command of any unit gets its environment from a file: systemd applies
 # EnvironmentFile= to the root (+) commands too (issue 10).
 for f in $U/*.service; do
@@ -100,23 +106,26 @@ done
 check "worker: Type=notify" has left4me-worker.service Type=notify
 check "web runs as its own user" has left4me-web.service User=left4me-web
 check "web reaches DB/overlays via the left4me group" grep -q '^SupplementaryGroups=.*left4me' $U/left4me-web.service
-check "refresh service only enqueues" has left4me-refresh.service 'ExecStart=/usr/sbin/left4me-fetcher enqueue-refresh'
+check "refresh service only enqueues" has left4me-refresh.service "ExecStart=$SBINDIR/left4me-fetcher enqueue-refresh"
 check "build slice weights 10" sh -c "grep -qx CPUWeight=10 $U/l4d2-build.slice && grep -qx IOWeight=10 $U/l4d2-build.slice"
 
 # ---- sudoers -------------------------------------------------------------
-check "visudo -cf etc/sudoers.d/left4me" visudo -cf "$SRC/etc/sudoers.d/left4me"
+check "visudo -cf (filled) etc/sudoers.d/left4me" visudo -cf "$SUDOERS"
 
-# Real sudo in this namespace: helpers at /usr/libexec/left4me (an overlay
-# over the host's /usr/libexec, so nothing lands on the host) and our file
-# as /etc/sudoers.d/left4me.
+# Real sudo in this namespace: helpers at $LIBEXECDIR (an overlay over its
+# deepest existing ancestor, e.g. /usr/libexec or /usr/local, so nothing
+# lands on the host) and our file as /etc/sudoers.d/left4me.
 L=$STATE/libexec
 mkdir -p $L/upper $L/work $STATE/sudoers.d
-mount -t overlay overlay -o lowerdir=/usr/libexec,upperdir=$L/upper,workdir=$L/work /usr/libexec ||
-	die "overlay over /usr/libexec"
-mkdir -p /usr/libexec/left4me
-cp $TH/left4me-overlay $TH/left4me-systemctl $TH/left4me-script-sandbox /usr/libexec/left4me/
+a=$LIBEXECDIR
+while [ -n "$a" ] && [ ! -d "$a" ]; do a=${a%/*}; done
+case $a in /?*) ;; *) die "no directory to overlay for $LIBEXECDIR" ;; esac
+mount -t overlay overlay -o lowerdir=$a,upperdir=$L/upper,workdir=$L/work $a ||
+	die "overlay over $a"
+mkdir -p $LIBEXECDIR
+cp $TH/left4me-overlay $TH/left4me-systemctl $TH/left4me-script-sandbox $LIBEXECDIR/
 cp /etc/sudoers.d/* $STATE/sudoers.d/ 2>/dev/null
-install -m 0440 -o root -g root $SRC/etc/sudoers.d/left4me $STATE/sudoers.d/left4me
+install -m 0440 -o root -g root $SUDOERS $STATE/sudoers.d/left4me
 mount --bind $STATE/sudoers.d /etc/sudoers.d
 # The worker unit's bounding set, read from the unit itself.
 drop=$(sed -n 's/^CapabilityBoundingSet=~//p' $U/left4me-worker.service |
@@ -126,7 +135,7 @@ as_worker() {
 	setpriv --reuid=$W_UID --regid=$W_UID --clear-groups --bounding-set="$drop" -- \
 		env -i PATH=/usr/bin:/bin sudo -n "$@"
 }
-H=/usr/libexec/left4me
+H=$LIBEXECDIR
 expect_rc 0 "sudo: left4me-systemctl restart alpha allowed" as_worker $H/left4me-systemctl restart alpha
 check "sudo ran the helper as root" grep -qx left4me-server@alpha.service $STATE.out
 expect_rc 0 "sudo: left4me-systemctl status a-1 allowed" as_worker $H/left4me-systemctl status a-1
