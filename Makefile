@@ -106,6 +106,7 @@ $(B)/%.o: %.c
 check: deps
 	@tools/install-deps browser
 	+$(MAKE) test
+	+$(MAKE) check-install
 	+$(MAKE) check-browser
 
 test: all $(TESTS)
@@ -121,6 +122,24 @@ check-valgrind: deps
 
 deps:
 	@tools/install-deps build test
+
+# `make install` into a temp DESTDIR, with PREFIX=/usr (the Debian build's)
+# and then with this make's PREFIX (default /usr/local), each checked by
+# tests/check-install: every program a unit or the sudoers file names is
+# installed under DESTDIR.  Same $(B): nothing is rebuilt but the filled
+# units, the default last so $(B) ends as it began.  A failing DESTDIR is
+# kept for a look.
+.PHONY: check-install
+check-install: all
+	+@set -e; for p in /usr $(PREFIX); do \
+	  d=$$(mktemp -d); \
+	  echo "check-install: make install PREFIX=$$p DESTDIR=$$d"; \
+	  $(MAKE) --no-print-directory PREFIX=$$p DESTDIR=$$d install >$$d.log 2>&1 || \
+	    { cat $$d.log; echo "check-install: make install failed (PREFIX=$$p, $$d)" >&2; exit 1; }; \
+	  tests/check-install $$d $$p $(UNITDIR) $(SYSCONFDIR) || \
+	    { echo "check-install: failed, install kept in $$d" >&2; exit 1; }; \
+	  rm -rf $$d $$d.log; \
+	done
 
 # ---- running from the checkout -------------------------------------------
 PORT ?= 8080
