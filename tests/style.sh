@@ -3,15 +3,21 @@
 # formatted; the failing files are named.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+top=$(pwd -P)
 command -v clang-format >/dev/null || { echo "style: clang-format missing" >&2; exit 1; }
 bad=0
 checked=0
-# A git checkout lists its tracked files; an unpacked source tree (the
-# Debian build) has no .git, so every C file outside build dirs counts.
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+# A git checkout lists its tracked files.  Anything else (an unpacked
+# source tree: the Debian build, which `make deb` unpacks under build-pkg/
+# inside a checkout, where git would answer for the outer work tree and
+# list nothing) checks every C file outside build and dependency dirs.
+if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$top" ]; then
+	how="git ls-files"
 	files=$(git ls-files '*.c' '*.h')
 else
-	files=$(find . \( -path './build*' -o -path './debian' -o -path './.cache' \) -prune -o \
+	how="find (not the top of a git work tree)"
+	files=$(find . \( -path './build*' -o -path './debian' -o -path './.cache' -o -path './var' \
+		-o -name node_modules -o -name .git \) -prune -o \
 		\( -name '*.c' -o -name '*.h' \) -type f -print | sed 's|^\./||')
 fi
 for f in $files; do
@@ -21,5 +27,9 @@ for f in $files; do
 		bad=$((bad + 1))
 	fi
 done
-echo "style: $checked files checked, $bad not formatted"
-[ "$checked" -gt 0 ] && [ "$bad" -eq 0 ]
+echo "style: $checked files checked ($how), $bad not formatted"
+if [ "$checked" -eq 0 ]; then
+	echo "style: no C file found in $top: checking nothing is a failure" >&2
+	exit 1
+fi
+[ "$bad" -eq 0 ]
