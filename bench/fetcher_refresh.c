@@ -155,11 +155,13 @@ int main(int argc, char **argv)
 		if (k == 0)
 			strbuf_printf(&conf,
 				      "    - name: json-src\n      kind: json_index\n"
+				      "      allow_private: true\n"
 				      "      url: http://127.0.0.1:%d/index.json\n",
 				      ts_port(srv));
 		else
 			strbuf_printf(&conf,
 				      "    - name: list-src\n      kind: url_list\n"
+				      "      allow_private: true\n"
 				      "      urls:\n%s",
 				      urls.buf);
 		strbuf_puts(&conf, "  parallel: 8\n  max_host_connections: 8\n");

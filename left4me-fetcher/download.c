@@ -1,8 +1,10 @@
 /* Parallel downloads with libcurl's multi interface; see download.h. */
 #include "download.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netcheck.h"
 #include "timeutil.h"
 #include "xalloc.h"
 
@@ -50,10 +53,6 @@ void dl_fini(struct dl *d)
 	d->new_etag = d->new_last_modified = NULL;
 }
 
-struct dl_run {
-	const struct dl_opts *o;
-};
-
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct dl *d = arg;
@@ -79,6 +78,8 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *arg)
 		}
 	}
 	d->bytes += (int64_t)len;
+	if (d->opts && d->opts->bytes_total)
+		*d->opts->bytes_total += (int64_t)len; /* a retry's bytes count again */
 	return len;
 }
 
@@ -102,6 +103,62 @@ static char *validator(const char *v, size_t len)
 	return xstrndup(v, len);
 }
 
+/* Refuse the transfer (the policy said no): the reason stays in d->error. */
+static void refuse(struct dl *d, const char *what, const char *why)
+{
+	if (d->refused)
+		return;
+	d->refused = true;
+	snprintf(d->error, sizeof(d->error), "refused %s: %s", what, why);
+}
+
+/* The status code of a status line ("HTTP/1.1 302 Found"), or 0. */
+static long status_code(const char *line, size_t len)
+{
+	const char *sp = memchr(line, ' ', len);
+	long code = 0;
+	int i;
+
+	if (!sp || (size_t)(sp - line) + 4 > len)
+		return 0;
+	for (i = 1; i <= 3; i++) {
+		if (sp[i] < '0' || sp[i] > '9')
+			return 0;
+		code = code * 10 + (sp[i] - '0');
+	}
+	return code;
+}
+
+/* A redirect's Location, checked before curl follows it: -1 refuses. */
+static int check_location(struct dl *d, const char *v, size_t len)
+{
+	char *loc, *target, *base = NULL, why[200];
+	int rc = 0;
+
+	while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' ' ||
+		       v[len - 1] == '\t'))
+		len--;
+	while (len && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	if (len == 0)
+		return 0; /* curl follows no empty Location */
+	loc = xstrndup(v, len);
+	curl_easy_getinfo(d->h, CURLINFO_EFFECTIVE_URL, &base);
+	target = base ? netcheck_redirect_target(base, loc) : NULL;
+	if (!target) {
+		refuse(d, "redirect", "its Location is not a valid URL");
+		rc = -1;
+	} else if (d->opts->check_url(target, why, sizeof(why), d->opts->policy_arg) < 0) {
+		refuse(d, "redirect", why);
+		rc = -1;
+	}
+	free(target);
+	free(loc);
+	return rc;
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct dl *d = arg;
@@ -112,14 +169,81 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 		free(d->new_etag);
 		free(d->new_last_modified);
 		d->new_etag = d->new_last_modified = NULL;
+		d->status = status_code(ptr, len);
 	} else if (len > 5 && strncasecmp(ptr, "etag:", 5) == 0) {
 		free(d->new_etag);
 		d->new_etag = validator(ptr + 5, len - 5);
 	} else if (len > 14 && strncasecmp(ptr, "last-modified:", 14) == 0) {
 		free(d->new_last_modified);
 		d->new_last_modified = validator(ptr + 14, len - 14);
+	} else if (len > 9 && strncasecmp(ptr, "location:", 9) == 0 && d->status >= 300 &&
+		   d->status < 400 && d->opts && d->opts->check_url) {
+		if (check_location(d, ptr + 9, len - 9) < 0)
+			return 0; /* curl stops: CURLE_WRITE_ERROR */
 	}
 	return len;
+}
+
+/* Every address curl is about to connect to (the resolved ones, whatever
+ * the URL said): a refused one gets no socket, so no connect. */
+static curl_socket_t on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct dl *d = arg;
+	char why[200];
+
+	if (purpose != CURLSOCKTYPE_IPCXN) {
+		refuse(d, "connection", "not an outgoing IP connection");
+		return CURL_SOCKET_BAD;
+	}
+	if (d->opts->check_addr(&a->addr, a->addrlen, why, sizeof(why), d->opts->policy_arg) < 0) {
+		refuse(d, "connection", why);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Before each request is sent, on the connection it will use (a reused one
+ * included): the URL curl is about to request and the peer's address. */
+static int on_prereq(void *arg, char *peer_ip, char *local_ip, int peer_port, int local_port)
+{
+	struct dl *d = arg;
+	const struct dl_opts *o = d->opts;
+	char *url = NULL, why[200];
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} peer;
+	size_t plen = 0;
+
+	(void)local_ip;
+	(void)local_port;
+	curl_easy_getinfo(d->h, CURLINFO_EFFECTIVE_URL, &url);
+	if (o->check_url && (!url || o->check_url(url, why, sizeof(why), o->policy_arg) < 0)) {
+		refuse(d, "request", url ? why : "no URL");
+		return CURL_PREREQFUNC_ABORT;
+	}
+	if (!o->check_addr)
+		return CURL_PREREQFUNC_OK;
+	memset(&peer, 0, sizeof(peer));
+	if (inet_pton(AF_INET, peer_ip, &peer.in.sin_addr) == 1) {
+		peer.in.sin_family = AF_INET;
+		peer.in.sin_port = htons((uint16_t)peer_port);
+		plen = sizeof(peer.in);
+	} else if (inet_pton(AF_INET6, peer_ip, &peer.in6.sin6_addr) == 1) {
+		peer.in6.sin6_family = AF_INET6;
+		peer.in6.sin6_port = htons((uint16_t)peer_port);
+		plen = sizeof(peer.in6);
+	}
+	if (!plen) {
+		refuse(d, "request", "the peer's address is unknown");
+		return CURL_PREREQFUNC_ABORT;
+	}
+	if (o->check_addr(&peer.sa, plen, why, sizeof(why), o->policy_arg) < 0) {
+		refuse(d, "request", why);
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
 }
 
 /* Rewind the output for a new attempt. */
@@ -127,6 +251,8 @@ static int reset_output(struct dl *d)
 {
 	d->bytes = 0;
 	d->too_big = false;
+	d->refused = false;
+	d->status = 0;
 	d->write_errno = 0;
 	d->content_length = -1;
 	strbuf_reset(&d->body);
@@ -162,6 +288,18 @@ static CURL *make_handle(struct dl *d, const struct dl_opts *o)
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, d);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, d);
+	/* No proxy, whatever the environment says: through one, curl would
+	 * connect only to the proxy and the address check could not see where
+	 * the request really goes. */
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
+	if (o->check_addr) {
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, d);
+	}
+	if (o->check_url || o->check_addr) {
+		curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+		curl_easy_setopt(h, CURLOPT_PREREQDATA, d);
+	}
 	if (d->etag) {
 		char *line = xasprintf("If-None-Match: %s", d->etag);
 
@@ -211,6 +349,10 @@ static bool finish_attempt(struct dl *d, CURLcode cc, const struct dl_opts *o)
 	curl_easy_getinfo(d->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 	d->http_code = code;
 	d->content_length = cl;
+	if (cc != CURLE_OK && d->refused) {
+		d->result = DL_FAILED; /* the policy's answer does not change */
+		return true;
+	}
 	if (cc == CURLE_OK && code == 304) {
 		d->result = DL_NOT_MODIFIED;
 		return true;
@@ -247,11 +389,39 @@ static bool finish_attempt(struct dl *d, CURLcode cc, const struct dl_opts *o)
 	return true;
 }
 
+/* Start an attempt of d, or finish d at once (refused by the policy, no
+ * temp file): true if it is running. */
+static bool start_attempt(CURLM *m, struct dl *d, const struct dl_opts *o)
+{
+	char why[200];
+
+	d->opts = o;
+	if (d->attempts == 0 && o->check_url &&
+	    o->check_url(d->url, why, sizeof(why), o->policy_arg) < 0) {
+		snprintf(d->error, sizeof(d->error), "refused: %s", why);
+		d->result = DL_FAILED;
+	} else if (reset_output(d) < 0) {
+		d->result = DL_FAILED;
+	}
+	if (d->result == DL_FAILED) {
+		if (o->done)
+			o->done(d, o->arg);
+		return false;
+	}
+	d->attempts++;
+	d->h = make_handle(d, o);
+	curl_multi_add_handle(m, d->h);
+	return true;
+}
+
 int dl_run(struct dl **v, size_t n, const struct dl_opts *o)
 {
 	CURLM *m = curl_multi_init();
-	size_t active = 0, finished = 0, i;
-	int64_t last_tick = mono_ms(), prev_bytes = 0;
+	/* Work per poll is O(parallel), not O(n): transfers start in order
+	 * from next; the ones waiting to be retried are in waiting[]. */
+	struct dl **waiting = xcalloc(n ? n : 1, sizeof(*waiting));
+	size_t active = 0, finished = 0, next = 0, n_waiting = 0, i;
+	int64_t last_tick = mono_ms();
 	int rc = 0;
 
 	if (!m)
@@ -262,35 +432,37 @@ int dl_run(struct dl **v, size_t n, const struct dl_opts *o)
 		v[i]->result = DL_PENDING;
 		v[i]->attempts = 0;
 		v[i]->retry_at = 0;
+		v[i]->opts = o;
 	}
 	while (finished < n) {
 		int64_t now = mono_ms(), wait = 500;
 		struct CURLMsg *msg;
 		int running, left;
 
-		/* Start what may start: at most parallel transfers at once. */
-		for (i = 0; i < n && active < (size_t)o->parallel; i++) {
-			struct dl *d = v[i];
+		/* Start what may start: at most parallel transfers at once,
+		 * retries that are due first. */
+		for (i = 0; i < n_waiting && active < (size_t)o->parallel;) {
+			struct dl *d = waiting[i];
 
-			if (d->result != DL_PENDING || d->h || d->retry_at > now)
-				continue;
-			if (reset_output(d) < 0) {
-				d->result = DL_FAILED;
-				finished++;
-				if (o->done)
-					o->done(d, o->arg);
+			if (d->retry_at > now) {
+				i++;
 				continue;
 			}
-			d->attempts++;
-			d->h = make_handle(d, o);
-			curl_multi_add_handle(m, d->h);
-			active++;
+			waiting[i] = waiting[--n_waiting];
+			if (start_attempt(m, d, o))
+				active++;
+			else
+				finished++;
 		}
-		for (i = 0; i < n; i++) {
-			if (v[i]->result == DL_PENDING && !v[i]->h && v[i]->retry_at > now &&
-			    v[i]->retry_at - now < wait)
-				wait = v[i]->retry_at - now;
+		while (next < n && active < (size_t)o->parallel) {
+			if (start_attempt(m, v[next++], o))
+				active++;
+			else
+				finished++;
 		}
+		for (i = 0; i < n_waiting; i++)
+			if (waiting[i]->retry_at - now < wait)
+				wait = waiting[i]->retry_at - now;
 		if (wait < 1)
 			wait = 1;
 		curl_multi_poll(m, NULL, 0, (int)wait, NULL);
@@ -314,19 +486,10 @@ int dl_run(struct dl **v, size_t n, const struct dl_opts *o)
 					 d->attempts, o->retries);
 				curl_easy_cleanup(d->h);
 				d->h = NULL;
+				waiting[n_waiting++] = d;
 			}
 			curl_slist_free_all(d->hdrs);
 			d->hdrs = NULL;
-		}
-		if (o->bytes_total) {
-			int64_t sum = 0;
-
-			for (i = 0; i < n; i++)
-				sum += v[i]->bytes;
-			/* Monotonic for the caller even when an attempt restarts. */
-			if (sum > prev_bytes)
-				*o->bytes_total += sum - prev_bytes;
-			prev_bytes = sum;
 		}
 		now = mono_ms();
 		if (o->deadline && now > o->deadline) {
@@ -341,6 +504,7 @@ int dl_run(struct dl **v, size_t n, const struct dl_opts *o)
 			}
 		}
 	}
+	free(waiting);
 	for (i = 0; i < n; i++) {
 		struct dl *d = v[i];
 

@@ -2,19 +2,29 @@
  * transfers and on connections per host, low-speed timeouts, retries with
  * exponential backoff, conditional requests (If-None-Match /
  * If-Modified-Since), a size cap checked by curl and again while writing,
- * and http/https only, redirects included.  Single-threaded: the caller's
- * tick runs between polls and done runs as each transfer ends. */
+ * and http/https only, redirects included.  Where a transfer may go is the
+ * caller's policy (dl_opts.check_url / check_addr): every URL before it is
+ * requested (the first and each redirect target, from the Location header
+ * before curl follows it, and again before the request is sent) and every
+ * address curl is about to connect to.  Proxies from the environment are
+ * ignored: through one, the address check would see only the proxy.
+ * Single-threaded: the caller's tick runs between polls and done runs as
+ * each transfer ends. */
 #ifndef LEFT4ME_FETCHER_DOWNLOAD_H
 #define LEFT4ME_FETCHER_DOWNLOAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "strbuf.h"
 
 enum dl_result { DL_PENDING, DL_OK, DL_NOT_MODIFIED, DL_FAILED };
 
 #define DL_VALIDATOR_MAX 256
+
+struct dl_opts;
 
 struct dl {
 	/* set by the caller */
@@ -34,8 +44,11 @@ struct dl {
 	struct strbuf body;
 	/* private */
 	void *h, *hdrs;
+	const struct dl_opts *opts;
 	int64_t retry_at;
 	bool too_big;
+	bool refused; /* by the policy: error says why; never retried */
+	long status;  /* of the response whose headers are arriving */
 	int write_errno;
 };
 
@@ -50,7 +63,14 @@ struct dl_opts {
 	/* Called once per transfer when its result is final. */
 	void (*done)(struct dl *d, void *arg);
 	void *arg;
-	int64_t *bytes_total; /* body bytes received, all transfers (may be NULL) */
+	int64_t *bytes_total; /* += body bytes as received, retries too (may be NULL) */
+	/* Where transfers may go (NULL: anywhere).  Each returns 0 to allow,
+	 * else -1 with one line in why.  check_url sees each URL before it is
+	 * requested, check_addr each address before curl connects to it. */
+	int (*check_url)(const char *url, char *why, size_t whylen, void *arg);
+	int (*check_addr)(const struct sockaddr *sa, size_t len, char *why, size_t whylen,
+			  void *arg);
+	void *policy_arg;
 };
 
 /* Initialise d for url (fd -1, everything else empty). */

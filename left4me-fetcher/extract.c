@@ -14,6 +14,7 @@
 
 #include "filehash.h"
 #include "index.h"
+#include "log.h"
 #include "xalloc.h"
 
 void extract_result_fini(struct extract_result *r)
@@ -172,6 +173,7 @@ int extract_vpks(const char *archive_path, int staging_fd, const struct extract_
 	}
 	while ((ar = archive_read_next_header(a, &e)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
 		const char *path = archive_entry_pathname(e), *base = NULL, *why;
+		char why_name[96];
 		mode_t type = archive_entry_filetype(e);
 		struct extract_file *f;
 		int64_t size = 0;
@@ -205,8 +207,12 @@ int extract_vpks(const char *archive_path, int staging_fd, const struct extract_
 		}
 		if (!fetch_has_suffix(base, ".vpk"))
 			continue; /* not ours: libarchive skips its data */
-		if (!fetch_safe_name(base)) {
-			fail(r, "refused entry: unsafe vpk name");
+		if (fetch_name_check(base, why_name, sizeof(why_name)) < 0) {
+			char shown[160];
+
+			/* Escaped: the reason may be a bidi control in the name. */
+			fail(r, "refused entry %s: name %s",
+			     log_escape(shown, sizeof(shown), base, strlen(base)), why_name);
 			goto out;
 		}
 		if (archive_entry_size_is_set(e) &&

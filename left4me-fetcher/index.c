@@ -4,11 +4,14 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+#include "netcheck.h"
 #include "strbuf.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -29,22 +32,82 @@ void index_list_fini(struct index_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* The code point at s, which is valid UTF-8; *n gets its length. */
+static unsigned long utf8_at(const unsigned char *s, size_t *n)
+{
+	if (s[0] < 0x80) {
+		*n = 1;
+		return s[0];
+	}
+	if (s[0] < 0xe0) {
+		*n = 2;
+		return (s[0] & 0x1fUL) << 6 | (s[1] & 0x3fUL);
+	}
+	if (s[0] < 0xf0) {
+		*n = 3;
+		return (s[0] & 0x0fUL) << 12 | (s[1] & 0x3fUL) << 6 | (s[2] & 0x3fUL);
+	}
+	*n = 4;
+	return (s[0] & 0x07UL) << 18 | (s[1] & 0x3fUL) << 12 | (s[2] & 0x3fUL) << 6 |
+	       (s[3] & 0x3fUL);
+}
+
+/* Unicode's Bidi_Control characters: they reorder how a name is shown. */
+static bool bidi_control(unsigned long c)
+{
+	return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069);
+}
+
+int fetch_name_check(const char *s, char *why, size_t whylen)
+{
+	size_t len, i, n;
+
+	if (!s || !*s) {
+		snprintf(why, whylen, "is empty");
+		return -1;
+	}
+	len = strlen(s);
+	if (len > PATH_COMPONENT_MAX) {
+		snprintf(why, whylen, "is longer than %d bytes", PATH_COMPONENT_MAX);
+		return -1;
+	}
+	if (s[0] == '.') {
+		snprintf(why, whylen, "starts with '.'");
+		return -1;
+	}
+	if (!valid_utf8(s, len)) {
+		snprintf(why, whylen, "is not valid UTF-8");
+		return -1;
+	}
+	for (i = 0; i < len; i += n) {
+		unsigned long c = utf8_at((const unsigned char *)s + i, &n);
+
+		if (c == '/' || c == '\\') {
+			snprintf(why, whylen, "contains '%c'", (int)c);
+			return -1;
+		}
+		if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+			snprintf(why, whylen, "has the control character U+%04lX", c);
+			return -1;
+		}
+		if (bidi_control(c)) {
+			snprintf(why, whylen, "has the bidi control U+%04lX", c);
+			return -1;
+		}
+		if (c == 0x2028 || c == 0x2029) {
+			snprintf(why, whylen, "has the line or paragraph separator U+%04lX", c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 bool fetch_safe_name(const char *s)
 {
-	size_t len, i;
+	char why[64];
 
-	if (!s)
-		return false;
-	len = strlen(s);
-	if (len == 0 || len > PATH_COMPONENT_MAX || s[0] == '.')
-		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
-			return false;
-	}
-	return valid_utf8(s, len);
+	return fetch_name_check(s, why, sizeof(why)) == 0;
 }
 
 bool fetch_has_suffix(const char *s, const char *suffix)
@@ -122,7 +185,9 @@ out:
 	return res;
 }
 
-char *url_file_name(const char *url)
+/* The last path segment of an absolute URL, percent-decoded; NULL if the
+ * URL does not parse or the segment holds %00.  New string. */
+static char *url_segment(const char *url)
 {
 	CURLU *u = curl_url();
 	char *path = NULL, *res = NULL;
@@ -150,13 +215,23 @@ char *url_file_name(const char *url)
 			strbuf_putc(&sb, seg[i]);
 		}
 	}
-	if (fetch_safe_name(sb.buf))
-		res = strbuf_detach(&sb);
+	res = strbuf_detach(&sb);
 out:
 	strbuf_fini(&sb);
 	curl_free(path);
 	curl_url_cleanup(u);
 	return res;
+}
+
+char *url_file_name(const char *url)
+{
+	char *seg = url_segment(url);
+
+	if (seg && !fetch_safe_name(seg)) {
+		free(seg);
+		seg = NULL;
+	}
+	return seg;
 }
 
 static void refuse(struct index_list *l, const char *fmt, ...)
@@ -178,29 +253,64 @@ static void refuse(struct index_list *l, const char *fmt, ...)
 	strbuf_fini(&sb);
 }
 
-static bool has_name(const struct index_list *l, const char *name)
-{
-	size_t i;
+/* One parse: the list being built and the trees its duplicates are found
+ * with (keys point at the accepted items' own strings). */
+struct parse {
+	struct index_list *l;
+	const char *base;
+	bool allow_private;
+	void *names; /* accepted names, ASCII case-insensitively */
+	void *urls;  /* accepted URLs, exactly (html pages and URL lists) */
+};
 
-	/* Names compare case-insensitively: they become files on a server that
-	 * may be case-insensitive to its users, and l4d2center's names vary. */
-	for (i = 0; i < l->n; i++)
-		if (strcasecmp(l->items[i].name, name) == 0)
-			return true;
-	return false;
+/* Names compare case-insensitively: they become files on a server that
+ * may be case-insensitive to its users, and l4d2center's names vary. */
+static int cmp_name(const void *a, const void *b)
+{
+	return strcasecmp(a, b);
 }
 
-/* Take ownership of name and url. */
-static void add_item(struct index_list *l, char *name, char *url, int64_t size, char *md5)
+static int cmp_url(const void *a, const void *b)
 {
+	return strcmp(a, b);
+}
+
+static void keep_key(void *key)
+{
+	(void)key; /* owned by the item */
+}
+
+static void tree_add(void **root, const char *key, int (*cmp)(const void *, const void *))
+{
+	if (!tsearch(key, root, cmp))
+		fatal("out of memory");
+}
+
+static void parse_fini(struct parse *p)
+{
+	tdestroy(p->names, keep_key);
+	tdestroy(p->urls, keep_key);
+	p->names = p->urls = NULL;
+}
+
+/* Take ownership of name, url and md5; remember name (and url when
+ * by_url) for the duplicate checks. */
+static void add_item(struct parse *p, char *name, char *url, int64_t size, char *md5, bool by_url)
+{
+	struct index_list *l = p->l;
 	struct index_item *it;
 
-	l->items = xreallocarray(l->items, l->n + 1, sizeof(*l->items));
+	/* Doubling: 100,000 items must not mean 100,000 reallocs. */
+	if ((l->n & (l->n - 1)) == 0)
+		l->items = xreallocarray(l->items, l->n ? 2 * l->n : 1, sizeof(*l->items));
 	it = &l->items[l->n++];
 	it->name = name;
 	it->url = url;
 	it->size = size;
 	it->md5 = md5;
+	tree_add(&p->names, name, cmp_name);
+	if (by_url)
+		tree_add(&p->urls, url, cmp_url);
 }
 
 /* 32 hex digits, lower-cased into a new string; NULL if not that. */
@@ -222,11 +332,12 @@ static char *md5_norm(const char *s)
 	return r;
 }
 
-static void json_entry(struct index_list *l, size_t idx, json_object *o, const char *base)
+static void json_entry(struct parse *p, size_t idx, json_object *o)
 {
+	struct index_list *l = p->l;
 	json_object *jn, *jl, *js, *jm;
 	const char *name, *link;
-	char *url = NULL, *md5 = NULL;
+	char *url = NULL, *md5 = NULL, why[200];
 	int64_t size = -1;
 
 	if (!json_object_is_type(o, json_type_object)) {
@@ -242,18 +353,26 @@ static void json_entry(struct index_list *l, size_t idx, json_object *o, const c
 	}
 	name = json_object_get_string(jn);
 	link = json_object_get_string(jl);
-	if (strlen(name) != (size_t)json_object_get_string_len(jn) || !fetch_safe_name(name) ||
-	    !fetch_has_suffix(name, ".vpk")) {
-		refuse(l, "entry %zu: name is not a safe .vpk file name", idx);
+	if (strlen(name) != (size_t)json_object_get_string_len(jn)) {
+		refuse(l, "entry %zu: name has a NUL byte", idx);
 		return;
 	}
-	if (has_name(l, name)) {
-		refuse(l, "entry %zu: duplicate name", idx);
+	if (fetch_name_check(name, why, sizeof(why)) < 0) {
+		refuse(l, "entry %zu: name \"%.100s\" %s", idx, name, why);
+		return;
+	}
+	if (!fetch_has_suffix(name, ".vpk")) {
+		refuse(l, "entry %zu: name \"%.100s\" does not end in .vpk", idx, name);
+		return;
+	}
+	if (tfind(name, &p->names, cmp_name)) {
+		refuse(l, "entry %zu: duplicate name \"%.100s\"", idx, name);
 		return;
 	}
 	if (json_object_object_get_ex(o, "size", &js) && !json_object_is_type(js, json_type_null)) {
 		if (!json_object_is_type(js, json_type_int) || json_object_get_int64(js) < 0) {
-			refuse(l, "entry %zu: size must be a non-negative integer", idx);
+			refuse(l, "entry %zu (%.100s): size must be a non-negative integer", idx,
+			       name);
 			return;
 		}
 		size = json_object_get_int64(js);
@@ -261,22 +380,29 @@ static void json_entry(struct index_list *l, size_t idx, json_object *o, const c
 	if (json_object_object_get_ex(o, "md5", &jm) && !json_object_is_type(jm, json_type_null)) {
 		if (!json_object_is_type(jm, json_type_string) ||
 		    !(md5 = md5_norm(json_object_get_string(jm)))) {
-			refuse(l, "entry %zu: md5 must be 32 hex digits", idx);
+			refuse(l, "entry %zu (%.100s): md5 must be 32 hex digits", idx, name);
 			return;
 		}
 	}
 	if (strlen(link) != (size_t)json_object_get_string_len(jl) ||
-	    !(url = url_resolve(base, link))) {
-		refuse(l, "entry %zu: download_link is not an http(s) URL", idx);
+	    !(url = url_resolve(p->base, link))) {
+		refuse(l, "entry %zu (%.100s): download_link is not an http(s) URL", idx, name);
 		free(md5);
 		return;
 	}
-	add_item(l, xstrdup(name), url, size, md5);
+	if (netcheck_url(url, p->allow_private, why, sizeof(why)) < 0) {
+		refuse(l, "entry %zu (%.100s): download_link refused: %s", idx, name, why);
+		free(url);
+		free(md5);
+		return;
+	}
+	add_item(p, xstrdup(name), url, size, md5, false);
 }
 
-int index_parse_json(const char *body, size_t len, const char *base_url, struct index_list *out,
-		     char *err, size_t errlen)
+int index_parse_json(const char *body, size_t len, const char *base_url, bool allow_private,
+		     struct index_list *out, char *err, size_t errlen)
 {
+	struct parse p = {.l = out, .base = base_url, .allow_private = allow_private};
 	struct json_tokener *tok;
 	json_object *root;
 	size_t i, n;
@@ -317,59 +443,73 @@ int index_parse_json(const char *body, size_t len, const char *base_url, struct 
 		return -1;
 	}
 	for (i = 0; i < n; i++)
-		json_entry(out, i, json_object_array_get_idx(root, i), base_url);
+		json_entry(&p, i, json_object_array_get_idx(root, i));
+	parse_fini(&p);
 	json_object_put(root);
 	return 0;
 }
 
-/* Add an archive URL as an item named after its file name. */
-static void url_item(struct index_list *l, const char *base, const char *ref)
+/* Add an archive URL (link number idx) as an item named after its file
+ * name. */
+static void url_item(struct parse *p, size_t idx, const char *ref)
 {
-	char *url, *name;
-	size_t i;
+	struct index_list *l = p->l;
+	char *url, *name, why[200];
 
-	url = url_resolve(base, ref);
+	url = url_resolve(p->base, ref);
 	if (!url) {
-		refuse(l, "not an http(s) URL");
+		refuse(l, "link %zu: not an http(s) URL", idx);
 		return;
 	}
-	for (i = 0; i < l->n; i++) {
-		if (strcmp(l->items[i].url, url) == 0) {
-			free(url);
-			return; /* the same link twice on a page is not a problem */
-		}
+	if (tfind(url, &p->urls, cmp_url)) {
+		free(url);
+		return; /* the same link twice on a page is not a problem */
 	}
-	name = url_file_name(url);
-	if (!name || !(fetch_has_suffix(name, ".zip") || fetch_has_suffix(name, ".7z"))) {
-		refuse(l, "URL does not name a .zip or .7z file");
-		free(name);
+	name = url_segment(url);
+	if (!name) {
+		refuse(l, "link %zu: URL does not name a .zip or .7z file", idx);
 		free(url);
 		return;
 	}
-	if (has_name(l, name)) {
-		refuse(l, "duplicate archive name %.64s", name);
-		free(name);
-		free(url);
-		return;
+	if (fetch_name_check(name, why, sizeof(why)) < 0) {
+		refuse(l, "link %zu: archive name \"%.100s\" %s", idx, name, why);
+		goto refused;
+	}
+	if (!fetch_has_suffix(name, ".zip") && !fetch_has_suffix(name, ".7z")) {
+		refuse(l, "link %zu: \"%.100s\" is not a .zip or .7z file", idx, name);
+		goto refused;
+	}
+	if (netcheck_url(url, p->allow_private, why, sizeof(why)) < 0) {
+		refuse(l, "link %zu (%.100s): refused: %s", idx, name, why);
+		goto refused;
+	}
+	if (tfind(name, &p->names, cmp_name)) {
+		refuse(l, "link %zu: duplicate archive name \"%.100s\"", idx, name);
+		goto refused;
 	}
 	if (l->n >= INDEX_MAX_ITEMS) {
-		refuse(l, "too many items");
-		free(name);
-		free(url);
-		return;
+		refuse(l, "link %zu (%.100s): more than %d items", idx, name, INDEX_MAX_ITEMS);
+		goto refused;
 	}
-	add_item(l, name, url, -1, NULL);
+	add_item(p, name, url, -1, NULL, true);
+	return;
+refused:
+	free(name);
+	free(url);
 }
 
-int index_from_urls(char *const *urls, size_t n, struct index_list *out, char *err, size_t errlen)
+int index_from_urls(char *const *urls, size_t n, bool allow_private, struct index_list *out,
+		    char *err, size_t errlen)
 {
+	struct parse p = {.l = out, .allow_private = allow_private};
 	size_t i;
 
 	(void)err;
 	(void)errlen;
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < n; i++)
-		url_item(out, NULL, urls[i]);
+		url_item(&p, i, urls[i]);
+	parse_fini(&p);
 	return 0;
 }
 
@@ -491,10 +631,12 @@ static bool archive_link(const char *href)
 	return ok;
 }
 
-int index_parse_html(const char *body, size_t len, const char *base_url, struct index_list *out,
-		     char *err, size_t errlen)
+int index_parse_html(const char *body, size_t len, const char *base_url, bool allow_private,
+		     struct index_list *out, char *err, size_t errlen)
 {
+	struct parse ps = {.l = out, .base = base_url, .allow_private = allow_private};
 	const char *p = body, *lim = body + len;
+	size_t links = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (len > INDEX_MAX_BYTES) {
@@ -522,8 +664,9 @@ int index_parse_html(const char *body, size_t len, const char *base_url, struct 
 		href = tag_href(p + 1, lim, &end);
 		p = end;
 		if (href && *href && archive_link(href))
-			url_item(out, base_url, href);
+			url_item(&ps, links++, href);
 		free(href);
 	}
+	parse_fini(&ps);
 	return 0;
 }

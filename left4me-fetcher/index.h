@@ -2,8 +2,11 @@
  * JSON index in l4d2center's format, an HTML page whose links to .zip/.7z
  * archives are the items, or the config's explicit URL list.  Every URL is
  * percent-encoded where upstream left spaces and the like, resolved
- * against the index URL, and must be http or https.  Every name becomes a
- * file name in the cache, so it is checked with fetch_safe_name(). */
+ * against the index URL, and must pass netcheck_url() (http or https, no
+ * credentials, no non-public literal host unless the source allows it).
+ * Every name becomes a file name in the cache, so it is checked with
+ * fetch_name_check().  Duplicates are found with balanced trees: an index
+ * of INDEX_MAX_ITEMS entries parses in O(n log n). */
 #ifndef LEFT4ME_FETCHER_INDEX_H
 #define LEFT4ME_FETCHER_INDEX_H
 
@@ -32,8 +35,13 @@ struct index_list {
 
 void index_list_fini(struct index_list *l);
 
-/* A name usable as one file name in the cache: 1..255 bytes of valid UTF-8,
- * no '/', '\\' or control character, not starting with '.'. */
+/* A name usable as one file name in the cache, and shown to people: 1..255
+ * bytes of valid UTF-8, not starting with '.', no '/' or '\\', no control
+ * character (C0, DEL, C1), no bidi control (U+061C, U+200E, U+200F,
+ * U+202A..U+202E, U+2066..U+2069) and no line or paragraph separator
+ * (U+2028, U+2029).  0, or -1 with why ("has the bidi control U+202E"). */
+int fetch_name_check(const char *s, char *why, size_t whylen);
+/* fetch_name_check() as a predicate. */
 bool fetch_safe_name(const char *s);
 /* true if s ends in suffix, ASCII case-insensitively. */
 bool fetch_has_suffix(const char *s, const char *suffix);
@@ -52,11 +60,14 @@ char *url_file_name(const char *url);
 
 /* Parse the bodies.  -1 with one line in err when the whole index is
  * unusable (not JSON, not an array, too large); bad entries are skipped and
- * counted instead. */
-int index_parse_json(const char *body, size_t len, const char *base_url, struct index_list *out,
-		     char *err, size_t errlen);
-int index_parse_html(const char *body, size_t len, const char *base_url, struct index_list *out,
-		     char *err, size_t errlen);
-int index_from_urls(char *const *urls, size_t n, struct index_list *out, char *err, size_t errlen);
+ * counted instead, and the first one's reason names it.  allow_private: the
+ * source's allow_private (links to non-public literal hosts are refused
+ * without it). */
+int index_parse_json(const char *body, size_t len, const char *base_url, bool allow_private,
+		     struct index_list *out, char *err, size_t errlen);
+int index_parse_html(const char *body, size_t len, const char *base_url, bool allow_private,
+		     struct index_list *out, char *err, size_t errlen);
+int index_from_urls(char *const *urls, size_t n, bool allow_private, struct index_list *out,
+		    char *err, size_t errlen);
 
 #endif

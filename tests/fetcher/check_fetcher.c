@@ -3,7 +3,9 @@
  * archive byte (counted by the server), changed and removed items, foreign
  * entries in addons/, the three source kinds, every download fault, hostile
  * archives, a full disk and a SIGKILL mid-download.  After each: the cache,
- * the links and the DB agree. */
+ * the links and the DB agree.  The sources set allow_private: true (the
+ * server is on 127.0.0.1), except where the test is that a source without
+ * it reaches nothing private; refused redirects and unsafe names. */
 #include <check.h>
 #include <dirent.h>
 #include <stdarg.h>
@@ -91,7 +93,9 @@ static char *url(const char *path)
 static void json_source(const char *name, const char *index_path)
 {
 	char *u = url(index_path);
-	char *s = xasprintf("    - name: %s\n      kind: json_index\n      url: %s\n", name, u);
+	char *s = xasprintf("    - name: %s\n      kind: json_index\n      url: %s\n"
+			    "      allow_private: true\n",
+			    name, u);
 
 	config(s);
 	free(s);
@@ -149,6 +153,16 @@ static long long qint(const char *sql)
 	db_close(db);
 	free(dbp);
 	return v;
+}
+
+/* A job log line matches the LIKE pattern (no quotes in it). */
+static bool log_has(const char *like)
+{
+	char *sql = xasprintf("SELECT count(*) FROM job_log WHERE line LIKE '%s'", like);
+	long long n = qint(sql);
+
+	free(sql);
+	return n > 0;
 }
 
 static char *cache_file(const char *src, const char *name)
@@ -401,7 +415,8 @@ START_TEST(test_url_list_conditional)
 	one_vpk("two campaign.7z", TA_7Z, "two.vpk", "two", NULL);
 	u1 = url("/maps/one.zip");
 	u2 = url("/maps/two%20campaign.7z");
-	s = xasprintf("    - name: cedapug-maps\n      kind: url_list\n      urls:\n"
+	s = xasprintf("    - name: cedapug-maps\n      kind: url_list\n      allow_private: true\n"
+		      "      urls:\n"
 		      "        - %s\n        - \"%s\"\n",
 		      u1, u2);
 	config(s);
@@ -468,7 +483,9 @@ START_TEST(test_html_index)
 	tu_write_file(p, page);
 	free(p);
 	u = url("/maps/index.html");
-	s = xasprintf("    - name: cedapug-html\n      kind: html_index\n      url: %s\n", u);
+	s = xasprintf("    - name: cedapug-html\n      kind: html_index\n      url: %s\n"
+		      "      allow_private: true\n",
+		      u);
 	config(s);
 	refresh_ok();
 	assert_linked("cedapug-html", "detourahead.vpk");
@@ -665,6 +682,176 @@ START_TEST(test_index_failure_keeps_items)
 	ck_assert_int_eq(qint("SELECT last_error LIKE '%not valid JSON%' FROM "
 			      "global_overlay_sources"),
 			 1);
+}
+END_TEST
+
+/* Without allow_private nothing private is reached, and the job says why:
+ * a loopback source by its literal host (also IPv4-mapped IPv6), a name
+ * (localhost) at the address it resolves to, url_list links to private
+ * literals by their text.  The server sees no request at all.  With
+ * allow_private: true the same source works. */
+START_TEST(test_private_refused)
+{
+	char ma[33], *u, *s, *st;
+
+	one_vpk("alpha.zip", TA_ZIP, "alpha.vpk", "alpha", ma);
+	{
+		struct jitem it[] = {{"alpha.vpk", "alpha.zip", ma, 5}};
+		json_index(it, 1);
+	}
+	u = url("/index.json");
+	s = xasprintf("    - name: lan\n      kind: json_index\n      url: %s\n", u);
+	config(s);
+	free(s);
+	st = refresh();
+	ck_assert_str_eq(st, "failed");
+	free(st);
+	ck_assert_int_eq(qint("SELECT count(*) FROM global_overlay_sources WHERE name = 'lan' AND "
+			      "last_error = 'index: refused: 127.0.0.1 is a loopback address "
+			      "(allow_private is not set)'"),
+			 1);
+	ck_assert(log_has("source=lan: index: refused: 127.0.0.1 is a loopback address%"));
+
+	s = xasprintf("    - name: mapped\n      kind: json_index\n"
+		      "      url: http://[::ffff:127.0.0.1]:%d/index.json\n",
+		      ts_port(srv));
+	config(s);
+	free(s);
+	free(refresh());
+	ck_assert_int_eq(qint("SELECT count(*) FROM global_overlay_sources WHERE name = 'mapped' "
+			      "AND last_error LIKE 'index: refused: [::ffff:127.0.0.1] is a "
+			      "loopback address%'"),
+			 1);
+
+	/* A name: curl resolves localhost itself; the address is refused
+	 * before connect(). */
+	s = xasprintf("    - name: named\n      kind: json_index\n"
+		      "      url: http://localhost:%d/index.json\n",
+		      ts_port(srv));
+	config(s);
+	free(s);
+	st = refresh();
+	ck_assert_str_eq(st, "failed");
+	free(st);
+	ck_assert_int_eq(qint("SELECT count(*) FROM global_overlay_sources WHERE name = 'named' "
+			      "AND last_error LIKE 'index: refused connection: % is a loopback "
+			      "address (allow_private is not set)'"),
+			 1);
+
+	s = xasprintf("    - name: links\n      kind: url_list\n      urls:\n"
+		      "        - http://10.1.2.3/maps/lan.zip\n"
+		      "        - http://[fe80::1]/maps/ll.zip\n"
+		      "        - %s\n",
+		      u);
+	config(s);
+	free(s);
+	free(refresh());
+	ck_assert_int_eq(qint("SELECT count(*) FROM global_overlay_items"), 0);
+	ck_assert(log_has("source=links: index: 3 entries refused, first: link 0 (lan.zip): "
+			  "refused: 10.1.2.3 is a private address (allow_private is not set)"));
+	ck_assert_int_eq(qint("SELECT count(*) FROM global_overlay_sources WHERE name = 'links' "
+			      "AND last_error LIKE 'index: 3 entries refused, first: link 0%'"),
+			 1);
+	ck_assert_int_eq(ts_requests(srv, NULL), 0);
+
+	s = xasprintf("    - name: lan\n      kind: json_index\n      url: %s\n"
+		      "      allow_private: true\n",
+		      u);
+	config(s);
+	free(s);
+	refresh_ok();
+	assert_linked("lan", "alpha.vpk");
+	free(u);
+}
+END_TEST
+
+/* Redirects are followed within the policy: a relative one lands; one to a
+ * URL with credentials or to another scheme is refused before it is
+ * followed, the item fails saying why, and the credentials appear nowhere. */
+START_TEST(test_redirects)
+{
+	char ma[33], mb[33], mc[33], *to;
+
+	one_vpk("alpha.zip", TA_ZIP, "alpha.vpk", "alpha", ma);
+	one_vpk("bravo.zip", TA_ZIP, "bravo.vpk", "bravo", mb);
+	one_vpk("charlie.zip", TA_ZIP, "charlie.vpk", "charlie", mc);
+	{
+		struct jitem it[] = {{"alpha.vpk", "moved.zip", ma, 5},
+				     {"bravo.vpk", "cred.zip", mb, 5},
+				     {"charlie.vpk", "ftp.zip", mc, 7}};
+		json_index(it, 3);
+	}
+	ts_redirect(srv, "/maps/moved.zip", "/maps/alpha.zip");
+	to = xasprintf("http://user:secret@127.0.0.1:%d/maps/bravo.zip", ts_port(srv));
+	ts_redirect(srv, "/maps/cred.zip", to);
+	free(to);
+	to = xasprintf("ftp://127.0.0.1:%d/maps/charlie.zip", ts_port(srv));
+	ts_redirect(srv, "/maps/ftp.zip", to);
+	free(to);
+	json_source("l4d2center-maps", "/index.json");
+	refresh_ok();
+	assert_linked("l4d2center-maps", "alpha.vpk");
+	assert_absent("l4d2center-maps", "bravo.vpk");
+	assert_absent("l4d2center-maps", "charlie.vpk");
+	ERR_LIKE("bravo.vpk", "%refused redirect: the URL carries credentials (user:password@)%");
+	ERR_LIKE("charlie.vpk", "%refused redirect: not an http or https URL%");
+	ck_assert_int_eq(ts_requests(srv, "/maps/cred.zip"), 1); /* not retried */
+	ck_assert_int_eq(ts_requests(srv, "/maps/bravo.zip"), 0);
+	ck_assert_int_eq(ts_requests(srv, "/maps/alpha.zip"), 1);
+	ck_assert_int_eq(qint("SELECT count(*) FROM job_log WHERE line LIKE '%secret%'"), 0);
+	ck_assert_int_eq(qint("SELECT count(*) FROM global_overlay_items WHERE error LIKE "
+			      "'%secret%'"),
+			 0);
+}
+END_TEST
+
+/* Names with control or bidi characters are refused by name (escaped in
+ * the log and on the source), from the index and from inside an archive;
+ * the good item lands. */
+START_TEST(test_unsafe_names)
+{
+	char mg[33], mr[33], *p;
+
+	one_vpk("good.zip", TA_ZIP, "good.vpk", "good", mg);
+	one_vpk("evil.zip", TA_ZIP, "evil.vpk", "evil", NULL);
+	{
+		struct ta_entry e = {.name = "rtl\xe2\x80\xaekpv.vpk", .data = "rtl"};
+
+		p = xasprintf("%s/maps/rtl.zip", www);
+		ta_write(p, TA_ZIP, &e, 1);
+		ta_md5(&e, mr);
+		free(p);
+	}
+	{
+		struct jitem it[] = {{"evil\\u202egpj.vpk", "evil.zip", mg, 4},
+				     {"bell\\u0007.vpk", "evil.zip", mg, 4},
+				     {"c1\\u0085.vpk", "evil.zip", mg, 4},
+				     {"iso\\u2066.vpk", "evil.zip", mg, 4},
+				     {"good.vpk", "good.zip", mg, 4},
+				     {"rtl.vpk", "rtl.zip", mr, 3}};
+		json_index(it, 6);
+	}
+	json_source("l4d2center-maps", "/index.json");
+	refresh_ok();
+	assert_linked("l4d2center-maps", "good.vpk");
+	ck_assert_int_eq(count_dir("l4d2center-maps", "cache"), 1);
+	ck_assert_int_eq(qint("SELECT count(*) FROM global_overlay_items"), 2);
+	ck_assert_int_eq(ts_requests(srv, "/maps/evil.zip"), 0);
+	ck_assert(log_has("%index: 4 entries refused, first: entry 0: name "
+			  "\"evil\\xe2\\x80\\xaegpj.vpk\" has the bidi control U+202E%"));
+	ERR_LIKE("rtl.vpk", "%refused entry rtl\\xe2\\x80\\xaekpv.vpk: name has the bidi control "
+			    "U+202E%");
+	/* No raw control or bidi character reached the log, items or sources. */
+	ck_assert_int_eq(qint("SELECT count(*) FROM job_log WHERE instr(line, char(8238)) OR "
+			      "instr(line, char(7)) OR instr(line, char(133)) OR "
+			      "instr(line, char(8294))"),
+			 0);
+	ck_assert_int_eq(qint("SELECT count(*) FROM global_overlay_items WHERE "
+			      "instr(error, char(8238)) OR instr(name, char(8238))"),
+			 0);
+	ck_assert_int_eq(qint("SELECT count(*) FROM global_overlay_sources WHERE "
+			      "instr(last_error, char(8238))"),
+			 0);
 }
 END_TEST
 
@@ -973,6 +1160,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_html_index);
 	tcase_add_test(tc, test_faults_and_hostile_archives);
 	tcase_add_test(tc, test_index_failure_keeps_items);
+	tcase_add_test(tc, test_private_refused);
+	tcase_add_test(tc, test_redirects);
+	tcase_add_test(tc, test_unsafe_names);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_sigkill_mid_download);
 	tcase_add_test(tc, test_sigterm_mid_download);

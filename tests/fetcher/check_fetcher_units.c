@@ -1,11 +1,15 @@
 /* The fetcher's pure parts: index parsers (tables and a seeded mutation
- * fuzz whose every output must still be safe), URL helpers, symlink
- * reconciliation on a scratch tree, db_global on a temp database, and the
- * md5 thread of extraction (filehash) against a one-shot digest. */
+ * fuzz whose every output must still be safe, 100,000-item indexes), URL
+ * helpers, the network policy (netcheck: address classes, URLs, redirect
+ * targets; the source options in the config; download.c enforcing a policy
+ * on redirects and resolved addresses against two loopback servers),
+ * symlink reconciliation on a scratch tree, db_global on a temp database,
+ * and the md5 thread of extraction (filehash) against a one-shot digest. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +17,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "db.h"
 #include "db_global.h"
+#include "download.h"
 #include "filehash.h"
+#include "httpd.h"
 #include "index.h"
+#include "netcheck.h"
 #include "reconcile.h"
+#include "strbuf.h"
 #include "testutil.h"
 #include "xalloc.h"
+
+/* dir/name in a static buffer. */
+static const char *pth2(const char *dir, const char *name)
+{
+	static char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	return buf;
+}
 
 static const struct {
 	const char *in, *out;
@@ -106,7 +124,7 @@ START_TEST(test_json)
 	char err[256];
 
 	ck_assert_int_eq(index_parse_json(body, strlen(body), "https://l4d2center.com/maps/i.json",
-					  &l, err, sizeof(err)),
+					  false, &l, err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(l.n, 3);
 	ck_assert_str_eq(l.items[0].name, "widebox1.vpk");
@@ -120,18 +138,19 @@ START_TEST(test_json)
 	ck_assert_ptr_nonnull(l.problem);
 	index_list_fini(&l);
 
-	ck_assert_int_eq(index_parse_json("{}", 2, NULL, &l, err, sizeof(err)), -1);
+	ck_assert_int_eq(index_parse_json("{}", 2, NULL, false, &l, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "array"), "%s", err);
-	ck_assert_int_eq(index_parse_json("[1,", 3, NULL, &l, err, sizeof(err)), -1);
-	ck_assert_int_eq(index_parse_json("[] x", 4, NULL, &l, err, sizeof(err)), -1);
-	ck_assert_int_eq(index_parse_json("", 0, NULL, &l, err, sizeof(err)), -1);
+	ck_assert_int_eq(index_parse_json("[1,", 3, NULL, false, &l, err, sizeof(err)), -1);
+	ck_assert_int_eq(index_parse_json("[] x", 4, NULL, false, &l, err, sizeof(err)), -1);
+	ck_assert_int_eq(index_parse_json("", 0, NULL, false, &l, err, sizeof(err)), -1);
 	{
 		/* Deep nesting is refused by the tokenizer's depth limit. */
 		char deep[2001];
 
 		memset(deep, '[', 2000);
 		deep[2000] = 0;
-		ck_assert_int_eq(index_parse_json(deep, 2000, NULL, &l, err, sizeof(err)), -1);
+		ck_assert_int_eq(index_parse_json(deep, 2000, NULL, false, &l, err, sizeof(err)),
+				 -1);
 	}
 }
 END_TEST
@@ -146,8 +165,8 @@ START_TEST(test_html)
 	struct index_list l;
 	char err[256];
 
-	ck_assert_int_eq(index_parse_html(page, strlen(page), "http://h/m/", &l, err, sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+	    index_parse_html(page, strlen(page), "http://h/m/", false, &l, err, sizeof(err)), 0);
 	ck_assert_uint_eq(l.n, 5);
 	ck_assert_str_eq(l.items[0].url, "http://h/m/a.zip");
 	ck_assert_str_eq(l.items[1].name, "b c.7Z");
@@ -221,18 +240,517 @@ START_TEST(test_fuzz_parsers)
 					}
 				}
 			}
-			if (s == 0 && index_parse_json(buf, len, "http://h/i.json", &l, err,
+			if (s == 0 && index_parse_json(buf, len, "http://h/i.json", false, &l, err,
 						       sizeof(err)) == 0) {
 				assert_safe(&l);
 				index_list_fini(&l);
 			}
-			if (s == 1 && index_parse_html(buf, len, "http://h/m/i.html", &l, err,
-						       sizeof(err)) == 0) {
+			if (s == 1 && index_parse_html(buf, len, "http://h/m/i.html", false, &l,
+						       err, sizeof(err)) == 0) {
 				assert_safe(&l);
 				index_list_fini(&l);
 			}
 		}
 	}
+}
+END_TEST
+
+/* ---- network policy --------------------------------------------------- */
+
+static const struct {
+	const char *addr, *cls; /* cls NULL: public */
+} addr_cases[] = {
+    {"127.0.0.1", "loopback"},
+    {"127.255.255.254", "loopback"},
+    {"0.0.0.0", "this-network (0.0.0.0/8)"},
+    {"0.1.2.3", "this-network (0.0.0.0/8)"},
+    {"10.0.0.1", "private"},
+    {"172.16.0.1", "private"},
+    {"172.31.255.255", "private"},
+    {"192.168.1.1", "private"},
+    {"100.64.0.1", "shared (CGNAT)"},
+    {"100.127.255.255", "shared (CGNAT)"},
+    {"169.254.169.254", "link-local"},
+    {"224.0.0.1", "multicast"},
+    {"239.255.255.250", "multicast"},
+    {"240.0.0.1", "reserved"},
+    {"255.255.255.255", "broadcast"},
+    {"8.8.8.8", NULL},
+    {"1.1.1.1", NULL},
+    {"172.15.255.255", NULL},
+    {"172.32.0.1", NULL},
+    {"100.63.255.255", NULL},
+    {"100.128.0.1", NULL},
+    {"192.167.255.255", NULL},
+    {"169.253.0.1", NULL},
+    {"223.255.255.255", NULL},
+    {"::1", "loopback"},
+    {"::", "unspecified"},
+    {"::127.0.0.1", "IPv4-compatible (deprecated)"},
+    {"fc00::1", "unique-local (private)"},
+    {"fdff:ffff::1", "unique-local (private)"},
+    {"fe80::1", "link-local"},
+    {"febf::1", "link-local"},
+    {"fec0::1", "site-local"},
+    {"ff02::1", "multicast"},
+    {"::ffff:127.0.0.1", "loopback"},
+    {"::ffff:10.1.2.3", "private"},
+    {"::ffff:169.254.169.254", "link-local"},
+    {"::ffff:8.8.8.8", NULL},
+    {"64:ff9b::127.0.0.1", "loopback"},
+    {"64:ff9b::192.168.0.1", "private"},
+    {"64:ff9b::8.8.8.8", NULL},
+    {"64:ff9b:1::1", "local-use NAT64"},
+    {"2002:7f00:1::1", "loopback"},
+    {"2002:0808:0808::1", NULL},
+    {"2606:4700:4700::1111", NULL},
+    {"2001:db8::1", NULL},
+    {"fbff::1", NULL},
+};
+
+START_TEST(test_netcheck_addr)
+{
+	const char *a = addr_cases[_i].addr, *want = addr_cases[_i].cls, *got;
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+
+	if (inet_pton(AF_INET, a, &sin.sin_addr) == 1) {
+		got = netcheck_ipv4((const unsigned char *)&sin.sin_addr);
+		ck_assert_pstr_eq(netcheck_sockaddr((struct sockaddr *)&sin, sizeof(sin)), got);
+		ck_assert_pstr_eq(netcheck_host(a), got);
+	} else {
+		char br[64];
+
+		ck_assert_int_eq(inet_pton(AF_INET6, a, &sin6.sin6_addr), 1);
+		got = netcheck_ipv6(sin6.sin6_addr.s6_addr);
+		ck_assert_pstr_eq(netcheck_sockaddr((struct sockaddr *)&sin6, sizeof(sin6)), got);
+		snprintf(br, sizeof(br), "[%s]", a);
+		ck_assert_pstr_eq(netcheck_host(br), got);
+	}
+	ck_assert_msg(want ? got && strcmp(got, want) == 0 : got == NULL, "%s: %s, want %s", a,
+		      got ? got : "public", want ? want : "public");
+}
+END_TEST
+
+START_TEST(test_netcheck_host)
+{
+	struct sockaddr_un {
+		sa_family_t family;
+		char path[108];
+	} un = {.family = AF_UNIX};
+
+	/* Forms getaddrinfo takes, names that never leave the host. */
+	ck_assert_str_eq(netcheck_host("127.1"), "loopback");
+	ck_assert_str_eq(netcheck_host("0x7f.1"), "loopback");
+	ck_assert_str_eq(netcheck_host("2130706433"), "loopback");
+	ck_assert_str_eq(netcheck_host("017700000001"), "loopback");
+	ck_assert_str_eq(netcheck_host("127.0.0.1."), "loopback");
+	ck_assert_ptr_null(netcheck_host("localhost")); /* judged when resolved */
+	ck_assert_str_eq(netcheck_host("[fe80::1%25eth0]"), "link-local");
+	ck_assert_str_eq(netcheck_host("[::FFFF:7f00:1]"), "loopback");
+	ck_assert_ptr_null(netcheck_host("l4d2center.com"));
+	ck_assert_ptr_null(netcheck_host("localhost.example.com"));
+	ck_assert_ptr_null(netcheck_host("notlocalhost"));
+	ck_assert_ptr_null(netcheck_host("8.8.8.8"));
+	ck_assert_ptr_null(netcheck_host("[2606:4700::1111]"));
+	ck_assert_ptr_null(netcheck_host(""));
+	ck_assert_ptr_null(netcheck_host("[::1"));
+	ck_assert_str_eq(netcheck_sockaddr((struct sockaddr *)&un, sizeof(un)), "non-IP");
+}
+END_TEST
+
+static const struct {
+	const char *url;
+	bool allow_private;
+	const char *why; /* NULL: accepted; else a substring of the refusal */
+} url_cases[] = {
+    {"https://l4d2center.com/maps/servers/index.json", false, NULL},
+    {"http://8.8.8.8/a.zip", false, NULL},
+    {"http://[2606:4700::1111]:8080/a.zip", false, NULL},
+    {"http://127.0.0.1:8080/a.zip", false, "127.0.0.1 is a loopback address"},
+    {"http://127.0.0.1:8080/a.zip", true, NULL},
+    {"http://127.1/a.zip", false, "127.0.0.1 is a loopback address"},
+    {"http://0x7f.0.0.1/a.zip", false, "loopback"},
+    {"http://2130706433/a.zip", false, "loopback"},
+    {"http://%31%32%37.0.0.1/a.zip", false, "loopback"},
+    {"http://localhost:8080/a.zip", false, NULL}, /* refused at the address */
+    {"http://[::1]/a.zip", false, "[::1] is a loopback address"},
+    {"http://[::ffff:127.0.0.1]/a.zip", false, "loopback"},
+    {"http://[::ffff:a01:203]/a.zip", false, "private"},
+    {"http://[64:ff9b::a9fe:a9fe]/a.zip", false, "link-local"},
+    {"http://[fe80::1%25eth0]/a.zip", false, "link-local"},
+    {"http://[fd00::1]/a.zip", false, "unique-local"},
+    {"http://[ff02::1]/a.zip", false, "multicast"},
+    {"http://10.1.2.3/a.zip", false, "10.1.2.3 is a private address"},
+    {"http://172.16.5.4/a.zip", false, "private"},
+    {"http://192.168.0.1/a.zip", false, "private"},
+    {"http://100.64.1.1/a.zip", false, "CGNAT"},
+    {"http://169.254.169.254/latest/meta-data/", false, "link-local"},
+    {"http://224.0.0.1/a.zip", false, "multicast"},
+    {"http://240.1.1.1/a.zip", false, "reserved"},
+    {"http://255.255.255.255/a.zip", false, "broadcast"},
+    {"http://0.0.0.0/a.zip", false, "this-network"},
+    {"http://user:secret@h.example/a.zip", false, "credentials"},
+    {"http://user:secret@h.example/a.zip", true, "credentials"},
+    {"http://user@h.example/a.zip", true, "credentials"},
+    {"http://:secret@h.example/a.zip", true, "credentials"},
+    {"http://@h.example/a.zip", true, "credentials"},
+    {"ftp://h.example/a.zip", true, "not an http or https URL"},
+    {"file:///etc/passwd", true, "not an http or https URL"},
+    {"relative/a.zip", true, "not a valid absolute URL"},
+    {"gopher://h.example/", true, "not"},
+};
+
+START_TEST(test_netcheck_url)
+{
+	char why[256] = "";
+	int rc = netcheck_url(url_cases[_i].url, url_cases[_i].allow_private, why, sizeof(why));
+
+	if (!url_cases[_i].why) {
+		ck_assert_msg(rc == 0, "%s refused: %s", url_cases[_i].url, why);
+	} else {
+		ck_assert_msg(rc == -1, "%s accepted", url_cases[_i].url);
+		ck_assert_msg(strstr(why, url_cases[_i].why), "%s: %s", url_cases[_i].url, why);
+		ck_assert_msg(!strstr(why, "secret"), "%s", why); /* never repeated */
+	}
+}
+END_TEST
+
+static const struct {
+	const char *base, *loc, *out; /* out NULL: unparseable */
+} redirect_cases[] = {
+    {"http://h.example/maps/a.zip", "/other/b.zip", "http://h.example/other/b.zip"},
+    {"http://h.example/maps/a.zip", "b c.zip", "http://h.example/maps/b%20c.zip"},
+    {"http://h.example/maps/a.zip", "https://cdn.example/x.7z", "https://cdn.example/x.7z"},
+    {"http://h.example/maps/a.zip", "//127.0.0.1/x.zip", "http://127.0.0.1/x.zip"},
+    {"https://h.example/a", "http://u:p@h.example/", "http://u:p@h.example/"},
+    {"http://h.example/a", "javascript:alert(1)", NULL},
+};
+
+START_TEST(test_redirect_target)
+{
+	char *t = netcheck_redirect_target(redirect_cases[_i].base, redirect_cases[_i].loc);
+
+	if (!redirect_cases[_i].out)
+		ck_assert_msg(t == NULL, "%s gave %s", redirect_cases[_i].loc, t);
+	else
+		ck_assert_str_eq(t, redirect_cases[_i].out);
+	free(t);
+}
+END_TEST
+
+static const struct {
+	const char *name, *why; /* why NULL: safe */
+} name_cases[] = {
+    {"widebox1.vpk", NULL},
+    {"my map.vpk", NULL},
+    {"\xd0\xba\xd0\xb0\xd1\x80\xd1\x82\xd0\xb0.vpk", NULL}, /* Cyrillic */
+    {"\xe5\x9c\xb0\xe5\x9b\xbe.vpk", NULL},		    /* CJK */
+    {"evil\xe2\x80\xaegpj.vpk", "bidi control U+202E"},
+    {"a\xe2\x80\xaa.vpk", "bidi control U+202A"},
+    {"a\xe2\x81\xa6.vpk", "bidi control U+2066"},
+    {"a\xe2\x81\xa9.vpk", "bidi control U+2069"},
+    {"a\xe2\x80\x8e.vpk", "bidi control U+200E"},
+    {"a\xe2\x80\x8f.vpk", "bidi control U+200F"},
+    {"a\xd8\x9c.vpk", "bidi control U+061C"},
+    {"a\xe2\x80\xa8.vpk", "separator U+2028"},
+    {"a\x07.vpk", "control character U+0007"},
+    {"a\x1b[31m.vpk", "control character U+001B"},
+    {"a\x7f.vpk", "control character U+007F"},
+    {"a\xc2\x85.vpk", "control character U+0085"},
+    {"a\xc2\x9f.vpk", "control character U+009F"},
+    {"a\xc2\xa0.vpk", NULL}, /* no-break space: printable */
+    {"a/b.vpk", "contains '/'"},
+    {"a\\b.vpk", "contains '\\'"},
+    {".hidden.vpk", "starts with '.'"},
+    {"", "is empty"},
+    {"a\xff.vpk", "not valid UTF-8"},
+    {"a\xc0\xaf.vpk", "not valid UTF-8"},
+};
+
+START_TEST(test_name_check)
+{
+	char why[128] = "";
+	int rc = fetch_name_check(name_cases[_i].name, why, sizeof(why));
+
+	if (!name_cases[_i].why) {
+		ck_assert_msg(rc == 0, "case %d refused: %s", _i, why);
+		ck_assert(fetch_safe_name(name_cases[_i].name));
+	} else {
+		ck_assert_msg(rc == -1, "case %d accepted", _i);
+		ck_assert_msg(strstr(why, name_cases[_i].why), "case %d: %s", _i, why);
+		ck_assert(!fetch_safe_name(name_cases[_i].name));
+	}
+}
+END_TEST
+
+/* Unsafe names are refused by name in every index kind; links to private
+ * literals unless the source allows them; credentials always. */
+START_TEST(test_index_refusals)
+{
+	const char *json =
+	    "[{\"name\":\"evil\\u202egpj.vpk\",\"download_link\":\"https://h.example/e.7z\"},"
+	    " {\"name\":\"c1\\u0085.vpk\",\"download_link\":\"https://h.example/c.7z\"},"
+	    " {\"name\":\"lan.vpk\",\"download_link\":\"http://192.168.1.10/lan.7z\"},"
+	    " {\"name\":\"meta.vpk\",\"download_link\":\"http://169.254.169.254/m.7z\"},"
+	    " {\"name\":\"v6.vpk\",\"download_link\":\"http://[::1]:8080/v6.7z\"},"
+	    " {\"name\":\"cred.vpk\",\"download_link\":\"https://user:secret@h.example/c.7z\"},"
+	    " {\"name\":\"good.vpk\",\"download_link\":\"https://h.example/good.7z\"}]";
+	const char *html = "<a href=\"http://10.0.0.8/lan.zip\">x</a>"
+			   "<a href=\"ok.zip\">ok</a>"
+			   "<a href=\"rtl%E2%80%AEpiz.7z\">rtl</a>"
+			   "<a href=\"http://u:p@h.example/cred.zip\">c</a>";
+	char *urls[] = {"http://127.0.0.1:9/a.zip", "http://h.example/b.zip"};
+	struct index_list l;
+	char err[256];
+
+	ck_assert_int_eq(index_parse_json(json, strlen(json), NULL, false, &l, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_str_eq(l.items[0].name, "good.vpk");
+	ck_assert_uint_eq(l.skipped, 6);
+	ck_assert_str_eq(l.problem,
+			 "entry 0: name \"evil\xe2\x80\xaegpj.vpk\" has the bidi control U+202E");
+	index_list_fini(&l);
+	/* allow_private lets the LAN links through, never the others. */
+	ck_assert_int_eq(index_parse_json(json, strlen(json), NULL, true, &l, err, sizeof(err)), 0);
+	ck_assert_uint_eq(l.n, 4);
+	ck_assert_uint_eq(l.skipped, 3);
+	index_list_fini(&l);
+
+	ck_assert_int_eq(index_parse_html(html, strlen(html), "https://h.example/m/", false, &l,
+					  err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_str_eq(l.items[0].name, "ok.zip");
+	ck_assert_uint_eq(l.skipped, 3);
+	ck_assert_str_eq(l.problem, "link 0 (lan.zip): refused: 10.0.0.8 is a private address "
+				    "(allow_private is not set)");
+	index_list_fini(&l);
+
+	ck_assert_int_eq(index_from_urls(urls, 2, false, &l, err, sizeof(err)), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_ptr_nonnull(strstr(l.problem, "127.0.0.1 is a loopback address"));
+	index_list_fini(&l);
+	ck_assert_int_eq(index_from_urls(urls, 2, true, &l, err, sizeof(err)), 0);
+	ck_assert_uint_eq(l.n, 2);
+	index_list_fini(&l);
+}
+END_TEST
+
+/* 100,000 entries, the most an index may have: duplicates (ASCII case
+ * folded) are found, distinct names all pass.  The quadratic check this
+ * replaced took about half a minute per parse here. */
+START_TEST(test_index_100k)
+{
+	enum { N = INDEX_MAX_ITEMS, DISTINCT = 90000 };
+	struct strbuf sb;
+	struct index_list l;
+	char err[256];
+	int i, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		strbuf_init(&sb);
+		strbuf_puts(&sb, "[");
+		for (i = 0; i < N; i++) {
+			/* pass 0: the last 10,000 repeat earlier names in upper case */
+			bool dup = pass == 0 && i >= DISTINCT;
+			int k = dup ? (int)((i * 7919L) % DISTINCT) : i;
+
+			strbuf_printf(&sb,
+				      "%s{\"name\":\"%s%06d.%s\",\"download_link\":"
+				      "\"https://h.example/maps/m%06d.7z\"}",
+				      i ? "," : "", dup ? "MAP" : "map", k, dup ? "VPK" : "vpk", i);
+		}
+		strbuf_puts(&sb, "]");
+		ck_assert_int_eq(
+		    index_parse_json(sb.buf, sb.len, NULL, false, &l, err, sizeof(err)), 0);
+		ck_assert_uint_eq(l.n, pass == 0 ? DISTINCT : N);
+		ck_assert_uint_eq(l.skipped, pass == 0 ? N - DISTINCT : 0);
+		if (pass == 0)
+			ck_assert_str_eq(l.problem,
+					 "entry 90000: duplicate name \"MAP000000.VPK\"");
+		ck_assert_str_eq(l.items[l.n - 1].name,
+				 pass == 0 ? "map089999.vpk" : "map099999.vpk");
+		index_list_fini(&l);
+		strbuf_fini(&sb);
+	}
+
+	/* An HTML page of 100,000 links: the same link again is no item and no
+	 * refusal; the same file name under another path is a duplicate. */
+	strbuf_init(&sb);
+	for (i = 0; i < N; i++)
+		strbuf_printf(&sb, "<a href=\"%s/m%06d.zip\">x</a>\n",
+			      (i % 2) ^ (i >= DISTINCT) ? "a" : "b",
+			      i < DISTINCT ? i : i - DISTINCT);
+	strbuf_printf(&sb, "<a href=\"b/m000000.zip\">again</a>\n");
+	ck_assert_int_eq(
+	    index_parse_html(sb.buf, sb.len, "https://h.example/", false, &l, err, sizeof(err)), 0);
+	ck_assert_uint_eq(l.n, DISTINCT);
+	ck_assert_uint_eq(l.skipped, N - DISTINCT);
+	ck_assert_ptr_nonnull(strstr(l.problem, "duplicate archive name"));
+	index_list_fini(&l);
+	strbuf_fini(&sb);
+}
+END_TEST
+
+static struct config *cfg_of(const char *sources, char *err, size_t errlen)
+{
+	char *text = xasprintf("fetcher:\n  sources:\n%s", sources);
+	struct config *c = config_parse("t.yaml", text, strlen(text), err, errlen);
+
+	free(text);
+	return c;
+}
+
+/* allow_private: a per-source boolean, false unless set; credentials in a
+ * source's URLs are refused at load, naming the key. */
+START_TEST(test_config_source_options)
+{
+	struct config *c;
+	char err[256];
+
+	c = cfg_of("    - {name: a, kind: json_index, url: \"http://127.0.0.1/i.json\"}\n"
+		   "    - {name: b, kind: html_index, url: \"http://h/p\", allow_private: true}\n"
+		   "    - {name: c, kind: url_list, urls: [\"http://h/c.zip\"], allow_private: "
+		   "false}\n",
+		   err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(!c->fetcher.sources[0].allow_private);
+	ck_assert(c->fetcher.sources[1].allow_private);
+	ck_assert(!c->fetcher.sources[2].allow_private);
+	config_free(c);
+
+	c = cfg_of("    - {name: a, kind: json_index, url: \"http://h/i\", allow_private: 1}\n",
+		   err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "allow_private") && strstr(err, "true or false"), "%s", err);
+
+	c = cfg_of("    - {name: a, kind: json_index, url: \"http://u:secret@h/i.json\"}\n", err,
+		   sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "url") && strstr(err, "credentials"), "%s", err);
+	ck_assert_msg(!strstr(err, "secret"), "%s", err);
+
+	c = cfg_of("    - {name: a, kind: url_list, urls: [\"http://h/a.zip\", "
+		   "\"https://token@h/b.zip\"]}\n",
+		   err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "urls") && strstr(err, "credentials"), "%s", err);
+
+	/* An @ after the host is a path or query, not credentials. */
+	c = cfg_of("    - {name: a, kind: url_list, urls: [\"http://h/a@b.zip?x=@\"]}\n", err,
+		   sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	config_free(c);
+}
+END_TEST
+
+/* The policy of these tests: the first server's port is "public", all else
+ * is judged by netcheck as a source without allow_private would be. */
+static int public_port;
+
+static int test_policy_url(const char *url, char *why, size_t whylen, void *arg)
+{
+	char prefix[64];
+
+	(void)arg;
+	snprintf(prefix, sizeof(prefix), "http://127.0.0.1:%d/", public_port);
+	if (strncmp(url, prefix, strlen(prefix)) == 0)
+		return 0;
+	return netcheck_url(url, false, why, whylen);
+}
+
+static int test_policy_addr(const struct sockaddr *sa, size_t len, char *why, size_t whylen,
+			    void *arg)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+	const char *cls;
+
+	(void)arg;
+	if (sa->sa_family == AF_INET && ntohs(in->sin_port) == public_port)
+		return 0;
+	cls = netcheck_sockaddr(sa, len);
+	if (!cls)
+		return 0;
+	snprintf(why, whylen, "a %s address", cls);
+	return -1;
+}
+
+/* download.c applies its policy to where a redirect leads before following
+ * it (a literal host) and to the address a name resolves to (localhost):
+ * the second server never sees a request. */
+START_TEST(test_dl_redirect_policy)
+{
+	char *dir = tu_mkdtemp(), *to2, *to2_name;
+	struct ts_server *s1 = ts_start(dir), *s2 = ts_start(dir);
+	struct dl d[4], *v[4];
+	struct dl_opts o = {.parallel = 4,
+			    .max_host_connections = 4,
+			    .low_speed_time = 5,
+			    .low_speed_limit = 1,
+			    .retries = 2,
+			    .backoff_ms = 10,
+			    .check_url = test_policy_url,
+			    .check_addr = test_policy_addr};
+	char *u[4];
+	int i;
+
+	public_port = ts_port(s1);
+	tu_write_file(pth2(dir, "ok.txt"), "fine");
+	to2 = xasprintf("http://127.0.0.1:%d/ok.txt", ts_port(s2));
+	to2_name = xasprintf("http://localhost:%d/ok.txt", ts_port(s2));
+	ts_redirect(s1, "/literal", to2);
+	ts_redirect(s1, "/name", to2_name);
+	ts_redirect(s1, "/local", "/ok.txt");
+	ts_redirect(s1, "/cred", "http://user:secret@example.com/x");
+	u[0] = xasprintf("http://127.0.0.1:%d/literal", ts_port(s1));
+	u[1] = xasprintf("http://127.0.0.1:%d/name", ts_port(s1));
+	u[2] = xasprintf("http://127.0.0.1:%d/local", ts_port(s1));
+	u[3] = xasprintf("http://127.0.0.1:%d/cred", ts_port(s1));
+	for (i = 0; i < 4; i++) {
+		dl_init(&d[i], u[i]);
+		d[i].max_size = 1 << 20;
+		v[i] = &d[i];
+	}
+	ck_assert_int_eq(dl_run(v, 4, &o), 0);
+	ck_assert_int_eq(d[0].result, DL_FAILED);
+	ck_assert_msg(strstr(d[0].error, "refused redirect: 127.0.0.1 is a loopback address"), "%s",
+		      d[0].error);
+	ck_assert_int_eq(d[1].result, DL_FAILED);
+	ck_assert_msg(strstr(d[1].error, "refused connection: a loopback address"), "%s",
+		      d[1].error);
+	ck_assert_int_eq(d[2].result, DL_OK);
+	ck_assert_str_eq(d[2].body.buf, "fine");
+	ck_assert_int_eq(d[3].result, DL_FAILED);
+	ck_assert_msg(strstr(d[3].error, "refused redirect: the URL carries credentials"), "%s",
+		      d[3].error);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(d[i].attempts, 1); /* a refusal is never retried */
+	ck_assert_int_eq(ts_requests(s2, NULL), 0);
+	ck_assert_int_eq(ts_requests(s1, "/ok.txt"), 1);
+
+	/* The first URL itself: refused before any request. */
+	for (i = 0; i < 4; i++)
+		dl_fini(&d[i]);
+	dl_init(&d[0], to2);
+	d[0].max_size = 1 << 20;
+	ck_assert_int_eq(dl_run(v, 1, &o), 0);
+	ck_assert_int_eq(d[0].result, DL_FAILED);
+	ck_assert_msg(strstr(d[0].error, "refused: 127.0.0.1 is a loopback address"), "%s",
+		      d[0].error);
+	ck_assert_int_eq(d[0].attempts, 0);
+	ck_assert_int_eq(ts_requests(s2, NULL), 0);
+	dl_fini(&d[0]);
+
+	ts_stop(s1);
+	ts_stop(s2);
+	for (i = 0; i < 4; i++)
+		free(u[i]);
+	free(to2);
+	free(to2_name);
+	tu_rmtree(dir);
+	free(dir);
 }
 END_TEST
 
@@ -518,6 +1036,16 @@ static Suite *suite(void)
 			    sizeof(file_name_cases) / sizeof(file_name_cases[0]));
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_html);
+	tcase_add_loop_test(tc, test_netcheck_addr, 0, sizeof(addr_cases) / sizeof(addr_cases[0]));
+	tcase_add_test(tc, test_netcheck_host);
+	tcase_add_loop_test(tc, test_netcheck_url, 0, sizeof(url_cases) / sizeof(url_cases[0]));
+	tcase_add_loop_test(tc, test_redirect_target, 0,
+			    sizeof(redirect_cases) / sizeof(redirect_cases[0]));
+	tcase_add_loop_test(tc, test_name_check, 0, sizeof(name_cases) / sizeof(name_cases[0]));
+	tcase_add_test(tc, test_index_refusals);
+	tcase_add_test(tc, test_index_100k);
+	tcase_add_test(tc, test_config_source_options);
+	tcase_add_test(tc, test_dl_redirect_policy);
 	tcase_add_test(tc, test_fuzz_parsers);
 	tcase_add_test(tc, test_reconcile);
 	tcase_add_test(tc, test_db_global);

@@ -26,6 +26,7 @@ struct ts_path {
 	long long bytes;
 	enum ts_fault fault;
 	int fault_times;
+	char *location; /* answer 302 with this */
 };
 
 struct ts_server {
@@ -133,7 +134,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	struct ts_server *s = cls;
 	struct ts_path *pe;
 	enum ts_fault fault;
-	char *file, etag[64], lm[64];
+	char *file, *location, etag[64], lm[64];
 	struct stat sb;
 	struct MHD_Response *r;
 	struct body *b;
@@ -153,10 +154,19 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	pthread_mutex_lock(&s->mu);
 	pe = path_entry(s, url);
 	pe->requests++;
+	location = pe->location ? xstrdup(pe->location) : NULL;
 	fault = pe->fault;
 	if (fault != TS_NONE && pe->fault_times > 0 && --pe->fault_times == 0)
 		pe->fault = TS_NONE;
 	pthread_mutex_unlock(&s->mu);
+	if (location) {
+		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, "Location", location);
+		free(location);
+		ret = MHD_queue_response(conn, 302, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
 	if (fault == TS_404)
 		return answer_status(conn, 404);
 	if (fault == TS_500)
@@ -240,8 +250,10 @@ void ts_stop(struct ts_server *s)
 		return;
 	s->stopping = true;
 	MHD_stop_daemon(s->d);
-	for (i = 0; i < s->n_paths; i++)
+	for (i = 0; i < s->n_paths; i++) {
 		free(s->paths[i].path);
+		free(s->paths[i].location);
+	}
 	pthread_mutex_destroy(&s->mu);
 	free(s->docroot);
 	free(s);
@@ -260,6 +272,17 @@ void ts_fault(struct ts_server *s, const char *path, enum ts_fault f, int times)
 	pe = path_entry(s, path);
 	pe->fault = f;
 	pe->fault_times = times < 0 ? -1 : times;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ts_redirect(struct ts_server *s, const char *path, const char *location)
+{
+	struct ts_path *pe;
+
+	pthread_mutex_lock(&s->mu);
+	pe = path_entry(s, path);
+	free(pe->location);
+	pe->location = location ? xstrdup(location) : NULL;
 	pthread_mutex_unlock(&s->mu);
 }
 

@@ -1,7 +1,8 @@
 /* A loopback HTTP server for the fetcher's tests (libmicrohttpd, one thread
  * per connection, in the test process): serves files under a docroot with
  * ETag / Last-Modified and answers conditional requests with 304, counts
- * requests and body bytes per path, and injects faults per path. */
+ * requests and body bytes per path, and injects faults and redirects per
+ * path. */
 #ifndef LEFT4ME_TEST_HTTPD_H
 #define LEFT4ME_TEST_HTTPD_H
 
@@ -22,6 +23,8 @@ struct ts_server *ts_start(const char *docroot);
 void ts_stop(struct ts_server *s);
 int ts_port(const struct ts_server *s);
 
+/* Answer requests for path with 302 and this Location (NULL: stop). */
+void ts_redirect(struct ts_server *s, const char *path, const char *location);
 /* Fault for a path ("/a.zip"); times < 0: every request, else the next N. */
 void ts_fault(struct ts_server *s, const char *path, enum ts_fault f, int times);
 void ts_clear_faults(struct ts_server *s);
