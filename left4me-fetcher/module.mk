@@ -50,3 +50,9 @@ $(FETCHER_BENCHES): $(B)/bench/%: $(B)/bench/%.o $(FETCHER_TEST_SUPPORT) $(FETCH
 		| $(FETCHER)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) \
 		$(call pc_libs,$(PKG_CHECK) $(PKG_ALL)) -lpthread
+
+# Fuzz target tests/fuzz/fuzz_netcheck.c: the network policy (netcheck.c)
+# and the item-name check (index.c); see tests/fuzz/README.md.
+FUZZ_SRCS_netcheck := left4me-fetcher/netcheck.c left4me-fetcher/index.c
+$(B)/tests/fuzz/fuzz_netcheck.o $(B)/fuzz/obj/tests/fuzz/fuzz_netcheck.o: \
+	L4M_CPPFLAGS += -Ileft4me-fetcher
