@@ -46,3 +46,12 @@ INSTALL_TARGETS += install-left4me-launcher
 .PHONY: install-left4me-launcher
 install-left4me-launcher: $(LAUNCHER)
 	install -D -m 0755 $(LAUNCHER) $(DESTDIR)$(LIBEXECDIR)/left4me-launcher
+
+# Fuzz targets tests/fuzz/fuzz_relay.c and fuzz_cmdin.c: the output filter
+# (the game's text) and the console line reader (the FIFO's); see
+# tests/fuzz/README.md.
+FUZZ_SRCS_relay := left4me-launcher/relay.c
+FUZZ_SRCS_cmdin := left4me-launcher/cmdin.c
+$(B)/tests/fuzz/fuzz_relay.o $(B)/fuzz/obj/tests/fuzz/fuzz_relay.o \
+$(B)/tests/fuzz/fuzz_cmdin.o $(B)/fuzz/obj/tests/fuzz/fuzz_cmdin.o: \
+	L4M_CPPFLAGS += -Ileft4me-launcher
