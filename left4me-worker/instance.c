@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mountinfo.h"
 #include "parse.h"
+#include "rmtree.h"
 #include "strbuf.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -521,109 +522,6 @@ out:
 	return rc;
 }
 
-/* Remove dirfd/name and everything below it, never following a symlink
- * and never crossing into another filesystem (dev).  The game wrote much
- * of runtime/NAME through its idmapped upper: on disk it is ours, but the
- * game may have left a directory without our permission bits (chmod
- * 000), so a directory we cannot open or empty gets u+rwx first.  The
- * first error is kept in err. */
-static int rm_at(int dirfd, const char *name, dev_t dev, int depth, char *err, size_t errlen)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int fd, rc = 0;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT) {
-			snprintf(err, errlen, "remove %s: %s", name, strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if (st.st_dev != dev) {
-		snprintf(err, errlen, "%s is another filesystem (a mount?): not removed", name);
-		return -1;
-	}
-	if (depth > 256) {
-		snprintf(err, errlen, "%s: nested deeper than 256 directories", name);
-		return -1;
-	}
-	if ((st.st_mode & S_IRWXU) != S_IRWXU)
-		(void)fchmodat(dirfd, name, (st.st_mode & 07777) | S_IRWXU, 0);
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "open %s: %s", name, strerror(errno));
-		return -1;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		snprintf(err, errlen, "read %s: %s", name, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (rm_at(fd, de->d_name, dev, depth + 1, err, errlen) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	closedir(d);
-	if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "remove %s: %s", name, strerror(errno));
-		rc = -1;
-	}
-	return rc;
-}
-
-/* Remove STATE/sub/name (sub is runtime or instances), opened without
- * following a symlink in any component. */
-static int rmtree(const char *state_dir, const char *sub, const char *name, bool *removed,
-		  char *err, size_t errlen)
-{
-	struct stat st;
-	int state, parent, rc = -1;
-	char why[512] = "";
-
-	state = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (state < 0) {
-		snprintf(err, errlen, "state dir %s: %s", state_dir, strerror(errno));
-		return -1;
-	}
-	parent = openat(state, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (parent < 0) {
-		rc = errno == ENOENT ? 0 : -1;
-		if (rc < 0)
-			snprintf(err, errlen, "%s/%s: %s", state_dir, sub, strerror(errno));
-		close(state);
-		return rc;
-	}
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		rc = errno == ENOENT ? 0 : -1;
-		if (rc < 0)
-			snprintf(err, errlen, "%s/%s: %s", sub, name, strerror(errno));
-		goto out;
-	}
-	*removed = true;
-	if (fstat(parent, &st) < 0 || rm_at(parent, name, st.st_dev, 0, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "%s/%s: %s", sub, name, why[0] ? why : strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	close(parent);
-	close(state);
-	return rc;
-}
-
 /* A symlinked runtime/ or instances/ would take the removal elsewhere. */
 static int check_parent(const char *state_dir, const char *sub, char *err, size_t errlen)
 {
@@ -661,9 +559,9 @@ int instance_remove(const char *state_dir, const char *name, bool *removed, char
 		snprintf(err, errlen, "runtime/%s/merged is still mounted", name);
 		goto out;
 	}
-	if (rmtree(state_dir, "runtime", name, &any, err, errlen) < 0 ||
-	    rmtree(state_dir, "instances", name, &any, err, errlen) < 0 ||
-	    rmtree(state_dir, CONSOLE_DIR, name, &any, err, errlen) < 0)
+	if (rmtree_under(state_dir, "runtime", name, &any, err, errlen) < 0 ||
+	    rmtree_under(state_dir, "instances", name, &any, err, errlen) < 0 ||
+	    rmtree_under(state_dir, CONSOLE_DIR, name, &any, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -1,0 +1,16 @@
+/* Removing a tree under the state dir; see rmtree.c. */
+#ifndef LEFT4ME_WORKER_RMTREE_H
+#define LEFT4ME_WORKER_RMTREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Remove STATE/sub/name and everything below it (absent is fine): sub is
+ * opened from the state dir's fd and name from sub's, neither following a
+ * symlink; a symlink anywhere is removed, never followed; a directory on
+ * another filesystem (a mount) is refused.  Sets *removed when name was
+ * there.  -1 with one line in err on failure. */
+int rmtree_under(const char *state_dir, const char *sub, const char *name, bool *removed, char *err,
+		 size_t errlen);
+
+#endif
