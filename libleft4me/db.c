@@ -156,11 +156,32 @@ int db_check_version(sqlite3 *db, char *err, size_t errlen)
 	return 0;
 }
 
+/* PRAGMA foreign_key_check over the whole database: 0 if no row breaks a
+ * foreign key, else -1 naming the first that does. */
+static int fk_check(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+		return set_err(err, errlen, "foreign_key_check: %s", sqlite3_errmsg(db));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		set_err(err, errlen, "row %lld of %s names a missing row of %s",
+			(long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 0),
+			sqlite3_column_text(st, 2));
+	else if (rc != SQLITE_DONE)
+		set_err(err, errlen, "foreign_key_check: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int db_migrate_list(sqlite3 *db, const struct db_migration *list, size_t n, int target,
 		    int *applied, char *err, size_t errlen)
 {
 	int version, count = 0;
 	int latest = n ? list[n - 1].version : 0;
+	int64_t fk = 0;
 	char msg[512];
 	size_t i;
 
@@ -169,10 +190,22 @@ int db_migrate_list(sqlite3 *db, const struct db_migration *list, size_t n, int 
 	if (target < 0 || target > latest)
 		return set_err(err, errlen, "no migration to version %d (latest is %d)", target,
 			       latest);
+	/* A migration may rebuild a table, as
+	 * https://www.sqlite.org/lang_altertable.html ("Making Other Kinds
+	 * Of Table Schema Changes") says: foreign keys off before the
+	 * transaction (inside one the pragma does nothing), so a DROP TABLE
+	 * deletes no child rows; foreign_key_check before the commit; on
+	 * again after. */
+	if (pragma_int(db, "PRAGMA foreign_keys", &fk) < 0 ||
+	    (fk && exec_sql(db, "PRAGMA foreign_keys=OFF", msg, sizeof(msg)) < 0))
+		return set_err(err, errlen, "cannot turn foreign keys off for migration: %s",
+			       sqlite3_errmsg(db));
 	/* EXCLUSIVE: a second migrator waits here (busy_timeout) and then
 	 * sees the version the first one committed. */
-	if (exec_sql(db, "BEGIN EXCLUSIVE", msg, sizeof(msg)) < 0)
-		return set_err(err, errlen, "cannot lock the database for migration: %s", msg);
+	if (exec_sql(db, "BEGIN EXCLUSIVE", msg, sizeof(msg)) < 0) {
+		set_err(err, errlen, "cannot lock the database for migration: %s", msg);
+		goto restore;
+	}
 	version = db_schema_version(db);
 	if (version < 0) {
 		set_err(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(db));
@@ -205,15 +238,25 @@ int db_migrate_list(sqlite3 *db, const struct db_migration *list, size_t n, int 
 		version = list[i].version;
 		count++;
 	}
+	if (fk && count > 0 && fk_check(db, msg, sizeof(msg)) < 0) {
+		set_err(err, errlen, "migration to version %d breaks a foreign key: %s", version,
+			msg);
+		goto fail;
+	}
 	if (exec_sql(db, "COMMIT", msg, sizeof(msg)) < 0) {
 		set_err(err, errlen, "cannot commit migration: %s", msg);
 		goto fail;
 	}
 	if (applied)
 		*applied = count;
+	if (fk && exec_sql(db, "PRAGMA foreign_keys=ON", msg, sizeof(msg)) < 0)
+		return set_err(err, errlen, "cannot turn foreign keys back on: %s", msg);
 	return 0;
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+restore:
+	if (fk)
+		sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 	return -1;
 }
 

@@ -27,6 +27,7 @@ static const char *const kind_names[JOB_KIND_COUNT] = {
     [JOB_INSTALL_GAME] = "install_game",
     [JOB_BUILD_OVERLAY] = "build_overlay",
     [JOB_REFRESH_GLOBAL_OVERLAYS] = "refresh_global_overlays",
+    [JOB_DELETE_OVERLAY] = "delete_overlay",
 };
 
 static const char *const state_names[] = {"queued", "running", "succeeded", "failed", "cancelled"};
@@ -164,7 +165,7 @@ static char *job_lock_key(enum job_kind kind, const char *target)
 {
 	if (job_kind_is_server(kind))
 		return xasprintf("server:%s", target);
-	if (kind == JOB_BUILD_OVERLAY)
+	if (kind == JOB_BUILD_OVERLAY || kind == JOB_DELETE_OVERLAY)
 		return xasprintf("overlay:%s", target);
 	if (kind == JOB_INSTALL_GAME)
 		return xstrdup("game");
@@ -175,7 +176,7 @@ static bool target_ok(enum job_kind kind, const char *target)
 {
 	if (job_kind_is_server(kind))
 		return valid_instance_name(target);
-	if (kind == JOB_BUILD_OVERLAY)
+	if (kind == JOB_BUILD_OVERLAY || kind == JOB_DELETE_OVERLAY)
 		return valid_id(target, NULL);
 	if (kind == JOB_REFRESH_GLOBAL_OVERLAYS)
 		return target[0] == '\0' || valid_source_name(target);

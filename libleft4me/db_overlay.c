@@ -1,10 +1,13 @@
 /* Overlays; see db_overlay.h. */
 #include "db_overlay.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
+#include "db_job.h"
 #include "timeutil.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -170,13 +173,35 @@ int db_overlay_update(sqlite3 *db, int64_t id, const char *name, const char *bui
 
 int db_overlay_delete(sqlite3 *db, int64_t id)
 {
-	static const char sql[] = "DELETE FROM overlays WHERE id = ? AND kind <> 'global'";
-	sqlite3_stmt *st = db_prepare(db, sql);
-	int rc;
+	static const char sql[] =
+	    "DELETE FROM overlays WHERE id = ? AND kind <> 'global' RETURNING user_id";
+	struct job_request req = {.kind = JOB_DELETE_OVERLAY};
+	char target[24];
+	int64_t job;
+	sqlite3_stmt *st;
+	bool nested;
+	int rc = db_tx_begin(db, &nested);
 
+	if (rc != DB_OK)
+		return rc;
+	st = db_prepare(db, sql);
 	if (!st)
-		return DB_ERROR;
+		return db_tx_end(db, nested, DB_ERROR);
 	sqlite3_bind_int64(st, 1, id);
-	rc = db_step_change(db, st, "overlay delete");
-	return rc;
+	/* A blueprint's link (ON DELETE RESTRICT) refuses it here: DB_INVALID. */
+	rc = db_step_one(db, st, "overlay delete");
+	if (rc == DB_OK) {
+		req.user_id = sqlite3_column_int64(st, 0);
+		rc = db_rc_from(db, sqlite3_step(st), "overlay delete");
+	}
+	sqlite3_finalize(st);
+	/* The row and the job that removes its directory go together: the
+	 * worker (user left4me) can empty what the web, the worker and the
+	 * sandbox wrote there (docs/SECURITY.md, "Shared overlays"). */
+	if (rc == DB_OK) {
+		snprintf(target, sizeof(target), "%" PRId64, id);
+		req.target = target;
+		rc = db_job_enqueue(db, &req, &job, NULL);
+	}
+	return db_tx_end(db, nested, rc);
 }

@@ -42,8 +42,10 @@ int db_overlay_list(sqlite3 *db, int64_t user_id, bool with_global, struct overl
 /* Rename and set the script (which may turn a user overlay into a script
  * overlay and back).  DB_NOTFOUND for a missing or global overlay. */
 int db_overlay_update(sqlite3 *db, int64_t id, const char *name, const char *build_script);
-/* DB_INVALID while a blueprint links it; DB_NOTFOUND for a missing or
- * global overlay. */
+/* Delete the row and, in the same transaction, queue a delete_overlay
+ * job (the owner's) for the worker to remove STATE/overlays/ID.
+ * DB_INVALID while a blueprint links it (nothing changes); DB_NOTFOUND
+ * for a missing or global overlay.  Ids are never reused (migration 2). */
 int db_overlay_delete(sqlite3 *db, int64_t id);
 
 #endif

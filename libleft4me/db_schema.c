@@ -229,6 +229,203 @@ static const char migration_1[] =
 "  detail  TEXT NOT NULL DEFAULT '' CHECK (length(detail) <= 1024)"
 ");"
 "CREATE INDEX audit_log_at ON audit_log(at);";
+
+/* Ids that name things are never reused.  Without AUTOINCREMENT SQLite
+ * hands out max(id) + 1, so deleting the newest overlay gave its id, and
+ * with it STATE/overlays/ID and every URL naming it, to the next overlay
+ * made (another user's).  Rebuilt with AUTOINCREMENT: the tables whose ids
+ * name a path or a URL, or are typed back by a person:
+ *   overlays    /overlays/ID, STATE/overlays/ID, scripts/ID.sh,
+ *               server_overlay_ID.cfg, build jobs' targets
+ *   blueprints  /blueprints/ID
+ *   servers     the API's id, which the web's console stream keys on
+ *   jobs        /jobs/ID, /api/v1/jobs/ID/events
+ *   users       /admin/users/ID/...
+ *   api_tokens  revoked by id
+ * Left as they are: sessions (the cookie names one, not the id),
+ * job_log (an event id is only compared within its job's stream, and the
+ * table is the largest to copy), audit_log (append only),
+ * global_overlay_sources (never deleted; the name is the path) and
+ * global_overlay_items/_files (the fetcher's own bookkeeping).
+ *
+ * Each table is rebuilt as https://www.sqlite.org/lang_altertable.html
+ * ("Making Other Kinds Of Table Schema Changes") says: new table with the
+ * same columns and constraints plus AUTOINCREMENT, copy, drop, rename,
+ * indexes again.  db_migrate_list turns foreign keys off around the
+ * transaction and runs foreign_key_check before the commit.  jobs also
+ * learns kind 'delete_overlay' (enqueued by left4me-web with an overlay's
+ * deletion, run by left4me-worker: it removes STATE/overlays/ID).  Writers
+ * are as in migration 1.
+ *
+ * sqlite_sequence then starts each table above every id it ever handed
+ * out that the database still knows of: its rows and every column or
+ * text that names one of its ids (child rows; build_overlay jobs' targets
+ * and the audit objects of overlay uploads, file deletes and builds; the
+ * audit detail job=N).  An overlay that ever had a directory was uploaded
+ * to (audited) or built (a job row), so its id stays taken even if the
+ * row went before this migration.  What the database no longer knows (the
+ * disk is not visible to a migration) cannot be seeded from. */
+static const char migration_2[] =
+"CREATE TABLE users_new ("
+"  id            INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  name          TEXT NOT NULL UNIQUE"
+"                CHECK (length(name) BETWEEN 1 AND 32"
+"                       AND name NOT GLOB '*[^a-z0-9._-]*'"
+"                       AND substr(name, 1, 1) GLOB '[a-z0-9]'),"
+"  password_hash TEXT NOT NULL CHECK (password_hash GLOB '$y$*'),"
+"  role          TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('admin', 'user')),"
+"  disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+"  created_at    INTEGER NOT NULL,"
+"  updated_at    INTEGER NOT NULL"
+");"
+"INSERT INTO users_new (id, name, password_hash, role, disabled, created_at, updated_at)"
+"  SELECT id, name, password_hash, role, disabled, created_at, updated_at FROM users;"
+"DROP TABLE users;"
+"ALTER TABLE users_new RENAME TO users;"
+
+"CREATE TABLE api_tokens_new ("
+"  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+"  token_hash   TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),"
+"  label        TEXT NOT NULL DEFAULT '' CHECK (length(label) <= 64),"
+"  created_at   INTEGER NOT NULL,"
+"  last_used_at INTEGER"
+");"
+"INSERT INTO api_tokens_new (id, user_id, token_hash, label, created_at, last_used_at)"
+"  SELECT id, user_id, token_hash, label, created_at, last_used_at FROM api_tokens;"
+"DROP TABLE api_tokens;"
+"ALTER TABLE api_tokens_new RENAME TO api_tokens;"
+"CREATE INDEX api_tokens_user ON api_tokens(user_id);"
+
+"CREATE TABLE overlays_new ("
+"  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  user_id      INTEGER REFERENCES users(id) ON DELETE CASCADE,"
+"  name         TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),"
+"  kind         TEXT NOT NULL CHECK (kind IN ('user', 'script', 'global')),"
+"  build_script TEXT CHECK (build_script IS NULL OR length(build_script) <= 1048576),"
+"  source_id    INTEGER UNIQUE REFERENCES global_overlay_sources(id) ON DELETE CASCADE,"
+"  build_status TEXT CHECK (build_status IN ('never', 'building', 'ok', 'failed')),"
+"  built_at     INTEGER,"
+"  created_at   INTEGER NOT NULL,"
+"  updated_at   INTEGER NOT NULL,"
+"  CHECK ((kind = 'global') = (user_id IS NULL)),"
+"  CHECK ((kind = 'global') = (source_id IS NOT NULL)),"
+"  CHECK (kind = 'script' OR build_script IS NULL)"
+");"
+"INSERT INTO overlays_new (id, user_id, name, kind, build_script, source_id, build_status,"
+"                         built_at, created_at, updated_at)"
+"  SELECT id, user_id, name, kind, build_script, source_id, build_status, built_at,"
+"         created_at, updated_at FROM overlays;"
+"DROP TABLE overlays;"
+"ALTER TABLE overlays_new RENAME TO overlays;"
+"CREATE INDEX overlays_user ON overlays(user_id);"
+
+"CREATE TABLE blueprints_new ("
+"  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+"  name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),"
+"  config     TEXT NOT NULL DEFAULT '' CHECK (length(config) <= 262144),"
+"  created_at INTEGER NOT NULL,"
+"  updated_at INTEGER NOT NULL,"
+"  UNIQUE (user_id, name)"
+");"
+"INSERT INTO blueprints_new (id, user_id, name, config, created_at, updated_at)"
+"  SELECT id, user_id, name, config, created_at, updated_at FROM blueprints;"
+"DROP TABLE blueprints;"
+"ALTER TABLE blueprints_new RENAME TO blueprints;"
+
+"CREATE TABLE servers_new ("
+"  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  name         TEXT NOT NULL UNIQUE"
+"               CHECK (length(name) BETWEEN 1 AND 64"
+"                      AND name NOT GLOB '*[^a-z0-9_-]*'"
+"                      AND substr(name, 1, 1) GLOB '[a-z0-9]'),"
+"  user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE RESTRICT,"
+"  blueprint_id INTEGER NOT NULL REFERENCES blueprints(id) ON DELETE RESTRICT,"
+"  port         INTEGER NOT NULL UNIQUE CHECK (port BETWEEN 1024 AND 65535),"
+"  state        TEXT NOT NULL DEFAULT 'new'"
+"               CHECK (state IN ('new', 'initialized', 'running', 'stopped', 'failed')),"
+"  state_reason TEXT,"
+"  created_at   INTEGER NOT NULL,"
+"  updated_at   INTEGER NOT NULL"
+");"
+"INSERT INTO servers_new (id, name, user_id, blueprint_id, port, state, state_reason,"
+"                        created_at, updated_at)"
+"  SELECT id, name, user_id, blueprint_id, port, state, state_reason, created_at,"
+"         updated_at FROM servers;"
+"DROP TABLE servers;"
+"ALTER TABLE servers_new RENAME TO servers;"
+"CREATE INDEX servers_user ON servers(user_id);"
+
+"CREATE TABLE jobs_new ("
+"  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  kind         TEXT NOT NULL CHECK (kind IN ('start', 'stop', 'restart', 'reset', 'delete',"
+"                 'initialize', 'install_game', 'build_overlay', 'refresh_global_overlays',"
+"                 'delete_overlay')),"
+"  target       TEXT NOT NULL DEFAULT '' CHECK (length(target) <= 64),"
+"  user_id      INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+"  queue        TEXT NOT NULL CHECK (queue IN ('worker', 'fetcher')),"
+"  lock_key     TEXT,"
+"  coalesce_key TEXT,"
+"  state        TEXT NOT NULL DEFAULT 'queued'"
+"               CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),"
+"  worker       TEXT,"
+"  created_at   INTEGER NOT NULL,"
+"  started_at   INTEGER,"
+"  heartbeat_at INTEGER,"
+"  finished_at  INTEGER,"
+"  exit_code    INTEGER,"
+"  reason       TEXT CHECK (reason IS NULL OR length(reason) <= 512),"
+"  CHECK ((state = 'queued') = (started_at IS NULL)),"
+"  CHECK ((state IN ('succeeded', 'failed', 'cancelled')) = (finished_at IS NOT NULL))"
+");"
+"INSERT INTO jobs_new (id, kind, target, user_id, queue, lock_key, coalesce_key, state,"
+"                     worker, created_at, started_at, heartbeat_at, finished_at, exit_code,"
+"                     reason)"
+"  SELECT id, kind, target, user_id, queue, lock_key, coalesce_key, state, worker,"
+"         created_at, started_at, heartbeat_at, finished_at, exit_code, reason FROM jobs;"
+"DROP TABLE jobs;"
+"ALTER TABLE jobs_new RENAME TO jobs;"
+"CREATE UNIQUE INDEX jobs_coalesce ON jobs(coalesce_key)"
+"  WHERE state = 'queued' AND coalesce_key IS NOT NULL;"
+"CREATE INDEX jobs_pending ON jobs(queue, id) WHERE state = 'queued';"
+"CREATE INDEX jobs_running ON jobs(lock_key) WHERE state = 'running';"
+"CREATE INDEX jobs_user ON jobs(user_id, id);"
+"CREATE INDEX jobs_target ON jobs(target, id);"
+
+/* Seed: one row per table (the copies above made some), each the highest
+ * id named anywhere.  An id in text counts only as plain digits of at
+ * most 16 (ids are below 2^53, validate.c). */
+"DELETE FROM sqlite_sequence WHERE name IN"
+"  ('users', 'api_tokens', 'overlays', 'blueprints', 'servers', 'jobs');"
+"INSERT INTO sqlite_sequence (name, seq) VALUES"
+"  ('users', max((SELECT coalesce(max(id), 0) FROM users),"
+"                (SELECT coalesce(max(user_id), 0) FROM sessions),"
+"                (SELECT coalesce(max(user_id), 0) FROM api_tokens),"
+"                (SELECT coalesce(max(user_id), 0) FROM overlays),"
+"                (SELECT coalesce(max(user_id), 0) FROM blueprints),"
+"                (SELECT coalesce(max(user_id), 0) FROM servers),"
+"                (SELECT coalesce(max(user_id), 0) FROM jobs),"
+"                (SELECT coalesce(max(user_id), 0) FROM audit_log))),"
+"  ('api_tokens', (SELECT coalesce(max(id), 0) FROM api_tokens)),"
+"  ('overlays', max((SELECT coalesce(max(id), 0) FROM overlays),"
+"                   (SELECT coalesce(max(overlay_id), 0) FROM blueprint_overlays),"
+"                   (SELECT coalesce(max(CAST(target AS INTEGER)), 0) FROM jobs"
+"                     WHERE kind = 'build_overlay' AND target <> ''"
+"                       AND length(target) <= 16 AND target NOT GLOB '*[^0-9]*'),"
+"                   (SELECT coalesce(max(CAST(object AS INTEGER)), 0) FROM audit_log"
+"                     WHERE action IN ('build_overlay', 'overlay_upload', 'overlay_file_delete')"
+"                       AND object <> '' AND length(object) <= 16"
+"                       AND object NOT GLOB '*[^0-9]*'))),"
+"  ('blueprints', max((SELECT coalesce(max(id), 0) FROM blueprints),"
+"                     (SELECT coalesce(max(blueprint_id), 0) FROM servers),"
+"                     (SELECT coalesce(max(blueprint_id), 0) FROM blueprint_overlays))),"
+"  ('servers', (SELECT coalesce(max(id), 0) FROM servers)),"
+"  ('jobs', max((SELECT coalesce(max(id), 0) FROM jobs),"
+"               (SELECT coalesce(max(job_id), 0) FROM job_log),"
+"               (SELECT coalesce(max(CAST(substr(detail, 5) AS INTEGER)), 0) FROM audit_log"
+"                 WHERE detail GLOB 'job=[0-9]*' AND length(detail) <= 20"
+"                   AND substr(detail, 5) NOT GLOB '*[^0-9]*')));";
 /* clang-format on */
 
 const struct db_migration db_migrations[] = {
@@ -236,6 +433,10 @@ const struct db_migration db_migrations[] = {
      "complete schema: users, sessions, tokens, overlays, blueprints, servers, jobs, "
      "global overlays, audit log",
      migration_1},
+    {2,
+     "ids are never reused: AUTOINCREMENT for users, api_tokens, overlays, blueprints, "
+     "servers, jobs; job kind delete_overlay",
+     migration_2},
 };
 
 const size_t db_n_migrations = sizeof(db_migrations) / sizeof(db_migrations[0]);
