@@ -17,9 +17,11 @@
 
 #include "db.h"
 #include "db_instance.h"
+#include "db_overlay.h"
 #include "db_server.h"
 #include "instance.h"
 #include "log.h"
+#include "rmtree.h"
 #include "spawn.h"
 #include "steamcmd.h"
 #include "strbuf.h"
@@ -724,6 +726,49 @@ out:
 	return rc;
 }
 
+/* ---- delete_overlay -------------------------------------------------------- */
+
+/* The overlay's row is gone (db_overlay_delete queued this job with the
+ * delete): remove STATE/overlays/ID and scripts/ID.sh.  What left4me-web
+ * made there is group left4me in group-writable dirs (docs/SECURITY.md,
+ * "Shared overlays"), so this user can empty it; rmtree_under follows no
+ * symlink and crosses no mount.  Refused while the row exists: this job
+ * never takes a live overlay's files. */
+static int delete_overlay(struct job_ctx *c)
+{
+	const char *state_dir = c->w->cfg->state_dir;
+	char id[32], script[40], err[JOB_REASON_MAX];
+	bool removed = false;
+	struct overlay o;
+	int64_t oid;
+	int rc;
+
+	if (!valid_id(c->job->target, &oid))
+		return ctx_fail(c, "invalid overlay id '%.32s'", c->job->target);
+	rc = db_overlay_get(c->w->db, oid, &o);
+	if (rc == DB_OK) {
+		overlay_fini(&o);
+		return ctx_fail(c, "overlay %lld still exists: its files stay", (long long)oid);
+	}
+	if (rc != DB_NOTFOUND)
+		return ctx_fail(c, "cannot read overlay %lld from the database", (long long)oid);
+	/* the canonical spelling (valid_id may accept "007") */
+	snprintf(id, sizeof(id), "%lld", (long long)oid);
+	snprintf(script, sizeof(script), "%s.sh", id);
+	ctx_step(c, "remove overlays/%s", id);
+	if (rmtree_under(state_dir, "overlays", id, &removed, err, sizeof(err)) < 0)
+		return ctx_fail(c, "%s", err);
+	if (!removed)
+		ctx_step(c, "overlays/%s was not there", id);
+	removed = false;
+	if (rmtree_under(state_dir, "scripts", script, &removed, err, sizeof(err)) < 0)
+		return ctx_fail(c, "%s", err);
+	if (removed)
+		ctx_step(c, "removed scripts/%s", script);
+	c->exit_code = 0;
+	return 0;
+}
+
 /* ---- dispatch ------------------------------------------------------------- */
 
 void jobs_run(struct worker *w, const struct job *job)
@@ -740,6 +785,9 @@ void jobs_run(struct worker *w, const struct job *job)
 		break;
 	case JOB_BUILD_OVERLAY:
 		rc = build_overlay(&c);
+		break;
+	case JOB_DELETE_OVERLAY:
+		rc = delete_overlay(&c);
 		break;
 	default:
 		rc = is_server ? server_job(&c, &ok_state)
@@ -788,6 +836,9 @@ void jobs_run(struct worker *w, const struct job *job)
 			break;
 		case JOB_INSTALL_GAME:
 			done = "game installed";
+			break;
+		case JOB_DELETE_OVERLAY:
+			done = "overlay files removed";
 			break;
 		default:
 			done = "built";

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 
 #include "db.h"
 #include "db_job.h"
+#include "db_overlay.h"
 #include "mountinfo.h"
 #include "strbuf.h"
 #include "testutil.h"
@@ -1057,6 +1059,248 @@ START_TEST(build_overlay)
 }
 END_TEST
 
+/* ---- delete_overlay: the worker as a user of its own ------------------- */
+
+/* The shared-overlay model (docs/SECURITY.md) has two users in one group:
+ * the worker (left4me) and the web (left4me-web).  These tests run the
+ * worker as OV_WORKER and make files as OV_WEB, both in group OV_GROUP,
+ * so what the worker removes it removes through the group bits. */
+#define OV_WORKER 61234
+#define OV_WEB	  61235
+#define OV_GROUP  61234
+
+static int chown_worker(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return lchown(p, OV_WORKER, OV_GROUP);
+}
+
+/* mkdir/write as uid (owner) in group OV_GROUP with exactly mode. */
+static void make_dir_as(const char *p, uid_t uid, mode_t mode)
+{
+	ck_assert_msg(mkdir(p, 0700) == 0, "mkdir %s", p);
+	ck_assert(chown(p, uid, OV_GROUP) == 0);
+	ck_assert(chmod(p, mode) == 0);
+}
+
+static void make_file_as(const char *p, uid_t uid, mode_t mode, const char *text)
+{
+	tu_write_file(p, text);
+	ck_assert(chown(p, uid, OV_GROUP) == 0);
+	ck_assert(chmod(p, mode) == 0);
+}
+
+/* Everything in the test dir becomes the worker's (the DB, its WAL, the
+ * config, the state dir), as the package makes it. */
+static void give_to_worker(struct env *e)
+{
+	ck_assert_int_eq(geteuid(), 0); /* CI runs as root: this must not skip */
+	ck_assert_int_eq(nftw(e->dir, chown_worker, 16, FTW_PHYS), 0);
+}
+
+static int run_once_as_worker(struct env *e)
+{
+	char *w = tu_build_path("left4me-worker/left4me-worker");
+	char *argv[] = {(char *)"/usr/bin/setpriv",
+			(char *)"--reuid=61234",
+			(char *)"--regid=61234",
+			(char *)"--clear-groups",
+			w,
+			(char *)"-c",
+			e->cfg,
+			(char *)"--once",
+			NULL};
+	char *envp[] = {e->env_dir, e->env_home, NULL};
+	struct tu_run r;
+	int status;
+
+	tu_run(&r, argv, NULL, envp);
+	status = r.status;
+	if (status != 0)
+		fprintf(stderr, "worker stderr:\n%s\n", r.err);
+	tu_run_fini(&r);
+	free(w);
+	return status;
+}
+
+static void add_plain_overlay(struct env *e, int id)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO overlays (id, user_id, name, kind, created_at, updated_at) "
+		 "VALUES (%d, 1, 'o%d', 'user', 0, 0)",
+		 id, id);
+	tu_db_exec(e->db, sql);
+}
+
+/* Delete overlay id through the DB API (as the web does) and return the
+ * delete_overlay job it queued. */
+static int64_t delete_overlay_row(struct env *e, int id)
+{
+	char sql[128];
+
+	ck_assert_int_eq(db_overlay_delete(e->db, id), DB_OK);
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM jobs WHERE kind = 'delete_overlay' AND target = '%d'", id);
+	return tu_db_int(e->db, sql);
+}
+
+/* Deleting an overlay removes STATE/overlays/ID and scripts/ID.sh, what
+ * the web made there too (its uid, group-writable dirs and files); a
+ * symlink inside is removed, never followed. */
+START_TEST(delete_overlay_removes_dir)
+{
+	struct env e;
+	char *ov, *p, *t;
+	struct stat st;
+	int64_t id;
+
+	setup(&e);
+	ov = xasprintf("%s/overlays", e.state);
+	make_dir_as(ov, OV_WORKER, 02770);
+	add_plain_overlay(&e, 31);
+	p = path(&e, "outside");
+	mkdirs(p);
+	free(p);
+	set_file(&e, "outside/keep.txt", "not the overlay's");
+	set_file(&e, "secret.cfg", "rcon_password outside");
+	give_to_worker(&e);
+	/* the web uploaded first: overlays/31 and a subtree are its own */
+	p = xasprintf("%s/31", ov);
+	make_dir_as(p, OV_WEB, 02770);
+	free(p);
+	p = xasprintf("%s/31/left4dead2", ov);
+	make_dir_as(p, OV_WEB, 02770);
+	free(p);
+	p = xasprintf("%s/31/left4dead2/cfg", ov);
+	make_dir_as(p, OV_WEB, 02770);
+	free(p);
+	p = xasprintf("%s/31/left4dead2/cfg/server.cfg", ov);
+	make_file_as(p, OV_WEB, 0660, "rcon_password alice\n");
+	free(p);
+	/* the sandbox built next to it (stored as the worker) */
+	p = xasprintf("%s/31/left4dead2/addons", ov);
+	make_dir_as(p, OV_WORKER, 02775);
+	free(p);
+	p = xasprintf("%s/31/left4dead2/addons/a.vpk", ov);
+	make_file_as(p, OV_WORKER, 0664, "vpk");
+	free(p);
+	/* symlinks out of the overlay, to a dir and to a file */
+	p = xasprintf("%s/31/left4dead2/cfg/escape", ov);
+	t = path(&e, "outside");
+	ck_assert(symlink(t, p) == 0);
+	ck_assert(lchown(p, OV_WEB, OV_GROUP) == 0);
+	free(t);
+	free(p);
+	p = xasprintf("%s/31/left4dead2/cfg/escape.cfg", ov);
+	t = path(&e, "secret.cfg");
+	ck_assert(symlink(t, p) == 0);
+	free(t);
+	free(p);
+	p = xasprintf("%s/scripts", e.state);
+	make_dir_as(p, OV_WORKER, 0755);
+	free(p);
+	p = xasprintf("%s/scripts/31.sh", e.state);
+	make_file_as(p, OV_WORKER, 0644, "echo hi\n");
+	free(p);
+
+	id = delete_overlay_row(&e, 31);
+	ck_assert_int_eq(run_once_as_worker(&e), 0);
+	assert_job(&e, id, "succeeded", "overlay files removed");
+	ck_assert(!state_exists(&e, "overlays/31"));
+	ck_assert(!state_exists(&e, "scripts/31.sh"));
+	ck_assert(state_exists(&e, "overlays"));
+	p = path(&e, "outside/keep.txt");
+	t = tu_read_file(p);
+	ck_assert_str_eq(t, "not the overlay's");
+	free(t);
+	free(p);
+	p = path(&e, "secret.cfg");
+	ck_assert(stat(p, &st) == 0 && st.st_uid == OV_WORKER);
+	t = tu_read_file(p);
+	ck_assert_str_eq(t, "rcon_password outside");
+	free(t);
+	free(p);
+	ck_assert_int_eq(log_count(&e, id, "step", "remove overlays/31", true), 1);
+	ck_assert_int_eq(log_count(&e, id, "step", "removed scripts/31.sh", true), 1);
+	free(ov);
+	teardown(&e);
+}
+END_TEST
+
+/* A symlink in place of overlays/ID is removed, not followed; a mount
+ * inside the overlay is not crossed (the job fails and keeps it); a job
+ * for an overlay whose row still exists touches nothing. */
+START_TEST(delete_overlay_follows_nothing)
+{
+	struct env e;
+	char *ov, *p, *t;
+	int64_t id;
+
+	ck_assert(unshare(CLONE_NEWNS) == 0); /* check forked this test */
+	ck_assert(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	setup(&e);
+	ov = xasprintf("%s/overlays", e.state);
+	make_dir_as(ov, OV_WORKER, 02770);
+	add_plain_overlay(&e, 32);
+	add_plain_overlay(&e, 33);
+	add_plain_overlay(&e, 34);
+	p = path(&e, "elsewhere");
+	mkdirs(p);
+	free(p);
+	set_file(&e, "elsewhere/data", "someone else's");
+	p = xasprintf("%s/34", ov);
+	mkdirs(p);
+	free(p);
+	give_to_worker(&e);
+
+	/* overlays/32 is a symlink to a dir the worker could empty */
+	p = xasprintf("%s/32", ov);
+	t = path(&e, "elsewhere");
+	ck_assert(symlink(t, p) == 0);
+	ck_assert(lchown(p, OV_WEB, OV_GROUP) == 0);
+	free(t);
+	free(p);
+	id = delete_overlay_row(&e, 32);
+	ck_assert_int_eq(run_once_as_worker(&e), 0);
+	assert_job(&e, id, "succeeded", "overlay files removed");
+	ck_assert(!state_exists(&e, "overlays/32"));
+	p = path(&e, "elsewhere/data");
+	t = tu_read_file(p);
+	ck_assert_str_eq(t, "someone else's");
+	free(t);
+	free(p);
+
+	/* overlays/33/mnt is another filesystem */
+	p = xasprintf("%s/33", ov);
+	make_dir_as(p, OV_WORKER, 02770);
+	free(p);
+	p = xasprintf("%s/33/mnt", ov);
+	make_dir_as(p, OV_WORKER, 02770);
+	ck_assert(mount("tmpfs", p, "tmpfs", 0, "mode=0777") == 0);
+	t = xasprintf("%s/kept", p);
+	make_file_as(t, OV_WORKER, 0664, "on the mount");
+	free(t);
+	id = delete_overlay_row(&e, 33);
+	ck_assert_int_eq(run_once_as_worker(&e), 0);
+	assert_job(&e, id, "failed", "another filesystem");
+	ck_assert(state_exists(&e, "overlays/33/mnt/kept"));
+	ck_assert(umount(p) == 0);
+	free(p);
+
+	/* the row is still there: refused, its files stay */
+	id = enqueue(&e, JOB_DELETE_OVERLAY, "34");
+	ck_assert_int_eq(run_once_as_worker(&e), 0);
+	assert_job(&e, id, "failed", "overlay 34 still exists");
+	ck_assert(state_exists(&e, "overlays/34"));
+	free(ov);
+	teardown(&e);
+}
+END_TEST
+
 static void wait_running(struct env *e, int64_t id)
 {
 	int64_t until = mono_ms() + 10000;
@@ -1399,6 +1643,8 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, install_game);
 	tcase_add_test(tc, install_game_without_steamcmd);
 	tcase_add_test(tc, build_overlay);
+	tcase_add_test(tc, delete_overlay_removes_dir);
+	tcase_add_test(tc, delete_overlay_follows_nothing);
 	tcase_add_test(tc, sigterm_fails_job_and_stops_helper);
 	tcase_add_test(tc, helper_timeout);
 	tcase_add_test(tc, job_taken_away_is_abandoned);
