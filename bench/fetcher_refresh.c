@@ -102,6 +102,14 @@ int main(int argc, char **argv)
 	}
 	bin = xasprintf("%s/left4me-fetcher/left4me-fetcher",
 			getenv("LEFT4ME_BUILD") ? getenv("LEFT4ME_BUILD") : "build");
+	{
+		/* The daemon runs the refresh child from the build tree, not from
+		 * LIBEXECDIR (as the tests do). */
+		char *child = xasprintf("%s-refresh", bin);
+
+		setenv("LEFT4ME_FETCHER_REFRESH", child, 0);
+		free(child);
+	}
 	cfg = xasprintf("%s/left4me.yaml", dir);
 	mkdir(state, 0755);
 	mkdir(www, 0755);
