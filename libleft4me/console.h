@@ -8,8 +8,10 @@
  * as "other").  console/ is 0750 left4me:left4me, so on the host nobody
  * else reaches the FIFOs, and the web, which may not see runtime/, needs
  * nothing else of the state dir for it.  The
- * launcher holds it open read-write while the server runs and writes each
- * command line to srcds's pseudo-terminal.  A writer opens it
+ * launcher keeps it open for reading while the server runs (read-only:
+ * it has no write permission; it takes a new reader before dropping the
+ * old one when the last writer leaves) and writes each command line to
+ * srcds's pseudo-terminal.  A writer opens it
  * non-blocking, so with no launcher reading the open fails with ENXIO
  * ("not running") instead of hanging, and one write(2) of at most
  * PIPE_BUF bytes is atomic: lines of two writers never interleave. */
