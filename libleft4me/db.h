@@ -44,7 +44,9 @@ int db_check_version(sqlite3 *db, char *err, size_t errlen);
  * one BEGIN EXCLUSIVE transaction, so concurrent migrators serialise and
  * the second finds nothing to do.  *applied (may be NULL) gets the number
  * of migrations run.  A failing migration rolls everything back.  A
- * database newer than this build is refused. */
+ * database newer than this build is refused.  Foreign keys are off for the
+ * transaction (a migration may rebuild a table) and PRAGMA
+ * foreign_key_check must find nothing before the commit. */
 int db_migrate(sqlite3 *db, int target, int *applied, char *err, size_t errlen);
 /* The same with an explicit migration list (tests). */
 int db_migrate_list(sqlite3 *db, const struct db_migration *list, size_t n, int target,
