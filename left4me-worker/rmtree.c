@@ -49,8 +49,10 @@ static int rm_at(int dirfd, const char *name, dev_t dev, int depth, char *err, s
 		snprintf(err, errlen, "%s: nested deeper than 256 directories", name);
 		return -1;
 	}
-	if ((st.st_mode & S_IRWXU) != S_IRWXU)
-		(void)fchmodat(dirfd, name, (st.st_mode & 07777) | S_IRWXU, 0);
+	/* a failure here shows as the open's or the unlink's error below */
+	if ((st.st_mode & S_IRWXU) != S_IRWXU &&
+	    fchmodat(dirfd, name, (st.st_mode & 07777) | S_IRWXU, 0) < 0)
+		st.st_mode |= S_IRWXU;
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "open %s: %s", name, strerror(errno));
