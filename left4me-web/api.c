@@ -229,8 +229,10 @@ int api_servers_create(struct req *r)
 	if (!(o = body_object(r, &ret)))
 		return ret;
 	name = get_string(o, "name");
-	if (!name || !valid_instance_name(name))
-		ret = api_error(r, 400, "name: expected [a-z0-9][a-z0-9_-]{0,63}");
+	if (!name || !valid_server_name(name))
+		ret = api_error(r, 400,
+				"name: expected [a-z0-9][a-z0-9_-]{0,26} (at most 27 bytes: each "
+				"server runs as its own system user l4m-NAME)");
 	else if (!get_int(o, "blueprint_id", 1, INT64_MAX, &bp))
 		ret = api_error(r, 400, "blueprint_id: expected an id");
 	else if (!get_int(o, "port", 1024, 65535, &port))

@@ -257,9 +257,11 @@ int page_servers(struct req *r)
 	} else {
 		html_printf(&sb, "<form method=\"post\" action=\"/servers\" class=\"grid\">");
 		page_csrf_input(r, &sb);
-		html_printf(&sb, "<label>Name <input name=\"name\" required maxlength=\"64\" "
-				 "pattern=\"[a-z0-9][a-z0-9_\\-]*\" placeholder=\"alpha\"></label>"
-				 "<label>Blueprint <select name=\"blueprint_id\">");
+		html_printf(&sb,
+			    "<label>Name <input name=\"name\" required maxlength=\"%d\" "
+			    "pattern=\"[a-z0-9][a-z0-9_\\-]*\" placeholder=\"alpha\"></label>"
+			    "<label>Blueprint <select name=\"blueprint_id\">",
+			    SERVER_NAME_MAX);
 		for (i = 0; i < nb; i++)
 			html_printf(&sb, "<option value=\"%D\">%s</option>", bps[i].id,
 				    bps[i].name);
@@ -283,8 +285,10 @@ int page_server_create(struct req *r)
 	char *loc;
 	int rc, ret;
 
-	if (!name || !valid_instance_name(name))
-		return web_error(r, 400, "a server name is [a-z0-9][a-z0-9_-]{0,63}");
+	if (!name || !valid_server_name(name))
+		return web_error(r, 400,
+				 "a server name is [a-z0-9][a-z0-9_-]{0,26}: at most 27 bytes, "
+				 "because each server runs as its own system user l4m-NAME");
 	if (!bp || !valid_id(bp, &bpid))
 		return web_error(r, 400, "choose a blueprint");
 	if (!port || parse_int(port, 1024, 65535, &p) < 0)

@@ -423,6 +423,15 @@ static int server_job(struct job_ctx *c, enum server_state *ok_state)
 		return 0;
 	case JOB_START:
 	case JOB_RESTART:
+		if (!valid_server_name(name)) {
+			c->keep_state = true;
+			return ctx_fail(c,
+					"server %s cannot start: its name is longer than %d bytes, "
+					"and each server runs as its own system user l4m-NAME "
+					"(at most 31 bytes); delete it and create it again with a "
+					"shorter name",
+					name, SERVER_NAME_MAX);
+		}
 		mounted = instance_mounted(cfg->state_dir, name, err, sizeof(err));
 		if (mounted < 0)
 			return ctx_fail(c, "%s", err);

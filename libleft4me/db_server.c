@@ -87,7 +87,7 @@ int db_server_create(sqlite3 *db, const char *name, int64_t user_id, int64_t blu
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!valid_instance_name(name) || !valid_server_port(port))
+	if (!valid_server_name(name) || !valid_server_port(port))
 		return DB_INVALID;
 	st = db_prepare(db, sql);
 	if (!st)

@@ -26,6 +26,11 @@ bool valid_instance_name(const char *s)
 	return true;
 }
 
+bool valid_server_name(const char *s)
+{
+	return valid_instance_name(s) && strlen(s) <= SERVER_NAME_MAX;
+}
+
 bool valid_source_name(const char *s)
 {
 	return valid_instance_name(s);

@@ -8,7 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INSTANCE_NAME_MAX  64
+#define INSTANCE_NAME_MAX 64
+/* A new server's name: each server runs as its own DynamicUser named
+ * l4m-NAME (units/left4me-server@.service), and systemd allocates a
+ * dynamic user only for a strict user name of at most 31 bytes. */
+#define SERVER_NAME_MAX	   27
 #define USERNAME_MAX	   32
 #define DISPLAY_NAME_MAX   64
 #define OVERLAY_PATH_MAX   1024
@@ -18,6 +22,10 @@
 
 /* Server/instance name: [a-z0-9][a-z0-9_-]{0,63}. */
 bool valid_instance_name(const char *s);
+/* Name of a server to create: an instance name of at most SERVER_NAME_MAX
+ * bytes.  (Older, longer names stay valid instance names, so they can
+ * still be stopped and deleted, but cannot start.) */
+bool valid_server_name(const char *s);
 /* Global overlay source name: same shape as an instance name. */
 bool valid_source_name(const char *s);
 /* Login name: [a-z0-9][a-z0-9._-]{0,31}. */

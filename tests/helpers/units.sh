@@ -89,7 +89,7 @@ for f in $U/*.service; do
 done
 # One dynamic user per instance: without User=, systemd names it after
 # the template ("left4me-server") and every server shares one uid.
-check "server unit: a dynamic user per instance" has "$S_UNIT" 'User=l4d2-srv-%i'
+check "server unit: a dynamic user per instance" has "$S_UNIT" 'User=l4m-%i'
 check "server unit: no Group= (the dynamic user's own)" lacks "$S_UNIT" '^Group='
 check "web: not in systemd-journal (reads only the left4me namespace)" lacks left4me-web.service \
 	'^SupplementaryGroups=.*systemd-journal'

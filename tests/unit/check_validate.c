@@ -35,6 +35,31 @@ START_TEST(test_instance_name)
 }
 END_TEST
 
+/* A new server's name: an instance name of at most 27 bytes, so that its
+ * dynamic user l4m-NAME is a strict (<= 31-byte) user name. */
+static const struct vcase server_cases[] = {
+    {"alpha", true},
+    {"a", true},
+    {"evil-boundary-name-27-bytes", true},
+    {"evil-boundary-name-27-bytesx", false},
+    {LONG64, false},
+    {"", false},
+    {"Alpha", false},
+    {"-a", false},
+    {"a/b", false},
+};
+
+START_TEST(test_server_name)
+{
+	const struct vcase *c = &server_cases[_i];
+
+	ck_assert_msg(valid_server_name(c->in) == c->ok, "'%s' should be %s", c->in,
+		      c->ok ? "accepted" : "refused");
+	/* every valid server name is a valid instance name */
+	ck_assert(!c->ok || valid_instance_name(c->in));
+}
+END_TEST
+
 static const struct vcase username_cases[] = {
     {"alice", true},
     {"a.b-c_d", true},
@@ -224,6 +249,7 @@ END_TEST
 START_TEST(test_null_inputs)
 {
 	ck_assert(!valid_instance_name(NULL));
+	ck_assert(!valid_server_name(NULL));
 	ck_assert(!valid_username(NULL));
 	ck_assert(!valid_id(NULL, NULL));
 	ck_assert(!valid_port(NULL, NULL));
@@ -239,6 +265,7 @@ int main(void)
 	TCase *tc = tcase_create("tables");
 
 	tcase_add_loop_test(tc, test_instance_name, 0, N(instance_cases));
+	tcase_add_loop_test(tc, test_server_name, 0, N(server_cases));
 	tcase_add_loop_test(tc, test_username, 0, N(username_cases));
 	tcase_add_loop_test(tc, test_id, 0, N(id_cases));
 	tcase_add_loop_test(tc, test_port, 0, N(port_cases));

@@ -405,6 +405,18 @@ START_TEST(cross_user_404)
 	       &r);
 	ck_assert_int_eq(r.status, 201);
 	wt_resp_fini(&r);
+	/* 28 bytes: one more than a server's dynamic user name allows */
+	{
+		const char *lng = "{\"name\": \"evil-boundary-name-27-bytesx\", "
+				  "\"blueprint_id\": 1, \"port\": 27099}";
+
+		wt_req(&t, "POST", "/api/v1/servers", NULL, ta, "application/json", lng,
+		       strlen(lng), NULL, &r);
+		ck_assert_int_eq(r.status, 400);
+		ck_assert_ptr_nonnull(strstr(r.body, "at most 27 bytes"));
+		wt_resp_fini(&r);
+		ck_assert_int_eq(count("SELECT count(*) FROM servers WHERE port = 27099"), 0);
+	}
 	wt_req(&t, "POST", "/api/v1/servers", NULL, ta, "application/json", srv, strlen(srv), NULL,
 	       &r);
 	ck_assert_int_eq(r.status, 201);

@@ -882,6 +882,36 @@ START_TEST(bad_name_in_db)
 }
 END_TEST
 
+/* A server named before names were capped at 27 bytes (its dynamic user
+ * l4m-NAME must be a strict <= 31-byte user name) is refused at start with
+ * the reason, touches no helper, and can still be deleted. */
+START_TEST(long_name_cannot_start)
+{
+	struct env e;
+
+	setup(&e);
+	install_fake_game(&e);
+	tu_db_exec(e.db, "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+			 "updated_at) VALUES ('evil-boundary-name-27-bytesx', 1, 1, 27021, 0, 0)");
+	tu_db_exec(e.db, "INSERT INTO jobs (id, kind, target, queue, lock_key, created_at) VALUES "
+			 "(200, 'start', 'evil-boundary-name-27-bytesx', 'worker', 'a', 0)");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, 200, "failed",
+		   "server evil-boundary-name-27-bytesx cannot start: its name is longer than 27 "
+		   "bytes, and each server runs as its own system user l4m-NAME (at most 31 "
+		   "bytes); delete it and create it again with a shorter name");
+	assert_calls(&e, "");
+	tu_db_exec(e.db, "INSERT INTO jobs (id, kind, target, queue, lock_key, created_at) VALUES "
+			 "(201, 'delete', 'evil-boundary-name-27-bytesx', 'worker', 'b', 0)");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, 201, "succeeded", NULL);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM servers WHERE name = "
+					 "'evil-boundary-name-27-bytesx'"),
+			 0);
+	teardown(&e);
+}
+END_TEST
+
 START_TEST(install_game)
 {
 	struct env e;
@@ -1640,6 +1670,7 @@ static Suite *worker_suite(void)
 			    (int)(sizeof(code_cases) / sizeof(code_cases[0])));
 	tcase_add_test(tc, refusals_before_any_helper);
 	tcase_add_test(tc, bad_name_in_db);
+	tcase_add_test(tc, long_name_cannot_start);
 	tcase_add_test(tc, install_game);
 	tcase_add_test(tc, install_game_without_steamcmd);
 	tcase_add_test(tc, build_overlay);
