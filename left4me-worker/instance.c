@@ -14,6 +14,7 @@
 #include "console.h"
 #include "instance_env.h"
 #include "log.h"
+#include "lowerdir.h"
 #include "mountinfo.h"
 #include "parse.h"
 #include "rmtree.h"
@@ -41,38 +42,6 @@ bool instance_name_ok(const char *name)
 	return name && valid_instance_name(name);
 }
 
-/* Lowerdir roots, as in left4me-overlay: `below` means only what is under
- * the root (overlays/ as a whole would expose every user's overlay). */
-static const struct {
-	const char *dir;
-	bool below;
-} lower_roots[] = {
-    {"installation", false},
-    {"overlays", true},
-    {"global_overlay_cache", true},
-    {"workshop_cache", false},
-};
-
-bool instance_lower_allowed(const char *state_real, const char *real)
-{
-	size_t sl = strlen(state_real), i;
-
-	if (strncmp(real, state_real, sl) != 0 || real[sl] != '/')
-		return false;
-	real += sl + 1;
-	for (i = 0; i < sizeof(lower_roots) / sizeof(lower_roots[0]); i++) {
-		size_t rl = strlen(lower_roots[i].dir);
-
-		if (strncmp(real, lower_roots[i].dir, rl) != 0)
-			continue;
-		if (real[rl] == '\0')
-			return !lower_roots[i].below;
-		if (real[rl] == '/' && real[rl + 1] != '\0' && !strstr(real + rl, "/.."))
-			return true;
-	}
-	return false;
-}
-
 /* Resolve dir and check it is an allowed directory.  what names it. */
 static int check_lowerdir(const char *state_real, const char *dir, const char *what, char *err,
 			  size_t errlen)
@@ -92,7 +61,7 @@ static int check_lowerdir(const char *state_real, const char *dir, const char *w
 		snprintf(err, errlen, "%s: %s: %s", what, dir, strerror(errno));
 		return -1;
 	}
-	if (!instance_lower_allowed(state_real, real)) {
+	if (!lowerdir_allowed(state_real, real, NULL)) {
 		char esc[256];
 
 		snprintf(err, errlen, "%s: %s resolves to %s, outside the allowed directories",

@@ -41,11 +41,6 @@ void instance_plan_fini(struct instance_plan *plan);
 /* true if name may name an instance directory and a helper argument. */
 bool instance_name_ok(const char *name);
 
-/* true if real (a canonical path) lies in the lowerdir allowlist under
- * state_real: installation/, overlays/X..., global_overlay_cache/X...,
- * workshop_cache/. */
-bool instance_lower_allowed(const char *state_real, const char *real);
-
 /* Check spec against the state dir and compute the plan.  On refusal
  * returns -1 with one line in err (bad name in the DB, game not installed,
  * missing overlay, incomplete global source, lowerdir outside the

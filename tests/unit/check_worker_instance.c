@@ -111,36 +111,6 @@ START_TEST(bad_source_name_refused)
 }
 END_TEST
 
-static const struct {
-	const char *rel;
-	bool ok;
-} allow_cases[] = {
-    {"installation", true},
-    {"installation/x", true},
-    {"overlays/5", true},
-    {"overlays", false},
-    {"overlays/", false},
-    {"global_overlay_cache/maps/overlay", true},
-    {"global_overlay_cache", false},
-    {"workshop_cache", true},
-    {"instances/a", false},
-    {"runtime/a/upper", false},
-    {"", false},
-    {"installationx", false},
-    {"left4me.db", false},
-};
-
-START_TEST(allowlist)
-{
-	char *p = xasprintf("/var/lib/left4me/%s", allow_cases[_i].rel);
-
-	ck_assert_msg(instance_lower_allowed("/var/lib/left4me", p) == allow_cases[_i].ok, "%s", p);
-	free(p);
-	ck_assert(!instance_lower_allowed("/var/lib/left4me", "/etc"));
-	ck_assert(!instance_lower_allowed("/var/lib/left4me", "/var/lib/left4me2/installation"));
-}
-END_TEST
-
 START_TEST(symlink_outside_never_written)
 {
 	struct instance_overlay ov = {.id = 6, .kind = OVERLAY_USER};
@@ -360,7 +330,6 @@ int main(void)
 	tcase_add_test(tc, good_names);
 	tcase_add_loop_test(tc, bad_source_name_refused, 0,
 			    (int)(sizeof(bad_sources) / sizeof(bad_sources[0])));
-	tcase_add_loop_test(tc, allowlist, 0, (int)(sizeof(allow_cases) / sizeof(allow_cases[0])));
 	tcase_add_test(tc, symlink_outside_never_written);
 	tcase_add_test(tc, plan_apply_remove);
 	tcase_add_test(tc, remove_refuses_symlinked_runtime);

@@ -1,0 +1,21 @@
+/* The lowerdir allowlist: which directories a game server's overlay may
+ * stack as lower layers.  One rule, used by left4me-worker (on the
+ * canonical path of a directory it is about to name in instance.env) and
+ * by left4me-overlay (on the text of instance.env, before it opens
+ * anything).  Pure string work: no filesystem access. */
+#ifndef LEFT4ME_LOWERDIR_H
+#define LEFT4ME_LOWERDIR_H
+
+#include <stdbool.h>
+
+/* true if path is STATE/installation[/...], STATE/overlays/X[/...],
+ * STATE/global_overlay_cache/X[/...] or STATE/workshop_cache[/...], where
+ * STATE is state_dir (absolute, no trailing slash) and every component
+ * after it is non-empty and neither "." nor "..".  The state dir itself,
+ * overlays/ or global_overlay_cache/ as a whole (every user's overlays),
+ * runtime/, instances/, look-alikes (installation-evil) and anything
+ * outside are refused.  On true, *rel (if rel is not NULL) points into
+ * path at the part below state_dir ("overlays/5"). */
+bool lowerdir_allowed(const char *state_dir, const char *path, const char **rel);
+
+#endif
