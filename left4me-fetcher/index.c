@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "netcheck.h"
+#include "parse.h"
 #include "strbuf.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -117,17 +118,6 @@ bool fetch_has_suffix(const char *s, const char *suffix)
 	return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *url_encode_loose(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -140,7 +130,7 @@ char *url_encode_loose(const char *s)
 		bool raw = c > 0x20 && c < 0x7f && !strchr("\"<>\\^`{|}", c);
 
 		if (c == '%')
-			raw = hexval(p[1]) >= 0 && hexval(p[2]) >= 0;
+			raw = parse_hex_digit(p[1]) >= 0 && parse_hex_digit(p[2]) >= 0;
 		if (raw) {
 			strbuf_putc(&sb, (char)c);
 		} else {
@@ -192,32 +182,16 @@ static char *url_segment(const char *url)
 	CURLU *u = curl_url();
 	char *path = NULL, *res = NULL;
 	const char *seg;
-	struct strbuf sb;
-	size_t i, n;
 
-	strbuf_init(&sb);
 	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
 		goto out;
 	seg = strrchr(path, '/');
 	seg = seg ? seg + 1 : path;
-	n = strlen(seg);
-	for (i = 0; i < n; i++) {
-		int hi, lo;
-
-		if (seg[i] == '%' && (hi = hexval(seg[i + 1])) >= 0 &&
-		    (lo = hexval(seg[i + 2])) >= 0) {
-			if (hi == 0 && lo == 0)
-				goto out; /* %00 */
-			strbuf_putc(&sb, (char)(hi * 16 + lo));
-			i += 2;
-		} else {
-			strbuf_putc(&sb, seg[i]);
-		}
-	}
-	res = strbuf_detach(&sb);
+	/* A '%' without two hex digits stays as it is; %00 is refused. */
+	if (parse_percent_decode(seg, strlen(seg), 0, &res, NULL) < 0)
+		res = NULL;
 out:
-	strbuf_fini(&sb);
 	curl_free(path);
 	curl_url_cleanup(u);
 	return res;
@@ -323,7 +297,7 @@ static char *md5_norm(const char *s)
 		return NULL;
 	r = xstrdup(s);
 	for (i = 0; i < 32; i++) {
-		if (hexval(r[i]) < 0) {
+		if (parse_hex_digit(r[i]) < 0) {
 			free(r);
 			return NULL;
 		}
@@ -548,8 +522,8 @@ static char *html_decode(const char *s, size_t len)
 			size_t digits = 0;
 
 			while (j < len && digits < 6 &&
-			       (hex ? hexval(s[j]) >= 0 : (s[j] >= '0' && s[j] <= '9'))) {
-				v = v * (hex ? 16 : 10) + (unsigned long)hexval(s[j]);
+			       (hex ? parse_hex_digit(s[j]) >= 0 : (s[j] >= '0' && s[j] <= '9'))) {
+				v = v * (hex ? 16 : 10) + (unsigned long)parse_hex_digit(s[j]);
 				j++;
 				digits++;
 			}

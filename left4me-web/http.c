@@ -178,50 +178,24 @@ const char *web_cookie(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode one urlencoded component; NULL if malformed. */
+/* Decode one urlencoded component: no raw control character but tab in
+ * it, a well-formed %XX for every '%', no %00, UTF-8 once decoded.  NULL
+ * if malformed. */
 static char *form_decode(const char *s, size_t len)
 {
-	char *out = xmalloc(len + 1);
-	size_t i, o = 0;
+	char *out;
+	size_t i, n;
 
-	for (i = 0; i < len; i++) {
-		if (s[i] == '+') {
-			out[o++] = ' ';
-		} else if (s[i] == '%') {
-			int hi, lo;
-
-			if (i + 2 >= len)
-				goto bad;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				goto bad;
-			out[o++] = (char)(hi * 16 + lo);
-			i += 2;
-		} else if ((unsigned char)s[i] < 0x20 && s[i] != '\t') {
-			goto bad;
-		} else {
-			out[o++] = s[i];
-		}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 && s[i] != '\t')
+			return NULL;
+	if (parse_percent_decode(s, len, PARSE_PCT_PLUS | PARSE_PCT_STRICT, &out, &n) < 0)
+		return NULL;
+	if (!valid_utf8(out, n)) {
+		free(out);
+		return NULL;
 	}
-	out[o] = '\0';
-	if (!valid_utf8(out, o))
-		goto bad;
 	return out;
-bad:
-	free(out);
-	return NULL;
 }
 
 int web_parse_form(struct req *r, const char *data, size_t len)
@@ -460,51 +434,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ---- start and stop ------------------------------------------------------- */
 
-/* Bind HOST:PORT (IPv4, localhost or [IPv6]); the fd or -1. */
+/* Bind HOST:PORT (parse_host_port's grammar, the same as the config's);
+ * the fd or -1. */
 static int bind_listen(const char *spec, char *err, size_t errlen)
 {
-	char host[64];
-	const char *colon;
-	long long port;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	int fd, one = 1;
 
-	memset(&ss, 0, sizeof(ss));
-	if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-
-		if (!close || (size_t)(close - spec - 1) >= sizeof(host))
-			goto bad;
-		memcpy(host, spec + 1, (size_t)(close - spec - 1));
-		host[close - spec - 1] = '\0';
-		colon = close + 1;
-		in6->sin6_family = AF_INET6;
-		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
-			goto bad;
-		sl = sizeof(*in6);
-	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-
-		colon = strrchr(spec, ':');
-		if (!colon || (size_t)(colon - spec) >= sizeof(host))
-			goto bad;
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = '\0';
-		in->sin_family = AF_INET;
-		if (strcmp(host, "localhost") == 0)
-			snprintf(host, sizeof(host), "127.0.0.1");
-		if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
-			goto bad;
-		sl = sizeof(*in);
+	if (parse_host_port(spec, &ss, &sl, NULL) < 0) {
+		snprintf(err, errlen, "web.listen: cannot use '%s'", spec);
+		return -1;
 	}
-	if (*colon != ':' || parse_int(colon + 1, 0, 65535, &port) < 0)
-		goto bad;
-	if (ss.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -517,9 +458,6 @@ static int bind_listen(const char *spec, char *err, size_t errlen)
 		return -1;
 	}
 	return fd;
-bad:
-	snprintf(err, errlen, "web.listen: cannot use '%s'", spec);
-	return -1;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)

@@ -6,7 +6,6 @@
  * "FILE:LINE:COL: KEY: reason", KEY dotted with 0-based sequence indexes. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -436,51 +435,6 @@ static const char *node_source_url(struct parse_ctx *ctx, const struct ynode *n)
 	return s;
 }
 
-#define LISTEN_HOST_REASON "expected HOST:PORT with HOST an IPv4 address, localhost or [IPv6]"
-
-/* NULL if s is HOST:PORT, else why not. */
-static const char *listen_problem(const char *s)
-{
-	char host[INET6_ADDRSTRLEN];
-	unsigned char addr[sizeof(struct in6_addr)];
-	const char *h = s, *colon;
-	size_t hlen;
-	bool v6 = false;
-	long long port;
-
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':')
-			return "expected HOST:PORT";
-		h = s + 1;
-		hlen = (size_t)(close - h);
-		colon = close + 1;
-		v6 = true;
-	} else {
-		colon = strchr(s, ':');
-		if (!colon)
-			return "expected HOST:PORT";
-		if (strchr(colon + 1, ':'))
-			return LISTEN_HOST_REASON; /* a bare IPv6 address */
-		hlen = (size_t)(colon - s);
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return LISTEN_HOST_REASON;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (v6) {
-		if (inet_pton(AF_INET6, host, addr) != 1)
-			return LISTEN_HOST_REASON;
-	} else if (strcmp(host, "localhost") != 0 && inet_pton(AF_INET, host, addr) != 1) {
-		return LISTEN_HOST_REASON;
-	}
-	/* Port 0 asks the kernel for an ephemeral port (tests). */
-	if (parse_int(colon + 1, 0, 65535, &port))
-		return "expected a port between 0 and 65535";
-	return NULL;
-}
-
 static int lookup_name(struct parse_ctx *ctx, const struct ynode *n, const struct name_value *table,
 		       const char *expected, int *out)
 {
@@ -545,8 +499,7 @@ static int parse_listen(struct parse_ctx *ctx, const struct field *f, const stru
 	(void)f;
 	if (!s)
 		return -1;
-	why = listen_problem(s);
-	if (why)
+	if (parse_host_port(s, NULL, NULL, &why) < 0)
 		return fail(ctx, n->mark, "%s", why);
 	set_string(dst, s);
 	return 0;

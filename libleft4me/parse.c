@@ -1,8 +1,14 @@
-/* Strict decimal parsing; see parse.h. */
+/* Strict parsing of untrusted text; see parse.h. */
 #include "parse.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "xalloc.h"
 
 int parse_int_n(const char *s, size_t len, long long min, long long max, long long *out)
 {
@@ -52,4 +58,120 @@ int parse_int(const char *s, long long min, long long max, long long *out)
 	if (!s)
 		return -1;
 	return parse_int_n(s, strlen(s), min, max, out);
+}
+
+int parse_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int parse_percent_decode(const char *s, size_t len, unsigned flags, char **out, size_t *outlen)
+{
+	char *res = xmalloc(len + 1);
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		int hi = -1, lo = -1;
+
+		if (s[i] == '%' && len - i > 2) {
+			hi = parse_hex_digit((unsigned char)s[i + 1]);
+			lo = parse_hex_digit((unsigned char)s[i + 2]);
+		}
+		if (hi >= 0 && lo >= 0) {
+			if (hi == 0 && lo == 0)
+				goto bad;
+			res[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (s[i] == '%' && (flags & PARSE_PCT_STRICT)) {
+			goto bad;
+		} else if (s[i] == '+' && (flags & PARSE_PCT_PLUS)) {
+			res[o++] = ' ';
+		} else {
+			res[o++] = s[i];
+		}
+	}
+	res[o] = '\0';
+	*out = res;
+	if (outlen)
+		*outlen = o;
+	return 0;
+bad:
+	free(res);
+	return -1;
+}
+
+#define HOST_PORT_REASON "expected HOST:PORT with HOST an IPv4 address, localhost or [IPv6]"
+
+int parse_host_port(const char *s, struct sockaddr_storage *addr, socklen_t *addrlen,
+		    const char **why)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	char host[INET6_ADDRSTRLEN];
+	const char *h = s, *colon, *reason = HOST_PORT_REASON;
+	size_t hlen;
+	bool v6 = false;
+	long long port;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		reason = "expected HOST:PORT";
+		if (!close || close[1] != ':')
+			goto bad;
+		h = s + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+		v6 = true;
+	} else {
+		colon = strchr(s, ':');
+		if (!colon) {
+			reason = "expected HOST:PORT";
+			goto bad;
+		}
+		if (strchr(colon + 1, ':'))
+			goto bad; /* a bare IPv6 address */
+		hlen = (size_t)(colon - s);
+	}
+	reason = HOST_PORT_REASON;
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	memset(&ss, 0, sizeof(ss));
+	if (v6) {
+		in6->sin6_family = AF_INET6;
+		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+			goto bad;
+	} else {
+		in->sin_family = AF_INET;
+		if (strcmp(host, "localhost") == 0)
+			in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		else if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+			goto bad;
+	}
+	if (parse_int(colon + 1, 0, 65535, &port) < 0) {
+		reason = "expected a port between 0 and 65535";
+		goto bad;
+	}
+	if (v6)
+		in6->sin6_port = htons((uint16_t)port);
+	else
+		in->sin_port = htons((uint16_t)port);
+	if (addr) {
+		*addr = ss;
+		*addrlen = v6 ? sizeof(*in6) : sizeof(*in);
+	}
+	return 0;
+bad:
+	if (why)
+		*why = reason;
+	return -1;
 }

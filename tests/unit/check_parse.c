@@ -1,7 +1,10 @@
-/* parse_int: the one way numbers enter from untrusted text. */
+/* parse.h: parse_int (the one way numbers enter from untrusted text), hex
+ * digits, percent-decoding and the HOST:PORT grammar of web.listen. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
@@ -65,6 +68,162 @@ START_TEST(test_length_delimited)
 }
 END_TEST
 
+START_TEST(test_hex_digit)
+{
+	static const char digits[] = "0123456789abcdefABCDEF";
+	int c;
+
+	for (c = -1; c < 256; c++) {
+		const char *p = c > 0 ? strchr(digits, c) : NULL;
+		int want = p ? (int)(p - digits) - ((p - digits) >= 16 ? 6 : 0) : -1;
+
+		ck_assert_msg(parse_hex_digit(c) == want, "%d: %d", c, parse_hex_digit(c));
+	}
+}
+END_TEST
+
+/* Percent-decoding: in, flags, the result (NULL: refused) and its length. */
+static const struct {
+	const char *in;
+	unsigned flags;
+	const char *want;
+	size_t want_len;
+} pct_cases[] = {
+    {"", 0, "", 0},
+    {"plain", 0, "plain", 5},
+    {"a%20b", 0, "a b", 3},
+    {"%41%4a%4A", PARSE_PCT_STRICT, "AJJ", 3},
+    {"caf%C3%A9", PARSE_PCT_STRICT, "caf\xc3\xa9", 5},
+    {"%0A", PARSE_PCT_STRICT, "\n", 1},
+    {"a+b", 0, "a+b", 3},
+    {"a+b", PARSE_PCT_PLUS, "a b", 3},
+    {"%2B", PARSE_PCT_PLUS | PARSE_PCT_STRICT, "+", 1},
+    {"%00", 0, NULL, 0},
+    {"a%00b", PARSE_PCT_PLUS | PARSE_PCT_STRICT, NULL, 0},
+    {"100%", 0, "100%", 4},
+    {"100%", PARSE_PCT_STRICT, NULL, 0},
+    {"%4", 0, "%4", 2},
+    {"%4", PARSE_PCT_STRICT, NULL, 0},
+    {"%zz", 0, "%zz", 3},
+    {"%zz", PARSE_PCT_STRICT, NULL, 0},
+    {"%%41", 0, "%A", 2},
+    {"%-1", 0, "%-1", 3},
+    {"%2541", PARSE_PCT_STRICT, "%41", 3}, /* decoded once */
+};
+
+START_TEST(test_percent_table)
+{
+	char *out = (char *)"untouched";
+	size_t len = 99;
+	int rc = parse_percent_decode(pct_cases[_i].in, strlen(pct_cases[_i].in),
+				      pct_cases[_i].flags, &out, &len);
+
+	if (!pct_cases[_i].want) {
+		ck_assert_msg(rc == -1, "'%s' decoded", pct_cases[_i].in);
+		ck_assert_str_eq(out, "untouched");
+		return;
+	}
+	ck_assert_msg(rc == 0, "'%s' refused", pct_cases[_i].in);
+	ck_assert_uint_eq(len, pct_cases[_i].want_len);
+	ck_assert_mem_eq(out, pct_cases[_i].want, len + 1);
+	free(out);
+}
+END_TEST
+
+START_TEST(test_percent_length)
+{
+	char *out;
+
+	/* Only len bytes are read: "%4" of "%41" is not a whole escape. */
+	ck_assert_int_eq(parse_percent_decode("%41", 2, PARSE_PCT_STRICT, &out, NULL), -1);
+	ck_assert_int_eq(parse_percent_decode("%41", 2, 0, &out, NULL), 0);
+	ck_assert_str_eq(out, "%4");
+	free(out);
+}
+END_TEST
+
+#define HP_SHAPE "expected HOST:PORT"
+#define HP_HOST	 "expected HOST:PORT with HOST an IPv4 address, localhost or [IPv6]"
+#define HP_PORT	 "expected a port between 0 and 65535"
+
+/* HOST:PORT: the one table for web.listen (config) and the bind (web).
+ * want is the address as inet_ntop writes it, or NULL with the reason. */
+static const struct {
+	const char *in;
+	const char *want;
+	int family, port;
+	const char *why;
+} hp_cases[] = {
+    {"127.0.0.1:8080", "127.0.0.1", AF_INET, 8080, NULL},
+    {"0.0.0.0:65535", "0.0.0.0", AF_INET, 65535, NULL},
+    {"127.0.0.1:0", "127.0.0.1", AF_INET, 0, NULL},
+    {"localhost:1", "127.0.0.1", AF_INET, 1, NULL},
+    {"[::1]:9000", "::1", AF_INET6, 9000, NULL},
+    {"[::]:80", "::", AF_INET6, 80, NULL},
+    {"[::ffff:10.0.0.1]:80", "::ffff:10.0.0.1", AF_INET6, 80, NULL},
+    {"", NULL, 0, 0, HP_SHAPE},
+    {"127.0.0.1", NULL, 0, 0, HP_SHAPE},
+    {"localhost", NULL, 0, 0, HP_SHAPE},
+    {"[::1]", NULL, 0, 0, HP_SHAPE},
+    {"[::1]8080", NULL, 0, 0, HP_SHAPE},
+    {"[::1:80", NULL, 0, 0, HP_SHAPE},
+    {":8080", NULL, 0, 0, HP_HOST},
+    {"[]:80", NULL, 0, 0, HP_HOST},
+    {"::1:8080", NULL, 0, 0, HP_HOST},
+    {"1.2.3.4:5:6", NULL, 0, 0, HP_HOST},
+    {"example.com:80", NULL, 0, 0, HP_HOST},
+    {"256.1.1.1:80", NULL, 0, 0, HP_HOST},
+    {"127.000.0.1:80", NULL, 0, 0, HP_HOST},
+    {"127.1:80", NULL, 0, 0, HP_HOST},
+    {" 127.0.0.1:80", NULL, 0, 0, HP_HOST},
+    {"[fe80::1%eth0]:80", NULL, 0, 0, HP_HOST},
+    {"[1.2.3.4]:80", NULL, 0, 0, HP_HOST},
+    {"[::1]x:80", NULL, 0, 0, HP_SHAPE},
+    {"LOCALHOST:80", NULL, 0, 0, HP_HOST},
+    {"127.0.0.1:65536", NULL, 0, 0, HP_PORT},
+    {"127.0.0.1:", NULL, 0, 0, HP_PORT},
+    {"127.0.0.1:-1", NULL, 0, 0, HP_PORT},
+    {"127.0.0.1:+80", NULL, 0, 0, HP_PORT},
+    {"127.0.0.1:080", NULL, 0, 0, HP_PORT},
+    {"127.0.0.1:80 ", NULL, 0, 0, HP_PORT},
+    {"[::1]:http", NULL, 0, 0, HP_PORT},
+};
+
+START_TEST(test_host_port_table)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	const char *why = "untouched";
+	char text[INET6_ADDRSTRLEN];
+	int rc = parse_host_port(hp_cases[_i].in, &ss, &len, &why);
+
+	if (!hp_cases[_i].want) {
+		ck_assert_msg(rc == -1, "'%s' accepted", hp_cases[_i].in);
+		ck_assert_str_eq(why, hp_cases[_i].why);
+		ck_assert_int_eq(parse_host_port(hp_cases[_i].in, NULL, NULL, NULL), -1);
+		return;
+	}
+	ck_assert_msg(rc == 0, "'%s': %s", hp_cases[_i].in, why);
+	ck_assert_str_eq(why, "untouched");
+	ck_assert_int_eq(ss.ss_family, hp_cases[_i].family);
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+		ck_assert_uint_eq(len, sizeof(*in));
+		ck_assert_int_eq(ntohs(in->sin_port), hp_cases[_i].port);
+		inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+
+		ck_assert_uint_eq(len, sizeof(*in6));
+		ck_assert_int_eq(ntohs(in6->sin6_port), hp_cases[_i].port);
+		inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+	}
+	ck_assert_str_eq(text, hp_cases[_i].want);
+	ck_assert_int_eq(parse_host_port(hp_cases[_i].in, NULL, NULL, NULL), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("parse");
@@ -72,6 +231,12 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_length_delimited);
+	tcase_add_test(tc, test_hex_digit);
+	tcase_add_loop_test(tc, test_percent_table, 0,
+			    (int)(sizeof(pct_cases) / sizeof(pct_cases[0])));
+	tcase_add_test(tc, test_percent_length);
+	tcase_add_loop_test(tc, test_host_port_table, 0,
+			    (int)(sizeof(hp_cases) / sizeof(hp_cases[0])));
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
