@@ -97,6 +97,13 @@ void html_printf(struct strbuf *sb, const char *fmt, ...)
 			continue;
 		strbuf_append(sb, run, (size_t)(fmt - run));
 		fmt++;
+		if (*fmt == '\0') {
+			/* A lone '%' at the very end is itself: never step
+			 * over the NUL and read on. */
+			strbuf_putc(sb, '%');
+			run = fmt;
+			break;
+		}
 		switch (*fmt) {
 		case 's':
 			html_text(sb, va_arg(ap, const char *));

@@ -27,7 +27,8 @@ void url_escape_path(struct strbuf *sb, const char *s);
  *   %d  int      %D int64_t     %%  a percent sign
  *   %T  int64_t unix ms as UTC time, "-" for 0
  *   %R  a trusted constant string (literals and enum names only)
- * Anything else is a programming error (assert). */
+ * A '%' that ends the format is written as itself.  Anything else is a
+ * programming error (assert). */
 void html_printf(struct strbuf *sb, const char *fmt, ...);
 
 #endif

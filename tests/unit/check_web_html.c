@@ -57,6 +57,26 @@ START_TEST(printf_directives)
 }
 END_TEST
 
+/* A format ending in a lone '%' stops at its end: nothing past the NUL is
+ * read (it used to step over it and go on reading). */
+START_TEST(printf_trailing_percent)
+{
+	struct strbuf sb;
+	char fmt[8];
+
+	/* "50%" then bytes that must never be read: with the old code the
+	 * 'X's after the NUL were copied into the page. */
+	memcpy(fmt, "50%\0XX%", 8);
+	strbuf_init(&sb);
+	html_printf(&sb, fmt);
+	ck_assert_str_eq(sb.buf, "50%");
+	strbuf_reset(&sb);
+	html_printf(&sb, "%");
+	ck_assert_str_eq(sb.buf, "%");
+	strbuf_fini(&sb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("web_html");
@@ -64,6 +84,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, escape_table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, printf_directives);
+	tcase_add_test(tc, printf_trailing_percent);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
