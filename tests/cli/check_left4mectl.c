@@ -67,6 +67,7 @@ static void migrate(void)
 
 	RUN(&r, NULL, "db", "migrate");
 	ck_assert_msg(r.status == 0, "migrate: %s", r.err);
+	ck_assert_msg(strstr(r.out, "migrated schema from version 0 to"), "%s", r.out);
 	tu_run_fini(&r);
 }
 
@@ -101,10 +102,59 @@ static void seed_server(void)
 	db_close(db);
 }
 
+/* One integer from the database at dbpath (a fresh connection). */
+static long long db_int(const char *sql)
+{
+	char err[256];
+	sqlite3 *db = db_open(dbpath, 0, err, sizeof(err));
+	long long n;
+
+	ck_assert_msg(db != NULL, "%s", err);
+	n = tu_db_int(db, sql);
+	db_close(db);
+	return n;
+}
+
+/* True if PASSWORD verifies against the stored hash of user NAME. */
+static bool password_is(const char *name, const char *password)
+{
+	char err[256];
+	sqlite3 *db = db_open(dbpath, 0, err, sizeof(err));
+	sqlite3_stmt *st;
+	bool ok = false;
+
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert(sqlite3_prepare_v2(db, "SELECT password_hash FROM users WHERE name = ?", -1, &st,
+				     NULL) == SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ok = auth_verify_password(password, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	db_close(db);
+	return ok;
+}
+
+/* The line of `user list` output that starts with NAME (new string). */
+static char *list_line(const char *out, const char *name)
+{
+	size_t n = strlen(name);
+	const char *l = out;
+
+	while (*l) {
+		size_t len = strcspn(l, "\n");
+
+		if (strncmp(l, name, n) == 0 && l[n] == ' ')
+			return xstrndup(l, len);
+		l += len + (l[len] == '\n');
+	}
+	ck_abort_msg("no line for %s in:\n%s", name, out);
+	return NULL;
+}
+
 START_TEST(test_happy_path)
 {
 	struct tu_run r;
-	char err[256], hash[AUTH_SHA256_HEX + 1];
+	char err[256], hash[AUTH_SHA256_HEX + 1], *line;
 	sqlite3 *db;
 
 	RUN(&r, NULL, "db", "migrate");
@@ -124,28 +174,78 @@ START_TEST(test_happy_path)
 	tu_run_fini(&r);
 	RUN(&r, "another-pass", "user", "add", "bob", "--password-stdin");
 	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "added user 'bob'"), "%s", r.out);
 	tu_run_fini(&r);
+	ck_assert_int_eq(
+	    db_int("SELECT count(*) FROM users WHERE name = 'alice' AND role = 'admin' "
+		   "AND disabled = 0"),
+	    1);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM users WHERE name = 'bob' AND role = 'user' "
+				"AND disabled = 0"),
+			 1);
+	ck_assert(password_is("bob", "another-pass"));
 	RUN(&r, NULL, "user", "list");
 	ck_assert_int_eq(r.status, 0);
-	ck_assert_msg(strstr(r.out, "alice") && strstr(r.out, "admin") && strstr(r.out, "bob"),
-		      "%s", r.out);
+	line = list_line(r.out, "alice");
+	ck_assert_msg(strstr(line, "admin"), "%s", line);
+	free(line);
+	line = list_line(r.out, "bob");
+	ck_assert_msg(strstr(line, "user") && !strstr(line, "disabled"), "%s", line);
+	free(line);
 	tu_run_fini(&r);
 
 	db = db_open(dbpath, 0, err, sizeof(err));
 	ck_assert(tu_db_int(db, "SELECT count(*) FROM users WHERE password_hash GLOB '$y$*'") == 2);
 	db_close(db);
 
+	/* a session each, and a token of bob's: what passwd and disable end */
+	db = db_open(dbpath, 0, err, sizeof(err));
+	tu_db_exec(db, "INSERT INTO sessions (user_id, token_hash, csrf_token, created_at, "
+		       "expires_at, last_seen_at) SELECT id, printf('%064d', id), "
+		       "printf('%032d', id), 1, 2, 1 FROM users;"
+		       "INSERT INTO api_tokens (user_id, token_hash, created_at) "
+		       "SELECT id, printf('%064d', 100 + id), 1 FROM users WHERE name = 'bob';");
+	db_close(db);
+
 	RUN(&r, "new-password\n", "user", "passwd", "bob", "--password-stdin");
 	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "password of 'bob' changed"), "%s", r.out);
 	tu_run_fini(&r);
+	ck_assert(password_is("bob", "new-password"));
+	ck_assert(!password_is("bob", "another-pass"));
+	ck_assert(password_is("alice", "s3cret-pass"));
+	ck_assert_int_eq(db_int("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
+				"WHERE u.name = 'bob'"),
+			 0);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
+				"WHERE u.name = 'alice'"),
+			 1);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM api_tokens"), 1); /* passwd keeps tokens */
+
 	RUN(&r, NULL, "user", "disable", "bob");
 	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "user 'bob' disabled"), "%s", r.out);
 	tu_run_fini(&r);
+	ck_assert_int_eq(db_int("SELECT disabled FROM users WHERE name = 'bob'"), 1);
+	ck_assert_int_eq(db_int("SELECT disabled FROM users WHERE name = 'alice'"), 0);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM api_tokens"), 0); /* bob's token ended */
+	ck_assert_int_eq(db_int("SELECT count(*) FROM sessions"), 1);	/* alice's kept */
 	RUN(&r, NULL, "user", "list");
-	ck_assert_msg(strstr(r.out, "disabled"), "%s", r.out);
+	line = list_line(r.out, "bob");
+	ck_assert_msg(strstr(line, "disabled"), "%s", line);
+	free(line);
+	line = list_line(r.out, "alice");
+	ck_assert_msg(!strstr(line, "disabled"), "%s", line);
+	free(line);
 	tu_run_fini(&r);
 	RUN(&r, NULL, "user", "enable", "bob");
 	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "user 'bob' enabled"), "%s", r.out);
+	tu_run_fini(&r);
+	ck_assert_int_eq(db_int("SELECT disabled FROM users WHERE name = 'bob'"), 0);
+	RUN(&r, NULL, "user", "list");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(!strstr(r.out, "disabled"), "%s", r.out);
 	tu_run_fini(&r);
 
 	RUN(&r, NULL, "token", "create", "alice", "--label", "ci runner");
@@ -176,7 +276,11 @@ START_TEST(test_happy_path)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(strstr(r.out, "job 1 queued: stop alpha"), "%s", r.out);
 	tu_run_fini(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM jobs WHERE id = 1 AND kind = 'stop' AND "
+				"target = 'alpha' AND state = 'queued' AND user_id IS NULL"),
+			 1);
 	RUN(&r, NULL, "job", "list");
+	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(strstr(r.out, "stop") && strstr(r.out, "queued") && strstr(r.out, "system"),
 		      "%s", r.out);
 	tu_run_fini(&r);
@@ -256,6 +360,9 @@ START_TEST(test_wait)
 
 	RUN(&r, NULL, "job", "wait", "2");
 	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "job 2 failed: left4me-overlay exited 65: bad lowerdir"), "%s",
+		      r.err);
+	ck_assert_str_eq(r.out, "");
 	tu_run_fini(&r);
 	RUN(&r, NULL, "job", "tail", "1");
 	ck_assert_int_eq(r.status, 0);
@@ -500,6 +607,8 @@ START_TEST(test_missing_db)
 	tu_run_fini(&r);
 	RUN(&r, "password1", "user", "add", "alice", "--password-stdin");
 	ck_assert_int_eq(r.status, EX_NOINPUT);
+	ck_assert_msg(strstr(r.err, "does not exist (run 'left4mectl db migrate')"), "%s", r.err);
+	ck_assert_str_eq(r.out, "");
 	tu_run_fini(&r);
 	ck_assert_int_eq(stat(dbpath, &st), -1); /* nothing created */
 }
@@ -520,6 +629,8 @@ START_TEST(test_bad_config)
 	tu_run_fini(&r);
 	tu_run(&r, (char *const *)argv_dir, NULL, NULL);
 	ck_assert_int_eq(r.status, EX_CONFIG);
+	ck_assert_msg(strstr(r.err, "/: cannot read"), "%s", r.err);
+	ck_assert_str_eq(r.out, "");
 	tu_run_fini(&r);
 	tu_write_file(cfg, "state_dir: /tmp\nweb:\n  bogus: 1\n");
 	RUN(&r, NULL, "config", "check");
@@ -547,11 +658,17 @@ START_TEST(test_usage)
 	ck_assert_msg(strstr(r.out, "server start NAME [--wait]"), "%s", r.out);
 	ck_assert_msg(strstr(r.out, "server console NAME -- COMMAND..."), "%s", r.out);
 	tu_run_fini(&r);
+	/* no command and a bad option: the usage on stderr, nothing on stdout */
 	tu_run(&r, (char *const *)none, NULL, NULL);
 	ck_assert_int_eq(r.status, EX_USAGE);
+	ck_assert_msg(strstr(r.err, "usage: left4mectl") && strstr(r.err, "server list"), "%s",
+		      r.err);
+	ck_assert_str_eq(r.out, "");
 	tu_run_fini(&r);
 	tu_run(&r, (char *const *)badopt, NULL, NULL);
 	ck_assert_int_eq(r.status, EX_USAGE);
+	ck_assert_msg(strstr(r.err, "--frob") && strstr(r.err, "usage: left4mectl"), "%s", r.err);
+	ck_assert_str_eq(r.out, "");
 	tu_run_fini(&r);
 }
 END_TEST
