@@ -439,9 +439,21 @@ START_TEST(test_url_list_conditional)
 	ck_assert_int_eq(ts_requests(srv, NULL), 2);
 	ck_assert_int_eq(ts_archive_bytes(srv), 0);
 
-	/* A changed archive (newer mtime) is fetched again. */
-	sleep(1);
-	one_vpk("one.zip", TA_ZIP, "one.vpk", "one, second version", NULL);
+	/* A changed archive (newer mtime) is fetched again.  Last-Modified
+	 * has whole seconds: the new version is dated one second after the
+	 * old one, as a later upload would be. */
+	{
+		char *z = xasprintf("%s/maps/one.zip", www);
+		struct stat st;
+		struct timespec ts[2];
+
+		ck_assert_int_eq(stat(z, &st), 0);
+		one_vpk("one.zip", TA_ZIP, "one.vpk", "one, second version", NULL);
+		ts[0] = st.st_atim;
+		ts[1] = (struct timespec){.tv_sec = st.st_mtim.tv_sec + 1};
+		ck_assert_int_eq(utimensat(AT_FDCWD, z, ts, 0), 0);
+		free(z);
+	}
 	ts_reset_counters(srv);
 	refresh_ok();
 	ck_assert_int_eq(ts_requests(srv, "/maps/one.zip"), 1);
