@@ -23,6 +23,15 @@ script() { # BODY: write scripts/7.sh as the worker would
 staging_gone() {
 	[ ! -e $STG/7 ] && ! grep -q " $STG" /proc/self/mountinfo
 }
+# PID runs (a zombie has ended: it only waits for its parent to reap it)
+alive() {
+	[ -e /proc/$1 ] && ! grep -q '^State:[[:space:]]*Z' /proc/$1/status 2>/dev/null
+}
+gone_within() { # SECONDS PID: PID has ended, or does within SECONDS
+	n=$(($1 * 20))
+	while alive $2 && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+	! alive $2
+}
 
 # ---- no cgroup2: refused before anything is staged or started ---------------
 # On a cgroup v1 or hybrid host (/sys/fs/cgroup a tmpfs) systemd drops
@@ -128,21 +137,27 @@ expect_rc 137 "script killed by a signal -> 128+N" $SB 7
 check "staging removed after a killed script" staging_gone
 
 # ---- SIGTERM to the helper ------------------------------------------------
-script 'echo started > started; sleep 60; echo late > late'
-rm -f $S/overlays/7/started
+# The script leaves a background process behind it (the shell waits for it):
+# the helper must stop the script's whole process group, not only the shell.
+script 'sleep 60 & echo $! > bgpid; echo $$ > started; wait'
+rm -f $S/overlays/7/started $S/overlays/7/bgpid
 $SB 7 >/dev/null 2>&1 &
 pid=$!
 i=0
-while [ ! -e $S/overlays/7/started ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-check "script started" [ -e $S/overlays/7/started ]
+while [ ! -s $S/overlays/7/started ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check "script started" [ -s $S/overlays/7/started ]
 check "staging mounted while running" [ -d $STG/7/overlay ]
+sh_pid=$(cat $S/overlays/7/started)
+bg_pid=$(cat $S/overlays/7/bgpid)
+check "the script's background process is running" alive $bg_pid
 kill -TERM $pid
 wait $pid
 rc=$?
 check "SIGTERM -> exit 143 (rc=$rc)" [ $rc = 143 ]
 check "staging removed after SIGTERM" staging_gone
-sleep 0.2
-check "script's process group was stopped" [ ! -e $S/overlays/7/late ]
+check "script's shell was stopped" gone_within 5 $sh_pid
+check "script's background process was stopped" gone_within 5 $bg_pid
+alive $bg_pid && kill -KILL $bg_pid
 
 # ---- stale staging from a SIGKILLed run is cleaned up -----------------------
 mkdir -p $STG/7/overlay && touch $STG/7/build.sh && mount --bind $S/overlays/7 $STG/7/overlay
