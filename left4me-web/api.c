@@ -299,9 +299,11 @@ int api_server_action(struct req *r)
 int api_console(struct req *r)
 {
 	const char *last = web_header(r, "Last-Event-ID");
+	struct MHD_Response *resp;
+	struct sse_stream *stream;
 	struct server s;
 	long long after = 0;
-	int rc = ops_server_console(r, r->cap[0], &s), ret;
+	int rc = ops_server_console(r, r->cap[0], &s);
 
 	if (rc != DB_OK)
 		return api_db_fail(r, rc);
@@ -309,9 +311,9 @@ int api_console(struct req *r)
 		last = web_query(r, "after");
 	if (last && parse_int(last, 0, INT64_MAX, &after) < 0)
 		after = 0;
-	ret = hub_serve_console(r, s.id, s.name, s.created_at, after);
+	resp = hub_console_stream(r->w->hub, r->conn, s.id, s.name, s.created_at, after, &stream);
 	server_fini(&s);
-	return ret;
+	return web_respond_stream(r, resp, stream);
 }
 
 /* {"command": "..."}: written straight into the server's console FIFO,
@@ -660,7 +662,7 @@ int api_overlay_file_put(struct req *r)
 		overlay_fini(&o);
 		return api_error(r, 409, "global overlays take no uploads");
 	}
-	rc = files_write(r->w, &o, r->cap[1], r->body.buf, r->body.len);
+	rc = files_write(r->w->cfg->state_dir, &o, r->cap[1], r->body.buf, r->body.len);
 	overlay_fini(&o);
 	if (rc < 0)
 		return api_error(r, errno == EINVAL ? 400 : 409, "cannot write that path");
@@ -832,6 +834,8 @@ int api_job_log(struct req *r)
 int api_job_events(struct req *r)
 {
 	const char *last = web_header(r, "Last-Event-ID");
+	struct MHD_Response *resp;
+	struct sse_stream *stream;
 	struct job j;
 	long long after = 0;
 	int64_t id;
@@ -845,5 +849,6 @@ int api_job_events(struct req *r)
 		after = 0;
 	id = j.id;
 	job_fini(&j);
-	return hub_serve_job(r, id, after);
+	resp = hub_job_stream(r->w->hub, r->conn, id, after, &stream);
+	return web_respond_stream(r, resp, stream);
 }

@@ -69,7 +69,8 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
-bool cache_session_get(struct cache *c, uint64_t gen, const char *hash, struct req *r)
+bool cache_session_get(struct cache *c, uint64_t gen, const char *hash, struct session *sess,
+		       struct user *user)
 {
 	struct session_slot *s = &c->sessions[hash_str(hash, 0) % SESSION_SLOTS];
 	bool hit = false;
@@ -77,17 +78,18 @@ bool cache_session_get(struct cache *c, uint64_t gen, const char *hash, struct r
 	pthread_mutex_lock(&c->lock);
 	if (s->used && s->gen == gen && strcmp(s->hash, hash) == 0 &&
 	    s->sess.expires_at > now_ms()) {
-		r->sess = s->sess;
-		r->user.id = s->user_id;
-		r->user.name = xstrdup(s->user_name);
-		r->user.admin = s->admin;
+		*sess = s->sess;
+		user->id = s->user_id;
+		user->name = xstrdup(s->user_name);
+		user->admin = s->admin;
 		hit = true;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return hit;
 }
 
-void cache_session_put(struct cache *c, uint64_t gen, const char *hash, const struct req *r)
+void cache_session_put(struct cache *c, uint64_t gen, const char *hash, const struct session *sess,
+		       const struct user *user)
 {
 	struct session_slot *s = &c->sessions[hash_str(hash, 0) % SESSION_SLOTS];
 
@@ -97,36 +99,37 @@ void cache_session_put(struct cache *c, uint64_t gen, const char *hash, const st
 	s->gen = gen;
 	memcpy(s->hash, hash, sizeof(s->hash) - 1);
 	s->hash[sizeof(s->hash) - 1] = '\0';
-	s->sess = r->sess;
-	s->user_id = r->user.id;
-	s->user_name = xstrdup(r->user.name);
-	s->admin = r->user.admin;
+	s->sess = *sess;
+	s->user_id = user->id;
+	s->user_name = xstrdup(user->name);
+	s->admin = user->admin;
 	pthread_mutex_unlock(&c->lock);
 }
 
-static struct page_slot *page_slot(struct cache *c, const struct req *r)
+static struct page_slot *page_slot(struct cache *c, int64_t session_id, const char *url)
 {
-	return &c->pages[(hash_str(r->url, (unsigned)r->sess.id) ^ (unsigned)r->sess.id) %
-			 PAGE_SLOTS];
+	return &c->pages[(hash_str(url, (unsigned)session_id) ^ (unsigned)session_id) % PAGE_SLOTS];
 }
 
-int cache_page_serve(struct cache *c, uint64_t gen, struct req *r)
+int cache_page_serve(struct cache *c, uint64_t gen, int64_t session_id, const char *url,
+		     struct MHD_Connection *conn)
 {
-	struct page_slot *p = page_slot(c, r);
+	struct page_slot *p = page_slot(c, session_id, url);
 	int ret = -1;
 
 	/* Queued under the lock: the queue takes its own reference before a
 	 * concurrent put could drop the cache's. */
 	pthread_mutex_lock(&c->lock);
-	if (p->used && p->gen == gen && p->session_id == r->sess.id && strcmp(p->url, r->url) == 0)
-		ret = MHD_queue_response(r->conn, MHD_HTTP_OK, p->resp);
+	if (p->used && p->gen == gen && p->session_id == session_id && strcmp(p->url, url) == 0)
+		ret = MHD_queue_response(conn, MHD_HTTP_OK, p->resp);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
 
-void cache_page_put(struct cache *c, uint64_t gen, const struct req *r, struct MHD_Response *resp)
+void cache_page_put(struct cache *c, uint64_t gen, int64_t session_id, const char *url,
+		    struct MHD_Response *resp)
 {
-	struct page_slot *p = page_slot(c, r);
+	struct page_slot *p = page_slot(c, session_id, url);
 	struct MHD_Response *old;
 
 	pthread_mutex_lock(&c->lock);
@@ -134,8 +137,8 @@ void cache_page_put(struct cache *c, uint64_t gen, const struct req *r, struct M
 	free(p->url);
 	p->used = true;
 	p->gen = gen;
-	p->session_id = r->sess.id;
-	p->url = xstrdup(r->url);
+	p->session_id = session_id;
+	p->url = xstrdup(url);
 	p->resp = resp;
 	pthread_mutex_unlock(&c->lock);
 	if (old)

@@ -8,22 +8,29 @@
 #ifndef LEFT4ME_WEB_CACHE_H
 #define LEFT4ME_WEB_CACHE_H
 
+#include <microhttpd.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "web.h"
+#include "db_session.h"
+#include "db_user.h"
 
 struct cache;
 
 struct cache *cache_new(void);
 void cache_free(struct cache *c);
-/* Fill r->sess and r->user from the cache; false on a miss. */
-bool cache_session_get(struct cache *c, uint64_t gen, const char *hash, struct req *r);
-void cache_session_put(struct cache *c, uint64_t gen, const char *hash, const struct req *r);
-/* Queue the cached page for r's session and URL: the MHD result, or -1 on
- * a miss (nothing queued). */
-int cache_page_serve(struct cache *c, uint64_t gen, struct req *r);
-/* Keep resp (takes a reference) for r's session and URL. */
-void cache_page_put(struct cache *c, uint64_t gen, const struct req *r, struct MHD_Response *resp);
+/* Fill *sess and *user (id, name: a new string, admin) from the cache;
+ * false on a miss. */
+bool cache_session_get(struct cache *c, uint64_t gen, const char *hash, struct session *sess,
+		       struct user *user);
+void cache_session_put(struct cache *c, uint64_t gen, const char *hash, const struct session *sess,
+		       const struct user *user);
+/* Queue the cached page of session session_id for url on conn: the MHD
+ * result, or -1 on a miss (nothing queued). */
+int cache_page_serve(struct cache *c, uint64_t gen, int64_t session_id, const char *url,
+		     struct MHD_Connection *conn);
+/* Keep resp (takes a reference) for session session_id and url. */
+void cache_page_put(struct cache *c, uint64_t gen, int64_t session_id, const char *url,
+		    struct MHD_Response *resp);
 
 #endif

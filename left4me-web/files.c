@@ -188,7 +188,7 @@ out:
 
 /* The directory the overlay's paths are resolved beneath, and the prefix
  * its tree has there.  -1 if it does not exist. */
-static int base_fd(struct web *w, const struct overlay *o, const char **prefix)
+static int base_fd(const char *state_dir, const struct overlay *o, const char **prefix)
 {
 	char *dir;
 	int fd;
@@ -198,10 +198,10 @@ static int base_fd(struct web *w, const struct overlay *o, const char **prefix)
 			errno = ENOENT;
 			return -1;
 		}
-		dir = xasprintf("%s/global_overlay_cache/%s", w->cfg->state_dir, o->source_name);
+		dir = xasprintf("%s/global_overlay_cache/%s", state_dir, o->source_name);
 		*prefix = "overlay";
 	} else {
-		dir = xasprintf("%s/overlays/%lld", w->cfg->state_dir, (long long)o->id);
+		dir = xasprintf("%s/overlays/%lld", state_dir, (long long)o->id);
 		*prefix = "";
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -214,7 +214,7 @@ bool files_overlay_writable(const struct overlay *o)
 	return strcmp(o->kind, "user") == 0 || strcmp(o->kind, "script") == 0;
 }
 
-int files_open(struct web *w, const struct overlay *o, const char *path, bool *is_dir)
+int files_open(const char *state_dir, const struct overlay *o, const char *path, bool *is_dir)
 {
 	struct link_jail jail = {.prefix = NULL, .dirfd = -1};
 	const char *prefix;
@@ -226,7 +226,7 @@ int files_open(struct web *w, const struct overlay *o, const char *path, bool *i
 		errno = EINVAL;
 		return -1;
 	}
-	base = base_fd(w, o, &prefix);
+	base = base_fd(state_dir, o, &prefix);
 	if (base < 0)
 		return -1;
 	if (prefix[0])
@@ -237,8 +237,8 @@ int files_open(struct web *w, const struct overlay *o, const char *path, bool *i
 		/* The fetcher's absolute vpk links, into this source's cache
 		 * only: no cache dir, no link followed. */
 		jail.dirfd = open_beneath(base, "cache", O_RDONLY | O_DIRECTORY, NULL);
-		jail.prefix = cache = xasprintf("%s/global_overlay_cache/%s/cache/",
-						w->cfg->state_dir, o->source_name);
+		jail.prefix = cache =
+		    xasprintf("%s/global_overlay_cache/%s/cache/", state_dir, o->source_name);
 	}
 	fd = open_beneath(base, full, O_RDONLY, jail.dirfd >= 0 ? &jail : NULL);
 	saved = errno;
@@ -314,7 +314,7 @@ void files_list_free(struct dirent_info *list, size_t n)
 	free(list);
 }
 
-int files_write(struct web *w, const struct overlay *o, const char *path, const char *data,
+int files_write(const char *state_dir, const struct overlay *o, const char *path, const char *data,
 		size_t len)
 {
 	char *overlays = NULL, *idname = NULL, *copy = NULL, *comp, *slash, tmp[80],
@@ -327,7 +327,7 @@ int files_write(struct web *w, const struct overlay *o, const char *path, const 
 		errno = EINVAL;
 		return -1;
 	}
-	overlays = xasprintf("%s/overlays", w->cfg->state_dir);
+	overlays = xasprintf("%s/overlays", state_dir);
 	idname = xasprintf("%lld", (long long)o->id);
 	dir = open(overlays, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dir < 0)
@@ -397,7 +397,7 @@ out:
 	return ret;
 }
 
-int files_delete(struct web *w, const struct overlay *o, const char *path)
+int files_delete(const char *state_dir, const struct overlay *o, const char *path)
 {
 	const char *prefix, *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
 	char *parent = NULL;
@@ -408,7 +408,7 @@ int files_delete(struct web *w, const struct overlay *o, const char *path)
 		errno = EINVAL;
 		return -1;
 	}
-	base = base_fd(w, o, &prefix);
+	base = base_fd(state_dir, o, &prefix);
 	if (base < 0)
 		goto out;
 	parent = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
@@ -430,38 +430,5 @@ out:
 		close(base);
 	free(parent);
 	errno = saved;
-	return ret;
-}
-
-int files_send(struct req *r, int fd, const char *path)
-{
-	struct MHD_Response *resp;
-	struct stat st;
-	const char *base = strrchr(path, '/');
-	char *disp;
-	enum MHD_Result ret;
-	size_t i;
-
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return web_error(r, 500, "cannot read the file");
-	}
-	resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
-	if (!resp) {
-		close(fd);
-		return MHD_NO;
-	}
-	web_add_headers(r, resp, "application/octet-stream");
-	/* The name is a valid overlay path component: printable ASCII; quotes
-	 * and backslashes are not allowed in it, but be safe. */
-	disp = xasprintf("attachment; filename=\"%s\"", base ? base + 1 : path);
-	for (i = 22; disp[i]; i++)
-		if (disp[i] == '"' && disp[i + 1] != '\0')
-			disp[i] = '_';
-	MHD_add_response_header(resp, "Content-Disposition", disp);
-	free(disp);
-	atomic_fetch_add(&r->w->responses_by_class[2], 1);
-	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
 	return ret;
 }

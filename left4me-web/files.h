@@ -7,7 +7,9 @@
  * "..", an absolute path, a symlink nor a mount can leave the overlay.  One
  * exception, for the fetcher's vpk links: in a global overlay an absolute
  * link to STATE/global_overlay_cache/SOURCE/cache/REST (that same source)
- * is followed, REST resolved beneath the cache dir by the same rules. */
+ * is followed, REST resolved beneath the cache dir by the same rules.
+ * Filesystem work only: state_dir is the configured state dir; nothing
+ * here knows HTTP or a request. */
 #ifndef LEFT4ME_WEB_FILES_H
 #define LEFT4ME_WEB_FILES_H
 
@@ -16,7 +18,6 @@
 #include <stdint.h>
 
 #include "db_overlay.h"
-#include "web.h"
 
 struct dirent_info {
 	char *name;
@@ -36,7 +37,7 @@ bool files_overlay_writable(const struct overlay *o);
 /* Open path ("" for the top) under the overlay for reading: a file or a
  * directory fd, or -1 with errno (ENOENT, EXDEV/ELOOP for an escape,
  * EINVAL for a bad path). */
-int files_open(struct web *w, const struct overlay *o, const char *path, bool *is_dir);
+int files_open(const char *state_dir, const struct overlay *o, const char *path, bool *is_dir);
 /* The entries of a directory fd (consumed), sorted dirs first. */
 int files_list(int dirfd, struct dirent_info **list, size_t *n);
 void files_list_free(struct dirent_info *list, size_t n);
@@ -44,12 +45,10 @@ void files_list_free(struct dirent_info *list, size_t n);
  * (OVERLAY_DIR_MODE: 0770 under the process umask 0007, setgid from the
  * parent; EPERM if the umask took group write); the file
  * (OVERLAY_FILE_MODE) is replaced atomically.  -1 with errno. */
-int files_write(struct web *w, const struct overlay *o, const char *path, const char *data,
+int files_write(const char *state_dir, const struct overlay *o, const char *path, const char *data,
 		size_t len);
 /* Remove one file (or symlink, never a directory) at path in a user or
  * script overlay.  -1 with errno (ENOENT, EISDIR, EINVAL, EXDEV/ELOOP). */
-int files_delete(struct web *w, const struct overlay *o, const char *path);
-/* Answer r with the file behind fd (consumed) as an attachment. */
-int files_send(struct req *r, int fd, const char *path);
+int files_delete(const char *state_dir, const struct overlay *o, const char *path);
 
 #endif

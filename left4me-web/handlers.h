@@ -41,9 +41,6 @@ int page_static(struct req *r);
 int page_healthz(struct req *r);
 int page_metrics(struct req *r);
 
-/* assets.c: an embedded static file by name, or NULL. */
-const char *asset_get(const char *name, const char **type, size_t *len);
-
 /* api.c */
 int api_servers_list(struct req *r);
 int api_servers_create(struct req *r);

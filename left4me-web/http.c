@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -17,6 +18,7 @@
 #include "hub.h"
 #include "log.h"
 #include "parse.h"
+#include "ratelimit.h"
 #include "validate.h"
 #include "web.h"
 #include "xalloc.h"
@@ -113,7 +115,8 @@ int web_respond(struct req *r, unsigned status, const char *type, struct strbuf 
 	count_status(r, status);
 	ret = MHD_queue_response(r->conn, status, resp);
 	if (r->cache_store && status == 200 && ret == MHD_YES)
-		cache_page_put(r->w->cache, r->cache_gen, r, resp); /* takes our reference */
+		cache_page_put(r->w->cache, r->cache_gen, r->sess.id, r->url,
+			       resp); /* takes our reference */
 	else
 		MHD_destroy_response(resp);
 	return ret;
@@ -140,6 +143,71 @@ int web_redirect(struct req *r, const char *location)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
 	count_status(r, 303);
 	ret = MHD_queue_response(r->conn, MHD_HTTP_SEE_OTHER, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int web_respond_file(struct req *r, int fd, const char *name)
+{
+	struct MHD_Response *resp;
+	struct stat st;
+	const char *base = strrchr(name, '/');
+	char *disp;
+	enum MHD_Result ret;
+	size_t i;
+
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return web_error(r, 500, "cannot read the file");
+	}
+	resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	web_add_headers(r, resp, "application/octet-stream");
+	/* The name is a valid overlay path component: printable ASCII; quotes
+	 * and backslashes are not allowed in it, but be safe. */
+	disp = xasprintf("attachment; filename=\"%s\"", base ? base + 1 : name);
+	for (i = 22; disp[i]; i++)
+		if (disp[i] == '"' && disp[i + 1] != '\0')
+			disp[i] = '_';
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	free(disp);
+	count_status(r, 200);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int web_respond_static(struct req *r, const char *type, const void *data, size_t len)
+{
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	web_add_headers(r, resp, type);
+	MHD_del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "max-age=300");
+	count_status(r, 200);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int web_respond_stream(struct req *r, struct MHD_Response *resp, struct sse_stream *stream)
+{
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	r->stream = stream; /* detached in req_free */
+	web_add_headers(r, resp, "text/event-stream; charset=utf-8");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	count_status(r, 200);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -419,7 +487,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* The generation is read before any query: a change during
 		 * rendering makes the stored page stale at once. */
 		r->cache_gen = atomic_load(&w->generation);
-		ret = cache_page_serve(w->cache, r->cache_gen, r);
+		ret = cache_page_serve(w->cache, r->cache_gen, r->sess.id, r->url, conn);
 		if (ret >= 0) {
 			atomic_fetch_add(&w->responses_by_class[2], 1);
 			return ret;
@@ -498,7 +566,7 @@ struct web *web_start(const struct config *cfg, const unsigned char *secret, siz
 		else if (ss.ss_family == AF_INET6)
 			w->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
-	w->hub = hub_new(w, err, errlen);
+	w->hub = hub_new(w->db_path, w->journal_dir, &w->generation, err, errlen);
 	if (!w->hub) {
 		close(listen_fd);
 		goto fail;

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,7 +35,6 @@
 #include "strbuf.h"
 #include "timeutil.h"
 #include "validate.h"
-#include "web.h"
 #include "xalloc.h"
 
 #define READ_CHUNK	   1000
@@ -81,7 +81,8 @@ struct sse_stream {
 };
 
 struct hub {
-	struct web *w;
+	char *journal_dir;		  /* tests: read consoles from this dir */
+	atomic_uint_fast64_t *generation; /* bumped on every DB change */
 	pthread_mutex_t lock;
 	pthread_t thread;
 	bool started, stopping;
@@ -94,21 +95,23 @@ struct hub {
 	size_t n_wake, cap_wake;
 };
 
-struct hub *hub_new(struct web *w, char *err, size_t errlen)
+struct hub *hub_new(const char *db_path, const char *journal_dir, atomic_uint_fast64_t *generation,
+		    char *err, size_t errlen)
 {
 	struct hub *h = xcalloc(1, sizeof(*h));
 
-	h->w = w;
+	h->journal_dir = journal_dir ? xstrdup(journal_dir) : NULL;
+	h->generation = generation;
 	pthread_mutex_init(&h->lock, NULL);
 	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (h->wake_fd < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	h->watch = db_watch_new(w->db_path, err, errlen);
+	h->watch = db_watch_new(db_path, err, errlen);
 	if (!h->watch)
 		goto fail;
-	h->db = db_open(w->db_path, 0, err, errlen);
+	h->db = db_open(db_path, 0, err, errlen);
 	if (!h->db)
 		goto fail;
 	return h;
@@ -148,6 +151,7 @@ void hub_free(struct hub *h)
 	db_watch_free(h->watch);
 	db_close(h->db);
 	free(h->wake_list);
+	free(h->journal_dir);
 	if (h->wake_fd >= 0)
 		close(h->wake_fd);
 	pthread_mutex_destroy(&h->lock);
@@ -333,8 +337,8 @@ static int open_journal(struct hub *h, struct source *s)
 
 	/* Only the game servers' own namespace (LogNamespace=), without the
 	 * default one: the web is not in group systemd-journal. */
-	if (h->w->journal_dir)
-		rc = sd_journal_open_directory(&s->j, h->w->journal_dir, 0);
+	if (h->journal_dir)
+		rc = sd_journal_open_directory(&s->j, h->journal_dir, 0);
 	else
 		rc = sd_journal_open_namespace(&s->j, HUB_CONSOLE_NAMESPACE, SD_JOURNAL_LOCAL_ONLY);
 	if (rc < 0) {
@@ -584,7 +588,7 @@ static void *hub_main(void *arg)
 		dv = db_data_version(h->db);
 		if (dv != last_dv) {
 			last_dv = dv;
-			atomic_fetch_add(&h->w->generation, 1);
+			atomic_fetch_add(h->generation, 1);
 		}
 	}
 	return NULL;
@@ -689,20 +693,20 @@ out:
 	return ret;
 }
 
-/* Attach r to the source of job_id, or of the server row (server_id,
- * created_at) named server. */
-static int serve(struct req *r, enum hub_source_kind kind, int64_t job_id, int64_t server_id,
-		 const char *server, int64_t created_at, int64_t after_id)
+/* Attach a viewer on conn to the source of job_id, or of the server row
+ * (server_id, created_at) named server, and make its response. */
+static struct MHD_Response *serve(struct hub *h, struct MHD_Connection *conn,
+				  enum hub_source_kind kind, int64_t job_id, int64_t server_id,
+				  const char *server, int64_t created_at, int64_t after_id,
+				  struct sse_stream **stream)
 {
-	struct hub *h = r->w->hub;
 	struct sse_stream *v = xcalloc(1, sizeof(*v));
 	struct MHD_Response *resp;
 	struct source *s;
-	enum MHD_Result ret;
 	bool created = false;
 
 	v->h = h;
-	v->conn = r->conn;
+	v->conn = conn;
 	v->after_id = after_id;
 	v->off = SIZE_MAX;
 	pthread_mutex_lock(&h->lock);
@@ -732,30 +736,29 @@ static int serve(struct req *r, enum hub_source_kind kind, int64_t job_id, int64
 	s->viewers[s->n_viewers++] = v;
 	h->n_streams++;
 	pthread_mutex_unlock(&h->lock);
-	r->stream = v;
 	if (created)
 		wake(h);
 
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 512, sse_read, v, NULL);
-	if (!resp)
-		return MHD_NO;
-	web_add_headers(r, resp, "text/event-stream; charset=utf-8");
-	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-	atomic_fetch_add(&r->w->responses_by_class[2], 1);
-	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	if (!resp) {
+		hub_detach(h, v);
+		v = NULL;
+	}
+	*stream = v;
+	return resp;
 }
 
-int hub_serve_job(struct req *r, int64_t job_id, int64_t after_id)
+struct MHD_Response *hub_job_stream(struct hub *h, struct MHD_Connection *conn, int64_t job_id,
+				    int64_t after_id, struct sse_stream **stream)
 {
-	return serve(r, SRC_JOB, job_id, 0, NULL, 0, after_id);
+	return serve(h, conn, SRC_JOB, job_id, 0, NULL, 0, after_id, stream);
 }
 
-int hub_serve_console(struct req *r, int64_t server_id, const char *server, int64_t created_at,
-		      int64_t after_id)
+struct MHD_Response *hub_console_stream(struct hub *h, struct MHD_Connection *conn,
+					int64_t server_id, const char *server, int64_t created_at,
+					int64_t after_id, struct sse_stream **stream)
 {
-	return serve(r, SRC_CONSOLE, 0, server_id, server, created_at, after_id);
+	return serve(h, conn, SRC_CONSOLE, 0, server_id, server, created_at, after_id, stream);
 }
 
 void hub_detach(struct hub *h, struct sse_stream *v)

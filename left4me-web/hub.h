@@ -4,15 +4,17 @@
  * formatted events to the source's shared buffer and resumes every viewer
  * waiting on it.  A viewer is a suspended libmicrohttpd connection whose
  * content reader copies from the shared buffer and suspends itself again
- * when it has caught up. */
+ * when it has caught up.  Knows libmicrohttpd connections and the
+ * database, not requests: the transport (web.c) queues the response a
+ * stream is made with and detaches the stream when its request ends. */
 #ifndef LEFT4ME_WEB_HUB_H
 #define LEFT4ME_WEB_HUB_H
 
+#include <microhttpd.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct web;
-struct req;
 struct hub;
 struct sse_stream;
 
@@ -23,23 +25,31 @@ struct sse_stream;
  * The web reads only this namespace, never the system journal. */
 #define HUB_CONSOLE_NAMESPACE "left4me"
 
-struct hub *hub_new(struct web *w, char *err, size_t errlen);
+/* A hub on the database at db_path that bumps *generation on every change
+ * it sees (cache.h) and reads consoles from the journal namespace, or from
+ * journal_dir when it is not NULL (tests).  NULL with err on failure. */
+struct hub *hub_new(const char *db_path, const char *journal_dir, atomic_uint_fast64_t *generation,
+		    char *err, size_t errlen);
 int hub_start(struct hub *h, char *err, size_t errlen);
 /* Stop the thread and end every stream (before MHD_stop_daemon). */
 void hub_shutdown(struct hub *h);
 void hub_free(struct hub *h);
-/* Answer r with an SSE stream of job_id's log after event id after_id. */
-int hub_serve_job(struct req *r, int64_t job_id, int64_t after_id);
-/* Answer r with an SSE stream of the console of one server, known by its
- * identity (row id server_id, created_at in Unix ms) and not only its
- * name: the journal of left4me-server@NAME.service in the console
- * namespace, only entries at or after created_at, after event id after_id
- * (journal realtime usec).  The stream ends with "event: end" and
- * "data: deleted" once that row is gone, also when a server of the same
- * name exists again. */
-int hub_serve_console(struct req *r, int64_t server_id, const char *server, int64_t created_at,
-		      int64_t after_id);
-/* Called when the request ends (completion callback). */
+/* The response of an SSE stream of job_id's log after event id after_id
+ * for the connection conn, and in *stream its viewer, which the caller
+ * hands to hub_detach when the request ends; NULL (and no viewer) if no
+ * response can be made. */
+struct MHD_Response *hub_job_stream(struct hub *h, struct MHD_Connection *conn, int64_t job_id,
+				    int64_t after_id, struct sse_stream **stream);
+/* The same for the console of one server, known by its identity (row id
+ * server_id, created_at in Unix ms) and not only its name: the journal of
+ * left4me-server@NAME.service in the console namespace, only entries at or
+ * after created_at, after event id after_id (journal realtime usec).  The
+ * stream ends with "event: end" and "data: deleted" once that row is
+ * gone, also when a server of the same name exists again. */
+struct MHD_Response *hub_console_stream(struct hub *h, struct MHD_Connection *conn,
+					int64_t server_id, const char *server, int64_t created_at,
+					int64_t after_id, struct sse_stream **stream);
+/* End a viewer: called when its request ends (completion callback). */
 void hub_detach(struct hub *h, struct sse_stream *s);
 size_t hub_streams_open(struct hub *h);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "assets.h"
 #include "auth.h"
 #include "console.h"
 #include "db.h"
@@ -857,7 +858,7 @@ int page_overlay(struct req *r)
 	}
 	html_printf(&sb, "<section class=\"card\"><h2>Files</h2>");
 	breadcrumbs(&sb, o.id, path);
-	fd = files_open(r->w, &o, path, &is_dir);
+	fd = files_open(r->w->cfg->state_dir, &o, path, &is_dir);
 	if (files_overlay_writable(&o)) {
 		char *dir = path[0] && (fd < 0 || is_dir) ? xasprintf("%s/", path) : xstrdup("");
 
@@ -1044,7 +1045,7 @@ int page_overlay_upload(struct req *r)
 		free(path);
 		return web_error(r, 400, "not a valid overlay path");
 	}
-	if (files_write(r->w, &o, path, r->file->data, r->file->len) < 0) {
+	if (files_write(r->w->cfg->state_dir, &o, path, r->file->data, r->file->len) < 0) {
 		rc = errno;
 		overlay_fini(&o);
 		free(path);
@@ -1073,7 +1074,7 @@ int page_overlay_delete_file(struct req *r)
 		overlay_fini(&o);
 		return web_error(r, 400, "not a valid overlay path");
 	}
-	if (files_delete(r->w, &o, path) < 0) {
+	if (files_delete(r->w->cfg->state_dir, &o, path) < 0) {
 		rc = errno;
 		overlay_fini(&o);
 		return web_error(r, rc == ENOENT ? 404 : 409,
@@ -1098,7 +1099,7 @@ int page_overlay_file(struct req *r)
 		overlay_fini(&o);
 		return web_error(r, 400, "bad path");
 	}
-	fd = files_open(r->w, &o, r->cap[1], &is_dir);
+	fd = files_open(r->w->cfg->state_dir, &o, r->cap[1], &is_dir);
 	overlay_fini(&o);
 	if (fd < 0)
 		return web_error(r, errno == ENOENT ? 404 : 403,
@@ -1107,7 +1108,7 @@ int page_overlay_file(struct req *r)
 		close(fd);
 		return web_error(r, 400, "a directory");
 	}
-	return files_send(r, fd, r->cap[1]);
+	return web_respond_file(r, fd, r->cap[1]);
 }
 
 /* ---- global overlays ------------------------------------------------------------ */
@@ -1493,21 +1494,10 @@ int page_static(struct req *r)
 	const char *type;
 	size_t len;
 	const char *data = asset_get(r->cap[0], &type, &len);
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	if (!data)
 		return web_error(r, 404, "not found");
-	resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
-	if (!resp)
-		return MHD_NO;
-	web_add_headers(r, resp, type);
-	MHD_del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "max-age=300");
-	atomic_fetch_add(&r->w->responses_by_class[2], 1);
-	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return web_respond_static(r, type, data, len);
 }
 
 int page_healthz(struct req *r)

@@ -110,6 +110,14 @@ sqlite3 *web_db(struct req *r);
 /* Queue body (taken over) with status and type; adds the security headers. */
 int web_respond(struct req *r, unsigned status, const char *type, struct strbuf *body);
 int web_respond_text(struct req *r, unsigned status, const char *text);
+/* 200 with the file behind fd (consumed) as an attachment named after
+ * the last component of name. */
+int web_respond_file(struct req *r, int fd, const char *name);
+/* 200 with a static asset (data stays ours), cacheable for 5 minutes. */
+int web_respond_static(struct req *r, const char *type, const void *data, size_t len);
+/* 200 with an SSE stream's response (hub.h; NULL: MHD_NO); the stream is
+ * detached from the hub when the request ends. */
+int web_respond_stream(struct req *r, struct MHD_Response *resp, struct sse_stream *stream);
 /* 303 See Other to a local path. */
 int web_redirect(struct req *r, const char *location);
 /* An error in the route's style: JSON {"error": msg} for the API, else a
@@ -145,13 +153,6 @@ bool web_csrf_ok(struct req *r);
 void web_login_csrf_new(struct web *w, char **token, char **cookie_value);
 bool web_login_csrf_ok(struct req *r);
 char *web_cookie_header(struct web *w, const char *name, const char *value, int max_age);
-
-struct ratelimit *ratelimit_new(void);
-void ratelimit_free(struct ratelimit *rl);
-/* true if key has max or more failures within window_s. */
-bool ratelimit_blocked(struct ratelimit *rl, const char *key, int max, int window_s);
-void ratelimit_fail(struct ratelimit *rl, const char *key, int window_s);
-void ratelimit_clear(struct ratelimit *rl, const char *key);
 
 /* Handlers shared with the route table. */
 int page_login_form(struct req *r);
