@@ -207,3 +207,20 @@ int helper_run_read(const char *const argv[], char *out, size_t outlen, int time
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
 }
+
+void helper_test_hook(const char *point)
+{
+#ifdef LEFT4ME_HELPER_TEST
+	const char *argv[] = {LEFT4ME_STATE_DIR "/test-hook", point, NULL};
+	char out[256];
+	int rc;
+
+	if (access(argv[0], X_OK) < 0)
+		return;
+	rc = helper_run_read(argv, out, sizeof(out), 5000);
+	if (rc != 0)
+		helper_die(EX_SOFTWARE, "test hook %s failed (%d)", point, rc);
+#else
+	(void)point;
+#endif
+}

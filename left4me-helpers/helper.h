@@ -75,6 +75,12 @@ int helper_run_read(const char *const argv[], char *out, size_t outlen, int time
 /* CLOCK_MONOTONIC in milliseconds. */
 long long helper_now_ms(void);
 
+/* Test variant only: run STATE/test-hook POINT (if it exists) and wait for
+ * it, so a test can change the state dir at a fixed point between a
+ * helper's check and its use (a rename race, deterministically).  The
+ * installed build has no hook: this compiles to nothing there. */
+void helper_test_hook(const char *point);
+
 /* Move into PID 1's mount namespace so mounts land on the host, not in the
  * caller's (sudo from a unit with PrivateTmp= has its own).  No-op in the
  * test variant, which works inside the test's private namespace. */

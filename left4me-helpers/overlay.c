@@ -1,9 +1,13 @@
 /* left4me-overlay: mount kernel overlayfs for one instance.
  *
- * Trusts nothing under the state dir: instance.env is parsed strictly,
- * every lowerdir is opened and its resolved path (from the open fd, so no
- * symlink can be swapped in afterwards) must lie inside installation/,
- * overlays/ID, global_overlay_cache/SOURCE or workshop_cache/.
+ * Trusts nothing under the state dir: everything is opened from the state
+ * dir's fd one component at a time, never following a symlink
+ * (instances/NAME/instance.env, runtime/NAME/{upper,work,merged}).
+ * instance.env is parsed strictly; each lowerdir's text must pass the
+ * allowlist (libleft4me/lowerdir.c: installation/, overlays/ID,
+ * global_overlay_cache/SOURCE, workshop_cache/) before anything is opened,
+ * and is then walked O_PATH|O_NOFOLLOW beneath the state dir with
+ * left4me's filesystem ids, so root's permissions never answer for it.
  * upper/ and work/ must be directories owned by the left4me user.
  *
  * The game runs as its unit's DynamicUser= uid, learnt from systemd
@@ -15,7 +19,10 @@
  * the clones are attached in a private mount namespace of the helper's own
  * (a tmpfs there, gone when the helper leaves it, also on SIGKILL), the
  * overlay is mounted there and a clone of it is moved onto merged/ in the
- * namespace the helper was started in.
+ * namespace the helper was started in.  merged/ is looked up by name from
+ * the state dir's fd right before and right after that move: a rename of
+ * runtime/NAME or merged/ in between (which would carry the mount out of
+ * the state dir) makes the helper detach the overlay and refuse.
  *
  * "Mounted" is decided from /proc/self/mountinfo.  umount also removes
  * overlayfs's root-owned work/work and work/index once nothing is mounted,
@@ -33,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -43,6 +51,7 @@
 #include "idmap.h"
 #include "instance_env.h"
 #include "log.h"
+#include "lowerdir.h"
 #include "mountinfo.h"
 #include "parse.h"
 #include "strbuf.h"
@@ -64,18 +73,6 @@
 struct game_ids {
 	uid_t uid;
 	gid_t gid;
-};
-
-/* Allowed lowerdir roots; `below` means the root itself is not allowed
- * (overlays/ as a whole would expose every user's overlay). */
-static const struct {
-	const char *dir;
-	bool below;
-} lower_roots[] = {
-    {"installation", false},
-    {"overlays", true},
-    {"global_overlay_cache", true},
-    {"workshop_cache", false},
 };
 
 struct instance_paths {
@@ -117,15 +114,22 @@ static char *read_env(int state, const char *name)
 	struct strbuf sb;
 	char buf[4096];
 	ssize_t n;
-	int inst, fd;
+	int inst, dir, fd;
 
 	inst = helper_open_dir(state, "instances");
 	if (inst < 0)
 		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "instances: %s",
 			   strerror(errno));
-	snprintf(rel, sizeof(rel), "%s/instance.env", name); /* name <= 64 bytes */
-	fd = openat(inst, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	/* Each component on its own, O_NOFOLLOW: instances/NAME may not be
+	 * a symlink either. */
+	dir = helper_open_dir(inst, name);
 	close(inst);
+	if (dir < 0)
+		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "instances/%s: %s", name,
+			   strerror(errno));
+	snprintf(rel, sizeof(rel), "%s/instance.env", name); /* name <= 64 bytes */
+	fd = openat(dir, "instance.env", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dir);
 	if (fd < 0)
 		helper_die(errno == ENOENT ? EX_NOINPUT : EX_NOPERM, "instances/%s: %s", rel,
 			   strerror(errno));
@@ -151,23 +155,72 @@ static char *read_env(int state, const char *name)
 	return text;
 }
 
-static bool lower_allowed(const char *state_real, const char *real)
+/* Switch the filesystem ids (root's DAC override goes with fsuid 0, and
+ * comes back with it); dies if the kernel did not take them. */
+static void set_fs_ids(uid_t uid, gid_t gid)
 {
-	size_t sl = strlen(state_real);
+	setfsgid(gid);
+	setfsuid(uid);
+	if ((uid_t)setfsuid((uid_t)-1) != uid || (gid_t)setfsgid((gid_t)-1) != gid)
+		helper_die(EX_OSERR, "cannot switch the filesystem ids to %u:%u", (unsigned)uid,
+			   (unsigned)gid);
+}
 
-	if (strncmp(real, state_real, sl) != 0 || real[sl] != '/')
-		return false;
-	real += sl + 1;
-	for (size_t i = 0; i < sizeof(lower_roots) / sizeof(lower_roots[0]); i++) {
-		size_t rl = strlen(lower_roots[i].dir);
-		if (strncmp(real, lower_roots[i].dir, rl) != 0)
-			continue;
-		if (real[rl] == '\0')
-			return !lower_roots[i].below;
-		if (real[rl] == '/' && real[rl + 1] != '\0')
-			return true;
+/* Open lowerdir i (1-based in messages) from its instance.env text.  The
+ * text must pass the allowlist before anything is opened, so a lowerdir
+ * outside it is refused the same way whether it exists or not.  Then it
+ * is walked from the state dir's fd, one O_PATH|O_NOFOLLOW component at a
+ * time: a symlink anywhere is refused (and never read), and the caller
+ * runs this with left4me's filesystem ids, so what root alone could open
+ * is refused like anything left4me cannot search.  Returns an O_PATH fd of
+ * the directory. */
+static int open_lowerdir(int state, const char *text, size_t i)
+{
+	char esc[256], part[256];
+	const char *rel, *p;
+	struct stat st;
+	int cur = state;
+
+	log_escape(esc, sizeof(esc), text, strlen(text));
+	if (!lowerdir_allowed(LEFT4ME_STATE_DIR, text, &rel))
+		helper_die(EX_NOPERM,
+			   "lowerdir %zu (%s) is outside the allowlist (" LEFT4ME_STATE_DIR
+			   "/installation, overlays/ID, global_overlay_cache/SOURCE, "
+			   "workshop_cache)",
+			   i + 1, esc);
+	for (p = rel;; p += strcspn(p, "/") + 1) {
+		size_t len = strcspn(p, "/");
+		char comp[NAME_MAX + 1];
+		int next, err;
+
+		log_escape(part, sizeof(part), rel, (size_t)(p - rel) + len);
+		if (len > NAME_MAX)
+			helper_die(EX_DATAERR, "lowerdir %zu (%s): %s: name too long", i + 1, esc,
+				   part);
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		next = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		err = errno;
+		if (cur != state)
+			close(cur);
+		if (next < 0)
+			helper_die(err == ENOENT || err == ENOTDIR ? EX_DATAERR
+				   : err == EACCES		   ? EX_NOPERM
+								   : EX_OSERR,
+				   "lowerdir %zu (%s): %s: %s", i + 1, esc, part, strerror(err));
+		if (fstat(next, &st) < 0)
+			helper_die(EX_OSERR, "lowerdir %zu (%s): %s: %s", i + 1, esc, part,
+				   strerror(errno));
+		if (S_ISLNK(st.st_mode))
+			helper_die(EX_NOPERM, "lowerdir %zu (%s): %s is a symlink", i + 1, esc,
+				   part);
+		if (!S_ISDIR(st.st_mode))
+			helper_die(EX_DATAERR, "lowerdir %zu (%s): %s is not a directory", i + 1,
+				   esc, part);
+		cur = next;
+		if (p[len] == '\0')
+			return cur;
 	}
-	return false;
 }
 
 static int open_owned_dir(int dirfd, const char *name, const char *what, uid_t uid)
@@ -285,7 +338,7 @@ static void lookup_game_ids(const char *name, struct game_ids *g)
 struct layers {
 	int *lower; /* lowerdirs, top first */
 	size_t n_lower;
-	int rt, upper, work, merged;
+	int state, rt, upper, work, merged;
 };
 
 /* The game's mapping (on disk -> shown): root -> root, left4me -> the
@@ -341,6 +394,84 @@ static int open_through(const char *name, int rt_tree, const char *dir, int chec
 		helper_die(EX_SOFTWARE, "%s: idmapped %s shows uid %u, expected the game's %u",
 			   name, dir, (unsigned)a.st_uid, (unsigned)g->uid);
 	return fd;
+}
+
+/* STATE/runtime/NAME/merged looked up again from the state dir's fd, no
+ * symlink followed (a mount on merged/ is crossed).  O_PATH fd, or -1. */
+static int walk_merged(int state, const char *name)
+{
+	int root, rt, fd = -1;
+
+	root = openat(state, "runtime", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (root < 0)
+		return -1;
+	rt = openat(root, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(root);
+	if (rt < 0)
+		return -1;
+	fd = openat(rt, "merged", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(rt);
+	return fd;
+}
+
+static bool same_inode(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* The id of the mount fd is on (statx STATX_MNT_ID); 0 if unknown. */
+static uint64_t mount_id(int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+/* Attach the overlay clone on STATE/runtime/NAME/merged.  merged/ is
+ * checked by name right before (it must still be the directory that was
+ * checked) and right after: a rename of runtime/NAME or merged/ in
+ * between would have carried the mount to wherever the directory went
+ * (/tmp, say), so then the overlay is detached again and the helper
+ * refuses. */
+static void attach_overlay(const char *name, const struct layers *L, int ovl_tree)
+{
+	char self[64];
+	uint64_t id;
+	int target, check;
+
+	helper_test_hook("recheck");
+	target = walk_merged(L->state, name);
+	if (target < 0 || !same_inode(target, L->merged))
+		helper_die(EX_NOPERM, "runtime/%s/merged was moved or replaced while mounting",
+			   name);
+	helper_test_hook("attach");
+	if (move_mount(ovl_tree, "", target, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		helper_die(errno == EBUSY ? EX_TEMPFAIL : EX_OSERR, "%s: attach the overlay: %s",
+			   name, strerror(errno));
+	close(target);
+	id = mount_id(ovl_tree);
+	check = walk_merged(L->state, name);
+	if (id != 0 && check >= 0 && mount_id(check) == id) {
+		close(check);
+		return;
+	}
+	/* Wherever it went: detach it through its own fd. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", ovl_tree);
+	if (umount2(self, MNT_DETACH) < 0)
+		helper_die(EX_OSERR,
+			   "runtime/%s/merged was moved while mounting, and detaching the overlay "
+			   "failed: %s",
+			   name, strerror(errno));
+	helper_die(EX_NOPERM,
+		   "runtime/%s/merged was moved while mounting; the overlay was detached again",
+		   name);
 }
 
 /* Mount the overlay of L on merged with every layer idmapped for g.  Any
@@ -419,10 +550,7 @@ static void mount_idmapped(const char *name, const struct layers *L, const struc
 	if (setns(host_ns, CLONE_NEWNS) < 0)
 		helper_die(EX_OSERR, "%s: back to the host mount namespace: %s", name,
 			   strerror(errno));
-	if (move_mount(ovl_tree, "", L->merged, "",
-		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		helper_die(errno == EBUSY ? EX_TEMPFAIL : EX_OSERR, "%s: attach the overlay: %s",
-			   name, strerror(errno));
+	attach_overlay(name, L, ovl_tree);
 	for (size_t i = 0; i < L->n_lower; i++)
 		close(tree[i]);
 	free(tree);
@@ -484,21 +612,13 @@ int overlay_mount(const char *name)
 
 	L.n_lower = env.n_lowerdirs;
 	L.lower = xcalloc(env.n_lowerdirs, sizeof(*L.lower));
-	for (size_t i = 0; i < env.n_lowerdirs; i++) {
-		char real[PATH_MAX], esc[256];
-		int fd = open(env.lowerdirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (fd < 0)
-			helper_die(EX_DATAERR, "lowerdir %zu (%s): %s", i + 1,
-				   log_escape(esc, sizeof(esc), env.lowerdirs[i],
-					      strlen(env.lowerdirs[i])),
-				   strerror(errno));
-		helper_fd_path(fd, real, sizeof(real));
-		if (!lower_allowed(ip.state_real, real))
-			helper_die(EX_NOPERM, "lowerdir %zu (%s) resolves outside the allowlist",
-				   i + 1, log_escape(esc, sizeof(esc), real, strlen(real)));
-		L.lower[i] = fd;
-	}
+	/* As left4me, not root: the walk is only as good as what the worker
+	 * could see itself. */
+	set_fs_ids(uid, gid);
+	for (size_t i = 0; i < env.n_lowerdirs; i++)
+		L.lower[i] = open_lowerdir(ip.state, env.lowerdirs[i], i);
+	set_fs_ids(0, 0);
+	L.state = ip.state;
 	L.rt = ip.rt;
 	snprintf(what, sizeof(what), "runtime/%s/upper", name);
 	L.upper = open_owned_dir(ip.rt, "upper", what, uid);

@@ -327,9 +327,106 @@ escape 65 'unknown key' "$GOOD
 LD_PRELOAD=/tmp/x.so"
 escape 65 'bad quoting' "L4D2_LOWERDIRS=\"$S/installation"
 escape 65 'overlong value' "L4D2_LOWERDIRS=/$long"
-write_env "L4D2_LOWERDIRS=$S/overlays/to-install"
-expect_rc 0 "symlink that stays inside the allowlist is fine" $OV mount alpha
-$OV umount alpha
+# No legitimate lowerdir has a symlink in it (the worker names
+# STATE/overlays/ID, global_overlay_cache/SOURCE/overlay and installation):
+# one that would stay inside the allowlist is refused too, unread.
+escape 77 'symlink that stays inside the allowlist' "L4D2_LOWERDIRS=$S/overlays/to-install"
+escape 77 'symlink in the middle of the path' "L4D2_LOWERDIRS=$S/overlays/to-install/left4dead2"
+# (instance.env's parser refuses unclean paths first; lowerdir_allowed
+# would too: tests/unit/check_lowerdir.c)
+escape 65 '.. below a root' "L4D2_LOWERDIRS=$S/installation/left4dead2/.."
+escape 65 'an empty component' "L4D2_LOWERDIRS=$S/overlays//1"
+escape 65 'a trailing slash' "L4D2_LOWERDIRS=$S/overlays/1/"
+escape 65 'a file, not a directory' "L4D2_LOWERDIRS=$S/overlays/1/a.txt"
+
+# ---- no oracle: nothing is opened as root before the allowlist says yes ----
+# The answer for a lowerdir must not depend on what only root can see:
+# whether a path outside the allowlist exists, where a symlink points, or
+# what is inside a directory left4me cannot search.  (Before: root opened
+# each lowerdir first, so an existing root-only dir got 77 with its
+# resolved path and a missing one 65.)
+mkdir -p $S.secret/sub && chmod 700 $S.secret
+mkdir -p $S/overlays/1/priv/sub && chmod 700 $S/overlays/1/priv
+ln -s $S.secret $S/overlays/1/to-secret
+ln -s $S.nonexistent $S/overlays/1/to-nothing
+# answer WANT DESC LOWERDIRS: the exit code and stderr with the path
+# replaced by X (so two answers can be compared)
+answer() {
+	write_env "L4D2_LOWERDIRS=$1"
+	$OV mount alpha >/dev/null 2>$STATE.err
+	echo "$? $(sed "s|$1|X|g" $STATE.err)"
+}
+a1=$(answer $S.secret/sub)
+a2=$(answer $S.nonexistent/sub)
+check "outside: an existing root-only dir and a missing one get the same answer ($a1 / $a2)" \
+	[ "$a1" = "$a2" ]
+check "outside: refused with 77 and named as outside the allowlist" \
+	[ "${a1%% *}" = 77 -a -n "$(echo "$a1" | grep 'X) is outside the allowlist')" ]
+a1=$(answer $S/overlays/1/to-secret)
+a2=$(answer $S/overlays/1/to-nothing)
+check "symlink: to an existing root-only dir and to nothing, the same answer" \
+	[ "$(echo "$a1" | sed 's/to-secret/L/g')" = "$(echo "$a2" | sed 's/to-nothing/L/g')" ]
+check "symlink: refused as a symlink (77)" [ "${a1%% *}" = 77 -a -n "$(echo "$a1" | grep 'is a symlink')" ]
+write_env "L4D2_LOWERDIRS=$S/overlays/1/to-secret"
+$OV mount alpha 2>$STATE.err
+check "symlink: its target is never named" [ -z "$(grep -e "$S.secret" -e "$S.nonexistent" $STATE.err)" ]
+a1=$(answer $S/overlays/1/priv/sub)
+a2=$(answer $S/overlays/1/priv/nosuch)
+check "below a dir only root can search: existing and missing, the same answer" \
+	[ "$(echo "$a1" | sed 's|priv/sub|P|g')" = "$(echo "$a2" | sed 's|priv/nosuch|P|g')" ]
+check "below a dir only root can search: refused (77, permission denied)" \
+	[ "${a1%% *}" = 77 -a -n "$(echo "$a1" | grep 'Permission denied')" ]
+check "no oracle: nothing mounted" [ "$(mounts_at $M)" = 0 ]
+chmod 755 $S/overlays/1/priv
+write_env "L4D2_LOWERDIRS=$S/overlays/1/priv/sub:$S/installation"
+expect_rc 0 "the same dir once left4me can search it: mounted" $OV mount alpha
+expect_rc 0 "umount" $OV umount alpha
+rm -rf $S.secret $S/overlays/1/priv $S/overlays/1/to-secret $S/overlays/1/to-nothing
+
+# ---- the mount cannot be moved out of the state dir by a rename ----------
+# runtime/NAME and merged/ are left4me's, so left4me can rename them while
+# the helper mounts; the overlay must end up on STATE/runtime/NAME/merged
+# or nowhere.  The test build runs STATE/test-hook POINT at the two points
+# of the race: "recheck" (before merged/ is looked up again) and "attach"
+# (between that check and move_mount).  $S.outside is outside the state dir
+# on the same filesystem, as /tmp or /var/tmp is to /var/lib/left4me.
+write_env "$GOOD"
+mkdir -p $S.outside
+hook() { # POINT ACTION: run ACTION (shell) at POINT
+	printf '#!/bin/sh\n[ "$1" = %s ] || exit 0\n%s\n' "$1" "$2" >$S/test-hook
+	chmod 755 $S/test-hook
+}
+mounted_anywhere() { # any overlay mount under the state dir or beside it
+	awk -v s="$S" 'index($5, s) == 1 && $0 ~ / - overlay /' /proc/self/mountinfo | wc -l
+}
+race() { # POINT WHAT ACTION UNDO
+	hook "$1" "$3"
+	expect_rc 77 "race at $1: $2: refused" $OV mount alpha
+	check "race at $1: $2: says it moved" grep -q 'runtime/alpha/merged was moved' $STATE.err
+	check "race at $1: $2: no overlay mounted anywhere" [ "$(mounted_anywhere)" = 0 ]
+	check "race at $1: $2: one stderr line" one_line_err
+	rm -f $S/test-hook
+	sh -c "$4"
+}
+R=$S/runtime/alpha
+race attach "merged/ renamed out of the state dir" "mv $R/merged $S.outside/merged" \
+	"mv $S.outside/merged $R/merged"
+race attach "runtime/NAME renamed out of the state dir" "mv $R $S.outside/alpha" \
+	"mv $S.outside/alpha $R"
+race attach "merged/ replaced by another dir" "mv $R/merged $R/merged.old && mkdir $R/merged" \
+	"rmdir $R/merged && mv $R/merged.old $R/merged"
+race recheck "merged/ renamed away before the recheck" "mv $R/merged $S.outside/merged" \
+	"mv $S.outside/merged $R/merged"
+race recheck "merged/ replaced by a symlink to a dir outside" \
+	"mv $R/merged $S.outside/merged && ln -s $S.outside/merged $R/merged" \
+	"rm $R/merged && mv $S.outside/merged $R/merged"
+hook attach "true"
+expect_rc 0 "a hook that changes nothing: mounted" $OV mount alpha
+check "mounted on merged/ only" [ "$(mounts_at $M):$(mounted_anywhere)" = 1:1 ]
+rm -f $S/test-hook
+expect_rc 0 "umount" $OV umount alpha
+check "the installed build has no test hook" denied grep -qa test-hook $IH/left4me-overlay
+rmdir $S.outside
 
 # ---- instance.env, upper/work and runtime ownership ---------------------
 write_env "$GOOD"
@@ -349,6 +446,14 @@ mv $S/runtime/alpha/upper $S/runtime/alpha/upper.real
 ln -s upper.real $S/runtime/alpha/upper
 expect_rc 77 "upper symlink refused" $OV mount alpha
 rm $S/runtime/alpha/upper && mv $S/runtime/alpha/upper.real $S/runtime/alpha/upper
+# instances/NAME itself a symlink to a dir with a good instance.env: the
+# walk from the state dir's fd follows no component.
+mkdir -p $S/elsewhere-env $S/runtime/eps/upper $S/runtime/eps/work $S/runtime/eps/merged
+cp $ENV $S/elsewhere-env/ && ln -s ../elsewhere-env $S/instances/eps
+chown -R left4me:left4me $S/runtime/eps
+expect_rc 77 "instances/NAME symlink refused" $OV mount eps
+check "instances/NAME symlink: nothing mounted" [ "$(mounts_at $S/runtime/eps/merged)" = 0 ]
+rm -rf $S/instances/eps $S/elsewhere-env $S/runtime/eps
 mkdir -p $S/elsewhere/merged && ln -s ../elsewhere $S/runtime/delta
 mkdir -p $S/instances/delta && cp $ENV $S/instances/delta/
 expect_rc 77 "runtime/NAME symlink refused (mount)" $OV mount delta
