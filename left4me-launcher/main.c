@@ -8,19 +8,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "launcher.h"
 #include "log.h"
-#include "parse.h"
 #include "validate.h"
 
 /* Fixed at build time (make LAUNCHER_STATE_DIR=...), like the helpers'. */
@@ -38,20 +35,6 @@ static const char usage_text[] =
     "  --state-dir DIR  the state dir (default " LEFT4ME_LAUNCHER_STATE_DIR ")\n"
     "  --allow-root     run even as root (tests only)\n"
     "  --help, --version\n";
-
-/* True when fd is the journal stream systemd named in JOURNAL_STREAM
- * ("DEV:INODE"): only then do "<N>" prefixes mean priorities. */
-static bool fd_is_journal(int fd, const char *stream)
-{
-	const char *colon = stream ? strchr(stream, ':') : NULL;
-	long long dev, ino;
-	struct stat st;
-
-	if (!colon || parse_int_n(stream, (size_t)(colon - stream), 0, LLONG_MAX, &dev) < 0 ||
-	    parse_int(colon + 1, 0, LLONG_MAX, &ino) < 0 || fstat(fd, &st) < 0)
-		return false;
-	return st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino;
-}
 
 static void usage_error(const char *what, const char *arg) __attribute__((noreturn));
 
@@ -92,8 +75,8 @@ int main(int argc, char **argv)
 	}
 	log_init(IDENT);
 	stream = getenv("JOURNAL_STREAM");
-	log_set_prefix(fd_is_journal(STDERR_FILENO, stream));
-	journal_out = fd_is_journal(STDOUT_FILENO, stream);
+	log_set_prefix(log_fd_is_journal(STDERR_FILENO, stream));
+	journal_out = log_fd_is_journal(STDOUT_FILENO, stream);
 	/* Nothing below reads the environment; srcds gets one of its own. */
 	if (clearenv() != 0) {
 		fprintf(stderr, IDENT ": clearenv failed\n");

@@ -1,11 +1,15 @@
 /* stderr logging with sd-daemon prefixes; see log.h. */
 #include "log.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "parse.h"
 
 static const char *log_ident = "left4me";
 static enum log_level log_max = LOG_LEVEL_INFO;
@@ -24,6 +28,19 @@ void log_set_max_level(enum log_level max)
 void log_set_prefix(bool sd_prefix)
 {
 	log_prefix = sd_prefix;
+}
+
+bool log_fd_is_journal(int fd, const char *journal_stream)
+{
+	const char *colon = journal_stream ? strchr(journal_stream, ':') : NULL;
+	long long dev, ino;
+	struct stat st;
+
+	if (!colon ||
+	    parse_int_n(journal_stream, (size_t)(colon - journal_stream), 0, LLONG_MAX, &dev) < 0 ||
+	    parse_int(colon + 1, 0, LLONG_MAX, &ino) < 0 || fstat(fd, &st) < 0)
+		return false;
+	return st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino;
 }
 
 static bool use_prefix(void)

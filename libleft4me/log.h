@@ -22,6 +22,10 @@ void log_init(const char *ident);
 void log_set_max_level(enum log_level max);
 /* true: "<N>msg" (journal); false: "ident: msg" (a terminal, the CLI). */
 void log_set_prefix(bool sd_prefix);
+/* True when fd is the journal stream systemd named in journal_stream (the
+ * value of $JOURNAL_STREAM, "DEV:INODE"; may be NULL): only then do "<N>"
+ * prefixes mean priorities. */
+bool log_fd_is_journal(int fd, const char *journal_stream);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define log_err(...)	log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
