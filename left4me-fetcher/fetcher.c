@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "daemon_notify.h"
 #include "db.h"
 #include "db_global.h"
 #include "db_job.h"
@@ -179,7 +179,8 @@ static void child_stop(struct child *ch)
 }
 
 static void run_job(sqlite3 *db, const struct config *cfg, const struct fetcher_opts *o,
-		    const char *worker, volatile sig_atomic_t *stop, struct job *job)
+		    const char *worker, volatile sig_atomic_t *stop, struct daemon_notify *notify,
+		    struct job *job)
 {
 	enum { RUNNING, STOPPED, TIMED_OUT, LOST } why = RUNNING;
 	char summary[JOB_REASON_MAX];
@@ -215,7 +216,7 @@ static void run_job(sqlite3 *db, const struct config *cfg, const struct fetcher_
 			break;
 		}
 		now = mono_ms();
-		sd_notify(0, "WATCHDOG=1");
+		daemon_notify_watchdog(notify);
 		if (why == RUNNING && now >= next_hb) {
 			next_hb = now + cfg->worker.heartbeat_interval * 1000LL;
 			if (db_job_heartbeat(db, job->id, worker) == DB_NOTFOUND) {
@@ -268,6 +269,7 @@ int fetcher_loop(sqlite3 *db, const struct config *cfg, const struct fetcher_opt
 {
 	char worker[JOB_WORKER_MAX], err[256];
 	struct db_watch *w = NULL;
+	struct daemon_notify notify;
 	char *dbpath = config_db_path(cfg);
 	int recovered = 0, rc = 0;
 
@@ -291,16 +293,17 @@ int fetcher_loop(sqlite3 *db, const struct config *cfg, const struct fetcher_opt
 	free(dbpath);
 	if (fetcher_ensure_sources(db, cfg) < 0)
 		log_warn("could not record every configured source");
-	sd_notify(0, "READY=1\nSTATUS=waiting for refresh jobs");
+	daemon_notify_init(&notify);
+	daemon_notify_ready("waiting for refresh jobs");
 	while (!*stop) {
 		struct job job;
 		int c = db_job_claim(db, QUEUE_FETCHER, worker, &job);
 
 		if (c == DB_OK) {
-			sd_notify(0, "STATUS=refreshing global overlays");
-			run_job(db, cfg, o, worker, stop, &job);
+			daemon_notify_status("refreshing global overlays");
+			run_job(db, cfg, o, worker, stop, &notify, &job);
 			job_fini(&job);
-			sd_notify(0, "STATUS=waiting for refresh jobs");
+			daemon_notify_status("waiting for refresh jobs");
 			continue;
 		}
 		if (c != DB_NOTFOUND && c != DB_BUSY) {
@@ -309,13 +312,14 @@ int fetcher_loop(sqlite3 *db, const struct config *cfg, const struct fetcher_opt
 		}
 		if (o->once)
 			break;
-		sd_notify(0, "WATCHDOG=1");
-		if (db_watch_wait(w, DB_WATCH_FALLBACK_MS) < 0) {
+		daemon_notify_watchdog(&notify);
+		if (db_watch_wait(w, (int)daemon_notify_wait_ms(&notify, DB_WATCH_FALLBACK_MS)) <
+		    0) {
 			rc = -1;
 			break;
 		}
 	}
-	sd_notify(0, "STOPPING=1");
+	daemon_notify_stopping();
 	db_watch_free(w);
 	return rc;
 }

@@ -20,10 +20,11 @@ $(WORKER_UNIT_TESTS): $(B)/tests/unit/%: $(B)/tests/unit/%.o $(WORKER_OBJS) \
 # with stand-in helpers and SteamCMD (tests/worker/).
 # (tests/module.mk and left4mectl/module.mk are included after this file,
 # so their variables are not set yet: name the files here.)
-WORKER_TEST := $(B)/tests/worker/check_worker
+# check_worker_start: its startup (libleft4me/daemon.h's contract).
+WORKER_TEST := $(patsubst %.c,$(B)/%,$(wildcard tests/worker/check_*.c))
 WORKER_TEST_SUPPORT := $(patsubst %.c,$(B)/%.o,$(wildcard tests/support/*.c))
 TESTS       += $(WORKER_TEST)
-$(WORKER_TEST): $(B)/tests/worker/check_worker.o $(WORKER_TEST_SUPPORT) $(LIB) | \
+$(WORKER_TEST): $(B)/tests/worker/%: $(B)/tests/worker/%.o $(WORKER_TEST_SUPPORT) $(LIB) | \
 		$(WORKER) $(B)/left4mectl/left4mectl
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 

@@ -5,18 +5,14 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
-#include "timeutil.h"
 
 int worker_init(struct worker *w, const struct config *cfg, sqlite3 *db, const char *db_path,
 		volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
-	uint64_t usec = 0;
-
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
 	w->db = db;
@@ -26,10 +22,7 @@ int worker_init(struct worker *w, const struct config *cfg, sqlite3 *db, const c
 	w->watch = db_watch_new(db_path, err, errlen);
 	if (!w->watch)
 		return -1;
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
-		w->watchdog_ms = (int64_t)(usec / 2000);
-	if (w->watchdog_ms == 0 && usec > 0)
-		w->watchdog_ms = 1;
+	daemon_notify_init(&w->notify);
 	return 0;
 }
 
@@ -54,27 +47,17 @@ bool worker_stopping(struct worker *w)
 
 void worker_watchdog(struct worker *w)
 {
-	int64_t now;
-
-	if (w->watchdog_ms <= 0)
-		return;
-	now = mono_ms();
-	if (now - w->last_ping >= w->watchdog_ms) {
-		sd_notify(0, "WATCHDOG=1");
-		w->last_ping = now;
-	}
+	daemon_notify_watchdog(&w->notify);
 }
 
 /* Wait for a change of the DB (or the fallback timeout, or a signal). */
 static void wait_for_work(struct worker *w)
 {
 	struct pollfd pfd = {.fd = db_watch_fd(w->watch), .events = POLLIN};
-	int64_t ms = DB_WATCH_FALLBACK_MS;
+	int64_t ms = daemon_notify_wait_ms(&w->notify, DB_WATCH_FALLBACK_MS);
 	struct timespec ts;
 	sigset_t none;
 
-	if (w->watchdog_ms > 0 && w->watchdog_ms < ms)
-		ms = w->watchdog_ms;
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000;
 	sigemptyset(&none);
@@ -95,7 +78,7 @@ int worker_run(struct worker *w)
 			 rc);
 	else if (recovered > 0)
 		log_notice("worker=%s: marked %d job(s) of dead workers failed", w->id, recovered);
-	sd_notify(0, "READY=1\nSTATUS=waiting for jobs");
+	daemon_notify_ready("waiting for jobs");
 	log_info("worker=%s: ready", w->id);
 	while (!worker_stopping(w)) {
 		struct job job;
@@ -103,11 +86,11 @@ int worker_run(struct worker *w)
 		worker_watchdog(w);
 		rc = db_job_claim(w->db, QUEUE_WORKER, w->id, &job);
 		if (rc == DB_OK) {
-			sd_notifyf(0, "STATUS=running job %lld (%s %s)", (long long)job.id,
-				   job_kind_name(job.kind), job.target);
+			daemon_notify_status("running job %lld (%s %s)", (long long)job.id,
+					     job_kind_name(job.kind), job.target);
 			jobs_run(w, &job);
 			job_fini(&job);
-			sd_notify(0, "STATUS=waiting for jobs");
+			daemon_notify_status("waiting for jobs");
 			continue;
 		}
 		if (rc == DB_NOTFOUND && w->once)
@@ -116,7 +99,7 @@ int worker_run(struct worker *w)
 			log_warn("worker=%s: claiming a job failed (%d); retrying", w->id, rc);
 		wait_for_work(w);
 	}
-	sd_notify(0, "STOPPING=1");
+	daemon_notify_stopping();
 	log_info("worker=%s: stopping", w->id);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "daemon_notify.h"
 #include "db_job.h"
 #include "db_watch.h"
 
@@ -24,9 +25,8 @@ struct worker {
 	char id[JOB_WORKER_MAX];
 	volatile sig_atomic_t *stop; /* set by the SIGTERM handler */
 	bool once;		     /* exit when the queue is empty */
-	int64_t watchdog_ms;	     /* ping interval, 0: no watchdog */
-	int64_t last_ping;
-	int retry_delay_ms; /* between helper attempts after EX_TEMPFAIL */
+	struct daemon_notify notify; /* READY, STATUS, WATCHDOG, STOPPING */
+	int retry_delay_ms;	     /* between helper attempts after EX_TEMPFAIL */
 };
 
 /* Set up w (the watch on the DB's directory).  -1 with err. */

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "ctl_cmds.h"
+#include "daemon.h"
 #include "db.h"
 #include "log.h"
 #include "xalloc.h"
@@ -55,35 +56,6 @@ void ctl_usage(FILE *f)
 	fprintf(f, "\nCONFIG defaults to $%s, then %s.\n", CONFIG_ENV, CONFIG_DEFAULT_PATH);
 }
 
-static int open_config(struct ctl *ctl)
-{
-	char err[512];
-
-	ctl->cfg = config_load(config_path(ctl->config_arg), err, sizeof(err));
-	if (!ctl->cfg) {
-		log_err("%s", err);
-		return EX_CONFIG;
-	}
-	return 0;
-}
-
-static int open_db(struct ctl *ctl, bool create)
-{
-	char err[512];
-
-	ctl->db_path = config_db_path(ctl->cfg);
-	ctl->db = db_open(ctl->db_path, create ? DB_OPEN_CREATE : 0, err, sizeof(err));
-	if (!ctl->db) {
-		log_err("%s", err);
-		return EX_NOINPUT;
-	}
-	if (!create && db_check_version(ctl->db, err, sizeof(err)) < 0) {
-		log_err("%s", err);
-		return EX_UNAVAILABLE;
-	}
-	return 0;
-}
-
 int ctl_run(struct ctl *ctl, int argc, char **argv)
 {
 	const struct command *cmd = NULL;
@@ -114,9 +86,11 @@ int ctl_run(struct ctl *ctl, int argc, char **argv)
 				argv[1]);
 		return EX_USAGE;
 	}
-	if (cmd->need >= NEED_CONFIG && (rc = open_config(ctl)) != 0)
+	/* Exit codes of both: daemon.h's policy (EX_CONFIG, EX_NOINPUT). */
+	if (cmd->need >= NEED_CONFIG && (rc = daemon_load_config(ctl->config_arg, &ctl->cfg)) != 0)
 		return rc;
-	if (cmd->need >= NEED_DB && (rc = open_db(ctl, cmd->need == NEED_DB_CREATE)) != 0)
+	if (cmd->need >= NEED_DB && (rc = daemon_open_db(ctl->cfg, cmd->need == NEED_DB_CREATE,
+							 &ctl->db, &ctl->db_path)) != 0)
 		return rc;
 	/* Commands see argv from the verb on: argv[0] is the verb. */
 	return cmd->run(ctl, argc - 1, argv + 1);
