@@ -45,14 +45,39 @@ static void escape_html(struct strbuf *sb, const char *s)
 	strbuf_append(sb, run, (size_t)(s - run));
 }
 
-void html_text(struct strbuf *sb, const char *s)
+void html_init(struct html *h)
 {
-	escape_html(sb, s);
+	strbuf_init(&h->escaped);
 }
 
-void html_attr(struct strbuf *sb, const char *s)
+void html_fini(struct html *h)
 {
-	escape_html(sb, s);
+	strbuf_fini(&h->escaped);
+}
+
+size_t html_len(const struct html *h)
+{
+	return h->escaped.len;
+}
+
+void html_text(struct html *h, const char *s)
+{
+	escape_html(&h->escaped, s);
+}
+
+void html_attr(struct html *h, const char *s)
+{
+	escape_html(&h->escaped, s);
+}
+
+void html_raw_trusted(struct html *h, const char *s)
+{
+	strbuf_puts(&h->escaped, s);
+}
+
+void html_append(struct html *dst, const struct html *src)
+{
+	strbuf_append(&dst->escaped, src->escaped.buf, src->escaped.len);
 }
 
 static void escape_url(struct strbuf *sb, const char *s, bool keep_slash)
@@ -85,13 +110,22 @@ void url_escape_path(struct strbuf *sb, const char *s)
 	escape_url(sb, s, true);
 }
 
-void html_printf(struct strbuf *sb, const char *fmt, ...)
+void html_url(struct html *h, const char *s)
 {
+	escape_url(&h->escaped, s, false);
+}
+
+void html_url_path(struct html *h, const char *s)
+{
+	escape_url(&h->escaped, s, true);
+}
+
+void html_vprintf(struct html *h, const char *fmt, va_list ap)
+{
+	struct strbuf *sb = &h->escaped;
 	const char *run = fmt;
 	char tbuf[32];
-	va_list ap;
 
-	va_start(ap, fmt);
 	for (; *fmt; fmt++) {
 		if (*fmt != '%')
 			continue;
@@ -106,16 +140,16 @@ void html_printf(struct strbuf *sb, const char *fmt, ...)
 		}
 		switch (*fmt) {
 		case 's':
-			html_text(sb, va_arg(ap, const char *));
+			html_text(h, va_arg(ap, const char *));
 			break;
 		case 'a':
-			html_attr(sb, va_arg(ap, const char *));
+			html_attr(h, va_arg(ap, const char *));
 			break;
 		case 'u':
-			url_escape(sb, va_arg(ap, const char *));
+			html_url(h, va_arg(ap, const char *));
 			break;
 		case 'p':
-			url_escape_path(sb, va_arg(ap, const char *));
+			html_url_path(h, va_arg(ap, const char *));
 			break;
 		case 'd':
 			strbuf_printf(sb, "%d", va_arg(ap, int));
@@ -124,10 +158,7 @@ void html_printf(struct strbuf *sb, const char *fmt, ...)
 			strbuf_printf(sb, "%" PRId64, va_arg(ap, int64_t));
 			break;
 		case 'T':
-			html_text(sb, time_format_utc(va_arg(ap, int64_t), tbuf, sizeof(tbuf)));
-			break;
-		case 'R':
-			strbuf_puts(sb, va_arg(ap, const char *));
+			html_text(h, time_format_utc(va_arg(ap, int64_t), tbuf, sizeof(tbuf)));
 			break;
 		case '%':
 			strbuf_putc(sb, '%');
@@ -139,5 +170,13 @@ void html_printf(struct strbuf *sb, const char *fmt, ...)
 		run = fmt + 1;
 	}
 	strbuf_append(sb, run, (size_t)(fmt - run));
+}
+
+void html_printf(struct html *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	html_vprintf(h, fmt, ap);
 	va_end(ap);
 }

@@ -3,18 +3,21 @@
  * route dispatch and the common response headers.  Runs as the web's own
  * unprivileged user; trusts nothing a client sends. */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "db.h"
+#include "html.h"
 #include "hub.h"
 #include "log.h"
 #include "parse.h"
@@ -98,7 +101,8 @@ static void count_status(struct req *r, unsigned status)
 		atomic_fetch_add(&r->w->responses_by_class[cls], 1);
 }
 
-int web_respond(struct req *r, unsigned status, const char *type, struct strbuf *body)
+/* Queue body (taken over) with status and type. */
+static int respond(struct req *r, unsigned status, const char *type, struct strbuf *body)
 {
 	size_t len = body->len;
 	char *buf = strbuf_detach(body);
@@ -120,6 +124,18 @@ int web_respond(struct req *r, unsigned status, const char *type, struct strbuf 
 	else
 		MHD_destroy_response(resp);
 	return ret;
+}
+
+int web_respond(struct req *r, unsigned status, const char *type, struct strbuf *body)
+{
+	/* A page is HTML only from a struct html (web_respond_html). */
+	assert(!type || strncasecmp(type, "text/html", 9) != 0);
+	return respond(r, status, type, body);
+}
+
+int web_respond_html(struct req *r, unsigned status, struct html *page)
+{
+	return respond(r, status, "text/html; charset=utf-8", &page->escaped);
 }
 
 int web_respond_text(struct req *r, unsigned status, const char *text)

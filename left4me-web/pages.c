@@ -33,9 +33,9 @@
 
 /* ---- layout ------------------------------------------------------------ */
 
-void page_begin(struct req *r, struct strbuf *sb, const char *title)
+void page_begin(struct req *r, struct html *h, const char *title)
 {
-	html_printf(sb,
+	html_printf(h,
 		    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		    "<title>%s · left4me</title>"
@@ -44,7 +44,7 @@ void page_begin(struct req *r, struct strbuf *sb, const char *title)
 		    "<script src=\"/static/app.js\" defer></script></head><body>",
 		    title);
 	if (r->authed && !r->via_token) {
-		html_printf(sb,
+		html_printf(h,
 			    "<header class=\"top\"><a class=\"brand\" href=\"/\">left4me</a><nav>"
 			    "<a href=\"/servers\">Servers</a>"
 			    "<a href=\"/blueprints\">Blueprints</a>"
@@ -52,110 +52,115 @@ void page_begin(struct req *r, struct strbuf *sb, const char *title)
 			    "<a href=\"/global-overlays\">Global overlays</a>"
 			    "<a href=\"/jobs\">Jobs</a>");
 		if (r->user.admin)
-			html_printf(sb, "<a href=\"/admin\">Admin</a>");
-		html_printf(sb,
+			html_printf(h, "<a href=\"/admin\">Admin</a>");
+		html_printf(h,
 			    "</nav><form class=\"logout\" method=\"post\" action=\"/logout\">"
 			    "<span class=\"who\">%s</span>",
 			    r->user.name);
-		page_csrf_input(r, sb);
-		html_printf(sb, "<button type=\"submit\">Log out</button></form></header>");
+		page_csrf_input(r, h);
+		html_printf(h, "<button type=\"submit\">Log out</button></form></header>");
 	}
-	html_printf(sb, "<main>");
+	html_printf(h, "<main>");
 }
 
-int page_finish(struct req *r, struct strbuf *sb, unsigned status)
+int page_finish(struct req *r, struct html *h, unsigned status)
 {
-	html_printf(sb, "</main></body></html>\n");
-	return web_respond(r, status, "text/html; charset=utf-8", sb);
+	html_printf(h, "</main></body></html>\n");
+	return web_respond_html(r, status, h);
 }
 
-void page_csrf_input(struct req *r, struct strbuf *sb)
+void page_csrf_input(struct req *r, struct html *h)
 {
-	html_printf(sb, "<input type=\"hidden\" name=\"csrf_token\" value=\"%a\">",
+	html_printf(h, "<input type=\"hidden\" name=\"csrf_token\" value=\"%a\">",
 		    r->sess.csrf_token);
 }
 
-void page_button(struct req *r, struct strbuf *sb, const char *action, const char *label,
-		 const char *cls)
+void page_button(struct req *r, struct html *h, const char *label, const char *cls,
+		 const char *action_fmt, ...)
 {
-	html_printf(sb, "<form class=\"inline\" method=\"post\" action=\"%a\">", action);
-	page_csrf_input(r, sb);
-	html_printf(sb, "<button type=\"submit\" class=\"%a\">%s</button></form>", cls, label);
+	va_list ap;
+
+	html_raw_trusted(h, "<form class=\"inline\" method=\"post\" action=\"");
+	va_start(ap, action_fmt);
+	html_vprintf(h, action_fmt, ap);
+	va_end(ap);
+	html_raw_trusted(h, "\">");
+	page_csrf_input(r, h);
+	html_printf(h, "<button type=\"submit\" class=\"%a\">%s</button></form>", cls, label);
 }
 
 int page_error(struct req *r, unsigned status, const char *msg)
 {
-	struct strbuf sb;
+	struct html h;
 	char title[16];
 
 	snprintf(title, sizeof(title), "%u", status);
-	strbuf_init(&sb);
-	page_begin(r, &sb, title);
-	html_printf(&sb,
+	html_init(&h);
+	page_begin(r, &h, title);
+	html_printf(&h,
 		    "<section class=\"card\"><h1>%s</h1><p class=\"error\">%s</p>"
 		    "<p><a href=\"/\">Back to the dashboard</a></p></section>",
 		    title, msg);
-	return page_finish(r, &sb, status);
+	return page_finish(r, &h, status);
 }
 
-static void state_badge(struct strbuf *sb, const char *state)
+static void state_badge(struct html *h, const char *state)
 {
-	html_printf(sb, "<span class=\"badge s-%a\">%s</span>", state, state);
+	html_printf(h, "<span class=\"badge s-%a\">%s</span>", state, state);
 }
 
-static void jobs_table(struct req *r, struct strbuf *sb, const struct job *jobs, size_t n)
+static void jobs_table(struct req *r, struct html *h, const struct job *jobs, size_t n)
 {
 	size_t i;
 
 	(void)r;
 	if (n == 0) {
-		html_printf(sb, "<p class=\"muted\">No jobs yet.</p>");
+		html_printf(h, "<p class=\"muted\">No jobs yet.</p>");
 		return;
 	}
-	html_printf(sb, "<table><thead><tr><th>#</th><th>Kind</th><th>Target</th><th>User</th>"
-			"<th>State</th><th>Created</th><th>Finished</th><th>Exit</th></tr>"
-			"</thead><tbody>");
+	html_printf(h, "<table><thead><tr><th>#</th><th>Kind</th><th>Target</th><th>User</th>"
+		       "<th>State</th><th>Created</th><th>Finished</th><th>Exit</th></tr>"
+		       "</thead><tbody>");
 	for (i = 0; i < n; i++) {
 		const struct job *j = &jobs[i];
 
-		html_printf(sb,
+		html_printf(h,
 			    "<tr><td><a href=\"/jobs/%D\">%D</a></td><td>%s</td><td>%s</td>"
 			    "<td>%s</td><td>",
 			    j->id, j->id, job_kind_name(j->kind), j->target,
 			    j->user_name ? j->user_name : "system");
-		state_badge(sb, job_state_name(j->state));
-		html_printf(sb, "</td><td>%T</td><td>%T</td><td>", j->created_at, j->finished_at);
+		state_badge(h, job_state_name(j->state));
+		html_printf(h, "</td><td>%T</td><td>%T</td><td>", j->created_at, j->finished_at);
 		if (j->has_exit_code)
-			html_printf(sb, "%d", j->exit_code);
-		html_printf(sb, "</td></tr>");
+			html_printf(h, "%d", j->exit_code);
+		html_printf(h, "</td></tr>");
 	}
-	html_printf(sb, "</tbody></table>");
+	html_printf(h, "</tbody></table>");
 }
 
-static void servers_table(struct strbuf *sb, const struct server *list, size_t n)
+static void servers_table(struct html *h, const struct server *list, size_t n)
 {
 	size_t i;
 
 	if (n == 0) {
-		html_printf(sb, "<p class=\"muted\">No servers yet.</p>");
+		html_printf(h, "<p class=\"muted\">No servers yet.</p>");
 		return;
 	}
-	html_printf(sb, "<table><thead><tr><th>Name</th><th>State</th><th>Port</th>"
-			"<th>Blueprint</th><th>Last job</th></tr></thead><tbody>");
+	html_printf(h, "<table><thead><tr><th>Name</th><th>State</th><th>Port</th>"
+		       "<th>Blueprint</th><th>Last job</th></tr></thead><tbody>");
 	for (i = 0; i < n; i++) {
 		const struct server *s = &list[i];
 
-		html_printf(sb, "<tr><td><a href=\"/servers/%u\">%s</a></td><td>", s->name,
-			    s->name);
-		state_badge(sb, server_state_name(s->state));
-		html_printf(sb, "</td><td>%d</td><td><a href=\"/blueprints/%D\">%s</a></td><td>",
+		html_printf(h, "<tr><td><a href=\"/servers/%u\">%s</a></td><td>", s->name, s->name);
+		state_badge(h, server_state_name(s->state));
+		html_printf(h, "</td><td>%d</td><td><a href=\"/blueprints/%D\">%s</a></td><td>",
 			    s->port, s->blueprint_id, s->blueprint_name);
 		if (s->last_job_id)
-			html_printf(sb, "<a href=\"/jobs/%D\">#%D</a>", s->last_job_id,
+			html_printf(h, "<a href=\"/jobs/%D\">#%D</a>", s->last_job_id,
 				    s->last_job_id);
-		html_printf(sb, "</td></tr>");
+		html_printf(h, "</td></tr>");
 	}
-	html_printf(sb, "</tbody></table>");
+	html_printf(h, "</tbody></table>");
 }
 
 static int db_fail(struct req *r, int rc)
@@ -175,7 +180,7 @@ int page_dashboard(struct req *r)
 	struct server *servers;
 	struct job *jobs;
 	size_t ns, nj;
-	struct strbuf sb;
+	struct html h;
 
 	if (db_server_list(web_db(r), r->user.id, &servers, &ns) != DB_OK)
 		return db_fail(r, DB_ERROR);
@@ -183,30 +188,30 @@ int page_dashboard(struct req *r)
 		server_list_free(servers, ns);
 		return db_fail(r, DB_ERROR);
 	}
-	strbuf_init(&sb);
-	page_begin(r, &sb, "Dashboard");
-	html_printf(&sb, "<h1>Dashboard</h1><section class=\"card\"><h2>Servers</h2>");
-	servers_table(&sb, servers, ns);
-	html_printf(&sb, "<p><a class=\"button\" href=\"/servers\">New server</a></p></section>"
-			 "<section class=\"card\"><h2>Recent jobs</h2>");
-	jobs_table(r, &sb, jobs, nj);
-	html_printf(&sb, "<p><a href=\"/jobs\">All jobs</a></p></section>"
-			 "<section class=\"card\"><h2>API token</h2><p class=\"muted\">For "
-			 "automation with <code>Authorization: Bearer</code>.</p>"
-			 "<form method=\"post\" action=\"/tokens\">");
-	page_csrf_input(r, &sb);
-	html_printf(&sb, "<label>Label <input name=\"label\" maxlength=\"64\"></label>"
-			 "<button type=\"submit\">Create token</button></form></section>");
+	html_init(&h);
+	page_begin(r, &h, "Dashboard");
+	html_printf(&h, "<h1>Dashboard</h1><section class=\"card\"><h2>Servers</h2>");
+	servers_table(&h, servers, ns);
+	html_printf(&h, "<p><a class=\"button\" href=\"/servers\">New server</a></p></section>"
+			"<section class=\"card\"><h2>Recent jobs</h2>");
+	jobs_table(r, &h, jobs, nj);
+	html_printf(&h, "<p><a href=\"/jobs\">All jobs</a></p></section>"
+			"<section class=\"card\"><h2>API token</h2><p class=\"muted\">For "
+			"automation with <code>Authorization: Bearer</code>.</p>"
+			"<form method=\"post\" action=\"/tokens\">");
+	page_csrf_input(r, &h);
+	html_printf(&h, "<label>Label <input name=\"label\" maxlength=\"64\"></label>"
+			"<button type=\"submit\">Create token</button></form></section>");
 	server_list_free(servers, ns);
 	job_list_free(jobs, nj);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 int page_tokens_create(struct req *r)
 {
 	const char *label = web_param(r, "label");
 	char tok[AUTH_API_TOKEN_LEN + 1], hash[AUTH_SHA256_HEX + 1];
-	struct strbuf sb;
+	struct html h;
 	int rc;
 
 	if (!label)
@@ -220,15 +225,15 @@ int page_tokens_create(struct req *r)
 	if (rc != DB_OK)
 		return db_fail(r, rc);
 	(void)db_audit(web_db(r), r->user.id, r->user.name, "token_create", label, "");
-	strbuf_init(&sb);
-	page_begin(r, &sb, "API token");
-	html_printf(&sb,
+	html_init(&h);
+	page_begin(r, &h, "API token");
+	html_printf(&h,
 		    "<section class=\"card\"><h1>New API token</h1><p>Copy it now; it is "
 		    "not shown again.</p><pre class=\"token\">%s</pre>"
 		    "<p><a href=\"/\">Back</a></p></section>",
 		    tok);
 	explicit_bzero(tok, sizeof(tok));
-	return page_finish(r, &sb, 201);
+	return page_finish(r, &h, 201);
 }
 
 /* ---- servers ------------------------------------------------------------------- */
@@ -238,7 +243,7 @@ int page_servers(struct req *r)
 	struct server *servers;
 	struct blueprint *bps;
 	size_t ns, nb, i;
-	struct strbuf sb;
+	struct html h;
 
 	if (db_server_list(web_db(r), r->user.id, &servers, &ns) != DB_OK)
 		return db_fail(r, DB_ERROR);
@@ -246,35 +251,32 @@ int page_servers(struct req *r)
 		server_list_free(servers, ns);
 		return db_fail(r, DB_ERROR);
 	}
-	strbuf_init(&sb);
-	page_begin(r, &sb, "Servers");
-	html_printf(&sb, "<h1>Servers</h1><section class=\"card\">");
-	servers_table(&sb, servers, ns);
-	html_printf(&sb, "</section><section class=\"card\"><h2>New server</h2>");
+	html_init(&h);
+	page_begin(r, &h, "Servers");
+	html_printf(&h, "<h1>Servers</h1><section class=\"card\">");
+	servers_table(&h, servers, ns);
+	html_printf(&h, "</section><section class=\"card\"><h2>New server</h2>");
 	if (nb == 0) {
-		html_printf(&sb,
-			    "<p class=\"muted\">Create a <a href=\"/blueprints\">blueprint</a> "
-			    "first.</p>");
+		html_printf(&h, "<p class=\"muted\">Create a <a href=\"/blueprints\">blueprint</a> "
+				"first.</p>");
 	} else {
-		html_printf(&sb, "<form method=\"post\" action=\"/servers\" class=\"grid\">");
-		page_csrf_input(r, &sb);
-		html_printf(&sb,
+		html_printf(&h, "<form method=\"post\" action=\"/servers\" class=\"grid\">");
+		page_csrf_input(r, &h);
+		html_printf(&h,
 			    "<label>Name <input name=\"name\" required maxlength=\"%d\" "
 			    "pattern=\"[a-z0-9][a-z0-9_\\-]*\" placeholder=\"alpha\"></label>"
 			    "<label>Blueprint <select name=\"blueprint_id\">",
 			    SERVER_NAME_MAX);
 		for (i = 0; i < nb; i++)
-			html_printf(&sb, "<option value=\"%D\">%s</option>", bps[i].id,
-				    bps[i].name);
-		html_printf(&sb,
-			    "</select></label><label>Port <input name=\"port\" type=\"number\" "
-			    "min=\"1024\" max=\"65535\" value=\"27015\" required></label>"
-			    "<button type=\"submit\" class=\"primary\">Create</button></form>");
+			html_printf(&h, "<option value=\"%D\">%s</option>", bps[i].id, bps[i].name);
+		html_printf(&h, "</select></label><label>Port <input name=\"port\" type=\"number\" "
+				"min=\"1024\" max=\"65535\" value=\"27015\" required></label>"
+				"<button type=\"submit\" class=\"primary\">Create</button></form>");
 	}
-	html_printf(&sb, "</section>");
+	html_printf(&h, "</section>");
 	server_list_free(servers, ns);
 	blueprint_list_free(bps, nb);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 int page_server_create(struct req *r)
@@ -314,7 +316,7 @@ int page_server(struct req *r)
 	struct server s;
 	struct job *jobs;
 	size_t nj, i;
-	struct strbuf sb;
+	struct html h;
 	static const char *const actions[] = {"start", "stop", "restart", "reset", "delete"};
 	int rc = ops_server(r, r->cap[0], &s);
 
@@ -326,37 +328,32 @@ int page_server(struct req *r)
 		server_fini(&s);
 		return db_fail(r, DB_ERROR);
 	}
-	strbuf_init(&sb);
-	page_begin(r, &sb, s.name);
-	html_printf(&sb,
+	html_init(&h);
+	page_begin(r, &h, s.name);
+	html_printf(&h,
 		    "<h1>Server %s</h1><section class=\"card\"><dl class=\"facts\">"
 		    "<dt>State</dt><dd>",
 		    s.name);
-	state_badge(&sb, server_state_name(s.state));
+	state_badge(&h, server_state_name(s.state));
 	if (s.state_reason)
-		html_printf(&sb, " <span class=\"muted\">%s</span>", s.state_reason);
-	html_printf(&sb,
+		html_printf(&h, " <span class=\"muted\">%s</span>", s.state_reason);
+	html_printf(&h,
 		    "</dd><dt>Port</dt><dd>%d</dd><dt>Blueprint</dt><dd><a "
 		    "href=\"/blueprints/%D\">%s</a></dd><dt>Created</dt><dd>%T</dd></dl>"
 		    "<div class=\"actions\">",
 		    s.port, s.blueprint_id, s.blueprint_name, s.created_at);
-	for (i = 0; i < 5; i++) {
-		struct strbuf act;
-
-		strbuf_init(&act);
-		html_printf(&act, "/servers/%u/%R", s.name, actions[i]);
-		page_button(r, &sb, act.buf, actions[i], i == 4 ? "danger" : "");
-		strbuf_fini(&act);
-	}
-	html_printf(&sb,
+	for (i = 0; i < 5; i++)
+		page_button(r, &h, actions[i], i == 4 ? "danger" : "", "/servers/%u/%u", s.name,
+			    actions[i]);
+	html_printf(&h,
 		    "<a class=\"button\" href=\"/servers/%u/console\">Console</a></div>"
 		    "</section><section class=\"card\"><h2>Jobs</h2>",
 		    s.name);
-	jobs_table(r, &sb, jobs, nj);
-	html_printf(&sb, "</section>");
+	jobs_table(r, &h, jobs, nj);
+	html_printf(&h, "</section>");
 	job_list_free(jobs, nj);
 	server_fini(&s);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 int page_server_action(struct req *r)
@@ -404,33 +401,33 @@ int page_console(struct req *r)
 {
 	const char *error = web_query(r, "error"), *sent = web_query(r, "sent");
 	struct server s;
-	struct strbuf sb;
+	struct html h;
 	size_t i;
 	int rc = ops_server_console(r, r->cap[0], &s);
 
 	if (rc != DB_OK)
 		return db_fail(r, rc);
-	strbuf_init(&sb);
-	page_begin(r, &sb, "Console");
-	html_printf(&sb,
+	html_init(&h);
+	page_begin(r, &h, "Console");
+	html_printf(&h,
 		    "<h1>Console of <a href=\"/servers/%u\">%s</a></h1><section class=\"card\">"
 		    "<p class=\"muted\">The console of left4me-server@%s.service, live.</p>",
 		    s.name, s.name, s.name);
 	for (i = 0; error && i < sizeof(console_errors) / sizeof(console_errors[0]); i++)
 		if (strcmp(error, console_errors[i].key) == 0)
-			html_printf(&sb, "<p class=\"error\" id=\"console-result\">%s</p>",
+			html_printf(&h, "<p class=\"error\" id=\"console-result\">%s</p>",
 				    console_errors[i].text);
 	if (!error && sent && strcmp(sent, "1") == 0)
-		html_printf(&sb, "<p class=\"muted\" id=\"console-result\">Sent.</p>");
-	html_printf(&sb,
+		html_printf(&h, "<p class=\"muted\" id=\"console-result\">Sent.</p>");
+	html_printf(&h,
 		    "<pre class=\"log\" id=\"log\" data-events=\"/api/v1/servers/%u/console\">"
 		    "</pre><noscript><p>Live output needs JavaScript.</p></noscript>"
 		    "<form class=\"console\" id=\"console-form\" method=\"post\" "
 		    "action=\"/servers/%u/console\" data-api=\"/api/v1/servers/%u/console\" "
 		    "data-server=\"%a\">",
 		    s.name, s.name, s.name, s.name);
-	page_csrf_input(r, &sb);
-	html_printf(&sb,
+	page_csrf_input(r, &h);
+	html_printf(&h,
 		    "<input name=\"command\" id=\"console-input\" autocomplete=\"off\" "
 		    "spellcheck=\"false\" required maxlength=\"%d\" placeholder=\"status\" "
 		    "aria-label=\"Console command\">"
@@ -438,7 +435,7 @@ int page_console(struct req *r)
 		    "<p class=\"error\" id=\"console-status\" hidden></p></section>",
 		    CONSOLE_COMMAND_MAX);
 	server_fini(&s);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 /* The console form without JavaScript: send, then back to the console
@@ -478,34 +475,34 @@ int page_blueprints(struct req *r)
 {
 	struct blueprint *bps;
 	size_t nb, i;
-	struct strbuf sb;
+	struct html h;
 
 	if (db_blueprint_list(web_db(r), r->user.id, &bps, &nb) != DB_OK)
 		return db_fail(r, DB_ERROR);
-	strbuf_init(&sb);
-	page_begin(r, &sb, "Blueprints");
-	html_printf(&sb, "<h1>Blueprints</h1><section class=\"card\">");
+	html_init(&h);
+	page_begin(r, &h, "Blueprints");
+	html_printf(&h, "<h1>Blueprints</h1><section class=\"card\">");
 	if (nb == 0)
-		html_printf(&sb, "<p class=\"muted\">No blueprints yet.</p>");
+		html_printf(&h, "<p class=\"muted\">No blueprints yet.</p>");
 	else
-		html_printf(&sb, "<table><thead><tr><th>Name</th><th>Overlays</th><th>Servers</th>"
-				 "<th>Updated</th></tr></thead><tbody>");
+		html_printf(&h, "<table><thead><tr><th>Name</th><th>Overlays</th><th>Servers</th>"
+				"<th>Updated</th></tr></thead><tbody>");
 	for (i = 0; i < nb; i++)
-		html_printf(&sb,
+		html_printf(&h,
 			    "<tr><td><a href=\"/blueprints/%D\">%s</a></td><td>%D</td><td>%D</td>"
 			    "<td>%T</td></tr>",
 			    bps[i].id, bps[i].name, bps[i].n_linked, bps[i].n_servers,
 			    bps[i].updated_at);
 	if (nb)
-		html_printf(&sb, "</tbody></table>");
-	html_printf(&sb, "</section><section class=\"card\"><h2>New blueprint</h2>"
-			 "<form method=\"post\" action=\"/blueprints\" class=\"grid\">");
-	page_csrf_input(r, &sb);
-	html_printf(&sb,
+		html_printf(&h, "</tbody></table>");
+	html_printf(&h, "</section><section class=\"card\"><h2>New blueprint</h2>"
+			"<form method=\"post\" action=\"/blueprints\" class=\"grid\">");
+	page_csrf_input(r, &h);
+	html_printf(&h,
 		    "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
 		    "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
 	blueprint_list_free(bps, nb);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 int page_blueprint_create(struct req *r)
@@ -529,12 +526,23 @@ int page_blueprint_create(struct req *r)
 	return web_redirect(r, loc);
 }
 
+/* A blueprint's checkbox for overlay o: <input type="checkbox" name=NAME
+ * value=ID aria-label="LABEL O's name"> (checked when checked). */
+static void overlay_checkbox(struct html *h, const char *name, const char *label,
+			     const struct overlay *o, bool checked)
+{
+	html_printf(h, "<input type=\"checkbox\" name=\"%a\" value=\"%D\" aria-label=\"%a %a\"",
+		    name, o->id, label, o->name);
+	html_raw_trusted(h, checked ? " checked>" : ">");
+}
+
 int page_blueprint(struct req *r)
 {
 	struct blueprint b;
 	struct overlay *ovs;
 	size_t no, i, j;
-	struct strbuf sb, preview;
+	struct strbuf preview;
+	struct html h;
 	int rc = ops_blueprint(r, r->cap[0], &b);
 
 	if (rc != DB_OK)
@@ -543,27 +551,27 @@ int page_blueprint(struct req *r)
 		blueprint_fini(&b);
 		return db_fail(r, DB_ERROR);
 	}
-	strbuf_init(&sb);
+	html_init(&h);
 	strbuf_init(&preview);
 	ops_preview(b.overlays, b.n_overlays, &preview);
-	page_begin(r, &sb, b.name);
-	html_printf(&sb,
+	page_begin(r, &h, b.name);
+	html_printf(&h,
 		    "<h1>Blueprint %s</h1><form id=\"blueprint\" method=\"post\" "
 		    "action=\"/blueprints/%D\" class=\"card\">",
 		    b.name, b.id);
-	page_csrf_input(r, &sb);
-	html_printf(&sb,
+	page_csrf_input(r, &h);
+	html_printf(&h,
 		    "<label>Name <input name=\"name\" required maxlength=\"64\" value=\"%a\">"
 		    "</label><h2>Overlays</h2><p class=\"muted\">Position 0 is the top layer. "
 		    "Tick <em>server.cfg</em> to execute the overlay's own "
 		    "<code>left4dead2/cfg/server.cfg</code>.</p>",
 		    b.name);
 	if (no == 0)
-		html_printf(&sb, "<p class=\"muted\">No overlays yet.</p>");
+		html_printf(&h, "<p class=\"muted\">No overlays yet.</p>");
 	else
-		html_printf(&sb, "<table class=\"overlays\"><thead><tr><th>Use</th><th>Overlay</th>"
-				 "<th>Kind</th><th>Position</th><th>server.cfg</th></tr></thead>"
-				 "<tbody>");
+		html_printf(&h, "<table class=\"overlays\"><thead><tr><th>Use</th><th>Overlay</th>"
+				"<th>Kind</th><th>Position</th><th>server.cfg</th></tr></thead>"
+				"<tbody>");
 	for (i = 0; i < no; i++) {
 		const struct blueprint_overlay *link = NULL;
 		size_t pos = b.n_overlays + i;
@@ -573,40 +581,32 @@ int page_blueprint(struct req *r)
 				link = &b.overlays[j];
 				pos = j;
 			}
-		html_printf(&sb,
-			    "<tr data-overlay=\"%D\"><td><input type=\"checkbox\" name=\"use\" "
-			    "value=\"%D\" aria-label=\"use %a\"%R></td><td>%s</td><td>%s</td>"
-			    "<td><input type=\"number\" class=\"pos\" name=\"pos_%D\" min=\"0\" "
-			    "max=\"255\" value=\"%d\"></td><td><input type=\"checkbox\" "
-			    "name=\"expose\" value=\"%D\" aria-label=\"server.cfg of %a\"%R></td>"
-			    "</tr>",
-			    ovs[i].id, ovs[i].id, ovs[i].name, link ? " checked" : "", ovs[i].name,
-			    ovs[i].kind, ovs[i].id, (int)pos, ovs[i].id, ovs[i].name,
-			    link && link->expose_server_cfg ? " checked" : "");
+		html_printf(&h, "<tr data-overlay=\"%D\"><td>", ovs[i].id);
+		overlay_checkbox(&h, "use", "use", &ovs[i], link != NULL);
+		html_printf(&h,
+			    "</td><td>%s</td><td>%s</td><td><input type=\"number\" class=\"pos\" "
+			    "name=\"pos_%D\" min=\"0\" max=\"255\" value=\"%d\"></td><td>",
+			    ovs[i].name, ovs[i].kind, ovs[i].id, (int)pos);
+		overlay_checkbox(&h, "expose", "server.cfg of", &ovs[i],
+				 link && link->expose_server_cfg);
+		html_printf(&h, "</td></tr>");
 	}
 	if (no)
-		html_printf(&sb, "</tbody></table>");
-	html_printf(&sb,
+		html_printf(&h, "</tbody></table>");
+	html_printf(&h,
 		    "<h2>server.cfg</h2><p class=\"muted\">These lines are prepended, lowest "
 		    "overlay first:</p><pre id=\"preview\" class=\"preview\">%s</pre>"
 		    "<textarea name=\"config\" rows=\"16\" spellcheck=\"false\">%s</textarea>"
 		    "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
 		    "</button></div></form>",
 		    preview.len ? preview.buf : "(none)\n", b.config);
-	{
-		struct strbuf act;
-
-		strbuf_init(&act);
-		html_printf(&act, "/blueprints/%D/delete", b.id);
-		html_printf(&sb, "<section class=\"card\"><h2>Delete</h2>");
-		page_button(r, &sb, act.buf, "Delete blueprint", "danger");
-		html_printf(&sb, "</section>");
-		strbuf_fini(&act);
-	}
+	html_printf(&h, "<section class=\"card\"><h2>Delete</h2>");
+	page_button(r, &h, "Delete blueprint", "danger", "/blueprints/%D/delete", b.id);
+	html_printf(&h, "</section>");
 	strbuf_fini(&preview);
 	overlay_list_free(ovs, no);
 	blueprint_fini(&b);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 struct pick {
@@ -712,38 +712,38 @@ int page_overlays(struct req *r)
 {
 	struct overlay *ovs;
 	size_t no, i;
-	struct strbuf sb;
+	struct html h;
 
 	if (db_overlay_list(web_db(r), r->user.id, true, &ovs, &no) != DB_OK)
 		return db_fail(r, DB_ERROR);
-	strbuf_init(&sb);
-	page_begin(r, &sb, "Overlays");
-	html_printf(&sb, "<h1>Overlays</h1><section class=\"card\">");
+	html_init(&h);
+	page_begin(r, &h, "Overlays");
+	html_printf(&h, "<h1>Overlays</h1><section class=\"card\">");
 	if (no == 0)
-		html_printf(&sb, "<p class=\"muted\">No overlays yet.</p>");
+		html_printf(&h, "<p class=\"muted\">No overlays yet.</p>");
 	else
-		html_printf(&sb, "<table><thead><tr><th>Name</th><th>Kind</th><th>Build</th>"
-				 "<th>Updated</th></tr></thead><tbody>");
+		html_printf(&h, "<table><thead><tr><th>Name</th><th>Kind</th><th>Build</th>"
+				"<th>Updated</th></tr></thead><tbody>");
 	for (i = 0; i < no; i++) {
-		html_printf(&sb, "<tr><td><a href=\"/overlays/%D\">%s</a></td><td>%s</td><td>",
+		html_printf(&h, "<tr><td><a href=\"/overlays/%D\">%s</a></td><td>%s</td><td>",
 			    ovs[i].id, ovs[i].name, ovs[i].kind);
 		if (ovs[i].build_status)
-			state_badge(&sb, ovs[i].build_status);
-		html_printf(&sb, "</td><td>%T</td></tr>", ovs[i].updated_at);
+			state_badge(&h, ovs[i].build_status);
+		html_printf(&h, "</td><td>%T</td></tr>", ovs[i].updated_at);
 	}
 	if (no)
-		html_printf(&sb, "</tbody></table>");
-	html_printf(&sb, "</section><section class=\"card\"><h2>New overlay</h2>"
-			 "<form method=\"post\" action=\"/overlays\">");
-	page_csrf_input(r, &sb);
-	html_printf(&sb,
+		html_printf(&h, "</tbody></table>");
+	html_printf(&h, "</section><section class=\"card\"><h2>New overlay</h2>"
+			"<form method=\"post\" action=\"/overlays\">");
+	page_csrf_input(r, &h);
+	html_printf(&h,
 		    "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
 		    "<label>Build script (optional; runs in a sandbox with the overlay at "
 		    "<code>/overlay</code>) <textarea name=\"build_script\" rows=\"8\" "
 		    "spellcheck=\"false\"></textarea></label>"
 		    "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
 	overlay_list_free(ovs, no);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 int page_overlay_create(struct req *r)
@@ -767,34 +767,34 @@ int page_overlay_create(struct req *r)
 	return web_redirect(r, loc);
 }
 
-static void breadcrumbs(struct strbuf *sb, int64_t id, const char *path)
+static void breadcrumbs(struct html *h, int64_t id, const char *path)
 {
 	const char *p = path, *slash;
 
-	html_printf(sb, "<nav class=\"crumbs\"><a href=\"/overlays/%D\">/</a>", id);
+	html_printf(h, "<nav class=\"crumbs\"><a href=\"/overlays/%D\">/</a>", id);
 	while (*p) {
 		char *upto, *comp;
 
 		slash = strchr(p, '/');
 		upto = xstrndup(path, slash ? (size_t)(slash - path) : strlen(path));
 		comp = xstrndup(p, slash ? (size_t)(slash - p) : strlen(p));
-		html_printf(sb, " <a href=\"/overlays/%D?path=%u\">%s</a> /", id, upto, comp);
+		html_printf(h, " <a href=\"/overlays/%D?path=%u\">%s</a> /", id, upto, comp);
 		free(upto);
 		free(comp);
 		if (!slash)
 			break;
 		p = slash + 1;
 	}
-	html_printf(sb, "</nav>");
+	html_printf(h, "</nav>");
 }
 
 /* The delete button of one file of a user overlay (POST + CSRF). */
-static void delete_file_button(struct req *r, struct strbuf *sb, int64_t id, const char *path)
+static void delete_file_button(struct req *r, struct html *h, int64_t id, const char *path)
 {
 	html_printf(
-	    sb, "<form class=\"inline\" method=\"post\" action=\"/overlays/%D/delete-file\">", id);
-	page_csrf_input(r, sb);
-	html_printf(sb,
+	    h, "<form class=\"inline\" method=\"post\" action=\"/overlays/%D/delete-file\">", id);
+	page_csrf_input(r, h);
+	html_printf(h,
 		    "<input type=\"hidden\" name=\"path\" value=\"%a\"><button type=\"submit\" "
 		    "class=\"danger\">Delete</button></form>",
 		    path);
@@ -804,7 +804,7 @@ int page_overlay(struct req *r)
 {
 	const char *path = web_query(r, "path");
 	struct overlay o;
-	struct strbuf sb;
+	struct html h;
 	bool global, is_dir = false;
 	int rc = ops_overlay(r, r->cap[0], true, &o), fd;
 
@@ -817,17 +817,15 @@ int page_overlay(struct req *r)
 		return web_error(r, 400, "bad path");
 	}
 	global = strcmp(o.kind, "global") == 0;
-	strbuf_init(&sb);
-	page_begin(r, &sb, o.name);
-	html_printf(&sb, "<h1>Overlay %s <span class=\"muted\">#%D · %s</span></h1>", o.name, o.id,
+	html_init(&h);
+	page_begin(r, &h, o.name);
+	html_printf(&h, "<h1>Overlay %s <span class=\"muted\">#%D · %s</span></h1>", o.name, o.id,
 		    o.kind);
 	if (!global) {
-		struct strbuf act;
-
-		html_printf(&sb, "<form method=\"post\" action=\"/overlays/%D\" class=\"card\">",
+		html_printf(&h, "<form method=\"post\" action=\"/overlays/%D\" class=\"card\">",
 			    o.id);
-		page_csrf_input(r, &sb);
-		html_printf(&sb,
+		page_csrf_input(r, &h);
+		html_printf(&h,
 			    "<label>Name <input name=\"name\" required maxlength=\"64\" "
 			    "value=\"%a\"></label><label>Build script <textarea "
 			    "name=\"build_script\" rows=\"12\" spellcheck=\"false\">%s</textarea>"
@@ -835,40 +833,34 @@ int page_overlay(struct req *r)
 			    "class=\"primary\">Save</button>",
 			    o.name, o.build_script ? o.build_script : "");
 		if (o.build_status) {
-			html_printf(&sb, " <span>Build: ");
-			state_badge(&sb, o.build_status);
-			html_printf(&sb, " %T</span>", o.built_at);
+			html_printf(&h, " <span>Build: ");
+			state_badge(&h, o.build_status);
+			html_printf(&h, " %T</span>", o.built_at);
 		}
-		html_printf(&sb, "</div></form><section class=\"card actions\">");
-		strbuf_init(&act);
-		if (strcmp(o.kind, "script") == 0) {
-			html_printf(&act, "/overlays/%D/build", o.id);
-			page_button(r, &sb, act.buf, "Build now", "primary");
-			strbuf_reset(&act);
-		}
-		html_printf(&act, "/overlays/%D/delete", o.id);
-		page_button(r, &sb, act.buf, "Delete overlay", "danger");
-		strbuf_fini(&act);
-		html_printf(&sb, "</section>");
+		html_printf(&h, "</div></form><section class=\"card actions\">");
+		if (strcmp(o.kind, "script") == 0)
+			page_button(r, &h, "Build now", "primary", "/overlays/%D/build", o.id);
+		page_button(r, &h, "Delete overlay", "danger", "/overlays/%D/delete", o.id);
+		html_printf(&h, "</section>");
 	} else {
-		html_printf(&sb,
+		html_printf(&h,
 			    "<p class=\"muted\">Kept by the fetcher from source %s; read "
 			    "only.</p>",
 			    o.source_name);
 	}
-	html_printf(&sb, "<section class=\"card\"><h2>Files</h2>");
-	breadcrumbs(&sb, o.id, path);
+	html_printf(&h, "<section class=\"card\"><h2>Files</h2>");
+	breadcrumbs(&h, o.id, path);
 	fd = files_open(r->w->cfg->state_dir, &o, path, &is_dir);
 	if (files_overlay_writable(&o)) {
 		char *dir = path[0] && (fd < 0 || is_dir) ? xasprintf("%s/", path) : xstrdup("");
 
-		html_printf(&sb,
+		html_printf(&h,
 			    "<form method=\"post\" action=\"/overlays/%D/upload\" "
 			    "enctype=\"multipart/form-data\" class=\"upload\">",
 			    o.id);
-		page_csrf_input(r, &sb);
+		page_csrf_input(r, &h);
 		html_printf(
-		    &sb,
+		    &h,
 		    "<label>Path in the overlay <input name=\"path\" value=\"%a\" "
 		    "placeholder=\"left4dead2/addons/\"></label><label>File <input "
 		    "type=\"file\" name=\"file\" required></label><div class=\"actions\">"
@@ -877,55 +869,55 @@ int page_overlay(struct req *r)
 		free(dir);
 	}
 	if (fd < 0) {
-		html_printf(&sb, "<p class=\"muted\">%R</p>",
+		html_printf(&h, "<p class=\"muted\">%s</p>",
 			    errno == ENOENT ? "Empty: nothing here yet."
 					    : "This path cannot be shown.");
 	} else if (!is_dir) {
 		close(fd);
-		html_printf(&sb, "<p><a href=\"/overlays/%D/files/%p\">Download %s</a></p>", o.id,
+		html_printf(&h, "<p><a href=\"/overlays/%D/files/%p\">Download %s</a></p>", o.id,
 			    path, path);
 	} else {
 		struct dirent_info *ents;
 		size_t n, i;
 
 		if (files_list(fd, &ents, &n) == 0) {
-			html_printf(&sb, "<table class=\"files\"><tbody>");
+			html_printf(&h, "<table class=\"files\"><tbody>");
 			for (i = 0; i < n; i++) {
 				char *child = path[0] ? xasprintf("%s/%s", path, ents[i].name)
 						      : xstrdup(ents[i].name);
 
 				if (!valid_overlay_path(child))
-					html_printf(&sb, "<tr><td>%s</td><td></td></tr>",
+					html_printf(&h, "<tr><td>%s</td><td></td></tr>",
 						    ents[i].name);
 				else if (ents[i].is_dir)
-					html_printf(&sb,
+					html_printf(&h,
 						    "<tr><td><a href=\"/overlays/%D?path=%u\">%s/"
 						    "</a></td><td></td></tr>",
 						    o.id, child, ents[i].name);
 				else {
-					html_printf(&sb,
+					html_printf(&h,
 						    "<tr><td><a href=\"/overlays/%D/files/%p\">%s"
-						    "</a>%R</td><td>%D bytes</td><td>",
-						    o.id, child, ents[i].name,
-						    ents[i].is_link ? " <span class=\"muted\">"
-								      "(link)</span>"
-								    : "",
-						    ents[i].size);
+						    "</a>",
+						    o.id, child, ents[i].name);
+					if (ents[i].is_link)
+						html_raw_trusted(&h, " <span class=\"muted\">"
+								     "(link)</span>");
+					html_printf(&h, "</td><td>%D bytes</td><td>", ents[i].size);
 					if (files_overlay_writable(&o))
-						delete_file_button(r, &sb, o.id, child);
-					html_printf(&sb, "</td></tr>");
+						delete_file_button(r, &h, o.id, child);
+					html_printf(&h, "</td></tr>");
 				}
 				free(child);
 			}
 			if (n == 0)
-				html_printf(&sb, "<tr><td class=\"muted\">Empty.</td></tr>");
-			html_printf(&sb, "</tbody></table>");
+				html_printf(&h, "<tr><td class=\"muted\">Empty.</td></tr>");
+			html_printf(&h, "</tbody></table>");
 			files_list_free(ents, n);
 		}
 	}
-	html_printf(&sb, "</section>");
+	html_printf(&h, "</section>");
 	overlay_fini(&o);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 int page_overlay_save(struct req *r)
@@ -1117,37 +1109,37 @@ int page_globals(struct req *r)
 {
 	struct global_source *src;
 	size_t ns, i, k;
-	struct strbuf sb;
+	struct html h;
 
 	if (db_global_source_list(web_db(r), &src, &ns) != DB_OK)
 		return db_fail(r, DB_ERROR);
-	strbuf_init(&sb);
-	page_begin(r, &sb, "Global overlays");
-	html_printf(&sb, "<h1>Global overlays</h1>");
+	html_init(&h);
+	page_begin(r, &h, "Global overlays");
+	html_printf(&h, "<h1>Global overlays</h1>");
 	if (r->user.admin) {
-		html_printf(&sb, "<section class=\"card actions\">");
-		page_button(r, &sb, "/global-overlays/refresh", "Refresh now", "primary");
-		html_printf(&sb, "</section>");
+		html_printf(&h, "<section class=\"card actions\">");
+		page_button(r, &h, "Refresh now", "primary", "/global-overlays/refresh");
+		html_printf(&h, "</section>");
 	}
 	if (ns == 0)
-		html_printf(&sb, "<section class=\"card\"><p class=\"muted\">No sources yet: the "
-				 "fetcher creates them at its first refresh.</p></section>");
+		html_printf(&h, "<section class=\"card\"><p class=\"muted\">No sources yet: the "
+				"fetcher creates them at its first refresh.</p></section>");
 	for (i = 0; i < ns; i++) {
 		struct global_item *items;
 		int64_t counts[3] = {0, 0, 0};
 		size_t ni;
 
-		html_printf(&sb,
+		html_printf(&h,
 			    "<section class=\"card\"><h2>%s</h2><dl class=\"facts\">"
 			    "<dt>Kind</dt><dd>%s</dd><dt>Complete</dt><dd>",
 			    src[i].name, src[i].kind);
-		state_badge(&sb, src[i].complete ? "complete" : "incomplete");
+		state_badge(&h, src[i].complete ? "complete" : "incomplete");
 		items = NULL;
 		ni = 0;
 		(void)db_global_item_list(web_db(r), src[i].id, &items, &ni);
 		for (k = 0; k < ni; k++)
 			counts[items[k].state]++;
-		html_printf(&sb,
+		html_printf(&h,
 			    "</dd><dt>Items</dt><dd>%D of %D present (%D ok, %D failed, %D "
 			    "pending)</dd><dt>Last refresh</dt><dd>%T</dd><dt>Last success</dt>"
 			    "<dd>%T</dd>",
@@ -1155,35 +1147,33 @@ int page_globals(struct req *r)
 			    counts[GITEM_FAILED], counts[GITEM_PENDING], src[i].last_refresh_at,
 			    src[i].last_success_at);
 		if (src[i].last_error)
-			html_printf(&sb, "<dt>Last error</dt><dd class=\"error\">%s</dd>",
+			html_printf(&h, "<dt>Last error</dt><dd class=\"error\">%s</dd>",
 				    src[i].last_error);
 		if (src[i].overlay_id)
-			html_printf(&sb,
-				    "<dt>Overlay</dt><dd><a href=\"/overlays/%D\">#%D</a></dd>",
+			html_printf(&h, "<dt>Overlay</dt><dd><a href=\"/overlays/%D\">#%D</a></dd>",
 				    src[i].overlay_id, src[i].overlay_id);
-		html_printf(&sb, "</dl>");
+		html_printf(&h, "</dl>");
 		if (ni)
-			html_printf(&sb,
+			html_printf(&h,
 				    "<details><summary>%D items</summary><table>"
 				    "<thead><tr><th>Item</th><th>State</th><th>Files</th>"
 				    "<th>Fetched</th></tr></thead><tbody>",
 				    (int64_t)ni);
 		for (k = 0; k < ni; k++) {
-			html_printf(&sb, "<tr><td>%s</td><td>", items[k].name);
-			state_badge(&sb, global_item_state_name(items[k].state));
+			html_printf(&h, "<tr><td>%s</td><td>", items[k].name);
+			state_badge(&h, global_item_state_name(items[k].state));
 			if (items[k].error)
-				html_printf(&sb, " <span class=\"muted\">%s</span>",
-					    items[k].error);
-			html_printf(&sb, "</td><td>%D</td><td>%T</td></tr>",
+				html_printf(&h, " <span class=\"muted\">%s</span>", items[k].error);
+			html_printf(&h, "</td><td>%D</td><td>%T</td></tr>",
 				    (int64_t)items[k].n_files, items[k].fetched_at);
 		}
 		if (ni)
-			html_printf(&sb, "</tbody></table></details>");
+			html_printf(&h, "</tbody></table></details>");
 		global_item_list_free(items, ni);
-		html_printf(&sb, "</section>");
+		html_printf(&h, "</section>");
 	}
 	global_source_list_free(src, ns);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 int page_globals_refresh(struct req *r)
@@ -1206,128 +1196,132 @@ int page_jobs(struct req *r)
 	const char *before = web_query(r, "before");
 	struct job *jobs;
 	size_t nj;
-	struct strbuf sb;
+	struct html h;
 
 	if (before && !valid_id(before, &f.before_id))
 		return web_error(r, 400, "bad page");
 	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK)
 		return db_fail(r, DB_ERROR);
-	strbuf_init(&sb);
-	page_begin(r, &sb, "Jobs");
-	html_printf(&sb, "<h1>Jobs</h1><section class=\"card\">");
-	jobs_table(r, &sb, jobs, nj);
+	html_init(&h);
+	page_begin(r, &h, "Jobs");
+	html_printf(&h, "<h1>Jobs</h1><section class=\"card\">");
+	jobs_table(r, &h, jobs, nj);
 	if (nj == 50)
-		html_printf(&sb, "<p><a href=\"/jobs?before=%D\">Older</a></p>", jobs[nj - 1].id);
-	html_printf(&sb, "</section>");
+		html_printf(&h, "<p><a href=\"/jobs?before=%D\">Older</a></p>", jobs[nj - 1].id);
+	html_printf(&h, "</section>");
 	job_list_free(jobs, nj);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
+}
+
+/* The progress bar of a job whose last progress line is progress
+ * ("PERCENT DONE TOTAL LABEL"; NULL: none yet, the bar is hidden). */
+static void progress_bar(struct html *h, const char *progress)
+{
+	double pct = progress ? strtod(progress, NULL) : 0;
+	char pbuf[16];
+	const char *label = "";
+
+	if (progress) {
+		const char *sp = progress;
+
+		for (int k = 0; k < 3 && sp; k++) {
+			sp = strchr(sp, ' ');
+			if (sp)
+				sp++;
+		}
+		label = sp ? sp : "";
+	}
+	if (pct < 0 || pct != pct)
+		pct = 0;
+	if (pct > 100)
+		pct = 100;
+	snprintf(pbuf, sizeof(pbuf), "%.1f", pct);
+	html_printf(h,
+		    "<div class=\"progress%a\" id=\"progress-box\"><progress id=\"progress\" "
+		    "max=\"100\" value=\"%s\"></progress> <span id=\"progress-label\">%s%% "
+		    "%s</span></div>",
+		    progress ? "" : " hidden", pbuf, pbuf, label);
 }
 
 /* The log so far, a progress bar and the live stream's anchor. */
-static int job_log_block(struct req *r, struct strbuf *sb, const struct job *j)
+static int job_log_block(struct req *r, struct html *h, const struct job *j)
 {
 	struct job_log_line *lines;
 	size_t n, i;
 	int64_t last = 0;
-	const char *progress = NULL;
-	struct strbuf body;
+	char *progress = NULL;
+	struct html body;
 
-	strbuf_init(&body);
+	html_init(&body);
 	for (;;) {
 		if (db_job_log_read(web_db(r), j->id, last, 1000, &lines, &n) != DB_OK) {
-			strbuf_fini(&body);
+			html_fini(&body);
+			free(progress);
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
-			html_printf(&body, "<span class=\"l-%R\">%s</span>\n",
+			html_printf(&body, "<span class=\"l-%a\">%s</span>\n",
 				    job_stream_name(lines[i].stream), lines[i].line);
 			last = lines[i].id;
 			if (lines[i].stream == STREAM_PROGRESS) {
-				free((char *)progress);
+				free(progress);
 				progress = xstrdup(lines[i].line);
 			}
 		}
 		job_log_lines_free(lines, n);
-		if (n < 1000 || body.len > 4 * 1024 * 1024)
+		if (n < 1000 || html_len(&body) > 4 * 1024 * 1024)
 			break;
 	}
-	{
-		/* "PERCENT DONE TOTAL LABEL" */
-		double pct = progress ? strtod(progress, NULL) : 0;
-		char pbuf[16];
-		const char *label = "";
-
-		if (progress) {
-			const char *sp = progress;
-
-			for (int k = 0; k < 3 && sp; k++) {
-				sp = strchr(sp, ' ');
-				if (sp)
-					sp++;
-			}
-			label = sp ? sp : "";
-		}
-		if (pct < 0 || pct != pct)
-			pct = 0;
-		if (pct > 100)
-			pct = 100;
-		snprintf(pbuf, sizeof(pbuf), "%.1f", pct);
-		html_printf(
-		    sb,
-		    "<div class=\"progress%R\" id=\"progress-box\"><progress id=\"progress\" "
-		    "max=\"100\" value=\"%s\"></progress> <span id=\"progress-label\">%s%% "
-		    "%s</span></div>",
-		    progress ? "" : " hidden", pbuf, pbuf, label);
-	}
-	html_printf(sb, "<pre class=\"log\" id=\"log\" ");
+	progress_bar(h, progress);
+	html_printf(h, "<pre class=\"log\" id=\"log\" ");
 	if (!job_state_is_final(j->state))
-		html_printf(sb, "data-events=\"/api/v1/jobs/%D/events?after=%D\" ", j->id, last);
-	html_printf(sb, "data-state=\"%a\">", job_state_name(j->state));
-	strbuf_append(sb, body.buf, body.len); /* escaped above */
-	html_printf(sb, "</pre>");
-	free((char *)progress);
-	strbuf_fini(&body);
+		html_printf(h, "data-events=\"/api/v1/jobs/%D/events?after=%D\" ", j->id, last);
+	html_printf(h, "data-state=\"%a\">", job_state_name(j->state));
+	html_append(h, &body);
+	html_printf(h, "</pre>");
+	free(progress);
+	html_fini(&body);
 	return 0;
 }
 
 int page_job(struct req *r)
 {
 	struct job j;
-	struct strbuf sb;
+	struct html h;
 	char title[32];
 	int rc = ops_job(r, r->cap[0], &j);
 
 	if (rc != DB_OK)
 		return db_fail(r, rc);
 	snprintf(title, sizeof(title), "Job #%" PRId64, j.id);
-	strbuf_init(&sb);
-	page_begin(r, &sb, title);
-	html_printf(&sb,
+	html_init(&h);
+	page_begin(r, &h, title);
+	html_printf(&h,
 		    "<h1>Job #%D <span class=\"muted\">%s %s</span></h1><section class=\"card\">"
 		    "<dl class=\"facts\"><dt>State</dt><dd id=\"job-state\">",
 		    j.id, job_kind_name(j.kind), j.target);
-	state_badge(&sb, job_state_name(j.state));
-	html_printf(&sb,
+	state_badge(&h, job_state_name(j.state));
+	html_printf(&h,
 		    "</dd><dt>User</dt><dd>%s</dd><dt>Created</dt><dd>%T</dd><dt>Started</dt>"
 		    "<dd>%T</dd><dt>Finished</dt><dd>%T</dd>",
 		    j.user_name ? j.user_name : "system", j.created_at, j.started_at,
 		    j.finished_at);
 	if (j.has_exit_code)
-		html_printf(&sb, "<dt>Exit status</dt><dd>%d</dd>", j.exit_code);
+		html_printf(&h, "<dt>Exit status</dt><dd>%d</dd>", j.exit_code);
 	if (j.reason)
-		html_printf(&sb, "<dt>Reason</dt><dd>%s</dd>", j.reason);
+		html_printf(&h, "<dt>Reason</dt><dd>%s</dd>", j.reason);
 	if (job_kind_is_server(j.kind))
-		html_printf(&sb, "<dt>Server</dt><dd><a href=\"/servers/%u\">%s</a></dd>", j.target,
+		html_printf(&h, "<dt>Server</dt><dd><a href=\"/servers/%u\">%s</a></dd>", j.target,
 			    j.target);
-	html_printf(&sb, "</dl></section><section class=\"card\"><h2>Log</h2>");
-	if (job_log_block(r, &sb, &j) < 0) {
-		strbuf_fini(&sb);
+	html_printf(&h, "</dl></section><section class=\"card\"><h2>Log</h2>");
+	if (job_log_block(r, &h, &j) < 0) {
+		html_fini(&h);
 		job_fini(&j);
 		return db_fail(r, DB_ERROR);
 	}
-	html_printf(&sb, "</section>");
+	html_printf(&h, "</section>");
 	job_fini(&j);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 /* ---- admin ------------------------------------------------------------------------- */
@@ -1339,7 +1333,7 @@ int page_admin(struct req *r)
 	struct job_filter f = {0, NULL, 0, 200};
 	struct job *jobs;
 	size_t nj;
-	struct strbuf sb;
+	struct html h;
 
 	if (db_user_list(web_db(r), &users, &nu) != DB_OK)
 		return db_fail(r, DB_ERROR);
@@ -1347,68 +1341,62 @@ int page_admin(struct req *r)
 		user_list_free(users, nu);
 		return db_fail(r, DB_ERROR);
 	}
-	strbuf_init(&sb);
-	page_begin(r, &sb, "Admin");
-	html_printf(&sb, "<h1>Admin</h1><section class=\"card\"><h2>Game installation</h2>"
-			 "<p class=\"muted\">SteamCMD installs or updates Left 4 Dead 2 "
-			 "(app 222860).</p>");
-	page_button(r, &sb, "/admin/install-game", "Install / update game", "primary");
+	html_init(&h);
+	page_begin(r, &h, "Admin");
+	html_printf(&h, "<h1>Admin</h1><section class=\"card\"><h2>Game installation</h2>"
+			"<p class=\"muted\">SteamCMD installs or updates Left 4 Dead 2 "
+			"(app 222860).</p>");
+	page_button(r, &h, "Install / update game", "primary", "/admin/install-game");
 	for (i = 0; i < nj; i++) {
 		if (jobs[i].kind != JOB_INSTALL_GAME)
 			continue;
-		html_printf(&sb, "<h3>Last run: <a href=\"/jobs/%D\">job #%D</a> ", jobs[i].id,
+		html_printf(&h, "<h3>Last run: <a href=\"/jobs/%D\">job #%D</a> ", jobs[i].id,
 			    jobs[i].id);
-		state_badge(&sb, job_state_name(jobs[i].state));
-		html_printf(&sb, "</h3>");
-		if (job_log_block(r, &sb, &jobs[i]) < 0) {
-			strbuf_fini(&sb);
+		state_badge(&h, job_state_name(jobs[i].state));
+		html_printf(&h, "</h3>");
+		if (job_log_block(r, &h, &jobs[i]) < 0) {
+			html_fini(&h);
 			job_list_free(jobs, nj);
 			user_list_free(users, nu);
 			return db_fail(r, DB_ERROR);
 		}
 		break;
 	}
-	html_printf(&sb, "</section><section class=\"card\"><h2>Users</h2><table><thead><tr>"
-			 "<th>Name</th><th>Role</th><th>Status</th><th>Actions</th>"
-			 "<th>New password</th></tr></thead><tbody>");
+	html_printf(&h, "</section><section class=\"card\"><h2>Users</h2><table><thead><tr>"
+			"<th>Name</th><th>Role</th><th>Status</th><th>Actions</th>"
+			"<th>New password</th></tr></thead><tbody>");
 	for (i = 0; i < nu; i++) {
-		struct strbuf act;
-
-		html_printf(&sb, "<tr><td>%s</td><td>%R</td><td>", users[i].name,
+		html_printf(&h, "<tr><td>%s</td><td>%s</td><td>", users[i].name,
 			    users[i].admin ? "admin" : "user");
-		state_badge(&sb, users[i].disabled ? "disabled" : "active");
-		html_printf(&sb, "</td><td>");
-		strbuf_init(&act);
-		if (users[i].id != r->user.id) {
-			html_printf(&act, "/admin/users/%D/%R", users[i].id,
-				    users[i].disabled ? "enable" : "disable");
-			page_button(r, &sb, act.buf, users[i].disabled ? "Enable" : "Disable",
-				    users[i].disabled ? "" : "danger");
-			strbuf_reset(&act);
-		}
-		html_printf(&act, "/admin/users/%D/password", users[i].id);
-		html_printf(&sb, "</td><td><form class=\"inline\" method=\"post\" action=\"%a\">",
-			    act.buf);
-		page_csrf_input(r, &sb);
-		html_printf(&sb,
+		state_badge(&h, users[i].disabled ? "disabled" : "active");
+		html_printf(&h, "</td><td>");
+		if (users[i].id != r->user.id)
+			page_button(r, &h, users[i].disabled ? "Enable" : "Disable",
+				    users[i].disabled ? "" : "danger", "/admin/users/%D/%u",
+				    users[i].id, users[i].disabled ? "enable" : "disable");
+		html_printf(&h,
+			    "</td><td><form class=\"inline\" method=\"post\" "
+			    "action=\"/admin/users/%D/password\">",
+			    users[i].id);
+		page_csrf_input(r, &h);
+		html_printf(&h,
 			    "<input type=\"password\" name=\"password\" minlength=\"8\" "
 			    "required autocomplete=\"new-password\" aria-label=\"new password "
 			    "for %a\"><button type=\"submit\">Reset</button></form></td></tr>",
 			    users[i].name);
-		strbuf_fini(&act);
 	}
-	html_printf(&sb, "</tbody></table><h3>Add user</h3><form method=\"post\" "
-			 "action=\"/admin/users\" class=\"grid\">");
-	page_csrf_input(r, &sb);
-	html_printf(&sb, "<label>Name <input name=\"username\" required maxlength=\"32\"></label>"
-			 "<label>Password <input type=\"password\" name=\"password\" "
-			 "minlength=\"8\" required autocomplete=\"new-password\"></label>"
-			 "<label class=\"check\"><input type=\"checkbox\" name=\"admin\" "
-			 "value=\"1\"> admin</label><button type=\"submit\" class=\"primary\">Add"
-			 "</button></form></section>");
+	html_printf(&h, "</tbody></table><h3>Add user</h3><form method=\"post\" "
+			"action=\"/admin/users\" class=\"grid\">");
+	page_csrf_input(r, &h);
+	html_printf(&h, "<label>Name <input name=\"username\" required maxlength=\"32\"></label>"
+			"<label>Password <input type=\"password\" name=\"password\" "
+			"minlength=\"8\" required autocomplete=\"new-password\"></label>"
+			"<label class=\"check\"><input type=\"checkbox\" name=\"admin\" "
+			"value=\"1\"> admin</label><button type=\"submit\" class=\"primary\">Add"
+			"</button></form></section>");
 	job_list_free(jobs, nj);
 	user_list_free(users, nu);
-	return page_finish(r, &sb, 200);
+	return page_finish(r, &h, 200);
 }
 
 int page_admin_install(struct req *r)

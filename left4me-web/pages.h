@@ -2,17 +2,18 @@
 #ifndef LEFT4ME_WEB_PAGES_H
 #define LEFT4ME_WEB_PAGES_H
 
-#include "strbuf.h"
+#include "html.h"
 #include "web.h"
 
 /* <!doctype> .. <main>; nav only when logged in. */
-void page_begin(struct req *r, struct strbuf *sb, const char *title);
+void page_begin(struct req *r, struct html *h, const char *title);
 /* </main> .. </html>, then queue it with status. */
-int page_finish(struct req *r, struct strbuf *sb, unsigned status);
+int page_finish(struct req *r, struct html *h, unsigned status);
 /* A hidden csrf_token input for the session's forms. */
-void page_csrf_input(struct req *r, struct strbuf *sb);
-/* A one-button POST form (with CSRF token). */
-void page_button(struct req *r, struct strbuf *sb, const char *action, const char *label,
-		 const char *cls);
+void page_csrf_input(struct req *r, struct html *h);
+/* A one-button POST form (with CSRF token) to the URL html_printf makes
+ * of action_fmt and what follows. */
+void page_button(struct req *r, struct html *h, const char *label, const char *cls,
+		 const char *action_fmt, ...);
 
 #endif

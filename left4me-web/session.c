@@ -132,18 +132,18 @@ bool web_login_csrf_ok(struct req *r)
 
 static int login_page(struct req *r, unsigned status, const char *msg, const char *username)
 {
-	struct strbuf sb;
+	struct html h;
 	char *token, *nonce;
 
 	web_login_csrf_new(r->w, &token, &nonce);
 	free(r->set_cookie[1]);
 	r->set_cookie[1] = web_cookie_header(r->w, LOGIN_COOKIE, nonce, 3600);
-	strbuf_init(&sb);
-	page_begin(r, &sb, "Log in");
-	html_printf(&sb, "<section class=\"login card\"><h1>left4me</h1>");
+	html_init(&h);
+	page_begin(r, &h, "Log in");
+	html_printf(&h, "<section class=\"login card\"><h1>left4me</h1>");
 	if (msg)
-		html_printf(&sb, "<p class=\"error\" role=\"alert\">%s</p>", msg);
-	html_printf(&sb,
+		html_printf(&h, "<p class=\"error\" role=\"alert\">%s</p>", msg);
+	html_printf(&h,
 		    "<form method=\"post\" action=\"/login\">"
 		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%a\">"
 		    "<label>Username <input name=\"username\" autocomplete=\"username\" "
@@ -154,7 +154,7 @@ static int login_page(struct req *r, unsigned status, const char *msg, const cha
 		    token, username ? username : "");
 	free(token);
 	free(nonce);
-	return page_finish(r, &sb, status);
+	return page_finish(r, &h, status);
 }
 
 int page_login_form(struct req *r)

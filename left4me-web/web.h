@@ -25,6 +25,7 @@
 #define WEB_ROUTE_CAPTURES 3
 
 struct hub;
+struct html;
 struct cache;
 struct ratelimit;
 struct sse_stream;
@@ -107,8 +108,11 @@ sqlite3 *web_db(struct req *r);
 
 /* ---- answering ---------------------------------------------------------- */
 
-/* Queue body (taken over) with status and type; adds the security headers. */
+/* Queue body (taken over) with status and type; adds the security headers.
+ * Not for HTML: a page goes out only through web_respond_html. */
 int web_respond(struct req *r, unsigned status, const char *type, struct strbuf *body);
+/* Queue the page (taken over) as text/html. */
+int web_respond_html(struct req *r, unsigned status, struct html *page);
 int web_respond_text(struct req *r, unsigned status, const char *text);
 /* 200 with the file behind fd (consumed) as an attachment named after
  * the last component of name. */

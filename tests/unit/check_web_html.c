@@ -1,5 +1,5 @@
-/* left4me-web's escaping module: html_text, html_attr, url_escape and the
- * html_printf directives, table-driven. */
+/* left4me-web's escaping module: html_text, html_attr, html_url,
+ * url_escape and the html_printf directives, table-driven. */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,15 +25,23 @@ static const struct {
 
 START_TEST(escape_table)
 {
+	struct html h;
 	struct strbuf sb;
 
+	html_init(&h);
+	html_text(&h, cases[_i].in);
+	ck_assert_str_eq(h.escaped.buf, cases[_i].text);
+	html_fini(&h);
+	html_init(&h);
+	html_attr(&h, cases[_i].in);
+	ck_assert_str_eq(h.escaped.buf, cases[_i].text);
+	html_fini(&h);
+	html_init(&h);
+	html_url(&h, cases[_i].in);
+	ck_assert_str_eq(h.escaped.buf, cases[_i].url);
+	ck_assert_uint_eq(html_len(&h), strlen(cases[_i].url));
+	html_fini(&h);
 	strbuf_init(&sb);
-	html_text(&sb, cases[_i].in);
-	ck_assert_str_eq(sb.buf, cases[_i].text);
-	strbuf_reset(&sb);
-	html_attr(&sb, cases[_i].in);
-	ck_assert_str_eq(sb.buf, cases[_i].text);
-	strbuf_reset(&sb);
 	url_escape(&sb, cases[_i].in);
 	ck_assert_str_eq(sb.buf, cases[_i].url);
 	strbuf_fini(&sb);
@@ -42,18 +50,26 @@ END_TEST
 
 START_TEST(printf_directives)
 {
-	struct strbuf sb;
+	struct html h, inner;
 
-	strbuf_init(&sb);
-	html_printf(&sb, "<a href=\"/x/%u?p=%p\" title=\"%a\">%s %d %D %R 100%%</a>", "a b",
-		    "dir/f<1>.vpk", "\"><x", "<b>", -5, (int64_t)1 << 40, "<trusted>");
-	ck_assert_str_eq(sb.buf,
+	html_init(&h);
+	html_printf(&h, "<a href=\"/x/%u?p=%p\" title=\"%a\">%s %d %D 100%%</a>", "a b",
+		    "dir/f<1>.vpk", "\"><x", "<b>", -5, (int64_t)1 << 40);
+	html_raw_trusted(&h, "<trusted>");
+	ck_assert_str_eq(h.escaped.buf,
 			 "<a href=\"/x/a%20b?p=dir/f%3C1%3E.vpk\" title=\"&quot;&gt;&lt;x\">"
-			 "&lt;b&gt; -5 1099511627776 <trusted> 100%</a>");
-	strbuf_reset(&sb);
-	html_printf(&sb, "%s|%T|%T", (const char *)NULL, (int64_t)0, (int64_t)86400000);
-	ck_assert_str_eq(sb.buf, "|-|1970-01-02T00:00:00Z");
-	strbuf_fini(&sb);
+			 "&lt;b&gt; -5 1099511627776 100%</a><trusted>");
+	html_fini(&h);
+	html_init(&h);
+	html_printf(&h, "%s|%T|%T", (const char *)NULL, (int64_t)0, (int64_t)86400000);
+	ck_assert_str_eq(h.escaped.buf, "|-|1970-01-02T00:00:00Z");
+	/* HTML appended to HTML is not escaped twice. */
+	html_init(&inner);
+	html_printf(&inner, "<i>%s</i>", "a&b");
+	html_append(&h, &inner);
+	ck_assert_str_eq(h.escaped.buf, "|-|1970-01-02T00:00:00Z<i>a&amp;b</i>");
+	html_fini(&inner);
+	html_fini(&h);
 }
 END_TEST
 
@@ -61,19 +77,20 @@ END_TEST
  * read (it used to step over it and go on reading). */
 START_TEST(printf_trailing_percent)
 {
-	struct strbuf sb;
+	struct html h;
 	char fmt[8];
 
 	/* "50%" then bytes that must never be read: with the old code the
 	 * 'X's after the NUL were copied into the page. */
 	memcpy(fmt, "50%\0XX%", 8);
-	strbuf_init(&sb);
-	html_printf(&sb, fmt);
-	ck_assert_str_eq(sb.buf, "50%");
-	strbuf_reset(&sb);
-	html_printf(&sb, "%");
-	ck_assert_str_eq(sb.buf, "%");
-	strbuf_fini(&sb);
+	html_init(&h);
+	html_printf(&h, fmt);
+	ck_assert_str_eq(h.escaped.buf, "50%");
+	html_fini(&h);
+	html_init(&h);
+	html_printf(&h, "%");
+	ck_assert_str_eq(h.escaped.buf, "%");
+	html_fini(&h);
 }
 END_TEST
 
