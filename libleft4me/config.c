@@ -702,6 +702,17 @@ static const struct field fetcher_fields[] = {
     {NULL},
 };
 
+static int sandbox_check(struct parse_ctx *ctx, const struct field *fields,
+			 const struct ynode *const *seen, void *base);
+
+/* A build writes what the fetcher would download and unpack for one
+ * archive: its limits are the defaults. */
+static const struct field sandbox_fields[] = {
+    F_LLONG("max_file_size", sandbox.max_file_size, MIB, TIB, 4 * GIB),
+    F_LLONG("max_output", sandbox.max_output, MIB, 16 * TIB, 16 * GIB),
+    {NULL},
+};
+
 static const struct field config_fields[] = {
     F_STR("state_dir", parse_path, state_dir, "/var/lib/left4me"),
     {.key = "log_level",
@@ -716,6 +727,11 @@ static const struct field config_fields[] = {
      .sub = worker_fields,
      .check = worker_check},
     {.key = "fetcher", .parse = parse_section, .store = STORE_SECTION, .sub = fetcher_fields},
+    {.key = "sandbox",
+     .parse = parse_section,
+     .store = STORE_SECTION,
+     .sub = sandbox_fields,
+     .check = sandbox_check},
     {NULL},
 };
 
@@ -807,6 +823,26 @@ static int worker_check(struct parse_ctx *ctx, const struct field *fields,
 	assert(beat);
 	path_push_key(ctx, "heartbeat_interval", strlen("heartbeat_interval"));
 	return fail(ctx, beat->mark, "must be less than stale_after");
+}
+
+/* One file may not be larger than the whole output. */
+static int sandbox_check(struct parse_ctx *ctx, const struct field *fields,
+			 const struct ynode *const *seen, void *base)
+{
+	const struct config *cfg = base;
+	const struct ynode *file = seen_node(fields, seen, "max_file_size");
+	const struct ynode *out = seen_node(fields, seen, "max_output");
+
+	if (cfg->sandbox.max_output >= cfg->sandbox.max_file_size)
+		return 0;
+	/* Defaults satisfy this, so one of the two was given. */
+	if (out) {
+		path_push_key(ctx, "max_output", strlen("max_output"));
+		return fail(ctx, out->mark, "must be at least sandbox.max_file_size");
+	}
+	assert(file);
+	path_push_key(ctx, "max_file_size", strlen("max_file_size"));
+	return fail(ctx, file->mark, "must be at most sandbox.max_output");
 }
 
 /* url or urls, as the kind requires, once a source's keys are read. */

@@ -67,6 +67,11 @@ struct config {
 		int retries;		    /* per download */
 		int refresh_timeout;	    /* seconds for one whole refresh */
 	} fetcher;
+	/* Read by left4me-script-sandbox (root) from the installed file. */
+	struct {
+		long long max_file_size; /* bytes of one file a build writes */
+		long long max_output;	 /* bytes overlays/ID may hold during its build */
+	} sandbox;
 };
 
 /* Which file to read: the -c/--config value if given, else $LEFT4ME_CONFIG,

@@ -146,6 +146,18 @@ static const struct bad_case bad[] = {
     {"fetcher:\n  max_extract_size: 0\n",
      "t.yaml:2:21: fetcher.max_extract_size: expected an integer between 1 and "
      "17592186044416"},
+    {"sandbox:\n  max_file_size: 1048575\n",
+     "t.yaml:2:18: sandbox.max_file_size: expected an integer between 1048576 and "
+     "1099511627776"},
+    {"sandbox:\n  max_output: 17592186044417\n",
+     "t.yaml:2:15: sandbox.max_output: expected an integer between 1048576 and "
+     "17592186044416"},
+    {"sandbox:\n  max_output: 1048576\n",
+     "t.yaml:2:15: sandbox.max_output: must be at least sandbox.max_file_size"},
+    {"sandbox:\n  max_file_size: 34359738368\n",
+     "t.yaml:2:18: sandbox.max_file_size: must be at most sandbox.max_output"},
+    {"sandbox:\n  max_size: 5\n", "t.yaml:2:3: sandbox.max_size: unknown key"},
+    {"sandbox: 5\n", "t.yaml:1:10: sandbox: expected a mapping"},
     /* fetcher.sources */
     {"fetcher:\n  sources: l4d2center\n", "t.yaml:2:12: fetcher.sources: expected a sequence"},
     {SRC "    - just-a-name\n", "t.yaml:3:7: fetcher.sources[0]: expected a mapping"},
@@ -286,6 +298,10 @@ static const struct good_case good[] = {
     G_INT("worker:\n  heartbeat_interval: 10\n  stale_after: 11\n", worker.stale_after, 11),
     G_INT("worker: {stale_after: 300, heartbeat_interval: 299}\n", worker.heartbeat_interval, 299),
     G_STR("worker:\n  steamcmd: |-\n    /opt/steamcmd.sh\n", worker.steamcmd, "/opt/steamcmd.sh"),
+    G_LLONG("sandbox:\n  max_file_size: 1048576\n", sandbox.max_file_size, 1048576),
+    G_LLONG("sandbox:\n  max_output: 1099511627776\n", sandbox.max_output, 1099511627776LL),
+    G_LLONG("sandbox: {max_file_size: 2097152, max_output: 2097152}\n", sandbox.max_output,
+	    2097152),
 };
 
 START_TEST(test_good)
@@ -354,6 +370,8 @@ static void assert_defaults(const struct config *cfg)
 	ck_assert_int_eq(cfg->fetcher.low_speed_limit, 1024);
 	ck_assert_int_eq(cfg->fetcher.retries, 3);
 	ck_assert_int_eq(cfg->fetcher.refresh_timeout, 7200);
+	ck_assert_int_eq(cfg->sandbox.max_file_size, 4294967296LL);
+	ck_assert_int_eq(cfg->sandbox.max_output, 17179869184LL);
 }
 
 START_TEST(test_defaults)
@@ -406,6 +424,9 @@ static const char full_yaml[] =
     "  helper_timeout: 30\n"
     "  build_timeout: 600\n"
     "  install_timeout: 7200\n"
+    "sandbox:\n"
+    "  max_file_size: 3000000\n"
+    "  max_output: 5000000\n"
     "fetcher:\n"
     "  parallel: 8\n"
     "  max_host_connections: 2\n"
@@ -465,6 +486,8 @@ START_TEST(test_full)
 	ck_assert_int_eq(cfg->fetcher.low_speed_limit, 100);
 	ck_assert_int_eq(cfg->fetcher.retries, 5);
 	ck_assert_int_eq(cfg->fetcher.refresh_timeout, 60);
+	ck_assert_int_eq(cfg->sandbox.max_file_size, 3000000);
+	ck_assert_int_eq(cfg->sandbox.max_output, 5000000);
 
 	ck_assert_uint_eq(cfg->fetcher.n_sources, 3);
 	s = &cfg->fetcher.sources[0];
