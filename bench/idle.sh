@@ -1,5 +1,5 @@
 #!/bin/sh
-# Idle footprint (SPEC section 6): web + worker + fetcher < 20 MiB RSS
+# Idle footprint (docs/DESIGN.md §6): web + worker + fetcher < 20 MiB RSS
 # together, ~0% CPU.  Starts the three real daemons from the build dir
 # against a temp state dir with a migrated DB (worker.sudo false, no fetcher
 # sources), waits for them to settle, then reads VmRSS and utime+stime from

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/overlay-mount.sh [ITERATIONS]: time `left4me-overlay mount NAME` +
-# `umount NAME` for an instance with 20 lowerdirs (SPEC 6: initialize +
+# `umount NAME` for an instance with 20 lowerdirs (DESIGN.md §6: initialize +
 # stage + mount of 20 overlays < 50 ms).  Root; runs the test-variant
 # helper (state dir under the build dir) in a private mount namespace.
 # Build first: make B=build all.   Usage: LEFT4ME_BUILD=build bench/overlay-mount.sh 200

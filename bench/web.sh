@@ -1,5 +1,5 @@
 #!/bin/sh
-# left4me-web benchmarks (SPEC section 6), run by hand:
+# left4me-web benchmarks (docs/DESIGN.md §6), run by hand:
 #   make B=build all build/bench/sse_fanout && bench/web.sh [dashboard|sse|idle|all]
 # (1) dashboard with 100 servers and 10,000 jobs under wrk, against nginx
 #     serving the same bytes statically; (2) 10,000 SSE viewers on one job

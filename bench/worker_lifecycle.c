@@ -1,5 +1,5 @@
 /* left4me-worker: initialize + stage for a blueprint with 20 overlays, and
- * reset of an initialized instance (SPEC 6: < 50 ms, < 100 ms).
+ * reset of an initialized instance (DESIGN.md §6: < 50 ms, < 100 ms).
  *
  *   build/bench/worker_lifecycle [RUNS]
  *

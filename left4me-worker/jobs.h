@@ -1,4 +1,4 @@
-/* The job kinds left4me-worker runs (SPEC 3.3): start, stop, restart,
+/* The job kinds left4me-worker runs (docs/DESIGN.md §3.3): start, stop, restart,
  * reset, delete, initialize, install_game, build_overlay, delete_overlay.
  * Each step and every subprocess output line goes to job_log as it
  * happens; helpers are run as `sudo -n HELPER_DIR/left4me-X VERB ARG` (or

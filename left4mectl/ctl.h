@@ -1,4 +1,4 @@
-/* left4mectl: the operator's CLI (SPEC section 5).  It reads the config,
+/* left4mectl: the operator's CLI (docs/DESIGN.md §5).  It reads the config,
  * opens the database and enqueues jobs; it never acts behind the worker's
  * back (a console command goes, as from the web, into the running
  * server's console FIFO).  Every failure is one line on stderr and a

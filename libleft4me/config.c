@@ -1,4 +1,4 @@
-/* left4me.yaml reader (SPEC section 5), linked by every daemon and
+/* left4me.yaml reader (docs/DESIGN.md §5), linked by every daemon and
  * left4mectl.  The file is operator input but is parsed strictly: libyaml
  * events become a small tree (anchors, aliases and tags refused), which is
  * walked against the static schema tables below.  Those tables also hold

@@ -1,5 +1,5 @@
 /* left4me.yaml: the one settings file every daemon and left4mectl reads
- * (SPEC section 5).  Parsed with libyaml; unknown keys, wrong types and bad
+ * (docs/DESIGN.md §5).  Parsed with libyaml; unknown keys, wrong types and bad
  * values are rejected with "FILE:LINE:COLUMN: KEY: reason".  Defaults are
  * filled in for every key that may be omitted. */
 #ifndef LEFT4ME_CONFIG_H

@@ -1,4 +1,4 @@
-/* Allocators that abort on failure (STYLE.md: no NULL checks after them). */
+/* Allocators that abort on failure (docs/STYLE.md: no NULL checks after them). */
 #include "xalloc.h"
 
 #include <stdarg.h>

@@ -5,7 +5,7 @@ UNIT_SRCS  := $(wildcard tests/unit/check_*.c tests/cli/check_*.c)
 UNIT_TESTS := $(UNIT_SRCS:%.c=$(B)/%)
 TEST_SUPPORT_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard tests/support/*.c))
 TESTS += $(UNIT_TESTS)
-# The tree is clang-formatted (STYLE.md).
+# The tree is clang-formatted (docs/STYLE.md).
 TEST_SCRIPTS += tests/style.sh
 
 TEST_LDLIBS = $(call pc_libs,$(PKG_CHECK) $(PKG_ALL)) -lpthread

@@ -1,5 +1,5 @@
 #!/bin/sh
-# STYLE.md: one .clang-format, enforced.  Every tracked C file must be
+# docs/STYLE.md: one .clang-format, enforced.  Every tracked C file must be
 # formatted; the failing files are named.
 set -u
 cd "$(dirname "$0")/.." || exit 1

@@ -1,4 +1,4 @@
-# Fuzz targets (SPEC section 7): tests/fuzz/fuzz_NAME.c defines
+# Fuzz targets (docs/DESIGN.md §7): tests/fuzz/fuzz_NAME.c defines
 # LLVMFuzzerTestOneInput; tests/fuzz/corpus/NAME/ holds its seeds;
 # tests/fuzz/NAME.dict (optional) is a libFuzzer dictionary.  Adding a
 # target is dropping those files in; see tests/fuzz/README.md.
@@ -11,7 +11,7 @@
 #
 # A target whose parser lives in a program directory rather than in
 # libleft4me names the extra sources before this file is included (in the
-# program's module.mk):  FUZZ_SRCS_NAME := left4me-fetcher/index_json.c
+# program's module.mk):  FUZZ_SRCS_relay := left4me-launcher/relay.c
 FUZZ_NAMES   := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_REPLAYS := $(FUZZ_NAMES:%=$(B)/tests/fuzz/replay_%)
 TESTS += $(FUZZ_REPLAYS)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # units/ and etc/: `systemd-analyze verify` clean on every unit (in a temp
 # --root with placeholder binaries), `systemd-analyze security --offline`
-# exposure within the targets of units/README.md, the properties SPEC 3.6
+# exposure within the targets of units/README.md, the properties DESIGN.md §3.6
 # pins, `visudo -cf` on the sudoers file, and sudo itself: left4me may run
 # exactly the allowed helper verbs, also under the worker unit's capability
 # bounding set (the helpers still mount and idmap), and nothing else.
@@ -57,7 +57,7 @@ for t in left4me-web.service:2.0 left4me-fetcher.service:2.0 left4me-refresh.ser
 done
 cd "$SRC" || die "cd"
 
-# ---- properties SPEC 3.6 and STYLE.md pin -----------------------------------
+# ---- properties DESIGN.md §3.6 and docs/STYLE.md pin -------------------------
 has() { grep -qxF -- "$2" "$U/$1"; }
 lacks() { ! grep -qE -- "$2" "$U/$1"; }
 S_UNIT='left4me-server@.service'

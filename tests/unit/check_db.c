@@ -105,7 +105,7 @@ START_TEST(test_migrate_from_empty)
 	ck_assert_int_eq(applied, DB_SCHEMA_VERSION);
 	ck_assert_int_eq(db_schema_version(db), DB_SCHEMA_VERSION);
 	ck_assert_int_eq(db_check_version(db, err, sizeof(err)), 0);
-	/* every entity of SPEC 3.1 has its table */
+	/* every entity of DESIGN.md §3.1 has its table */
 	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM sqlite_schema WHERE type='table' "
 				       "AND name IN ('users','sessions','api_tokens','blueprints',"
 				       "'overlays','blueprint_overlays','servers','jobs','job_log',"
