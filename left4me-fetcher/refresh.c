@@ -31,7 +31,7 @@
 
 /* One source's refresh. */
 struct src_run {
-	struct refresh_ctx *rc;
+	struct refresh_ctx *ctx;
 	const struct config_source *src;
 	int64_t source_id;
 	char *base, *cache, *tmp, *addons;
@@ -39,13 +39,20 @@ struct src_run {
 	size_t items_total, items_done;
 	int64_t bytes_expected;
 	int failed, downloaded, unchanged;
+	/* shared by refresh_source's phases */
+	struct global_source gs;   /* the source's row as the run began */
+	struct global_item *items; /* its items, read again as they change */
+	size_t n_items;
+	struct index_list index; /* the fetched index (empty: not modified) */
+	bool index_ok;		 /* the index is fetched (or unchanged) and recorded */
+	char err[512];		 /* what went wrong, for the source's status */
 };
 
 /* A line in the job log (and on stderr at debug level). */
-static void jlog(struct refresh_ctx *rc, enum job_stream stream, const char *fmt, ...)
+static void jlog(struct refresh_ctx *ctx, enum job_stream stream, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void jlog(struct refresh_ctx *rc, enum job_stream stream, const char *fmt, ...)
+static void jlog(struct refresh_ctx *ctx, enum job_stream stream, const char *fmt, ...)
 {
 	struct strbuf sb;
 	va_list ap;
@@ -54,12 +61,12 @@ static void jlog(struct refresh_ctx *rc, enum job_stream stream, const char *fmt
 	va_start(ap, fmt);
 	strbuf_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	if (rc->job_id)
-		db_job_log(rc->db, rc->job_id, stream, sb.buf, NULL);
+	if (ctx->job_id)
+		db_job_log(ctx->db, ctx->job_id, stream, sb.buf, NULL);
 	if (stream == STREAM_STDERR)
-		log_warn("job=%lld: %s", (long long)rc->job_id, sb.buf);
+		log_warn("job=%lld: %s", (long long)ctx->job_id, sb.buf);
 	else
-		log_debug("job=%lld: %s", (long long)rc->job_id, sb.buf);
+		log_debug("job=%lld: %s", (long long)ctx->job_id, sb.buf);
 	strbuf_fini(&sb);
 }
 
@@ -69,22 +76,22 @@ static const char *esc(char *buf, size_t size, const char *s)
 	return log_escape(buf, size, s ? s : "", s ? strlen(s) : 0);
 }
 
-int refresh_tick(struct refresh_ctx *rc)
+int refresh_tick(struct refresh_ctx *ctx)
 {
 	int64_t now = mono_ms();
 
 	sd_notify(0, "WATCHDOG=1");
 	/* Under the daemon (worker NULL) the parent heartbeats the job. */
-	if (rc->job_id && rc->worker && now >= rc->next_heartbeat) {
-		rc->next_heartbeat = now + rc->cfg->worker.heartbeat_interval * 1000LL;
-		if (db_job_heartbeat(rc->db, rc->job_id, rc->worker) == DB_NOTFOUND) {
-			log_warn("job=%lld: no longer ours; abandoning it", (long long)rc->job_id);
-			rc->lost = true;
+	if (ctx->job_id && ctx->worker && now >= ctx->next_heartbeat) {
+		ctx->next_heartbeat = now + ctx->cfg->worker.heartbeat_interval * 1000LL;
+		if (db_job_heartbeat(ctx->db, ctx->job_id, ctx->worker) == DB_NOTFOUND) {
+			log_warn("job=%lld: no longer ours; abandoning it", (long long)ctx->job_id);
+			ctx->lost = true;
 		}
 	}
-	if (rc->lost || (rc->stop && *rc->stop))
+	if (ctx->lost || (ctx->stop && *ctx->stop))
 		return -1;
-	if (rc->deadline && now > rc->deadline)
+	if (ctx->deadline && now > ctx->deadline)
 		return -1;
 	return 0;
 }
@@ -155,12 +162,15 @@ static void src_run_fini(struct src_run *r)
 	free(r->cache);
 	free(r->tmp);
 	free(r->addons);
+	global_item_list_free(r->items, r->n_items);
+	index_list_fini(&r->index);
+	global_source_fini(&r->gs);
 }
 
 /* Directories, lock, clean tmp/.  -1 with err. */
 static int src_open(struct src_run *r, char *err, size_t errlen)
 {
-	const struct config *cfg = r->rc->cfg;
+	const struct config *cfg = r->ctx->cfg;
 	char *lock;
 
 	r->base = xasprintf("%s/global_overlay_cache/%s", cfg->state_dir, r->src->name);
@@ -307,14 +317,14 @@ struct work {
 
 static void progress(struct src_run *r)
 {
-	struct refresh_ctx *rc = r->rc;
+	struct refresh_ctx *ctx = r->ctx;
 	char label[128];
 	double pct = r->items_total ? 100.0 * (double)r->items_done / (double)r->items_total : 100;
 
 	snprintf(label, sizeof(label), "%s: %zu/%zu items", r->src->name, r->items_done,
 		 r->items_total);
-	if (rc->job_id)
-		db_job_progress(rc->db, rc->job_id, pct, rc->bytes, r->bytes_expected, label);
+	if (ctx->job_id)
+		db_job_progress(ctx->db, ctx->job_id, pct, ctx->bytes, r->bytes_expected, label);
 }
 
 static void item_failed(struct src_run *r, struct global_item *it, const char *why)
@@ -322,9 +332,9 @@ static void item_failed(struct src_run *r, struct global_item *it, const char *w
 	char b1[160], b2[300];
 
 	r->failed++;
-	r->rc->items_failed++;
-	db_global_item_set_failed(r->rc->db, it->id, why);
-	jlog(r->rc, STREAM_STDERR, "source=%s item=%s: failed: %s", r->src->name,
+	r->ctx->items_failed++;
+	db_global_item_set_failed(r->ctx->db, it->id, why);
+	jlog(r->ctx, STREAM_STDERR, "source=%s item=%s: failed: %s", r->src->name,
 	     esc(b1, sizeof(b1), it->name), esc(b2, sizeof(b2), why));
 }
 
@@ -332,9 +342,9 @@ static void item_failed(struct src_run *r, struct global_item *it, const char *w
 static void install_item(struct work *w)
 {
 	struct src_run *r = w->run;
-	struct refresh_ctx *rc = r->rc;
+	struct refresh_ctx *ctx = r->ctx;
 	struct global_item *it = w->it;
-	const struct config *cfg = rc->cfg;
+	const struct config *cfg = ctx->cfg;
 	struct extract_limits lim = {.max_total = cfg->fetcher.max_extract_size,
 				     .max_entries = cfg->fetcher.max_entries,
 				     .md5 = it->md5 != NULL, /* only to verify: a 2nd core */
@@ -387,7 +397,7 @@ static void install_item(struct work *w)
 	}
 	/* From here the cache changes: a crash leaves the item pending, and
 	 * the next run downloads it again. */
-	db_global_item_set_pending(rc->db, it->id);
+	db_global_item_set_pending(ctx->db, it->id);
 	if (move_into_cache(r, sfd, &x, err, sizeof(err)) < 0) {
 		item_failed(r, it, err);
 		goto out;
@@ -398,13 +408,13 @@ static void install_item(struct work *w)
 		files[i].size = x.files[i].size;
 		files[i].md5 = x.files[i].md5[0] ? x.files[i].md5 : NULL;
 	}
-	if (db_global_item_set_ok(rc->db, it->id, w->dl.new_etag, w->dl.new_last_modified, files,
+	if (db_global_item_set_ok(ctx->db, it->id, w->dl.new_etag, w->dl.new_last_modified, files,
 				  x.n) != DB_OK) {
 		item_failed(r, it, "cannot record the item's files");
 		goto out;
 	}
 	r->downloaded++;
-	jlog(rc, STREAM_INFO, "source=%s item=%s: %zu vpk%s installed (%lld bytes downloaded)",
+	jlog(ctx, STREAM_INFO, "source=%s item=%s: %zu vpk%s installed (%lld bytes downloaded)",
 	     r->src->name, esc(b1, sizeof(b1), it->name), x.n, x.n == 1 ? "" : "s",
 	     (long long)w->dl.bytes);
 out:
@@ -426,8 +436,8 @@ static void on_done(struct dl *d, void *arg)
 	(void)arg;
 	if (d->result == DL_NOT_MODIFIED) {
 		r->unchanged++;
-		db_global_item_set_unchanged(r->rc->db, w->it->id);
-		jlog(r->rc, STREAM_INFO, "source=%s item=%s: not modified", r->src->name,
+		db_global_item_set_unchanged(r->ctx->db, w->it->id);
+		jlog(r->ctx, STREAM_INFO, "source=%s item=%s: not modified", r->src->name,
 		     esc(b1, sizeof(b1), w->it->name));
 	} else if (d->result == DL_OK) {
 		install_item(w);
@@ -477,20 +487,20 @@ static int policy_addr(const struct sockaddr *sa, size_t len, char *why, size_t 
 	return -1;
 }
 
-static struct dl_opts dl_options(struct refresh_ctx *rc, const struct config_source *src)
+static struct dl_opts dl_options(struct refresh_ctx *ctx, const struct config_source *src)
 {
-	const struct config *cfg = rc->cfg;
+	const struct config *cfg = ctx->cfg;
 	struct dl_opts o = {
 	    .parallel = cfg->fetcher.parallel,
 	    .max_host_connections = cfg->fetcher.max_host_connections,
 	    .low_speed_time = cfg->fetcher.low_speed_time,
 	    .low_speed_limit = cfg->fetcher.low_speed_limit,
 	    .retries = cfg->fetcher.retries,
-	    .deadline = rc->deadline,
-	    .backoff_ms = rc->backoff_ms > 0 ? rc->backoff_ms : 1000,
+	    .deadline = ctx->deadline,
+	    .backoff_ms = ctx->backoff_ms > 0 ? ctx->backoff_ms : 1000,
 	    .tick = tick_cb,
-	    .arg = rc,
-	    .bytes_total = &rc->bytes,
+	    .arg = ctx,
+	    .bytes_total = &ctx->bytes,
 	    .check_url = policy_url,
 	    .check_addr = policy_addr,
 	    .policy_arg = (void *)src,
@@ -503,8 +513,8 @@ static struct dl_opts dl_options(struct refresh_ctx *rc, const struct config_sou
 static int fetch_index(struct src_run *r, const struct global_source *gs, bool have_items,
 		       struct index_list *l, char **etag, char **lm, char *err, size_t errlen)
 {
-	struct refresh_ctx *rc = r->rc;
-	struct dl_opts o = dl_options(rc, r->src);
+	struct refresh_ctx *ctx = r->ctx;
+	struct dl_opts o = dl_options(ctx, r->src);
 	struct dl d, *v = &d;
 	int ret = -1;
 
@@ -563,7 +573,7 @@ static bool sorted_has(char *const *sorted, size_t n, const char *name)
 static int apply_index(struct src_run *r, const struct index_list *l, const char *etag,
 		       const char *lm, size_t *added, size_t *removed)
 {
-	sqlite3 *db = r->rc->db;
+	sqlite3 *db = r->ctx->db;
 	struct global_item *items = NULL;
 	char **listed = xcalloc(l->n ? l->n : 1, sizeof(*listed)), **known = NULL;
 	size_t n = 0, i, k;
@@ -638,222 +648,275 @@ static void gc_cache(struct src_run *r, const struct global_item *items, size_t 
 	closedir(d);
 	free(files);
 	if (removed)
-		jlog(r->rc, STREAM_INFO, "source=%s: removed %zu unlisted file%s from the cache",
+		jlog(r->ctx, STREAM_INFO, "source=%s: removed %zu unlisted file%s from the cache",
 		     r->src->name, removed, removed == 1 ? "" : "s");
 }
 
-static int refresh_source(struct refresh_ctx *rc, const struct config_source *src)
+/* Drop the items read so far. */
+static void src_drop_items(struct src_run *r)
 {
-	struct src_run r = {.rc = rc, .src = src, .cache_fd = -1, .tmp_fd = -1, .lock_fd = -1};
-	struct global_source gs = {0};
-	struct global_source_status status = {0};
-	struct global_item *items = NULL;
-	struct index_list l = {0};
-	struct work *works = NULL;
-	struct dl **dls = NULL;
-	struct reconcile_stats rs;
-	size_t n_items = 0, n_work = 0, i, present = 0;
-	char err[512] = "", ierr[300] = "", *etag = NULL, *lm = NULL, b1[300];
-	bool index_ok = false;
-	int ret = -1, got;
+	global_item_list_free(r->items, r->n_items);
+	r->items = NULL;
+	r->n_items = 0;
+}
 
-	jlog(rc, STREAM_STEP, "source=%s: refresh (%s)", src->name,
-	     fetcher_source_kind_name(src->kind));
-	if (db_global_source_ensure(rc->db, src->name, fetcher_source_kind_name(src->kind),
-				    src->url, &r.source_id) != DB_OK) {
-		snprintf(err, sizeof(err), "cannot record the source");
-		goto out;
-	}
-	if (src_open(&r, err, sizeof(err)) < 0)
-		goto status;
-	if (db_global_source_get(rc->db, src->name, &gs) != DB_OK ||
-	    db_global_item_list(rc->db, r.source_id, &items, &n_items) != DB_OK) {
-		snprintf(err, sizeof(err), "cannot read the source's items");
-		goto status;
-	}
+/* Read the source's items again (they changed); false if the DB fails. */
+static bool src_reload_items(struct src_run *r)
+{
+	src_drop_items(r);
+	return db_global_item_list(r->ctx->db, r->source_id, &r->items, &r->n_items) == DB_OK;
+}
 
-	got = fetch_index(&r, &gs, n_items > 0, &l, &etag, &lm, ierr, sizeof(ierr));
+/* Phase 1: the directories, the lock, the source's row and items.  false
+ * (r->err set) when the refresh cannot even start. */
+static bool src_begin(struct src_run *r)
+{
+	if (src_open(r, r->err, sizeof(r->err)) < 0)
+		return false;
+	if (db_global_source_get(r->ctx->db, r->src->name, &r->gs) != DB_OK ||
+	    !src_reload_items(r)) {
+		snprintf(r->err, sizeof(r->err), "cannot read the source's items");
+		return false;
+	}
+	return true;
+}
+
+/* Phase 2: fetch the index and make the DB's items match it.  false when
+ * the items stay as they were (r->err set, index_ok false): no downloads,
+ * straight to the links. */
+static bool src_update_index(struct src_run *r)
+{
+	struct refresh_ctx *ctx = r->ctx;
+	const char *name = r->src->name;
+	char ierr[300] = "", b1[300], *etag = NULL, *lm = NULL;
+	size_t added, removed;
+	int got;
+
+	got = fetch_index(r, &r->gs, r->n_items > 0, &r->index, &etag, &lm, ierr, sizeof(ierr));
 	if (got < 0) {
-		snprintf(err, sizeof(err), "%s", ierr);
-		jlog(rc, STREAM_STDERR, "source=%s: %s; keeping the items as they are", src->name,
+		snprintf(r->err, sizeof(r->err), "%s", ierr);
+		jlog(ctx, STREAM_STDERR, "source=%s: %s; keeping the items as they are", name,
 		     esc(b1, sizeof(b1), ierr));
-		goto links;
+		return false;
 	}
-	index_ok = true;
+	r->index_ok = true;
 	if (got == 0) {
-		jlog(rc, STREAM_INFO, "source=%s: index not modified (%zu items)", src->name,
-		     n_items);
+		jlog(ctx, STREAM_INFO, "source=%s: index not modified (%zu items)", name,
+		     r->n_items);
+		return true;
+	}
+	if (r->index.skipped)
+		jlog(ctx, STREAM_STDERR, "source=%s: index: %zu entr%s refused, first: %s", name,
+		     r->index.skipped, r->index.skipped == 1 ? "y" : "ies",
+		     esc(b1, sizeof(b1), r->index.problem));
+	if (apply_index(r, &r->index, etag, lm, &added, &removed) != DB_OK) {
+		snprintf(r->err, sizeof(r->err), "cannot record the index");
+		r->index_ok = false;
 	} else {
-		size_t added, removed;
-
-		if (l.skipped)
-			jlog(rc, STREAM_STDERR, "source=%s: index: %zu entr%s refused, first: %s",
-			     src->name, l.skipped, l.skipped == 1 ? "y" : "ies",
-			     esc(b1, sizeof(b1), l.problem));
-		if (apply_index(&r, &l, etag, lm, &added, &removed) != DB_OK) {
-			snprintf(err, sizeof(err), "cannot record the index");
-			index_ok = false;
-			goto links;
-		}
-		jlog(rc, STREAM_INFO, "source=%s: index lists %zu items (%zu new, %zu dropped)",
-		     src->name, l.n, added, removed);
-		global_item_list_free(items, n_items);
-		items = NULL;
-		if (db_global_item_list(rc->db, r.source_id, &items, &n_items) != DB_OK) {
-			snprintf(err, sizeof(err), "cannot read the source's items");
-			index_ok = false;
-			goto links;
+		jlog(ctx, STREAM_INFO, "source=%s: index lists %zu items (%zu new, %zu dropped)",
+		     name, r->index.n, added, removed);
+		if (!src_reload_items(r)) {
+			snprintf(r->err, sizeof(r->err), "cannot read the source's items");
+			r->index_ok = false;
 		}
 	}
+	free(etag);
+	free(lm);
+	return r->index_ok;
+}
 
-	/* What to download: a listed md5 that the cache already has needs no
-	 * request at all; otherwise ask conditionally when the files we have
-	 * came with validators. */
-	works = xcalloc(n_items ? n_items : 1, sizeof(*works));
-	for (i = 0; i < n_items; i++) {
-		struct global_item *it = &items[i];
-		bool have = item_present(&r, it);
+/* What to download: a listed md5 that the cache already has needs no
+ * request at all; otherwise ask conditionally when the files we have came
+ * with validators.  Each work has its temp file open; *n of them. */
+static struct work *src_plan_downloads(struct src_run *r, size_t *n)
+{
+	struct refresh_ctx *ctx = r->ctx;
+	struct work *works = xcalloc(r->n_items ? r->n_items : 1, sizeof(*works));
+	char why[300];
+	size_t i, n_work = 0;
+
+	for (i = 0; i < r->n_items; i++) {
+		struct global_item *it = &r->items[i];
+		bool have = item_present(r, it);
 		struct work *w;
 
 		if (it->md5 && have && item_has_md5(it)) {
 			if (it->state != GITEM_OK)
-				db_global_item_set_unchanged(rc->db, it->id);
-			r.unchanged++;
+				db_global_item_set_unchanged(ctx->db, it->id);
+			r->unchanged++;
 			continue;
 		}
 		w = &works[n_work++];
-		w->run = &r;
+		w->run = r;
 		w->it = it;
 		dl_init(&w->dl, it->url);
 		w->dl.arg = w;
-		w->dl.max_size = rc->cfg->fetcher.max_file_size;
+		w->dl.max_size = ctx->cfg->fetcher.max_file_size;
 		if (have && !it->md5) {
 			w->dl.etag = it->etag;
 			w->dl.last_modified = it->last_modified;
 		}
 		snprintf(w->tmpname, sizeof(w->tmpname), "dl-%lld", (long long)it->id);
-		w->dl.fd = openat(r.tmp_fd, w->tmpname,
+		w->dl.fd = openat(r->tmp_fd, w->tmpname,
 				  O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (w->dl.fd < 0) {
-			snprintf(ierr, sizeof(ierr), "cannot create a temp file: %s",
+			snprintf(why, sizeof(why), "cannot create a temp file: %s",
 				 strerror(errno));
-			item_failed(&r, it, ierr);
+			item_failed(r, it, why);
 			dl_fini(&w->dl);
 			n_work--;
 			continue;
 		}
 		if (it->size > 0)
-			r.bytes_expected += it->size;
+			r->bytes_expected += it->size;
 	}
-	r.items_total = n_work;
-	if (n_work) {
-		struct dl_opts o = dl_options(rc, src);
+	r->items_total = n_work;
+	*n = n_work;
+	return works;
+}
 
-		jlog(rc, STREAM_INFO, "source=%s: %zu to fetch, %d unchanged", src->name, n_work,
-		     r.unchanged);
-		progress(&r);
-		dls = xcalloc(n_work, sizeof(*dls));
+/* Phase 3: download and install what changed (on_done installs each as it
+ * arrives), then drop from the cache what no item lists.  A stopped run
+ * clears index_ok: its items are unfinished, so nothing is cleaned up. */
+static void src_fetch_items(struct src_run *r)
+{
+	struct refresh_ctx *ctx = r->ctx;
+	size_t n_work, i;
+	struct work *works = src_plan_downloads(r, &n_work);
+
+	if (n_work) {
+		struct dl_opts o = dl_options(ctx, r->src);
+		struct dl **dls = xcalloc(n_work, sizeof(*dls));
+
+		jlog(ctx, STREAM_INFO, "source=%s: %zu to fetch, %d unchanged", r->src->name,
+		     n_work, r->unchanged);
+		progress(r);
 		for (i = 0; i < n_work; i++)
 			dls[i] = &works[i].dl;
 		o.done = on_done;
 		if (dl_run(dls, n_work, &o) < 0) {
-			snprintf(err, sizeof(err), "refresh stopped");
-			index_ok = false; /* unfinished items: no cleanup this time */
+			snprintf(r->err, sizeof(r->err), "refresh stopped");
+			r->index_ok = false;
 		}
 		for (i = 0; i < n_work; i++) {
 			if (works[i].dl.fd >= 0)
 				close(works[i].dl.fd);
 			dl_fini(&works[i].dl);
 		}
+		free(dls);
 	}
-	if (index_ok) {
-		global_item_list_free(items, n_items);
-		items = NULL;
-		if (db_global_item_list(rc->db, r.source_id, &items, &n_items) == DB_OK)
-			gc_cache(&r, items, n_items);
-	}
+	free(works);
+	if (r->index_ok && src_reload_items(r))
+		gc_cache(r, r->items, r->n_items);
+}
 
-links:
-	if (reconcile_links(r.cache, r.addons, &rs, ierr, sizeof(ierr)) < 0) {
-		snprintf(err, sizeof(err), "links: %s", ierr);
-		index_ok = false;
-	} else {
-		jlog(rc, STREAM_INFO,
-		     "source=%s: links: %zu cached, %zu added, %zu removed, %zu kept, %zu foreign"
-		     "%s",
-		     src->name, rs.cached, rs.added, rs.removed, rs.kept, rs.foreign,
-		     rs.conflicts ? " (a foreign entry holds a cached vpk's name)" : "");
-	}
+/* Phase 4: the overlay's symlinks follow the cache, whatever happened to
+ * the index (a failed one leaves the items and so the links as they are). */
+static void src_link(struct src_run *r)
+{
+	struct reconcile_stats rs;
+	char ierr[300] = "";
 
-status:
-	global_item_list_free(items, n_items);
-	items = NULL;
-	n_items = 0;
-	if (r.cache_fd >= 0 &&
-	    db_global_item_list(rc->db, r.source_id, &items, &n_items) == DB_OK) {
-		for (i = 0; i < n_items; i++)
-			present += item_present(&r, &items[i]);
+	if (reconcile_links(r->cache, r->addons, &rs, ierr, sizeof(ierr)) < 0) {
+		snprintf(r->err, sizeof(r->err), "links: %s", ierr);
+		r->index_ok = false;
+		return;
 	}
-	if (index_ok && !err[0] && r.failed)
-		snprintf(err, sizeof(err), "%d item%s failed", r.failed, r.failed == 1 ? "" : "s");
+	jlog(r->ctx, STREAM_INFO,
+	     "source=%s: links: %zu cached, %zu added, %zu removed, %zu kept, %zu foreign%s",
+	     r->src->name, rs.cached, rs.added, rs.removed, rs.kept, rs.foreign,
+	     rs.conflicts ? " (a foreign entry holds a cached vpk's name)" : "");
+}
+
+/* Phase 5: record how the source stands (the web shows it) and log it. */
+static void src_record_status(struct src_run *r)
+{
+	struct global_source_status status = {0};
+	size_t i, present = 0;
+	char b1[300];
+
+	/* Count what is in the cache now, whatever phase stopped. */
+	src_drop_items(r);
+	if (r->cache_fd >= 0 && src_reload_items(r)) {
+		for (i = 0; i < r->n_items; i++)
+			present += item_present(r, &r->items[i]);
+	}
+	if (r->index_ok && !r->err[0] && r->failed)
+		snprintf(r->err, sizeof(r->err), "%d item%s failed", r->failed,
+			 r->failed == 1 ? "" : "s");
 	/* Refused entries (unsafe names, refused links) show on the source's
 	 * page too, escaped like the log: a name may carry bidi controls. */
-	if (index_ok && !err[0] && l.skipped)
-		snprintf(err, sizeof(err), "index: %zu entr%s refused, first: %s", l.skipped,
-			 l.skipped == 1 ? "y" : "ies", esc(b1, sizeof(b1), l.problem));
-	status.success = index_ok;
-	status.error = err[0] ? err : NULL;
-	status.items_expected = (int64_t)n_items;
+	if (r->index_ok && !r->err[0] && r->index.skipped)
+		snprintf(r->err, sizeof(r->err), "index: %zu entr%s refused, first: %s",
+			 r->index.skipped, r->index.skipped == 1 ? "y" : "ies",
+			 esc(b1, sizeof(b1), r->index.problem));
+	status.success = r->index_ok;
+	status.error = r->err[0] ? r->err : NULL;
+	status.items_expected = (int64_t)r->n_items;
 	status.items_present = (int64_t)present;
-	status.complete = (index_ok || gs.last_success_at) && present == n_items;
-	db_global_source_set_status(rc->db, r.source_id, &status);
-	jlog(rc, index_ok ? STREAM_STEP : STREAM_STDERR,
+	status.complete = (r->index_ok || r->gs.last_success_at) && present == r->n_items;
+	db_global_source_set_status(r->ctx->db, r->source_id, &status);
+	jlog(r->ctx, r->index_ok ? STREAM_STEP : STREAM_STDERR,
 	     "source=%s: %s: %zu/%zu items present, %d downloaded, %d unchanged, %d failed%s%s",
-	     src->name, status.complete ? "complete" : "incomplete", present, n_items, r.downloaded,
-	     r.unchanged, r.failed, err[0] ? "; " : "", err);
-	ret = index_ok ? 0 : -1;
-out:
+	     r->src->name, status.complete ? "complete" : "incomplete", present, r->n_items,
+	     r->downloaded, r->unchanged, r->failed, r->err[0] ? "; " : "", r->err);
+}
+
+/* One source, in phases; each phase that fails says why in r.err and the
+ * later ones see it (index_ok).  0 when the index was fetched and the
+ * links follow it, else -1. */
+static int refresh_source(struct refresh_ctx *ctx, const struct config_source *src)
+{
+	struct src_run r = {.ctx = ctx, .src = src, .cache_fd = -1, .tmp_fd = -1, .lock_fd = -1};
+	int ret = -1;
+
+	jlog(ctx, STREAM_STEP, "source=%s: refresh (%s)", src->name,
+	     fetcher_source_kind_name(src->kind));
+	/* Without its row there is nowhere to record a status. */
+	if (db_global_source_ensure(ctx->db, src->name, fetcher_source_kind_name(src->kind),
+				    src->url, &r.source_id) == DB_OK) {
+		if (src_begin(&r)) {
+			if (src_update_index(&r))
+				src_fetch_items(&r);
+			src_link(&r);
+		}
+		src_record_status(&r);
+		ret = r.index_ok ? 0 : -1;
+	}
 	if (ret < 0)
-		rc->sources_failed++;
-	global_item_list_free(items, n_items);
-	index_list_fini(&l);
-	global_source_fini(&gs);
-	free(works);
-	free(dls);
-	free(etag);
-	free(lm);
+		ctx->sources_failed++;
 	src_run_fini(&r);
 	return ret;
 }
 
-int refresh_run(struct refresh_ctx *rc, const char *only, char *err, size_t errlen)
+int refresh_run(struct refresh_ctx *ctx, const char *only, char *err, size_t errlen)
 {
 	size_t i, done = 0;
 
-	rc->deadline = mono_ms() + rc->cfg->fetcher.refresh_timeout * 1000LL;
-	rc->next_heartbeat = 0;
-	rc->items_failed = rc->sources_failed = 0;
-	rc->bytes = 0;
-	for (i = 0; i < rc->cfg->fetcher.n_sources; i++) {
-		const struct config_source *s = &rc->cfg->fetcher.sources[i];
+	ctx->deadline = mono_ms() + ctx->cfg->fetcher.refresh_timeout * 1000LL;
+	ctx->next_heartbeat = 0;
+	ctx->items_failed = ctx->sources_failed = 0;
+	ctx->bytes = 0;
+	for (i = 0; i < ctx->cfg->fetcher.n_sources; i++) {
+		const struct config_source *s = &ctx->cfg->fetcher.sources[i];
 
 		if (only && *only && strcmp(only, s->name) != 0)
 			continue;
-		if (refresh_tick(rc))
+		if (refresh_tick(ctx))
 			break;
-		refresh_source(rc, s);
+		refresh_source(ctx, s);
 		done++;
 	}
 	if (only && *only && done == 0) {
 		snprintf(err, errlen, "no source named %s in the config", only);
 		return -1;
 	}
-	if (rc->lost || (rc->stop && *rc->stop)) {
+	if (ctx->lost || (ctx->stop && *ctx->stop)) {
 		snprintf(err, errlen, "stopped");
 		return -1;
 	}
 	snprintf(err, errlen, "%zu source%s refreshed, %d failed; %d item%s failed; %lld bytes",
-		 done, done == 1 ? "" : "s", rc->sources_failed, rc->items_failed,
-		 rc->items_failed == 1 ? "" : "s", (long long)rc->bytes);
-	return rc->sources_failed ? -1 : 0;
+		 done, done == 1 ? "" : "s", ctx->sources_failed, ctx->items_failed,
+		 ctx->items_failed == 1 ? "" : "s", (long long)ctx->bytes);
+	return ctx->sources_failed ? -1 : 0;
 }

@@ -37,10 +37,10 @@ struct refresh_ctx {
 /* Refresh every source (only is NULL or "") or the one named.  0 when every
  * index was fetched (items may still have failed: see items_failed), -1
  * otherwise; err gets a one-line summary either way. */
-int refresh_run(struct refresh_ctx *rc, const char *only, char *err, size_t errlen);
+int refresh_run(struct refresh_ctx *ctx, const char *only, char *err, size_t errlen);
 
 /* The tick the job loop and downloads share: heartbeat, watchdog, stop
  * and deadline checks.  Non-zero: abandon. */
-int refresh_tick(struct refresh_ctx *rc);
+int refresh_tick(struct refresh_ctx *ctx);
 
 #endif
