@@ -42,6 +42,7 @@ int page_healthz(struct req *r);
 int page_metrics(struct req *r);
 
 /* api.c */
+int api_error(struct req *r, unsigned status, const char *msg);
 int api_servers_list(struct req *r);
 int api_servers_create(struct req *r);
 int api_server_get(struct req *r);

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "routes.h"
 #include "web.h"
 #include "xalloc.h"
 
@@ -200,7 +201,8 @@ int main(int argc, char **argv)
 	}
 	if (n == 1)
 		listen_fd = SD_LISTEN_FDS_START;
-	w = web_start(cfg, secret, secret_len, listen_fd, journal_dir, err, sizeof(err));
+	w = web_start(cfg, secret, secret_len, listen_fd, journal_dir, &routes_hooks, err,
+		      sizeof(err));
 	explicit_bzero(secret, sizeof(secret));
 	if (!w) {
 		log_err("%s", err);

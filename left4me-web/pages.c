@@ -94,6 +94,8 @@ int page_error(struct req *r, unsigned status, const char *msg)
 	struct html h;
 	char title[16];
 
+	if (status == 401 && strcmp(r->method, "GET") == 0)
+		return web_redirect(r, "/login");
 	snprintf(title, sizeof(title), "%u", status);
 	html_init(&h);
 	page_begin(r, &h, title);

@@ -9,6 +9,9 @@
 void page_begin(struct req *r, struct html *h, const char *title);
 /* </main> .. </html>, then queue it with status. */
 int page_finish(struct req *r, struct html *h, unsigned status);
+/* The error page with status and msg; a 401 to a GET instead sends the
+ * browser to the login form. */
+int page_error(struct req *r, unsigned status, const char *msg);
 /* A hidden csrf_token input for the session's forms. */
 void page_csrf_input(struct req *r, struct html *h);
 /* A one-button POST form (with CSRF token) to the URL html_printf makes

@@ -1,28 +1,38 @@
-/* The one route table: {method, path pattern, handler, auth, csrf}.
+/* The one route table: {method, path pattern, handler, auth, csrf, body,
+ * cache, error renderer}, and the hooks that plug it, the session checks
+ * and the error renderers into the transport (web.h).  Pages answer
+ * errors with page_error, the API with api_error, and a path no route has
+ * by its prefix.
  * "{}" matches one non-empty path segment (captured, already URL-decoded
  * by libmicrohttpd); a trailing "*" captures the rest of the path.  The
  * login form checks its own pre-login CSRF token (signed double submit),
  * so its csrf column is false.  The upload form is multipart/form-data
  * (max_upload); its fields, csrf_token included, are parsed from it. */
+#include "routes.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "handlers.h"
-#include "web.h"
+#include "page_login.h"
+#include "pages.h"
+#include "session.h"
 #include "xalloc.h"
 
+/* A page: a form body, HTML errors. */
 #define P(m, path, h, auth, csrf)                                                                  \
 	{                                                                                          \
-		m, path, h, auth, csrf, false, false, false                                        \
-	}
-#define A(m, path, h, auth, csrf)                                                                  \
-	{                                                                                          \
-		m, path, h, auth, csrf, true, false, false                                         \
+		m, path, h, auth, csrf, BODY_FORM, false, page_error                               \
 	}
 /* A page kept per session until the database changes (cache.h). */
 #define C(m, path, h, auth, csrf)                                                                  \
 	{                                                                                          \
-		m, path, h, auth, csrf, false, false, true                                         \
+		m, path, h, auth, csrf, BODY_FORM, true, page_error                                \
+	}
+/* The API: a JSON body, JSON errors. */
+#define A(m, path, h, auth, csrf)                                                                  \
+	{                                                                                          \
+		m, path, h, auth, csrf, BODY_JSON, false, api_error                                \
 	}
 
 static const struct route routes[] = {
@@ -51,8 +61,8 @@ static const struct route routes[] = {
     P("POST", "/overlays/{}/build", page_overlay_build, AUTH_USER, true),
     P("POST", "/overlays/{}/delete", page_overlay_delete, AUTH_USER, true),
     P("GET", "/overlays/{}/files/*", page_overlay_file, AUTH_USER, false),
-    {"POST", "/overlays/{}/upload", page_overlay_upload, AUTH_USER, true, false, false, false,
-     true},
+    {"POST", "/overlays/{}/upload", page_overlay_upload, AUTH_USER, true, BODY_MULTIPART, false,
+     page_error},
     P("POST", "/overlays/{}/delete-file", page_overlay_delete_file, AUTH_USER, true),
     P("GET", "/global-overlays", page_globals, AUTH_USER, false),
     P("POST", "/global-overlays/refresh", page_globals_refresh, AUTH_ADMIN, true),
@@ -82,8 +92,8 @@ static const struct route routes[] = {
     A("PUT", "/api/v1/overlays/{}", api_overlay_put, AUTH_USER, true),
     A("DELETE", "/api/v1/overlays/{}", api_overlay_delete, AUTH_USER, true),
     A("POST", "/api/v1/overlays/{}/build", api_overlay_build, AUTH_USER, true),
-    {"PUT", "/api/v1/overlays/{}/files/*", api_overlay_file_put, AUTH_USER, true, true, true,
-     false},
+    {"PUT", "/api/v1/overlays/{}/files/*", api_overlay_file_put, AUTH_USER, true, BODY_FILE, false,
+     api_error},
     A("GET", "/api/v1/overlays/{}/files/*", api_overlay_file_get, AUTH_USER, false),
     A("GET", "/api/v1/global-overlays", api_globals, AUTH_USER, false),
     A("POST", "/api/v1/global-overlays/refresh", api_globals_refresh, AUTH_ADMIN, true),
@@ -134,11 +144,12 @@ fail:
 }
 
 const struct route *route_match(const char *method, const char *path, char **cap, int *n_cap,
-				bool *method_mismatch)
+				bool *method_mismatch, web_error_fn *error)
 {
 	size_t i;
 
 	*method_mismatch = false;
+	*error = strncmp(path, "/api/", 5) == 0 ? api_error : page_error;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		char *tmp[WEB_ROUTE_CAPTURES];
 		int n = 0;
@@ -157,3 +168,9 @@ const struct route *route_match(const char *method, const char *path, char **cap
 	}
 	return NULL;
 }
+
+const struct web_hooks routes_hooks = {
+    .match = route_match,
+    .authenticate = session_authenticate,
+    .csrf_ok = session_csrf_ok,
+};

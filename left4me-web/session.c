@@ -1,7 +1,7 @@
-/* Who is asking: sessions (cookie l4m_session, stored hashed), API tokens
- * (Bearer, stored hashed), CSRF tokens, the login form with its pre-login
- * signed double-submit token, failed-login rate limits per IP and per user.
- * The cost of a login does not reveal whether the user exists. */
+/* Who is asking; see session.h.  The cost of a login does not reveal
+ * whether the user exists. */
+#include "session.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -16,21 +16,14 @@
 #include "db.h"
 #include "db_session.h"
 #include "db_user.h"
-#include "html.h"
 #include "log.h"
-#include "pages.h"
 #include "ratelimit.h"
-#include "timeutil.h"
 #include "validate.h"
-#include "web.h"
 #include "xalloc.h"
-
-#define SESSION_COOKIE "l4m_session"
-#define LOGIN_COOKIE   "l4m_login"
 
 /* ---- authentication of a request ----------------------------------------- */
 
-void web_auth_request(struct req *r)
+void session_authenticate(struct req *r)
 {
 	const char *authz = web_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *cookie;
@@ -66,7 +59,7 @@ void web_auth_request(struct req *r)
 	}
 }
 
-bool web_csrf_ok(struct req *r)
+bool session_csrf_ok(struct req *r)
 {
 	const char *tok = web_param(r, "csrf_token");
 
@@ -77,7 +70,8 @@ bool web_csrf_ok(struct req *r)
 	return tok && r->sess.csrf_token[0] && auth_ct_streq(tok, r->sess.csrf_token);
 }
 
-char *web_cookie_header(struct web *w, const char *name, const char *value, int max_age)
+/* A Set-Cookie value for name (new string); max_age 0 deletes it. */
+static char *cookie_header(struct web *w, const char *name, const char *value, int max_age)
 {
 	return xasprintf("%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", name, value,
 			 max_age, w->cfg->web.secure_cookies ? "; Secure" : "");
@@ -100,18 +94,20 @@ static void login_mac(struct web *w, const char *nonce, char out[65])
 	out[64] = '\0';
 }
 
-void web_login_csrf_new(struct web *w, char **token, char **cookie_value)
+char *session_login_form_token(struct req *r)
 {
 	char nonce[AUTH_TOKEN_HEX + 1], mac[65];
 
 	if (auth_random_hex(nonce) < 0)
 		fatal("getrandom failed");
-	login_mac(w, nonce, mac);
-	*token = xasprintf("%s.%s", nonce, mac);
-	*cookie_value = xstrdup(nonce);
+	login_mac(r->w, nonce, mac);
+	free(r->set_cookie[1]);
+	r->set_cookie[1] = cookie_header(r->w, LOGIN_COOKIE, nonce, 3600);
+	return xasprintf("%s.%s", nonce, mac);
 }
 
-bool web_login_csrf_ok(struct req *r)
+/* true if the login form's csrf_token matches its l4m_login cookie. */
+static bool login_csrf_ok(struct req *r)
 {
 	const char *tok = web_param(r, "csrf_token");
 	const char *cookie = web_cookie(r, LOGIN_COOKIE);
@@ -130,44 +126,9 @@ bool web_login_csrf_ok(struct req *r)
 
 /* ---- login and logout -------------------------------------------------------- */
 
-static int login_page(struct req *r, unsigned status, const char *msg, const char *username)
-{
-	struct html h;
-	char *token, *nonce;
-
-	web_login_csrf_new(r->w, &token, &nonce);
-	free(r->set_cookie[1]);
-	r->set_cookie[1] = web_cookie_header(r->w, LOGIN_COOKIE, nonce, 3600);
-	html_init(&h);
-	page_begin(r, &h, "Log in");
-	html_printf(&h, "<section class=\"login card\"><h1>left4me</h1>");
-	if (msg)
-		html_printf(&h, "<p class=\"error\" role=\"alert\">%s</p>", msg);
-	html_printf(&h,
-		    "<form method=\"post\" action=\"/login\">"
-		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%a\">"
-		    "<label>Username <input name=\"username\" autocomplete=\"username\" "
-		    "required autofocus value=\"%a\"></label>"
-		    "<label>Password <input name=\"password\" type=\"password\" "
-		    "autocomplete=\"current-password\" required></label>"
-		    "<button type=\"submit\" class=\"primary\">Log in</button></form></section>",
-		    token, username ? username : "");
-	free(token);
-	free(nonce);
-	return page_finish(r, &h, status);
-}
-
-int page_login_form(struct req *r)
-{
-	if (r->authed)
-		return web_redirect(r, "/");
-	return login_page(r, 200, NULL, NULL);
-}
-
-int page_login(struct req *r)
+enum session_login session_login(struct req *r, const char *name, const char *pw)
 {
 	const struct config *cfg = r->w->cfg;
-	const char *name = web_param(r, "username"), *pw = web_param(r, "password");
 	char ipkey[80], userkey[80], hash[AUTH_SHA256_HEX + 1], token[AUTH_TOKEN_HEX + 1],
 	    csrf[AUTH_TOKEN_HEX + 1], esc[80];
 	const char *old;
@@ -175,10 +136,10 @@ int page_login(struct req *r)
 	bool ok = false;
 	int rc;
 
-	if (!web_login_csrf_ok(r))
-		return web_error(r, 403, "missing or wrong CSRF token");
+	if (!login_csrf_ok(r))
+		return SESSION_LOGIN_CSRF;
 	if (!name || !pw)
-		return login_page(r, 400, "Enter a username and a password.", NULL);
+		return SESSION_LOGIN_INCOMPLETE;
 	snprintf(ipkey, sizeof(ipkey), "ip:%s", r->ip);
 	snprintf(userkey, sizeof(userkey), "user:%.64s", name);
 	/* Limits before any password work (and before telling anything). */
@@ -188,7 +149,7 @@ int page_login(struct req *r)
 			      cfg->web.login_window)) {
 		log_notice("login: rate limited ip=%s user=%s", r->ip,
 			   log_escape(esc, sizeof(esc), name, strlen(name)));
-		return login_page(r, 429, "Too many failed logins. Try again later.", name);
+		return SESSION_LOGIN_THROTTLED;
 	}
 	memset(&u, 0, sizeof(u));
 	rc = valid_username(name) ? db_user_get_by_name(web_db(r), name, &u) : DB_NOTFOUND;
@@ -202,7 +163,7 @@ int page_login(struct req *r)
 		log_notice("login: failed ip=%s user=%s", r->ip,
 			   log_escape(esc, sizeof(esc), name, strlen(name)));
 		user_fini(&u);
-		return login_page(r, 401, "Wrong username or password.", name);
+		return SESSION_LOGIN_WRONG;
 	}
 	ratelimit_clear(r->w->rl, userkey);
 	/* Rotate: the old session (if any) goes, a new one is made. */
@@ -218,18 +179,19 @@ int page_login(struct req *r)
 			       NULL);
 	if (rc != DB_OK) {
 		user_fini(&u);
-		return web_error(r, 503, "cannot create a session now");
+		return SESSION_LOGIN_UNAVAILABLE;
 	}
 	(void)db_audit(web_db(r), u.id, u.name, "login", "", r->ip);
 	log_info("login: user=%s ip=%s", u.name, r->ip);
 	user_fini(&u);
-	r->set_cookie[0] = web_cookie_header(r->w, SESSION_COOKIE, token, cfg->web.session_ttl);
-	r->set_cookie[1] = web_cookie_header(r->w, LOGIN_COOKIE, "", 0);
+	r->set_cookie[0] = cookie_header(r->w, SESSION_COOKIE, token, cfg->web.session_ttl);
+	free(r->set_cookie[1]);
+	r->set_cookie[1] = cookie_header(r->w, LOGIN_COOKIE, "", 0);
 	explicit_bzero(token, sizeof(token));
-	return web_redirect(r, "/");
+	return SESSION_LOGIN_OK;
 }
 
-int page_logout(struct req *r)
+void session_logout(struct req *r)
 {
 	const char *cookie = web_cookie(r, SESSION_COOKIE);
 	char hash[AUTH_SHA256_HEX + 1];
@@ -238,6 +200,6 @@ int page_logout(struct req *r)
 		auth_sha256_hex(cookie, hash);
 		(void)db_session_delete(web_db(r), hash);
 	}
-	r->set_cookie[0] = web_cookie_header(r->w, SESSION_COOKIE, "", 0);
-	return web_redirect(r, "/login");
+	free(r->set_cookie[0]);
+	r->set_cookie[0] = cookie_header(r->w, SESSION_COOKIE, "", 0);
 }

@@ -1,5 +1,9 @@
-/* left4me-web internals shared by its files: the daemon, a request's state,
- * the route table's types, and the helpers handlers use to answer.
+/* left4me-web's transport (web.c): the libmicrohttpd daemon, a request's
+ * state, the route table's types, body collection with its limits, and the
+ * helpers every handler answers with.  It knows nothing of pages, the API
+ * or sessions: the layers above plug in through struct web_hooks (the
+ * route table, authentication, the CSRF check), and each route names the
+ * renderer of its own errors.  The layering is in docs/HACKING.md.
  *
  * Threading: libmicrohttpd runs a small pool of epoll threads; every
  * handler runs on one of them and uses that thread's own SQLite connection
@@ -16,6 +20,7 @@
 #include "config.h"
 #include "db_session.h"
 #include "db_user.h"
+#include "html.h"
 #include "multipart.h"
 #include "strbuf.h"
 
@@ -25,11 +30,13 @@
 #define WEB_ROUTE_CAPTURES 3
 
 struct hub;
-struct html;
 struct cache;
 struct ratelimit;
 struct sse_stream;
+struct req;
 
+/* The daemon's state, shared by every request (read-only but for the
+ * atomics and what the pointed-to modules lock themselves). */
 struct web {
 	const struct config *cfg;
 	char *db_path;
@@ -37,14 +44,17 @@ struct web {
 	size_t secret_len;
 	char *journal_dir; /* tests: read console lines from this journal dir */
 	struct MHD_Daemon *mhd;
+	const struct web_hooks *hooks;
 	struct hub *hub;
-	struct ratelimit *rl;
+	struct ratelimit *rl; /* failed logins (session.c) */
 	struct cache *cache;
 	atomic_uint_fast64_t generation; /* bumped on every DB change (cache.h) */
 	int port;			 /* the bound port */
 	atomic_uint_fast64_t requests_total;
 	atomic_uint_fast64_t responses_by_class[6]; /* 1xx..5xx by first digit */
 };
+
+/* ---- routes -------------------------------------------------------------- */
 
 enum route_auth {
 	AUTH_NONE,    /* anyone */
@@ -53,20 +63,44 @@ enum route_auth {
 	AUTH_METRICS, /* admin, or a loopback peer */
 };
 
-struct req;
-typedef int (*route_handler)(struct req *r);
+/* What a route's body is, which decides its limit and how it is read. */
+enum route_body {
+	BODY_FORM,	/* a POST's urlencoded form into params (max_body) */
+	BODY_JSON,	/* kept in r->body for the handler (max_body) */
+	BODY_FILE,	/* a file kept in r->body (max_upload) */
+	BODY_MULTIPART, /* multipart/form-data: fields and one file (max_upload) */
+};
+
+typedef int (*web_handler)(struct req *r);
+/* Answer r with an error: status and one line for the user. */
+typedef int (*web_error_fn)(struct req *r, unsigned status, const char *msg);
 
 struct route {
 	const char *method;
 	const char *pattern; /* "/servers/{}" ; a trailing "*" takes the rest */
-	route_handler handler;
+	web_handler handler;
 	enum route_auth auth;
-	bool csrf;	/* state-changing: the csrf_token must match */
-	bool api;	/* JSON errors; Bearer accepted */
-	bool raw_body;	/* the body is a file (max_upload), not a form/JSON */
-	bool cache;	/* a GET page kept per session until the DB changes */
-	bool multipart; /* a multipart/form-data form with a file (max_upload) */
+	bool csrf; /* state-changing: the csrf_token must match */
+	enum route_body body;
+	bool cache;	    /* a GET page kept per session until the DB changes */
+	web_error_fn error; /* how this route answers errors (a page, JSON) */
 };
+
+/* What the layers above the transport give it at start. */
+struct web_hooks {
+	/* The route of method and path with its {} captures (new strings),
+	 * or NULL: *method_mismatch then tells 405 from 404, and *error is
+	 * the renderer to say so with. */
+	const struct route *(*match)(const char *method, const char *path, char **cap, int *n_cap,
+				     bool *method_mismatch, web_error_fn *error);
+	/* Fill r->authed, r->via_token, r->user and r->sess from the
+	 * request's credentials, if it has valid ones. */
+	void (*authenticate)(struct req *r);
+	/* true if a state-changing request carries its session's CSRF token. */
+	bool (*csrf_ok)(struct req *r);
+};
+
+/* ---- a request ----------------------------------------------------------- */
 
 struct param {
 	char *key, *value;
@@ -80,6 +114,7 @@ struct req {
 	const char *method;
 	const char *url;
 	const struct route *route;
+	web_error_fn error;	       /* the route's, or the not-found one's */
 	char *cap[WEB_ROUTE_CAPTURES]; /* {} captures, decoded */
 	int n_cap;
 	struct strbuf body;
@@ -124,12 +159,8 @@ int web_respond_static(struct req *r, const char *type, const void *data, size_t
 int web_respond_stream(struct req *r, struct MHD_Response *resp, struct sse_stream *stream);
 /* 303 See Other to a local path. */
 int web_redirect(struct req *r, const char *location);
-/* An error in the route's style: JSON {"error": msg} for the API, else a
- * small HTML page. */
+/* An error in the route's style (its error renderer). */
 int web_error(struct req *r, unsigned status, const char *msg);
-/* The two error styles (pages.c, api.c). */
-int page_error(struct req *r, unsigned status, const char *msg);
-int api_error(struct req *r, unsigned status, const char *msg);
 /* The security headers and Set-Cookie of r on a response built by hand. */
 void web_add_headers(struct req *r, struct MHD_Response *resp, const char *type);
 
@@ -145,34 +176,14 @@ const char *web_cookie(struct req *r, const char *name);
  * malformed encoding (bad %XX, invalid UTF-8, too many fields). */
 int web_parse_form(struct req *r, const char *data, size_t len);
 
-/* ---- auth (auth.c of the web) -------------------------------------------- */
-
-/* Authenticate from the Bearer header (API routes) or the session cookie. */
-void web_auth_request(struct req *r);
-/* true if the request's csrf_token (form field or X-CSRF-Token header)
- * matches the session's. */
-bool web_csrf_ok(struct req *r);
-/* A pre-login CSRF token for the login form (signed double submit), and
- * the cookie that goes with it; both new strings. */
-void web_login_csrf_new(struct web *w, char **token, char **cookie_value);
-bool web_login_csrf_ok(struct req *r);
-char *web_cookie_header(struct web *w, const char *name, const char *value, int max_age);
-
-/* Handlers shared with the route table. */
-int page_login_form(struct req *r);
-int page_login(struct req *r);
-int page_logout(struct req *r);
-
 /* ---- the daemon --------------------------------------------------------- */
 
-/* Start serving on listen_fd (from socket activation) or, when it is -1, on
- * cfg->web.listen.  NULL with a message in err on failure. */
+/* Start serving the routes and checks of hooks on listen_fd (from socket
+ * activation) or, when it is -1, on cfg->web.listen.  NULL with a message
+ * in err on failure. */
 struct web *web_start(const struct config *cfg, const unsigned char *secret, size_t secret_len,
-		      int listen_fd, const char *journal_dir, char *err, size_t errlen);
+		      int listen_fd, const char *journal_dir, const struct web_hooks *hooks,
+		      char *err, size_t errlen);
 void web_stop(struct web *w);
-
-/* Route lookup (routes.c). */
-const struct route *route_match(const char *method, const char *path, char **cap, int *n_cap,
-				bool *method_mismatch);
 
 #endif

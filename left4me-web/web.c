@@ -1,7 +1,11 @@
-/* The libmicrohttpd daemon: limits, request state, body collection with a
- * hard cap (413, never cropped), authentication before the body is read,
- * route dispatch and the common response headers.  Runs as the web's own
- * unprivileged user; trusts nothing a client sends. */
+/* The transport of left4me-web: the libmicrohttpd daemon and its limits,
+ * request state, body collection with a hard cap (413, never cropped),
+ * authentication (the hook of the layer above) before the body is read,
+ * dispatch through the route table's hook, and every response with its
+ * security headers and its count.  Runs as the web's own unprivileged
+ * user; trusts nothing a client sends.  See web.h. */
+#include "web.h"
+
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
@@ -23,7 +27,6 @@
 #include "parse.h"
 #include "ratelimit.h"
 #include "validate.h"
-#include "web.h"
 #include "xalloc.h"
 
 #define CSP                                                                                        \
@@ -230,9 +233,7 @@ int web_respond_stream(struct req *r, struct MHD_Response *resp, struct sse_stre
 
 int web_error(struct req *r, unsigned status, const char *msg)
 {
-	bool api = (r->route && r->route->api) || strncmp(r->url, "/api/", 5) == 0;
-
-	return api ? api_error(r, status, msg) : page_error(r, status, msg);
+	return r->error(r, status, msg);
 }
 
 /* ---- request data ------------------------------------------------------- */
@@ -420,22 +421,21 @@ static int first_call(struct req *r, int *queued)
 	long long len;
 
 	*queued = 1;
-	r->route = route_match(r->method, r->url, r->cap, &r->n_cap, &mismatch);
+	r->route = r->w->hooks->match(r->method, r->url, r->cap, &r->n_cap, &mismatch, &r->error);
 	if (!r->route)
 		return web_error(r, mismatch ? 405 : 404,
 				 mismatch ? "method not allowed" : "not found");
-	r->body_limit = (r->route->raw_body || r->route->multipart) ? r->w->cfg->web.max_upload
-								    : r->w->cfg->web.max_body;
+	r->error = r->route->error;
+	r->body_limit = (r->route->body == BODY_FILE || r->route->body == BODY_MULTIPART)
+			    ? r->w->cfg->web.max_upload
+			    : r->w->cfg->web.max_body;
 	cl = web_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && (parse_int(cl, 0, (long long)1 << 62, &len) < 0 || len > r->body_limit))
 		return web_error(r, 413, "request body too large");
-	web_auth_request(r);
+	r->w->hooks->authenticate(r);
 	if (r->route->auth != AUTH_NONE && !r->authed &&
-	    !(r->route->auth == AUTH_METRICS && r->is_loopback)) {
-		if (r->route->api || strcmp(r->method, "GET") != 0)
-			return web_error(r, 401, "authentication required");
-		return web_redirect(r, "/login");
-	}
+	    !(r->route->auth == AUTH_METRICS && r->is_loopback))
+		return web_error(r, 401, "authentication required");
 	if ((r->route->auth == AUTH_ADMIN || (r->route->auth == AUTH_METRICS && !r->is_loopback)) &&
 	    !r->user.admin)
 		return web_error(r, 403, "administrators only");
@@ -485,10 +485,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	r->body_done = true;
 	if (r->too_big)
 		return web_error(r, 413, "request body too large");
-	if (r->route->multipart) {
+	if (r->route->body == BODY_MULTIPART) {
 		if (web_parse_multipart(r) < 0)
 			return web_error(r, 400, "malformed multipart form data");
-	} else if (!r->route->api && !r->route->raw_body && strcmp(method, "POST") == 0) {
+	} else if (r->route->body == BODY_FORM && strcmp(method, "POST") == 0) {
 		const char *ct = web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 
 		if (r->body.len &&
@@ -497,7 +497,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (web_parse_form(r, r->body.buf, r->body.len) < 0)
 			return web_error(r, 400, "malformed form data");
 	}
-	if (r->route->csrf && r->authed && !web_csrf_ok(r))
+	if (r->route->csrf && r->authed && !w->hooks->csrf_ok(r))
 		return web_error(r, 403, "missing or wrong CSRF token");
 	if (r->route->cache && r->authed && !r->via_token && strcmp(method, "GET") == 0) {
 		/* The generation is read before any query: a change during
@@ -555,7 +555,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 struct web *web_start(const struct config *cfg, const unsigned char *secret, size_t secret_len,
-		      int listen_fd, const char *journal_dir, char *err, size_t errlen)
+		      int listen_fd, const char *journal_dir, const struct web_hooks *hooks,
+		      char *err, size_t errlen)
 {
 	struct web *w = xcalloc(1, sizeof(*w));
 	struct sockaddr_storage ss;
@@ -563,6 +564,7 @@ struct web *web_start(const struct config *cfg, const unsigned char *secret, siz
 	unsigned threads = WEB_THREADS;
 
 	w->cfg = cfg;
+	w->hooks = hooks;
 	w->db_path = config_db_path(cfg);
 	if (secret_len > sizeof(w->secret))
 		secret_len = sizeof(w->secret);
