@@ -192,30 +192,49 @@ static int64_t min_pos(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-int spawn_run(const struct spawn_opts *opts, struct spawn_result *res)
-{
+/* One spawn_run: the child, its output streams and where its ending
+ * stands.  Times are mono_ms(); -1 means "not set". */
+struct run {
+	const struct spawn_opts *opts;
 	struct stream st[2];
-	int errpipe[2], pidfd;
-	int nst = 0, nopen, status = 0, i, e;
-	int tick_ms = opts->tick_ms > 0 ? opts->tick_ms : 1000;
-	int64_t now = mono_ms(), next_tick = now + tick_ms;
-	int64_t deadline = opts->timeout_s > 0 ? now + (int64_t)opts->timeout_s * 1000 : -1;
-	int64_t kill_at = -1, linger_until = -1;
-	bool reaped = false, term_sent = false, killed = false;
-	enum spawn_end why = SPAWN_EXITED;
-	sigset_t none;
+	int nst, nopen;
 	pid_t pid;
+	int pidfd;  /* readable when the child exits; -1: poll waitpid */
+	int status; /* waitpid's, once reaped */
+	int tick_ms;
+	int64_t next_tick, deadline, kill_at, linger_until;
+	bool reaped, term_sent, killed;
+	enum spawn_end why; /* SPAWN_EXITED until we decide to end it */
+};
+
+static void run_init(struct run *r, const struct spawn_opts *opts)
+{
+	int64_t now = mono_ms();
+
+	memset(r, 0, sizeof(*r));
+	r->opts = opts;
+	for (int i = 0; i < 2; i++)
+		r->st[i].opts = opts;
+	r->pidfd = -1;
+	r->tick_ms = opts->tick_ms > 0 ? opts->tick_ms : 1000;
+	r->next_tick = now + r->tick_ms;
+	r->deadline = opts->timeout_s > 0 ? now + (int64_t)opts->timeout_s * 1000 : -1;
+	r->kill_at = r->linger_until = -1;
+	r->why = SPAWN_EXITED;
+}
+
+/* Start the child and learn whether its exec worked: 0 running, 1 exec
+ * failed (res filled, the child reaped), -1 no process (logged). */
+static int run_start(struct run *r, struct spawn_result *res)
+{
+	int errpipe[2], e, i;
 	ssize_t n;
 
-	memset(res, 0, sizeof(*res));
-	memset(st, 0, sizeof(st));
-	for (i = 0; i < 2; i++)
-		st[i].opts = opts;
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		log_err("pipe: %s", strerror(errno));
 		return -1;
 	}
-	if (start_child(opts, &pid, st, &nst, errpipe) < 0) {
+	if (start_child(r->opts, &r->pid, r->st, &r->nst, errpipe) < 0) {
 		close(errpipe[0]);
 		close(errpipe[1]);
 		return -1;
@@ -227,137 +246,176 @@ int spawn_run(const struct spawn_opts *opts, struct spawn_result *res)
 	while (n < 0 && errno == EINTR);
 	close(errpipe[0]);
 	if (n == (ssize_t)sizeof(e)) {
-		for (i = 0; i < nst; i++)
-			close(st[i].fd);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		for (i = 0; i < r->nst; i++)
+			close(r->st[i].fd);
+		while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
 			;
 		res->end = SPAWN_EXEC_FAILED;
 		res->err = e;
-		return 0;
+		return 1;
 	}
-	for (i = 0; i < nst; i++)
-		set_nonblock(st[i].fd);
-	nopen = nst;
+	for (i = 0; i < r->nst; i++)
+		set_nonblock(r->st[i].fd);
+	r->nopen = r->nst;
 	/* readable when the child exits: no waitpid polling (Linux >= 5.3) */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+	return 0;
+}
+
+/* The caller's tick; a stop request or the timeout becomes SIGTERM to the
+ * child's group, and SIGKILL SPAWN_KILL_GRACE_S later. */
+static void run_signal(struct run *r, int64_t now)
+{
+	const struct spawn_opts *opts = r->opts;
+
+	if (now >= r->next_tick) {
+		r->next_tick = now + r->tick_ms;
+		if (opts->on_tick && !opts->on_tick(opts->ctx) && !r->term_sent)
+			r->why = SPAWN_STOPPED;
+	}
+	if (!r->term_sent && !r->reaped) {
+		if (opts->stop && *opts->stop)
+			r->why = SPAWN_STOPPED;
+		else if (r->deadline >= 0 && now >= r->deadline)
+			r->why = SPAWN_TIMED_OUT;
+		if (r->why != SPAWN_EXITED) {
+			kill(-r->pid, SIGTERM);
+			r->term_sent = true;
+			r->kill_at = now + SPAWN_KILL_GRACE_S * 1000;
+		}
+	}
+	if (r->term_sent && !r->killed && !r->reaped && now >= r->kill_at) {
+		kill(-r->pid, SIGKILL);
+		r->killed = true;
+	}
+}
+
+/* Reap the child if it has exited. */
+static void run_reap(struct run *r, int64_t now)
+{
+	if (r->reaped || waitpid(r->pid, &r->status, WNOHANG) != r->pid)
+		return;
+	r->reaped = true;
+	/* Output still in flight is read; a grandchild that keeps the pipe
+	 * open does not hold us longer. */
+	r->linger_until = now + 500;
+	if (r->term_sent && !r->killed)
+		kill(-r->pid, SIGKILL); /* leftovers of the group */
+}
+
+/* How long to sleep: until the next tick, the deadline, the SIGKILL or
+ * the end of the linger, whichever comes first. */
+static int64_t run_wait_ms(const struct run *r, int64_t now)
+{
+	int64_t wait = r->next_tick - now;
+
+	if (!r->term_sent && !r->reaped && r->deadline >= 0)
+		wait = min_pos(wait, r->deadline - now);
+	if (r->term_sent && !r->killed && !r->reaped)
+		wait = min_pos(wait, r->kill_at - now);
+	if (r->reaped)
+		wait = min_pos(wait, r->linger_until - now);
+	if (!r->reaped && r->pidfd < 0)
+		wait = min_pos(wait, r->nopen == 0 ? 20 : 250); /* no pidfd: poll waitpid */
+	return wait < 0 ? 0 : wait;
+}
+
+/* Sleep in ppoll (the only place, with spawn's caller's, where SIGTERM is
+ * unblocked: no race between testing *stop and sleeping), then hand on
+ * what the child wrote.  -1 if poll fails. */
+static int run_poll(struct run *r, int64_t wait)
+{
+	struct pollfd pfd[3];
+	struct timespec ts = {.tv_sec = wait / 1000, .tv_nsec = (wait % 1000) * 1000000};
+	sigset_t none;
+	int np = 0, i;
+
+	for (i = 0; i < r->nst; i++) {
+		if (r->st[i].fd >= 0)
+			pfd[np++] = (struct pollfd){.fd = r->st[i].fd, .events = POLLIN};
+	}
+	if (!r->reaped && r->pidfd >= 0)
+		pfd[np++] = (struct pollfd){.fd = r->pidfd, .events = POLLIN};
 	sigemptyset(&none);
-	for (;;) {
-		struct pollfd pfd[3];
-		struct timespec ts;
-		int64_t wait;
-		int np = 0;
+	if (ppoll(pfd, (nfds_t)np, &ts, &none) < 0) {
+		if (errno == EINTR)
+			return 0;
+		log_err("poll: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < r->nst; i++) {
+		struct stream *s = &r->st[i];
+		char buf[4096];
+		ssize_t n;
 
-		now = mono_ms();
-		if (now >= next_tick) {
-			next_tick = now + tick_ms;
-			if (opts->on_tick && !opts->on_tick(opts->ctx) && !term_sent)
-				why = SPAWN_STOPPED;
+		if (s->fd < 0)
+			continue;
+		n = read(s->fd, buf, sizeof(buf));
+		if (n > 0) {
+			line_splitter_feed(&s->ls, buf, (size_t)n, stream_line, s);
+			continue;
 		}
-		if (!term_sent && !reaped) {
-			if (opts->stop && *opts->stop)
-				why = SPAWN_STOPPED;
-			else if (deadline >= 0 && now >= deadline)
-				why = SPAWN_TIMED_OUT;
-			if (why != SPAWN_EXITED) {
-				kill(-pid, SIGTERM);
-				term_sent = true;
-				kill_at = now + SPAWN_KILL_GRACE_S * 1000;
-			}
-		}
-		if (term_sent && !killed && !reaped && now >= kill_at) {
-			kill(-pid, SIGKILL);
-			killed = true;
-		}
-		if (!reaped) {
-			pid_t r = waitpid(pid, &status, WNOHANG);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		/* EOF, or EIO on a pty whose last writer is gone */
+		line_splitter_flush(&s->ls, stream_line, s);
+		close(s->fd);
+		s->fd = -1;
+		r->nopen--;
+	}
+	return 0;
+}
 
-			if (r == pid) {
-				reaped = true;
-				/* Output still in flight is read; a grandchild that
-				 * keeps the pipe open does not hold us longer. */
-				linger_until = now + 500;
-				if (term_sent && !killed)
-					kill(-pid, SIGKILL); /* leftovers of the group */
-			}
-		}
-		if (reaped && (nopen == 0 || now >= linger_until))
-			break;
-		wait = next_tick - now;
-		if (!term_sent && !reaped && deadline >= 0)
-			wait = min_pos(wait, deadline - now);
-		if (term_sent && !killed && !reaped)
-			wait = min_pos(wait, kill_at - now);
-		if (reaped)
-			wait = min_pos(wait, linger_until - now);
-		if (!reaped && pidfd < 0)
-			wait = min_pos(wait, nopen == 0 ? 20 : 250); /* no pidfd: poll waitpid */
-		if (wait < 0)
-			wait = 0;
-		for (i = 0; i < nst; i++) {
-			if (st[i].fd < 0)
-				continue;
-			pfd[np].fd = st[i].fd;
-			pfd[np].events = POLLIN;
-			pfd[np].revents = 0;
-			np++;
-		}
-		if (!reaped && pidfd >= 0) {
-			pfd[np].fd = pidfd;
-			pfd[np].events = POLLIN;
-			pfd[np].revents = 0;
-			np++;
-		}
-		ts.tv_sec = wait / 1000;
-		ts.tv_nsec = (wait % 1000) * 1000000;
-		if (ppoll(pfd, (nfds_t)np, &ts, &none) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("poll: %s", strerror(errno));
-			break;
-		}
-		for (i = 0; i < nst; i++) {
-			char buf[4096];
-
-			if (st[i].fd < 0)
-				continue;
-			n = read(st[i].fd, buf, sizeof(buf));
-			if (n > 0) {
-				line_splitter_feed(&st[i].ls, buf, (size_t)n, stream_line, &st[i]);
-				continue;
-			}
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			/* EOF, or EIO on a pty whose last writer is gone */
-			line_splitter_flush(&st[i].ls, stream_line, &st[i]);
-			close(st[i].fd);
-			st[i].fd = -1;
-			nopen--;
+/* Hand on the last lines, make sure the child is reaped, and say how it
+ * ended. */
+static void run_finish(struct run *r, struct spawn_result *res)
+{
+	for (int i = 0; i < r->nst; i++) {
+		if (r->st[i].fd >= 0) {
+			line_splitter_flush(&r->st[i].ls, stream_line, &r->st[i]);
+			close(r->st[i].fd);
 		}
 	}
-	for (i = 0; i < nst; i++) {
-		if (st[i].fd >= 0) {
-			line_splitter_flush(&st[i].ls, stream_line, &st[i]);
-			close(st[i].fd);
-		}
-	}
-	if (!reaped) {
-		kill(-pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	if (!r->reaped) {
+		kill(-r->pid, SIGKILL);
+		while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
 			;
 	}
-	if (pidfd >= 0)
-		close(pidfd);
-	if (why != SPAWN_EXITED) {
-		res->end = why;
-	} else if (WIFEXITED(status)) {
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	if (r->why != SPAWN_EXITED) {
+		res->end = r->why;
+	} else if (WIFEXITED(r->status)) {
 		res->end = SPAWN_EXITED;
-		res->exit_code = WEXITSTATUS(status);
 	} else {
 		res->end = SPAWN_SIGNALED;
-		res->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		res->signal = WIFSIGNALED(r->status) ? WTERMSIG(r->status) : 0;
 	}
-	if (WIFEXITED(status))
-		res->exit_code = WEXITSTATUS(status);
+	if (WIFEXITED(r->status))
+		res->exit_code = WEXITSTATUS(r->status);
+}
+
+int spawn_run(const struct spawn_opts *opts, struct spawn_result *res)
+{
+	struct run r;
+	int started;
+
+	memset(res, 0, sizeof(*res));
+	run_init(&r, opts);
+	started = run_start(&r, res);
+	if (started != 0)
+		return started < 0 ? -1 : 0;
+	for (;;) {
+		int64_t now = mono_ms();
+
+		run_signal(&r, now);
+		run_reap(&r, now);
+		if (r.reaped && (r.nopen == 0 || now >= r.linger_until))
+			break;
+		if (run_poll(&r, run_wait_ms(&r, now)) < 0)
+			break;
+	}
+	run_finish(&r, res);
 	return 0;
 }
 
