@@ -367,13 +367,93 @@ static int delete_gone(struct job_ctx *c, const char *name)
 	return do_remove(c, name);
 }
 
-static int server_job(struct job_ctx *c, enum server_state *ok_state)
+/* Initialize: stage the blueprint.  An initialize job on a mounted server
+ * refuses ("stop it first") and leaves the server's state alone. */
+static int server_initialize(struct job_ctx *c, const char *name, enum server_state *ok_state)
+{
+	char err[JOB_REASON_MAX];
+	int mounted = instance_mounted(c->w->cfg->state_dir, name, err, sizeof(err));
+
+	if (mounted < 0)
+		return ctx_fail(c, "%s", err);
+	if (mounted > 0) {
+		c->keep_state = true;
+		return ctx_fail(c,
+				"runtime/%s/merged is mounted (the server is running): "
+				"stop it first, or restart it to apply the blueprint",
+				name);
+	}
+	if (do_initialize(c, name) < 0)
+		return -1;
+	if (*ok_state != SERVER_RUNNING)
+		*ok_state = SERVER_INITIALIZED;
+	return 0;
+}
+
+/* Start and restart: restart = disable (the unit's ExecStopPost unmounts)
+ * + initialize + enable; a start of a server whose overlay is mounted (its
+ * unit is running) is a restart, so a start always applies the current
+ * blueprint. */
+static int server_start(struct job_ctx *c, const char *name, enum server_state *ok_state)
 {
 	const struct config *cfg = c->w->cfg;
-	const char *name = c->job->target;
+	bool restart = c->job->kind == JOB_RESTART;
 	char err[JOB_REASON_MAX];
+	int mounted;
+
+	if (!valid_server_name(name)) {
+		c->keep_state = true;
+		return ctx_fail(c,
+				"server %s cannot start: its name is longer than %d bytes, "
+				"and each server runs as its own system user l4m-NAME "
+				"(at most 31 bytes); delete it and create it again with a "
+				"shorter name",
+				name, SERVER_NAME_MAX);
+	}
+	mounted = instance_mounted(cfg->state_dir, name, err, sizeof(err));
+	if (mounted < 0)
+		return ctx_fail(c, "%s", err);
+	if (restart || mounted > 0) {
+		if (!restart)
+			ctx_step(c,
+				 "runtime/%s/merged is mounted (the server is running): "
+				 "stopping it so the files are staged unmounted",
+				 name);
+		if (run_helper(c, "left4me-systemctl", "disable", name,
+			       cfg->worker.helper_timeout) < 0 ||
+		    !ctx_go_on(c))
+			return -1;
+	}
+	if (do_initialize(c, name) < 0 || !ctx_go_on(c))
+		return -1;
+	if (run_helper(c, "left4me-systemctl", "enable", name, cfg->worker.helper_timeout) < 0)
+		return -1;
+	*ok_state = SERVER_RUNNING;
+	return 0;
+}
+
+/* Reset and delete: undo what is on disk; delete also drops the row. */
+static int server_remove(struct job_ctx *c, const char *name, enum server_state *ok_state)
+{
+	int rc;
+
+	if (do_remove(c, name) < 0)
+		return -1;
+	*ok_state = SERVER_NEW;
+	if (c->job->kind != JOB_DELETE)
+		return 0;
+	ctx_step(c, "delete the server row");
+	rc = db_server_delete(c->w->db, name);
+	if (rc != DB_OK && rc != DB_NOTFOUND)
+		return ctx_fail(c, "cannot delete server %s from the database", name);
+	return 0;
+}
+
+static int server_job(struct job_ctx *c, enum server_state *ok_state)
+{
+	const char *name = c->job->target;
 	struct server srv;
-	int rc, mounted;
+	int rc;
 
 	/* The target crossed a process boundary: check it before any path
 	 * or helper argv is built from it. */
@@ -393,85 +473,27 @@ static int server_job(struct job_ctx *c, enum server_state *ok_state)
 	*ok_state = srv.state;
 	server_fini(&srv);
 
+	/* Staging writes into runtime/NAME/upper/, and overlayfs leaves
+	 * changes to upper/ under a live mount undefined.  So the cfg files
+	 * are staged only while runtime/NAME/merged is unmounted (per
+	 * mountinfo), and instance_apply refuses on a mounted merged/ whatever
+	 * the job, so a disable that left the overlay mounted fails the job
+	 * instead. */
 	switch (c->job->kind) {
-	/* Staging writes into runtime/NAME/upper/, and overlayfs leaves changes
-	 * to upper/ under a live mount undefined.  So the cfg files are staged
-	 * only while runtime/NAME/merged is unmounted (per mountinfo):
-	 *  - restart = disable (the unit's ExecStopPost unmounts) + initialize
-	 *    + enable;
-	 *  - start of a server whose overlay is mounted (its unit is running)
-	 *    is a restart, so a start always applies the current blueprint;
-	 *  - an initialize job on a mounted server refuses ("stop it first")
-	 *    and leaves the server's state alone;
-	 *  - instance_apply refuses on a mounted merged/ whatever the job, so
-	 *    a disable that left the overlay mounted fails the job instead. */
 	case JOB_INITIALIZE:
-		mounted = instance_mounted(cfg->state_dir, name, err, sizeof(err));
-		if (mounted < 0)
-			return ctx_fail(c, "%s", err);
-		if (mounted > 0) {
-			c->keep_state = true;
-			return ctx_fail(c,
-					"runtime/%s/merged is mounted (the server is running): "
-					"stop it first, or restart it to apply the blueprint",
-					name);
-		}
-		if (do_initialize(c, name) < 0)
-			return -1;
-		if (*ok_state != SERVER_RUNNING)
-			*ok_state = SERVER_INITIALIZED;
-		return 0;
+		return server_initialize(c, name, ok_state);
 	case JOB_START:
 	case JOB_RESTART:
-		if (!valid_server_name(name)) {
-			c->keep_state = true;
-			return ctx_fail(c,
-					"server %s cannot start: its name is longer than %d bytes, "
-					"and each server runs as its own system user l4m-NAME "
-					"(at most 31 bytes); delete it and create it again with a "
-					"shorter name",
-					name, SERVER_NAME_MAX);
-		}
-		mounted = instance_mounted(cfg->state_dir, name, err, sizeof(err));
-		if (mounted < 0)
-			return ctx_fail(c, "%s", err);
-		if (c->job->kind == JOB_RESTART || mounted > 0) {
-			if (c->job->kind == JOB_START)
-				ctx_step(c,
-					 "runtime/%s/merged is mounted (the server is running): "
-					 "stopping it so the files are staged unmounted",
-					 name);
-			if (run_helper(c, "left4me-systemctl", "disable", name,
-				       cfg->worker.helper_timeout) < 0 ||
-			    !ctx_go_on(c))
-				return -1;
-		}
-		if (do_initialize(c, name) < 0 || !ctx_go_on(c))
-			return -1;
-		if (run_helper(c, "left4me-systemctl", "enable", name, cfg->worker.helper_timeout) <
-		    0)
-			return -1;
-		*ok_state = SERVER_RUNNING;
-		return 0;
+		return server_start(c, name, ok_state);
 	case JOB_STOP:
 		if (run_helper(c, "left4me-systemctl", "disable", name,
-			       cfg->worker.helper_timeout) < 0)
+			       c->w->cfg->worker.helper_timeout) < 0)
 			return -1;
 		*ok_state = SERVER_STOPPED;
 		return 0;
 	case JOB_RESET:
 	case JOB_DELETE:
-		if (do_remove(c, name) < 0)
-			return -1;
-		*ok_state = SERVER_NEW;
-		if (c->job->kind == JOB_DELETE) {
-			ctx_step(c, "delete the server row");
-			rc = db_server_delete(c->w->db, name);
-			if (rc != DB_OK && rc != DB_NOTFOUND)
-				return ctx_fail(c, "cannot delete server %s from the database",
-						name);
-		}
-		return 0;
+		return server_remove(c, name, ok_state);
 	default:
 		return ctx_fail(c, "not a server job");
 	}
