@@ -157,39 +157,45 @@ static char *overlay_dir(const char *state_dir, const struct instance_overlay *o
 	return xasprintf("%s/overlays/%lld", state_dir, (long long)o->id);
 }
 
-int instance_plan(const char *state_dir, const struct instance_spec *spec,
-		  struct instance_plan *plan, char *err, size_t errlen)
+/* The spec's values came from the DB: check them again before any path is
+ * built from them. */
+static int plan_check_spec(const struct instance_spec *spec, char *err, size_t errlen)
 {
-	struct instance_env env = {0};
-	char state_real[PATH_MAX], what[128];
-	char **dirs = NULL;
-	struct strbuf cfg;
-	struct stat st;
-	char *path = NULL;
-	size_t i, n = 0;
-	int rc = -1;
-
-	memset(plan, 0, sizeof(*plan));
-	strbuf_init(&cfg);
 	if (!instance_name_ok(spec->name)) {
 		char esc[96];
 
 		snprintf(err, errlen, "invalid server name in the database: '%s'",
 			 log_escape(esc, sizeof(esc), spec->name ? spec->name : "",
 				    spec->name ? strlen(spec->name) : 0));
-		goto out;
+		return -1;
 	}
 	if (!valid_server_port(spec->port)) {
 		snprintf(err, errlen, "invalid port %d in the database", spec->port);
-		goto out;
+		return -1;
 	}
 	if (spec->n_overlays + 1 > INSTANCE_ENV_MAX_LOWERDIRS) {
 		snprintf(err, errlen, "too many overlays (%zu)", spec->n_overlays);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/* The lowerdirs in spec order (top overlay first), the installation last,
+ * each in the allowlist.  *dirs gets n_overlays + 1 slots, *n of them
+ * filled; the caller frees them, also after a failure. */
+static int plan_lowerdirs(const char *state_dir, const struct instance_spec *spec, char ***dirs,
+			  size_t *n, char *err, size_t errlen)
+{
+	char state_real[PATH_MAX], what[128], *path;
+	struct stat st;
+	char **v = xcalloc(spec->n_overlays + 1, sizeof(*v));
+	size_t i;
+
+	*dirs = v;
+	*n = 0;
 	if (!realpath(state_dir, state_real)) {
 		snprintf(err, errlen, "state dir %s: %s", state_dir, strerror(errno));
-		goto out;
+		return -1;
 	}
 	path = xasprintf("%s/installation/srcds_run", state_dir);
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -197,9 +203,10 @@ int instance_plan(const char *state_dir, const struct instance_spec *spec,
 			 "the game is not installed (%s is missing): run the install_game job "
 			 "first",
 			 path);
-		goto out;
+		free(path);
+		return -1;
 	}
-	dirs = xcalloc(spec->n_overlays + 1, sizeof(*dirs));
+	free(path);
 	for (i = 0; i < spec->n_overlays; i++) {
 		const struct instance_overlay *o = &spec->overlays[i];
 
@@ -209,26 +216,33 @@ int instance_plan(const char *state_dir, const struct instance_spec *spec,
 					 "global overlay %lld has an invalid source name in the "
 					 "database",
 					 (long long)o->id);
-				goto out;
+				return -1;
 			}
 			if (!o->source_complete) {
 				snprintf(err, errlen,
 					 "global overlay %lld (source %s) is incomplete: vpks are "
 					 "missing from its cache; refresh it first",
 					 (long long)o->id, o->source_name);
-				goto out;
+				return -1;
 			}
 		}
-		dirs[n] = overlay_dir(state_dir, o);
+		v[*n] = overlay_dir(state_dir, o);
 		snprintf(what, sizeof(what), "overlay %lld", (long long)o->id);
-		if (check_lowerdir(state_real, dirs[n++], what, err, errlen) < 0)
-			goto out;
+		if (check_lowerdir(state_real, v[(*n)++], what, err, errlen) < 0)
+			return -1;
 	}
-	dirs[n] = xasprintf("%s/installation", state_dir);
-	if (check_lowerdir(state_real, dirs[n++], "the game installation", err, errlen) < 0)
-		goto out;
+	v[*n] = xasprintf("%s/installation", state_dir);
+	return check_lowerdir(state_real, v[(*n)++], "the game installation", err, errlen);
+}
 
-	/* exec lines lowest overlay first, so the top one's settings win */
+/* server.cfg: an exec line per overlay that exposes its server.cfg (their
+ * texts go to plan->copies), lowest overlay first so the top one's
+ * settings win, then the blueprint's own config. */
+static int plan_server_cfg(const struct instance_spec *spec, char *const *dirs,
+			   struct instance_plan *plan, struct strbuf *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
 	for (i = spec->n_overlays; i-- > 0;) {
 		const struct instance_overlay *o = &spec->overlays[i];
 		struct instance_cfg_copy *c;
@@ -241,13 +255,30 @@ int instance_plan(const char *state_dir, const struct instance_spec *spec,
 		memset(c, 0, sizeof(*c));
 		c->overlay_id = o->id;
 		if (read_overlay_cfg(dirs[i], o->id, &c->text, &c->missing, err, errlen) < 0)
-			goto out;
-		strbuf_printf(&cfg, "exec server_overlay_%lld\n", (long long)o->id);
+			return -1;
+		strbuf_printf(cfg, "exec server_overlay_%lld\n", (long long)o->id);
 	}
-	strbuf_puts(&cfg, spec->config ? spec->config : "");
-	if (cfg.len > 0 && cfg.buf[cfg.len - 1] != '\n')
-		strbuf_putc(&cfg, '\n');
+	strbuf_puts(cfg, spec->config ? spec->config : "");
+	if (cfg->len > 0 && cfg->buf[cfg->len - 1] != '\n')
+		strbuf_putc(cfg, '\n');
+	return 0;
+}
 
+int instance_plan(const char *state_dir, const struct instance_spec *spec,
+		  struct instance_plan *plan, char *err, size_t errlen)
+{
+	struct instance_env env = {0};
+	struct strbuf cfg;
+	char **dirs = NULL;
+	size_t i, n = 0;
+	int rc = -1;
+
+	memset(plan, 0, sizeof(*plan));
+	strbuf_init(&cfg);
+	if (plan_check_spec(spec, err, errlen) < 0 ||
+	    plan_lowerdirs(state_dir, spec, &dirs, &n, err, errlen) < 0 ||
+	    plan_server_cfg(spec, dirs, plan, &cfg, err, errlen) < 0)
+		goto out;
 	env.lowerdirs = dirs;
 	env.n_lowerdirs = n;
 	env.port = spec->port;
@@ -264,7 +295,6 @@ out:
 	for (i = 0; i < n; i++)
 		free(dirs[i]);
 	free(dirs);
-	free(path);
 	strbuf_fini(&cfg);
 	if (rc < 0)
 		instance_plan_fini(plan);
