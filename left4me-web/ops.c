@@ -2,12 +2,15 @@
  * and the API. */
 #include "ops.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "console.h"
 #include "db.h"
+#include "files.h"
 #include "log.h"
 #include "validate.h"
 
@@ -193,4 +196,44 @@ int ops_enqueue_build(struct req *r, int64_t overlay_id, int64_t *job_id)
 	snprintf(target, sizeof(target), "%" PRId64, overlay_id);
 	snprintf(key, sizeof(key), "build_overlay:%" PRId64, overlay_id);
 	return ops_enqueue(r, JOB_BUILD_OVERLAY, target, key, job_id);
+}
+
+int ops_overlay_file_open(struct req *r, const char *id, const char *path, struct ops_error *err)
+{
+	struct overlay o;
+	bool is_dir = false;
+	int rc = ops_overlay(r, id, true, &o), fd;
+
+	if (rc != DB_OK) {
+		ops_db_error(rc, err);
+		return -1;
+	}
+	if (!valid_overlay_path(path)) {
+		overlay_fini(&o);
+		*err = (struct ops_error){400, "bad path"};
+		return -1;
+	}
+	fd = files_open(r->w->cfg->state_dir, &o, path, &is_dir);
+	overlay_fini(&o);
+	if (fd < 0) {
+		*err = errno == ENOENT ? (struct ops_error){404, "no such file"}
+				       : (struct ops_error){403, "refused"};
+		return -1;
+	}
+	if (is_dir) {
+		close(fd);
+		*err = (struct ops_error){400, "a directory"};
+		return -1;
+	}
+	return fd;
+}
+
+void ops_db_error(int rc, struct ops_error *err)
+{
+	if (rc == DB_NOTFOUND)
+		*err = (struct ops_error){404, "not found"};
+	else if (rc == DB_BUSY)
+		*err = (struct ops_error){503, "the database is busy; try again"};
+	else
+		*err = (struct ops_error){500, "database error"};
 }

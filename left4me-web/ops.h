@@ -15,6 +15,17 @@
 #include "strbuf.h"
 #include "web.h"
 
+/* Why an action failed: an HTTP status and one line for the user (a
+ * static string).  The messages live here, in ops.c, and the pages and the
+ * API show the same ones through the route's error renderer. */
+struct ops_error {
+	unsigned status;
+	const char *msg;
+};
+
+/* The error for a db rc: 404 not found, 503 busy, 500 otherwise. */
+void ops_db_error(int rc, struct ops_error *err);
+
 /* DB_OK if the server exists and is the requester's, else DB_NOTFOUND. */
 int ops_server(struct req *r, const char *name, struct server *out);
 /* The same for the console (its stream, page and commands): the owner's
@@ -44,5 +55,9 @@ int ops_server_action_kind(const char *action);
 void ops_preview(const struct blueprint_overlay *ov, size_t n, struct strbuf *out);
 /* Save an overlay and, for a script overlay, enqueue its build. */
 int ops_enqueue_build(struct req *r, int64_t overlay_id, int64_t *job_id);
+
+/* Open path in overlay id (the requester's, or a global one) for a
+ * download: a regular file's fd, or -1 with err. */
+int ops_overlay_file_open(struct req *r, const char *id, const char *path, struct ops_error *err);
 
 #endif

@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "pages.h"
+#include "page.h"
 #include "session.h"
 
 /* The login form with status, an optional error msg and the name to fill

@@ -13,9 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handlers.h"
+#include "api.h"
+#include "api_blueprints.h"
+#include "api_jobs.h"
+#include "api_overlays.h"
+#include "api_servers.h"
+#include "page.h"
+#include "page_admin.h"
+#include "page_blueprints.h"
+#include "page_dashboard.h"
+#include "page_globals.h"
+#include "page_jobs.h"
 #include "page_login.h"
-#include "pages.h"
+#include "page_overlays.h"
+#include "page_servers.h"
+#include "page_status.h"
 #include "session.h"
 #include "xalloc.h"
 

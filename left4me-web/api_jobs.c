@@ -1,0 +1,141 @@
+/* /api/v1/jobs: list, get, log, live events (SSE); and the game install,
+ * which only queues a job. */
+#include "api_jobs.h"
+
+#include <string.h>
+
+#include "api.h"
+#include "db.h"
+#include "hub.h"
+#include "ops.h"
+#include "parse.h"
+#include "validate.h"
+
+static json_object *job_json(const struct job *j)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(j->id));
+	api_add_str(o, "kind", job_kind_name(j->kind));
+	api_add_str(o, "target", j->target);
+	api_add_str(o, "user", j->user_name ? j->user_name : "system");
+	api_add_str(o, "state", job_state_name(j->state));
+	json_object_object_add(o, "exit_status",
+			       j->has_exit_code ? json_object_new_int(j->exit_code) : NULL);
+	api_add_str(o, "reason", j->reason);
+	api_add_time(o, "created_at", j->created_at);
+	api_add_time(o, "started_at", j->started_at);
+	api_add_time(o, "finished_at", j->finished_at);
+	return o;
+}
+
+int api_jobs_list(struct req *r)
+{
+	struct job_filter f = {r->user.admin ? 0 : r->user.id, NULL, 0, 100};
+	const char *before = web_query(r, "before"), *limit = web_query(r, "limit");
+	long long lim;
+	struct job *jobs;
+	json_object *a;
+	size_t n, i;
+	int rc;
+
+	if (before && !valid_id(before, &f.before_id))
+		return api_error(r, 400, "before: expected an id");
+	if (limit) {
+		if (parse_int(limit, 1, 1000, &lim) < 0)
+			return api_error(r, 400, "limit: expected 1..1000");
+		f.limit = (int)lim;
+	}
+	rc = db_job_list(web_db(r), &f, &jobs, &n);
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, job_json(&jobs[i]));
+	job_list_free(jobs, n);
+	return api_send(r, 200, a);
+}
+
+int api_job_get(struct req *r)
+{
+	struct job j;
+	int rc = ops_job(r, r->cap[0], &j), ret;
+
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	ret = api_send(r, 200, job_json(&j));
+	job_fini(&j);
+	return ret;
+}
+
+int api_job_log(struct req *r)
+{
+	const char *after = web_query(r, "after");
+	int64_t after_id = 0;
+	struct job_log_line *lines;
+	struct job j;
+	json_object *o, *a;
+	size_t n, i;
+	int rc = ops_job(r, r->cap[0], &j);
+
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	if (after && strcmp(after, "0") != 0 && !valid_id(after, &after_id)) {
+		job_fini(&j);
+		return api_error(r, 400, "after: expected an id");
+	}
+	rc = db_job_log_read(web_db(r), j.id, after_id, 10000, &lines, &n);
+	if (rc != DB_OK) {
+		job_fini(&j);
+		return api_db_fail(r, rc);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "job_id", json_object_new_int64(j.id));
+	api_add_str(o, "state", job_state_name(j.state));
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "id", json_object_new_int64(lines[i].id));
+		json_object_object_add(e, "ts", json_object_new_int64(lines[i].ts));
+		api_add_str(e, "stream", job_stream_name(lines[i].stream));
+		api_add_str(e, "line", lines[i].line);
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "lines", a);
+	job_log_lines_free(lines, n);
+	job_fini(&j);
+	return api_send(r, 200, o);
+}
+
+int api_job_events(struct req *r)
+{
+	const char *last = web_header(r, "Last-Event-ID");
+	struct MHD_Response *resp;
+	struct sse_stream *stream;
+	struct job j;
+	long long after = 0;
+	int64_t id;
+	int rc = ops_job(r, r->cap[0], &j);
+
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	if (!last)
+		last = web_query(r, "after");
+	if (last && parse_int(last, 0, INT64_MAX, &after) < 0)
+		after = 0;
+	id = j.id;
+	job_fini(&j);
+	resp = hub_job_stream(r->w->hub, r->conn, id, after, &stream);
+	return web_respond_stream(r, resp, stream);
+}
+
+int api_install_game(struct req *r)
+{
+	int64_t job;
+	int rc = ops_enqueue(r, JOB_INSTALL_GAME, NULL, "install_game", &job);
+
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	return api_job_accepted(r, 202, job);
+}

@@ -1,0 +1,13 @@
+/* /api/v1/jobs and the game install. (api_jobs.c) */
+#ifndef LEFT4ME_WEB_API_JOBS_H
+#define LEFT4ME_WEB_API_JOBS_H
+
+#include "web.h"
+
+int api_jobs_list(struct req *r);
+int api_job_get(struct req *r);
+int api_job_log(struct req *r);
+int api_job_events(struct req *r);
+int api_install_game(struct req *r);
+
+#endif

@@ -1,0 +1,176 @@
+/* /api/v1/servers: list, create, get, actions (jobs), the console's SSE
+ * stream and its commands. */
+#include "api_servers.h"
+
+#include "api.h"
+#include "db.h"
+#include "hub.h"
+#include "ops.h"
+#include "parse.h"
+#include "validate.h"
+
+static json_object *server_json(const struct server *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(s->id));
+	api_add_str(o, "name", s->name);
+	api_add_str(o, "state", server_state_name(s->state));
+	api_add_str(o, "state_reason", s->state_reason);
+	json_object_object_add(o, "port", json_object_new_int(s->port));
+	json_object_object_add(o, "blueprint_id", json_object_new_int64(s->blueprint_id));
+	api_add_str(o, "blueprint", s->blueprint_name);
+	json_object_object_add(o, "last_job_id",
+			       s->last_job_id ? json_object_new_int64(s->last_job_id) : NULL);
+	api_add_time(o, "created_at", s->created_at);
+	api_add_time(o, "updated_at", s->updated_at);
+	return o;
+}
+
+int api_servers_list(struct req *r)
+{
+	struct server *list;
+	json_object *a;
+	size_t n, i;
+	int rc = db_server_list(web_db(r), r->user.id, &list, &n);
+
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, server_json(&list[i]));
+	server_list_free(list, n);
+	return api_send(r, 200, a);
+}
+
+int api_servers_create(struct req *r)
+{
+	const char *name;
+	int64_t bp, port;
+	struct server s;
+	json_object *o;
+	int ret, rc;
+
+	if (!(o = api_body_object(r, &ret)))
+		return ret;
+	name = api_get_string(o, "name");
+	if (!name || !valid_server_name(name))
+		ret = api_error(r, 400,
+				"name: expected [a-z0-9][a-z0-9_-]{0,26} (at most 27 bytes: each "
+				"server runs as its own system user l4m-NAME)");
+	else if (!api_get_int(o, "blueprint_id", 1, INT64_MAX, &bp))
+		ret = api_error(r, 400, "blueprint_id: expected an id");
+	else if (!api_get_int(o, "port", 1024, 65535, &port))
+		ret = api_error(r, 400, "port: expected 1024..65535");
+	else if ((rc = db_server_create(web_db(r), name, r->user.id, bp, (int)port, NULL)) ==
+		 DB_EXISTS)
+		ret = api_error(r, 409, "name or port already taken");
+	else if (rc == DB_INVALID)
+		ret = api_error(r, 400, "blueprint_id: no such blueprint");
+	else if (rc != DB_OK)
+		ret = api_db_fail(r, rc);
+	else if ((rc = db_server_get(web_db(r), name, &s)) != DB_OK)
+		ret = api_db_fail(r, rc);
+	else {
+		(void)db_audit(web_db(r), r->user.id, r->user.name, "server_create", name, "");
+		ret = api_send(r, 201, server_json(&s));
+		server_fini(&s);
+	}
+	json_object_put(o);
+	return ret;
+}
+
+int api_server_get(struct req *r)
+{
+	struct server s;
+	int rc = ops_server(r, r->cap[0], &s), ret;
+
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	ret = api_send(r, 200, server_json(&s));
+	server_fini(&s);
+	return ret;
+}
+
+static int server_enqueue(struct req *r, enum job_kind kind)
+{
+	struct server s;
+	int64_t job;
+	int rc = ops_server(r, r->cap[0], &s);
+
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	rc = ops_enqueue(r, kind, s.name, NULL, &job);
+	server_fini(&s);
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	return api_job_accepted(r, 202, job);
+}
+
+int api_server_delete(struct req *r)
+{
+	return server_enqueue(r, JOB_DELETE);
+}
+
+int api_server_action(struct req *r)
+{
+	int kind = ops_server_action_kind(r->cap[1]);
+
+	if (kind < 0 || kind == JOB_DELETE)
+		return api_error(r, 404, "not found");
+	return server_enqueue(r, (enum job_kind)kind);
+}
+
+int api_console(struct req *r)
+{
+	const char *last = web_header(r, "Last-Event-ID");
+	struct MHD_Response *resp;
+	struct sse_stream *stream;
+	struct server s;
+	long long after = 0;
+	int rc = ops_server_console(r, r->cap[0], &s);
+
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	if (!last)
+		last = web_query(r, "after");
+	if (last && parse_int(last, 0, INT64_MAX, &after) < 0)
+		after = 0;
+	resp = hub_console_stream(r->w->hub, r->conn, s.id, s.name, s.created_at, after, &stream);
+	server_fini(&s);
+	return web_respond_stream(r, resp, stream);
+}
+
+/* {"command": "..."}: written straight into the server's console FIFO,
+ * so the answer is 204 (no job); see ops_console_send for the others. */
+int api_console_send(struct req *r)
+{
+	struct server s;
+	json_object *o, *v;
+	unsigned status;
+	char msg[256];
+	int rc = ops_server_console(r, r->cap[0], &s), ret;
+
+	if (rc != DB_OK)
+		return api_db_fail(r, rc);
+	if (!(o = api_body_object(r, &ret))) {
+		server_fini(&s);
+		return ret;
+	}
+	if (!json_object_object_get_ex(o, "command", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		ret = api_error(r, 400, "command: expected a string");
+	else if ((status = ops_console_send(r, &s, json_object_get_string(v),
+					    (size_t)json_object_get_string_len(v), msg,
+					    sizeof(msg))) == 204) {
+		struct strbuf none;
+
+		strbuf_init(&none);
+		ret = web_respond(r, 204, NULL, &none);
+	} else {
+		ret = api_error(r, status, msg);
+	}
+	json_object_put(o);
+	server_fini(&s);
+	return ret;
+}

@@ -1,0 +1,15 @@
+/* /api/v1/servers and a server's console. (api_servers.c) */
+#ifndef LEFT4ME_WEB_API_SERVERS_H
+#define LEFT4ME_WEB_API_SERVERS_H
+
+#include "web.h"
+
+int api_servers_list(struct req *r);
+int api_servers_create(struct req *r);
+int api_server_get(struct req *r);
+int api_server_delete(struct req *r);
+int api_server_action(struct req *r);
+int api_console(struct req *r);
+int api_console_send(struct req *r);
+
+#endif

@@ -1,0 +1,228 @@
+/* The HTML layout every page shares and the pieces several pages show
+ * (state badges, the tables of servers and jobs, a job's log): the
+ * renderer kit of the page_*.c files.  Every dynamic value goes through
+ * html_printf's escaping directives (html.h); forms work without
+ * JavaScript, /static/app.js only adds live logs and the blueprint
+ * preview. */
+#include "page.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "xalloc.h"
+
+void page_begin(struct req *r, struct html *h, const char *title)
+{
+	html_printf(h,
+		    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		    "<title>%s · left4me</title>"
+		    "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">"
+		    "<link rel=\"stylesheet\" href=\"/static/app.css\">"
+		    "<script src=\"/static/app.js\" defer></script></head><body>",
+		    title);
+	if (r->authed && !r->via_token) {
+		html_printf(h,
+			    "<header class=\"top\"><a class=\"brand\" href=\"/\">left4me</a><nav>"
+			    "<a href=\"/servers\">Servers</a>"
+			    "<a href=\"/blueprints\">Blueprints</a>"
+			    "<a href=\"/overlays\">Overlays</a>"
+			    "<a href=\"/global-overlays\">Global overlays</a>"
+			    "<a href=\"/jobs\">Jobs</a>");
+		if (r->user.admin)
+			html_printf(h, "<a href=\"/admin\">Admin</a>");
+		html_printf(h,
+			    "</nav><form class=\"logout\" method=\"post\" action=\"/logout\">"
+			    "<span class=\"who\">%s</span>",
+			    r->user.name);
+		page_csrf_input(r, h);
+		html_printf(h, "<button type=\"submit\">Log out</button></form></header>");
+	}
+	html_printf(h, "<main>");
+}
+
+int page_finish(struct req *r, struct html *h, unsigned status)
+{
+	html_printf(h, "</main></body></html>\n");
+	return web_respond_html(r, status, h);
+}
+
+void page_csrf_input(struct req *r, struct html *h)
+{
+	html_printf(h, "<input type=\"hidden\" name=\"csrf_token\" value=\"%a\">",
+		    r->sess.csrf_token);
+}
+
+void page_button(struct req *r, struct html *h, const char *label, const char *cls,
+		 const char *action_fmt, ...)
+{
+	va_list ap;
+
+	html_raw_trusted(h, "<form class=\"inline\" method=\"post\" action=\"");
+	va_start(ap, action_fmt);
+	html_vprintf(h, action_fmt, ap);
+	va_end(ap);
+	html_raw_trusted(h, "\">");
+	page_csrf_input(r, h);
+	html_printf(h, "<button type=\"submit\" class=\"%a\">%s</button></form>", cls, label);
+}
+
+int page_error(struct req *r, unsigned status, const char *msg)
+{
+	struct html h;
+	char title[16];
+
+	if (status == 401 && strcmp(r->method, "GET") == 0)
+		return web_redirect(r, "/login");
+	snprintf(title, sizeof(title), "%u", status);
+	html_init(&h);
+	page_begin(r, &h, title);
+	html_printf(&h,
+		    "<section class=\"card\"><h1>%s</h1><p class=\"error\">%s</p>"
+		    "<p><a href=\"/\">Back to the dashboard</a></p></section>",
+		    title, msg);
+	return page_finish(r, &h, status);
+}
+
+void page_state_badge(struct html *h, const char *state)
+{
+	html_printf(h, "<span class=\"badge s-%a\">%s</span>", state, state);
+}
+
+void page_jobs_table(struct req *r, struct html *h, const struct job *jobs, size_t n)
+{
+	size_t i;
+
+	(void)r;
+	if (n == 0) {
+		html_printf(h, "<p class=\"muted\">No jobs yet.</p>");
+		return;
+	}
+	html_printf(h, "<table><thead><tr><th>#</th><th>Kind</th><th>Target</th><th>User</th>"
+		       "<th>State</th><th>Created</th><th>Finished</th><th>Exit</th></tr>"
+		       "</thead><tbody>");
+	for (i = 0; i < n; i++) {
+		const struct job *j = &jobs[i];
+
+		html_printf(h,
+			    "<tr><td><a href=\"/jobs/%D\">%D</a></td><td>%s</td><td>%s</td>"
+			    "<td>%s</td><td>",
+			    j->id, j->id, job_kind_name(j->kind), j->target,
+			    j->user_name ? j->user_name : "system");
+		page_state_badge(h, job_state_name(j->state));
+		html_printf(h, "</td><td>%T</td><td>%T</td><td>", j->created_at, j->finished_at);
+		if (j->has_exit_code)
+			html_printf(h, "%d", j->exit_code);
+		html_printf(h, "</td></tr>");
+	}
+	html_printf(h, "</tbody></table>");
+}
+
+void page_servers_table(struct html *h, const struct server *list, size_t n)
+{
+	size_t i;
+
+	if (n == 0) {
+		html_printf(h, "<p class=\"muted\">No servers yet.</p>");
+		return;
+	}
+	html_printf(h, "<table><thead><tr><th>Name</th><th>State</th><th>Port</th>"
+		       "<th>Blueprint</th><th>Last job</th></tr></thead><tbody>");
+	for (i = 0; i < n; i++) {
+		const struct server *s = &list[i];
+
+		html_printf(h, "<tr><td><a href=\"/servers/%u\">%s</a></td><td>", s->name, s->name);
+		page_state_badge(h, server_state_name(s->state));
+		html_printf(h, "</td><td>%d</td><td><a href=\"/blueprints/%D\">%s</a></td><td>",
+			    s->port, s->blueprint_id, s->blueprint_name);
+		if (s->last_job_id)
+			html_printf(h, "<a href=\"/jobs/%D\">#%D</a>", s->last_job_id,
+				    s->last_job_id);
+		html_printf(h, "</td></tr>");
+	}
+	html_printf(h, "</tbody></table>");
+}
+
+int page_db_fail(struct req *r, int rc)
+{
+	if (rc == DB_NOTFOUND)
+		return web_error(r, 404, "not found");
+	if (rc == DB_BUSY)
+		return web_error(r, 503, "the database is busy; try again");
+	return web_error(r, 500, "database error");
+}
+
+/* The progress bar of a job whose last progress line is progress
+ * ("PERCENT DONE TOTAL LABEL"; NULL: none yet, the bar is hidden). */
+static void progress_bar(struct html *h, const char *progress)
+{
+	double pct = progress ? strtod(progress, NULL) : 0;
+	char pbuf[16];
+	const char *label = "";
+
+	if (progress) {
+		const char *sp = progress;
+
+		for (int k = 0; k < 3 && sp; k++) {
+			sp = strchr(sp, ' ');
+			if (sp)
+				sp++;
+		}
+		label = sp ? sp : "";
+	}
+	if (pct < 0 || pct != pct)
+		pct = 0;
+	if (pct > 100)
+		pct = 100;
+	snprintf(pbuf, sizeof(pbuf), "%.1f", pct);
+	html_printf(h,
+		    "<div class=\"progress%a\" id=\"progress-box\"><progress id=\"progress\" "
+		    "max=\"100\" value=\"%s\"></progress> <span id=\"progress-label\">%s%% "
+		    "%s</span></div>",
+		    progress ? "" : " hidden", pbuf, pbuf, label);
+}
+
+/* The log so far, a progress bar and the live stream's anchor. */
+int page_job_log(struct req *r, struct html *h, const struct job *j)
+{
+	struct job_log_line *lines;
+	size_t n, i;
+	int64_t last = 0;
+	char *progress = NULL;
+	struct html body;
+
+	html_init(&body);
+	for (;;) {
+		if (db_job_log_read(web_db(r), j->id, last, 1000, &lines, &n) != DB_OK) {
+			html_fini(&body);
+			free(progress);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			html_printf(&body, "<span class=\"l-%a\">%s</span>\n",
+				    job_stream_name(lines[i].stream), lines[i].line);
+			last = lines[i].id;
+			if (lines[i].stream == STREAM_PROGRESS) {
+				free(progress);
+				progress = xstrdup(lines[i].line);
+			}
+		}
+		job_log_lines_free(lines, n);
+		if (n < 1000 || html_len(&body) > 4 * 1024 * 1024)
+			break;
+	}
+	progress_bar(h, progress);
+	html_printf(h, "<pre class=\"log\" id=\"log\" ");
+	if (!job_state_is_final(j->state))
+		html_printf(h, "data-events=\"/api/v1/jobs/%D/events?after=%D\" ", j->id, last);
+	html_printf(h, "data-state=\"%a\">", job_state_name(j->state));
+	html_append(h, &body);
+	html_printf(h, "</pre>");
+	free(progress);
+	html_fini(&body);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* The renderer kit of the pages (page.c): the layout every page shares,
+ * its error page, and the pieces several pages show.  Pages build into a
+ * struct html (html.h) and leave through page_finish. */
+#ifndef LEFT4ME_WEB_PAGE_H
+#define LEFT4ME_WEB_PAGE_H
+
+#include <stddef.h>
+
+#include "db_job.h"
+#include "db_server.h"
+#include "html.h"
+#include "web.h"
+
+/* <!doctype> .. <main>; nav only when logged in. */
+void page_begin(struct req *r, struct html *h, const char *title);
+/* </main> .. </html>, then queue it with status. */
+int page_finish(struct req *r, struct html *h, unsigned status);
+/* The error page with status and msg; a 401 to a GET instead sends the
+ * browser to the login form.  The error renderer of page routes. */
+int page_error(struct req *r, unsigned status, const char *msg);
+/* A hidden csrf_token input for the session's forms. */
+void page_csrf_input(struct req *r, struct html *h);
+/* A one-button POST form (with CSRF token) to the URL html_printf makes
+ * of action_fmt and what follows. */
+void page_button(struct req *r, struct html *h, const char *label, const char *cls,
+		 const char *action_fmt, ...);
+/* A state as a badge (its CSS class s-STATE). */
+void page_state_badge(struct html *h, const char *state);
+/* The tables of servers and of jobs (the dashboard's, a server's, ...). */
+void page_servers_table(struct html *h, const struct server *list, size_t n);
+void page_jobs_table(struct req *r, struct html *h, const struct job *jobs, size_t n);
+/* A job's log so far with its progress bar and the live stream's anchor;
+ * -1 if the database cannot be read. */
+int page_job_log(struct req *r, struct html *h, const struct job *j);
+/* The error page for a db rc (404 not found, 503 busy, 500). */
+int page_db_fail(struct req *r, int rc);
+
+#endif

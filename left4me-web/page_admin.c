@@ -1,0 +1,162 @@
+/* The admin page: the game install with its last run, and the users
+ * (add, enable, disable, reset a password).  Admins only (routes.c). */
+#include "page_admin.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+#include "db.h"
+#include "ops.h"
+#include "page.h"
+#include "validate.h"
+
+int page_admin(struct req *r)
+{
+	struct user *users;
+	size_t nu, i;
+	struct job_filter f = {0, NULL, 0, 200};
+	struct job *jobs;
+	size_t nj;
+	struct html h;
+
+	if (db_user_list(web_db(r), &users, &nu) != DB_OK)
+		return page_db_fail(r, DB_ERROR);
+	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK) {
+		user_list_free(users, nu);
+		return page_db_fail(r, DB_ERROR);
+	}
+	html_init(&h);
+	page_begin(r, &h, "Admin");
+	html_printf(&h, "<h1>Admin</h1><section class=\"card\"><h2>Game installation</h2>"
+			"<p class=\"muted\">SteamCMD installs or updates Left 4 Dead 2 "
+			"(app 222860).</p>");
+	page_button(r, &h, "Install / update game", "primary", "/admin/install-game");
+	for (i = 0; i < nj; i++) {
+		if (jobs[i].kind != JOB_INSTALL_GAME)
+			continue;
+		html_printf(&h, "<h3>Last run: <a href=\"/jobs/%D\">job #%D</a> ", jobs[i].id,
+			    jobs[i].id);
+		page_state_badge(&h, job_state_name(jobs[i].state));
+		html_printf(&h, "</h3>");
+		if (page_job_log(r, &h, &jobs[i]) < 0) {
+			html_fini(&h);
+			job_list_free(jobs, nj);
+			user_list_free(users, nu);
+			return page_db_fail(r, DB_ERROR);
+		}
+		break;
+	}
+	html_printf(&h, "</section><section class=\"card\"><h2>Users</h2><table><thead><tr>"
+			"<th>Name</th><th>Role</th><th>Status</th><th>Actions</th>"
+			"<th>New password</th></tr></thead><tbody>");
+	for (i = 0; i < nu; i++) {
+		html_printf(&h, "<tr><td>%s</td><td>%s</td><td>", users[i].name,
+			    users[i].admin ? "admin" : "user");
+		page_state_badge(&h, users[i].disabled ? "disabled" : "active");
+		html_printf(&h, "</td><td>");
+		if (users[i].id != r->user.id)
+			page_button(r, &h, users[i].disabled ? "Enable" : "Disable",
+				    users[i].disabled ? "" : "danger", "/admin/users/%D/%u",
+				    users[i].id, users[i].disabled ? "enable" : "disable");
+		html_printf(&h,
+			    "</td><td><form class=\"inline\" method=\"post\" "
+			    "action=\"/admin/users/%D/password\">",
+			    users[i].id);
+		page_csrf_input(r, &h);
+		html_printf(&h,
+			    "<input type=\"password\" name=\"password\" minlength=\"8\" "
+			    "required autocomplete=\"new-password\" aria-label=\"new password "
+			    "for %a\"><button type=\"submit\">Reset</button></form></td></tr>",
+			    users[i].name);
+	}
+	html_printf(&h, "</tbody></table><h3>Add user</h3><form method=\"post\" "
+			"action=\"/admin/users\" class=\"grid\">");
+	page_csrf_input(r, &h);
+	html_printf(&h, "<label>Name <input name=\"username\" required maxlength=\"32\"></label>"
+			"<label>Password <input type=\"password\" name=\"password\" "
+			"minlength=\"8\" required autocomplete=\"new-password\"></label>"
+			"<label class=\"check\"><input type=\"checkbox\" name=\"admin\" "
+			"value=\"1\"> admin</label><button type=\"submit\" class=\"primary\">Add"
+			"</button></form></section>");
+	job_list_free(jobs, nj);
+	user_list_free(users, nu);
+	return page_finish(r, &h, 200);
+}
+
+int page_admin_install(struct req *r)
+{
+	int64_t job;
+	char loc[64];
+	int rc = ops_enqueue(r, JOB_INSTALL_GAME, NULL, "install_game", &job);
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
+	return web_redirect(r, loc);
+}
+
+int page_admin_user_add(struct req *r)
+{
+	const char *name = web_param(r, "username"), *pw = web_param(r, "password"),
+		   *admin = web_param(r, "admin");
+	char hash[AUTH_HASH_MAX];
+	int rc;
+
+	if (!name || !valid_username(name))
+		return web_error(r, 400, "a user name is [a-z0-9][a-z0-9._-]{0,31}");
+	if (!pw || !valid_password(pw))
+		return web_error(r, 400, "a password is 8 to 1024 characters");
+	if (auth_hash_password(pw, hash) < 0)
+		return web_error(r, 500, "cannot hash the password");
+	rc = db_user_add(web_db(r), name, hash, admin && strcmp(admin, "1") == 0, NULL);
+	explicit_bzero(hash, sizeof(hash));
+	if (rc == DB_EXISTS)
+		return web_error(r, 409, "that user exists");
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "user_add", name, "");
+	return web_redirect(r, "/admin");
+}
+
+int page_admin_user_action(struct req *r)
+{
+	const char *act = r->cap[1];
+	char hash[AUTH_HASH_MAX];
+	int64_t id;
+	struct user u;
+	int rc;
+
+	if (!valid_id(r->cap[0], &id) || db_user_get(web_db(r), id, &u) != DB_OK)
+		return web_error(r, 404, "not found");
+	if (strcmp(act, "disable") == 0 || strcmp(act, "enable") == 0) {
+		if (id == r->user.id) {
+			user_fini(&u);
+			return web_error(r, 400, "you cannot disable yourself");
+		}
+		rc = db_user_set_disabled(web_db(r), id, act[0] == 'd');
+	} else if (strcmp(act, "password") == 0) {
+		const char *pw = web_param(r, "password");
+
+		if (!pw || !valid_password(pw)) {
+			user_fini(&u);
+			return web_error(r, 400, "a password is 8 to 1024 characters");
+		}
+		if (auth_hash_password(pw, hash) < 0) {
+			user_fini(&u);
+			return web_error(r, 500, "cannot hash the password");
+		}
+		rc = db_user_set_password(web_db(r), id, hash);
+		explicit_bzero(hash, sizeof(hash));
+	} else {
+		user_fini(&u);
+		return web_error(r, 404, "not found");
+	}
+	if (rc == DB_OK)
+		(void)db_audit(web_db(r), r->user.id, r->user.name, act, u.name, "");
+	user_fini(&u);
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	return web_redirect(r, "/admin");
+}

@@ -1,0 +1,249 @@
+/* Blueprints: the list, one blueprint's form (name, linked overlays with
+ * their order and server.cfg, config) and its delete button. */
+#include "page_blueprints.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "ops.h"
+#include "page.h"
+#include "parse.h"
+#include "validate.h"
+
+int page_blueprints(struct req *r)
+{
+	struct blueprint *bps;
+	size_t nb, i;
+	struct html h;
+
+	if (db_blueprint_list(web_db(r), r->user.id, &bps, &nb) != DB_OK)
+		return page_db_fail(r, DB_ERROR);
+	html_init(&h);
+	page_begin(r, &h, "Blueprints");
+	html_printf(&h, "<h1>Blueprints</h1><section class=\"card\">");
+	if (nb == 0)
+		html_printf(&h, "<p class=\"muted\">No blueprints yet.</p>");
+	else
+		html_printf(&h, "<table><thead><tr><th>Name</th><th>Overlays</th><th>Servers</th>"
+				"<th>Updated</th></tr></thead><tbody>");
+	for (i = 0; i < nb; i++)
+		html_printf(&h,
+			    "<tr><td><a href=\"/blueprints/%D\">%s</a></td><td>%D</td><td>%D</td>"
+			    "<td>%T</td></tr>",
+			    bps[i].id, bps[i].name, bps[i].n_linked, bps[i].n_servers,
+			    bps[i].updated_at);
+	if (nb)
+		html_printf(&h, "</tbody></table>");
+	html_printf(&h, "</section><section class=\"card\"><h2>New blueprint</h2>"
+			"<form method=\"post\" action=\"/blueprints\" class=\"grid\">");
+	page_csrf_input(r, &h);
+	html_printf(&h,
+		    "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
+		    "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
+	blueprint_list_free(bps, nb);
+	return page_finish(r, &h, 200);
+}
+
+int page_blueprint_create(struct req *r)
+{
+	const char *name = web_param(r, "name"), *config = web_param(r, "config");
+	int64_t id;
+	char loc[64];
+	int rc;
+
+	if (!name || !valid_display_name(name))
+		return web_error(r, 400, "a name is 1 to 64 printable characters");
+	rc = db_blueprint_create(web_db(r), r->user.id, name, config ? config : "", &id);
+	if (rc == DB_EXISTS)
+		return web_error(r, 409, "you already have a blueprint of that name");
+	if (rc == DB_INVALID)
+		return web_error(r, 400, "the config is too long or not text");
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "blueprint_create", name, "");
+	snprintf(loc, sizeof(loc), "/blueprints/%" PRId64, id);
+	return web_redirect(r, loc);
+}
+
+/* A blueprint's checkbox for overlay o: <input type="checkbox" name=NAME
+ * value=ID aria-label="LABEL O's name"> (checked when checked). */
+static void overlay_checkbox(struct html *h, const char *name, const char *label,
+			     const struct overlay *o, bool checked)
+{
+	html_printf(h, "<input type=\"checkbox\" name=\"%a\" value=\"%D\" aria-label=\"%a %a\"",
+		    name, o->id, label, o->name);
+	html_raw_trusted(h, checked ? " checked>" : ">");
+}
+
+int page_blueprint(struct req *r)
+{
+	struct blueprint b;
+	struct overlay *ovs;
+	size_t no, i, j;
+	struct strbuf preview;
+	struct html h;
+	int rc = ops_blueprint(r, r->cap[0], &b);
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	if (db_overlay_list(web_db(r), r->user.id, true, &ovs, &no) != DB_OK) {
+		blueprint_fini(&b);
+		return page_db_fail(r, DB_ERROR);
+	}
+	html_init(&h);
+	strbuf_init(&preview);
+	ops_preview(b.overlays, b.n_overlays, &preview);
+	page_begin(r, &h, b.name);
+	html_printf(&h,
+		    "<h1>Blueprint %s</h1><form id=\"blueprint\" method=\"post\" "
+		    "action=\"/blueprints/%D\" class=\"card\">",
+		    b.name, b.id);
+	page_csrf_input(r, &h);
+	html_printf(&h,
+		    "<label>Name <input name=\"name\" required maxlength=\"64\" value=\"%a\">"
+		    "</label><h2>Overlays</h2><p class=\"muted\">Position 0 is the top layer. "
+		    "Tick <em>server.cfg</em> to execute the overlay's own "
+		    "<code>left4dead2/cfg/server.cfg</code>.</p>",
+		    b.name);
+	if (no == 0)
+		html_printf(&h, "<p class=\"muted\">No overlays yet.</p>");
+	else
+		html_printf(&h, "<table class=\"overlays\"><thead><tr><th>Use</th><th>Overlay</th>"
+				"<th>Kind</th><th>Position</th><th>server.cfg</th></tr></thead>"
+				"<tbody>");
+	for (i = 0; i < no; i++) {
+		const struct blueprint_overlay *link = NULL;
+		size_t pos = b.n_overlays + i;
+
+		for (j = 0; j < b.n_overlays; j++)
+			if (b.overlays[j].overlay_id == ovs[i].id) {
+				link = &b.overlays[j];
+				pos = j;
+			}
+		html_printf(&h, "<tr data-overlay=\"%D\"><td>", ovs[i].id);
+		overlay_checkbox(&h, "use", "use", &ovs[i], link != NULL);
+		html_printf(&h,
+			    "</td><td>%s</td><td>%s</td><td><input type=\"number\" class=\"pos\" "
+			    "name=\"pos_%D\" min=\"0\" max=\"255\" value=\"%d\"></td><td>",
+			    ovs[i].name, ovs[i].kind, ovs[i].id, (int)pos);
+		overlay_checkbox(&h, "expose", "server.cfg of", &ovs[i],
+				 link && link->expose_server_cfg);
+		html_printf(&h, "</td></tr>");
+	}
+	if (no)
+		html_printf(&h, "</tbody></table>");
+	html_printf(&h,
+		    "<h2>server.cfg</h2><p class=\"muted\">These lines are prepended, lowest "
+		    "overlay first:</p><pre id=\"preview\" class=\"preview\">%s</pre>"
+		    "<textarea name=\"config\" rows=\"16\" spellcheck=\"false\">%s</textarea>"
+		    "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
+		    "</button></div></form>",
+		    preview.len ? preview.buf : "(none)\n", b.config);
+	html_printf(&h, "<section class=\"card\"><h2>Delete</h2>");
+	page_button(r, &h, "Delete blueprint", "danger", "/blueprints/%D/delete", b.id);
+	html_printf(&h, "</section>");
+	strbuf_fini(&preview);
+	overlay_list_free(ovs, no);
+	blueprint_fini(&b);
+	return page_finish(r, &h, 200);
+}
+
+struct pick {
+	int64_t id;
+	long long pos;
+	bool expose;
+};
+
+static int cmp_pick(const void *a, const void *b)
+{
+	const struct pick *x = a, *y = b;
+
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int page_blueprint_save(struct req *r)
+{
+	const char *name = web_param(r, "name"), *config = web_param(r, "config");
+	struct pick picks[BLUEPRINT_OVERLAYS_MAX];
+	struct blueprint_overlay ov[BLUEPRINT_OVERLAYS_MAX];
+	size_t n = 0, i;
+	struct blueprint b;
+	char loc[64], key[40];
+	bool nested;
+	int rc = ops_blueprint(r, r->cap[0], &b);
+	int k;
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	if (!name || !valid_display_name(name)) {
+		blueprint_fini(&b);
+		return web_error(r, 400, "a name is 1 to 64 printable characters");
+	}
+	for (k = 0; k < r->n_params; k++) {
+		const char *pos;
+		int64_t id;
+
+		if (strcmp(r->params[k].key, "use") != 0)
+			continue;
+		if (!valid_id(r->params[k].value, &id) || n >= BLUEPRINT_OVERLAYS_MAX) {
+			blueprint_fini(&b);
+			return web_error(r, 400, "bad overlay selection");
+		}
+		snprintf(key, sizeof(key), "pos_%" PRId64, id);
+		pos = web_param(r, key);
+		picks[n].id = id;
+		picks[n].pos = 0;
+		if (pos && parse_int(pos, 0, 255, &picks[n].pos) < 0) {
+			blueprint_fini(&b);
+			return web_error(r, 400, "a position is a number from 0 to 255");
+		}
+		picks[n].expose = false;
+		for (int e = 0; e < r->n_params; e++)
+			if (strcmp(r->params[e].key, "expose") == 0 &&
+			    strcmp(r->params[e].value, r->params[k].value) == 0)
+				picks[n].expose = true;
+		n++;
+	}
+	qsort(picks, n, sizeof(picks[0]), cmp_pick);
+	for (i = 0; i < n; i++) {
+		memset(&ov[i], 0, sizeof(ov[i]));
+		ov[i].overlay_id = picks[i].id;
+		ov[i].expose_server_cfg = picks[i].expose;
+	}
+	rc = db_tx_begin(web_db(r), &nested);
+	if (rc == DB_OK)
+		rc = db_blueprint_update(web_db(r), b.id, name, config ? config : "");
+	if (rc == DB_OK)
+		rc = db_blueprint_set_overlays(web_db(r), b.id, r->user.id, ov, n);
+	rc = db_tx_end(web_db(r), nested, rc);
+	snprintf(loc, sizeof(loc), "/blueprints/%" PRId64, b.id);
+	blueprint_fini(&b);
+	if (rc == DB_EXISTS)
+		return web_error(r, 409, "you already have a blueprint of that name");
+	if (rc == DB_INVALID)
+		return web_error(r, 400, "an overlay is not yours, or the config is too long");
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	return web_redirect(r, loc);
+}
+
+int page_blueprint_delete(struct req *r)
+{
+	struct blueprint b;
+	int rc = ops_blueprint(r, r->cap[0], &b);
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	rc = db_blueprint_delete(web_db(r), b.id);
+	blueprint_fini(&b);
+	if (rc == DB_INVALID)
+		return web_error(r, 409, "servers still use this blueprint");
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	return web_redirect(r, "/blueprints");
+}

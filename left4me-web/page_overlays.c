@@ -1,0 +1,400 @@
+/* Overlays: the list, one overlay's form and build button, and its
+ * files (browse, download, upload, delete).  Files are reached only
+ * through files.h. */
+#include "page_overlays.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "files.h"
+#include "ops.h"
+#include "page.h"
+#include "validate.h"
+#include "xalloc.h"
+
+int page_overlays(struct req *r)
+{
+	struct overlay *ovs;
+	size_t no, i;
+	struct html h;
+
+	if (db_overlay_list(web_db(r), r->user.id, true, &ovs, &no) != DB_OK)
+		return page_db_fail(r, DB_ERROR);
+	html_init(&h);
+	page_begin(r, &h, "Overlays");
+	html_printf(&h, "<h1>Overlays</h1><section class=\"card\">");
+	if (no == 0)
+		html_printf(&h, "<p class=\"muted\">No overlays yet.</p>");
+	else
+		html_printf(&h, "<table><thead><tr><th>Name</th><th>Kind</th><th>Build</th>"
+				"<th>Updated</th></tr></thead><tbody>");
+	for (i = 0; i < no; i++) {
+		html_printf(&h, "<tr><td><a href=\"/overlays/%D\">%s</a></td><td>%s</td><td>",
+			    ovs[i].id, ovs[i].name, ovs[i].kind);
+		if (ovs[i].build_status)
+			page_state_badge(&h, ovs[i].build_status);
+		html_printf(&h, "</td><td>%T</td></tr>", ovs[i].updated_at);
+	}
+	if (no)
+		html_printf(&h, "</tbody></table>");
+	html_printf(&h, "</section><section class=\"card\"><h2>New overlay</h2>"
+			"<form method=\"post\" action=\"/overlays\">");
+	page_csrf_input(r, &h);
+	html_printf(&h,
+		    "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
+		    "<label>Build script (optional; runs in a sandbox with the overlay at "
+		    "<code>/overlay</code>) <textarea name=\"build_script\" rows=\"8\" "
+		    "spellcheck=\"false\"></textarea></label>"
+		    "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
+	overlay_list_free(ovs, no);
+	return page_finish(r, &h, 200);
+}
+
+int page_overlay_create(struct req *r)
+{
+	const char *name = web_param(r, "name"), *script = web_param(r, "build_script");
+	int64_t id, job;
+	char loc[64];
+	int rc;
+
+	if (!name || !valid_display_name(name))
+		return web_error(r, 400, "a name is 1 to 64 printable characters");
+	rc = db_overlay_create(web_db(r), r->user.id, name, script, &id);
+	if (rc == DB_INVALID)
+		return web_error(r, 400, "the build script is too long or not text");
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_create", name, "");
+	if (script && script[0] && ops_enqueue_build(r, id, &job) != DB_OK)
+		return web_error(r, 503, "saved, but the build could not be queued");
+	snprintf(loc, sizeof(loc), "/overlays/%" PRId64, id);
+	return web_redirect(r, loc);
+}
+
+static void breadcrumbs(struct html *h, int64_t id, const char *path)
+{
+	const char *p = path, *slash;
+
+	html_printf(h, "<nav class=\"crumbs\"><a href=\"/overlays/%D\">/</a>", id);
+	while (*p) {
+		char *upto, *comp;
+
+		slash = strchr(p, '/');
+		upto = xstrndup(path, slash ? (size_t)(slash - path) : strlen(path));
+		comp = xstrndup(p, slash ? (size_t)(slash - p) : strlen(p));
+		html_printf(h, " <a href=\"/overlays/%D?path=%u\">%s</a> /", id, upto, comp);
+		free(upto);
+		free(comp);
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	html_printf(h, "</nav>");
+}
+
+/* The delete button of one file of a user overlay (POST + CSRF). */
+static void delete_file_button(struct req *r, struct html *h, int64_t id, const char *path)
+{
+	html_printf(
+	    h, "<form class=\"inline\" method=\"post\" action=\"/overlays/%D/delete-file\">", id);
+	page_csrf_input(r, h);
+	html_printf(h,
+		    "<input type=\"hidden\" name=\"path\" value=\"%a\"><button type=\"submit\" "
+		    "class=\"danger\">Delete</button></form>",
+		    path);
+}
+
+int page_overlay(struct req *r)
+{
+	const char *path = web_query(r, "path");
+	struct overlay o;
+	struct html h;
+	bool global, is_dir = false;
+	int rc = ops_overlay(r, r->cap[0], true, &o), fd;
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	if (!path)
+		path = "";
+	if (path[0] && !valid_overlay_path(path)) {
+		overlay_fini(&o);
+		return web_error(r, 400, "bad path");
+	}
+	global = strcmp(o.kind, "global") == 0;
+	html_init(&h);
+	page_begin(r, &h, o.name);
+	html_printf(&h, "<h1>Overlay %s <span class=\"muted\">#%D · %s</span></h1>", o.name, o.id,
+		    o.kind);
+	if (!global) {
+		html_printf(&h, "<form method=\"post\" action=\"/overlays/%D\" class=\"card\">",
+			    o.id);
+		page_csrf_input(r, &h);
+		html_printf(&h,
+			    "<label>Name <input name=\"name\" required maxlength=\"64\" "
+			    "value=\"%a\"></label><label>Build script <textarea "
+			    "name=\"build_script\" rows=\"12\" spellcheck=\"false\">%s</textarea>"
+			    "</label><div class=\"actions\"><button type=\"submit\" "
+			    "class=\"primary\">Save</button>",
+			    o.name, o.build_script ? o.build_script : "");
+		if (o.build_status) {
+			html_printf(&h, " <span>Build: ");
+			page_state_badge(&h, o.build_status);
+			html_printf(&h, " %T</span>", o.built_at);
+		}
+		html_printf(&h, "</div></form><section class=\"card actions\">");
+		if (strcmp(o.kind, "script") == 0)
+			page_button(r, &h, "Build now", "primary", "/overlays/%D/build", o.id);
+		page_button(r, &h, "Delete overlay", "danger", "/overlays/%D/delete", o.id);
+		html_printf(&h, "</section>");
+	} else {
+		html_printf(&h,
+			    "<p class=\"muted\">Kept by the fetcher from source %s; read "
+			    "only.</p>",
+			    o.source_name);
+	}
+	html_printf(&h, "<section class=\"card\"><h2>Files</h2>");
+	breadcrumbs(&h, o.id, path);
+	fd = files_open(r->w->cfg->state_dir, &o, path, &is_dir);
+	if (files_overlay_writable(&o)) {
+		char *dir = path[0] && (fd < 0 || is_dir) ? xasprintf("%s/", path) : xstrdup("");
+
+		html_printf(&h,
+			    "<form method=\"post\" action=\"/overlays/%D/upload\" "
+			    "enctype=\"multipart/form-data\" class=\"upload\">",
+			    o.id);
+		page_csrf_input(r, &h);
+		html_printf(
+		    &h,
+		    "<label>Path in the overlay <input name=\"path\" value=\"%a\" "
+		    "placeholder=\"left4dead2/addons/\"></label><label>File <input "
+		    "type=\"file\" name=\"file\" required></label><div class=\"actions\">"
+		    "<button type=\"submit\" class=\"primary\">Upload</button></div></form>",
+		    dir);
+		free(dir);
+	}
+	if (fd < 0) {
+		html_printf(&h, "<p class=\"muted\">%s</p>",
+			    errno == ENOENT ? "Empty: nothing here yet."
+					    : "This path cannot be shown.");
+	} else if (!is_dir) {
+		close(fd);
+		html_printf(&h, "<p><a href=\"/overlays/%D/files/%p\">Download %s</a></p>", o.id,
+			    path, path);
+	} else {
+		struct dirent_info *ents;
+		size_t n, i;
+
+		if (files_list(fd, &ents, &n) == 0) {
+			html_printf(&h, "<table class=\"files\"><tbody>");
+			for (i = 0; i < n; i++) {
+				char *child = path[0] ? xasprintf("%s/%s", path, ents[i].name)
+						      : xstrdup(ents[i].name);
+
+				if (!valid_overlay_path(child))
+					html_printf(&h, "<tr><td>%s</td><td></td></tr>",
+						    ents[i].name);
+				else if (ents[i].is_dir)
+					html_printf(&h,
+						    "<tr><td><a href=\"/overlays/%D?path=%u\">%s/"
+						    "</a></td><td></td></tr>",
+						    o.id, child, ents[i].name);
+				else {
+					html_printf(&h,
+						    "<tr><td><a href=\"/overlays/%D/files/%p\">%s"
+						    "</a>",
+						    o.id, child, ents[i].name);
+					if (ents[i].is_link)
+						html_raw_trusted(&h, " <span class=\"muted\">"
+								     "(link)</span>");
+					html_printf(&h, "</td><td>%D bytes</td><td>", ents[i].size);
+					if (files_overlay_writable(&o))
+						delete_file_button(r, &h, o.id, child);
+					html_printf(&h, "</td></tr>");
+				}
+				free(child);
+			}
+			if (n == 0)
+				html_printf(&h, "<tr><td class=\"muted\">Empty.</td></tr>");
+			html_printf(&h, "</tbody></table>");
+			files_list_free(ents, n);
+		}
+	}
+	html_printf(&h, "</section>");
+	overlay_fini(&o);
+	return page_finish(r, &h, 200);
+}
+
+int page_overlay_save(struct req *r)
+{
+	const char *name = web_param(r, "name"), *script = web_param(r, "build_script");
+	struct overlay o;
+	int64_t job;
+	char loc[64];
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	if (!name || !valid_display_name(name)) {
+		overlay_fini(&o);
+		return web_error(r, 400, "a name is 1 to 64 printable characters");
+	}
+	rc = db_overlay_update(web_db(r), o.id, name, script);
+	snprintf(loc, sizeof(loc), "/overlays/%" PRId64, o.id);
+	if (rc == DB_OK && script && script[0])
+		rc = ops_enqueue_build(r, o.id, &job);
+	overlay_fini(&o);
+	if (rc == DB_INVALID)
+		return web_error(r, 400, "the build script is too long or not text");
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	return web_redirect(r, loc);
+}
+
+int page_overlay_build(struct req *r)
+{
+	struct overlay o;
+	int64_t job;
+	char loc[64];
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	if (strcmp(o.kind, "script") != 0) {
+		overlay_fini(&o);
+		return web_error(r, 400, "this overlay has no build script");
+	}
+	rc = ops_enqueue_build(r, o.id, &job);
+	overlay_fini(&o);
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
+	return web_redirect(r, loc);
+}
+
+int page_overlay_delete(struct req *r)
+{
+	struct overlay o;
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	rc = db_overlay_delete(web_db(r), o.id);
+	overlay_fini(&o);
+	if (rc == DB_INVALID)
+		return web_error(r, 409, "a blueprint still uses this overlay");
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	return web_redirect(r, "/overlays");
+}
+
+/* Where to go after changing a file: the overlay page at path's directory. */
+static int redirect_to_dir(struct req *r, int64_t id, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	struct strbuf loc;
+	int ret;
+
+	strbuf_init(&loc);
+	strbuf_printf(&loc, "/overlays/%" PRId64, id);
+	if (slash) {
+		char *dir = xstrndup(path, (size_t)(slash - path));
+
+		strbuf_puts(&loc, "?path=");
+		url_escape(&loc, dir);
+		free(dir);
+	}
+	ret = web_redirect(r, loc.buf);
+	strbuf_fini(&loc);
+	return ret;
+}
+
+/* The upload form: a file into a user overlay at the "path" field (a path
+ * ending in "/" or an empty one takes the file's own name). */
+int page_overlay_upload(struct req *r)
+{
+	const char *field = web_param(r, "path");
+	struct overlay o;
+	char *path;
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	if (!files_overlay_writable(&o)) {
+		overlay_fini(&o);
+		return web_error(r, 409, "global overlays take no uploads");
+	}
+	if (!r->file) {
+		overlay_fini(&o);
+		return web_error(r, 400, "no file in the form");
+	}
+	if (!field)
+		field = "";
+	if (!field[0] || field[strlen(field) - 1] == '/') {
+		const char *base = strrchr(r->file->filename, '/');
+
+		path = xasprintf("%s%s", field, base ? base + 1 : r->file->filename);
+	} else {
+		path = xstrdup(field);
+	}
+	if (!valid_overlay_path(path)) {
+		overlay_fini(&o);
+		free(path);
+		return web_error(r, 400, "not a valid overlay path");
+	}
+	if (files_write(r->w->cfg->state_dir, &o, path, r->file->data, r->file->len) < 0) {
+		rc = errno;
+		overlay_fini(&o);
+		free(path);
+		return web_error(r, rc == EINVAL ? 400 : 409, "cannot write that path");
+	}
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_upload", r->cap[0], "");
+	rc = redirect_to_dir(r, o.id, path);
+	overlay_fini(&o);
+	free(path);
+	return rc;
+}
+
+int page_overlay_delete_file(struct req *r)
+{
+	const char *path = web_param(r, "path");
+	struct overlay o;
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	if (!files_overlay_writable(&o)) {
+		overlay_fini(&o);
+		return web_error(r, 409, "global overlays cannot be changed");
+	}
+	if (!path || !valid_overlay_path(path)) {
+		overlay_fini(&o);
+		return web_error(r, 400, "not a valid overlay path");
+	}
+	if (files_delete(r->w->cfg->state_dir, &o, path) < 0) {
+		rc = errno;
+		overlay_fini(&o);
+		return web_error(r, rc == ENOENT ? 404 : 409,
+				 rc == ENOENT ? "no such file" : "cannot delete that path");
+	}
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_file_delete", r->cap[0], "");
+	rc = redirect_to_dir(r, o.id, path);
+	overlay_fini(&o);
+	return rc;
+}
+
+/* A file of an overlay as a download (the API has its twin, both open
+ * it through ops_overlay_file_open). */
+int page_overlay_file(struct req *r)
+{
+	struct ops_error err;
+	int fd = ops_overlay_file_open(r, r->cap[0], r->cap[1], &err);
+
+	if (fd < 0)
+		return web_error(r, err.status, err.msg);
+	return web_respond_file(r, fd, r->cap[1]);
+}

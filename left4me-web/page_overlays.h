@@ -1,0 +1,17 @@
+/* Overlays: list, create, edit, build, delete, and their files. (page_overlays.c) */
+#ifndef LEFT4ME_WEB_PAGE_OVERLAYS_H
+#define LEFT4ME_WEB_PAGE_OVERLAYS_H
+
+#include "web.h"
+
+int page_overlays(struct req *r);
+int page_overlay_create(struct req *r);
+int page_overlay(struct req *r);
+int page_overlay_save(struct req *r);
+int page_overlay_build(struct req *r);
+int page_overlay_delete(struct req *r);
+int page_overlay_file(struct req *r);
+int page_overlay_upload(struct req *r);
+int page_overlay_delete_file(struct req *r);
+
+#endif

@@ -1,0 +1,251 @@
+/* Servers: the list with its create form, one server with its actions
+ * and jobs, and its console (live output, a command form).  Another
+ * user's server is "not found". */
+#include "page_servers.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console.h"
+#include "db.h"
+#include "log.h"
+#include "ops.h"
+#include "page.h"
+#include "parse.h"
+#include "validate.h"
+#include "xalloc.h"
+
+int page_servers(struct req *r)
+{
+	struct server *servers;
+	struct blueprint *bps;
+	size_t ns, nb, i;
+	struct html h;
+
+	if (db_server_list(web_db(r), r->user.id, &servers, &ns) != DB_OK)
+		return page_db_fail(r, DB_ERROR);
+	if (db_blueprint_list(web_db(r), r->user.id, &bps, &nb) != DB_OK) {
+		server_list_free(servers, ns);
+		return page_db_fail(r, DB_ERROR);
+	}
+	html_init(&h);
+	page_begin(r, &h, "Servers");
+	html_printf(&h, "<h1>Servers</h1><section class=\"card\">");
+	page_servers_table(&h, servers, ns);
+	html_printf(&h, "</section><section class=\"card\"><h2>New server</h2>");
+	if (nb == 0) {
+		html_printf(&h, "<p class=\"muted\">Create a <a href=\"/blueprints\">blueprint</a> "
+				"first.</p>");
+	} else {
+		html_printf(&h, "<form method=\"post\" action=\"/servers\" class=\"grid\">");
+		page_csrf_input(r, &h);
+		html_printf(&h,
+			    "<label>Name <input name=\"name\" required maxlength=\"%d\" "
+			    "pattern=\"[a-z0-9][a-z0-9_\\-]*\" placeholder=\"alpha\"></label>"
+			    "<label>Blueprint <select name=\"blueprint_id\">",
+			    SERVER_NAME_MAX);
+		for (i = 0; i < nb; i++)
+			html_printf(&h, "<option value=\"%D\">%s</option>", bps[i].id, bps[i].name);
+		html_printf(&h, "</select></label><label>Port <input name=\"port\" type=\"number\" "
+				"min=\"1024\" max=\"65535\" value=\"27015\" required></label>"
+				"<button type=\"submit\" class=\"primary\">Create</button></form>");
+	}
+	html_printf(&h, "</section>");
+	server_list_free(servers, ns);
+	blueprint_list_free(bps, nb);
+	return page_finish(r, &h, 200);
+}
+
+int page_server_create(struct req *r)
+{
+	const char *name = web_param(r, "name"), *bp = web_param(r, "blueprint_id"),
+		   *port = web_param(r, "port");
+	int64_t bpid;
+	long long p;
+	char *loc;
+	int rc, ret;
+
+	if (!name || !valid_server_name(name))
+		return web_error(r, 400,
+				 "a server name is [a-z0-9][a-z0-9_-]{0,26}: at most 27 bytes, "
+				 "because each server runs as its own system user l4m-NAME");
+	if (!bp || !valid_id(bp, &bpid))
+		return web_error(r, 400, "choose a blueprint");
+	if (!port || parse_int(port, 1024, 65535, &p) < 0)
+		return web_error(r, 400, "the port must be between 1024 and 65535");
+	rc = db_server_create(web_db(r), name, r->user.id, bpid, (int)p, NULL);
+	if (rc == DB_EXISTS)
+		return web_error(r, 409, "that name or port is already taken");
+	if (rc == DB_INVALID)
+		return web_error(r, 400, "no such blueprint");
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "server_create", name, "");
+	loc = xasprintf("/servers/%s", name);
+	ret = web_redirect(r, loc);
+	free(loc);
+	return ret;
+}
+
+int page_server(struct req *r)
+{
+	struct job_filter f = {0, NULL, 0, 20};
+	struct server s;
+	struct job *jobs;
+	size_t nj, i;
+	struct html h;
+	static const char *const actions[] = {"start", "stop", "restart", "reset", "delete"};
+	int rc = ops_server(r, r->cap[0], &s);
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	f.target = s.name;
+	f.user_id = r->user.id;
+	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK) {
+		server_fini(&s);
+		return page_db_fail(r, DB_ERROR);
+	}
+	html_init(&h);
+	page_begin(r, &h, s.name);
+	html_printf(&h,
+		    "<h1>Server %s</h1><section class=\"card\"><dl class=\"facts\">"
+		    "<dt>State</dt><dd>",
+		    s.name);
+	page_state_badge(&h, server_state_name(s.state));
+	if (s.state_reason)
+		html_printf(&h, " <span class=\"muted\">%s</span>", s.state_reason);
+	html_printf(&h,
+		    "</dd><dt>Port</dt><dd>%d</dd><dt>Blueprint</dt><dd><a "
+		    "href=\"/blueprints/%D\">%s</a></dd><dt>Created</dt><dd>%T</dd></dl>"
+		    "<div class=\"actions\">",
+		    s.port, s.blueprint_id, s.blueprint_name, s.created_at);
+	for (i = 0; i < 5; i++)
+		page_button(r, &h, actions[i], i == 4 ? "danger" : "", "/servers/%u/%u", s.name,
+			    actions[i]);
+	html_printf(&h,
+		    "<a class=\"button\" href=\"/servers/%u/console\">Console</a></div>"
+		    "</section><section class=\"card\"><h2>Jobs</h2>",
+		    s.name);
+	page_jobs_table(r, &h, jobs, nj);
+	html_printf(&h, "</section>");
+	job_list_free(jobs, nj);
+	server_fini(&s);
+	return page_finish(r, &h, 200);
+}
+
+int page_server_action(struct req *r)
+{
+	int kind = ops_server_action_kind(r->cap[1]);
+	struct server s;
+	int64_t job_id;
+	char loc[64];
+	int rc;
+
+	if (kind < 0)
+		return web_error(r, 404, "not found");
+	rc = ops_server(r, r->cap[0], &s);
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	rc = ops_enqueue(r, (enum job_kind)kind, s.name, NULL, &job_id);
+	server_fini(&s);
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job_id);
+	return web_redirect(r, loc);
+}
+
+#define STRINGIFY_(x) #x
+
+#define STRINGIFY(x) STRINGIFY_(x)
+
+#define CONSOLE_MAX_TEXT STRINGIFY(CONSOLE_COMMAND_MAX)
+
+/* The outcome of a console form POST, carried by the redirect back as
+ * ?error=KEY: a fixed key and a fixed sentence, so nothing a client puts
+ * in the URL is echoed into the page. */
+static const struct {
+	const char *key;
+	unsigned status; /* what ops_console_send answered */
+	const char *text;
+} console_errors[] = {
+    {"invalid", 400,
+     "Not sent: a console command is one line of 1 to " CONSOLE_MAX_TEXT
+     " bytes without control characters."},
+    {"not_running", 409, "Not sent: the server is not running."},
+    {"busy", 503, "Not sent: the server's console (or the database) is busy; try again."},
+    {"failed", 500, "Not sent: the console cannot be written."},
+};
+
+int page_console(struct req *r)
+{
+	const char *error = web_query(r, "error"), *sent = web_query(r, "sent");
+	struct server s;
+	struct html h;
+	size_t i;
+	int rc = ops_server_console(r, r->cap[0], &s);
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	html_init(&h);
+	page_begin(r, &h, "Console");
+	html_printf(&h,
+		    "<h1>Console of <a href=\"/servers/%u\">%s</a></h1><section class=\"card\">"
+		    "<p class=\"muted\">The console of left4me-server@%s.service, live.</p>",
+		    s.name, s.name, s.name);
+	for (i = 0; error && i < sizeof(console_errors) / sizeof(console_errors[0]); i++)
+		if (strcmp(error, console_errors[i].key) == 0)
+			html_printf(&h, "<p class=\"error\" id=\"console-result\">%s</p>",
+				    console_errors[i].text);
+	if (!error && sent && strcmp(sent, "1") == 0)
+		html_printf(&h, "<p class=\"muted\" id=\"console-result\">Sent.</p>");
+	html_printf(&h,
+		    "<pre class=\"log\" id=\"log\" data-events=\"/api/v1/servers/%u/console\">"
+		    "</pre><noscript><p>Live output needs JavaScript.</p></noscript>"
+		    "<form class=\"console\" id=\"console-form\" method=\"post\" "
+		    "action=\"/servers/%u/console\" data-api=\"/api/v1/servers/%u/console\" "
+		    "data-server=\"%a\">",
+		    s.name, s.name, s.name, s.name);
+	page_csrf_input(r, &h);
+	html_printf(&h,
+		    "<input name=\"command\" id=\"console-input\" autocomplete=\"off\" "
+		    "spellcheck=\"false\" required maxlength=\"%d\" placeholder=\"status\" "
+		    "aria-label=\"Console command\">"
+		    "<button type=\"submit\" class=\"primary\">Send</button></form>"
+		    "<p class=\"error\" id=\"console-status\" hidden></p></section>",
+		    CONSOLE_COMMAND_MAX);
+	server_fini(&s);
+	return page_finish(r, &h, 200);
+}
+
+/* The console form without JavaScript: send, then back to the console
+ * page (303) with the outcome as ?sent=1 or ?error=KEY. */
+int page_console_send(struct req *r)
+{
+	const char *cmd = web_param(r, "command");
+	const char *key = "failed";
+	struct server s;
+	unsigned status;
+	char msg[256], *loc;
+	size_t i;
+	int rc = ops_server_console(r, r->cap[0], &s), ret;
+
+	if (rc != DB_OK)
+		return page_db_fail(r, rc);
+	status = ops_console_send(r, &s, cmd ? cmd : "", cmd ? strlen(cmd) : 0, msg, sizeof(msg));
+	for (i = 0; i < sizeof(console_errors) / sizeof(console_errors[0]); i++)
+		if (console_errors[i].status == status)
+			key = console_errors[i].key;
+	if (status == 204) {
+		loc = xasprintf("/servers/%s/console?sent=1", s.name);
+	} else {
+		log_info("server=%s user=%s: console command not sent: %s", s.name, r->user.name,
+			 msg);
+		loc = xasprintf("/servers/%s/console?error=%s", s.name, key);
+	}
+	ret = web_redirect(r, loc);
+	free(loc);
+	server_fini(&s);
+	return ret;
+}

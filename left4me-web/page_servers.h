@@ -1,0 +1,14 @@
+/* Servers: list, create, one server, its actions and its console. (page_servers.c) */
+#ifndef LEFT4ME_WEB_PAGE_SERVERS_H
+#define LEFT4ME_WEB_PAGE_SERVERS_H
+
+#include "web.h"
+
+int page_servers(struct req *r);
+int page_server_create(struct req *r);
+int page_server(struct req *r);
+int page_server_action(struct req *r);
+int page_console(struct req *r);
+int page_console_send(struct req *r);
+
+#endif
