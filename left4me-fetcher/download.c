@@ -414,83 +414,136 @@ static bool start_attempt(CURLM *m, struct dl *d, const struct dl_opts *o)
 	return true;
 }
 
+/* One dl_run.  Work per poll is O(parallel), not O(n): transfers start in
+ * order from next; the ones waiting to be retried are in waiting[]. */
+struct batch {
+	CURLM *m;
+	struct dl **v;
+	size_t n;
+	const struct dl_opts *o;
+	struct dl **waiting;
+	size_t active, finished, next, n_waiting;
+};
+
+/* Start what may start: at most parallel transfers at once, retries that
+ * are due first.  Returns how long to wait for the next due retry (1 to
+ * 500 ms). */
+static int64_t batch_start(struct batch *b, int64_t now)
+{
+	const struct dl_opts *o = b->o;
+	int64_t wait = 500;
+	size_t i;
+
+	for (i = 0; i < b->n_waiting && b->active < (size_t)o->parallel;) {
+		struct dl *d = b->waiting[i];
+
+		if (d->retry_at > now) {
+			i++;
+			continue;
+		}
+		b->waiting[i] = b->waiting[--b->n_waiting];
+		if (start_attempt(b->m, d, o))
+			b->active++;
+		else
+			b->finished++;
+	}
+	while (b->next < b->n && b->active < (size_t)o->parallel) {
+		if (start_attempt(b->m, b->v[b->next++], o))
+			b->active++;
+		else
+			b->finished++;
+	}
+	for (i = 0; i < b->n_waiting; i++)
+		if (b->waiting[i]->retry_at - now < wait)
+			wait = b->waiting[i]->retry_at - now;
+	return wait < 1 ? 1 : wait;
+}
+
+/* Take in the attempts curl has finished: each transfer is done (o->done
+ * called) or waits for its retry. */
+static void batch_collect(struct batch *b)
+{
+	const struct dl_opts *o = b->o;
+	struct CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(b->m, &left))) {
+		struct dl *d = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
+		curl_multi_remove_handle(b->m, msg->easy_handle);
+		b->active--;
+		if (finish_attempt(d, msg->data.result, o)) {
+			b->finished++;
+			curl_easy_cleanup(d->h);
+			d->h = NULL;
+			if (o->done)
+				o->done(d, o->arg);
+		} else {
+			log_info("download %s: %s; retry %d of %d", d->url, d->error, d->attempts,
+				 o->retries);
+			curl_easy_cleanup(d->h);
+			d->h = NULL;
+			b->waiting[b->n_waiting++] = d;
+		}
+		curl_slist_free_all(d->hdrs);
+		d->hdrs = NULL;
+	}
+}
+
+/* Stop what still runs; a transfer that never finished has failed. */
+static void batch_end(struct batch *b)
+{
+	size_t i;
+
+	free(b->waiting);
+	for (i = 0; i < b->n; i++) {
+		struct dl *d = b->v[i];
+
+		if (d->h) {
+			curl_multi_remove_handle(b->m, d->h);
+			curl_easy_cleanup(d->h);
+			d->h = NULL;
+		}
+		curl_slist_free_all(d->hdrs);
+		d->hdrs = NULL;
+		if (d->result == DL_PENDING) {
+			d->result = DL_FAILED;
+			snprintf(d->error, sizeof(d->error), "abandoned (refresh stopped)");
+		}
+	}
+	curl_multi_cleanup(b->m);
+}
+
 int dl_run(struct dl **v, size_t n, const struct dl_opts *o)
 {
-	CURLM *m = curl_multi_init();
-	/* Work per poll is O(parallel), not O(n): transfers start in order
-	 * from next; the ones waiting to be retried are in waiting[]. */
-	struct dl **waiting = xcalloc(n ? n : 1, sizeof(*waiting));
-	size_t active = 0, finished = 0, next = 0, n_waiting = 0, i;
+	struct batch b = {.m = curl_multi_init(),
+			  .v = v,
+			  .n = n,
+			  .o = o,
+			  .waiting = xcalloc(n ? n : 1, sizeof(*b.waiting))};
 	int64_t last_tick = mono_ms();
-	int rc = 0;
+	size_t i;
+	int rc = 0, running;
 
-	if (!m)
+	if (!b.m)
 		fatal("curl_multi_init failed");
-	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)o->parallel);
-	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)o->max_host_connections);
+	curl_multi_setopt(b.m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)o->parallel);
+	curl_multi_setopt(b.m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)o->max_host_connections);
 	for (i = 0; i < n; i++) {
 		v[i]->result = DL_PENDING;
 		v[i]->attempts = 0;
 		v[i]->retry_at = 0;
 		v[i]->opts = o;
 	}
-	while (finished < n) {
-		int64_t now = mono_ms(), wait = 500;
-		struct CURLMsg *msg;
-		int running, left;
+	while (b.finished < n) {
+		int64_t now;
 
-		/* Start what may start: at most parallel transfers at once,
-		 * retries that are due first. */
-		for (i = 0; i < n_waiting && active < (size_t)o->parallel;) {
-			struct dl *d = waiting[i];
-
-			if (d->retry_at > now) {
-				i++;
-				continue;
-			}
-			waiting[i] = waiting[--n_waiting];
-			if (start_attempt(m, d, o))
-				active++;
-			else
-				finished++;
-		}
-		while (next < n && active < (size_t)o->parallel) {
-			if (start_attempt(m, v[next++], o))
-				active++;
-			else
-				finished++;
-		}
-		for (i = 0; i < n_waiting; i++)
-			if (waiting[i]->retry_at - now < wait)
-				wait = waiting[i]->retry_at - now;
-		if (wait < 1)
-			wait = 1;
-		curl_multi_poll(m, NULL, 0, (int)wait, NULL);
-		curl_multi_perform(m, &running);
-		while ((msg = curl_multi_info_read(m, &left))) {
-			struct dl *d = NULL;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
-			curl_multi_remove_handle(m, msg->easy_handle);
-			active--;
-			if (finish_attempt(d, msg->data.result, o)) {
-				finished++;
-				curl_easy_cleanup(d->h);
-				d->h = NULL;
-				if (o->done)
-					o->done(d, o->arg);
-			} else {
-				log_info("download %s: %s; retry %d of %d", d->url, d->error,
-					 d->attempts, o->retries);
-				curl_easy_cleanup(d->h);
-				d->h = NULL;
-				waiting[n_waiting++] = d;
-			}
-			curl_slist_free_all(d->hdrs);
-			d->hdrs = NULL;
-		}
+		curl_multi_poll(b.m, NULL, 0, (int)batch_start(&b, mono_ms()), NULL);
+		curl_multi_perform(b.m, &running);
+		batch_collect(&b);
 		now = mono_ms();
 		if (o->deadline && now > o->deadline) {
 			rc = -1;
@@ -504,22 +557,6 @@ int dl_run(struct dl **v, size_t n, const struct dl_opts *o)
 			}
 		}
 	}
-	free(waiting);
-	for (i = 0; i < n; i++) {
-		struct dl *d = v[i];
-
-		if (d->h) {
-			curl_multi_remove_handle(m, d->h);
-			curl_easy_cleanup(d->h);
-			d->h = NULL;
-		}
-		curl_slist_free_all(d->hdrs);
-		d->hdrs = NULL;
-		if (d->result == DL_PENDING) {
-			d->result = DL_FAILED;
-			snprintf(d->error, sizeof(d->error), "abandoned (refresh stopped)");
-		}
-	}
-	curl_multi_cleanup(m);
+	batch_end(&b);
 	return rc;
 }

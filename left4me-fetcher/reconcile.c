@@ -70,35 +70,32 @@ static int list_cache(const char *cache_dir, struct name **out, size_t *n, char 
 	return 0;
 }
 
-int reconcile_links(const char *cache_dir, const char *addons_dir, struct reconcile_stats *st,
-		    char *err, size_t errlen)
+/* An entry that is not our link: count it, and note when it holds the
+ * name a cached vpk's link would take. */
+static void count_foreign(struct reconcile_stats *st, struct name *want)
 {
-	struct name *names = NULL;
-	size_t n = 0, i, clen = strlen(cache_dir);
-	DIR *d = NULL;
-	struct dirent *de;
-	char target[PATH_MAX + 1];
-	int rc = -1, afd;
+	st->foreign++;
+	if (want && !want->seen) {
+		want->seen = true;
+		st->conflicts++;
+	}
+}
 
-	memset(st, 0, sizeof(*st));
-	if (cache_dir[0] != '/') {
-		snprintf(err, errlen, "cache dir is not absolute");
-		return -1;
-	}
-	if (list_cache(cache_dir, &names, &n, err, errlen) < 0)
-		return -1;
-	st->cached = n;
-	d = opendir(addons_dir);
-	if (!d) {
-		snprintf(err, errlen, "cannot open %s: %s", addons_dir, strerror(errno));
-		goto out;
-	}
-	afd = dirfd(d);
+/* Walk addons/: keep each link of ours that points at the cached vpk of
+ * its own name, remove our other links, and leave alone (counted) what is
+ * not ours.  Marks the names that have their link. */
+static int prune_links(DIR *d, const char *cache_dir, struct name *names, size_t n,
+		       struct reconcile_stats *st, char *err, size_t errlen)
+{
+	size_t clen = strlen(cache_dir);
+	char target[PATH_MAX + 1];
+	int afd = dirfd(d);
+	struct dirent *de;
+
 	while ((de = readdir(d))) {
 		unsigned char t = de->d_type;
 		struct name *want;
 		ssize_t len;
-		bool ours;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -111,25 +108,17 @@ int reconcile_links(const char *cache_dir, const char *addons_dir, struct reconc
 		}
 		want = find(names, n, de->d_name);
 		if (t != DT_LNK) {
-			st->foreign++;
-			if (want && !want->seen) {
-				want->seen = true;
-				st->conflicts++;
-			}
+			count_foreign(st, want);
 			continue;
 		}
 		len = readlinkat(afd, de->d_name, target, sizeof(target) - 1);
 		if (len < 0)
 			continue; /* gone meanwhile */
 		target[len] = '\0';
-		ours = (size_t)len > clen + 1 && strncmp(target, cache_dir, clen) == 0 &&
-		       target[clen] == '/' && !strchr(target + clen + 1, '/');
-		if (!ours) {
-			st->foreign++;
-			if (want && !want->seen) {
-				want->seen = true;
-				st->conflicts++;
-			}
+		/* ours: CACHE_DIR/NAME, one component below the cache */
+		if (!((size_t)len > clen + 1 && strncmp(target, cache_dir, clen) == 0 &&
+		      target[clen] == '/' && !strchr(target + clen + 1, '/'))) {
+			count_foreign(st, want);
 			continue;
 		}
 		if (want && !want->seen && strcmp(target + clen + 1, de->d_name) == 0) {
@@ -140,10 +129,20 @@ int reconcile_links(const char *cache_dir, const char *addons_dir, struct reconc
 		if (unlinkat(afd, de->d_name, 0) < 0 && errno != ENOENT) {
 			snprintf(err, errlen, "cannot remove stale link %.100s: %s", de->d_name,
 				 strerror(errno));
-			goto out;
+			return -1;
 		}
 		st->removed++;
 	}
+	return 0;
+}
+
+/* A link in addons/ (afd) for every cached vpk that has none yet. */
+static int add_links(int afd, const char *cache_dir, struct name *names, size_t n,
+		     struct reconcile_stats *st, char *err, size_t errlen)
+{
+	char target[PATH_MAX + 1];
+	size_t i;
+
 	for (i = 0; i < n; i++) {
 		int w;
 
@@ -152,7 +151,7 @@ int reconcile_links(const char *cache_dir, const char *addons_dir, struct reconc
 		w = snprintf(target, sizeof(target), "%s/%s", cache_dir, names[i].s);
 		if (w < 0 || (size_t)w >= sizeof(target)) {
 			snprintf(err, errlen, "link target too long");
-			goto out;
+			return -1;
 		}
 		if (symlinkat(target, afd, names[i].s) < 0) {
 			if (errno == EEXIST) {
@@ -161,12 +160,35 @@ int reconcile_links(const char *cache_dir, const char *addons_dir, struct reconc
 			}
 			snprintf(err, errlen, "cannot link %.100s: %s", names[i].s,
 				 strerror(errno));
-			goto out;
+			return -1;
 		}
 		st->added++;
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+int reconcile_links(const char *cache_dir, const char *addons_dir, struct reconcile_stats *st,
+		    char *err, size_t errlen)
+{
+	struct name *names = NULL;
+	size_t n = 0, i;
+	DIR *d = NULL;
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (cache_dir[0] != '/') {
+		snprintf(err, errlen, "cache dir is not absolute");
+		return -1;
+	}
+	if (list_cache(cache_dir, &names, &n, err, errlen) < 0)
+		return -1;
+	st->cached = n;
+	d = opendir(addons_dir);
+	if (!d)
+		snprintf(err, errlen, "cannot open %s: %s", addons_dir, strerror(errno));
+	else if (prune_links(d, cache_dir, names, n, st, err, errlen) == 0 &&
+		 add_links(dirfd(d), cache_dir, names, n, st, err, errlen) == 0)
+		rc = 0;
 	if (d)
 		closedir(d);
 	for (i = 0; i < n; i++)
