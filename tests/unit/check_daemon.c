@@ -2,14 +2,11 @@
  * policy, the exit codes of the config and DB steps, the whole startup,
  * and daemon_notify's wait for a stop signal with watchdog pings. */
 #include <check.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -19,6 +16,7 @@
 #include "daemon_notify.h"
 #include "db.h"
 #include "db_schema.h"
+#include "notify.h"
 #include "parse.h"
 #include "strbuf.h"
 #include "testutil.h"
@@ -414,36 +412,13 @@ END_TEST
 
 /* ---- daemon_notify --------------------------------------------------------- */
 
-/* Collect what arrives on fd until want is in it or ms pass. */
-static void read_notify(int fd, struct strbuf *sb, int ms, const char *want)
-{
-	int64_t until = mono_ms() + ms;
-
-	while (mono_ms() < until && !(want && strstr(sb->buf, want))) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		char buf[256];
-		ssize_t n;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		n = recv(fd, buf, sizeof(buf) - 1, 0);
-		if (n > 0) {
-			buf[n] = '\0';
-			strbuf_printf(sb, "%s|", buf);
-		}
-	}
-}
-
 START_TEST(test_notify_wait_for_stop)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char *sock = xasprintf("%s/notify", dir);
+	int fd = notify_bind(sock), status, pings = 0;
 	struct strbuf sb;
-	int fd, status, pings = 0;
 	pid_t pid;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
 	strbuf_init(&sb);
 	pid = fork();
 	ck_assert(pid >= 0);
@@ -454,7 +429,7 @@ START_TEST(test_notify_wait_for_stop)
 		sigemptyset(&set);
 		sigaddset(&set, SIGTERM);
 		sigprocmask(SIG_BLOCK, &set, NULL);
-		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+		setenv("NOTIFY_SOCKET", sock, 1);
 		setenv("WATCHDOG_USEC", "100000", 1);
 		daemon_notify_init(&n);
 		if (n.watchdog_ms != 50 || daemon_notify_wait_ms(&n, 2000) != 50)
@@ -464,22 +439,23 @@ START_TEST(test_notify_wait_for_stop)
 		daemon_notify_stopping();
 		_exit(0);
 	}
-	read_notify(fd, &sb, 10000, "READY=1\nSTATUS=serving");
+	notify_read(fd, &sb, 10000, "READY=1\nSTATUS=serving");
 	/* every 50 ms (half of WATCHDOG_USEC) until the stop */
 	for (int64_t until = mono_ms() + 10000; pings < 5 && mono_ms() < until;) {
-		read_notify(fd, &sb, 100, NULL);
+		notify_read(fd, &sb, 100, NULL);
 		pings = 0;
 		for (const char *s = sb.buf; (s = strstr(s, "WATCHDOG=1")); s++)
 			pings++;
 	}
 	ck_assert_msg(pings >= 5, "%d pings: %s", pings, sb.buf);
 	ck_assert(kill(pid, SIGTERM) == 0);
-	read_notify(fd, &sb, 10000, "STOPPING=1");
+	notify_read(fd, &sb, 10000, "STOPPING=1");
 	ck_assert_msg(strstr(sb.buf, "STOPPING=1"), "%s", sb.buf);
 	ck_assert(waitpid(pid, &status, 0) == pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	strbuf_fini(&sb);
 	close(fd);
+	free(sock);
 }
 END_TEST
 

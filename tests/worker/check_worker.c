@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <sched.h>
 #include <spawn.h>
@@ -16,9 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +24,7 @@
 #include "db_job.h"
 #include "db_overlay.h"
 #include "mountinfo.h"
+#include "notify.h"
 #include "strbuf.h"
 #include "testutil.h"
 #include "timeutil.h"
@@ -1586,29 +1584,8 @@ START_TEST(left4mectl_wait_end_to_end)
 }
 END_TEST
 
-/* Read notify datagrams into sb for up to ms, or until want appears. */
-static void read_notify(int fd, struct strbuf *sb, int ms, const char *want)
-{
-	int64_t until = mono_ms() + ms;
-
-	while (mono_ms() < until && !(want && strstr(sb->buf, want))) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		char buf[512];
-		ssize_t n;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		n = recv(fd, buf, sizeof(buf) - 1, 0);
-		if (n > 0) {
-			buf[n] = '\0';
-			strbuf_printf(sb, "%s|", buf);
-		}
-	}
-}
-
 START_TEST(sd_notify_ready_watchdog_stopping)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct env e;
 	struct strbuf sb;
 	char *sock, *env_sock, *extra[3];
@@ -1617,24 +1594,21 @@ START_TEST(sd_notify_ready_watchdog_stopping)
 
 	setup(&e);
 	sock = path(&e, "notify");
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert(fd >= 0);
-	ck_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	fd = notify_bind(sock);
 	env_sock = xasprintf("NOTIFY_SOCKET=%s", sock);
 	extra[0] = env_sock;
 	extra[1] = (char *)"WATCHDOG_USEC=200000";
 	extra[2] = NULL;
 	strbuf_init(&sb);
 	w = start_worker_env(&e, false, extra);
-	read_notify(fd, &sb, 1500, NULL);
+	notify_read(fd, &sb, 1500, NULL);
 	ck_assert_msg(strstr(sb.buf, "READY=1") != NULL, "%s", sb.buf);
 	for (const char *s = sb.buf; (s = strstr(s, "WATCHDOG=1")); s++)
 		pings++;
 	/* every 100 ms (half of WatchdogSec) while idle */
 	ck_assert_msg(pings >= 5, "%d pings: %s", pings, sb.buf);
 	kill(w, SIGTERM);
-	read_notify(fd, &sb, 5000, "STOPPING=1");
+	notify_read(fd, &sb, 5000, "STOPPING=1");
 	ck_assert_msg(strstr(sb.buf, "STOPPING=1") != NULL, "%s", sb.buf);
 	ck_assert_int_eq(wait_exit(w, 5000), 0);
 	strbuf_fini(&sb);
