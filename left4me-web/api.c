@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "db.h"
 #include "validate.h"
 
 int api_send(struct req *r, unsigned status, json_object *o)
@@ -27,15 +26,6 @@ int api_error(struct req *r, unsigned status, const char *msg)
 
 	json_object_object_add(o, "error", json_object_new_string(msg));
 	return api_send(r, status, o);
-}
-
-int api_db_fail(struct req *r, int rc)
-{
-	if (rc == DB_NOTFOUND)
-		return api_error(r, 404, "not found");
-	if (rc == DB_BUSY)
-		return api_error(r, 503, "the database is busy");
-	return api_error(r, 500, "database error");
 }
 
 int api_job_accepted(struct req *r, unsigned status, int64_t job)

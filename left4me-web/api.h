@@ -14,8 +14,6 @@
 int api_send(struct req *r, unsigned status, json_object *o);
 /* {"error": msg} with status: the error renderer of API routes. */
 int api_error(struct req *r, unsigned status, const char *msg);
-/* The error for a db rc (404 not found, 503 busy, 500). */
-int api_db_fail(struct req *r, int rc);
 /* {"job_id": job} with status (202: the job is queued). */
 int api_job_accepted(struct req *r, unsigned status, int64_t job);
 /* The body as a JSON object (put it when done), or NULL after answering

@@ -6,7 +6,6 @@
 #include "api.h"
 #include "db.h"
 #include "ops.h"
-#include "validate.h"
 
 static json_object *blueprint_json(const struct blueprint *b, bool with_overlays)
 {
@@ -46,7 +45,7 @@ int api_blueprints_list(struct req *r)
 	int rc = db_blueprint_list(web_db(r), r->user.id, &list, &n);
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	a = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		struct blueprint full;
@@ -93,62 +92,36 @@ static int parse_overlays(json_object *o, struct blueprint_overlay *ov, size_t *
 	return 0;
 }
 
-/* Create (id 0) or update blueprint id from the body. */
+/* Create (cur NULL) or update cur from the body: what the body leaves
+ * out stays (a new blueprint: no config, no overlays). */
 static int blueprint_write(struct req *r, struct blueprint *cur)
 {
 	struct blueprint_overlay ov[BLUEPRINT_OVERLAYS_MAX];
 	const char *name, *config;
+	struct ops_error err;
+	struct blueprint b;
 	size_t n = 0;
 	json_object *o;
-	int64_t id = cur ? cur->id : 0;
-	bool nested;
+	int64_t id;
 	int ret, rc;
 
 	if (!(o = api_body_object(r, &ret)))
 		return ret;
 	name = api_has(o, "name") ? api_get_string(o, "name") : (cur ? cur->name : NULL);
 	config = api_has(o, "config") ? api_get_string(o, "config") : (cur ? cur->config : "");
-	if (!name || !valid_display_name(name)) {
-		ret = api_error(r, 400, "name: expected 1..64 printable characters");
-		goto out;
-	}
-	if (!config) {
+	if (!config)
 		ret = api_error(r, 400, "config: expected a string");
-		goto out;
-	}
-	if (parse_overlays(o, ov, &n) < 0) {
+	else if (parse_overlays(o, ov, &n) < 0)
 		ret = api_error(r, 400, "overlays: expected [{overlay_id, expose_server_cfg}]");
-		goto out;
+	else if (ops_blueprint_save(r, cur, name, config, ov, n, !cur || api_has(o, "overlays"),
+				    &id, &err) < 0)
+		ret = ops_fail(r, &err);
+	else if ((rc = db_blueprint_get(web_db(r), id, &b)) != DB_OK)
+		ret = ops_db_fail(r, rc);
+	else {
+		ret = api_send(r, cur ? 200 : 201, blueprint_json(&b, true));
+		blueprint_fini(&b);
 	}
-	rc = db_tx_begin(web_db(r), &nested);
-	if (rc == DB_OK) {
-		if (cur)
-			rc = db_blueprint_update(web_db(r), id, name, config);
-		else
-			rc = db_blueprint_create(web_db(r), r->user.id, name, config, &id);
-	}
-	if (rc == DB_OK && (!cur || api_has(o, "overlays")))
-		rc = db_blueprint_set_overlays(web_db(r), id, r->user.id, ov, n);
-	rc = db_tx_end(web_db(r), nested, rc);
-	if (rc == DB_EXISTS) {
-		ret = api_error(r, 409, "a blueprint of that name exists");
-	} else if (rc == DB_INVALID) {
-		ret =
-		    api_error(r, 400, "overlays: unknown or repeated overlay, or config too long");
-	} else if (rc != DB_OK) {
-		ret = api_db_fail(r, rc);
-	} else {
-		struct blueprint b;
-
-		rc = db_blueprint_get(web_db(r), id, &b);
-		if (rc != DB_OK) {
-			ret = api_db_fail(r, rc);
-		} else {
-			ret = api_send(r, cur ? 200 : 201, blueprint_json(&b, true));
-			blueprint_fini(&b);
-		}
-	}
-out:
 	json_object_put(o);
 	return ret;
 }
@@ -164,7 +137,7 @@ int api_blueprint_get(struct req *r)
 	int rc = ops_blueprint(r, r->cap[0], &b), ret;
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	ret = api_send(r, 200, blueprint_json(&b, true));
 	blueprint_fini(&b);
 	return ret;
@@ -176,7 +149,7 @@ int api_blueprint_put(struct req *r)
 	int rc = ops_blueprint(r, r->cap[0], &b), ret;
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	ret = blueprint_write(r, &b);
 	blueprint_fini(&b);
 	return ret;
@@ -184,16 +157,9 @@ int api_blueprint_put(struct req *r)
 
 int api_blueprint_delete(struct req *r)
 {
-	struct blueprint b;
-	int rc = ops_blueprint(r, r->cap[0], &b);
+	struct ops_error err;
 
-	if (rc != DB_OK)
-		return api_db_fail(r, rc);
-	rc = db_blueprint_delete(web_db(r), b.id);
-	blueprint_fini(&b);
-	if (rc == DB_INVALID)
-		return api_error(r, 409, "servers still use this blueprint");
-	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+	if (ops_blueprint_delete(r, r->cap[0], &err) < 0)
+		return ops_fail(r, &err);
 	return api_send(r, 200, json_object_new_object());
 }

@@ -48,7 +48,7 @@ int api_jobs_list(struct req *r)
 	}
 	rc = db_job_list(web_db(r), &f, &jobs, &n);
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	a = json_object_new_array();
 	for (i = 0; i < n; i++)
 		json_object_array_add(a, job_json(&jobs[i]));
@@ -62,7 +62,7 @@ int api_job_get(struct req *r)
 	int rc = ops_job(r, r->cap[0], &j), ret;
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	ret = api_send(r, 200, job_json(&j));
 	job_fini(&j);
 	return ret;
@@ -79,7 +79,7 @@ int api_job_log(struct req *r)
 	int rc = ops_job(r, r->cap[0], &j);
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	if (after && strcmp(after, "0") != 0 && !valid_id(after, &after_id)) {
 		job_fini(&j);
 		return api_error(r, 400, "after: expected an id");
@@ -87,7 +87,7 @@ int api_job_log(struct req *r)
 	rc = db_job_log_read(web_db(r), j.id, after_id, 10000, &lines, &n);
 	if (rc != DB_OK) {
 		job_fini(&j);
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "job_id", json_object_new_int64(j.id));
@@ -119,7 +119,7 @@ int api_job_events(struct req *r)
 	int rc = ops_job(r, r->cap[0], &j);
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	if (!last)
 		last = web_query(r, "after");
 	if (last && parse_int(last, 0, INT64_MAX, &after) < 0)
@@ -136,6 +136,6 @@ int api_install_game(struct req *r)
 	int rc = ops_enqueue(r, JOB_INSTALL_GAME, NULL, "install_game", &job);
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	return api_job_accepted(r, 202, job);
 }

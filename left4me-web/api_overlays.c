@@ -2,15 +2,12 @@
  * and /api/v1/global-overlays (list, refresh). */
 #include "api_overlays.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include "api.h"
 #include "db.h"
 #include "db_global.h"
-#include "files.h"
 #include "ops.h"
-#include "validate.h"
 
 static json_object *overlay_json(const struct overlay *ov)
 {
@@ -36,7 +33,7 @@ int api_overlays_list(struct req *r)
 	int rc = db_overlay_list(web_db(r), r->user.id, true, &list, &n);
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	a = json_object_new_array();
 	for (i = 0; i < n; i++)
 		json_object_array_add(a, overlay_json(&list[i]));
@@ -47,8 +44,10 @@ int api_overlays_list(struct req *r)
 static int overlay_write(struct req *r, struct overlay *cur)
 {
 	const char *name, *script;
-	json_object *o;
-	int64_t id = cur ? cur->id : 0, job = 0;
+	struct ops_error err;
+	struct overlay ov;
+	json_object *o, *j;
+	int64_t id, job;
 	int ret, rc;
 
 	if (!(o = api_body_object(r, &ret)))
@@ -56,42 +55,21 @@ static int overlay_write(struct req *r, struct overlay *cur)
 	name = api_has(o, "name") ? api_get_string(o, "name") : (cur ? cur->name : NULL);
 	script = api_has(o, "build_script") ? api_get_string(o, "build_script")
 					    : (cur ? cur->build_script : NULL);
-	if (!name || !valid_display_name(name)) {
-		ret = api_error(r, 400, "name: expected 1..64 printable characters");
-		goto out;
-	}
 	if (api_has(o, "build_script") && !script &&
-	    !json_object_is_type(json_object_object_get(o, "build_script"), json_type_null)) {
+	    !json_object_is_type(json_object_object_get(o, "build_script"), json_type_null))
 		ret = api_error(r, 400, "build_script: expected a string or null");
-		goto out;
+	else if (ops_overlay_save(r, cur, name, script, api_has(o, "build_script"), &id, &job,
+				  &err) < 0)
+		ret = ops_fail(r, &err);
+	else if ((rc = db_overlay_get(web_db(r), id, &ov)) != DB_OK)
+		ret = ops_db_fail(r, rc);
+	else {
+		j = overlay_json(&ov);
+		if (job)
+			json_object_object_add(j, "build_job_id", json_object_new_int64(job));
+		ret = api_send(r, cur ? 200 : 201, j);
+		overlay_fini(&ov);
 	}
-	if (cur)
-		rc = db_overlay_update(web_db(r), id, name, script);
-	else
-		rc = db_overlay_create(web_db(r), r->user.id, name, script, &id);
-	if (rc == DB_OK && script && script[0] && api_has(o, "build_script"))
-		rc = ops_enqueue_build(r, id, &job);
-	if (rc == DB_INVALID) {
-		ret = api_error(r, 400, "build_script: too long or not text");
-	} else if (rc != DB_OK) {
-		ret = api_db_fail(r, rc);
-	} else {
-		struct overlay ov;
-		json_object *j;
-
-		rc = db_overlay_get(web_db(r), id, &ov);
-		if (rc != DB_OK) {
-			ret = api_db_fail(r, rc);
-		} else {
-			j = overlay_json(&ov);
-			if (job)
-				json_object_object_add(j, "build_job_id",
-						       json_object_new_int64(job));
-			ret = api_send(r, cur ? 200 : 201, j);
-			overlay_fini(&ov);
-		}
-	}
-out:
 	json_object_put(o);
 	return ret;
 }
@@ -107,7 +85,7 @@ int api_overlay_get(struct req *r)
 	int rc = ops_overlay(r, r->cap[0], true, &o), ret;
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	ret = api_send(r, 200, overlay_json(&o));
 	overlay_fini(&o);
 	return ret;
@@ -119,7 +97,7 @@ int api_overlay_put(struct req *r)
 	int rc = ops_overlay(r, r->cap[0], false, &o), ret;
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	ret = overlay_write(r, &o);
 	overlay_fini(&o);
 	return ret;
@@ -127,60 +105,32 @@ int api_overlay_put(struct req *r)
 
 int api_overlay_delete(struct req *r)
 {
-	struct overlay o;
-	int rc = ops_overlay(r, r->cap[0], false, &o);
+	struct ops_error err;
 
-	if (rc != DB_OK)
-		return api_db_fail(r, rc);
-	rc = db_overlay_delete(web_db(r), o.id);
-	overlay_fini(&o);
-	if (rc == DB_INVALID)
-		return api_error(r, 409, "a blueprint still uses this overlay");
-	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+	if (ops_overlay_delete(r, r->cap[0], &err) < 0)
+		return ops_fail(r, &err);
 	return api_send(r, 200, json_object_new_object());
 }
 
 int api_overlay_build(struct req *r)
 {
-	struct overlay o;
+	struct ops_error err;
 	int64_t job;
-	int rc = ops_overlay(r, r->cap[0], false, &o);
 
-	if (rc != DB_OK)
-		return api_db_fail(r, rc);
-	if (strcmp(o.kind, "script") != 0) {
-		overlay_fini(&o);
-		return api_error(r, 400, "this overlay has no build script");
-	}
-	rc = ops_enqueue_build(r, o.id, &job);
-	overlay_fini(&o);
-	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+	if (ops_overlay_build(r, r->cap[0], &job, &err) < 0)
+		return ops_fail(r, &err);
 	return api_job_accepted(r, 202, job);
 }
 
 int api_overlay_file_put(struct req *r)
 {
-	struct overlay o;
+	struct ops_error err;
 	json_object *j;
-	int rc = ops_overlay(r, r->cap[0], false, &o);
+	int64_t id;
 
-	if (rc != DB_OK)
-		return api_db_fail(r, rc);
-	if (!valid_overlay_path(r->cap[1])) {
-		overlay_fini(&o);
-		return api_error(r, 400, "path: not a valid overlay path");
-	}
-	if (!files_overlay_writable(&o)) {
-		overlay_fini(&o);
-		return api_error(r, 409, "global overlays take no uploads");
-	}
-	rc = files_write(r->w->cfg->state_dir, &o, r->cap[1], r->body.buf, r->body.len);
-	overlay_fini(&o);
-	if (rc < 0)
-		return api_error(r, errno == EINVAL ? 400 : 409, "cannot write that path");
-	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_upload", r->cap[0], "");
+	if (ops_overlay_file_write(r, r->cap[0], r->cap[1], r->body.buf, r->body.len, &id, &err) <
+	    0)
+		return ops_fail(r, &err);
 	j = json_object_new_object();
 	api_add_str(j, "path", r->cap[1]);
 	json_object_object_add(j, "size", json_object_new_int64((int64_t)r->body.len));
@@ -193,7 +143,7 @@ int api_overlay_file_get(struct req *r)
 	int fd = ops_overlay_file_open(r, r->cap[0], r->cap[1], &err);
 
 	if (fd < 0)
-		return api_error(r, err.status, err.msg);
+		return ops_fail(r, &err);
 	return web_respond_file(r, fd, r->cap[1]);
 }
 
@@ -205,7 +155,7 @@ int api_globals(struct req *r)
 	int rc = db_global_source_list(web_db(r), &src, &n);
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	a = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		json_object *o = json_object_new_object(), *items = json_object_new_array();
@@ -253,6 +203,6 @@ int api_globals_refresh(struct req *r)
 	int rc = ops_enqueue(r, JOB_REFRESH_GLOBAL_OVERLAYS, NULL, "refresh_global_overlays", &job);
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	return api_job_accepted(r, 202, job);
 }

@@ -7,7 +7,6 @@
 #include "hub.h"
 #include "ops.h"
 #include "parse.h"
-#include "validate.h"
 
 static json_object *server_json(const struct server *s)
 {
@@ -35,7 +34,7 @@ int api_servers_list(struct req *r)
 	int rc = db_server_list(web_db(r), r->user.id, &list, &n);
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	a = json_object_new_array();
 	for (i = 0; i < n; i++)
 		json_object_array_add(a, server_json(&list[i]));
@@ -45,7 +44,7 @@ int api_servers_list(struct req *r)
 
 int api_servers_create(struct req *r)
 {
-	const char *name;
+	struct ops_error err;
 	int64_t bp, port;
 	struct server s;
 	json_object *o;
@@ -53,26 +52,16 @@ int api_servers_create(struct req *r)
 
 	if (!(o = api_body_object(r, &ret)))
 		return ret;
-	name = api_get_string(o, "name");
-	if (!name || !valid_server_name(name))
-		ret = api_error(r, 400,
-				"name: expected [a-z0-9][a-z0-9_-]{0,26} (at most 27 bytes: each "
-				"server runs as its own system user l4m-NAME)");
-	else if (!api_get_int(o, "blueprint_id", 1, INT64_MAX, &bp))
-		ret = api_error(r, 400, "blueprint_id: expected an id");
-	else if (!api_get_int(o, "port", 1024, 65535, &port))
-		ret = api_error(r, 400, "port: expected 1024..65535");
-	else if ((rc = db_server_create(web_db(r), name, r->user.id, bp, (int)port, NULL)) ==
-		 DB_EXISTS)
-		ret = api_error(r, 409, "name or port already taken");
-	else if (rc == DB_INVALID)
-		ret = api_error(r, 400, "blueprint_id: no such blueprint");
-	else if (rc != DB_OK)
-		ret = api_db_fail(r, rc);
-	else if ((rc = db_server_get(web_db(r), name, &s)) != DB_OK)
-		ret = api_db_fail(r, rc);
+	/* A missing or mistyped number is 0, which ops refuses by its rule. */
+	if (!api_get_int(o, "blueprint_id", 1, INT64_MAX, &bp))
+		bp = 0;
+	if (!api_get_int(o, "port", 0, 65535, &port))
+		port = 0;
+	if (ops_server_create(r, api_get_string(o, "name"), bp, port, &err) < 0)
+		ret = ops_fail(r, &err);
+	else if ((rc = db_server_get(web_db(r), api_get_string(o, "name"), &s)) != DB_OK)
+		ret = ops_db_fail(r, rc);
 	else {
-		(void)db_audit(web_db(r), r->user.id, r->user.name, "server_create", name, "");
 		ret = api_send(r, 201, server_json(&s));
 		server_fini(&s);
 	}
@@ -86,7 +75,7 @@ int api_server_get(struct req *r)
 	int rc = ops_server(r, r->cap[0], &s), ret;
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	ret = api_send(r, 200, server_json(&s));
 	server_fini(&s);
 	return ret;
@@ -94,16 +83,11 @@ int api_server_get(struct req *r)
 
 static int server_enqueue(struct req *r, enum job_kind kind)
 {
-	struct server s;
+	struct ops_error err;
 	int64_t job;
-	int rc = ops_server(r, r->cap[0], &s);
 
-	if (rc != DB_OK)
-		return api_db_fail(r, rc);
-	rc = ops_enqueue(r, kind, s.name, NULL, &job);
-	server_fini(&s);
-	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+	if (ops_server_enqueue(r, r->cap[0], kind, &job, &err) < 0)
+		return ops_fail(r, &err);
 	return api_job_accepted(r, 202, job);
 }
 
@@ -131,7 +115,7 @@ int api_console(struct req *r)
 	int rc = ops_server_console(r, r->cap[0], &s);
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	if (!last)
 		last = web_query(r, "after");
 	if (last && parse_int(last, 0, INT64_MAX, &after) < 0)
@@ -152,7 +136,7 @@ int api_console_send(struct req *r)
 	int rc = ops_server_console(r, r->cap[0], &s), ret;
 
 	if (rc != DB_OK)
-		return api_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	if (!(o = api_body_object(r, &ret))) {
 		server_fini(&s);
 		return ret;

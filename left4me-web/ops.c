@@ -1,5 +1,5 @@
-/* Ownership checks, job enqueueing and console commands shared by pages
- * and the API. */
+/* The actions shared by the pages and the API, and every message they
+ * fail with; see ops.h. */
 #include "ops.h"
 
 #include <errno.h>
@@ -198,42 +198,267 @@ int ops_enqueue_build(struct req *r, int64_t overlay_id, int64_t *job_id)
 	return ops_enqueue(r, JOB_BUILD_OVERLAY, target, key, job_id);
 }
 
+/* ---- errors ------------------------------------------------------------------ */
+
+#define NAME_RULE "name: 1 to 64 printable characters"
+
+const char ops_bad_path[] = "path: not a valid overlay path";
+
+/* Fill err and return -1, for "return fail(err, ...)". */
+static int fail(struct ops_error *err, unsigned status, const char *msg)
+{
+	err->status = status;
+	err->msg = msg;
+	return -1;
+}
+
+void ops_db_error(int rc, struct ops_error *err)
+{
+	if (rc == DB_NOTFOUND)
+		fail(err, 404, "not found");
+	else if (rc == DB_BUSY)
+		fail(err, 503, "the database is busy; try again");
+	else
+		fail(err, 500, "database error");
+}
+
+/* ops_db_error for the return statement. */
+static int db_fail(int rc, struct ops_error *err)
+{
+	ops_db_error(rc, err);
+	return -1;
+}
+
+int ops_fail(struct req *r, const struct ops_error *err)
+{
+	return web_error(r, err->status, err->msg);
+}
+
+int ops_db_fail(struct req *r, int rc)
+{
+	struct ops_error err;
+
+	ops_db_error(rc, &err);
+	return ops_fail(r, &err);
+}
+
+/* ---- servers, blueprints, overlays ------------------------------------------- */
+
+int ops_server_enqueue(struct req *r, const char *name, enum job_kind kind, int64_t *job_id,
+		       struct ops_error *err)
+{
+	struct server s;
+	int rc = ops_server(r, name, &s);
+
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	rc = ops_enqueue(r, kind, s.name, NULL, job_id);
+	server_fini(&s);
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
+int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, long long port,
+		      struct ops_error *err)
+{
+	int rc;
+
+	if (!name || !valid_server_name(name))
+		return fail(err, 400,
+			    "name: a server name is [a-z0-9][a-z0-9_-]{0,26}, at most 27 bytes, "
+			    "because each server runs as its own system user l4m-NAME");
+	if (blueprint_id < 1)
+		return fail(err, 400, "blueprint_id: choose one of your blueprints");
+	if (port < 1024 || port > 65535)
+		return fail(err, 400, "port: a number from 1024 to 65535");
+	rc = db_server_create(web_db(r), name, r->user.id, blueprint_id, (int)port, NULL);
+	if (rc == DB_EXISTS)
+		return fail(err, 409, "that name or port is already taken");
+	if (rc == DB_INVALID)
+		return fail(err, 400, "blueprint_id: no such blueprint");
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "server_create", name, "");
+	return 0;
+}
+
+int ops_blueprint_save(struct req *r, const struct blueprint *cur, const char *name,
+		       const char *config, const struct blueprint_overlay *ov, size_t n,
+		       bool set_overlays, int64_t *id, struct ops_error *err)
+{
+	sqlite3 *db = web_db(r);
+	bool nested;
+	int rc;
+
+	if (!name || !valid_display_name(name))
+		return fail(err, 400, NAME_RULE);
+	*id = cur ? cur->id : 0;
+	rc = db_tx_begin(db, &nested);
+	if (rc == DB_OK)
+		rc = cur ? db_blueprint_update(db, *id, name, config)
+			 : db_blueprint_create(db, r->user.id, name, config, id);
+	if (rc == DB_OK && set_overlays)
+		rc = db_blueprint_set_overlays(db, *id, r->user.id, ov, n);
+	rc = db_tx_end(db, nested, rc);
+	if (rc == DB_EXISTS)
+		return fail(err, 409, "you already have a blueprint of that name");
+	if (rc == DB_INVALID)
+		return fail(err, 400,
+			    "overlays: an unknown or repeated overlay, or the config is too long "
+			    "or not text");
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	if (!cur)
+		(void)db_audit(db, r->user.id, r->user.name, "blueprint_create", name, "");
+	return 0;
+}
+
+int ops_blueprint_delete(struct req *r, const char *id, struct ops_error *err)
+{
+	struct blueprint b;
+	int rc = ops_blueprint(r, id, &b);
+
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	rc = db_blueprint_delete(web_db(r), b.id);
+	blueprint_fini(&b);
+	if (rc == DB_INVALID)
+		return fail(err, 409, "servers still use this blueprint");
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
+int ops_overlay_save(struct req *r, const struct overlay *cur, const char *name, const char *script,
+		     bool build, int64_t *id, int64_t *job_id, struct ops_error *err)
+{
+	sqlite3 *db = web_db(r);
+	int rc;
+
+	*job_id = 0;
+	if (!name || !valid_display_name(name))
+		return fail(err, 400, NAME_RULE);
+	*id = cur ? cur->id : 0;
+	rc = cur ? db_overlay_update(db, *id, name, script)
+		 : db_overlay_create(db, r->user.id, name, script, id);
+	if (rc == DB_INVALID)
+		return fail(err, 400, "build_script: too long or not text");
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	if (!cur)
+		(void)db_audit(db, r->user.id, r->user.name, "overlay_create", name, "");
+	if (build && script && script[0]) {
+		rc = ops_enqueue_build(r, *id, job_id);
+		if (rc != DB_OK)
+			return fail(err, rc == DB_BUSY ? 503 : 500,
+				    "saved, but the build could not be queued");
+	}
+	return 0;
+}
+
+int ops_overlay_delete(struct req *r, const char *id, struct ops_error *err)
+{
+	struct overlay o;
+	int rc = ops_overlay(r, id, false, &o);
+
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	rc = db_overlay_delete(web_db(r), o.id);
+	overlay_fini(&o);
+	if (rc == DB_INVALID)
+		return fail(err, 409, "a blueprint still uses this overlay");
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
+int ops_overlay_build(struct req *r, const char *id, int64_t *job_id, struct ops_error *err)
+{
+	struct overlay o;
+	int rc = ops_overlay(r, id, false, &o);
+
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	if (strcmp(o.kind, "script") != 0) {
+		overlay_fini(&o);
+		return fail(err, 400, "this overlay has no build script");
+	}
+	rc = ops_enqueue_build(r, o.id, job_id);
+	overlay_fini(&o);
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
+/* ---- overlay files ------------------------------------------------------------ */
+
+/* The requester's overlay id if the web may change its files: 0, or -1
+ * with err (why_global: the message for a global overlay). */
+static int writable_overlay(struct req *r, const char *id, const char *path, struct overlay *o,
+			    const char *why_global, struct ops_error *err)
+{
+	int rc = ops_overlay(r, id, false, o);
+
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	if (!files_overlay_writable(o)) {
+		overlay_fini(o);
+		return fail(err, 409, why_global);
+	}
+	if (!path || !valid_overlay_path(path)) {
+		overlay_fini(o);
+		return fail(err, 400, ops_bad_path);
+	}
+	return 0;
+}
+
+int ops_overlay_file_write(struct req *r, const char *id, const char *path, const char *data,
+			   size_t len, int64_t *overlay_id, struct ops_error *err)
+{
+	struct overlay o;
+	int rc;
+
+	if (writable_overlay(r, id, path, &o, "global overlays take no uploads", err) < 0)
+		return -1;
+	*overlay_id = o.id;
+	rc = files_write(r->w->cfg->state_dir, &o, path, data, len);
+	overlay_fini(&o);
+	if (rc < 0)
+		return fail(err, errno == EINVAL ? 400 : 409, "cannot write that path");
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_upload", id, "");
+	return 0;
+}
+
+int ops_overlay_file_delete(struct req *r, const char *id, const char *path, int64_t *overlay_id,
+			    struct ops_error *err)
+{
+	struct overlay o;
+	int rc;
+
+	if (writable_overlay(r, id, path, &o, "global overlays cannot be changed", err) < 0)
+		return -1;
+	*overlay_id = o.id;
+	rc = files_delete(r->w->cfg->state_dir, &o, path);
+	overlay_fini(&o);
+	if (rc < 0)
+		return errno == ENOENT ? fail(err, 404, "no such file")
+				       : fail(err, 409, "cannot delete that path");
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_file_delete", id, "");
+	return 0;
+}
+
 int ops_overlay_file_open(struct req *r, const char *id, const char *path, struct ops_error *err)
 {
 	struct overlay o;
 	bool is_dir = false;
 	int rc = ops_overlay(r, id, true, &o), fd;
 
-	if (rc != DB_OK) {
-		ops_db_error(rc, err);
-		return -1;
-	}
+	if (rc != DB_OK)
+		return db_fail(rc, err);
 	if (!valid_overlay_path(path)) {
 		overlay_fini(&o);
-		*err = (struct ops_error){400, "bad path"};
-		return -1;
+		return fail(err, 400, ops_bad_path);
 	}
 	fd = files_open(r->w->cfg->state_dir, &o, path, &is_dir);
 	overlay_fini(&o);
-	if (fd < 0) {
-		*err = errno == ENOENT ? (struct ops_error){404, "no such file"}
-				       : (struct ops_error){403, "refused"};
-		return -1;
-	}
+	if (fd < 0)
+		return errno == ENOENT ? fail(err, 404, "no such file") : fail(err, 403, "refused");
 	if (is_dir) {
 		close(fd);
-		*err = (struct ops_error){400, "a directory"};
-		return -1;
+		return fail(err, 400, "a directory");
 	}
 	return fd;
-}
-
-void ops_db_error(int rc, struct ops_error *err)
-{
-	if (rc == DB_NOTFOUND)
-		*err = (struct ops_error){404, "not found"};
-	else if (rc == DB_BUSY)
-		*err = (struct ops_error){503, "the database is busy; try again"};
-	else
-		*err = (struct ops_error){500, "database error"};
 }

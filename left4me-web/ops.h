@@ -1,6 +1,12 @@
-/* What pages and the API share: ownership checks (another user's object is
- * "not found"), enqueuing a job with its audit row, and the blueprint
- * preview of the exec lines. */
+/* The actions of left4me-web, shared by the pages and the API: ownership
+ * checks (another user's object is "not found"), creating, changing and
+ * deleting servers, blueprints and overlays, writing and removing overlay
+ * files, enqueuing a job with its audit row, console commands, and the
+ * blueprint preview of the exec lines.  An action that fails says why in
+ * a struct ops_error: every message the actions fail with is written in
+ * ops.c, and a page and the API show the same one (through the route's
+ * error renderer, web_error).  Reading a form or a JSON body, and what is
+ * wrong with its shape, stays with the page or the API. */
 #ifndef LEFT4ME_WEB_OPS_H
 #define LEFT4ME_WEB_OPS_H
 
@@ -16,8 +22,7 @@
 #include "web.h"
 
 /* Why an action failed: an HTTP status and one line for the user (a
- * static string).  The messages live here, in ops.c, and the pages and the
- * API show the same ones through the route's error renderer. */
+ * static string). */
 struct ops_error {
 	unsigned status;
 	const char *msg;
@@ -25,12 +30,35 @@ struct ops_error {
 
 /* The error for a db rc: 404 not found, 503 busy, 500 otherwise. */
 void ops_db_error(int rc, struct ops_error *err);
+/* Answer r with the error of a db rc (web_error). */
+int ops_db_fail(struct req *r, int rc);
+/* Answer r with err (web_error). */
+int ops_fail(struct req *r, const struct ops_error *err);
+
+/* ---- ownership ----------------------------------------------------------- */
 
 /* DB_OK if the server exists and is the requester's, else DB_NOTFOUND. */
 int ops_server(struct req *r, const char *name, struct server *out);
 /* The same for the console (its stream, page and commands): the owner's
  * server, or any server for an admin. */
 int ops_server_console(struct req *r, const char *name, struct server *out);
+int ops_blueprint(struct req *r, const char *id, struct blueprint *out);
+/* Own overlays; global ones too when allow_global (read access). */
+int ops_overlay(struct req *r, const char *id, bool allow_global, struct overlay *out);
+/* Own jobs and system jobs; an admin sees every job. */
+int ops_job(struct req *r, const char *id, struct job *out);
+
+/* ---- jobs and the console -------------------------------------------------- */
+
+/* Enqueue and audit.  Returns a db rc. */
+int ops_enqueue(struct req *r, enum job_kind kind, const char *target, const char *coalesce,
+		int64_t *job_id);
+/* Server action by name ("start", ...): the kind, or -1. */
+int ops_server_action_kind(const char *action);
+/* Queue a job of kind for the requester's server name: 0 and *job_id, or
+ * -1 with err. */
+int ops_server_enqueue(struct req *r, const char *name, enum job_kind kind, int64_t *job_id,
+		       struct ops_error *err);
 /* Send cmd (the request's command, len bytes, may hold a NUL) to server
  * s's console and audit it (action "console", object the server, detail
  * the command).  The audit row is written in the same transaction as the
@@ -41,21 +69,49 @@ int ops_server_console(struct req *r, const char *name, struct server *out);
  * status but 204. */
 unsigned ops_console_send(struct req *r, const struct server *s, const char *cmd, size_t len,
 			  char *msg, size_t msglen);
-int ops_blueprint(struct req *r, const char *id, struct blueprint *out);
-/* Own overlays; global ones too when allow_global (read access). */
-int ops_overlay(struct req *r, const char *id, bool allow_global, struct overlay *out);
-/* Own jobs and system jobs; an admin sees every job. */
-int ops_job(struct req *r, const char *id, struct job *out);
-/* Enqueue and audit.  Returns a db rc. */
-int ops_enqueue(struct req *r, enum job_kind kind, const char *target, const char *coalesce,
-		int64_t *job_id);
-/* Server action by name ("start", ...): the kind, or -1. */
-int ops_server_action_kind(const char *action);
+
+/* ---- servers, blueprints, overlays --------------------------------------- */
+
+/* Create the requester's server name on blueprint_id at port (audited);
+ * the page and the API pass what their body said, or 0 for "missing". */
+int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, long long port,
+		      struct ops_error *err);
+/* Create a blueprint (cur NULL; audited) or change cur: its name, its
+ * config and, when set_overlays, its overlays ov[0..n) (top first), all in
+ * one transaction.  0 and the blueprint's id in *id, or -1 with err. */
+int ops_blueprint_save(struct req *r, const struct blueprint *cur, const char *name,
+		       const char *config, const struct blueprint_overlay *ov, size_t n,
+		       bool set_overlays, int64_t *id, struct ops_error *err);
+/* Delete the requester's blueprint id (409 while servers use it). */
+int ops_blueprint_delete(struct req *r, const char *id, struct ops_error *err);
+/* Create an overlay (cur NULL; audited) or change cur: its name and build
+ * script (NULL: none).  When build and the script is not empty, its build
+ * is queued (*job_id, else 0).  0 and the overlay's id in *id, or -1 with
+ * err. */
+int ops_overlay_save(struct req *r, const struct overlay *cur, const char *name, const char *script,
+		     bool build, int64_t *id, int64_t *job_id, struct ops_error *err);
+/* Delete the requester's overlay id (409 while a blueprint links it). */
+int ops_overlay_delete(struct req *r, const char *id, struct ops_error *err);
+/* Queue the build of the requester's script overlay id. */
+int ops_overlay_build(struct req *r, const char *id, int64_t *job_id, struct ops_error *err);
+/* Queue the build of overlay overlay_id (coalesced with one already
+ * queued); a db rc. */
+int ops_enqueue_build(struct req *r, int64_t overlay_id, int64_t *job_id);
 /* The exec lines the worker will prepend, lowest overlay first. */
 void ops_preview(const struct blueprint_overlay *ov, size_t n, struct strbuf *out);
-/* Save an overlay and, for a script overlay, enqueue its build. */
-int ops_enqueue_build(struct req *r, int64_t overlay_id, int64_t *job_id);
 
+/* ---- overlay files --------------------------------------------------------- */
+
+/* The message of a path that valid_overlay_path() refuses. */
+extern const char ops_bad_path[];
+/* Write data (len bytes) to path in the requester's overlay id (audited);
+ * *overlay_id gets its id for the caller's redirect. */
+int ops_overlay_file_write(struct req *r, const char *id, const char *path, const char *data,
+			   size_t len, int64_t *overlay_id, struct ops_error *err);
+/* Remove the file (never a directory) at path in the requester's overlay
+ * id (audited). */
+int ops_overlay_file_delete(struct req *r, const char *id, const char *path, int64_t *overlay_id,
+			    struct ops_error *err);
 /* Open path in overlay id (the requester's, or a global one) for a
  * download: a regular file's fd, or -1 with err. */
 int ops_overlay_file_open(struct req *r, const char *id, const char *path, struct ops_error *err);

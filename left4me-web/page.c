@@ -6,7 +6,6 @@
  * preview. */
 #include "page.h"
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,15 +144,6 @@ void page_servers_table(struct html *h, const struct server *list, size_t n)
 		html_printf(h, "</td></tr>");
 	}
 	html_printf(h, "</tbody></table>");
-}
-
-int page_db_fail(struct req *r, int rc)
-{
-	if (rc == DB_NOTFOUND)
-		return web_error(r, 404, "not found");
-	if (rc == DB_BUSY)
-		return web_error(r, 503, "the database is busy; try again");
-	return web_error(r, 500, "database error");
 }
 
 /* The progress bar of a job whose last progress line is progress

@@ -32,7 +32,5 @@ void page_jobs_table(struct req *r, struct html *h, const struct job *jobs, size
 /* A job's log so far with its progress bar and the live stream's anchor;
  * -1 if the database cannot be read. */
 int page_job_log(struct req *r, struct html *h, const struct job *j);
-/* The error page for a db rc (404 not found, 503 busy, 500). */
-int page_db_fail(struct req *r, int rc);
 
 #endif

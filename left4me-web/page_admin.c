@@ -22,10 +22,10 @@ int page_admin(struct req *r)
 	struct html h;
 
 	if (db_user_list(web_db(r), &users, &nu) != DB_OK)
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK) {
 		user_list_free(users, nu);
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	}
 	html_init(&h);
 	page_begin(r, &h, "Admin");
@@ -44,7 +44,7 @@ int page_admin(struct req *r)
 			html_fini(&h);
 			job_list_free(jobs, nj);
 			user_list_free(users, nu);
-			return page_db_fail(r, DB_ERROR);
+			return ops_db_fail(r, DB_ERROR);
 		}
 		break;
 	}
@@ -92,7 +92,7 @@ int page_admin_install(struct req *r)
 	int rc = ops_enqueue(r, JOB_INSTALL_GAME, NULL, "install_game", &job);
 
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
 	return web_redirect(r, loc);
 }
@@ -115,7 +115,7 @@ int page_admin_user_add(struct req *r)
 	if (rc == DB_EXISTS)
 		return web_error(r, 409, "that user exists");
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	(void)db_audit(web_db(r), r->user.id, r->user.name, "user_add", name, "");
 	return web_redirect(r, "/admin");
 }
@@ -157,6 +157,6 @@ int page_admin_user_action(struct req *r)
 		(void)db_audit(web_db(r), r->user.id, r->user.name, act, u.name, "");
 	user_fini(&u);
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	return web_redirect(r, "/admin");
 }

@@ -20,7 +20,7 @@ int page_blueprints(struct req *r)
 	struct html h;
 
 	if (db_blueprint_list(web_db(r), r->user.id, &bps, &nb) != DB_OK)
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	html_init(&h);
 	page_begin(r, &h, "Blueprints");
 	html_printf(&h, "<h1>Blueprints</h1><section class=\"card\">");
@@ -49,21 +49,14 @@ int page_blueprints(struct req *r)
 
 int page_blueprint_create(struct req *r)
 {
-	const char *name = web_param(r, "name"), *config = web_param(r, "config");
+	const char *config = web_param(r, "config");
+	struct ops_error err;
 	int64_t id;
 	char loc[64];
-	int rc;
 
-	if (!name || !valid_display_name(name))
-		return web_error(r, 400, "a name is 1 to 64 printable characters");
-	rc = db_blueprint_create(web_db(r), r->user.id, name, config ? config : "", &id);
-	if (rc == DB_EXISTS)
-		return web_error(r, 409, "you already have a blueprint of that name");
-	if (rc == DB_INVALID)
-		return web_error(r, 400, "the config is too long or not text");
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	(void)db_audit(web_db(r), r->user.id, r->user.name, "blueprint_create", name, "");
+	if (ops_blueprint_save(r, NULL, web_param(r, "name"), config ? config : "", NULL, 0, false,
+			       &id, &err) < 0)
+		return ops_fail(r, &err);
 	snprintf(loc, sizeof(loc), "/blueprints/%" PRId64, id);
 	return web_redirect(r, loc);
 }
@@ -88,10 +81,10 @@ int page_blueprint(struct req *r)
 	int rc = ops_blueprint(r, r->cap[0], &b);
 
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	if (db_overlay_list(web_db(r), r->user.id, true, &ovs, &no) != DB_OK) {
 		blueprint_fini(&b);
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	}
 	html_init(&h);
 	strbuf_init(&preview);
@@ -166,84 +159,79 @@ static int cmp_pick(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int page_blueprint_save(struct req *r)
+/* The form's overlays: every "use" id with its "pos_ID" (0..255) and
+ * whether "expose" names it too, into ov[0..*n) top first.  NULL, or what
+ * is wrong with the form. */
+static const char *form_overlays(struct req *r, struct blueprint_overlay *ov, size_t *n)
 {
-	const char *name = web_param(r, "name"), *config = web_param(r, "config");
 	struct pick picks[BLUEPRINT_OVERLAYS_MAX];
-	struct blueprint_overlay ov[BLUEPRINT_OVERLAYS_MAX];
-	size_t n = 0, i;
-	struct blueprint b;
-	char loc[64], key[40];
-	bool nested;
-	int rc = ops_blueprint(r, r->cap[0], &b);
+	char key[40];
+	size_t i;
 	int k;
 
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	if (!name || !valid_display_name(name)) {
-		blueprint_fini(&b);
-		return web_error(r, 400, "a name is 1 to 64 printable characters");
-	}
+	*n = 0;
 	for (k = 0; k < r->n_params; k++) {
 		const char *pos;
 		int64_t id;
 
 		if (strcmp(r->params[k].key, "use") != 0)
 			continue;
-		if (!valid_id(r->params[k].value, &id) || n >= BLUEPRINT_OVERLAYS_MAX) {
-			blueprint_fini(&b);
-			return web_error(r, 400, "bad overlay selection");
-		}
+		if (!valid_id(r->params[k].value, &id) || *n >= BLUEPRINT_OVERLAYS_MAX)
+			return "bad overlay selection";
 		snprintf(key, sizeof(key), "pos_%" PRId64, id);
 		pos = web_param(r, key);
-		picks[n].id = id;
-		picks[n].pos = 0;
-		if (pos && parse_int(pos, 0, 255, &picks[n].pos) < 0) {
-			blueprint_fini(&b);
-			return web_error(r, 400, "a position is a number from 0 to 255");
-		}
-		picks[n].expose = false;
+		picks[*n].id = id;
+		picks[*n].pos = 0;
+		if (pos && parse_int(pos, 0, 255, &picks[*n].pos) < 0)
+			return "a position is a number from 0 to 255";
+		picks[*n].expose = false;
 		for (int e = 0; e < r->n_params; e++)
 			if (strcmp(r->params[e].key, "expose") == 0 &&
 			    strcmp(r->params[e].value, r->params[k].value) == 0)
-				picks[n].expose = true;
-		n++;
+				picks[*n].expose = true;
+		(*n)++;
 	}
-	qsort(picks, n, sizeof(picks[0]), cmp_pick);
-	for (i = 0; i < n; i++) {
+	qsort(picks, *n, sizeof(picks[0]), cmp_pick);
+	for (i = 0; i < *n; i++) {
 		memset(&ov[i], 0, sizeof(ov[i]));
 		ov[i].overlay_id = picks[i].id;
 		ov[i].expose_server_cfg = picks[i].expose;
 	}
-	rc = db_tx_begin(web_db(r), &nested);
-	if (rc == DB_OK)
-		rc = db_blueprint_update(web_db(r), b.id, name, config ? config : "");
-	if (rc == DB_OK)
-		rc = db_blueprint_set_overlays(web_db(r), b.id, r->user.id, ov, n);
-	rc = db_tx_end(web_db(r), nested, rc);
-	snprintf(loc, sizeof(loc), "/blueprints/%" PRId64, b.id);
-	blueprint_fini(&b);
-	if (rc == DB_EXISTS)
-		return web_error(r, 409, "you already have a blueprint of that name");
-	if (rc == DB_INVALID)
-		return web_error(r, 400, "an overlay is not yours, or the config is too long");
+	return NULL;
+}
+
+int page_blueprint_save(struct req *r)
+{
+	const char *config = web_param(r, "config"), *bad;
+	struct blueprint_overlay ov[BLUEPRINT_OVERLAYS_MAX];
+	struct ops_error err;
+	struct blueprint b;
+	size_t n;
+	int64_t id;
+	char loc[64];
+	int rc = ops_blueprint(r, r->cap[0], &b);
+
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
+	bad = form_overlays(r, ov, &n);
+	if (bad) {
+		blueprint_fini(&b);
+		return web_error(r, 400, bad);
+	}
+	rc = ops_blueprint_save(r, &b, web_param(r, "name"), config ? config : "", ov, n, true, &id,
+				&err);
+	blueprint_fini(&b);
+	if (rc < 0)
+		return ops_fail(r, &err);
+	snprintf(loc, sizeof(loc), "/blueprints/%" PRId64, id);
 	return web_redirect(r, loc);
 }
 
 int page_blueprint_delete(struct req *r)
 {
-	struct blueprint b;
-	int rc = ops_blueprint(r, r->cap[0], &b);
+	struct ops_error err;
 
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	rc = db_blueprint_delete(web_db(r), b.id);
-	blueprint_fini(&b);
-	if (rc == DB_INVALID)
-		return web_error(r, 409, "servers still use this blueprint");
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+	if (ops_blueprint_delete(r, r->cap[0], &err) < 0)
+		return ops_fail(r, &err);
 	return web_redirect(r, "/blueprints");
 }

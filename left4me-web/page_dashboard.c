@@ -6,6 +6,7 @@
 
 #include "auth.h"
 #include "db.h"
+#include "ops.h"
 #include "page.h"
 #include "validate.h"
 
@@ -18,10 +19,10 @@ int page_dashboard(struct req *r)
 	struct html h;
 
 	if (db_server_list(web_db(r), r->user.id, &servers, &ns) != DB_OK)
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK) {
 		server_list_free(servers, ns);
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	}
 	html_init(&h);
 	page_begin(r, &h, "Dashboard");
@@ -58,7 +59,7 @@ int page_tokens_create(struct req *r)
 	auth_sha256_hex(tok, hash);
 	rc = db_token_add(web_db(r), r->user.id, hash, label, NULL);
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	(void)db_audit(web_db(r), r->user.id, r->user.name, "token_create", label, "");
 	html_init(&h);
 	page_begin(r, &h, "API token");

@@ -17,7 +17,7 @@ int page_globals(struct req *r)
 	struct html h;
 
 	if (db_global_source_list(web_db(r), &src, &ns) != DB_OK)
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	html_init(&h);
 	page_begin(r, &h, "Global overlays");
 	html_printf(&h, "<h1>Global overlays</h1>");
@@ -88,7 +88,7 @@ int page_globals_refresh(struct req *r)
 	int rc = ops_enqueue(r, JOB_REFRESH_GLOBAL_OVERLAYS, NULL, "refresh_global_overlays", &job);
 
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
 	return web_redirect(r, loc);
 }

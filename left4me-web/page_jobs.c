@@ -20,7 +20,7 @@ int page_jobs(struct req *r)
 	if (before && !valid_id(before, &f.before_id))
 		return web_error(r, 400, "bad page");
 	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK)
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	html_init(&h);
 	page_begin(r, &h, "Jobs");
 	html_printf(&h, "<h1>Jobs</h1><section class=\"card\">");
@@ -40,7 +40,7 @@ int page_job(struct req *r)
 	int rc = ops_job(r, r->cap[0], &j);
 
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	snprintf(title, sizeof(title), "Job #%" PRId64, j.id);
 	html_init(&h);
 	page_begin(r, &h, title);
@@ -65,7 +65,7 @@ int page_job(struct req *r)
 	if (page_job_log(r, &h, &j) < 0) {
 		html_fini(&h);
 		job_fini(&j);
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	}
 	html_printf(&h, "</section>");
 	job_fini(&j);

@@ -24,7 +24,7 @@ int page_overlays(struct req *r)
 	struct html h;
 
 	if (db_overlay_list(web_db(r), r->user.id, true, &ovs, &no) != DB_OK)
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	html_init(&h);
 	page_begin(r, &h, "Overlays");
 	html_printf(&h, "<h1>Overlays</h1><section class=\"card\">");
@@ -57,21 +57,13 @@ int page_overlays(struct req *r)
 
 int page_overlay_create(struct req *r)
 {
-	const char *name = web_param(r, "name"), *script = web_param(r, "build_script");
+	struct ops_error err;
 	int64_t id, job;
 	char loc[64];
-	int rc;
 
-	if (!name || !valid_display_name(name))
-		return web_error(r, 400, "a name is 1 to 64 printable characters");
-	rc = db_overlay_create(web_db(r), r->user.id, name, script, &id);
-	if (rc == DB_INVALID)
-		return web_error(r, 400, "the build script is too long or not text");
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_create", name, "");
-	if (script && script[0] && ops_enqueue_build(r, id, &job) != DB_OK)
-		return web_error(r, 503, "saved, but the build could not be queued");
+	if (ops_overlay_save(r, NULL, web_param(r, "name"), web_param(r, "build_script"), true, &id,
+			     &job, &err) < 0)
+		return ops_fail(r, &err);
 	snprintf(loc, sizeof(loc), "/overlays/%" PRId64, id);
 	return web_redirect(r, loc);
 }
@@ -118,12 +110,12 @@ int page_overlay(struct req *r)
 	int rc = ops_overlay(r, r->cap[0], true, &o), fd;
 
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	if (!path)
 		path = "";
 	if (path[0] && !valid_overlay_path(path)) {
 		overlay_fini(&o);
-		return web_error(r, 400, "bad path");
+		return web_error(r, 400, ops_bad_path);
 	}
 	global = strcmp(o.kind, "global") == 0;
 	html_init(&h);
@@ -231,64 +223,41 @@ int page_overlay(struct req *r)
 
 int page_overlay_save(struct req *r)
 {
-	const char *name = web_param(r, "name"), *script = web_param(r, "build_script");
+	struct ops_error err;
 	struct overlay o;
-	int64_t job;
+	int64_t id, job;
 	char loc[64];
 	int rc = ops_overlay(r, r->cap[0], false, &o);
 
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	if (!name || !valid_display_name(name)) {
-		overlay_fini(&o);
-		return web_error(r, 400, "a name is 1 to 64 printable characters");
-	}
-	rc = db_overlay_update(web_db(r), o.id, name, script);
-	snprintf(loc, sizeof(loc), "/overlays/%" PRId64, o.id);
-	if (rc == DB_OK && script && script[0])
-		rc = ops_enqueue_build(r, o.id, &job);
+		return ops_db_fail(r, rc);
+	rc = ops_overlay_save(r, &o, web_param(r, "name"), web_param(r, "build_script"), true, &id,
+			      &job, &err);
 	overlay_fini(&o);
-	if (rc == DB_INVALID)
-		return web_error(r, 400, "the build script is too long or not text");
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+	if (rc < 0)
+		return ops_fail(r, &err);
+	snprintf(loc, sizeof(loc), "/overlays/%" PRId64, id);
 	return web_redirect(r, loc);
 }
 
 int page_overlay_build(struct req *r)
 {
-	struct overlay o;
+	struct ops_error err;
 	int64_t job;
 	char loc[64];
-	int rc = ops_overlay(r, r->cap[0], false, &o);
 
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	if (strcmp(o.kind, "script") != 0) {
-		overlay_fini(&o);
-		return web_error(r, 400, "this overlay has no build script");
-	}
-	rc = ops_enqueue_build(r, o.id, &job);
-	overlay_fini(&o);
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+	if (ops_overlay_build(r, r->cap[0], &job, &err) < 0)
+		return ops_fail(r, &err);
 	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
 	return web_redirect(r, loc);
 }
 
 int page_overlay_delete(struct req *r)
 {
-	struct overlay o;
-	int rc = ops_overlay(r, r->cap[0], false, &o);
+	struct ops_error err;
 
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	rc = db_overlay_delete(web_db(r), o.id);
-	overlay_fini(&o);
-	if (rc == DB_INVALID)
-		return web_error(r, 409, "a blueprint still uses this overlay");
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+	if (ops_overlay_delete(r, r->cap[0], &err) < 0)
+		return ops_fail(r, &err);
 	return web_redirect(r, "/overlays");
 }
 
@@ -318,20 +287,13 @@ static int redirect_to_dir(struct req *r, int64_t id, const char *path)
 int page_overlay_upload(struct req *r)
 {
 	const char *field = web_param(r, "path");
-	struct overlay o;
+	struct ops_error err;
+	int64_t id;
 	char *path;
-	int rc = ops_overlay(r, r->cap[0], false, &o);
+	int rc;
 
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	if (!files_overlay_writable(&o)) {
-		overlay_fini(&o);
-		return web_error(r, 409, "global overlays take no uploads");
-	}
-	if (!r->file) {
-		overlay_fini(&o);
+	if (!r->file)
 		return web_error(r, 400, "no file in the form");
-	}
 	if (!field)
 		field = "";
 	if (!field[0] || field[strlen(field) - 1] == '/') {
@@ -341,20 +303,10 @@ int page_overlay_upload(struct req *r)
 	} else {
 		path = xstrdup(field);
 	}
-	if (!valid_overlay_path(path)) {
-		overlay_fini(&o);
-		free(path);
-		return web_error(r, 400, "not a valid overlay path");
-	}
-	if (files_write(r->w->cfg->state_dir, &o, path, r->file->data, r->file->len) < 0) {
-		rc = errno;
-		overlay_fini(&o);
-		free(path);
-		return web_error(r, rc == EINVAL ? 400 : 409, "cannot write that path");
-	}
-	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_upload", r->cap[0], "");
-	rc = redirect_to_dir(r, o.id, path);
-	overlay_fini(&o);
+	if (ops_overlay_file_write(r, r->cap[0], path, r->file->data, r->file->len, &id, &err) < 0)
+		rc = ops_fail(r, &err);
+	else
+		rc = redirect_to_dir(r, id, path);
 	free(path);
 	return rc;
 }
@@ -362,29 +314,12 @@ int page_overlay_upload(struct req *r)
 int page_overlay_delete_file(struct req *r)
 {
 	const char *path = web_param(r, "path");
-	struct overlay o;
-	int rc = ops_overlay(r, r->cap[0], false, &o);
+	struct ops_error err;
+	int64_t id;
 
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	if (!files_overlay_writable(&o)) {
-		overlay_fini(&o);
-		return web_error(r, 409, "global overlays cannot be changed");
-	}
-	if (!path || !valid_overlay_path(path)) {
-		overlay_fini(&o);
-		return web_error(r, 400, "not a valid overlay path");
-	}
-	if (files_delete(r->w->cfg->state_dir, &o, path) < 0) {
-		rc = errno;
-		overlay_fini(&o);
-		return web_error(r, rc == ENOENT ? 404 : 409,
-				 rc == ENOENT ? "no such file" : "cannot delete that path");
-	}
-	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_file_delete", r->cap[0], "");
-	rc = redirect_to_dir(r, o.id, path);
-	overlay_fini(&o);
-	return rc;
+	if (ops_overlay_file_delete(r, r->cap[0], path, &id, &err) < 0)
+		return ops_fail(r, &err);
+	return redirect_to_dir(r, id, path);
 }
 
 /* A file of an overlay as a download (the API has its twin, both open
@@ -395,6 +330,6 @@ int page_overlay_file(struct req *r)
 	int fd = ops_overlay_file_open(r, r->cap[0], r->cap[1], &err);
 
 	if (fd < 0)
-		return web_error(r, err.status, err.msg);
+		return ops_fail(r, &err);
 	return web_respond_file(r, fd, r->cap[1]);
 }

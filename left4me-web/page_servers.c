@@ -25,10 +25,10 @@ int page_servers(struct req *r)
 	struct html h;
 
 	if (db_server_list(web_db(r), r->user.id, &servers, &ns) != DB_OK)
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	if (db_blueprint_list(web_db(r), r->user.id, &bps, &nb) != DB_OK) {
 		server_list_free(servers, ns);
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	}
 	html_init(&h);
 	page_begin(r, &h, "Servers");
@@ -62,27 +62,19 @@ int page_server_create(struct req *r)
 {
 	const char *name = web_param(r, "name"), *bp = web_param(r, "blueprint_id"),
 		   *port = web_param(r, "port");
-	int64_t bpid;
-	long long p;
+	struct ops_error err;
+	int64_t bpid = 0;
+	long long p = 0;
 	char *loc;
-	int rc, ret;
+	int ret;
 
-	if (!name || !valid_server_name(name))
-		return web_error(r, 400,
-				 "a server name is [a-z0-9][a-z0-9_-]{0,26}: at most 27 bytes, "
-				 "because each server runs as its own system user l4m-NAME");
-	if (!bp || !valid_id(bp, &bpid))
-		return web_error(r, 400, "choose a blueprint");
-	if (!port || parse_int(port, 1024, 65535, &p) < 0)
-		return web_error(r, 400, "the port must be between 1024 and 65535");
-	rc = db_server_create(web_db(r), name, r->user.id, bpid, (int)p, NULL);
-	if (rc == DB_EXISTS)
-		return web_error(r, 409, "that name or port is already taken");
-	if (rc == DB_INVALID)
-		return web_error(r, 400, "no such blueprint");
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	(void)db_audit(web_db(r), r->user.id, r->user.name, "server_create", name, "");
+	/* A missing or malformed number is 0, which ops refuses by its rule. */
+	if (bp && !valid_id(bp, &bpid))
+		bpid = 0;
+	if (port && parse_int(port, 0, 65535, &p) < 0)
+		p = 0;
+	if (ops_server_create(r, name, bpid, p, &err) < 0)
+		return ops_fail(r, &err);
 	loc = xasprintf("/servers/%s", name);
 	ret = web_redirect(r, loc);
 	free(loc);
@@ -100,12 +92,12 @@ int page_server(struct req *r)
 	int rc = ops_server(r, r->cap[0], &s);
 
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	f.target = s.name;
 	f.user_id = r->user.id;
 	if (db_job_list(web_db(r), &f, &jobs, &nj) != DB_OK) {
 		server_fini(&s);
-		return page_db_fail(r, DB_ERROR);
+		return ops_db_fail(r, DB_ERROR);
 	}
 	html_init(&h);
 	page_begin(r, &h, s.name);
@@ -138,20 +130,14 @@ int page_server(struct req *r)
 int page_server_action(struct req *r)
 {
 	int kind = ops_server_action_kind(r->cap[1]);
-	struct server s;
+	struct ops_error err;
 	int64_t job_id;
 	char loc[64];
-	int rc;
 
 	if (kind < 0)
 		return web_error(r, 404, "not found");
-	rc = ops_server(r, r->cap[0], &s);
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
-	rc = ops_enqueue(r, (enum job_kind)kind, s.name, NULL, &job_id);
-	server_fini(&s);
-	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+	if (ops_server_enqueue(r, r->cap[0], (enum job_kind)kind, &job_id, &err) < 0)
+		return ops_fail(r, &err);
 	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job_id);
 	return web_redirect(r, loc);
 }
@@ -187,7 +173,7 @@ int page_console(struct req *r)
 	int rc = ops_server_console(r, r->cap[0], &s);
 
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	html_init(&h);
 	page_begin(r, &h, "Console");
 	html_printf(&h,
@@ -232,7 +218,7 @@ int page_console_send(struct req *r)
 	int rc = ops_server_console(r, r->cap[0], &s), ret;
 
 	if (rc != DB_OK)
-		return page_db_fail(r, rc);
+		return ops_db_fail(r, rc);
 	status = ops_console_send(r, &s, cmd ? cmd : "", cmd ? strlen(cmd) : 0, msg, sizeof(msg));
 	for (i = 0; i < sizeof(console_errors) / sizeof(console_errors[0]); i++)
 		if (console_errors[i].status == status)
