@@ -34,6 +34,10 @@ WEB_TEST_SUPPORT := $(patsubst %.c,$(B)/%.o,$(wildcard tests/support/*.c))
 $(B)/tests/web/%: $(B)/tests/web/%.o $(B)/tests/web/webtest.o $(WEB_TEST_SUPPORT) $(LIB) | $(WEB)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
+# The web's layering (docs/HACKING.md): a file includes only its own header
+# and lower layers' (tests/layers.sh), checked by `make test`.
+TEST_SCRIPTS += tests/layers.sh
+
 # The escaping unit test links the web's html.o (make merges this into the
 # unit-test rule's prerequisites).
 $(B)/tests/unit/check_web_html: $(B)/left4me-web/html.o
