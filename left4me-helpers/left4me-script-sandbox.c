@@ -5,8 +5,10 @@
  * hardened systemd service as l4d2-sandbox; see sandbox.c for what it
  * trusts and changes.  Exit: the script's own status (128+N for signal N),
  * or 64 usage, 65 bad id, 66 missing script/overlay, 69 no cgroup2 at
- * /sys/fs/cgroup (IPAddressDeny= would be ignored), 77 not root or an
- * owner/mode refusal, 71 a system call failed, 78 users missing. */
+ * /sys/fs/cgroup (IPAddressDeny= would be ignored), 73 a limit
+ * (sandbox.max_file_size, sandbox.max_output) stopped or failed the build,
+ * 77 not root or an owner/mode refusal, 71 a system call failed, 78 users
+ * missing or a bad left4me.yaml (not root's, or invalid). */
 #include <stdint.h>
 
 #include "helper.h"

@@ -1,6 +1,8 @@
 # left4me-helpers: small root programs.  They link libleft4me.a with no
 # pkg-config libraries, so anything beyond validate/parse/log/instance_env/
-# mountinfo fails to link instead of sneaking SQLite or curl into root.
+# mountinfo/lowerdir fails to link instead of sneaking SQLite or curl into
+# root.  One exception: left4me-script-sandbox links libyaml (config.c) to
+# read its limits (sandbox.*) from root's own left4me.yaml.
 #
 # Two builds of the same sources:
 #   $(B)/left4me-helpers/NAME  installed; state dir $(HELPER_STATE_DIR)
@@ -11,6 +13,11 @@
 #                              the tests write (tests/helpers/lib.sh).
 HELPER_NAMES := left4me-overlay left4me-systemctl left4me-script-sandbox
 HELPER_COMMON := helper idmap overlay sandbox
+# The objects and libraries of each helper.
+HELPER_OBJS_left4me-overlay := helper idmap overlay
+HELPER_OBJS_left4me-systemctl := helper
+HELPER_OBJS_left4me-script-sandbox := helper idmap sandbox
+HELPER_LIBS_left4me-script-sandbox = $(call pc_libs,$(PKG_CONF))
 HELPER_BINS := $(HELPER_NAMES:%=$(B)/left4me-helpers/%)
 HELPER_TEST_BINS := $(HELPER_NAMES:%=$(B)/helpers-test/%)
 # Outside $(B): the top Makefile -includes every *.d found under $(B).
@@ -52,8 +59,8 @@ $(B)/helpers-test/state-dir: $(B)/helpers-test/paths.stamp
 	echo '$(HELPERS_TEST_STATE)' > $@
 
 define helper_link
-$(B)/$(1)/$(2): $(B)/$(1)/$(2).o $(HELPER_COMMON:%=$(B)/$(1)/%.o) $(LIB)
-	$$(CC) $$(L4M_LDFLAGS) $$(LDFLAGS) -o $$@ $$^
+$(B)/$(1)/$(2): $(B)/$(1)/$(2).o $(HELPER_OBJS_$(2):%=$(B)/$(1)/%.o) $(LIB)
+	$$(CC) $$(L4M_LDFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(HELPER_LIBS_$(2))
 endef
 $(foreach h,$(HELPER_NAMES),$(eval $(call helper_link,left4me-helpers,$(h))))
 $(foreach h,$(HELPER_NAMES),$(eval $(call helper_link,helpers-test,$(h))))

@@ -29,6 +29,7 @@
  * so that the worker (user left4me) can remove runtime/NAME. */
 #include "overlay.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -482,12 +483,14 @@ static void mount_idmapped(const char *name, const struct layers *L, const struc
 	struct strbuf opts;
 	struct statfs fs;
 	char dir[32], target[64];
-	int userns, *tree, rt_tree, host_ns, stage, upper, work, at, ovl, ovl_tree;
+	/* on the stack: every failure below exits (parse caps the count) */
+	int tree[INSTANCE_ENV_MAX_LOWERDIRS];
+	int userns, rt_tree, host_ns, stage, upper, work, at, ovl, ovl_tree;
 
 	/* Clone while still in the caller's namespace: open_tree copies only
 	 * a mount of the current namespace. */
 	userns = game_userns(name, g);
-	tree = xcalloc(L->n_lower, sizeof(*tree));
+	assert(L->n_lower <= INSTANCE_ENV_MAX_LOWERDIRS);
 	for (size_t i = 0; i < L->n_lower; i++) {
 		tree[i] = idmap_clone(L->lower[i], userns, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 		if (tree[i] < 0)
@@ -553,7 +556,6 @@ static void mount_idmapped(const char *name, const struct layers *L, const struc
 	attach_overlay(name, L, ovl_tree);
 	for (size_t i = 0; i < L->n_lower; i++)
 		close(tree[i]);
-	free(tree);
 	close(rt_tree);
 	close(host_ns);
 	close(stage);

@@ -1045,20 +1045,31 @@ out:
 
 struct config *config_load(const char *path, char *err, size_t errlen)
 {
-	struct config *cfg = NULL;
-	struct strbuf sb;
-	char chunk[8192];
-	ssize_t n;
+	struct config *cfg;
 	int fd;
 
 	if (err && errlen)
 		err[0] = '\0';
-	strbuf_init(&sb);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		err_set(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		goto out;
+		return NULL;
 	}
+	cfg = config_load_fd(fd, path, err, errlen);
+	close(fd);
+	return cfg;
+}
+
+struct config *config_load_fd(int fd, const char *name, char *err, size_t errlen)
+{
+	struct config *cfg = NULL;
+	struct strbuf sb;
+	char chunk[8192];
+	ssize_t n;
+
+	if (err && errlen)
+		err[0] = '\0';
+	strbuf_init(&sb);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n == 0)
@@ -1066,19 +1077,17 @@ struct config *config_load(const char *path, char *err, size_t errlen)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			err_set(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+			err_set(err, errlen, "%s: cannot read: %s", name, strerror(errno));
 			goto out;
 		}
 		if (sb.len + (size_t)n > CONFIG_MAX_BYTES) {
-			err_set(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
+			err_set(err, errlen, "%s: larger than %d bytes", name, CONFIG_MAX_BYTES);
 			goto out;
 		}
 		strbuf_append(&sb, chunk, (size_t)n);
 	}
-	cfg = config_parse(path, sb.buf, sb.len, err, errlen);
+	cfg = config_parse(name, sb.buf, sb.len, err, errlen);
 out:
-	if (fd >= 0)
-		close(fd);
 	strbuf_fini(&sb);
 	return cfg;
 }

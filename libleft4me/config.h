@@ -81,6 +81,9 @@ const char *config_path(const char *arg);
 /* Read and validate PATH into a new config.  On error returns NULL and puts
  * one line ("FILE:LINE:COL: KEY: reason", or "FILE: reason") into err. */
 struct config *config_load(const char *path, char *err, size_t errlen);
+/* Same from an open file (read to its end; the caller closes it); name is
+ * used in messages.  For a caller that checks the file's owner first. */
+struct config *config_load_fd(int fd, const char *name, char *err, size_t errlen);
 /* Same from a string; name is used in messages instead of a file name. */
 struct config *config_parse(const char *name, const char *text, size_t len, char *err,
 			    size_t errlen);

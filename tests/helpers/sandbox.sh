@@ -83,14 +83,14 @@ for p in --pipe --wait --collect --service-type=exec --slice=l4d2-build.slice \
 	--unit=left4me-build-7 --uid=$S_UID --gid=$S_UID --working-directory=/overlay \
 	--property=RuntimeMaxSec=3600 --property=MemoryMax=2G --property=CPUQuota=200% \
 	--property=TasksMax=512 --property=UMask=0002 --property=NoNewPrivileges=yes \
-	--property=ProtectSystem=strict --property=ProtectHome=yes --property=PrivateTmp=yes \
+	--property=ProtectSystem=strict --property=ProtectHome=yes \
 	--property=PrivateDevices=yes --property=ProtectKernelTunables=yes \
 	--property=ProtectKernelModules=yes --property=ProtectKernelLogs=yes \
 	--property=ProtectControlGroups=yes --property=RestrictNamespaces=yes \
-	'--property=RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' \
+	'--property=RestrictAddressFamilies=AF_INET AF_INET6' \
 	--property=RestrictSUIDSGID=yes --property=LockPersonality=yes \
 	--property=MemoryDenyWriteExecute=yes --property=SystemCallFilter=@system-service \
-	'--property=SystemCallFilter=~@privileged @resources @mount' \
+	'--property=SystemCallFilter=~@privileged @resources @mount @keyring' \
 	--property=CapabilityBoundingSet= --property=AmbientCapabilities= \
 	--property=TemporaryFileSystem=/var/lib --property=TemporaryFileSystem=/etc \
 	"--property=BindReadOnlyPaths=$S/etc/sandbox-resolv.conf:/etc/resolv.conf" \
@@ -164,6 +164,158 @@ mkdir -p $STG/7/overlay && touch $STG/7/build.sh && mount --bind $S/overlays/7 $
 script 'true'
 expect_rc 0 "stale staging replaced" $SB 7
 check "staging removed after stale cleanup" staging_gone
+
+# ---- the output is mounted nosuid,nodev --------------------------------------
+# (The idmapped staging clone carries both flags, and systemd's BindPaths=
+# bind of it keeps a mount's flags.)  The script looks at its own cwd.
+script 'awk -v d="$(pwd -P)" '"'"'$5 == d { print $6 }'"'"' /proc/self/mountinfo >mountopts'
+expect_rc 0 "output mount: script ran" $SB 7
+opts=$(cat $S/overlays/7/mountopts)
+check "output mount is nosuid ($opts)" [ -n "$(echo ",$opts," | grep ,nosuid,)" ]
+check "output mount is nodev ($opts)" [ -n "$(echo ",$opts," | grep ,nodev,)" ]
+rm -f $S/overlays/7/mountopts
+
+# ---- writable state is each build's own --------------------------------------
+# Before: PrivateTmp= (on disk, unmetered), PrivateDevices= binding the
+# host's /dev/shm and /dev/mqueue (both outlive the unit), and the kernel
+# keyring syscalls (l4d2-sandbox's user keyring outlives the unit too).
+script 'true'
+expect_rc 0 "writable state: script ran" $SB 7
+for p in '--property=TemporaryFileSystem=/tmp:mode=1777,nosuid,nodev' \
+	'--property=TemporaryFileSystem=/var/tmp:mode=1777,nosuid,nodev' \
+	'--property=TemporaryFileSystem=/dev/shm:mode=1777,nosuid,nodev' \
+	'--property=InaccessiblePaths=-/dev/mqueue' \
+	'--property=Environment=HOME=/tmp LANG=C.UTF-8' \
+	'--property=SystemCallFilter=~@privileged @resources @mount @keyring'; do
+	prop "$p"
+done
+check "no PrivateTmp= (a disk-backed /tmp no limit sees)" absent PrivateTmp
+check "HOME is set once, to the fresh /tmp" [ "$(grep -c 'HOME=' $argv)" = 1 ]
+
+# ---- no AF_UNIX, and what builds do still works ------------------------------
+# The test build runs the script under the unit's NoNewPrivileges= and its
+# RestrictAddressFamilies= as systemd applies it (socket() of another
+# family: EAFNOSUPPORT; socketpair() unfiltered): the system test's build
+# steps (files, /dev/tcp, id -un) plus name lookups and an HTTP download by
+# name from a loopback server (curl's threaded resolver uses socketpair()).
+check "argv: AF_UNIX is not an allowed family" absent 'RestrictAddressFamilies=.*AF_UNIX'
+/usr/bin/python3 -c 'import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"served\n")
+    def log_message(self, *a): pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(srv.server_address[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+srv.serve_forever()' $S/http.port &
+http_pid=$!
+i=0
+while [ ! -s $S/http.port ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+port=$(cat $S/http.port)
+script "set -e
+mkdir -p left4dead2/addons && echo built >left4dead2/addons/built.txt && echo more >>left4dead2/addons/built.txt
+if cat $S/left4me.db >/dev/null 2>&1; then echo db=readable; else echo db=denied; fi >probe.txt
+if timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$port' 2>/dev/null; then echo tcp=ok; else echo tcp=failed; fi >>probe.txt
+id -un >>probe.txt
+getent hosts localhost | head -n 1 | awk '{ print \"hosts=\" \$1 }' >>probe.txt
+curl -sS --max-time 10 http://localhost:$port/ >>probe.txt
+if /usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX)' 2>unix.err; then echo unix=allowed; else echo unix=refused; fi >>probe.txt
+/usr/bin/python3 -c 'import socket; socket.socketpair()' && echo socketpair=ok >>probe.txt"
+expect_rc 0 "a build's usual steps work without AF_UNIX" $SB 7
+kill $http_pid
+probe=$(cat $S/overlays/7/probe.txt)
+check "files written and appended" [ "$(cat $S/overlays/7/left4dead2/addons/built.txt)" = "$(printf 'built\nmore')" ]
+for want in tcp=ok l4d2-sandbox hosts=127.0.0.1 served unix=refused socketpair=ok; do
+	check "build probe: $want" grep -qx "$want" $S/overlays/7/probe.txt
+done
+check "AF_UNIX refused as systemd refuses it (EAFNOSUPPORT)" grep -q 'Address family not supported' $S/overlays/7/unix.err
+rm -rf $S/overlays/7/probe.txt $S/overlays/7/unix.err $S/overlays/7/left4dead2 $S/http.port
+
+# ---- the host's own addresses are denied ------------------------------------
+# In a network namespace of known addresses: each of them is in
+# IPAddressDeny=, as /32 or /128, and nothing else changed.
+script 'true'
+unshare -n sh -c "ip link set lo up && ip addr add 192.0.2.7/32 dev lo &&
+	ip -6 addr add 2001:db8::7/128 dev lo && exec $SB 7" >$STATE.out 2>$STATE.err
+check "netns: script ran (rc=$?)" [ -s $STATE.out ]
+deny=$(sed -n 's/^--property=IPAddressDeny=//p' $argv)
+for net in 192.0.2.7/32 2001:db8::7/128 127.0.0.1/32 ::1/128 10.0.0.0/8 fc00::/7; do
+	case " $deny " in *" $net "*) ok "netns: IPAddressDeny has $net" ;; *) not_ok "netns: IPAddressDeny lacks $net" ;; esac
+done
+check "netns: one IPAddressDeny= line" [ "$(grep -c '^--property=IPAddressDeny=' $argv)" = 1 ]
+check "netns: every address once" [ -z "$(echo $deny | tr ' ' '\n' | sort | uniq -d)" ]
+# And on this host: every address `ip` lists.
+expect_rc 0 "host: script ran" $SB 7
+deny=$(sed -n 's/^--property=IPAddressDeny=//p' $argv)
+for a in $(ip -o addr show | awk '{ split($4, p, "/"); print p[1] ($3 == "inet" ? "/32" : "/128") }'); do
+	case " $deny " in *" $a "*) ok "host: IPAddressDeny has $a" ;; *) not_ok "host: IPAddressDeny lacks $a" ;; esac
+done
+
+# ---- limits: sandbox.max_file_size and sandbox.max_output -------------------
+# Root's config (the test build reads STATE/etc/left4me.yaml); without one
+# the defaults apply.
+check "no config: LimitFSIZE= is the default 4 GiB" grep -qx -- --property=LimitFSIZE=4294967296 $argv
+CONF=$S/etc/left4me.yaml
+mkdir -p $S/etc
+printf 'sandbox:\n  max_file_size: 1048576\n  max_output: 3145728\n' >$CONF
+chmod 644 $CONF
+script 'true'
+expect_rc 0 "with limits: a small build passes" $SB 7
+check "argv: LimitFSIZE= from sandbox.max_file_size" grep -qx -- --property=LimitFSIZE=1048576 $argv
+# One file past max_file_size: the writer dies of SIGXFSZ (here the script
+# carries on and exits 0), the file stops at the limit, the build fails and
+# the last stderr line names the limit.
+script 'head -c 2000000 /dev/zero >big; echo $? >head.rc; exit 0'
+expect_rc 73 "file past sandbox.max_file_size: build failed" $SB 7
+check "the writer died of SIGXFSZ" [ "$(cat $S/overlays/7/head.rc)" = 153 ]
+check "the file stopped at the limit" [ "$(stat -c %s $S/overlays/7/big)" = 1048576 ]
+check "the error names the file and the limit" \
+	[ "$(tail -n 1 $STATE.err)" = "left4me-script-sandbox: overlay=7: big reached sandbox.max_file_size (1048576 bytes): writing past it failed" ]
+rm -f $S/overlays/7/big $S/overlays/7/head.rc
+# More than max_output in total, quickly: stopped or failed at the end.
+script 'for i in 1 2 3 4; do head -c 1000000 /dev/zero >f$i; done'
+expect_rc 73 "output over sandbox.max_output: build failed" $SB 7
+check "the error names the limit" tail -n 1 $STATE.err | grep -q 'over sandbox.max_output (3145728 bytes)'
+check "one line about it" [ "$(grep -c sandbox.max_output $STATE.err)" = 1 ]
+rm -f $S/overlays/7/f?
+# ... and a build that goes on after passing it is stopped while it runs:
+# the unit is killed (systemctl kill) and so is the script.
+script 'for i in 1 2 3 4; do head -c 1000000 /dev/zero >f$i; done; echo $$ >running; sleep 60'
+: >$S/systemctl.argv
+t0=$(date +%s)
+expect_rc 73 "output over sandbox.max_output while running: stopped" $SB 7
+took=$(($(date +%s) - t0))
+check "stopped within seconds ($took s), not after the script's 60" [ $took -lt 20 ]
+check "the error says it was stopped" \
+	tail -n 1 $STATE.err | grep -q 'over sandbox.max_output (3145728 bytes); the build was stopped'
+check "the unit was killed" grep -qx 'kill --signal=SIGKILL left4me-build-7.service' $S/systemctl.argv
+check "the script is gone" gone_within 5 "$(cat $S/overlays/7/running)"
+check "staging removed after a stopped build" staging_gone
+rm -f $S/overlays/7/f? $S/overlays/7/running
+# What the overlay already held counts: 3 MiB there before the build.
+head -c 3200000 /dev/zero >$S/overlays/7/old.bin && chown left4me:left4me $S/overlays/7/old.bin
+script 'true'
+expect_rc 73 "existing content over sandbox.max_output: build failed" $SB 7
+rm -f $S/overlays/7/old.bin
+# The config must be root's and not writable by others; a bad value is
+# refused with the key; nothing starts either way.
+bad_config() { # DESC
+	script 'touch conf-ran'
+	expect_rc 78 "config: $1: refused (EX_CONFIG)" $SB 7
+	check "config: $1: one stderr line" one_line_err
+	check "config: $1: nothing started" [ ! -s $STATE.out -a ! -e $S/overlays/7/conf-ran ]
+}
+chmod 664 $CONF
+bad_config "group-writable"
+chmod 644 $CONF && chown left4me $CONF
+bad_config "owned by left4me"
+chown root $CONF && mv $CONF $CONF.real && ln -s $CONF.real $CONF
+bad_config "a symlink"
+rm $CONF && mv $CONF.real $CONF
+printf 'sandbox:\n  max_output: 5\n' >$CONF
+bad_config "max_output too small"
+check "config: the error names the key" grep -q 'sandbox.max_output: expected an integer between 1048576' $STATE.err
+rm $CONF
 
 # ---- refusals: nothing staged ------------------------------------------------
 script 'touch refused-ran'
