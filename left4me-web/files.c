@@ -45,6 +45,60 @@ struct link_jail {
 	int dirfd;
 };
 
+/* Where the symlink fd leads, next being the rest of the path after it:
+ * 1 with *rest the remainder to resolve beneath jail->dirfd (an absolute
+ * target under jail->prefix), 0 with *rest the path to go on with from
+ * the link's directory (a relative target), or -1 with errno (EXDEV for
+ * any other absolute or an empty target).  *rest is a new string. */
+static int follow_link(int fd, const char *next, const struct link_jail *jail, char **rest)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+
+	if (n < 0)
+		return -1;
+	target[n] = '\0';
+	if (n > 0 && target[0] == '/' && jail) {
+		size_t plen = strlen(jail->prefix);
+
+		if ((size_t)n > plen && strncmp(target, jail->prefix, plen) == 0) {
+			*rest = *next ? xasprintf("%s/%s", target + plen, next)
+				      : xstrdup(target + plen);
+			return 1;
+		}
+	}
+	if (n == 0 || target[0] == '/') {
+		errno = EXDEV;
+		return -1;
+	}
+	*rest = xasprintf("%s/%s", target, next);
+	return 0;
+}
+
+/* Open the last component name in dirfd with flags, st being what it was
+ * when looked at: a regular file only, and still the same object.  If it
+ * was swapped for a symlink meanwhile, O_NOFOLLOW refuses it; for
+ * anything else the device and inode must match.  -1 with errno (EPERM
+ * for what is not a regular file, EAGAIN if it changed). */
+static int open_last(int dirfd, const char *name, int flags, const struct stat *st)
+{
+	struct stat now;
+	int fd;
+
+	if (!S_ISREG(st->st_mode)) {
+		errno = EPERM; /* a fifo would block, a device is not ours */
+		return -1;
+	}
+	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 &&
+	    (fstat(fd, &now) < 0 || now.st_dev != st->st_dev || now.st_ino != st->st_ino)) {
+		close(fd);
+		fd = -1;
+		errno = EAGAIN;
+	}
+	return fd;
+}
+
 /* Open path beneath the directory fd base with flags (O_NOFOLLOW added),
  * as openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
  * would, resolved in user space one component at a time: under the web
@@ -61,7 +115,7 @@ struct link_jail {
  * opened.  -1 with errno (ENOENT, EXDEV, ELOOP, ENOTDIR, EPERM). */
 static int open_beneath(int base, const char *path, int flags, const struct link_jail *jail)
 {
-	int stack[BENEATH_DEPTH_MAX + 1], depth = 0, links = 0, fd = -1, ret = -1, saved;
+	int stack[BENEATH_DEPTH_MAX + 1], depth = 0, links = 0, fd = -1, ret = -1, saved, jailed;
 	char *todo = xstrdup(path), *comp = todo, *next, *more;
 	uint64_t base_mnt, mnt;
 	dev_t base_dev, dev;
@@ -104,38 +158,24 @@ static int open_beneath(int base, const char *path, int flags, const struct link
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			char target[PATH_MAX];
-			ssize_t n;
-
 			if (++links > BENEATH_LINKS_MAX) {
 				errno = ELOOP;
 				goto out;
 			}
-			n = readlinkat(fd, "", target, sizeof(target) - 1);
-			if (n < 0)
+			jailed = follow_link(fd, next, jail, &more);
+			if (jailed < 0)
 				goto out;
-			target[n] = '\0';
-			if (n > 0 && target[0] == '/' && jail) {
-				size_t plen = strlen(jail->prefix);
-
-				if ((size_t)n > plen && strncmp(target, jail->prefix, plen) == 0) {
-					more = *next ? xasprintf("%s/%s", target + plen, next)
-						     : xstrdup(target + plen);
-					ret = open_beneath(jail->dirfd, more, flags, NULL);
-					saved = errno;
-					free(more);
-					errno = saved;
-					goto out;
-				}
-			}
-			if (n == 0 || target[0] == '/') {
-				errno = EXDEV;
+			if (jailed) {
+				/* No jail in there: no second absolute link. */
+				ret = open_beneath(jail->dirfd, more, flags, NULL);
+				saved = errno;
+				free(more);
+				errno = saved;
 				goto out;
 			}
 			close(fd);
 			fd = -1;
-			more = xasprintf("%s/%s", target, next);
-			free(todo);
+			free(todo); /* next pointed into it: more is a copy */
 			todo = comp = more;
 			continue;
 		}
@@ -155,24 +195,8 @@ static int open_beneath(int base, const char *path, int flags, const struct link
 			errno = ENOTDIR;
 			goto out;
 		}
-		if (!S_ISREG(st.st_mode)) {
-			errno = EPERM; /* a fifo would block, a device is not ours */
-			goto out;
-		}
-		/* The last component, not a directory: open it for real.  If it
-		 * was swapped for a symlink meanwhile, O_NOFOLLOW refuses it;
-		 * for anything else, it must still be the object checked. */
-		ret = openat(stack[depth], comp, flags | O_NOFOLLOW | O_CLOEXEC);
-		if (ret >= 0) {
-			struct stat now;
-
-			if (fstat(ret, &now) < 0 || now.st_dev != st.st_dev ||
-			    now.st_ino != st.st_ino) {
-				close(ret);
-				ret = -1;
-				errno = EAGAIN;
-			}
-		}
+		/* The last component, not a directory: open it for real. */
+		ret = open_last(stack[depth], comp, flags, &st);
 		break;
 	}
 out:

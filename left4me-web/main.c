@@ -85,6 +85,7 @@ static int write_port_file(const char *path, int port)
 	return rc;
 }
 
+/* Over 100 lines until its startup moves into libleft4me's daemon skeleton. */
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {

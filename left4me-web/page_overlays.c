@@ -68,6 +68,7 @@ int page_overlay_create(struct req *r)
 	return web_redirect(r, loc);
 }
 
+/* The links to each directory above path. */
 static void breadcrumbs(struct html *h, int64_t id, const char *path)
 {
 	const char *p = path, *slash;
@@ -101,13 +102,106 @@ static void delete_file_button(struct req *r, struct html *h, int64_t id, const 
 		    path);
 }
 
+/* The name and build script form with the build and delete buttons of a
+ * user or script overlay, or a global one's note. */
+static void overlay_settings(struct req *r, struct html *h, const struct overlay *o)
+{
+	if (strcmp(o->kind, "global") == 0) {
+		html_printf(h,
+			    "<p class=\"muted\">Kept by the fetcher from source %s; read only.</p>",
+			    o->source_name);
+		return;
+	}
+	html_printf(h, "<form method=\"post\" action=\"/overlays/%D\" class=\"card\">", o->id);
+	page_csrf_input(r, h);
+	html_printf(h,
+		    "<label>Name <input name=\"name\" required maxlength=\"64\" "
+		    "value=\"%a\"></label><label>Build script <textarea "
+		    "name=\"build_script\" rows=\"12\" spellcheck=\"false\">%s</textarea>"
+		    "</label><div class=\"actions\"><button type=\"submit\" "
+		    "class=\"primary\">Save</button>",
+		    o->name, o->build_script ? o->build_script : "");
+	if (o->build_status) {
+		html_printf(h, " <span>Build: ");
+		page_state_badge(h, o->build_status);
+		html_printf(h, " %T</span>", o->built_at);
+	}
+	html_printf(h, "</div></form><section class=\"card actions\">");
+	if (strcmp(o->kind, "script") == 0)
+		page_button(r, h, "Build now", "primary", "/overlays/%D/build", o->id);
+	page_button(r, h, "Delete overlay", "danger", "/overlays/%D/delete", o->id);
+	html_printf(h, "</section>");
+}
+
+/* The upload form, its path field set to dir ("" or ending in '/'). */
+static void upload_form(struct req *r, struct html *h, int64_t id, const char *dir)
+{
+	html_printf(h,
+		    "<form method=\"post\" action=\"/overlays/%D/upload\" "
+		    "enctype=\"multipart/form-data\" class=\"upload\">",
+		    id);
+	page_csrf_input(r, h);
+	html_printf(h,
+		    "<label>Path in the overlay <input name=\"path\" value=\"%a\" "
+		    "placeholder=\"left4dead2/addons/\"></label><label>File <input "
+		    "type=\"file\" name=\"file\" required></label><div class=\"actions\">"
+		    "<button type=\"submit\" class=\"primary\">Upload</button></div></form>",
+		    dir);
+}
+
+/* One row of a directory listing: e at child (its path in the overlay). */
+static void dir_row(struct req *r, struct html *h, const struct overlay *o,
+		    const struct dirent_info *e, const char *child)
+{
+	if (!valid_overlay_path(child)) {
+		html_printf(h, "<tr><td>%s</td><td></td></tr>", e->name);
+		return;
+	}
+	if (e->is_dir) {
+		html_printf(h,
+			    "<tr><td><a href=\"/overlays/%D?path=%u\">%s/</a></td><td></td></tr>",
+			    o->id, child, e->name);
+		return;
+	}
+	html_printf(h, "<tr><td><a href=\"/overlays/%D/files/%p\">%s</a>", o->id, child, e->name);
+	if (e->is_link)
+		html_raw_trusted(h, " <span class=\"muted\">(link)</span>");
+	html_printf(h, "</td><td>%D bytes</td><td>", e->size);
+	if (files_overlay_writable(o))
+		delete_file_button(r, h, o->id, child);
+	html_printf(h, "</td></tr>");
+}
+
+/* The entries of the directory fd (consumed) at path. */
+static void dir_listing(struct req *r, struct html *h, const struct overlay *o, const char *path,
+			int fd)
+{
+	struct dirent_info *ents;
+	size_t n, i;
+
+	if (files_list(fd, &ents, &n) < 0)
+		return;
+	html_printf(h, "<table class=\"files\"><tbody>");
+	for (i = 0; i < n; i++) {
+		char *child =
+		    path[0] ? xasprintf("%s/%s", path, ents[i].name) : xstrdup(ents[i].name);
+
+		dir_row(r, h, o, &ents[i], child);
+		free(child);
+	}
+	if (n == 0)
+		html_printf(h, "<tr><td class=\"muted\">Empty.</td></tr>");
+	html_printf(h, "</tbody></table>");
+	files_list_free(ents, n);
+}
+
 int page_overlay(struct req *r)
 {
 	const char *path = web_query(r, "path");
 	struct overlay o;
 	struct html h;
-	bool global, is_dir = false;
-	int rc = ops_overlay(r, r->cap[0], true, &o), fd;
+	bool is_dir = false;
+	int rc = ops_overlay(r, r->cap[0], true, &o), fd, open_errno;
 
 	if (rc != DB_OK)
 		return ops_db_fail(r, rc);
@@ -117,104 +211,31 @@ int page_overlay(struct req *r)
 		overlay_fini(&o);
 		return web_error(r, 400, ops_bad_path);
 	}
-	global = strcmp(o.kind, "global") == 0;
 	html_init(&h);
 	page_begin(r, &h, o.name);
 	html_printf(&h, "<h1>Overlay %s <span class=\"muted\">#%D · %s</span></h1>", o.name, o.id,
 		    o.kind);
-	if (!global) {
-		html_printf(&h, "<form method=\"post\" action=\"/overlays/%D\" class=\"card\">",
-			    o.id);
-		page_csrf_input(r, &h);
-		html_printf(&h,
-			    "<label>Name <input name=\"name\" required maxlength=\"64\" "
-			    "value=\"%a\"></label><label>Build script <textarea "
-			    "name=\"build_script\" rows=\"12\" spellcheck=\"false\">%s</textarea>"
-			    "</label><div class=\"actions\"><button type=\"submit\" "
-			    "class=\"primary\">Save</button>",
-			    o.name, o.build_script ? o.build_script : "");
-		if (o.build_status) {
-			html_printf(&h, " <span>Build: ");
-			page_state_badge(&h, o.build_status);
-			html_printf(&h, " %T</span>", o.built_at);
-		}
-		html_printf(&h, "</div></form><section class=\"card actions\">");
-		if (strcmp(o.kind, "script") == 0)
-			page_button(r, &h, "Build now", "primary", "/overlays/%D/build", o.id);
-		page_button(r, &h, "Delete overlay", "danger", "/overlays/%D/delete", o.id);
-		html_printf(&h, "</section>");
-	} else {
-		html_printf(&h,
-			    "<p class=\"muted\">Kept by the fetcher from source %s; read "
-			    "only.</p>",
-			    o.source_name);
-	}
+	overlay_settings(r, &h, &o);
 	html_printf(&h, "<section class=\"card\"><h2>Files</h2>");
 	breadcrumbs(&h, o.id, path);
 	fd = files_open(r->w->cfg->state_dir, &o, path, &is_dir);
+	open_errno = errno;
 	if (files_overlay_writable(&o)) {
 		char *dir = path[0] && (fd < 0 || is_dir) ? xasprintf("%s/", path) : xstrdup("");
 
-		html_printf(&h,
-			    "<form method=\"post\" action=\"/overlays/%D/upload\" "
-			    "enctype=\"multipart/form-data\" class=\"upload\">",
-			    o.id);
-		page_csrf_input(r, &h);
-		html_printf(
-		    &h,
-		    "<label>Path in the overlay <input name=\"path\" value=\"%a\" "
-		    "placeholder=\"left4dead2/addons/\"></label><label>File <input "
-		    "type=\"file\" name=\"file\" required></label><div class=\"actions\">"
-		    "<button type=\"submit\" class=\"primary\">Upload</button></div></form>",
-		    dir);
+		upload_form(r, &h, o.id, dir);
 		free(dir);
 	}
 	if (fd < 0) {
 		html_printf(&h, "<p class=\"muted\">%s</p>",
-			    errno == ENOENT ? "Empty: nothing here yet."
-					    : "This path cannot be shown.");
+			    open_errno == ENOENT ? "Empty: nothing here yet."
+						 : "This path cannot be shown.");
 	} else if (!is_dir) {
 		close(fd);
 		html_printf(&h, "<p><a href=\"/overlays/%D/files/%p\">Download %s</a></p>", o.id,
 			    path, path);
 	} else {
-		struct dirent_info *ents;
-		size_t n, i;
-
-		if (files_list(fd, &ents, &n) == 0) {
-			html_printf(&h, "<table class=\"files\"><tbody>");
-			for (i = 0; i < n; i++) {
-				char *child = path[0] ? xasprintf("%s/%s", path, ents[i].name)
-						      : xstrdup(ents[i].name);
-
-				if (!valid_overlay_path(child))
-					html_printf(&h, "<tr><td>%s</td><td></td></tr>",
-						    ents[i].name);
-				else if (ents[i].is_dir)
-					html_printf(&h,
-						    "<tr><td><a href=\"/overlays/%D?path=%u\">%s/"
-						    "</a></td><td></td></tr>",
-						    o.id, child, ents[i].name);
-				else {
-					html_printf(&h,
-						    "<tr><td><a href=\"/overlays/%D/files/%p\">%s"
-						    "</a>",
-						    o.id, child, ents[i].name);
-					if (ents[i].is_link)
-						html_raw_trusted(&h, " <span class=\"muted\">"
-								     "(link)</span>");
-					html_printf(&h, "</td><td>%D bytes</td><td>", ents[i].size);
-					if (files_overlay_writable(&o))
-						delete_file_button(r, &h, o.id, child);
-					html_printf(&h, "</td></tr>");
-				}
-				free(child);
-			}
-			if (n == 0)
-				html_printf(&h, "<tr><td class=\"muted\">Empty.</td></tr>");
-			html_printf(&h, "</tbody></table>");
-			files_list_free(ents, n);
-		}
+		dir_listing(r, &h, &o, path, fd);
 	}
 	html_printf(&h, "</section>");
 	overlay_fini(&o);
