@@ -1,7 +1,9 @@
 /* instances/NAME/instance.env: written by left4me-worker at initialize,
- * read by the left4me-overlay helper (root) and, as an EnvironmentFile=, by
- * left4me-server@NAME.service.  The format is a strict subset of systemd's
- * EnvironmentFile syntax:
+ * read with this parser by the left4me-overlay helper (root) and by
+ * left4me-launcher (the server's own uid).  No unit reads it as an
+ * EnvironmentFile= (systemd would apply it to the unit's root commands
+ * too: docs/SECURITY.md, "The game boundary").  The format is a strict
+ * subset of systemd's EnvironmentFile syntax:
  *
  *   # comment lines and blank lines are allowed
  *   L4D2_LOWERDIRS="/var/lib/left4me/overlays/7:/var/lib/left4me/installation"
