@@ -27,7 +27,8 @@
  *
  * Codes a program adds for its own work are named in its main.c
  * (left4me-fetcher-refresh: 1 refresh failed, 65 no such job) or header
- * (left4mectl: ctl.h).  Every refusal is one line on stderr. */
+ * (left4mectl: ctl.h).  Every refusal says why in one line on stderr (a
+ * usage error adds the usage). */
 #ifndef LEFT4ME_DAEMON_H
 #define LEFT4ME_DAEMON_H
 
@@ -57,8 +58,9 @@ struct daemon_command {
 };
 
 enum daemon_flags {
-	/* PR_SET_DUMPABLE 0 first: no ptrace, core or /proc/PID/{mem,fd,
-	 * environ,root} for anyone but root, even of our own uid. */
+	/* PR_SET_DUMPABLE 0 before the config is read: no ptrace, core or
+	 * /proc/PID/{mem,fd,environ,root} for anyone but root, even of our
+	 * own uid. */
 	DAEMON_NONDUMPABLE = 1 << 0,
 	/* SIGTERM/SIGINT stay blocked outside the loop's ppoll/sigtimedwait
 	 * (no lost wake-up between testing *stop and sleeping). */
