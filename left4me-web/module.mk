@@ -34,6 +34,11 @@ WEB_TEST_SUPPORT := $(patsubst %.c,$(B)/%.o,$(wildcard tests/support/*.c))
 $(B)/tests/web/%: $(B)/tests/web/%.o $(B)/tests/web/webtest.o $(WEB_TEST_SUPPORT) $(LIB) | $(WEB)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
+# Fuzz targets of the web's parsers (tests/fuzz/): the upload form's
+# multipart bodies.  parse_percent_decode and parse_host_port are
+# libleft4me's (fuzz_percent, fuzz_host_port).
+FUZZ_SRCS_multipart := left4me-web/multipart.c
+
 # The web's layering (docs/HACKING.md): a file includes only its own header
 # and lower layers' (tests/layers.sh), checked by `make test`.
 TEST_SCRIPTS += tests/layers.sh

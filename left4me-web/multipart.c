@@ -86,8 +86,12 @@ static int part_headers(const char *start, size_t len, struct multipart_part *pa
 				bad = true;
 		if (strncasecmp(line, "Content-Disposition:", 20) != 0)
 			continue;
-		if (seen)
+		if (seen) {
+			/* A second one is refused and not read: reading it
+			 * would drop (and leak) the first one's name. */
 			bad = true;
+			continue;
+		}
 		seen = true;
 		line += 20;
 		while (*line == ' ' || *line == '\t')
