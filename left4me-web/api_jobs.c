@@ -132,10 +132,10 @@ int api_job_events(struct req *r)
 
 int api_install_game(struct req *r)
 {
+	struct ops_error err;
 	int64_t job;
-	int rc = ops_enqueue(r, JOB_INSTALL_GAME, NULL, "install_game", &job);
 
-	if (rc != DB_OK)
-		return ops_db_fail(r, rc);
+	if (ops_enqueue_system(r, JOB_INSTALL_GAME, &job, &err) < 0)
+		return ops_fail(r, &err);
 	return api_job_accepted(r, 202, job);
 }

@@ -199,10 +199,10 @@ int api_globals(struct req *r)
 
 int api_globals_refresh(struct req *r)
 {
+	struct ops_error err;
 	int64_t job;
-	int rc = ops_enqueue(r, JOB_REFRESH_GLOBAL_OVERLAYS, NULL, "refresh_global_overlays", &job);
 
-	if (rc != DB_OK)
-		return ops_db_fail(r, rc);
+	if (ops_enqueue_system(r, JOB_REFRESH_GLOBAL_OVERLAYS, &job, &err) < 0)
+		return ops_fail(r, &err);
 	return api_job_accepted(r, 202, job);
 }

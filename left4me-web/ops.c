@@ -242,6 +242,13 @@ int ops_db_fail(struct req *r, int rc)
 	return ops_fail(r, &err);
 }
 
+int ops_enqueue_system(struct req *r, enum job_kind kind, int64_t *job_id, struct ops_error *err)
+{
+	int rc = ops_enqueue(r, kind, NULL, job_kind_name(kind), job_id);
+
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
 /* ---- servers, blueprints, overlays ------------------------------------------- */
 
 int ops_server_enqueue(struct req *r, const char *name, enum job_kind kind, int64_t *job_id,

@@ -53,6 +53,10 @@ int ops_job(struct req *r, const char *id, struct job *out);
 /* Enqueue and audit.  Returns a db rc. */
 int ops_enqueue(struct req *r, enum job_kind kind, const char *target, const char *coalesce,
 		int64_t *job_id);
+/* Queue a job of the whole system (JOB_INSTALL_GAME,
+ * JOB_REFRESH_GLOBAL_OVERLAYS), coalesced with one already queued: 0 and
+ * *job_id, or -1 with err. */
+int ops_enqueue_system(struct req *r, enum job_kind kind, int64_t *job_id, struct ops_error *err);
 /* Server action by name ("start", ...): the kind, or -1. */
 int ops_server_action_kind(const char *action);
 /* Queue a job of kind for the requester's server name: 0 and *job_id, or

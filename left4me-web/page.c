@@ -6,6 +6,7 @@
  * preview. */
 #include "page.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,14 @@ int page_finish(struct req *r, struct html *h, unsigned status)
 {
 	html_printf(h, "</main></body></html>\n");
 	return web_respond_html(r, status, h);
+}
+
+int page_redirect_job(struct req *r, int64_t job_id)
+{
+	char loc[64];
+
+	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job_id);
+	return web_redirect(r, loc);
 }
 
 void page_csrf_input(struct req *r, struct html *h)

@@ -18,6 +18,8 @@ int page_finish(struct req *r, struct html *h, unsigned status);
 /* The error page with status and msg; a 401 to a GET instead sends the
  * browser to the login form.  The error renderer of page routes. */
 int page_error(struct req *r, unsigned status, const char *msg);
+/* 303 to the page of job job_id (after queueing it). */
+int page_redirect_job(struct req *r, int64_t job_id);
 /* A hidden csrf_token input for the session's forms. */
 void page_csrf_input(struct req *r, struct html *h);
 /* A one-button POST form (with CSRF token) to the URL html_printf makes

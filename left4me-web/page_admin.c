@@ -2,8 +2,6 @@
  * (add, enable, disable, reset a password).  Admins only (routes.c). */
 #include "page_admin.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "auth.h"
@@ -87,14 +85,12 @@ int page_admin(struct req *r)
 
 int page_admin_install(struct req *r)
 {
+	struct ops_error err;
 	int64_t job;
-	char loc[64];
-	int rc = ops_enqueue(r, JOB_INSTALL_GAME, NULL, "install_game", &job);
 
-	if (rc != DB_OK)
-		return ops_db_fail(r, rc);
-	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
-	return web_redirect(r, loc);
+	if (ops_enqueue_system(r, JOB_INSTALL_GAME, &job, &err) < 0)
+		return ops_fail(r, &err);
+	return page_redirect_job(r, job);
 }
 
 int page_admin_user_add(struct req *r)

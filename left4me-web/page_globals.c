@@ -2,8 +2,6 @@
  * and the admin's refresh button. */
 #include "page_globals.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 
 #include "db.h"
 #include "db_global.h"
@@ -83,12 +81,10 @@ int page_globals(struct req *r)
 
 int page_globals_refresh(struct req *r)
 {
+	struct ops_error err;
 	int64_t job;
-	char loc[64];
-	int rc = ops_enqueue(r, JOB_REFRESH_GLOBAL_OVERLAYS, NULL, "refresh_global_overlays", &job);
 
-	if (rc != DB_OK)
-		return ops_db_fail(r, rc);
-	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
-	return web_redirect(r, loc);
+	if (ops_enqueue_system(r, JOB_REFRESH_GLOBAL_OVERLAYS, &job, &err) < 0)
+		return ops_fail(r, &err);
+	return page_redirect_job(r, job);
 }

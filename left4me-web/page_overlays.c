@@ -265,12 +265,10 @@ int page_overlay_build(struct req *r)
 {
 	struct ops_error err;
 	int64_t job;
-	char loc[64];
 
 	if (ops_overlay_build(r, r->cap[0], &job, &err) < 0)
 		return ops_fail(r, &err);
-	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job);
-	return web_redirect(r, loc);
+	return page_redirect_job(r, job);
 }
 
 int page_overlay_delete(struct req *r)

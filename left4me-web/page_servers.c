@@ -3,7 +3,6 @@
  * user's server is "not found". */
 #include "page_servers.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,14 +131,12 @@ int page_server_action(struct req *r)
 	int kind = ops_server_action_kind(r->cap[1]);
 	struct ops_error err;
 	int64_t job_id;
-	char loc[64];
 
 	if (kind < 0)
 		return web_error(r, 404, "not found");
 	if (ops_server_enqueue(r, r->cap[0], (enum job_kind)kind, &job_id, &err) < 0)
 		return ops_fail(r, &err);
-	snprintf(loc, sizeof(loc), "/jobs/%" PRId64, job_id);
-	return web_redirect(r, loc);
+	return page_redirect_job(r, job_id);
 }
 
 #define STRINGIFY_(x) #x
