@@ -2,7 +2,6 @@
  * and the admin's refresh button. */
 #include "page_globals.h"
 
-
 #include "db.h"
 #include "db_global.h"
 #include "ops.h"
