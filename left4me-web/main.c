@@ -1,7 +1,8 @@
 /* left4me-web: parse args, load the config and the secret (fail closed),
  * check the DB schema, take the socket from systemd (sd_listen_fds) or bind
- * web.listen, serve (web.c, with the routes of routes.c), and answer the watchdog until SIGTERM.  Runs
- * as its own unprivileged user; refuses root unless --allow-root. */
+ * web.listen, serve (web.c, with the routes of routes.c), and answer the
+ * watchdog until SIGTERM.  Runs as its own unprivileged user; refuses root
+ * unless --allow-root. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
