@@ -424,9 +424,16 @@ static void read_console(struct hub *h, struct source *s)
 		uint64_t usec = 0;
 		char *line;
 
-		if (sd_journal_get_realtime_usec(s->j, &usec) < 0 || (int64_t)usec <= last ||
-		    usec < console_since(s))
+		int64_t id;
+
+		if (sd_journal_get_realtime_usec(s->j, &usec) < 0 || usec < console_since(s))
 			continue;
+		/* The event id is the entry's realtime usec, made strictly
+		 * increasing: journald stamps every line of one read from a
+		 * stream with the same time (the launcher's "> CMD" and srcds's
+		 * answer), and an id that did not grow would make the line look
+		 * already sent and drop it. */
+		id = (int64_t)usec > last ? (int64_t)usec : last + 1;
 		if (sd_journal_get_data(s->j, "MESSAGE", &data, &len) < 0 || len < 8)
 			continue;
 		line = console_clean((const char *)data + 8, len - 8);
@@ -434,12 +441,12 @@ static void read_console(struct hub *h, struct source *s)
 			cap = cap ? cap * 2 : 64;
 			idx = xreallocarray(idx, cap, sizeof(*idx));
 		}
-		idx[n_idx].id = (int64_t)usec;
+		idx[n_idx].id = id;
 		idx[n_idx].off = chunk.len;
 		n_idx++;
-		format_event(&chunk, (int64_t)usec, NULL, line);
+		format_event(&chunk, id, NULL, line);
 		free(line);
-		last = (int64_t)usec;
+		last = id;
 		count++;
 	}
 	if (chunk.len) {
