@@ -202,7 +202,13 @@ int ops_enqueue_build(struct req *r, int64_t overlay_id, int64_t *job_id)
 
 #define NAME_RULE "name: 1 to 64 printable characters"
 
-const char ops_bad_path[] = "path: not a valid overlay path";
+const char *ops_bad_path(const char *path)
+{
+	for (const char *c = path ? path : ""; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return "path: must not contain a control character (bytes 0x00-0x1f, 0x7f)";
+	return "path: not a valid overlay path";
+}
 
 /* Fill err and return -1, for "return fail(err, ...)". */
 static int fail(struct ops_error *err, unsigned status, const char *msg)
@@ -407,7 +413,7 @@ static int writable_overlay(struct req *r, const char *id, const char *path, str
 	}
 	if (!path || !valid_overlay_path(path)) {
 		overlay_fini(o);
-		return fail(err, 400, ops_bad_path);
+		return fail(err, 400, ops_bad_path(path));
 	}
 	return 0;
 }
@@ -457,7 +463,7 @@ int ops_overlay_file_open(struct req *r, const char *id, const char *path, struc
 		return db_fail(rc, err);
 	if (!valid_overlay_path(path)) {
 		overlay_fini(&o);
-		return fail(err, 400, ops_bad_path);
+		return fail(err, 400, ops_bad_path(path));
 	}
 	fd = files_open(r->w->cfg->state_dir, &o, path, &is_dir);
 	overlay_fini(&o);

@@ -106,8 +106,9 @@ void ops_preview(const struct blueprint_overlay *ov, size_t n, struct strbuf *ou
 
 /* ---- overlay files --------------------------------------------------------- */
 
-/* The message of a path that valid_overlay_path() refuses. */
-extern const char ops_bad_path[];
+/* The message of a path that valid_overlay_path() refuses: the rule it
+ * broke when that is a control character. */
+const char *ops_bad_path(const char *path);
 /* Write data (len bytes) to path in the requester's overlay id (audited);
  * *overlay_id gets its id for the caller's redirect. */
 int ops_overlay_file_write(struct req *r, const char *id, const char *path, const char *data,

@@ -209,7 +209,7 @@ int page_overlay(struct req *r)
 		path = "";
 	if (path[0] && !valid_overlay_path(path)) {
 		overlay_fini(&o);
-		return web_error(r, 400, ops_bad_path);
+		return web_error(r, 400, ops_bad_path(path));
 	}
 	html_init(&h);
 	page_begin(r, &h, o.name);

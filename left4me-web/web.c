@@ -411,6 +411,32 @@ static void peer_info(struct req *r)
 	}
 }
 
+/* libmicrohttpd decodes the URL path and query in place with this before
+ * on_request sees them.  A decoded NUL would end the C string, and the
+ * request would act on a shorter name (PUT a.txt%00.png wrote a.txt): %00
+ * decodes to DEL (0x7f) instead, a control character that first_call
+ * refuses like every other, raw or percent-encoded. */
+static size_t url_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	for (char *p = s; (p = strchr(p, '%')) != NULL; p++)
+		if (p[1] == '0' && p[2] == '0') {
+			p[1] = '7';
+			p[2] = 'f';
+		}
+	return MHD_http_unescape(s);
+}
+
+/* Whether the decoded URL path holds a byte below 0x20 or DEL. */
+static bool has_control_char(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* What to do once the request line and headers are in: route, limits,
  * authentication.  Returns 0 to go on, else the MHD result of an answer
  * already queued. */
@@ -422,6 +448,12 @@ static int first_call(struct req *r, int *queued)
 
 	*queued = 1;
 	r->route = r->w->hooks->match(r->method, r->url, r->cap, &r->n_cap, &mismatch, &r->error);
+	if (r->route)
+		r->error = r->route->error;
+	if (has_control_char(r->url))
+		return web_error(r, 400,
+				 "the URL path must not contain a control character "
+				 "(bytes 0x00-0x1f and 0x7f, raw or percent-encoded)");
 	if (!r->route)
 		return web_error(r, mismatch ? 405 : 404,
 				 mismatch ? "method not allowed" : "not found");
@@ -598,7 +630,8 @@ struct web *web_start(const struct config *cfg, const unsigned char *secret, siz
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->web.per_ip_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->web.connection_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MHD_MEMORY_LIMIT,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_UNESCAPE_CALLBACK,
+	    url_unescape, NULL, MHD_OPTION_END);
 	if (!w->mhd) {
 		snprintf(err, errlen, "cannot start the HTTP daemon");
 		close(listen_fd);

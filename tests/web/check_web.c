@@ -13,7 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -963,6 +967,115 @@ START_TEST(path_traversal)
 }
 END_TEST
 
+/* Send req (len bytes) on a new loopback connection and read until the
+ * server closes or 10 s pass; the status of the first response line, 0 if
+ * none.  The answer goes to body (caller frees) when body is not NULL. */
+static long raw_req(const char *req, size_t len, char **body)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)t.port)};
+	struct timeval tv = {.tv_sec = 10};
+	struct strbuf in;
+	char buf[4096];
+	long status = 0;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(write(fd, req, len), (ssize_t)len);
+	strbuf_init(&in);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		strbuf_append(&in, buf, (size_t)n);
+	close(fd);
+	strbuf_append(&in, "", 1);
+	if (in.len > 13 && strncmp(in.buf, "HTTP/1.", 7) == 0)
+		status = strtol(in.buf + 9, NULL, 10);
+	if (body)
+		*body = xstrdup(in.buf);
+	strbuf_fini(&in);
+	return status;
+}
+
+/* A control character (after percent-decoding, and raw) in a URL path is
+ * a 400 that says so, before any route acts: %00 used to cut the name
+ * short, so a PUT of a.txt%00.png wrote a.txt and a GET read it. */
+static const char *const ctl_paths[] = {
+    "/api/v1/overlays/1/files/a.txt%00.png", "/api/v1/overlays/1/files/a.txt%00",
+    "/api/v1/overlays/1/files/b%0a.txt",     "/api/v1/overlays/1/files/b%1F.txt",
+    "/api/v1/overlays/1/files/b%7f.txt",     "/api/v1/overlays/1/files/b%09.txt",
+    "/overlays/1/files/a.txt%00.png",
+};
+
+START_TEST(path_control_chars)
+{
+	struct wt_session s;
+	struct wt_resp r;
+	int64_t uid = wt_user(&t, "alice", "password-alice", false);
+	char *tok = wt_token(&t, uid), *p, *req, *body;
+	const char *raw[] = {"\x01", "\x7f", "\t"};
+
+	tu_db_exec(t.db, "INSERT INTO overlays (user_id, name, kind, created_at, updated_at) "
+			 "VALUES (1, 'up', 'user', 1, 1)");
+	p = xasprintf("%s/overlays", t.dir);
+	mkdir(p, 0755);
+	free(p);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	for (size_t i = 0; i < sizeof(ctl_paths) / sizeof(ctl_paths[0]); i++) {
+		bool page = ctl_paths[i][1] == 'o';
+
+		wt_req(&t, "PUT", ctl_paths[i], NULL, tok, "application/octet-stream", "x", 1, NULL,
+		       &r);
+		ck_assert_msg(r.status == 400 || (page && r.status == 405), "PUT %s: %ld",
+			      ctl_paths[i], r.status);
+		if (!page)
+			ck_assert_msg(strstr(r.body, "control character"), "PUT %s: %s",
+				      ctl_paths[i], r.body);
+		wt_resp_fini(&r);
+	}
+	/* Nothing was written, under either name. */
+	p = xasprintf("%s/overlays/1/a.txt", t.dir);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	/* A file of that name: a GET with %00 does not read it. */
+	wt_req(&t, "PUT", "/api/v1/overlays/1/files/a.txt", NULL, tok, "application/octet-stream",
+	       "secret-a", 8, NULL, &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(access(p, F_OK), 0);
+	free(p);
+	for (size_t i = 0; i < sizeof(ctl_paths) / sizeof(ctl_paths[0]); i++) {
+		bool page = ctl_paths[i][1] == 'o';
+
+		wt_req(&t, "GET", ctl_paths[i], page ? s.cookie : NULL, page ? NULL : tok, NULL,
+		       NULL, 0, NULL, &r);
+		ck_assert_msg(r.status == 400, "GET %s: %ld", ctl_paths[i], r.status);
+		ck_assert_msg(strstr(r.body, "control character") && !strstr(r.body, "secret-a"),
+			      "GET %s: %s", ctl_paths[i], r.body);
+		wt_resp_fini(&r);
+	}
+	/* Raw control bytes in the request line: refused too, never read. */
+	for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
+		long st;
+
+		req = xasprintf("GET /api/v1/overlays/1/files/a.txt%s HTTP/1.1\r\nHost: x\r\n"
+				"Authorization: Bearer %s\r\nConnection: close\r\n\r\n",
+				raw[i], tok);
+		st = raw_req(req, strlen(req), &body);
+		ck_assert_msg(st == 400, "raw 0x%02x: %ld", (unsigned char)raw[i][0], st);
+		ck_assert_ptr_null(strstr(body, "secret-a"));
+		free(body);
+		free(req);
+	}
+	/* The file itself still answers. */
+	wt_req(&t, "GET", "/api/v1/overlays/1/files/a.txt", NULL, tok, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "secret-a");
+	wt_resp_fini(&r);
+	free(tok);
+}
+END_TEST
+
 /* A global overlay's vpk links are absolute (the fetcher makes them so: the
  * overlay dir is an overlayfs lowerdir).  Exactly a link into the same
  * source's cache/ is followed, the rest resolved beneath that dir; another
@@ -1240,6 +1353,25 @@ START_TEST(overlay_page_upload)
 	ck_assert_int_ne(access(p, F_OK), 0);
 	free(p);
 	ck_assert_int_ne(access("/etc/pwned", F_OK), 0);
+	/* A control character in the file name: 400 naming the rule, and
+	 * nothing written under any part of the name. */
+	for (int i = 0; i < 3; i++) {
+		static const char *const bad[] = {"cc/a\tb.vpk",
+						  "cc/a\x01"
+						  "b.vpk",
+						  "cc/a\x7f"};
+
+		body = multipart_body(s.csrf, bad[i], "x", 1, &len);
+		wt_req(&t, "POST", "/overlays/1/upload", s.cookie, NULL, MULTIPART, body, len, NULL,
+		       &r);
+		ck_assert_int_eq(r.status, 400);
+		ck_assert_msg(strstr(r.body, "control character"), "%s", r.body);
+		wt_resp_fini(&r);
+		free(body);
+	}
+	p = xasprintf("%s/overlays/1/cc", t.dir);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	free(p);
 	/* Over web.max_upload: 413, with and without a Content-Length. */
 	big = xmalloc(70000);
 	memset(big, 'a', 70000);
