@@ -437,13 +437,49 @@ static bool has_control_char(const char *s)
 	return false;
 }
 
+struct framing {
+	int content_length, transfer_encoding;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		f->content_length++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		f->transfer_encoding++;
+	return MHD_YES;
+}
+
+/* The body's length is said once: at most one Content-Length, a number,
+ * and not with Transfer-Encoding.  A proxy in front could frame an
+ * ambiguous body otherwise than we do (request smuggling).  NULL, or
+ * why not. */
+static const char *framing_error(struct req *r, const char *cl)
+{
+	struct framing f = {0};
+
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_framing, &f);
+	if (f.content_length > 1)
+		return "more than one Content-Length header";
+	if (f.content_length && f.transfer_encoding)
+		return "Content-Length together with Transfer-Encoding";
+	if (cl && (cl[0] < '0' || cl[0] > '9' || cl[strspn(cl, "0123456789")] != '\0'))
+		return "Content-Length is not a number";
+	return NULL;
+}
+
 /* What to do once the request line and headers are in: route, limits,
  * authentication.  Returns 0 to go on, else the MHD result of an answer
  * already queued. */
 static int first_call(struct req *r, int *queued)
 {
 	bool mismatch = false;
-	const char *cl;
+	const char *cl, *why;
 	long long len;
 
 	*queued = 1;
@@ -462,6 +498,8 @@ static int first_call(struct req *r, int *queued)
 			    ? r->w->cfg->web.max_upload
 			    : r->w->cfg->web.max_body;
 	cl = web_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if ((why = framing_error(r, cl)) != NULL)
+		return web_error(r, 400, why);
 	if (cl && (parse_int(cl, 0, (long long)1 << 62, &len) < 0 || len > r->body_limit))
 		return web_error(r, 413, "request body too large");
 	r->w->hooks->authenticate(r);

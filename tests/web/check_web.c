@@ -1076,6 +1076,65 @@ START_TEST(path_control_chars)
 }
 END_TEST
 
+/* A request whose body length is ambiguous (two Content-Length headers,
+ * equal or not, or one with Transfer-Encoding: chunked) is a 400 and
+ * acts on nothing: a proxy in front may frame the body otherwise. */
+static const char *const cl_framing[] = {
+    "Content-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+    "Content-Length: 1\r\nContent-Length: 2\r\n\r\nxy",
+    "Content-Length: 2\r\nContent-Length: 1\r\n\r\nxy",
+    "Content-Length: 1, 1\r\n\r\nx",
+    "Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+    "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+};
+
+START_TEST(content_length_conflicts)
+{
+	int64_t uid = wt_user(&t, "alice", "password-alice", false);
+	char *tok = wt_token(&t, uid), *p, *req, *body;
+	struct strbuf bad;
+	long st;
+
+	strbuf_init(&bad);
+	tu_db_exec(t.db, "INSERT INTO overlays (user_id, name, kind, created_at, updated_at) "
+			 "VALUES (1, 'up', 'user', 1, 1)");
+	p = xasprintf("%s/overlays", t.dir);
+	mkdir(p, 0755);
+	free(p);
+	for (size_t i = 0; i < sizeof(cl_framing) / sizeof(cl_framing[0]); i++) {
+		req = xasprintf("PUT /api/v1/overlays/1/files/f%zu.txt HTTP/1.1\r\nHost: x\r\n"
+				"Authorization: Bearer %s\r\nConnection: close\r\n%s",
+				i, tok, cl_framing[i]);
+		st = raw_req(req, strlen(req), &body);
+		p = xasprintf("%s/overlays/1/f%zu.txt", t.dir, i);
+		if (st != 400 || access(p, F_OK) == 0)
+			strbuf_printf(&bad, " [case %zu: %ld%s]", i, st,
+				      access(p, F_OK) == 0 ? ", written" : "");
+		free(p);
+		free(body);
+		free(req);
+	}
+	ck_assert_msg(bad.len == 0, "not refused:%s", bad.buf);
+	strbuf_fini(&bad);
+	/* One Content-Length, and chunked alone, still work. */
+	req =
+	    xasprintf("PUT /api/v1/overlays/1/files/ok.txt HTTP/1.1\r\nHost: x\r\n"
+		      "Authorization: Bearer %s\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx",
+		      tok);
+	st = raw_req(req, strlen(req), NULL);
+	ck_assert_int_eq(st, 201);
+	free(req);
+	req = xasprintf("PUT /api/v1/overlays/1/files/ok2.txt HTTP/1.1\r\nHost: x\r\n"
+			"Authorization: Bearer %s\r\nConnection: close\r\n"
+			"Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+			tok);
+	st = raw_req(req, strlen(req), NULL);
+	ck_assert_int_eq(st, 201);
+	free(req);
+	free(tok);
+}
+END_TEST
+
 /* A global overlay's vpk links are absolute (the fetcher makes them so: the
  * overlay dir is an overlayfs lowerdir).  Exactly a link into the same
  * source's cache/ is followed, the rest resolved beneath that dir; another
@@ -2367,6 +2426,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, malformed_forms, 0, sizeof(bad_forms) / sizeof(bad_forms[0]));
 	tcase_add_test(tc, path_traversal);
 	tcase_add_test(tc, path_control_chars);
+	tcase_add_test(tc, content_length_conflicts);
 	tcase_add_test(tc, global_overlay_vpk_links);
 	tcase_add_test(tc, shared_overlay_modes);
 	tcase_add_test(tc, overlay_page_upload);
