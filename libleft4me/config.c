@@ -682,6 +682,7 @@ static const struct field worker_fields[] = {
     F_INT("helper_timeout", worker.helper_timeout, 1, DAY, 120),
     F_INT("build_timeout", worker.build_timeout, 1, 7 * DAY, 3600),
     F_INT("install_timeout", worker.install_timeout, 1, 7 * DAY, 10800),
+    F_LLONG("max_job_log", worker.max_job_log, 64 * KIB, 16 * GIB, 16 * MIB),
     {NULL},
 };
 
@@ -713,6 +714,19 @@ static const struct field sandbox_fields[] = {
     {NULL},
 };
 
+/* Quotas of a non-admin user (0: unlimited).  Room for a few game servers
+ * and what they are built from; far below what fills a disk or takes
+ * every port. */
+static const struct field quota_fields[] = {
+    F_INT("servers", quotas.servers, 0, 1000000, 10),
+    F_INT("overlays", quotas.overlays, 0, 1000000, 50),
+    F_INT("blueprints", quotas.blueprints, 0, 1000000, 50),
+    F_INT("queued_jobs", quotas.queued_jobs, 0, 1000000, 20),
+    F_LLONG("overlay_bytes", quotas.overlay_bytes, 0, 1024 * TIB, 2 * GIB),
+    F_LLONG("total_bytes", quotas.total_bytes, 0, 1024 * TIB, 10 * GIB),
+    {NULL},
+};
+
 static const struct field config_fields[] = {
     F_STR("state_dir", parse_path, state_dir, "/var/lib/left4me"),
     {.key = "log_level",
@@ -732,6 +746,7 @@ static const struct field config_fields[] = {
      .store = STORE_SECTION,
      .sub = sandbox_fields,
      .check = sandbox_check},
+    {.key = "quotas", .parse = parse_section, .store = STORE_SECTION, .sub = quota_fields},
     {NULL},
 };
 

@@ -53,6 +53,7 @@ struct config {
 		int helper_timeout;	/* seconds for one helper call */
 		int build_timeout;	/* seconds for one overlay build */
 		int install_timeout;	/* seconds for one SteamCMD pass */
+		long long max_job_log;	/* bytes of one job's stored log lines */
 	} worker;
 	struct {
 		struct config_source *sources;
@@ -72,6 +73,15 @@ struct config {
 		long long max_file_size; /* bytes of one file a build writes */
 		long long max_output;	 /* bytes overlays/ID may hold during its build */
 	} sandbox;
+	/* Per non-admin user, enforced by left4me-web (ops.c); 0 = unlimited. */
+	struct {
+		int servers;
+		int overlays; /* user and script overlays */
+		int blueprints;
+		int queued_jobs;	 /* jobs of the user in state queued */
+		long long overlay_bytes; /* regular files' sizes in one overlay */
+		long long total_bytes;	 /* the same over all the user's overlays */
+	} quotas;
 };
 
 /* Which file to read: the -c/--config value if given, else $LEFT4ME_CONFIG,

@@ -158,6 +158,14 @@ static const struct bad_case bad[] = {
      "t.yaml:2:18: sandbox.max_file_size: must be at most sandbox.max_output"},
     {"sandbox:\n  max_size: 5\n", "t.yaml:2:3: sandbox.max_size: unknown key"},
     {"sandbox: 5\n", "t.yaml:1:10: sandbox: expected a mapping"},
+    {"worker:\n  max_job_log: 65535\n",
+     "t.yaml:2:16: worker.max_job_log: expected an integer between 65536 and 17179869184"},
+    {"quotas: 5\n", "t.yaml:1:9: quotas: expected a mapping"},
+    {"quotas:\n  server: 1\n", "t.yaml:2:3: quotas.server: unknown key"},
+    {"quotas:\n  servers: -1\n",
+     "t.yaml:2:12: quotas.servers: expected an integer between 0 and 1000000"},
+    {"quotas:\n  total_bytes: 1.5\n",
+     "t.yaml:2:16: quotas.total_bytes: expected an integer between 0 and 1125899906842624"},
     /* fetcher.sources */
     {"fetcher:\n  sources: l4d2center\n", "t.yaml:2:12: fetcher.sources: expected a sequence"},
     {SRC "    - just-a-name\n", "t.yaml:3:7: fetcher.sources[0]: expected a mapping"},
@@ -302,6 +310,11 @@ static const struct good_case good[] = {
     G_LLONG("sandbox:\n  max_output: 1099511627776\n", sandbox.max_output, 1099511627776LL),
     G_LLONG("sandbox: {max_file_size: 2097152, max_output: 2097152}\n", sandbox.max_output,
 	    2097152),
+    G_LLONG("worker:\n  max_job_log: 65536\n", worker.max_job_log, 65536),
+    G_INT("quotas:\n  servers: 0\n", quotas.servers, 0),
+    G_INT("quotas:\n  queued_jobs: 3\n", quotas.queued_jobs, 3),
+    G_LLONG("quotas:\n  overlay_bytes: 0\n", quotas.overlay_bytes, 0),
+    G_LLONG("quotas: {total_bytes: 1099511627776}\n", quotas.total_bytes, 1099511627776LL),
 };
 
 START_TEST(test_good)
@@ -372,6 +385,13 @@ static void assert_defaults(const struct config *cfg)
 	ck_assert_int_eq(cfg->fetcher.refresh_timeout, 7200);
 	ck_assert_int_eq(cfg->sandbox.max_file_size, 4294967296LL);
 	ck_assert_int_eq(cfg->sandbox.max_output, 17179869184LL);
+	ck_assert_int_eq(cfg->worker.max_job_log, 16777216);
+	ck_assert_int_eq(cfg->quotas.servers, 10);
+	ck_assert_int_eq(cfg->quotas.overlays, 50);
+	ck_assert_int_eq(cfg->quotas.blueprints, 50);
+	ck_assert_int_eq(cfg->quotas.queued_jobs, 20);
+	ck_assert_int_eq(cfg->quotas.overlay_bytes, 2147483648LL);
+	ck_assert_int_eq(cfg->quotas.total_bytes, 10737418240LL);
 }
 
 START_TEST(test_defaults)
