@@ -78,8 +78,11 @@ static int follow_link(int fd, const char *next, const struct link_jail *jail, c
 /* Open the last component name in dirfd with flags, st being what it was
  * when looked at: a regular file only, and still the same object.  If it
  * was swapped for a symlink meanwhile, O_NOFOLLOW refuses it; for
- * anything else the device and inode must match.  -1 with errno (EPERM
- * for what is not a regular file, EAGAIN if it changed). */
+ * anything else the device and inode must match.  O_NONBLOCK: a FIFO a
+ * build script swapped in after the look would make a blocking open wait
+ * for a writer, holding a server thread (and its connections) forever;
+ * opened without blocking, the fstat finds it and refuses it.  -1 with
+ * errno (EPERM for what is not a regular file, EAGAIN if it changed). */
 static int open_last(int dirfd, const char *name, int flags, const struct stat *st)
 {
 	struct stat now;
@@ -89,9 +92,9 @@ static int open_last(int dirfd, const char *name, int flags, const struct stat *
 		errno = EPERM; /* a fifo would block, a device is not ours */
 		return -1;
 	}
-	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 &&
-	    (fstat(fd, &now) < 0 || now.st_dev != st->st_dev || now.st_ino != st->st_ino)) {
+	fd = openat(dirfd, name, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0 && (fstat(fd, &now) < 0 || !S_ISREG(now.st_mode) || now.st_dev != st->st_dev ||
+			now.st_ino != st->st_ino)) {
 		close(fd);
 		fd = -1;
 		errno = EAGAIN;

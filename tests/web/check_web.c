@@ -970,10 +970,10 @@ END_TEST
 /* Send req (len bytes) on a new loopback connection and read until the
  * server closes or 10 s pass; the status of the first response line, 0 if
  * none.  The answer goes to body (caller frees) when body is not NULL. */
-static long raw_req(const char *req, size_t len, char **body)
+static long raw_req_within(const char *req, size_t len, char **body, int seconds)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)t.port)};
-	struct timeval tv = {.tv_sec = 10};
+	struct timeval tv = {.tv_sec = seconds};
 	struct strbuf in;
 	char buf[4096];
 	long status = 0;
@@ -996,6 +996,11 @@ static long raw_req(const char *req, size_t len, char **body)
 		*body = xstrdup(in.buf);
 	strbuf_fini(&in);
 	return status;
+}
+
+static long raw_req(const char *req, size_t len, char **body)
+{
+	return raw_req_within(req, len, body, 10);
 }
 
 /* A control character (after percent-decoding, and raw) in a URL path is
@@ -1131,6 +1136,99 @@ START_TEST(content_length_conflicts)
 	st = raw_req(req, strlen(req), NULL);
 	ck_assert_int_eq(st, 201);
 	free(req);
+	free(tok);
+}
+END_TEST
+
+/* A build script may swap a FIFO (or a device) in for a file the web is
+ * about to open: the open must never wait for a writer (it would hold a
+ * server thread, and every connection on it, forever).  A thread swaps a
+ * file and a FIFO (RENAME_EXCHANGE) while GETs of the name run; each must
+ * answer within 2 s, and /healthz still answers after. */
+static volatile int swap_stop;
+static char *swap_a, *swap_b;
+
+static void *swapper(void *arg)
+{
+	(void)arg;
+	while (!swap_stop)
+		if (renameat2(AT_FDCWD, swap_a, AT_FDCWD, swap_b, RENAME_EXCHANGE) < 0)
+			break;
+	return NULL;
+}
+
+/* Let go of any reader blocked opening a FIFO at path (its open returns). */
+static void release_fifo_readers(const char *path)
+{
+	for (int i = 0; i < 64; i++) {
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+		if (fd < 0)
+			break;
+		close(fd);
+	}
+}
+
+START_TEST(fifo_swap_never_blocks)
+{
+	int64_t uid = wt_user(&t, "alice", "password-alice", false);
+	char *tok = wt_token(&t, uid), *p, *req, *body;
+	struct strbuf bad;
+	pthread_t th;
+	struct wt_resp r;
+	int ok = 0, refused = 0;
+
+	strbuf_init(&bad);
+	tu_db_exec(t.db, "INSERT INTO overlays (user_id, name, kind, created_at, updated_at) "
+			 "VALUES (1, 'up', 'user', 1, 1)");
+	p = xasprintf("%s/overlays", t.dir);
+	mkdir(p, 0755);
+	free(p);
+	wt_req(&t, "PUT", "/api/v1/overlays/1/files/swap", NULL, tok, "application/octet-stream",
+	       "file", 4, NULL, &r);
+	ck_assert_int_eq(r.status, 201);
+	wt_resp_fini(&r);
+	swap_a = xasprintf("%s/overlays/1/swap", t.dir);
+	swap_b = xasprintf("%s/overlays/1/swap-fifo", t.dir);
+	ck_assert_int_eq(mkfifo(swap_b, 0660), 0);
+	/* A FIFO alone: refused at once. */
+	wt_req(&t, "GET", "/api/v1/overlays/1/files/swap-fifo", NULL, tok, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 403);
+	ck_assert(r.seconds < 2);
+	wt_resp_fini(&r);
+	swap_stop = 0;
+	ck_assert_int_eq(pthread_create(&th, NULL, swapper, NULL), 0);
+	req = xasprintf("GET /api/v1/overlays/1/files/swap HTTP/1.1\r\nHost: x\r\n"
+			"Authorization: Bearer %s\r\nConnection: close\r\n\r\n",
+			tok);
+	for (int i = 0; i < 400 && bad.len == 0; i++) {
+		long st = raw_req_within(req, strlen(req), &body, 2);
+
+		if (st == 200)
+			ok++;
+		else if (st == 403 || st == 409 || st == 404)
+			refused++;
+		else
+			strbuf_printf(&bad, " [request %d: %ld]", i, st);
+		free(body);
+	}
+	swap_stop = 1;
+	pthread_join(th, NULL);
+	release_fifo_readers(swap_a);
+	release_fifo_readers(swap_b);
+	ck_assert_msg(bad.len == 0, "a GET hung or failed:%s (%d ok, %d refused)", bad.buf, ok,
+		      refused);
+	/* Every server thread still answers. */
+	for (int i = 0; i < 16; i++) {
+		wt_req(&t, "GET", "/healthz", NULL, NULL, NULL, NULL, 0, NULL, &r);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert(r.seconds < 2);
+		wt_resp_fini(&r);
+	}
+	strbuf_fini(&bad);
+	free(req);
+	free(swap_a);
+	free(swap_b);
 	free(tok);
 }
 END_TEST
@@ -2427,6 +2525,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, path_traversal);
 	tcase_add_test(tc, path_control_chars);
 	tcase_add_test(tc, content_length_conflicts);
+	tcase_add_test(tc, fifo_swap_never_blocks);
 	tcase_add_test(tc, global_overlay_vpk_links);
 	tcase_add_test(tc, shared_overlay_modes);
 	tcase_add_test(tc, overlay_page_upload);
