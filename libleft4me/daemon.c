@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "db_job.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -239,6 +240,7 @@ int daemon_load_config(const char *arg, struct config **cfg)
 		log_err("%s", err);
 		return EX_CONFIG;
 	}
+	db_job_set_log_max((*cfg)->worker.max_job_log);
 	return 0;
 }
 

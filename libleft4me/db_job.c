@@ -2,6 +2,7 @@
 #include "db_job.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -381,24 +382,136 @@ static void clean_line(struct strbuf *out, const char *line)
 	}
 }
 
-int db_job_log(sqlite3 *db, int64_t job_id, enum job_stream stream, const char *line,
-	       int64_t *log_id)
+/* The log cap (db_job_set_log_max) and what this process knows of the
+ * jobs it logs for: bytes stored up to row last_id, and whether the
+ * truncation line is among them.  A few jobs at once (a worker runs one
+ * per queue); the oldest slot is reused. */
+#define LOG_SLOTS    8
+#define TRUNC_PREFIX "log truncated at "
+#define TRUNC_SUFFIX " bytes (worker.max_job_log); later lines are dropped"
+
+static struct log_slot {
+	sqlite3 *db;
+	int64_t job_id, last_id, bytes;
+	bool truncated;
+	uint64_t used;
+} log_slots[LOG_SLOTS];
+static uint64_t log_clock;
+static long long log_max = JOB_LOG_MAX_DEFAULT;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void db_job_set_log_max(long long bytes)
 {
-	static const char sql[] = "INSERT INTO job_log (job_id, ts, stream, line) "
-				  "VALUES (?, ?, ?, ?) RETURNING id";
+	pthread_mutex_lock(&log_lock);
+	log_max = bytes > 0 ? bytes : JOB_LOG_MAX_DEFAULT;
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* Bring slot up to date with the rows of its job after slot->last_id
+ * (all of them for a new slot; those of another process too). */
+static int log_slot_sync(sqlite3 *db, struct log_slot *slot)
+{
+	static const char sql[] =
+	    "SELECT coalesce(sum(length(CAST(line AS BLOB))), 0), coalesce(max(id), 0), "
+	    "coalesce(max(stream = 'info' AND line LIKE '" TRUNC_PREFIX "%' "
+	    "AND line LIKE '%" TRUNC_SUFFIX "'), 0) "
+	    "FROM job_log WHERE job_id = ? AND id > ?";
 	sqlite3_stmt *st = db_prepare(db, sql);
-	struct strbuf clean;
 	int rc;
 
 	if (!st)
 		return DB_ERROR;
-	strbuf_init(&clean);
-	clean_line(&clean, line);
+	sqlite3_bind_int64(st, 1, slot->job_id);
+	sqlite3_bind_int64(st, 2, slot->last_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t last = sqlite3_column_int64(st, 1);
+
+		slot->bytes += sqlite3_column_int64(st, 0);
+		if (last > slot->last_id)
+			slot->last_id = last;
+		slot->truncated = slot->truncated || sqlite3_column_int(st, 2);
+		rc = DB_OK;
+	} else {
+		rc = db_rc_from(db, rc, "job log size");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The slot of (db, job_id), synced; NULL on a db error (*rc). */
+static struct log_slot *log_slot_get(sqlite3 *db, int64_t job_id, int *rc)
+{
+	struct log_slot *slot = NULL, *oldest = &log_slots[0];
+	size_t i;
+
+	for (i = 0; i < LOG_SLOTS; i++) {
+		if (log_slots[i].db == db && log_slots[i].job_id == job_id)
+			slot = &log_slots[i];
+		if (log_slots[i].used < oldest->used)
+			oldest = &log_slots[i];
+	}
+	if (!slot) {
+		slot = oldest;
+		*slot = (struct log_slot){.db = db, .job_id = job_id};
+	}
+	slot->used = ++log_clock;
+	*rc = log_slot_sync(db, slot);
+	if (*rc != DB_OK) {
+		*slot = (struct log_slot){0};
+		return NULL;
+	}
+	return slot;
+}
+
+static int log_insert(sqlite3 *db, int64_t job_id, enum job_stream stream, const char *line,
+		      size_t len, int64_t *log_id)
+{
+	static const char sql[] = "INSERT INTO job_log (job_id, ts, stream, line) "
+				  "VALUES (?, ?, ?, ?) RETURNING id";
+	sqlite3_stmt *st = db_prepare(db, sql);
+
+	if (!st)
+		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, job_id);
 	sqlite3_bind_int64(st, 2, now_ms());
 	sqlite3_bind_text(st, 3, job_stream_name(stream), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, clean.buf, (int)clean.len, SQLITE_STATIC);
-	rc = db_step_insert(db, st, log_id, "job log");
+	sqlite3_bind_text(st, 4, line, (int)len, SQLITE_STATIC);
+	return db_step_insert(db, st, log_id, "job log");
+}
+
+int db_job_log(sqlite3 *db, int64_t job_id, enum job_stream stream, const char *line,
+	       int64_t *log_id)
+{
+	struct log_slot *slot;
+	struct strbuf clean;
+	int64_t id = 0;
+	int rc;
+
+	if (log_id)
+		*log_id = 0;
+	strbuf_init(&clean);
+	clean_line(&clean, line);
+	pthread_mutex_lock(&log_lock);
+	slot = log_slot_get(db, job_id, &rc);
+	if (!slot || slot->truncated)
+		goto out;
+	/* rows added here are counted by the next sync, like another
+	 * process's */
+	if (slot->bytes + (int64_t)clean.len <= log_max) {
+		rc = log_insert(db, job_id, stream, clean.buf, clean.len, &id);
+		if (rc == DB_OK && log_id)
+			*log_id = id;
+	} else {
+		char msg[128];
+		int n = snprintf(msg, sizeof(msg), TRUNC_PREFIX "%lld" TRUNC_SUFFIX, log_max);
+
+		rc = log_insert(db, job_id, STREAM_INFO, msg, (size_t)n, &id);
+		if (rc == DB_OK)
+			slot->truncated = true;
+	}
+out:
+	pthread_mutex_unlock(&log_lock);
 	strbuf_fini(&clean);
 	return rc;
 }

@@ -97,6 +97,16 @@ int db_job_heartbeat(sqlite3 *db, int64_t id, const char *worker);
  * gets the row id, which is the SSE event id. */
 int db_job_log(sqlite3 *db, int64_t job_id, enum job_stream stream, const char *line,
 	       int64_t *log_id);
+/* A job stores at most this many bytes of log lines (worker.max_job_log;
+ * JOB_LOG_MAX_DEFAULT until a daemon sets it from its config).  The line
+ * that would pass it is replaced by one info line, "log truncated at N
+ * bytes (worker.max_job_log); later lines are dropped", and every later
+ * line of that job is dropped: db_job_log returns DB_OK and *log_id 0.
+ * The count is kept per process (one SUM over the job's lines the first
+ * time, then only the rows added since), so writers in several processes
+ * are all bounded; two racing writers may each add one line past it. */
+#define JOB_LOG_MAX_DEFAULT (16LL * 1024 * 1024)
+void db_job_set_log_max(long long bytes);
 int db_job_logf(sqlite3 *db, int64_t job_id, enum job_stream stream, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* A 'progress' line: "PERCENT DONE TOTAL LABEL" (percent with one decimal;

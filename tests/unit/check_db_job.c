@@ -592,6 +592,57 @@ START_TEST(test_watch)
 }
 END_TEST
 
+/* worker.max_job_log: lines up to the cap are stored, the one that would
+ * pass it becomes one info line naming the key, and nothing follows,
+ * whether written through this handle or another connection (another
+ * process) that starts counting from the rows. */
+START_TEST(test_log_cap)
+{
+	int64_t id = enqueue(JOB_BUILD_OVERLAY, "1", NULL), other = enqueue(JOB_START, "b", NULL);
+	int64_t log_id = -1;
+	char line[1001];
+	struct job_log_line *lines;
+	char err[256];
+	sqlite3 *db2;
+	size_t n;
+	int i;
+
+	db_job_set_log_max(65536);
+	memset(line, 'x', 1000);
+	line[1000] = '\0';
+	for (i = 0; i < 65; i++) /* 65,000 bytes */
+		ck_assert_int_eq(db_job_log(db, id, STREAM_STDOUT, line, NULL), DB_OK);
+	/* a second writer sees the same total: one line of 536 fits, not 537 */
+	db2 = db_open(path, 0, err, sizeof(err));
+	ck_assert_msg(db2 != NULL, "%s", err);
+	line[536] = '\0';
+	ck_assert_int_eq(db_job_log(db2, id, STREAM_STDOUT, line, &log_id), DB_OK);
+	ck_assert_int_gt(log_id, 0);
+	ck_assert_int_eq(db_job_log(db, id, STREAM_STDERR, "y", &log_id), DB_OK);
+	ck_assert_int_eq(log_id, 0);
+	for (i = 0; i < 100; i++) {
+		ck_assert_int_eq(db_job_log(db, id, STREAM_STDOUT, line, &log_id), DB_OK);
+		ck_assert_int_eq(db_job_logf(db2, id, STREAM_STEP, "step %d", i), DB_OK);
+	}
+	ck_assert_int_eq(log_id, 0);
+	ck_assert_int_eq(db_job_log(db, other, STREAM_STDOUT, "other job", &log_id), DB_OK);
+	ck_assert_int_gt(log_id, 0);
+	ck_assert_int_eq(db_job_log_read(db, id, 0, 1000, &lines, &n), DB_OK);
+	ck_assert_uint_eq(n, 67);
+	ck_assert_uint_eq(strlen(lines[65].line), 536);
+	ck_assert_int_eq(lines[66].stream, STREAM_INFO);
+	ck_assert_str_eq(
+	    lines[66].line,
+	    "log truncated at 65536 bytes (worker.max_job_log); later lines are dropped");
+	job_log_lines_free(lines, n);
+	ck_assert_int_eq(
+	    tu_db_int(db, "SELECT sum(length(line)) FROM job_log WHERE stream != 'info'"),
+	    65536 + 9);
+	db_close(db2);
+	db_job_set_log_max(JOB_LOG_MAX_DEFAULT);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("db_job");
@@ -611,6 +662,7 @@ int main(void)
 			    (int)(sizeof(log_cases) / sizeof(log_cases[0])));
 	tcase_add_test(tc, test_log_long_line);
 	tcase_add_test(tc, test_log_paging_and_progress);
+	tcase_add_test(tc, test_log_cap);
 	tcase_add_test(tc, test_recover_stale);
 	tcase_add_test(tc, test_recover_sigkilled_claimer);
 	tcase_add_test(tc, test_worker_id_alive);
