@@ -2,14 +2,18 @@
  * fail with; see ops.h. */
 #include "ops.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "console.h"
 #include "db.h"
+#include "db_user.h"
 #include "files.h"
 #include "log.h"
 #include "validate.h"
@@ -235,6 +239,78 @@ static int db_fail(int rc, struct ops_error *err)
 	return -1;
 }
 
+/* ---- quotas (quotas.*: per non-admin user, 0 unlimited) ------------------------ */
+
+enum quota { Q_SERVERS, Q_OVERLAYS, Q_BLUEPRINTS, Q_QUEUED_JOBS };
+
+/* A quota's message names the key; it lives in this thread's buffer until
+ * the thread's next refusal (a request is answered on the thread that
+ * ran its action). */
+static __thread char quota_msg[256];
+
+static int quota_fail(struct ops_error *err, const char *key, const char *text)
+{
+	snprintf(quota_msg, sizeof(quota_msg), "quota: %s: %s (quotas.%s)", key, text, key);
+	return fail(err, 409, quota_msg);
+}
+
+/* 0 if the requester may have one more of which (admins always may), or
+ * -1 with err: 409 naming the quota, or the db error. */
+static int quota_check(struct req *r, enum quota which, struct ops_error *err)
+{
+	static const char *const keys[] = {"servers", "overlays", "blueprints", "queued_jobs"};
+	const struct config *cfg = r->w->cfg;
+	struct user_usage u;
+	long long limit = 0, used = 0;
+	char text[96];
+	int rc;
+
+	switch (which) {
+	case Q_SERVERS:
+		limit = cfg->quotas.servers;
+		break;
+	case Q_OVERLAYS:
+		limit = cfg->quotas.overlays;
+		break;
+	case Q_BLUEPRINTS:
+		limit = cfg->quotas.blueprints;
+		break;
+	case Q_QUEUED_JOBS:
+		limit = cfg->quotas.queued_jobs;
+		break;
+	}
+	if (r->user.admin || limit == 0)
+		return 0;
+	rc = db_user_usage(web_db(r), r->user.id, &u);
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	used = which == Q_SERVERS      ? u.servers
+	       : which == Q_OVERLAYS   ? u.overlays
+	       : which == Q_BLUEPRINTS ? u.blueprints
+				       : u.queued_jobs;
+	if (used < limit)
+		return 0;
+	snprintf(text, sizeof(text), "%lld of %lld used", used, limit);
+	return quota_fail(err, keys[which], text);
+}
+
+/* Begin the transaction that creates one more of which, with its quota
+ * checked inside it, so that two requests cannot both take the last one:
+ * 0 (end it with db_tx_end), or -1 with err and no transaction. */
+static int quota_tx_begin(struct req *r, enum quota which, bool *nested, struct ops_error *err)
+{
+	sqlite3 *db = web_db(r);
+	int rc = db_tx_begin(db, nested);
+
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	if (quota_check(r, which, err) < 0) {
+		db_tx_end(db, *nested, DB_INVALID);
+		return -1;
+	}
+	return 0;
+}
+
 int ops_fail(struct req *r, const struct ops_error *err)
 {
 	return web_error(r, err->status, err->msg);
@@ -265,6 +341,10 @@ int ops_server_enqueue(struct req *r, const char *name, enum job_kind kind, int6
 
 	if (rc != DB_OK)
 		return db_fail(rc, err);
+	if (quota_check(r, Q_QUEUED_JOBS, err) < 0) {
+		server_fini(&s);
+		return -1;
+	}
 	rc = ops_enqueue(r, kind, s.name, NULL, job_id);
 	server_fini(&s);
 	return rc == DB_OK ? 0 : db_fail(rc, err);
@@ -273,6 +353,7 @@ int ops_server_enqueue(struct req *r, const char *name, enum job_kind kind, int6
 int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, long long port,
 		      struct ops_error *err)
 {
+	bool nested;
 	int rc;
 
 	if (!name || !valid_server_name(name))
@@ -283,7 +364,10 @@ int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, lon
 		return fail(err, 400, "blueprint_id: choose one of your blueprints");
 	if (port < 1024 || port > 65535)
 		return fail(err, 400, "port: a number from 1024 to 65535");
+	if (quota_tx_begin(r, Q_SERVERS, &nested, err) < 0)
+		return -1;
 	rc = db_server_create(web_db(r), name, r->user.id, blueprint_id, (int)port, NULL);
+	rc = db_tx_end(web_db(r), nested, rc);
 	if (rc == DB_EXISTS)
 		return fail(err, 409, "that name or port is already taken");
 	if (rc == DB_INVALID)
@@ -305,7 +389,13 @@ int ops_blueprint_save(struct req *r, const struct blueprint *cur, const char *n
 	if (!name || !valid_display_name(name))
 		return fail(err, 400, NAME_RULE);
 	*id = cur ? cur->id : 0;
-	rc = db_tx_begin(db, &nested);
+	if (!cur) {
+		if (quota_tx_begin(r, Q_BLUEPRINTS, &nested, err) < 0)
+			return -1;
+		rc = DB_OK;
+	} else {
+		rc = db_tx_begin(db, &nested);
+	}
 	if (rc == DB_OK)
 		rc = cur ? db_blueprint_update(db, *id, name, config)
 			 : db_blueprint_create(db, r->user.id, name, config, id);
@@ -343,14 +433,21 @@ int ops_overlay_save(struct req *r, const struct overlay *cur, const char *name,
 		     bool build, int64_t *id, int64_t *job_id, struct ops_error *err)
 {
 	sqlite3 *db = web_db(r);
+	bool nested;
 	int rc;
 
 	*job_id = 0;
 	if (!name || !valid_display_name(name))
 		return fail(err, 400, NAME_RULE);
 	*id = cur ? cur->id : 0;
-	rc = cur ? db_overlay_update(db, *id, name, script)
-		 : db_overlay_create(db, r->user.id, name, script, id);
+	if (cur) {
+		rc = db_overlay_update(db, *id, name, script);
+	} else {
+		if (quota_tx_begin(r, Q_OVERLAYS, &nested, err) < 0)
+			return -1;
+		rc = db_overlay_create(db, r->user.id, name, script, id);
+		rc = db_tx_end(db, nested, rc);
+	}
 	if (rc == DB_INVALID)
 		return fail(err, 400, "build_script: too long or not text");
 	if (rc != DB_OK)
@@ -358,6 +455,8 @@ int ops_overlay_save(struct req *r, const struct overlay *cur, const char *name,
 	if (!cur)
 		(void)db_audit(db, r->user.id, r->user.name, "overlay_create", name, "");
 	if (build && script && script[0]) {
+		if (quota_check(r, Q_QUEUED_JOBS, err) < 0)
+			return -1;
 		rc = ops_enqueue_build(r, *id, job_id);
 		if (rc != DB_OK)
 			return fail(err, rc == DB_BUSY ? 503 : 500,
@@ -391,6 +490,10 @@ int ops_overlay_build(struct req *r, const char *id, int64_t *job_id, struct ops
 		overlay_fini(&o);
 		return fail(err, 400, "this overlay has no build script");
 	}
+	if (quota_check(r, Q_QUEUED_JOBS, err) < 0) {
+		overlay_fini(&o);
+		return -1;
+	}
 	rc = ops_enqueue_build(r, o.id, job_id);
 	overlay_fini(&o);
 	return rc == DB_OK ? 0 : db_fail(rc, err);
@@ -418,6 +521,103 @@ static int writable_overlay(struct req *r, const char *id, const char *path, str
 	return 0;
 }
 
+/* The sizes of the regular files beneath dirfd (consumed), not following
+ * symlinks; a directory deeper than 256 levels or that cannot be read
+ * counts as empty. */
+static int64_t tree_bytes(int dirfd, int depth)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+	int64_t sum = 0;
+
+	if (!d) {
+		close(dirfd);
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		int fd;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISREG(st.st_mode)) {
+			sum += st.st_size;
+		} else if (S_ISDIR(st.st_mode) && depth < 256) {
+			fd = openat(dirfd, e->d_name,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+			if (fd >= 0)
+				sum += tree_bytes(fd, depth + 1);
+		}
+	}
+	closedir(d);
+	return sum;
+}
+
+/* Bytes of the regular files in overlay o (0 if it has no dir yet). */
+static int64_t overlay_bytes(struct req *r, const struct overlay *o)
+{
+	bool is_dir = false;
+	int fd = files_open(r->w->cfg->state_dir, o, "", &is_dir);
+
+	if (fd < 0)
+		return 0;
+	if (!is_dir) {
+		close(fd);
+		return 0;
+	}
+	return tree_bytes(fd, 0);
+}
+
+/* Whether writing len bytes to path in the requester's overlay o keeps
+ * quotas.overlay_bytes and quotas.total_bytes (a file it replaces no
+ * longer counts): 0, or -1 with err. */
+static int bytes_quota_check(struct req *r, const struct overlay *o, const char *path, size_t len,
+			     struct ops_error *err)
+{
+	const struct config *cfg = r->w->cfg;
+	int64_t old = 0, here, total = 0;
+	struct overlay *list = NULL;
+	struct stat st;
+	bool is_dir = false;
+	size_t n = 0, i;
+	char text[160];
+	int fd, rc;
+
+	if (r->user.admin || (cfg->quotas.overlay_bytes == 0 && cfg->quotas.total_bytes == 0))
+		return 0;
+	fd = files_open(cfg->state_dir, o, path, &is_dir);
+	if (fd >= 0) {
+		if (!is_dir && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			old = st.st_size;
+		close(fd);
+	}
+	here = overlay_bytes(r, o) - old + (int64_t)len;
+	if (cfg->quotas.overlay_bytes > 0 && here > cfg->quotas.overlay_bytes) {
+		snprintf(text, sizeof(text),
+			 "this upload would make overlay %" PRId64 " hold %" PRId64
+			 " bytes, over %lld",
+			 o->id, here, cfg->quotas.overlay_bytes);
+		return quota_fail(err, "overlay_bytes", text);
+	}
+	if (cfg->quotas.total_bytes == 0)
+		return 0;
+	rc = db_overlay_list(web_db(r), r->user.id, false, &list, &n);
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	for (i = 0; i < n; i++)
+		total += list[i].id == o->id ? here : overlay_bytes(r, &list[i]);
+	overlay_list_free(list, n);
+	if (total > cfg->quotas.total_bytes) {
+		snprintf(text, sizeof(text),
+			 "this upload would make your overlays hold %" PRId64 " bytes, over %lld",
+			 total, cfg->quotas.total_bytes);
+		return quota_fail(err, "total_bytes", text);
+	}
+	return 0;
+}
+
 int ops_overlay_file_write(struct req *r, const char *id, const char *path, const char *data,
 			   size_t len, int64_t *overlay_id, struct ops_error *err)
 {
@@ -427,6 +627,10 @@ int ops_overlay_file_write(struct req *r, const char *id, const char *path, cons
 	if (writable_overlay(r, id, path, &o, "global overlays take no uploads", err) < 0)
 		return -1;
 	*overlay_id = o.id;
+	if (bytes_quota_check(r, &o, path, len, err) < 0) {
+		overlay_fini(&o);
+		return -1;
+	}
 	rc = files_write(r->w->cfg->state_dir, &o, path, data, len);
 	overlay_fini(&o);
 	if (rc < 0)

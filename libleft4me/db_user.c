@@ -218,6 +218,31 @@ int db_user_count(sqlite3 *db, int64_t *count)
 	return rc;
 }
 
+int db_user_usage(sqlite3 *db, int64_t user_id, struct user_usage *out)
+{
+	static const char sql[] =
+	    "SELECT (SELECT count(*) FROM servers WHERE user_id = ?1),"
+	    "       (SELECT count(*) FROM overlays WHERE user_id = ?1),"
+	    "       (SELECT count(*) FROM blueprints WHERE user_id = ?1),"
+	    "       (SELECT count(*) FROM jobs WHERE user_id = ?1 AND state = 'queued')";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	rc = db_step_one(db, st, "user usage");
+	if (rc == DB_OK) {
+		out->servers = sqlite3_column_int64(st, 0);
+		out->overlays = sqlite3_column_int64(st, 1);
+		out->blueprints = sqlite3_column_int64(st, 2);
+		out->queued_jobs = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int db_token_add(sqlite3 *db, int64_t user_id, const char *token_hash, const char *label,
 		 int64_t *id)
 {

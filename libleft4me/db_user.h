@@ -33,6 +33,12 @@ int db_user_get_by_name(sqlite3 *db, const char *name, struct user *out);
 int db_user_list(sqlite3 *db, struct user **users, size_t *n);
 /* Number of users (0 on a fresh install). */
 int db_user_count(sqlite3 *db, int64_t *count);
+/* What a user has, for the quotas (quotas.*): servers, user and script
+ * overlays, blueprints, and jobs in state queued. */
+struct user_usage {
+	int64_t servers, overlays, blueprints, queued_jobs;
+};
+int db_user_usage(sqlite3 *db, int64_t user_id, struct user_usage *out);
 
 struct api_token {
 	int64_t id;

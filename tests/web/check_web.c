@@ -2501,6 +2501,139 @@ START_TEST(console_identity)
 }
 END_TEST
 
+/* ---- quotas (issue 11) ----------------------------------------------------- */
+
+/* An API call that must be refused by quota KEY (409, the message names
+ * quotas.KEY). */
+static void api_quota(const char *method, const char *path, const char *tok, const char *body,
+		      const char *want_msg)
+{
+	json_object *o = api(method, path, tok, body, 409);
+
+	ck_assert_str_eq(jstr(o, "error"), want_msg);
+	json_object_put(o);
+}
+
+static long put_file(const char *tok, int64_t ov, const char *name, size_t len, char **body)
+{
+	static const char data[256] = {0};
+	struct wt_resp r;
+	char path[128];
+	long status;
+
+	snprintf(path, sizeof(path), "/api/v1/overlays/%lld/files/%s", (long long)ov, name);
+	wt_req(&t, "PUT", path, NULL, tok, "application/octet-stream", data, len, NULL, &r);
+	status = r.status;
+	if (body)
+		*body = xstrdup(r.body);
+	wt_resp_fini(&r);
+	return status;
+}
+
+/* Create n of each thing as tok's user (servers on ports from port0); the
+ * created overlay ids go to ov[0..n). */
+static void make_things(const char *tok, int n, int port0, int64_t *ov)
+{
+	json_object *o;
+	int64_t bp = 0;
+	char body[160];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(body, sizeof(body), "{\"name\": \"ov%d\"}", i);
+		o = api("POST", "/api/v1/overlays", tok, body, 201);
+		ov[i] = jint(o, "id");
+		json_object_put(o);
+		snprintf(body, sizeof(body), "{\"name\": \"bp%d\"}", i);
+		o = api("POST", "/api/v1/blueprints", tok, body, 201);
+		bp = jint(o, "id");
+		json_object_put(o);
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(body, sizeof(body),
+			 "{\"name\": \"s%d-%d\", \"blueprint_id\": %lld, \"port\": %d}", port0, i,
+			 (long long)bp, port0 + i);
+		json_object_put(api("POST", "/api/v1/servers", tok, body, 201));
+	}
+}
+
+START_TEST(quotas)
+{
+	int64_t a, adm, ov[3], aov[3];
+	char *tok, *atok, *msg, path[96], body[160];
+	struct wt_session s;
+	struct wt_resp r;
+
+	wt_stop(&t);
+	wt_start(&t, "  max_upload: 65536\nquotas:\n  servers: 2\n  overlays: 2\n"
+		     "  blueprints: 2\n  queued_jobs: 2\n  overlay_bytes: 100\n"
+		     "  total_bytes: 150\n");
+	a = wt_user(&t, "alice", "password-alice", false);
+	adm = wt_user(&t, "root", "password-root", true);
+	tok = wt_token(&t, a);
+	atok = wt_token(&t, adm);
+	snprintf(path, sizeof(path), "%s/overlays", t.dir);
+	ck_assert_int_eq(mkdir(path, 0770), 0);
+
+	/* Two of each is the quota; the third is 409 naming the key. */
+	make_things(tok, 2, 27015, ov);
+	api_quota("POST", "/api/v1/overlays", tok, "{\"name\": \"ov3\"}",
+		  "quota: overlays: 2 of 2 used (quotas.overlays)");
+	api_quota("POST", "/api/v1/blueprints", tok, "{\"name\": \"bp3\"}",
+		  "quota: blueprints: 2 of 2 used (quotas.blueprints)");
+	snprintf(body, sizeof(body), "{\"name\": \"s3\", \"blueprint_id\": 1, \"port\": 27100}");
+	api_quota("POST", "/api/v1/servers", tok, body,
+		  "quota: servers: 2 of 2 used (quotas.servers)");
+	ck_assert_int_eq(count("SELECT count(*) FROM overlays"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM blueprints"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM servers"), 2);
+
+	/* Pages share the actions: the overlay form is refused the same way. */
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_post(&t, &s, "/overlays", "name=ov4", true, &r);
+	ck_assert_int_eq(r.status, 409);
+	ck_assert_msg(strstr(r.body, "quota: overlays: 2 of 2 used (quotas.overlays)"), "%s",
+		      r.body);
+	wt_resp_fini(&r);
+
+	/* Queued jobs: two wait, the third is refused until one leaves. */
+	json_object_put(api("POST", "/api/v1/servers/s27015-0/start", tok, NULL, 202));
+	json_object_put(api("POST", "/api/v1/servers/s27015-1/start", tok, NULL, 202));
+	api_quota("POST", "/api/v1/servers/s27015-0/stop", tok, NULL,
+		  "quota: queued_jobs: 2 of 2 used (quotas.queued_jobs)");
+	ck_assert_int_eq(count("SELECT count(*) FROM jobs"), 2);
+	tu_db_exec(t.db, "UPDATE jobs SET state = 'running', started_at = 1 WHERE id = "
+			 "(SELECT min(id) FROM jobs)");
+	json_object_put(api("POST", "/api/v1/servers/s27015-0/stop", tok, NULL, 202));
+
+	/* Bytes: 100 per overlay, 150 in all; a replaced file no longer counts. */
+	ck_assert_int_eq(put_file(tok, ov[0], "a.txt", 80, NULL), 201);
+	ck_assert_int_eq(put_file(tok, ov[0], "d/b.txt", 30, &msg), 409);
+	ck_assert_msg(strstr(msg, "quota: overlay_bytes: this upload would make overlay") &&
+			  strstr(msg, "hold 110 bytes, over 100 (quotas.overlay_bytes)"),
+		      "%s", msg);
+	free(msg);
+	ck_assert_int_lt(put_file(tok, ov[0], "a.txt", 100, NULL), 300);
+	ck_assert_int_eq(put_file(tok, ov[1], "c.txt", 60, &msg), 409);
+	ck_assert_msg(strstr(msg, "quota: total_bytes: this upload would make your overlays hold "
+				  "160 bytes, over 150 (quotas.total_bytes)"),
+		      "%s", msg);
+	free(msg);
+	ck_assert_int_eq(put_file(tok, ov[1], "c.txt", 50, NULL), 201);
+	snprintf(path, sizeof(path), "%s/overlays/%lld/d/b.txt", t.dir, (long long)ov[0]);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	/* Admins have no quotas. */
+	make_things(atok, 3, 28015, aov);
+	json_object_put(api("POST", "/api/v1/servers/s28015-0/start", atok, NULL, 202));
+	json_object_put(api("POST", "/api/v1/servers/s28015-1/start", atok, NULL, 202));
+	json_object_put(api("POST", "/api/v1/servers/s28015-2/start", atok, NULL, 202));
+	ck_assert_int_eq(put_file(atok, aov[0], "big.txt", 200, NULL), 201);
+	ck_assert_int_eq(count("SELECT count(*) FROM servers"), 5);
+	free(tok);
+	free(atok);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("web");
@@ -2536,6 +2669,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, console_api);
 	tcase_add_test(tc, console_page);
 	tcase_add_test(tc, console_identity);
+	tcase_add_test(tc, quotas);
 	suite_add_tcase(s, tc);
 	return s;
 }
