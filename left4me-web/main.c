@@ -2,12 +2,13 @@
  * refuses root unless --allow-root, loads the config and checks the DB
  * schema; then this file reads the secret (fail closed), takes the socket
  * from systemd (sd_listen_fds) or binds web.listen, serves (web.c, with the
- * routes of routes.c), and answers the watchdog until SIGTERM.  Runs as its
- * own unprivileged user.  Exit codes: daemon.h's policy, plus 69
- * (EX_UNAVAILABLE) when the server cannot start and 73 (EX_CANTCREAT) when
- * --port-file cannot be written. */
+ * routes of routes.c), and pings the watchdog while its threads answer,
+ * until SIGTERM.  Runs as its own unprivileged user.  Exit codes:
+ * daemon.h's policy, plus 69 (EX_UNAVAILABLE) when the server cannot start
+ * and 73 (EX_CANTCREAT) when --port-file cannot be written. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,35 @@ static int listen_socket(int *fd)
 	return 0;
 }
 
+/* Sleep until SIGTERM or SIGINT (blocked since daemon_start), pinging the
+ * watchdog only while every server thread answers a GET /healthz
+ * (web_self_check): a web whose threads hang is restarted by systemd, not
+ * kept alive by a main thread that merely runs. */
+static void serve_until_stop(struct web *w, struct daemon_notify *n)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	for (;;) {
+		int64_t ms = daemon_notify_wait_ms(n, 3600 * 1000);
+		struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+		int sig = sigtimedwait(&set, NULL, &ts);
+
+		if (sig == SIGTERM || sig == SIGINT)
+			return;
+		if (n->watchdog_ms == 0)
+			continue;
+		/* At most half the ping interval, so a slow answer still
+		 * leaves time to ping before WatchdogSec= runs out. */
+		if (web_self_check(w, (int)(n->watchdog_ms / 2)) == 0)
+			daemon_notify_watchdog(n);
+		else
+			log_warn("a server thread did not answer GET /healthz: no watchdog ping");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static unsigned char secret[WEB_SECRET_MAX];
@@ -163,7 +193,7 @@ int main(int argc, char **argv)
 	if (rc == 0) {
 		daemon_notify_init(&notify);
 		daemon_notify_ready("serving");
-		daemon_notify_wait_for_stop(&notify);
+		serve_until_stop(w, &notify);
 		daemon_notify_stopping();
 		log_notice("stopping");
 	}

@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +26,7 @@
 #include "html.h"
 #include "hub.h"
 #include "log.h"
+#include "timeutil.h"
 #include "parse.h"
 #include "ratelimit.h"
 #include "validate.h"
@@ -584,6 +587,72 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		atomic_fetch_add(&w->generation, 1); /* our own write: seen at once */
 	return ret;
+}
+
+/* ---- liveness ------------------------------------------------------------- */
+
+/* One GET /healthz over a socketpair handed to libmicrohttpd as if
+ * accepted (whatever web.listen is): 0 if "HTTP/1.1 200" comes back
+ * within ms.  MHD gives the connection to worker (fd + i) % threads, the
+ * first with room. */
+static int self_check_one(struct web *w, int fd, int peer, int ms)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: self\r\n"
+				  "Connection: close\r\n\r\n";
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct pollfd p = {.fd = peer, .events = POLLIN};
+	int64_t deadline = mono_ms() + ms;
+	char buf[16];
+	size_t got = 0;
+	ssize_t n;
+
+	if (MHD_add_connection(w->mhd, fd, (struct sockaddr *)&sa, sizeof(sa.sun_family)) !=
+	    MHD_YES)
+		return -1; /* MHD closed fd */
+	if (write(peer, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1))
+		return -1;
+	while (got < 12) {
+		int64_t left = deadline - mono_ms();
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -1;
+		n = read(peer, buf + got, sizeof(buf) - got);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return memcmp(buf, "HTTP/1.1 200", 12) == 0 ? 0 : -1;
+}
+
+int web_self_check(struct web *w, int ms)
+{
+	bool seen[WEB_THREADS] = {false};
+	int held[8 * WEB_THREADS], n_held = 0, left = WEB_THREADS, rc = 0;
+
+	/* A check per worker thread: the fd picks it, so look for an fd of
+	 * each residue, holding the pairs that give none (closed ones would
+	 * come back with the same numbers) until the end. */
+	while (left > 0 && rc == 0 && n_held + 2 <= (int)(sizeof(held) / sizeof(held[0]))) {
+		int sv[2], use;
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			rc = -1;
+			break;
+		}
+		use = !seen[sv[0] % WEB_THREADS] ? 0 : !seen[sv[1] % WEB_THREADS] ? 1 : -1;
+		if (use < 0) {
+			held[n_held++] = sv[0];
+			held[n_held++] = sv[1];
+			continue;
+		}
+		seen[sv[use] % WEB_THREADS] = true;
+		left--;
+		rc = self_check_one(w, sv[use], sv[!use], ms);
+		held[n_held++] = sv[!use];
+	}
+	while (n_held > 0)
+		close(held[--n_held]);
+	return rc;
 }
 
 /* ---- start and stop ------------------------------------------------------- */

@@ -185,5 +185,10 @@ struct web *web_start(const struct config *cfg, const unsigned char *secret, siz
 		      int listen_fd, const char *journal_dir, const struct web_hooks *hooks,
 		      char *err, size_t errlen);
 void web_stop(struct web *w);
+/* Whether every server thread answers: a GET /healthz handed to each
+ * worker over a socketpair (independent of web.listen), each answered 200
+ * within ms.  0, or -1.  For the watchdog: a web that no longer answers
+ * gets no ping. */
+int web_self_check(struct web *w, int ms);
 
 #endif
