@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "daemon.h"
 #include "db.h"
 #include "db_job.h"
 #include "db_watch.h"
@@ -643,6 +645,35 @@ START_TEST(test_log_cap)
 }
 END_TEST
 
+/* A daemon's config sets the cap: daemon_load_config applies
+ * worker.max_job_log (every daemon and left4mectl load through it). */
+START_TEST(test_log_cap_from_config)
+{
+	int64_t id = enqueue(JOB_BUILD_OVERLAY, "1", NULL);
+	char *cfg_path = xasprintf("%s/left4me.yaml", dir), line[1001];
+	struct config *cfg = NULL;
+	FILE *f = fopen(cfg_path, "w");
+	int i;
+
+	ck_assert_ptr_nonnull(f);
+	fputs("worker:\n  max_job_log: 65536\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(daemon_load_config(cfg_path, &cfg), 0);
+	ck_assert_int_eq(cfg->worker.max_job_log, 65536);
+	memset(line, 'x', 1000);
+	line[1000] = '\0';
+	for (i = 0; i < 70; i++)
+		ck_assert_int_eq(db_job_log(db, id, STREAM_STDOUT, line, NULL), DB_OK);
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM job_log"), 66);
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM job_log WHERE stream = 'info' AND "
+				       "line LIKE 'log truncated at 65536 bytes%'"),
+			 1);
+	config_free(cfg);
+	free(cfg_path);
+	db_job_set_log_max(JOB_LOG_MAX_DEFAULT);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("db_job");
@@ -663,6 +694,7 @@ int main(void)
 	tcase_add_test(tc, test_log_long_line);
 	tcase_add_test(tc, test_log_paging_and_progress);
 	tcase_add_test(tc, test_log_cap);
+	tcase_add_test(tc, test_log_cap_from_config);
 	tcase_add_test(tc, test_recover_stale);
 	tcase_add_test(tc, test_recover_sigkilled_claimer);
 	tcase_add_test(tc, test_worker_id_alive);
