@@ -1,4 +1,4 @@
-/* The skeleton every left4me helper shares: the STYLE.md startup order,
+/* The skeleton every left4me helper shares: the startup order of docs/STYLE.md,
  * compiled-in paths, user lookup and the one-line refusal.  Helpers run as
  * root (sudo from left4me-worker, or a unit's `+` Exec line); nothing a
  * caller controls — environment, cwd, argv[0] — changes a path here. */

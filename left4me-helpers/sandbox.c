@@ -1,4 +1,4 @@
-/* left4me-script-sandbox: SPEC 3.4.
+/* left4me-script-sandbox: docs/DESIGN.md §3.4.
  *
  * Inputs it does not trust: STATE/scripts/ID.sh (written by the worker; must
  * be a regular file owned by left4me, not group/other-writable, readable by
