@@ -1,6 +1,8 @@
 #!/bin/sh
 # docs/STYLE.md: one .clang-format, enforced.  Every tracked C file must be
-# formatted; the failing files are named.
+# formatted; the failing files are named.  And no function outside tests/
+# and bench/ is over 100 lines unless a comment saying "long:" and why
+# stands in the three lines above it or opens its body.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 top=$(pwd -P)
@@ -28,6 +30,37 @@ for f in $files; do
 	fi
 done
 echo "style: $checked files checked ($how), $bad not formatted"
+
+# Function length: a body from "{" to "}" in column 0.
+long_functions() {
+	awk '
+	FNR == 1 { sig = ""; open = 0; hist[1] = hist[2] = hist[3] = "" }
+	/^[A-Za-z_].*\(/ && !open { sig = $0; line = FNR
+		reason = (hist[1] hist[2] hist[3]) ~ /[Ll]ong:/ }
+	/^\{/ && sig != "" { open = FNR; next }
+	open && FNR == open + 1 && /[Ll]ong:/ { reason = 1 }
+	/^\}/ && open { n = FNR - open - 1
+		if (n > 100 && !reason)
+			printf "%s:%d: %d lines with no \"long:\" reason: %s\n", FILENAME, line, n, sig
+		open = 0; sig = "" }
+	{ hist[3] = hist[2]; hist[2] = hist[1]; hist[1] = $0 }' "$@"
+}
+# The check must be able to fire: a made-up 101-line function.
+probe=$(mktemp)
+{ printf 'static int f(void)\n{\n'; i=0; while [ $i -lt 101 ]; do echo '	x++;'; i=$((i + 1)); done; echo '}'; } >"$probe"
+if [ -z "$(long_functions "$probe")" ]; then
+	echo "style: the function-length check missed a 101-line function" >&2
+	rm -f "$probe"
+	exit 1
+fi
+rm -f "$probe"
+src=$(for f in $files; do case $f in tests/* | bench/*) ;; *.c) echo "$f" ;; esac; done)
+long=$(long_functions $src)
+if [ -n "$long" ]; then
+	echo "$long"
+	bad=$((bad + 1))
+fi
+echo "style: no function over 100 lines without a reason: $([ -z "$long" ] && echo yes || echo no)"
 if [ "$checked" -eq 0 ]; then
 	echo "style: no C file found in $top: checking nothing is a failure" >&2
 	exit 1
