@@ -120,33 +120,15 @@ static int listen_socket(int *fd)
 	return 0;
 }
 
-/* Sleep until SIGTERM or SIGINT (blocked since daemon_start), pinging the
- * watchdog only while every server thread answers a GET /healthz
- * (web_self_check): a web whose threads hang is restarted by systemd, not
- * kept alive by a main thread that merely runs. */
-static void serve_until_stop(struct web *w, struct daemon_notify *n)
+/* The watchdog is pinged only while every server thread answers a GET
+ * /healthz (web_self_check): a web whose threads hang is restarted by
+ * systemd, not kept alive by a main thread that merely runs. */
+static bool threads_answer(void *ctx, int ms)
 {
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	for (;;) {
-		int64_t ms = daemon_notify_wait_ms(n, 3600 * 1000);
-		struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-		int sig = sigtimedwait(&set, NULL, &ts);
-
-		if (sig == SIGTERM || sig == SIGINT)
-			return;
-		if (n->watchdog_ms == 0)
-			continue;
-		/* At most half the ping interval, so a slow answer still
-		 * leaves time to ping before WatchdogSec= runs out. */
-		if (web_self_check(w, (int)(n->watchdog_ms / 2)) == 0)
-			daemon_notify_watchdog(n);
-		else
-			log_warn("a server thread did not answer GET /healthz: no watchdog ping");
-	}
+	if (web_self_check(ctx, ms) == 0)
+		return true;
+	log_warn("a server thread did not answer GET /healthz: no watchdog ping");
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -193,7 +175,7 @@ int main(int argc, char **argv)
 	if (rc == 0) {
 		daemon_notify_init(&notify);
 		daemon_notify_ready("serving");
-		serve_until_stop(w, &notify);
+		daemon_notify_wait_for_stop(&notify, threads_answer, w);
 		daemon_notify_stopping();
 		log_notice("stopping");
 	}

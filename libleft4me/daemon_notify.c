@@ -59,7 +59,8 @@ void daemon_notify_stopping(void)
 	sd_notify(0, "STOPPING=1");
 }
 
-void daemon_notify_wait_for_stop(struct daemon_notify *n)
+void daemon_notify_wait_for_stop(struct daemon_notify *n, bool (*alive)(void *ctx, int ms),
+				 void *ctx)
 {
 	sigset_t set;
 
@@ -73,6 +74,9 @@ void daemon_notify_wait_for_stop(struct daemon_notify *n)
 
 		if (sig == SIGTERM || sig == SIGINT)
 			return;
-		daemon_notify_watchdog(n);
+		if (n->watchdog_ms == 0)
+			continue;
+		if (!alive || alive(ctx, (int)(n->watchdog_ms / 2)))
+			daemon_notify_watchdog(n);
 	}
 }

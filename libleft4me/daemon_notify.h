@@ -7,6 +7,7 @@
 #ifndef LEFT4ME_DAEMON_NOTIFY_H
 #define LEFT4ME_DAEMON_NOTIFY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct daemon_notify {
@@ -26,8 +27,11 @@ int64_t daemon_notify_wait_ms(const struct daemon_notify *n, int64_t max_ms);
 void daemon_notify_stopping(void);
 
 /* Sleep until SIGTERM or SIGINT (blocked by the caller: daemon.h's
- * DAEMON_BLOCK_STOP_SIGNALS), pinging the watchdog; for a daemon whose
- * work runs in other threads (left4me-web). */
-void daemon_notify_wait_for_stop(struct daemon_notify *n);
+ * DAEMON_BLOCK_STOP_SIGNALS), pinging the watchdog when it is due; for a
+ * daemon whose work runs in other threads (left4me-web).  With alive
+ * (may be NULL), a ping is sent only when alive(ctx, ms) returns true,
+ * ms being half the ping interval: the time it may take to answer. */
+void daemon_notify_wait_for_stop(struct daemon_notify *n, bool (*alive)(void *ctx, int ms),
+				 void *ctx);
 
 #endif

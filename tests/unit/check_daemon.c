@@ -435,7 +435,7 @@ START_TEST(test_notify_wait_for_stop)
 		if (n.watchdog_ms != 50 || daemon_notify_wait_ms(&n, 2000) != 50)
 			_exit(2);
 		daemon_notify_ready("serving");
-		daemon_notify_wait_for_stop(&n);
+		daemon_notify_wait_for_stop(&n, NULL, NULL);
 		daemon_notify_stopping();
 		_exit(0);
 	}
