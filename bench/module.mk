@@ -4,6 +4,11 @@ BENCHES += $(B)/bench/job_pickup
 $(B)/bench/job_pickup: $(B)/bench/job_pickup.o $(LIB)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_DB) $(PKG_CRYPT))
 
+# Job log append with the per-job cap (bench/README.md, job log).
+BENCHES += $(B)/bench/job_log
+$(B)/bench/job_log: $(B)/bench/job_log.o $(LIB)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_DB) $(PKG_CRYPT))
+
 # The kernel's floor under the SSE fan-out (bench/README.md, left4me-web).
 BENCHES += $(B)/bench/sse_floor
 $(B)/bench/sse_floor: $(B)/bench/sse_floor.o
