@@ -19,6 +19,13 @@
 #define BENEATH_LINKS_MAX 40
 #define BENEATH_DEPTH_MAX 64
 
+struct files_writer {
+	int dir;    /* the target's directory */
+	int fd;	    /* the O_TMPFILE */
+	char *name; /* the target's name in dir */
+	int64_t size;
+};
+
 /* The mount and device an fd is on; -1 with errno. */
 static int fd_mount(int fd, uint64_t *mnt_id, dev_t *dev)
 {
@@ -341,87 +348,154 @@ void files_list_free(struct dirent_info *list, size_t n)
 	free(list);
 }
 
-int files_write(const char *state_dir, const struct overlay *o, const char *path, const char *data,
-		size_t len)
+/* The directory path's file goes in, beneath STATE/overlays/ID, each
+ * component created if missing and never followed; *leaf points into path
+ * at the file's name.  A directory fd, or -1 with errno. */
+static int writer_dir(const char *state_dir, const struct overlay *o, const char *path,
+		      const char **leaf)
 {
-	char *overlays = NULL, *idname = NULL, *copy = NULL, *comp, *slash, tmp[80],
-	     rnd[AUTH_TOKEN_HEX + 1];
-	int dir = -1, next, fd = -1, ret = -1, saved;
+	char *overlays = xasprintf("%s/overlays", state_dir),
+	     *copy = xasprintf("%lld/%s", (long long)o->id, path), *comp = copy, *slash;
+	int dir = open(overlays, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW), next, saved;
 	struct stat st;
-	size_t done = 0;
 
-	if (!files_overlay_writable(o) || !valid_overlay_path(path)) {
-		errno = EINVAL;
-		return -1;
-	}
-	overlays = xasprintf("%s/overlays", state_dir);
-	idname = xasprintf("%lld", (long long)o->id);
-	dir = open(overlays, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dir < 0)
-		goto out;
-	/* Each directory component: created if missing, never followed. */
-	copy = xasprintf("%s/%s", idname, path);
-	comp = copy;
-	while ((slash = strchr(comp, '/'))) {
+	while (dir >= 0 && (slash = strchr(comp, '/'))) {
 		*slash = '\0';
 		bool made = mkdirat(dir, comp, 0770) == 0;
 
-		if (!made && errno != EEXIST)
-			goto out;
-		next = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (next < 0)
-			goto out;
+		next = made || errno == EEXIST
+			   ? openat(dir, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+			   : -1;
 		/* Shared with the worker and the build sandbox: setgid and
 		 * group left4me come from overlays/ (a chmod naming S_ISGID is
 		 * refused under RestrictSUIDSGID=), group write from umask
 		 * 0007 (main.c).  A dir we made without it would lock them out. */
-		if (made && (fstat(next, &st) < 0 || (st.st_mode & 0070) != 0070)) {
+		if (next >= 0 && made && (fstat(next, &st) < 0 || (st.st_mode & 0070) != 0070)) {
 			close(next);
+			next = -1;
 			errno = EPERM;
-			goto out;
 		}
+		saved = errno;
 		close(dir);
+		errno = saved;
 		dir = next;
 		comp = slash + 1;
 	}
-	if (auth_random_hex(rnd) < 0)
-		goto out;
-	snprintf(tmp, sizeof(tmp), ".l4m-upload-%.16s", rnd);
-	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    OVERLAY_FILE_MODE);
-	if (fd < 0)
-		goto out;
-	if (fchmod(fd, OVERLAY_FILE_MODE) < 0)
-		goto out_unlink;
+	*leaf = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	free(overlays);
+	free(copy);
+	return dir;
+}
+
+int files_writer_open(const char *state_dir, const struct overlay *o, const char *path,
+		      struct files_writer **out)
+{
+	struct files_writer *w;
+	const char *leaf;
+	int dir, fd, saved;
+
+	*out = NULL;
+	if (!files_overlay_writable(o) || !valid_overlay_path(path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	dir = writer_dir(state_dir, o, path, &leaf);
+	if (dir < 0)
+		return -1;
+	/* Nameless until committed: a crash or an abort leaves nothing. */
+	fd = openat(dir, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, OVERLAY_FILE_MODE);
+	if (fd < 0 || fchmod(fd, OVERLAY_FILE_MODE) < 0) {
+		saved = errno;
+		if (fd >= 0)
+			close(fd);
+		close(dir);
+		errno = saved;
+		return -1;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->dir = dir;
+	w->fd = fd;
+	w->name = xstrdup(leaf);
+	*out = w;
+	return 0;
+}
+
+int files_writer_write(struct files_writer *w, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t done = 0;
+
 	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
+		ssize_t n = write(w->fd, p + done, len - done);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			goto out_unlink;
+			return -1;
 		}
 		done += (size_t)n;
 	}
-	if (fsync(fd) < 0 || renameat(dir, tmp, dir, comp) < 0)
-		goto out_unlink;
+	w->size += (int64_t)len;
+	return 0;
+}
+
+int files_writer_commit(struct files_writer *w)
+{
+	char proc[64], tmp[80], rnd[AUTH_TOKEN_HEX + 1];
+	int ret = -1, saved;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
+	if (fsync(w->fd) < 0 || auth_random_hex(rnd) < 0)
+		goto out;
+	/* Named beside the target, then renamed over it: readers see the
+	 * old file or the new one, never a part. */
+	snprintf(tmp, sizeof(tmp), ".l4m-upload-%.16s", rnd);
+	if (linkat(AT_FDCWD, proc, w->dir, tmp, AT_SYMLINK_FOLLOW) < 0)
+		goto out;
+	if (renameat(w->dir, tmp, w->dir, w->name) < 0) {
+		saved = errno;
+		unlinkat(w->dir, tmp, 0);
+		errno = saved;
+		goto out;
+	}
 	ret = 0;
-	goto out;
-out_unlink:
-	saved = errno;
-	unlinkat(dir, tmp, 0);
-	errno = saved;
 out:
 	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	if (dir >= 0)
-		close(dir);
-	free(overlays);
-	free(idname);
-	free(copy);
+	files_writer_free(w);
 	errno = saved;
 	return ret;
+}
+
+int64_t files_writer_size(const struct files_writer *w)
+{
+	return w->size;
+}
+
+void files_writer_free(struct files_writer *w)
+{
+	if (!w)
+		return;
+	close(w->fd);
+	close(w->dir);
+	free(w->name);
+	free(w);
+}
+
+int files_write(const char *state_dir, const struct overlay *o, const char *path, const char *data,
+		size_t len)
+{
+	struct files_writer *w;
+	int saved;
+
+	if (files_writer_open(state_dir, o, path, &w) < 0)
+		return -1;
+	if (files_writer_write(w, data, len) < 0) {
+		saved = errno;
+		files_writer_free(w);
+		errno = saved;
+		return -1;
+	}
+	return files_writer_commit(w);
 }
 
 int files_delete(const char *state_dir, const struct overlay *o, const char *path)

@@ -41,10 +41,23 @@ int files_open(const char *state_dir, const struct overlay *o, const char *path,
 /* The entries of a directory fd (consumed), sorted dirs first. */
 int files_list(int dirfd, struct dirent_info **list, size_t *n);
 void files_list_free(struct dirent_info *list, size_t n);
-/* Write data to path in a user or script overlay, creating directories
- * (OVERLAY_DIR_MODE: 0770 under the process umask 0007, setgid from the
- * parent; EPERM if the umask took group write); the file
- * (OVERLAY_FILE_MODE) is replaced atomically.  -1 with errno. */
+/* A file being written to path in a user or script overlay, nameless (an
+ * O_TMPFILE in the target's directory) until committed: memory stays
+ * bounded whatever its size, and readers see the old file or the new one.
+ * files_writer_open creates the directories (OVERLAY_DIR_MODE: 0770 under
+ * the process umask 0007, setgid from the parent; EPERM if the umask took
+ * group write) and the file (OVERLAY_FILE_MODE).  Each returns -1 with
+ * errno on failure; commit renames it over path and frees w (whatever it
+ * returns); free drops an uncommitted one, leaving nothing behind. */
+struct files_writer;
+int files_writer_open(const char *state_dir, const struct overlay *o, const char *path,
+		      struct files_writer **w);
+int files_writer_write(struct files_writer *w, const void *data, size_t len);
+int files_writer_commit(struct files_writer *w);
+void files_writer_free(struct files_writer *w);
+/* Bytes written so far. */
+int64_t files_writer_size(const struct files_writer *w);
+/* Write data (len bytes) to path: the writer's open, write and commit. */
 int files_write(const char *state_dir, const struct overlay *o, const char *path, const char *data,
 		size_t len);
 /* Remove one file (or symlink, never a directory) at path in a user or
