@@ -35,17 +35,21 @@ $(B)/tests/web/%: $(B)/tests/web/%.o $(B)/tests/web/webtest.o $(WEB_TEST_SUPPORT
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 # Fuzz targets of the web's parsers (tests/fuzz/): the upload form's
-# multipart bodies.  parse_percent_decode and parse_host_port are
+# multipart bodies, a trusted proxy's X-Forwarded-For.  parse_percent_decode and parse_host_port are
 # libleft4me's (fuzz_percent, fuzz_host_port).
 FUZZ_SRCS_multipart := left4me-web/multipart.c
+FUZZ_SRCS_xff := left4me-web/xff.c
 
 # The web's layering (docs/HACKING.md): a file includes only its own header
 # and lower layers' (tests/layers.sh), checked by `make test`.
 TEST_SCRIPTS += tests/layers.sh
 
-# The escaping unit test links the web's html.o (make merges this into the
-# unit-test rule's prerequisites).
+# The escaping, throttle and X-Forwarded-For unit tests link the web's
+# html.o, ratelimit.o and xff.o (make merges these into the unit-test
+# rule's prerequisites).
 $(B)/tests/unit/check_web_html: $(B)/left4me-web/html.o
+$(B)/tests/unit/check_web_ratelimit: $(B)/left4me-web/ratelimit.o
+$(B)/tests/unit/check_web_xff: $(B)/left4me-web/xff.o
 
 # Browser test (chromium + playwright-core): run by the browser profile.
 WEB_BROWSER_TEST := tests/browser/run
