@@ -1,6 +1,7 @@
 /* The login form, logging in and out: pages over session.c. */
 #include "page_login.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "page.h"
@@ -41,6 +42,7 @@ int page_login_form(struct req *r)
 int page_login(struct req *r)
 {
 	const char *name = web_param(r, "username"), *pw = web_param(r, "password");
+	char msg[128];
 
 	switch (session_login(r, name, pw)) {
 	case SESSION_LOGIN_OK:
@@ -50,7 +52,11 @@ int page_login(struct req *r)
 	case SESSION_LOGIN_INCOMPLETE:
 		return login_page(r, 400, "Enter a username and a password.", NULL);
 	case SESSION_LOGIN_THROTTLED:
-		return login_page(r, 429, "Too many failed logins. Try again later.", name);
+		/* r->retry_after is also sent as the Retry-After header. */
+		snprintf(msg, sizeof(msg),
+			 "Too many failed logins from your address. Try again in %u second%s.",
+			 r->retry_after, r->retry_after == 1 ? "" : "s");
+		return login_page(r, 429, msg, name);
 	case SESSION_LOGIN_WRONG:
 		return login_page(r, 401, "Wrong username or password.", name);
 	case SESSION_LOGIN_UNAVAILABLE:

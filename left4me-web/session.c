@@ -2,6 +2,7 @@
  * whether the user exists. */
 #include "session.h"
 
+#include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -17,7 +18,9 @@
 #include "db_session.h"
 #include "db_user.h"
 #include "log.h"
+#include "netaddr.h"
 #include "ratelimit.h"
+#include "timeutil.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -126,28 +129,64 @@ static bool login_csrf_ok(struct req *r)
 
 /* ---- login and logout -------------------------------------------------------- */
 
+/* The throttle's keys for a login from r as name: "a:ADDR" for the
+ * address, any account, and "u:ADDR NAME" for the address with that
+ * account.  An IPv6 address counts by its /64: one host usually has a
+ * whole /64 to pick addresses from. */
+static void throttle_keys(struct req *r, const char *name, char *ipkey, size_t iplen, char *userkey,
+			  size_t userlen)
+{
+	struct netaddr a;
+	char addr[sizeof(r->ip) + 4];
+
+	snprintf(addr, sizeof(addr), "%s", r->ip);
+	if (netaddr_parse(r->ip, strlen(r->ip), &a) == 0 && a.family == AF_INET6) {
+		memset(a.addr + 8, 0, 8);
+		netaddr_format(&a, addr, NETADDR_TEXT_MAX);
+		strcat(addr, "/64");
+	}
+	snprintf(ipkey, iplen, "a:%s", addr);
+	snprintf(userkey, userlen, "u:%s %.64s", addr, name);
+}
+
+/* The wait before a login from r as name may be tried (ms, 0: none): the
+ * longer of its address's and its (address, account)'s.  No limit is per
+ * account alone: docs/SECURITY.md says why. */
+static int64_t throttle_wait(struct req *r, const char *ipkey, const char *userkey, int64_t now)
+{
+	const struct config *cfg = r->w->cfg;
+	struct rl_policy ip = {cfg->web.login_ip_max_failures, (int64_t)cfg->web.login_delay * 1000,
+			       (int64_t)cfg->web.login_max_delay * 1000};
+	struct rl_policy user = ip;
+	int64_t a, b;
+
+	user.free = cfg->web.login_max_failures;
+	a = ratelimit_wait(r->w->rl, ipkey, &ip, now);
+	b = ratelimit_wait(r->w->rl, userkey, &user, now);
+	return a > b ? a : b;
+}
+
 enum session_login session_login(struct req *r, const char *name, const char *pw)
 {
 	const struct config *cfg = r->w->cfg;
-	char ipkey[80], userkey[80], hash[AUTH_SHA256_HEX + 1], token[AUTH_TOKEN_HEX + 1],
-	    csrf[AUTH_TOKEN_HEX + 1], esc[80];
+	char ipkey[sizeof(r->ip) + 8], userkey[sizeof(r->ip) + 80], hash[AUTH_SHA256_HEX + 1],
+	    token[AUTH_TOKEN_HEX + 1], csrf[AUTH_TOKEN_HEX + 1], esc[80];
 	const char *old;
 	struct user u;
 	bool ok = false;
+	int64_t wait;
 	int rc;
 
 	if (!login_csrf_ok(r))
 		return SESSION_LOGIN_CSRF;
 	if (!name || !pw)
 		return SESSION_LOGIN_INCOMPLETE;
-	snprintf(ipkey, sizeof(ipkey), "ip:%s", r->ip);
-	snprintf(userkey, sizeof(userkey), "user:%.64s", name);
+	throttle_keys(r, name, ipkey, sizeof(ipkey), userkey, sizeof(userkey));
 	/* Limits before any password work (and before telling anything). */
-	if (ratelimit_blocked(r->w->rl, ipkey, cfg->web.login_max_failures,
-			      cfg->web.login_window) ||
-	    ratelimit_blocked(r->w->rl, userkey, cfg->web.login_max_failures,
-			      cfg->web.login_window)) {
-		log_notice("login: rate limited ip=%s user=%s", r->ip,
+	wait = throttle_wait(r, ipkey, userkey, mono_ms());
+	if (wait > 0) {
+		r->retry_after = (unsigned)((wait + 999) / 1000);
+		log_notice("login: throttled for %us ip=%s user=%s", r->retry_after, r->ip,
 			   log_escape(esc, sizeof(esc), name, strlen(name)));
 		return SESSION_LOGIN_THROTTLED;
 	}
@@ -158,13 +197,15 @@ enum session_login session_login(struct req *r, const char *name, const char *pw
 	else
 		auth_dummy_verify(pw); /* the same cost as a wrong password */
 	if (!ok) {
-		ratelimit_fail(r->w->rl, ipkey, cfg->web.login_window);
-		ratelimit_fail(r->w->rl, userkey, cfg->web.login_window);
+		ratelimit_fail(r->w->rl, ipkey, mono_ms());
+		ratelimit_fail(r->w->rl, userkey, mono_ms());
 		log_notice("login: failed ip=%s user=%s", r->ip,
 			   log_escape(esc, sizeof(esc), name, strlen(name)));
 		user_fini(&u);
 		return SESSION_LOGIN_WRONG;
 	}
+	/* The address's count stays: a login to one's own account must not
+	 * buy more guesses at others'. */
 	ratelimit_clear(r->w->rl, userkey);
 	/* Rotate: the old session (if any) goes, a new one is made. */
 	old = web_cookie(r, SESSION_COOKIE);

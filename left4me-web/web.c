@@ -26,11 +26,13 @@
 #include "html.h"
 #include "hub.h"
 #include "log.h"
+#include "netaddr.h"
 #include "timeutil.h"
 #include "parse.h"
 #include "ratelimit.h"
 #include "validate.h"
 #include "xalloc.h"
+#include "xff.h"
 
 #define CSP                                                                                        \
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "                \
@@ -94,6 +96,12 @@ void web_add_headers(struct req *r, struct MHD_Response *resp, const char *type)
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->retry_after > 0) {
+		char ra[24];
+
+		snprintf(ra, sizeof(ra), "%u", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	for (i = 0; i < 2; i++)
 		if (r->set_cookie[i])
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie[i]);
@@ -390,28 +398,60 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void peer_info(struct req *r)
+struct xff_join {
+	struct strbuf sb;
+	int n;
+};
+
+static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
 {
+	struct xff_join *j = cls;
+
+	(void)kind;
+	if (strcasecmp(key, "X-Forwarded-For") == 0 && value) {
+		if (j->n++)
+			strbuf_puts(&j->sb, ",");
+		strbuf_puts(&j->sb, value);
+	}
+	return MHD_YES;
+}
+
+/* The client's address into r->ip, the one every log line, audit row and
+ * per-address limit above uses: the peer's, or, when the peer is one of
+ * web.trusted_proxies, the client its X-Forwarded-For headers name
+ * (xff.h; several headers read as one list, in order).  A trusted proxy's
+ * missing or bad header falls back to the peer, logged once.
+ * r->is_loopback is the peer's, whatever the header says.  (MHD's own
+ * per-IP connection limit counts peers: it runs before any header.) */
+static void client_address(struct req *r)
+{
+	static atomic_bool warned;
+	const struct config *cfg = r->w->cfg;
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	struct netaddr peer, client;
+	struct xff_join j = {.n = 0};
+	char esc[128];
 
 	snprintf(r->ip, sizeof(r->ip), "?");
-	if (!sa)
+	if (!ci || netaddr_from_sockaddr(ci->client_addr, &peer) < 0)
 		return;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, r->ip, sizeof(r->ip));
-		r->is_loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, r->ip, sizeof(r->ip));
-		r->is_loopback =
-		    IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
-		    (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
-	}
+	r->is_loopback = netaddr_is_loopback(&peer);
+	netaddr_format(&peer, r->ip, sizeof(r->ip));
+	if (!netaddr_in_any(&peer, cfg->web.trusted_proxies, cfg->web.n_trusted_proxies))
+		return;
+	strbuf_init(&j.sb);
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_xff, &j);
+	if (xff_client(j.sb.buf, j.sb.len, cfg->web.trusted_proxies, cfg->web.n_trusted_proxies,
+		       &client) == 0)
+		netaddr_format(&client, r->ip, sizeof(r->ip));
+	else if (!atomic_exchange(&warned, true))
+		log_warn("trusted proxy %s sent %s X-Forwarded-For '%s': using its address (logged "
+			 "once; see web.trusted_proxies)",
+			 r->ip, j.n ? "a bad" : "no",
+			 log_escape(esc, sizeof(esc), j.sb.buf ? j.sb.buf : "", j.sb.len));
+	strbuf_fini(&j.sb);
 }
 
 /* libmicrohttpd decodes the URL path and query in place with this before
@@ -481,7 +521,7 @@ static const char *framing_error(struct req *r, const char *cl)
  * already queued. */
 static int first_call(struct req *r, int *queued)
 {
-	bool mismatch = false;
+	bool mismatch = false, metrics_open;
 	const char *cl, *why;
 	long long len;
 
@@ -506,10 +546,13 @@ static int first_call(struct req *r, int *queued)
 	if (cl && (parse_int(cl, 0, (long long)1 << 62, &len) < 0 || len > r->body_limit))
 		return web_error(r, 413, "request body too large");
 	r->w->hooks->authenticate(r);
-	if (r->route->auth != AUTH_NONE && !r->authed &&
-	    !(r->route->auth == AUTH_METRICS && r->is_loopback))
+	/* /metrics is open to a loopback peer only when no proxy is trusted:
+	 * behind a proxy on this host every client is a loopback peer. */
+	metrics_open = r->route->auth == AUTH_METRICS && r->is_loopback &&
+		       r->w->cfg->web.n_trusted_proxies == 0;
+	if (r->route->auth != AUTH_NONE && !r->authed && !metrics_open)
 		return web_error(r, 401, "authentication required");
-	if ((r->route->auth == AUTH_ADMIN || (r->route->auth == AUTH_METRICS && !r->is_loopback)) &&
+	if ((r->route->auth == AUTH_ADMIN || (r->route->auth == AUTH_METRICS && !metrics_open)) &&
 	    !r->user.admin)
 		return web_error(r, 403, "administrators only");
 	*queued = 0;
@@ -534,7 +577,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		strbuf_init(&r->body);
 		*con_cls = r;
 		atomic_fetch_add(&w->requests_total, 1);
-		peer_info(r);
+		client_address(r);
 		ret = first_call(r, &queued);
 		if (queued)
 			r->body_done = true;
@@ -710,7 +753,8 @@ struct web *web_start(const struct config *cfg, const unsigned char *secret, siz
 	memcpy(w->secret, secret, secret_len);
 	w->secret_len = secret_len;
 	w->journal_dir = journal_dir ? xstrdup(journal_dir) : NULL;
-	w->rl = ratelimit_new();
+	w->rl = ratelimit_new((size_t)cfg->web.login_throttle_keys,
+			      (int64_t)cfg->web.login_window * 1000);
 	w->cache = cache_new();
 	if (listen_fd < 0) {
 		listen_fd = bind_listen(cfg->web.listen, err, errlen);

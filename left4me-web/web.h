@@ -60,7 +60,7 @@ enum route_auth {
 	AUTH_NONE,    /* anyone */
 	AUTH_USER,    /* a session or an API token */
 	AUTH_ADMIN,   /* the same, with role admin */
-	AUTH_METRICS, /* admin, or a loopback peer */
+	AUTH_METRICS, /* admin, or a loopback peer when no proxy is trusted */
 };
 
 /* What a route's body is, which decides its limit and how it is read. */
@@ -132,10 +132,11 @@ struct req {
 	struct session sess;
 	char *set_cookie[2]; /* Set-Cookie headers to send */
 	struct sse_stream *stream;
-	bool is_loopback;
-	bool cache_store; /* keep the 200 answer in the page cache */
+	bool is_loopback;     /* the peer's address is (not the X-Forwarded-For one) */
+	unsigned retry_after; /* seconds: a Retry-After header when not 0 */
+	bool cache_store;     /* keep the 200 answer in the page cache */
 	uint64_t cache_gen;
-	char ip[64];
+	char ip[64]; /* the client's address (trusted proxies resolved; web.c) */
 };
 
 /* The calling thread's connection to the database (opened on first use). */

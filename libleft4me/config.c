@@ -26,7 +26,7 @@
 #define CONFIG_MAX_DEPTH  32		/* the schema needs 6 levels */
 #define CONFIG_MAX_STRING 4096		/* bytes of one string value */
 #define KEY_SHOW_MAX	  64		/* bytes of an unknown key quoted back */
-#define FIELDS_MAX	  16		/* keys of the largest mapping */
+#define FIELDS_MAX	  32		/* keys of the largest mapping */
 
 enum ynode_type {
 	YNODE_SCALAR,
@@ -625,6 +625,40 @@ static int parse_source_urls(struct parse_ctx *ctx, const struct field *f, const
 	return 0;
 }
 
+/* web.trusted_proxies: a sequence of addresses or CIDR blocks (netaddr.h). */
+static int parse_trusted_proxies(struct parse_ctx *ctx, const struct field *f,
+				 const struct ynode *n, void *dst)
+{
+	struct config *cfg = ctx->cfg;
+	size_t i;
+
+	(void)f;
+	(void)dst;
+	assert(!cfg->web.trusted_proxies);
+	if (is_null(n))
+		return 0;
+	if (n->type != YNODE_SEQUENCE)
+		return fail(ctx, n->mark, "expected a sequence of addresses");
+	if (n->n_kids > CONFIG_MAX_TRUSTED_PROXIES)
+		return fail(ctx, n->mark, "more than %d entries", CONFIG_MAX_TRUSTED_PROXIES);
+	cfg->web.trusted_proxies = xcalloc(n->n_kids ? n->n_kids : 1, sizeof(struct netaddr_block));
+	for (i = 0; i < n->n_kids; i++) {
+		size_t saved = path_push_index(ctx, i);
+		const char *s, *why = NULL;
+
+		if (check_plain_node(ctx, n->kids[i]))
+			return -1;
+		s = node_string(ctx, n->kids[i]);
+		if (!s)
+			return -1;
+		if (netaddr_parse_block(s, &cfg->web.trusted_proxies[i], &why) < 0)
+			return fail(ctx, n->kids[i]->mark, "%s", why);
+		cfg->web.n_trusted_proxies++;
+		path_pop(ctx, saved);
+	}
+	return 0;
+}
+
 /* ---- schema ------------------------------------------------------------- */
 
 #define F_STR(k, fn, member, d)                                                                    \
@@ -665,8 +699,13 @@ static const struct field web_fields[] = {
     F_LLONG("max_body", web.max_body, 1, GIB, MIB),
     F_LLONG("max_upload", web.max_upload, 1, TIB, 512 * MIB),
     F_INT("session_ttl", web.session_ttl, 1, 366 * DAY, 7 * DAY),
-    F_INT("login_max_failures", web.login_max_failures, 1, 1000000, 10),
+    F_INT("login_max_failures", web.login_max_failures, 1, 1000000, 5),
+    F_INT("login_ip_max_failures", web.login_ip_max_failures, 1, 1000000, 20),
+    F_INT("login_delay", web.login_delay, 1, DAY, 1),
+    F_INT("login_max_delay", web.login_max_delay, 1, DAY, 300),
     F_INT("login_window", web.login_window, 1, 30 * DAY, 900),
+    F_INT("login_throttle_keys", web.login_throttle_keys, 16, 10000000, 16384),
+    {.key = "trusted_proxies", .parse = parse_trusted_proxies, .store = STORE_NONE},
     {NULL},
 };
 
@@ -1009,6 +1048,7 @@ void config_free(struct config *cfg)
 		free(src->urls);
 	}
 	free(cfg->fetcher.sources);
+	free(cfg->web.trusted_proxies);
 	free(cfg->path);
 	free(cfg);
 }

@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "netaddr.h"
+
+#define CONFIG_MAX_TRUSTED_PROXIES 64 /* entries of web.trusted_proxies */
+
 #define CONFIG_DEFAULT_PATH "/etc/left4me/left4me.yaml"
 #define CONFIG_ENV	    "LEFT4ME_CONFIG"
 
@@ -37,12 +41,19 @@ struct config {
 		char *secret_file; /* default /etc/left4me/secret */
 		int max_connections;
 		int per_ip_connections;
-		int connection_timeout; /* seconds an idle connection is kept */
-		long long max_body;	/* bytes of a form or JSON body */
-		long long max_upload;	/* bytes of one uploaded overlay file */
-		int session_ttl;	/* seconds */
-		int login_max_failures; /* per IP and per user, within login_window */
-		int login_window;	/* seconds */
+		int connection_timeout;	   /* seconds an idle connection is kept */
+		long long max_body;	   /* bytes of a form or JSON body */
+		long long max_upload;	   /* bytes of one uploaded overlay file */
+		int session_ttl;	   /* seconds */
+		int login_max_failures;	   /* per (address, account): before delays */
+		int login_ip_max_failures; /* per address, any account: before delays */
+		int login_delay;	   /* seconds: the first delay, then doubled */
+		int login_max_delay;	   /* seconds: where doubling stops */
+		int login_window;	   /* seconds: forgotten after the last failure */
+		int login_throttle_keys;   /* keys counted at once (oldest evicted) */
+		/* Peers that may name the client in X-Forwarded-For. */
+		struct netaddr_block *trusted_proxies;
+		size_t n_trusted_proxies;
 	} web;
 	struct {
 		char *helper_dir;	/* default /usr/libexec/left4me */

@@ -5,6 +5,8 @@
  * own invariants. */
 #include "fuzz.h"
 
+#include <sys/socket.h>
+
 #include "config.h"
 #include "validate.h"
 
@@ -15,6 +17,16 @@ static void check_accepted(const struct config *cfg)
 	FUZZ_CHECK(cfg->worker.helper_dir && cfg->worker.helper_dir[0] == '/', "helper_dir");
 	FUZZ_CHECK(cfg->worker.stale_after > cfg->worker.heartbeat_interval, "%d <= %d",
 		   cfg->worker.stale_after, cfg->worker.heartbeat_interval);
+	FUZZ_CHECK(cfg->web.n_trusted_proxies <= CONFIG_MAX_TRUSTED_PROXIES, "%zu proxies",
+		   cfg->web.n_trusted_proxies);
+	for (size_t i = 0; i < cfg->web.n_trusted_proxies; i++) {
+		const struct netaddr_block *b = &cfg->web.trusted_proxies[i];
+
+		FUZZ_CHECK(netaddr_in_block(&b->base, b), "proxy %zu holds its base", i);
+		FUZZ_CHECK(b->prefix <= (b->base.family == AF_INET ? 32u : 128u), "proxy %zu", i);
+	}
+	FUZZ_CHECK(cfg->web.login_throttle_keys >= 16 && cfg->web.login_delay >= 1,
+		   "throttle bounds");
 	for (size_t i = 0; i < cfg->fetcher.n_sources; i++) {
 		const struct config_source *src = &cfg->fetcher.sources[i];
 

@@ -13,6 +13,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "netaddr.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #define SHIPPED "etc/left4me/left4me.yaml"
@@ -160,6 +162,24 @@ static const struct bad_case bad[] = {
     {"sandbox: 5\n", "t.yaml:1:10: sandbox: expected a mapping"},
     {"worker:\n  max_job_log: 65535\n",
      "t.yaml:2:16: worker.max_job_log: expected an integer between 65536 and 17179869184"},
+    {"web:\n  trusted_proxies: 127.0.0.1\n",
+     "t.yaml:2:20: web.trusted_proxies: expected a sequence of addresses"},
+    {"web:\n  trusted_proxies: [localhost]\n",
+     "t.yaml:2:21: web.trusted_proxies[0]: not an IPv4 or IPv6 address"},
+    {"web:\n  trusted_proxies:\n    - ::1\n    - 127.0.0.1/8\n",
+     "t.yaml:4:7: web.trusted_proxies[1]: address has bits set past its prefix length"},
+    {"web:\n  trusted_proxies: [127.0.0.0/33]\n",
+     "t.yaml:2:21: web.trusted_proxies[0]: prefix length is not 0..32"},
+    {"web:\n  trusted_proxies: ['::/129']\n",
+     "t.yaml:2:21: web.trusted_proxies[0]: prefix length is not 0..128"},
+    {"web:\n  trusted_proxies: [[127.0.0.1]]\n",
+     "t.yaml:2:21: web.trusted_proxies[0]: expected a string"},
+    {"web:\n  login_throttle_keys: 15\n",
+     "t.yaml:2:24: web.login_throttle_keys: expected an integer between 16 and 10000000"},
+    {"web:\n  login_delay: 0\n",
+     "t.yaml:2:16: web.login_delay: expected an integer between 1 and 86400"},
+    {"web:\n  login_ip_max_failures: 0\n",
+     "t.yaml:2:26: web.login_ip_max_failures: expected an integer between 1 and 1000000"},
     {"quotas: 5\n", "t.yaml:1:9: quotas: expected a mapping"},
     {"quotas:\n  server: 1\n", "t.yaml:2:3: quotas.server: unknown key"},
     {"quotas:\n  servers: -1\n",
@@ -364,8 +384,13 @@ static void assert_defaults(const struct config *cfg)
 	ck_assert_int_eq(cfg->web.max_body, 1048576);
 	ck_assert_int_eq(cfg->web.max_upload, 536870912);
 	ck_assert_int_eq(cfg->web.session_ttl, 604800);
-	ck_assert_int_eq(cfg->web.login_max_failures, 10);
+	ck_assert_int_eq(cfg->web.login_max_failures, 5);
+	ck_assert_int_eq(cfg->web.login_ip_max_failures, 20);
+	ck_assert_int_eq(cfg->web.login_delay, 1);
+	ck_assert_int_eq(cfg->web.login_max_delay, 300);
 	ck_assert_int_eq(cfg->web.login_window, 900);
+	ck_assert_int_eq(cfg->web.login_throttle_keys, 16384);
+	ck_assert_uint_eq(cfg->web.n_trusted_proxies, 0);
 	ck_assert_str_eq(cfg->worker.helper_dir, "/usr/libexec/left4me");
 	ck_assert(cfg->worker.sudo);
 	ck_assert_str_eq(cfg->worker.steamcmd, "/usr/games/steamcmd");
@@ -532,6 +557,55 @@ START_TEST(test_full)
 END_TEST
 
 /* The shipped file documents the defaults, so it must equal them. */
+START_TEST(test_trusted_proxies)
+{
+	char err[256] = "", *text;
+	struct config *cfg = parse("web:\n  trusted_proxies:\n    - 127.0.0.1\n"
+				   "    - \"127.0.9.0/24\"\n    - ::1\n    - ::ffff:127.0.0.2\n"
+				   "  login_throttle_keys: 16\n",
+				   err, sizeof(err));
+	struct strbuf sb;
+	struct netaddr a;
+	int i;
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_uint_eq(cfg->web.n_trusted_proxies, 4);
+	ck_assert_uint_eq(cfg->web.trusted_proxies[1].prefix, 24);
+	ck_assert_int_eq(netaddr_parse("127.0.9.77", 10, &a), 0);
+	ck_assert(netaddr_in_any(&a, cfg->web.trusted_proxies, cfg->web.n_trusted_proxies));
+	ck_assert_int_eq(netaddr_parse("127.0.0.2", 9, &a), 0); /* the mapped entry */
+	ck_assert(netaddr_in_any(&a, cfg->web.trusted_proxies, cfg->web.n_trusted_proxies));
+	ck_assert_int_eq(netaddr_parse("127.0.0.3", 9, &a), 0);
+	ck_assert(!netaddr_in_any(&a, cfg->web.trusted_proxies, cfg->web.n_trusted_proxies));
+	config_free(cfg);
+	/* An empty list and null are none; at most 64 entries. */
+	cfg = parse("web:\n  trusted_proxies: []\n", err, sizeof(err));
+	ck_assert_msg(cfg && cfg->web.n_trusted_proxies == 0, "%s", err);
+	config_free(cfg);
+	cfg = parse("web:\n  trusted_proxies:\n", err, sizeof(err));
+	ck_assert_msg(cfg && cfg->web.n_trusted_proxies == 0, "%s", err);
+	config_free(cfg);
+	for (int n = 64; n <= 65; n++) {
+		strbuf_init(&sb);
+		strbuf_puts(&sb, "web:\n  trusted_proxies:\n");
+		for (i = 0; i < n; i++)
+			strbuf_printf(&sb, "    - 127.0.0.%d\n", i + 1);
+		text = strbuf_detach(&sb);
+		cfg = parse(text, err, sizeof(err));
+		if (n == 64) {
+			ck_assert_msg(cfg && cfg->web.n_trusted_proxies == 64, "%s", err);
+		} else {
+			ck_assert_ptr_null(cfg);
+			ck_assert_str_eq(err,
+					 "t.yaml:3:5: web.trusted_proxies: more than 64 entries");
+		}
+		config_free(cfg);
+		free(text);
+		strbuf_fini(&sb);
+	}
+}
+END_TEST
+
 START_TEST(test_shipped)
 {
 	char err[256] = "";
@@ -759,6 +833,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_empty_is_defaults);
 	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_trusted_proxies);
 	tcase_add_test(tc, test_shipped);
 	suite_add_tcase(s, tc);
 

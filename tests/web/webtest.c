@@ -143,6 +143,7 @@ void wt_req(struct wt *t, const char *method, const char *path, const char *cook
 	struct curl_slist *h = NULL;
 	struct strbuf b, hd;
 	char *url = xasprintf("http://127.0.0.1:%d%s", t->port, path), *line;
+	char *iface = t->src ? xasprintf("host!%s", t->src) : NULL;
 	CURLcode rc;
 
 	memset(out, 0, sizeof(*out));
@@ -173,6 +174,10 @@ void wt_req(struct wt *t, const char *method, const char *path, const char *cook
 	}
 	if (extra)
 		h = curl_slist_append(h, extra);
+	if (t->header)
+		h = curl_slist_append(h, t->header);
+	if (iface)
+		curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
 	h = curl_slist_append(h, "Expect:");
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -192,6 +197,7 @@ void wt_req(struct wt *t, const char *method, const char *path, const char *cook
 	strbuf_fini(&hd);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
+	free(iface);
 	free(url);
 }
 

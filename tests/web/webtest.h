@@ -13,6 +13,11 @@ struct wt {
 	sqlite3 *db;
 	pid_t pid;
 	int port;
+	/* Every request's own local address (a loopback one such as
+	 * "127.0.0.2"; NULL: the kernel's choice) and one more header line
+	 * on it (NULL: none), e.g. an X-Forwarded-For. */
+	const char *src;
+	const char *header;
 };
 
 /* Start a daemon; extra_web is appended under "web:" (may be NULL). */
