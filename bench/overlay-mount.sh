@@ -15,7 +15,7 @@ fi
 OV=$BUILD/helpers-test/left4me-overlay
 S=$(cat "$BUILD/helpers-test/state-dir")
 rm -rf "$S"
-mkdir -p "$S/installation/left4dead2/addons" "$S/instances/bench" \
+mkdir -p "$S/installation/builds/1/left4dead2/addons" "$S/instances/bench" \
 	"$S/runtime/bench/upper" "$S/runtime/bench/work" "$S/runtime/bench/merged"
 # Users as in tests/helpers/lib.sh: a private /etc/passwd with left4me.
 grep -v '^left4me:' /etc/passwd >"$S/.passwd"
@@ -29,7 +29,7 @@ for i in $(seq 1 19); do
 done
 chown -R 61001:61001 "$S/runtime/bench"
 printf 'L4D2_LOWERDIRS="%s"\nL4D2_PORT=27015\nL4D2_MAP=c1m1_hotel\nL4D2_MAXPLAYERS=8\n' \
-	"${dirs}$S/installation" >"$S/instances/bench/instance.env"
+	"${dirs}$S/installation/builds/1" >"$S/instances/bench/instance.env"
 
 now_us() { echo $(($(date +%s%N) / 1000)); }
 for i in $(seq 1 "$N"); do

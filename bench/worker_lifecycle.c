@@ -140,11 +140,15 @@ int main(int argc, char **argv)
 			die("symlink");
 		free(p);
 	}
-	p = xasprintf("%s/installation/bin", state);
+	p = xasprintf("%s/installation/builds/1/bin", state);
 	mkdirs(p);
 	free(p);
-	p = xasprintf("%s/installation/srcds_run", state);
+	p = xasprintf("%s/installation/builds/1/srcds_run", state);
 	write_file(p, "#!/bin/sh\n");
+	free(p);
+	p = xasprintf("%s/installation/current", state);
+	if (symlink("builds/1", p) < 0)
+		die("symlink");
 	free(p);
 
 	dbp = xasprintf("%s/left4me.db", state);

@@ -186,7 +186,7 @@ static int open_lowerdir(int state, const char *text, size_t i)
 	if (!lowerdir_allowed(LEFT4ME_STATE_DIR, text, &rel))
 		helper_die(EX_NOPERM,
 			   "lowerdir %zu (%s) is outside the allowlist (" LEFT4ME_STATE_DIR
-			   "/installation, overlays/ID, global_overlay_cache/SOURCE, "
+			   "/installation/builds/ID, overlays/ID, global_overlay_cache/SOURCE, "
 			   "workshop_cache)",
 			   i + 1, esc);
 	for (p = rel;; p += strcspn(p, "/") + 1) {

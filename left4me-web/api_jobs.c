@@ -130,12 +130,29 @@ int api_job_events(struct req *r)
 	return web_respond_stream(r, resp, stream);
 }
 
+/* POST /api/v1/admin/install-game, body optional: {"validate": true}. */
 int api_install_game(struct req *r)
 {
 	struct ops_error err;
+	bool validate = false;
 	int64_t job;
 
-	if (ops_enqueue_system(r, JOB_INSTALL_GAME, &job, &err) < 0)
+	if (r->body.len > 0) {
+		json_object *o, *v;
+		int ret;
+
+		if (!(o = api_body_object(r, &ret)))
+			return ret;
+		if (json_object_object_get_ex(o, "validate", &v)) {
+			if (!json_object_is_type(v, json_type_boolean)) {
+				json_object_put(o);
+				return api_error(r, 400, "validate: true or false");
+			}
+			validate = json_object_get_boolean(v);
+		}
+		json_object_put(o);
+	}
+	if (ops_install_game(r, validate, &job, &err) < 0)
 		return ops_fail(r, &err);
 	return api_job_accepted(r, 202, job);
 }

@@ -331,6 +331,14 @@ int ops_enqueue_system(struct req *r, enum job_kind kind, int64_t *job_id, struc
 	return rc == DB_OK ? 0 : db_fail(rc, err);
 }
 
+int ops_install_game(struct req *r, bool validate, int64_t *job_id, struct ops_error *err)
+{
+	int rc = ops_enqueue(r, JOB_INSTALL_GAME, validate ? "validate" : NULL,
+			     validate ? "install_game:validate" : "install_game", job_id);
+
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
 /* ---- servers, blueprints, overlays ------------------------------------------- */
 
 int ops_server_enqueue(struct req *r, const char *name, enum job_kind kind, int64_t *job_id,

@@ -57,6 +57,9 @@ int ops_enqueue(struct req *r, enum job_kind kind, const char *target, const cha
  * JOB_REFRESH_GLOBAL_OVERLAYS), coalesced with one already queued: 0 and
  * *job_id, or -1 with err. */
 int ops_enqueue_system(struct req *r, enum job_kind kind, int64_t *job_id, struct ops_error *err);
+/* install_game; validate: SteamCMD checks every file of an update too
+ * (target "validate").  Coalesced with a queued one of the same kind. */
+int ops_install_game(struct req *r, bool validate, int64_t *job_id, struct ops_error *err);
 /* Server action by name ("start", ...): the kind, or -1. */
 int ops_server_action_kind(const char *action);
 /* Queue a job of kind for the requester's server name: 0 and *job_id, or

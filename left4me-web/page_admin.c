@@ -29,8 +29,14 @@ int page_admin(struct req *r)
 	page_begin(r, &h, "Admin");
 	html_printf(&h, "<h1>Admin</h1><section class=\"card\"><h2>Game installation</h2>"
 			"<p class=\"muted\">SteamCMD installs or updates Left 4 Dead 2 "
-			"(app 222860).</p>");
-	page_button(r, &h, "Install / update game", "primary", "/admin/install-game");
+			"(app 222860) as a new build; running servers keep theirs until "
+			"they restart.</p><form class=\"inline\" method=\"post\" "
+			"action=\"/admin/install-game\">");
+	page_csrf_input(r, &h);
+	html_printf(&h, "<label class=\"check\"><input type=\"checkbox\" name=\"validate\" "
+			"value=\"1\"> validate every file (slower)</label> "
+			"<button type=\"submit\" class=\"primary\">Install / update game"
+			"</button></form>");
 	for (i = 0; i < nj; i++) {
 		if (jobs[i].kind != JOB_INSTALL_GAME)
 			continue;
@@ -85,10 +91,11 @@ int page_admin(struct req *r)
 
 int page_admin_install(struct req *r)
 {
+	const char *v = web_param(r, "validate");
 	struct ops_error err;
 	int64_t job;
 
-	if (ops_enqueue_system(r, JOB_INSTALL_GAME, &job, &err) < 0)
+	if (ops_install_game(r, v && strcmp(v, "1") == 0, &job, &err) < 0)
 		return ops_fail(r, &err);
 	return page_redirect_job(r, job);
 }

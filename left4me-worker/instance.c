@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "builds.h"
 #include "console.h"
 #include "instance_env.h"
 #include "log.h"
@@ -180,7 +181,8 @@ static int plan_check_spec(const struct instance_spec *spec, char *err, size_t e
 	return 0;
 }
 
-/* The lowerdirs in spec order (top overlay first), the installation last,
+/* The lowerdirs in spec order (top overlay first), the game build that
+ * installation/current names last (the caller holds builds_lock shared),
  * each in the allowlist.  *dirs gets n_overlays + 1 slots, *n of them
  * filled; the caller frees them, also after a failure. */
 static int plan_lowerdirs(const char *state_dir, const struct instance_spec *spec, char ***dirs,
@@ -188,6 +190,7 @@ static int plan_lowerdirs(const char *state_dir, const struct instance_spec *spe
 {
 	char state_real[PATH_MAX], what[128], *path;
 	struct stat st;
+	int64_t build = 0;
 	char **v = xcalloc(spec->n_overlays + 1, sizeof(*v));
 	size_t i;
 
@@ -197,12 +200,22 @@ static int plan_lowerdirs(const char *state_dir, const struct instance_spec *spe
 		snprintf(err, errlen, "state dir %s: %s", state_dir, strerror(errno));
 		return -1;
 	}
-	path = xasprintf("%s/installation/srcds_run", state_dir);
+	switch (builds_current(state_dir, &build, err, errlen)) {
+	case -1:
+		return -1;
+	case 0:
+		snprintf(err, errlen,
+			 "the game is not installed (%s/installation/current is missing): run "
+			 "the install_game job first",
+			 state_dir);
+		return -1;
+	}
+	path = xasprintf("%s/installation/builds/%lld/srcds_run", state_dir, (long long)build);
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen,
-			 "the game is not installed (%s is missing): run the install_game job "
-			 "first",
-			 path);
+			 "game build %lld is incomplete (%s is missing): run the "
+			 "install_game job",
+			 (long long)build, path);
 		free(path);
 		return -1;
 	}
@@ -231,7 +244,9 @@ static int plan_lowerdirs(const char *state_dir, const struct instance_spec *spe
 		if (check_lowerdir(state_real, v[(*n)++], what, err, errlen) < 0)
 			return -1;
 	}
-	v[*n] = xasprintf("%s/installation", state_dir);
+	/* the build as a concrete directory: a running server keeps it when
+	 * installation/current moves on */
+	v[*n] = xasprintf("%s/installation/builds/%lld", state_dir, (long long)build);
 	return check_lowerdir(state_real, v[(*n)++], "the game installation", err, errlen);
 }
 

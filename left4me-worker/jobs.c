@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "builds.h"
 #include "db.h"
 #include "db_instance.h"
 #include "db_overlay.h"
@@ -32,6 +34,7 @@
 #define SUDO		   "/usr/bin/sudo"
 #define HELPER_ATTEMPTS	   3
 #define PROGRESS_MIN_DELTA 0.1
+#define STEAM_TAIL	   3 /* SteamCMD lines quoted in a failure's reason */
 
 /* One running job: the owning struct of everything a job allocates. */
 struct job_ctx {
@@ -49,7 +52,8 @@ struct job_ctx {
 	enum steam_result steam;
 	char steam_msg[256];
 	double last_percent;
-	char last_label[32];
+	char last_label[64];
+	struct steam_run *steam_run; /* install_game's current pass */
 };
 
 static void ctx_log(struct job_ctx *c, enum job_stream stream, const char *line)
@@ -72,6 +76,11 @@ static void ctx_step(struct job_ctx *c, const char *fmt, ...)
 	log_info("job=%lld %s=%s: %s", (long long)c->job->id, job_kind_name(c->job->kind),
 		 c->job->target, sb.buf);
 	strbuf_fini(&sb);
+}
+
+static void say_step(void *arg, const char *line)
+{
+	ctx_step(arg, "%s", line);
 }
 
 /* Record the job's failure (the first reason wins) and log it. */
@@ -280,7 +289,8 @@ static int do_initialize(struct job_ctx *c, const char *name)
 	struct instance_spec spec;
 	struct instance_plan plan;
 	char err[JOB_REASON_MAX];
-	int rc;
+	int64_t build = 0;
+	int rc, lock;
 
 	ctx_step(c, "initialize %s: read the server and its blueprint", name);
 	rc = db_instance_get(c->w->db, name, &spec);
@@ -290,10 +300,19 @@ static int do_initialize(struct job_ctx *c, const char *name)
 		return ctx_fail(c, "cannot read server %s from the database", name);
 	ctx_step(c, "blueprint %lld: %zu overlay(s), port %d", (long long)spec.blueprint_id,
 		 spec.n_overlays, spec.port);
+	/* shared: no build is published or removed between resolving
+	 * installation/current and instance.env naming the build */
+	lock = builds_lock(state_dir, false, err, sizeof(err));
+	if (lock < 0) {
+		instance_spec_fini(&spec);
+		return ctx_fail(c, "%s", err);
+	}
 	rc = instance_plan(state_dir, &spec, &plan, err, sizeof(err));
 	instance_spec_fini(&spec);
-	if (rc < 0)
+	if (rc < 0) {
+		builds_unlock(lock);
 		return ctx_fail(c, "%s", err);
+	}
 	for (size_t i = 0; i < plan.n_copies; i++) {
 		if (plan.copies[i].missing)
 			ctx_step(c,
@@ -305,13 +324,15 @@ static int do_initialize(struct job_ctx *c, const char *name)
 	ctx_step(c, "stage runtime/%s/upper/left4dead2/cfg: server.cfg with %zu exec line(s)", name,
 		 plan.n_copies);
 	if (!ctx_go_on(c)) {
+		builds_unlock(lock);
 		instance_plan_fini(&plan);
 		return -1;
 	}
 	rc = instance_apply(state_dir, &plan, err, sizeof(err));
-	if (rc == 0)
-		ctx_step(c, "wrote instances/%s/instance.env (%zu lowerdirs)", name,
-			 plan.n_lowerdirs);
+	builds_unlock(lock);
+	if (rc == 0 && builds_of_instance(state_dir, name, &build, err, sizeof(err)) > 0)
+		ctx_step(c, "wrote instances/%s/instance.env (%zu lowerdirs): game build %lld",
+			 name, plan.n_lowerdirs, (long long)build);
 	instance_plan_fini(&plan);
 	if (rc < 0)
 		return ctx_fail(c, "initialize %s: %s", name, err);
@@ -449,6 +470,17 @@ static int server_remove(struct job_ctx *c, const char *name, enum server_state 
 	return 0;
 }
 
+/* After a server job changed which build an instance.env names: remove
+ * the builds no server uses any more (never current, never the newest).
+ * A failure here is logged; the server job itself succeeded. */
+static void gc_builds(struct job_ctx *c)
+{
+	char err[JOB_REASON_MAX];
+
+	if (builds_gc(c->w->cfg->state_dir, say_step, c, err, sizeof(err)) < 0)
+		ctx_step(c, "removing unused game builds failed: %s", err);
+}
+
 static int server_job(struct job_ctx *c, enum server_state *ok_state)
 {
 	const char *name = c->job->target;
@@ -481,10 +513,12 @@ static int server_job(struct job_ctx *c, enum server_state *ok_state)
 	 * instead. */
 	switch (c->job->kind) {
 	case JOB_INITIALIZE:
-		return server_initialize(c, name, ok_state);
+		rc = server_initialize(c, name, ok_state);
+		break;
 	case JOB_START:
 	case JOB_RESTART:
-		return server_start(c, name, ok_state);
+		rc = server_start(c, name, ok_state);
+		break;
 	case JOB_STOP:
 		if (run_helper(c, "left4me-systemctl", "disable", name,
 			       c->w->cfg->worker.helper_timeout) < 0)
@@ -493,28 +527,69 @@ static int server_job(struct job_ctx *c, enum server_state *ok_state)
 		return 0;
 	case JOB_RESET:
 	case JOB_DELETE:
-		return server_remove(c, name, ok_state);
+		rc = server_remove(c, name, ok_state);
+		break;
 	default:
 		return ctx_fail(c, "not a server job");
 	}
+	if (rc == 0)
+		gc_builds(c);
+	return rc;
 }
 
 /* ---- install_game ------------------------------------------------------- */
 
+/* One SteamCMD pass's run: what the progress bar and the reason need. */
+struct steam_run {
+	const char *platform;
+	size_t pass, n_passes; /* 0-based pass, of n */
+	int try_no;
+	char tail[STEAM_TAIL][160]; /* SteamCMD's last lines, oldest first */
+	size_t n_tail;
+	int64_t done, total; /* its last progress line's bytes */
+};
+
+static void steam_tail(struct steam_run *sr, const char *line)
+{
+	if (!line[0])
+		return;
+	if (sr->n_tail == STEAM_TAIL) {
+		memmove(sr->tail[0], sr->tail[1], sizeof(sr->tail[0]) * (STEAM_TAIL - 1));
+		sr->n_tail--;
+	}
+	snprintf(sr->tail[sr->n_tail++], sizeof(sr->tail[0]), "%s", line);
+}
+
 static void steam_line(void *arg, enum job_stream stream, const char *line)
 {
 	struct job_ctx *c = arg;
+	struct steam_run *sr = c->steam_run;
 	struct steam_progress p;
 	enum steam_result r;
 	size_t off = 0;
 
 	on_line(c, stream, line);
+	steam_tail(sr, line);
 	if (steamcmd_parse_progress(line, &p)) {
-		if (p.percent - c->last_percent >= PROGRESS_MIN_DELTA ||
-		    p.percent < c->last_percent || strcmp(p.label, c->last_label) != 0) {
-			db_job_progress(c->w->db, c->job->id, p.percent, p.done, p.total, p.label);
-			c->last_percent = p.percent;
-			snprintf(c->last_label, sizeof(c->last_label), "%s", p.label);
+		/* one bar across the passes: pass i of n covers its share */
+		double overall = (100.0 * (double)sr->pass + p.percent) / (double)sr->n_passes;
+		char label[64];
+
+		if (p.total > 0) {
+			sr->done = p.done;
+			sr->total = p.total;
+		}
+		if (sr->try_no > 1)
+			snprintf(label, sizeof(label), "%s pass %zu/%zu, try %d: %s", sr->platform,
+				 sr->pass + 1, sr->n_passes, sr->try_no, p.label);
+		else
+			snprintf(label, sizeof(label), "%s pass %zu/%zu: %s", sr->platform,
+				 sr->pass + 1, sr->n_passes, p.label);
+		if (overall - c->last_percent >= PROGRESS_MIN_DELTA || overall < c->last_percent ||
+		    strcmp(label, c->last_label) != 0) {
+			db_job_progress(c->w->db, c->job->id, overall, p.done, p.total, label);
+			c->last_percent = overall;
+			snprintf(c->last_label, sizeof(c->last_label), "%s", label);
 		}
 		return;
 	}
@@ -539,20 +614,249 @@ static char *home_dir(void)
 	return xstrdup(pw && pw->pw_dir ? pw->pw_dir : "/var/lib/left4me");
 }
 
-static void say_step(void *arg, const char *line)
+static void human_bytes(char *buf, size_t len, long long n)
 {
-	ctx_step(arg, "%s", line);
+	static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%lld bytes", n);
+	else
+		snprintf(buf, len, "%.1f %s (%lld bytes)", v, unit[u], n);
+}
+
+/* 0x202/0x212: the reason says what is free and what SteamCMD wanted. */
+static int steam_disk_full(struct job_ctx *c, struct steam_run *sr, const char *dir)
+{
+	struct statvfs vfs;
+	char freeb[64] = "unknown", need[64] = "unknown", total[64];
+
+	if (statvfs(dir, &vfs) == 0)
+		human_bytes(freeb, sizeof(freeb),
+			    (long long)vfs.f_bavail * (long long)vfs.f_frsize);
+	if (sr->total > 0) {
+		human_bytes(need, sizeof(need), sr->total - sr->done);
+		human_bytes(total, sizeof(total), sr->total);
+		return ctx_fail(c,
+				"SteamCMD (%s pass): %s: the disk is full: %s free in %s, "
+				"SteamCMD still needed %s of its %s download; free space and "
+				"run the install again",
+				sr->platform, c->steam_msg, freeb, dir, need, total);
+	}
+	return ctx_fail(c,
+			"SteamCMD (%s pass): %s: the disk is full: %s free in %s, needed: "
+			"unknown (SteamCMD reported no size); free space and run the install "
+			"again",
+			sr->platform, c->steam_msg, freeb, dir);
+}
+
+static int steam_fail_tail(struct job_ctx *c, struct steam_run *sr, const char *what)
+{
+	struct strbuf sb;
+	int rc;
+
+	strbuf_init(&sb);
+	for (size_t i = 0; i < sr->n_tail; i++)
+		strbuf_printf(&sb, "%s%s", i ? " | " : "", sr->tail[i]);
+	rc = ctx_fail(c, "SteamCMD (%s pass): %s; its last lines: %s", sr->platform, what,
+		      sb.len ? sb.buf : "(none)");
+	strbuf_fini(&sb);
+	return rc;
+}
+
+/* Wait seconds, heartbeating; false when the job must end. */
+static bool ctx_wait(struct job_ctx *c, long long seconds)
+{
+	for (int64_t until = mono_ms() + seconds * 1000; mono_ms() < until;) {
+		struct timespec ts = {0, 50 * 1000000};
+
+		if (!ctx_go_on(c))
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return ctx_go_on(c);
+}
+
+/* One platform pass into dir, retried by error class (see steamcmd.h). */
+static int steam_pass(struct job_ctx *c, struct steam_run *sr, const char *dir, bool validate)
+{
+	const struct config *cfg = c->w->cfg;
+	char *argv[] = {cfg->worker.steamcmd,
+			(char *)"+force_install_dir",
+			(char *)dir,
+			(char *)"+login",
+			(char *)"anonymous",
+			(char *)"+@sSteamCmdForcePlatformType",
+			(char *)sr->platform,
+			(char *)"+app_update",
+			(char *)STEAM_APP_ID,
+			validate ? (char *)"validate" : (char *)"+quit",
+			validate ? (char *)"+quit" : NULL,
+			NULL};
+	struct spawn_result res;
+	long long wait = cfg->worker.steamcmd_backoff;
+	const int tries = cfg->worker.steamcmd_tries;
+	char what[256];
+
+	c->steam_run = sr;
+	for (sr->try_no = 1;; sr->try_no++) {
+		if (!ctx_go_on(c))
+			return -1;
+		ctx_step(c, "SteamCMD pass %zu of %zu (platform %s), try %d of %d", sr->pass + 1,
+			 sr->n_passes, sr->platform, sr->try_no, tries);
+		c->steam = STEAM_RESULT_NONE;
+		c->steam_msg[0] = '\0';
+		sr->n_tail = 0;
+		sr->done = sr->total = 0;
+		if (run(c, argv, true, cfg->worker.install_timeout, steam_line, &res) < 0)
+			return -1;
+		if (res.end == SPAWN_EXITED)
+			c->exit_code = res.exit_code;
+		if (c->steam == STEAM_RESULT_INSTALLED || c->steam == STEAM_RESULT_UP_TO_DATE) {
+			if (res.end != SPAWN_EXITED || res.exit_code != 0)
+				ctx_log(c, STREAM_INFO,
+					"SteamCMD reported success but did not exit 0; its exit "
+					"codes are unreliable, so the success line counts");
+			ctx_step(c, "%s pass: %s", sr->platform, c->steam_msg);
+			return 0;
+		}
+		if (c->steam == STEAM_RESULT_ERROR &&
+		    steamcmd_error_class(c->steam_msg) == STEAM_ERR_DISK)
+			return steam_disk_full(c, sr, dir);
+		if (res.end == SPAWN_TIMED_OUT)
+			snprintf(what, sizeof(what),
+				 "timed out after %d s (worker.install_timeout)",
+				 cfg->worker.install_timeout);
+		else if (c->steam == STEAM_RESULT_ERROR &&
+			 steamcmd_error_class(c->steam_msg) == STEAM_ERR_RETRY)
+			snprintf(what, sizeof(what), "%s", c->steam_msg);
+		else if (c->steam == STEAM_RESULT_ERROR)
+			return steam_fail_tail(c, sr, c->steam_msg);
+		else
+			return steam_fail_tail(c, sr, "reported no success");
+		if (sr->try_no >= tries) {
+			char why[320];
+
+			snprintf(why, sizeof(why),
+				 "failed after %d tries (worker.steamcmd_tries): %s", tries, what);
+			return steam_fail_tail(c, sr, why);
+		}
+		ctx_step(c, "SteamCMD (%s pass) try %d of %d: %s; retrying in %lld s", sr->platform,
+			 sr->try_no, tries, what, wait);
+		if (!ctx_wait(c, wait))
+			return -1;
+		wait = wait * 2 > 3600 ? 3600 : wait * 2;
+	}
+}
+
+/* The staged tree's build id, if its appmanifest says it is complete
+ * (StateFlags 4, "fully installed"): 0 with *id, else -1 (reason set). */
+static int staged_build(struct job_ctx *c, const char *dir, int64_t *id)
+{
+	static const char *const bpath[] = {"AppState", "buildid"};
+	static const char *const fpath[] = {"AppState", "StateFlags"};
+	char *mf = xasprintf("%s/steamapps/appmanifest_" STEAM_APP_ID ".acf", dir);
+	char *text = NULL, buildid[32], flags[32];
+	struct stat st;
+	int fd = open(mf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc = -1;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 1024 * 1024) {
+		ctx_fail(c, "SteamCMD reported success but %s is %s", mf,
+			 fd < 0 ? "missing" : "not a manifest (a regular file up to 1 MiB)");
+		goto out;
+	}
+	text = xcalloc(1, (size_t)st.st_size + 1);
+	if (read(fd, text, (size_t)st.st_size) != st.st_size) {
+		ctx_fail(c, "read %s: %s", mf, strerror(errno));
+		goto out;
+	}
+	if (!steamcmd_vdf_get(text, fpath, 2, flags, sizeof(flags)) || strcmp(flags, "4") != 0) {
+		ctx_fail(c,
+			 "SteamCMD reported success but %s has StateFlags %s, not 4 (fully "
+			 "installed): the tree is incomplete and is not published",
+			 mf,
+			 steamcmd_vdf_get(text, fpath, 2, flags, sizeof(flags)) ? flags : "(none)");
+		goto out;
+	}
+	if (!steamcmd_vdf_get(text, bpath, 2, buildid, sizeof(buildid)) ||
+	    !builds_id_ok(buildid, id)) {
+		char esc[64];
+
+		ctx_fail(c, "%s has no valid buildid ('%s')", mf,
+			 log_escape(esc, sizeof(esc), buildid, strlen(buildid)));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	free(mf);
+	return rc;
+}
+
+/* Make installation/staging: a copy of the current build (a reflink where
+ * the filesystem can), or an empty dir on a first install.  A staging
+ * tree left by a killed update is removed first: it was never in use. */
+static int stage_tree(struct job_ctx *c, int64_t from, const char *staging)
+{
+	const char *state_dir = c->w->cfg->state_dir;
+	char err[JOB_REASON_MAX], a[64], b[64];
+	struct clone_stats cs;
+	bool removed = false;
+	char *src;
+	int rc;
+
+	if (rmtree_under(state_dir, "installation", BUILDS_STAGING, &removed, err, sizeof(err)) < 0)
+		return ctx_fail(c, "remove the old staging tree: %s", err);
+	if (removed)
+		ctx_step(c, "removed installation/staging left by an interrupted install (never "
+			    "in use)");
+	if (from == 0) {
+		if (mkdir(staging, 0755) < 0)
+			return ctx_fail(c, "mkdir %s: %s", staging, strerror(errno));
+		return 0;
+	}
+	src = xasprintf("%s/installation/builds/%lld", state_dir, (long long)from);
+	ctx_step(c, "copy build %lld to installation/staging", (long long)from);
+	rc = builds_clone(src, staging, &cs, err, sizeof(err));
+	free(src);
+	if (rc < 0)
+		return ctx_fail(c, "copy build %lld: %s", (long long)from, err);
+	human_bytes(a, sizeof(a), cs.reflinked);
+	human_bytes(b, sizeof(b), cs.copied);
+	if (cs.copied == 0)
+		ctx_step(c,
+			 "copied %lld files, %lld dirs: %s shared by reflink (FICLONE), no new "
+			 "data written",
+			 cs.files, cs.dirs, a);
+	else
+		ctx_step(c,
+			 "copied %lld files, %lld dirs: full copy of %s (this filesystem cannot "
+			 "reflink; xfs or btrfs would share the unchanged data)%s%s",
+			 cs.files, cs.dirs, b, cs.reflinked ? ", reflinked " : "",
+			 cs.reflinked ? a : "");
+	return 0;
 }
 
 static int install_game(struct job_ctx *c)
 {
-	static const char *const platforms[] = {"windows", "linux"};
+	static const char *const both[] = {"windows", "linux"}, *const linux_only[] = {"linux"};
 	const struct config *cfg = c->w->cfg;
-	char *dir = xasprintf("%s/installation", cfg->state_dir);
-	char *srcds = xasprintf("%s/srcds_run", dir);
-	char *home = home_dir();
+	const char *state_dir = cfg->state_dir;
+	char *inst = xasprintf("%s/installation", state_dir);
+	char *staging = xasprintf("%s/" BUILDS_STAGING, inst);
+	char *home = home_dir(), *build_dir = NULL, *srcds = NULL;
+	bool validate = strcmp(c->job->target, "validate") == 0, existed;
+	struct steam_run sr = {0};
+	const char *const *platforms;
 	char err[JOB_REASON_MAX];
-	struct spawn_result res;
+	int64_t from = 0, id = 0;
 	struct stat st;
 	int rc = -1;
 
@@ -565,74 +869,79 @@ static int install_game(struct job_ctx *c)
 		    cfg->worker.steamcmd);
 		goto out;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		ctx_fail(c, "mkdir %s: %s", dir, strerror(errno));
+	if (builds_current(state_dir, &from, err, sizeof(err)) < 0) {
+		ctx_fail(c, "%s", err);
 		goto out;
 	}
-	/* Since Nov 2024 an anonymous Linux-only install fails with "Invalid
-	 * platform": a windows pass first, then linux into the same dir. */
-	for (size_t i = 0; i < 2; i++) {
-		char *argv[] = {cfg->worker.steamcmd,
-				(char *)"+force_install_dir",
-				dir,
-				(char *)"+login",
-				(char *)"anonymous",
-				(char *)"+@sSteamCmdForcePlatformType",
-				(char *)platforms[i],
-				(char *)"+app_update",
-				(char *)STEAM_APP_ID,
-				(char *)"validate",
-				(char *)"+quit",
-				NULL};
-
-		if (!ctx_go_on(c))
-			goto out;
-		ctx_step(c, "SteamCMD pass %zu of 2 (platform %s)", i + 1, platforms[i]);
-		c->steam = STEAM_RESULT_NONE;
-		c->steam_msg[0] = '\0';
-		c->last_percent = -1;
-		c->last_label[0] = '\0';
-		if (run(c, argv, true, cfg->worker.install_timeout, steam_line, &res) < 0)
-			goto out;
-		if (res.end == SPAWN_EXITED)
-			c->exit_code = res.exit_code;
-		if (c->steam == STEAM_RESULT_ERROR) {
-			ctx_fail(c, "SteamCMD (%s pass): %s", platforms[i], c->steam_msg);
-			goto out;
-		}
-		if (res.end == SPAWN_TIMED_OUT) {
-			ctx_fail(c, "SteamCMD (%s pass) timed out after %d s", platforms[i],
-				 cfg->worker.install_timeout);
-			goto out;
-		}
-		if (c->steam == STEAM_RESULT_NONE) {
-			char how[128];
-
-			ctx_fail(c, "SteamCMD (%s pass) reported no success (%s)", platforms[i],
-				 spawn_describe(&(struct spawn_opts){0}, &res, how, sizeof(how)));
-			goto out;
-		}
-		if (res.end != SPAWN_EXITED || res.exit_code != 0)
-			ctx_log(c, STREAM_INFO,
-				"SteamCMD reported success but did not exit 0; its exit codes are "
-				"unreliable, so the success line counts");
-		ctx_step(c, "%s pass: %s", platforms[i], c->steam_msg);
+	if (mkdir(inst, 0755) < 0 && errno != EEXIST) {
+		ctx_fail(c, "mkdir %s: %s", inst, strerror(errno));
+		goto out;
 	}
+	if (stage_tree(c, from, staging) < 0)
+		goto out;
+	/* Since Nov 2024 an anonymous Linux-only first install fails with
+	 * "Invalid platform": a windows pass first, then linux into the same
+	 * dir.  An update of an installed tree is linux-only (the windows
+	 * pass would swap the Linux binaries out for a while). */
+	platforms = from ? linux_only : both;
+	sr.n_passes = from ? 1 : 2;
+	c->last_percent = -1;
+	c->last_label[0] = '\0';
+	if (from)
+		ctx_step(c, "update of build %lld: linux pass only%s", (long long)from,
+			 validate ? ", with validate" : "");
+	else
+		ctx_step(c, "first install: a windows pass, then a linux pass");
+	for (sr.pass = 0; sr.pass < sr.n_passes; sr.pass++) {
+		sr.platform = platforms[sr.pass];
+		if (steam_pass(c, &sr, staging, validate || !from) < 0)
+			goto out;
+	}
+	if (staged_build(c, staging, &id) < 0)
+		goto out;
+	srcds = xasprintf("%s/srcds_run", staging);
 	if (stat(srcds, &st) < 0 || !S_ISREG(st.st_mode)) {
 		ctx_fail(c, "SteamCMD reported success but %s is missing", srcds);
 		goto out;
 	}
+	if (!ctx_go_on(c) || builds_publish(state_dir, id, &existed, err, sizeof(err)) < 0) {
+		if (!c->failed)
+			ctx_fail(c, "publish build %lld: %s", (long long)id, err);
+		goto out;
+	}
+	if (existed)
+		ctx_step(c, "build %lld is already installed: installation/current names it",
+			 (long long)id);
+	else
+		ctx_step(c,
+			 "published build %lld as installation/builds/%lld; servers pick it up "
+			 "when they (re)start, running ones keep their build",
+			 (long long)id, (long long)id);
+	build_dir = xasprintf("%s/installation/builds/%lld", state_dir, (long long)id);
 	ctx_step(c, "copy steamclient.so into %s/.steam/sdk32 and sdk64", home);
-	if (steamcmd_sdk_copies(home, cfg->worker.steamcmd, dir, say_step, c, err, sizeof(err)) <
-	    0) {
+	if (steamcmd_sdk_copies(home, cfg->worker.steamcmd, build_dir, say_step, c, err,
+				sizeof(err)) < 0) {
 		ctx_fail(c, "steamclient.so copies: %s", err);
 		goto out;
 	}
+	if (builds_gc(state_dir, say_step, c, err, sizeof(err)) < 0)
+		ctx_step(c, "removing unused builds failed: %s", err);
 	c->exit_code = 0;
 	rc = 0;
 out:
-	free(dir);
+	if (rc < 0 && !c->lost) {
+		bool removed = false;
+
+		/* never published, never in use: drop it (a killed worker's is
+		 * dropped by the next install) */
+		if (rmtree_under(state_dir, "installation", BUILDS_STAGING, &removed, err,
+				 sizeof(err)) < 0)
+			log_warn("job=%lld: %s", (long long)c->job->id, err);
+	}
+	free(inst);
+	free(staging);
 	free(srcds);
+	free(build_dir);
 	free(home);
 	return rc;
 }

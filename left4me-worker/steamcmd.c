@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -169,6 +170,135 @@ enum steam_result steamcmd_parse_result(const char *line, size_t *msg_off)
 		return STEAM_RESULT_ERROR;
 	}
 	return STEAM_RESULT_NONE;
+}
+
+enum steam_error_class steamcmd_error_class(const char *msg)
+{
+	const char *s = strstr(msg, "state is 0x");
+	unsigned long v = 0;
+	size_t n = 0;
+
+	if (strstr(msg, "Disk write failure") || strstr(msg, "Not enough disk space"))
+		return STEAM_ERR_DISK;
+	if (strstr(msg, "(Timeout)") || strstr(msg, "(No Connection)"))
+		return STEAM_ERR_RETRY;
+	if (!s)
+		return STEAM_ERR_OTHER;
+	s += 11;
+	while (n < 8 && ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f') ||
+			 (s[n] >= 'A' && s[n] <= 'F'))) {
+		char ch = s[n] | 0x20;
+
+		v = v * 16 + (unsigned long)(ch <= '9' ? ch - '0' : ch - 'a' + 10);
+		n++;
+	}
+	if (n == 0)
+		return STEAM_ERR_OTHER;
+	if (v == 0x402 || v == 0x602)
+		return STEAM_ERR_RETRY;
+	if (v == 0x202 || v == 0x212)
+		return STEAM_ERR_DISK;
+	return STEAM_ERR_OTHER;
+}
+
+/* ---- KeyValues ------------------------------------------------------------- */
+
+enum vdf_tok { VDF_END, VDF_OPEN, VDF_CLOSE, VDF_STR };
+
+/* The next token from *s; a string's text (escapes resolved, cut) in buf. */
+static enum vdf_tok vdf_next(const char **s, char *buf, size_t len)
+{
+	const char *p = *s;
+	size_t n = 0;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (p[0] == '/' && p[1] == '/') {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		break;
+	}
+	*s = p + (*p != '\0');
+	if (*p == '\0')
+		return VDF_END;
+	if (*p == '{' || *p == '}')
+		return *p == '{' ? VDF_OPEN : VDF_CLOSE;
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			if (n + 1 < len)
+				buf[n++] = *p;
+		}
+		*s = p + (*p == '"');
+	} else {
+		for (; *p && !strchr(" \t\r\n{}\"", *p); p++)
+			if (n + 1 < len)
+				buf[n++] = *p;
+		*s = p;
+	}
+	buf[n] = '\0';
+	return VDF_STR;
+}
+
+/* Where the block "root" { starts (just after the brace), or NULL. */
+static const char *vdf_root(const char *text, const char *root)
+{
+	size_t rl = strlen(root);
+
+	for (const char *p = strchr(text, '"'); p; p = strchr(p + 1, '"')) {
+		const char *q = p + 1 + rl;
+
+		if (strncasecmp(p + 1, root, rl) != 0 || *q != '"')
+			continue;
+		q++;
+		while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+			q++;
+		if (*q == '{')
+			return q + 1;
+	}
+	return NULL;
+}
+
+bool steamcmd_vdf_get(const char *text, const char *const *path, size_t n, char *out, size_t outlen)
+{
+	char key[256], val[256];
+	const char *s = n >= 2 ? vdf_root(text, path[0]) : NULL;
+	size_t depth = 1, matched = 1;
+
+	if (!s)
+		return false;
+	for (;;) {
+		enum vdf_tok t = vdf_next(&s, key, sizeof(key));
+
+		if (t == VDF_END || t == VDF_OPEN)
+			return false; /* a block without a key: not KeyValues */
+		if (t == VDF_CLOSE) {
+			if (matched == depth)
+				matched--;
+			if (--depth == 0)
+				return false;
+			continue;
+		}
+		t = vdf_next(&s, val, sizeof(val));
+		if (t == VDF_OPEN) {
+			if (matched == depth && depth < n && strcasecmp(key, path[depth]) == 0)
+				matched++;
+			depth++;
+			if (depth > 64)
+				return false;
+		} else if (t == VDF_STR) {
+			if (matched == depth && depth == n - 1 &&
+			    strcasecmp(key, path[depth]) == 0) {
+				snprintf(out, outlen, "%s", val);
+				return true;
+			}
+		} else {
+			return false;
+		}
+	}
 }
 
 static bool is_file(const char *path)

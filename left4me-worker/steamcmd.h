@@ -32,6 +32,25 @@ enum steam_result {
 /* Classify a line; for an error, *msg_off is where the message starts. */
 enum steam_result steamcmd_parse_result(const char *line, size_t *msg_off);
 
+/* What a failed SteamCMD run calls for, from its error line's
+ * "state is 0xNNN": 0x402 and 0x602 (network) are retried, 0x202 and 0x212
+ * (disk full) stop at once, anything else fails. */
+enum steam_error_class {
+	STEAM_ERR_OTHER,
+	STEAM_ERR_RETRY,
+	STEAM_ERR_DISK,
+};
+enum steam_error_class steamcmd_error_class(const char *msg);
+
+/* The value at path[0]/path[1]/.../path[n-1] in Valve's KeyValues text
+ * (appmanifest_222860.acf: {"AppState", "buildid"}; app_info_print:
+ * {"222860", "depots", "branches", "public", "buildid"}).  The text may
+ * have other lines before the block "path[0]" { ... }.  Keys compare
+ * case-insensitively, as Steam's do.  true with the value in out (cut to
+ * outlen - 1 bytes). */
+bool steamcmd_vdf_get(const char *text, const char *const *path, size_t n, char *out,
+		      size_t outlen);
+
 /* Make HOME/.steam/sdk32/steamclient.so and sdk64/steamclient.so regular
  * 0644 copies (the game unit binds only HOME/.steam, read-only: a symlink
  * into SteamCMD's dir would dangle inside it), sources from SteamCMD's linux32/ and linux64/ beside

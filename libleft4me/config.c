@@ -721,6 +721,8 @@ static const struct field worker_fields[] = {
     F_INT("helper_timeout", worker.helper_timeout, 1, DAY, 120),
     F_INT("build_timeout", worker.build_timeout, 1, 7 * DAY, 3600),
     F_INT("install_timeout", worker.install_timeout, 1, 7 * DAY, 10800),
+    F_INT("steamcmd_tries", worker.steamcmd_tries, 1, 100, 5),
+    F_INT("steamcmd_backoff", worker.steamcmd_backoff, 0, 3600, 15),
     F_LLONG("max_job_log", worker.max_job_log, 64 * KIB, 16 * GIB, 16 * MIB),
     {NULL},
 };

@@ -64,6 +64,8 @@ struct config {
 		int helper_timeout;	/* seconds for one helper call */
 		int build_timeout;	/* seconds for one overlay build */
 		int install_timeout;	/* seconds for one SteamCMD pass */
+		int steamcmd_tries;	/* runs of one pass on 0x402/0x602/timeouts */
+		int steamcmd_backoff;	/* seconds before the 2nd try, doubling */
 		long long max_job_log;	/* bytes of one job's stored log lines */
 	} worker;
 	struct {

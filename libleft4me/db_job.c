@@ -181,6 +181,8 @@ static bool target_ok(enum job_kind kind, const char *target)
 		return valid_id(target, NULL);
 	if (kind == JOB_REFRESH_GLOBAL_OVERLAYS)
 		return target[0] == '\0' || valid_source_name(target);
+	if (kind == JOB_INSTALL_GAME) /* "validate": SteamCMD checks every file */
+		return target[0] == '\0' || strcmp(target, "validate") == 0;
 	return target[0] == '\0';
 }
 

@@ -4,12 +4,12 @@
 #include <stddef.h>
 #include <string.h>
 
-/* `below`: only what is under the root may be a layer, not the root. */
+/* `below`: only what is under the root may be a layer, not the root.
+ * installation/ has its own rule (build_dir_ok). */
 static const struct {
 	const char *dir;
 	bool below;
 } lower_roots[] = {
-    {"installation", false},
     {"overlays", true},
     {"global_overlay_cache", true},
     {"workshop_cache", false},
@@ -33,6 +33,21 @@ static bool components_ok(const char *s, size_t *n)
 	}
 }
 
+/* "installation/builds/ID" exactly, ID 1 to 10 digits without a leading
+ * zero: a complete game build, never installation/ as a whole (where the
+ * staging tree of an update lives) nor a directory inside a build. */
+static bool build_dir_ok(const char *r)
+{
+	static const char pre[] = "installation/builds/";
+	size_t n;
+
+	if (strncmp(r, pre, sizeof(pre) - 1) != 0)
+		return false;
+	r += sizeof(pre) - 1;
+	n = strspn(r, "0123456789");
+	return n >= 1 && n <= LOWERDIR_BUILD_ID_MAX && r[n] == '\0' && r[0] != '0';
+}
+
 bool lowerdir_allowed(const char *state_dir, const char *path, const char **rel)
 {
 	size_t sl, n;
@@ -46,6 +61,11 @@ bool lowerdir_allowed(const char *state_dir, const char *path, const char **rel)
 	r = path + sl + 1;
 	if (!components_ok(r, &n))
 		return false;
+	if (build_dir_ok(r)) {
+		if (rel)
+			*rel = r;
+		return true;
+	}
 	for (size_t i = 0; i < sizeof(lower_roots) / sizeof(lower_roots[0]); i++) {
 		size_t rl = strlen(lower_roots[i].dir);
 

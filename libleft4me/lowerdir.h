@@ -8,12 +8,18 @@
 
 #include <stdbool.h>
 
-/* true if path is STATE/installation[/...], STATE/overlays/X[/...],
+/* Longest build id accepted (digits; a Steam build id is a uint32). */
+#define LOWERDIR_BUILD_ID_MAX 10
+
+/* true if path is STATE/installation/builds/ID (exactly: ID is a build
+ * id, 1 to 10 digits, no leading zero), STATE/overlays/X[/...],
  * STATE/global_overlay_cache/X[/...] or STATE/workshop_cache[/...], where
  * STATE is state_dir (absolute, no trailing slash) and every component
  * after it is non-empty and neither "." nor "..".  The state dir itself,
  * overlays/ or global_overlay_cache/ as a whole (every user's overlays),
- * runtime/, instances/, look-alikes (installation-evil) and anything
+ * installation/ itself or anything else in it (the staging tree, the
+ * current pointer, a directory inside a build), runtime/, instances/,
+ * look-alikes (installation-evil) and anything
  * outside are refused.  On true, *rel (if rel is not NULL) points into
  * path at the part below state_dir ("overlays/5"). */
 bool lowerdir_allowed(const char *state_dir, const char *path, const char **rel);

@@ -3,8 +3,10 @@
  * opens anything, against a reference written from the header comment.
  * Each '\n'-separated line of the input is tried as the path, under two
  * state dirs.  Properties: the answer agrees with the reference, so an
- * accepted path is STATE/ROOT[/...] with ROOT one of the four roots (two
- * of them only with something below), no empty, "." or ".." component;
+ * accepted path is STATE/installation/builds/ID exactly (ID 1 to 10
+ * digits, no leading zero) or STATE/ROOT[/...] with ROOT one of the three
+ * other roots (two of them only with something below), no empty, "." or
+ * ".." component;
  * *rel points into the path just after "STATE/" and is untouched on
  * refusal. */
 #include "fuzz.h"
@@ -21,7 +23,6 @@ static bool ref_allowed(const char *state, const char *path)
 		const char *root;
 		size_t min_parts;
 	} roots[] = {
-	    {"installation", 1},
 	    {"overlays", 2},
 	    {"global_overlay_cache", 2},
 	    {"workshop_cache", 1},
@@ -44,6 +45,12 @@ static bool ref_allowed(const char *state, const char *path)
 		p += len + 1;
 	}
 	p = path + sl + 1;
+	if (strncmp(p, "installation/builds/", 20) == 0) {
+		const char *id = p + 20;
+		size_t n = strspn(id, "0123456789");
+
+		return n >= 1 && n <= 10 && id[n] == '\0' && id[0] != '0';
+	}
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
 		if (strlen(roots[i].root) == first && memcmp(p, roots[i].root, first) == 0)
 			return parts >= roots[i].min_parts;

@@ -9,13 +9,15 @@
 need_root_ns "$@"
 OV=$TH/left4me-overlay
 S=$STATE
+I=$S/installation/builds/1 # a published game build
 M=$S/runtime/alpha/merged
 
-mkdir -p $S/installation/left4dead2 $S/overlays/1 $S/overlays/2 \
+mkdir -p $I/left4dead2 $S/installation/staging $S/overlays/1 $S/overlays/2 \
 	$S/global_overlay_cache/src/ov $S/workshop_cache $S/installation-evil \
 	$S/instances/alpha $S/runtime/alpha/upper $S/runtime/alpha/work $M \
 	$S/runtime/beta/upper
-echo base >$S/installation/base.txt
+echo base >$I/base.txt
+ln -s builds/1 $S/installation/current
 echo one >$S/overlays/1/a.txt
 echo glob >$S/global_overlay_cache/src/ov/b.txt
 echo top >$S/overlays/1/base.txt
@@ -28,7 +30,7 @@ write_env() {
 	printf '%s\n%s\n' "$1" "$TAIL" >$ENV
 	chmod 644 $ENV
 }
-GOOD="L4D2_LOWERDIRS=\"$S/overlays/1:$S/global_overlay_cache/src/ov:$S/installation\""
+GOOD="L4D2_LOWERDIRS=\"$S/overlays/1:$S/global_overlay_cache/src/ov:$I\""
 write_env "$GOOD"
 
 # ---- mount / umount, idempotent both ways --------------------------------
@@ -75,16 +77,16 @@ chown left4me $S/runtime
 mkdir -p $GU $R/work $GM $S/instances/game $O/web
 chown -R left4me:left4me $R $S/instances/game $O
 chmod 2770 $O $O/web
-echo cfg >$S/installation/game.cfg
-chown left4me:left4me $S/installation/game.cfg
+echo cfg >$I/game.cfg
+chown left4me:left4me $I/game.cfg
 echo five >$O/five.txt
 echo uploaded >$O/upload.txt
 echo up >$O/web/up.txt
 echo built >$O/web/built.txt
 chown left4me:left4me $O/five.txt $O/web/built.txt
 chown left4me-web:left4me $O/upload.txt $O/web/up.txt $O/web
-chmod 660 $S/installation/game.cfg $O/five.txt $O/upload.txt $O/web/up.txt $O/web/built.txt
-printf 'L4D2_LOWERDIRS="%s"\n%s\n' "$O:$S/installation" "$TAIL" >$S/instances/game/instance.env
+chmod 660 $I/game.cfg $O/five.txt $O/upload.txt $O/web/up.txt $O/web/built.txt
+printf 'L4D2_LOWERDIRS="%s"\n%s\n' "$O:$I" "$TAIL" >$S/instances/game/instance.env
 chmod 644 $S/instances/game/instance.env
 
 snapshot
@@ -98,12 +100,12 @@ check "game: only merged/ was mounted, no staging mount or dir anywhere" no_stag
 check "game: ls -ln merged/ shows the game's uid as owner of the root" \
 	[ "$(ls -lnd $GM | awk '{ print $3 ":" $4 }')" = $G:$G ]
 check "game: left4me's file shown as the game's" [ "$(own $GM/game.cfg)" = $G:$G ]
-check "game: ... on disk it is left4me's" [ "$(own $S/installation/game.cfg)" = $W_UID:$W_UID ]
+check "game: ... on disk it is left4me's" [ "$(own $I/game.cfg)" = $W_UID:$W_UID ]
 check "game: left4me-web's upload shown as left4me-web's, group the game's" \
 	[ "$(own $GM/upload.txt)" = $WEB_UID:$G ]
 check "game: root's file shown as root's" [ "$(own $GM/base.txt)" = 0:0 ]
 # Reads the idmap makes possible (each denied on the raw lower).
-check "game: raw lower 0660 left4me file is denied to it" denied as_game cat $S/installation/game.cfg
+check "game: raw lower 0660 left4me file is denied to it" denied as_game cat $I/game.cfg
 check "game: reads it through the overlay" [ "$(as_game cat $GM/game.cfg)" = cfg ]
 check "game: raw overlays/5 (2770) is denied to it" denied as_game cat $O/five.txt
 check "game: reads a left4me file of overlays/5" [ "$(as_game cat $GM/five.txt)" = five ]
@@ -129,9 +131,9 @@ check "upper: upload in it still owned by left4me-web" [ "$(own $GU/web/up.txt)"
 check "upper: file created in it owned by left4me" [ "$(own $GU/web/new.txt)" = $W_UID:$W_UID ]
 check "upper: nothing owned by the game's ids or root" \
 	[ -z "$(find $GU \( -uid $G -o -gid $G -o -uid 0 -o -gid 0 \) -print)" ]
-check "lowers unchanged by the copy-ups" [ "$(cat $S/installation/game.cfg $O/web/built.txt $O/web/up.txt)" = "$(printf 'cfg\nbuilt\nup')" ]
-check "game: cannot write a raw lower file" denied as_game sh -c "echo x >>$S/installation/game.cfg"
-check "game: cannot create in a raw lower dir" denied as_game touch $S/installation/hack
+check "lowers unchanged by the copy-ups" [ "$(cat $I/game.cfg $O/web/built.txt $O/web/up.txt)" = "$(printf 'cfg\nbuilt\nup')" ]
+check "game: cannot write a raw lower file" denied as_game sh -c "echo x >>$I/game.cfg"
+check "game: cannot create in a raw lower dir" denied as_game touch $I/hack
 check "game: cannot write through to overlays/5" denied as_game touch $O/hack
 check "game: cannot write a root-owned file through the overlay" denied as_game sh -c "echo x >>$GM/base.txt"
 
@@ -215,13 +217,13 @@ expect_rc 0 "game: umount" $OV umount game
 # lowerdirs pass every check of ours and the allowlist, and overlayfs
 # refuses them in the helper's private namespace (after the idmapped
 # clones were attached there).
-printf 'L4D2_LOWERDIRS="%s"\n%s\n' "$S/installation/left4dead2:$S/installation" "$TAIL" \
+printf 'L4D2_LOWERDIRS="%s"\n%s\n' "$O/web:$O" "$TAIL" \
 	>$S/instances/game/instance.env
 refused 71 "overlapping lowerdirs (overlayfs fails after staging)"
 check "game: overlapping: overlayfs said why" grep -q 'mount overlay' $STATE.err
-printf 'L4D2_LOWERDIRS="%s"\n%s\n' "/etc:$S/installation" "$TAIL" >$S/instances/game/instance.env
+printf 'L4D2_LOWERDIRS="%s"\n%s\n' "/etc:$I" "$TAIL" >$S/instances/game/instance.env
 refused 77 "lowerdir outside the allowlist"
-printf 'L4D2_LOWERDIRS="%s"\n%s\n' "$O:$S/installation" "$TAIL" >$S/instances/game/instance.env
+printf 'L4D2_LOWERDIRS="%s"\n%s\n' "$O:$I" "$TAIL" >$S/instances/game/instance.env
 
 # Reset: after umount, the worker (left4me) removes runtime/NAME entirely:
 # nothing in it is root's (umount removed overlayfs's work/work).
@@ -311,21 +313,28 @@ escape() { # WANT DESC LOWERDIRS-LINE
 }
 escape 65 '..' "L4D2_LOWERDIRS=$S/overlays/../../../etc"
 escape 77 'symlink to /etc' "L4D2_LOWERDIRS=$S/overlays/to-etc"
-escape 77 'symlink to another runtime' "L4D2_LOWERDIRS=$S/overlays/to-beta:$S/installation"
+escape 77 'symlink to another runtime' "L4D2_LOWERDIRS=$S/overlays/to-beta:$I"
 escape 77 'another runtime directly' "L4D2_LOWERDIRS=$S/runtime/beta/upper"
 escape 77 'absolute outside' "L4D2_LOWERDIRS=/etc"
 escape 77 'the state dir itself' "L4D2_LOWERDIRS=$S"
 escape 77 'overlays/ as a whole' "L4D2_LOWERDIRS=$S/overlays"
 escape 77 'prefix look-alike installation-evil' "L4D2_LOWERDIRS=$S/installation-evil"
 escape 77 'instances/ dir' "L4D2_LOWERDIRS=$S/instances/alpha"
+# installation/: only a published build, exactly (never the staging tree
+# an update writes, the current pointer, or a directory inside a build)
+escape 77 'installation/ as a whole' "L4D2_LOWERDIRS=$S/installation"
+escape 77 'the staging tree' "L4D2_LOWERDIRS=$S/installation/staging"
+escape 77 'the current pointer' "L4D2_LOWERDIRS=$S/installation/current"
+escape 77 'inside a build' "L4D2_LOWERDIRS=$I/left4dead2"
+escape 77 'a build id with a leading zero' "L4D2_LOWERDIRS=$S/installation/builds/01"
 escape 65 'missing lowerdir' "L4D2_LOWERDIRS=$S/overlays/404"
 escape 65 'empty value' "L4D2_LOWERDIRS="
 escape 65 'relative' "L4D2_LOWERDIRS=overlays/1"
 escape 65 'duplicate key' "$GOOD
-L4D2_LOWERDIRS=$S/installation"
+L4D2_LOWERDIRS=$I"
 escape 65 'unknown key' "$GOOD
 LD_PRELOAD=/tmp/x.so"
-escape 65 'bad quoting' "L4D2_LOWERDIRS=\"$S/installation"
+escape 65 'bad quoting' "L4D2_LOWERDIRS=\"$I"
 escape 65 'overlong value' "L4D2_LOWERDIRS=/$long"
 # No legitimate lowerdir has a symlink in it (the worker names
 # STATE/overlays/ID, global_overlay_cache/SOURCE/overlay and installation):
@@ -334,7 +343,7 @@ escape 77 'symlink that stays inside the allowlist' "L4D2_LOWERDIRS=$S/overlays/
 escape 77 'symlink in the middle of the path' "L4D2_LOWERDIRS=$S/overlays/to-install/left4dead2"
 # (instance.env's parser refuses unclean paths first; lowerdir_allowed
 # would too: tests/unit/check_lowerdir.c)
-escape 65 '.. below a root' "L4D2_LOWERDIRS=$S/installation/left4dead2/.."
+escape 65 '.. below a root' "L4D2_LOWERDIRS=$I/left4dead2/.."
 escape 65 'an empty component' "L4D2_LOWERDIRS=$S/overlays//1"
 escape 65 'a trailing slash' "L4D2_LOWERDIRS=$S/overlays/1/"
 escape 65 'a file, not a directory' "L4D2_LOWERDIRS=$S/overlays/1/a.txt"
@@ -378,7 +387,7 @@ check "below a dir only root can search: refused (77, permission denied)" \
 	[ "${a1%% *}" = 77 -a -n "$(echo "$a1" | grep 'Permission denied')" ]
 check "no oracle: nothing mounted" [ "$(mounts_at $M)" = 0 ]
 chmod 755 $S/overlays/1/priv
-write_env "L4D2_LOWERDIRS=$S/overlays/1/priv/sub:$S/installation"
+write_env "L4D2_LOWERDIRS=$S/overlays/1/priv/sub:$I"
 expect_rc 0 "the same dir once left4me can search it: mounted" $OV mount alpha
 expect_rc 0 "umount" $OV umount alpha
 rm -rf $S.secret $S/overlays/1/priv $S/overlays/1/to-secret $S/overlays/1/to-nothing

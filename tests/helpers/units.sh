@@ -153,11 +153,11 @@ expect_rc 1 "sudo refuses the helper without arguments" as_worker $H/left4me-sys
 
 # The helpers' real work under the worker's bounding set.
 S=$STATE
-mkdir -p $S/installation $S/overlays/7 $S/instances/alpha $S/runtime/alpha/upper \
+mkdir -p $S/installation/builds/3 $S/overlays/7 $S/instances/alpha $S/runtime/alpha/upper \
 	$S/runtime/alpha/work $S/runtime/alpha/merged $S/scripts
-echo x >$S/installation/x
+echo x >$S/installation/builds/3/x
 printf 'L4D2_LOWERDIRS=%s\nL4D2_PORT=27015\nL4D2_MAP=c1m1_hotel\nL4D2_MAXPLAYERS=8\n' \
-	"$S/overlays/7:$S/installation" >$S/instances/alpha/instance.env
+	"$S/overlays/7:$S/installation/builds/3" >$S/instances/alpha/instance.env
 echo 'echo built > built.txt' >$S/scripts/7.sh
 chown -R left4me:left4me $S/overlays $S/runtime $S/scripts $S/instances
 chmod 644 $S/scripts/7.sh $S/instances/alpha/instance.env

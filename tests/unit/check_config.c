@@ -160,6 +160,10 @@ static const struct bad_case bad[] = {
      "t.yaml:2:18: sandbox.max_file_size: must be at most sandbox.max_output"},
     {"sandbox:\n  max_size: 5\n", "t.yaml:2:3: sandbox.max_size: unknown key"},
     {"sandbox: 5\n", "t.yaml:1:10: sandbox: expected a mapping"},
+    {"worker:\n  steamcmd_tries: 0\n",
+     "t.yaml:2:19: worker.steamcmd_tries: expected an integer between 1 and 100"},
+    {"worker:\n  steamcmd_backoff: 3601\n",
+     "t.yaml:2:21: worker.steamcmd_backoff: expected an integer between 0 and 3600"},
     {"worker:\n  max_job_log: 65535\n",
      "t.yaml:2:16: worker.max_job_log: expected an integer between 65536 and 17179869184"},
     {"web:\n  trusted_proxies: 127.0.0.1\n",
@@ -331,6 +335,8 @@ static const struct good_case good[] = {
     G_LLONG("sandbox: {max_file_size: 2097152, max_output: 2097152}\n", sandbox.max_output,
 	    2097152),
     G_LLONG("worker:\n  max_job_log: 65536\n", worker.max_job_log, 65536),
+    G_INT("worker:\n  steamcmd_tries: 100\n", worker.steamcmd_tries, 100),
+    G_INT("worker:\n  steamcmd_backoff: 0\n", worker.steamcmd_backoff, 0),
     G_INT("quotas:\n  servers: 0\n", quotas.servers, 0),
     G_INT("quotas:\n  queued_jobs: 3\n", quotas.queued_jobs, 3),
     G_LLONG("quotas:\n  overlay_bytes: 0\n", quotas.overlay_bytes, 0),
@@ -399,6 +405,8 @@ static void assert_defaults(const struct config *cfg)
 	ck_assert_int_eq(cfg->worker.helper_timeout, 120);
 	ck_assert_int_eq(cfg->worker.build_timeout, 3600);
 	ck_assert_int_eq(cfg->worker.install_timeout, 10800);
+	ck_assert_int_eq(cfg->worker.steamcmd_tries, 5);
+	ck_assert_int_eq(cfg->worker.steamcmd_backoff, 15);
 	ck_assert_int_eq(cfg->fetcher.parallel, 4);
 	ck_assert_int_eq(cfg->fetcher.max_host_connections, 4);
 	ck_assert_int_eq(cfg->fetcher.max_file_size, 4294967296LL);
@@ -469,6 +477,8 @@ static const char full_yaml[] =
     "  helper_timeout: 30\n"
     "  build_timeout: 600\n"
     "  install_timeout: 7200\n"
+    "  steamcmd_tries: 2\n"
+    "  steamcmd_backoff: 0\n"
     "sandbox:\n"
     "  max_file_size: 3000000\n"
     "  max_output: 5000000\n"
@@ -522,6 +532,8 @@ START_TEST(test_full)
 	ck_assert_int_eq(cfg->worker.helper_timeout, 30);
 	ck_assert_int_eq(cfg->worker.build_timeout, 600);
 	ck_assert_int_eq(cfg->worker.install_timeout, 7200);
+	ck_assert_int_eq(cfg->worker.steamcmd_tries, 2);
+	ck_assert_int_eq(cfg->worker.steamcmd_backoff, 0);
 	ck_assert_int_eq(cfg->fetcher.parallel, 8);
 	ck_assert_int_eq(cfg->fetcher.max_host_connections, 2);
 	ck_assert_int_eq(cfg->fetcher.max_file_size, 1000000);

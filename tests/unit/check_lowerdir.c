@@ -15,8 +15,29 @@ static const struct {
 	bool ok;
 	const char *rel; /* what *rel points at when ok */
 } cases[] = {
-    {ST "/installation", true, "installation"},
-    {ST "/installation/left4dead2", true, "installation/left4dead2"},
+    {ST "/installation/builds/100", true, "installation/builds/100"},
+    {ST "/installation/builds/4294967295", true, "installation/builds/4294967295"},
+    {ST "/installation/builds/1", true, "installation/builds/1"},
+    /* installation/ itself, its staging tree, its pointer, inside a build */
+    {ST "/installation", false, NULL},
+    {ST "/installation/left4dead2", false, NULL},
+    {ST "/installation/staging", false, NULL},
+    {ST "/installation/current", false, NULL},
+    {ST "/installation/builds", false, NULL},
+    {ST "/installation/builds/", false, NULL},
+    {ST "/installation/builds/100/left4dead2", false, NULL},
+    {ST "/installation/builds/100/", false, NULL},
+    {ST "/installation/builds/0100", false, NULL},
+    {ST "/installation/builds/0", false, NULL},
+    {ST "/installation/builds/12345678901", false, NULL},
+    {ST "/installation/builds/10x", false, NULL},
+    {ST "/installation/builds/-1", false, NULL},
+    {ST "/installation/builds/+1", false, NULL},
+    {ST "/installation/builds/..", false, NULL},
+    {ST "/installation/builds/100/..", false, NULL},
+    {ST "/installation/builds//100", false, NULL},
+    {ST "/installation/builds/current", false, NULL},
+    {ST "/installation-evil/builds/100", false, NULL},
     {ST "/overlays/5", true, "overlays/5"},
     {ST "/overlays/5/left4dead2/addons", true, "overlays/5/left4dead2/addons"},
     {ST "/overlays/..foo", true, "overlays/..foo"}, /* a name, not a parent */
@@ -87,9 +108,10 @@ END_TEST
 /* The state dir is compared as a whole path, never as a prefix. */
 START_TEST(state_dir)
 {
-	ck_assert(lowerdir_allowed("/srv/l4m", "/srv/l4m/installation", NULL));
-	ck_assert(!lowerdir_allowed("/srv/l4m", ST "/installation", NULL));
-	ck_assert(!lowerdir_allowed("/srv", "/srv/l4m/installation", NULL));
+	ck_assert(lowerdir_allowed("/srv/l4m", "/srv/l4m/installation/builds/7", NULL));
+	ck_assert(!lowerdir_allowed("/srv/l4m", ST "/installation/builds/7", NULL));
+	ck_assert(!lowerdir_allowed("/srv", "/srv/l4m/installation/builds/7", NULL));
+	ck_assert(!lowerdir_allowed("/srv", "/srv/l4m/overlays/7", NULL));
 	ck_assert(!lowerdir_allowed("srv/l4m", "srv/l4m/installation", NULL));
 	ck_assert(!lowerdir_allowed("", "/installation", NULL));
 	ck_assert(!lowerdir_allowed(NULL, ST "/installation", NULL));

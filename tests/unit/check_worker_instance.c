@@ -43,9 +43,12 @@ static void setup(void)
 	dir = tu_mkdtemp();
 	state = xasprintf("%s/state", dir);
 	mkdir(state, 0755);
-	mk("installation");
-	p = xasprintf("%s/installation/srcds_run", state);
+	mk("installation/builds/7");
+	p = xasprintf("%s/installation/builds/7/srcds_run", state);
 	tu_write_file(p, "");
+	free(p);
+	p = xasprintf("%s/installation/current", state);
+	ck_assert(symlink("builds/7", p) == 0);
 	free(p);
 	mk("overlays/5/left4dead2/cfg");
 	mk("global_overlay_cache/maps/overlay");
@@ -128,7 +131,19 @@ START_TEST(symlink_outside_never_written)
 	ck_assert(symlink("5", p) == 0);
 	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), 0);
 	instance_plan_fini(&plan);
-	/* installation itself a symlink out */
+	/* the build current names a symlink out */
+	free(p);
+	p = xasprintf("%s/installation/builds/7", state);
+	{
+		char *moved = xasprintf("%s.real", p);
+
+		ck_assert(rename(p, moved) == 0);
+		ck_assert(symlink("/etc", p) == 0);
+		ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, "which is not a directory") != NULL, "%s", err);
+		ck_assert(unlink(p) == 0 && rename(moved, p) == 0);
+		free(moved);
+	}
 	free(p);
 	p = xasprintf("%s/instances", state);
 	ck_assert(stat(p, &st) < 0);
@@ -160,7 +175,7 @@ START_TEST(plan_apply_remove)
 	want =
 	    xasprintf("# written by left4me-worker; read by left4me-overlay and left4me-launcher\n"
 		      "L4D2_LOWERDIRS=\"%s/overlays/5:%s/global_overlay_cache/maps/overlay:"
-		      "%s/installation\"\nL4D2_PORT=27020\nL4D2_MAP=c1m1_hotel\n"
+		      "%s/installation/builds/7\"\nL4D2_PORT=27020\nL4D2_MAP=c1m1_hotel\n"
 		      "L4D2_MAXPLAYERS=8\n",
 		      state, state, state);
 	ck_assert_str_eq(plan.env_text, want);
@@ -265,12 +280,31 @@ START_TEST(not_installed)
 {
 	struct instance_spec spec = {.name = (char *)"alpha", .port = 27015, .config = ""};
 	struct instance_plan plan;
-	char err[256], *p = xasprintf("%s/installation/srcds_run", state);
+	char err[256], *p = xasprintf("%s/installation/builds/7/srcds_run", state);
 
+	/* a build without srcds_run is not a complete build */
 	unlink(p);
 	free(p);
 	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "game build 7 is incomplete") != NULL, "%s", err);
+	/* no current: never installed */
+	p = xasprintf("%s/installation/current", state);
+	unlink(p);
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "the game is not installed") != NULL, "%s", err);
+	/* a current that names no build dir, or a build outside builds/ */
+	ck_assert(symlink("builds/8", p) == 0);
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "which is not a directory") != NULL, "%s", err);
+	unlink(p);
+	ck_assert(symlink("../overlays/5", p) == 0);
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "does not name builds/ID") != NULL, "%s", err);
+	unlink(p);
+	ck_assert(symlink("builds/07", p) == 0);
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "does not name builds/ID") != NULL, "%s", err);
+	free(p);
 	spec.port = 80;
 	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
 }

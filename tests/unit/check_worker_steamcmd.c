@@ -80,6 +80,77 @@ START_TEST(result_lines)
 }
 END_TEST
 
+static const struct {
+	const char *msg;
+	enum steam_error_class cls;
+} class_cases[] = {
+    {"Error! App '222860' state is 0x602 after update job.", STEAM_ERR_RETRY},
+    {"Error! App '222860' state is 0x402 after update job.", STEAM_ERR_RETRY},
+    {"Error! App '222860' state is 0x202 after update job.", STEAM_ERR_DISK},
+    {"Error! App '222860' state is 0x212 after update job.", STEAM_ERR_DISK},
+    {"Error! App '222860' state is 0X212 after update job.", STEAM_ERR_OTHER},
+    {"Error! App '222860' state is 0x2120 after update job.", STEAM_ERR_OTHER},
+    {"Error! App '222860' state is 0x6 after update job.", STEAM_ERR_OTHER},
+    {"Error! App '222860' state is 0x after update job.", STEAM_ERR_OTHER},
+    {"Error! App '222860' state is 0xffffffffffffffff602", STEAM_ERR_OTHER},
+    {"ERROR! Failed to install app '222860' (Invalid platform)", STEAM_ERR_OTHER},
+    {"ERROR! Failed to install app '222860' (Disk write failure)", STEAM_ERR_DISK},
+    {"ERROR! Failed to install app '222860' (Timeout)", STEAM_ERR_RETRY},
+    {"", STEAM_ERR_OTHER},
+};
+
+START_TEST(error_classes)
+{
+	ck_assert_msg(steamcmd_error_class(class_cases[_i].msg) == class_cases[_i].cls, "'%s'",
+		      class_cases[_i].msg);
+}
+END_TEST
+
+static const char manifest[] = "\"AppState\"\n{\n\t\"appid\"\t\t\"222860\"\n"
+			       "\t\"StateFlags\"\t\t\"4\"\n\t\"UserConfig\"\n\t{\n"
+			       "\t\t\"buildid\"\t\t\"1\"\n\t}\n"
+			       "\t\"BuildID\"\t\t\"16001234\"\n}\n";
+
+static const char app_info[] = "AppID : 222860, change number : 1/0, last change : x\n"
+			       "\"222860\"\n{\n\t\"common\" { \"buildid\" \"7\" }\n"
+			       "\t\"depots\"\n\t{\n\t\t\"branches\"\n\t\t{\n"
+			       "\t\t\t\"beta\" { \"buildid\" \"999\" }\n"
+			       "\t\t\t// a comment \"public\" { \"buildid\" \"1\" }\n"
+			       "\t\t\t\"public\"\n\t\t\t{\n\t\t\t\t\"buildid\"\t\t\"17000000\"\n"
+			       "\t\t\t}\n\t\t}\n\t}\n}\n";
+
+START_TEST(vdf_lookup)
+{
+	static const char *const bid[] = {"AppState", "buildid"};
+	static const char *const flags[] = {"appstate", "stateflags"};
+	static const char *const pub[] = {"222860", "depots", "branches", "public", "buildid"};
+	static const char *const none[] = {"222860", "depots", "branches", "alpha", "buildid"};
+	static const char *const block[] = {"222860", "depots"};
+	char out[32];
+
+	/* case-insensitive keys; a nested same-named key does not count */
+	ck_assert(steamcmd_vdf_get(manifest, bid, 2, out, sizeof(out)));
+	ck_assert_str_eq(out, "16001234");
+	ck_assert(steamcmd_vdf_get(manifest, flags, 2, out, sizeof(out)));
+	ck_assert_str_eq(out, "4");
+	/* after leading text; a sibling branch and a comment do not count */
+	ck_assert(steamcmd_vdf_get(app_info, pub, 5, out, sizeof(out)));
+	ck_assert_str_eq(out, "17000000");
+	ck_assert(!steamcmd_vdf_get(app_info, none, 5, out, sizeof(out)));
+	ck_assert(!steamcmd_vdf_get(app_info, block, 2, out, sizeof(out)));
+	/* malformed: unbalanced, truncated, no root block, empty */
+	ck_assert(!steamcmd_vdf_get("\"AppState\" { \"buildid\" ", bid, 2, out, sizeof(out)));
+	ck_assert(
+	    !steamcmd_vdf_get("\"AppState\" { { } \"buildid\" \"1\" }", bid, 2, out, sizeof(out)));
+	ck_assert(!steamcmd_vdf_get("\"AppState\" \"buildid\" \"1\"", bid, 2, out, sizeof(out)));
+	ck_assert(!steamcmd_vdf_get("", bid, 2, out, sizeof(out)));
+	ck_assert(!steamcmd_vdf_get("\"AppState\" { }", bid, 2, out, sizeof(out)));
+	/* a value longer than out is cut */
+	ck_assert(steamcmd_vdf_get("\"AppState\" { \"buildid\" \"123456789\" }", bid, 2, out, 4));
+	ck_assert_str_eq(out, "123");
+}
+END_TEST
+
 static void say(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -265,6 +336,9 @@ int main(void)
 			    (int)(sizeof(progress_cases) / sizeof(progress_cases[0])));
 	tcase_add_loop_test(tc, result_lines, 0,
 			    (int)(sizeof(result_cases) / sizeof(result_cases[0])));
+	tcase_add_loop_test(tc, error_classes, 0,
+			    (int)(sizeof(class_cases) / sizeof(class_cases[0])));
+	tcase_add_test(tc, vdf_lookup);
 	tcase_add_test(tc, sdk_links);
 	tcase_add_test(tc, sdk_links_debian_wrapper);
 	suite_add_tcase(s, tc);

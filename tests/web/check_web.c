@@ -709,8 +709,22 @@ START_TEST(api_endpoints)
 	json_object_put(o);
 	o = api("POST", "/api/v1/admin/install-game", atok, NULL, 202);
 	ck_assert_int_gt(jint(o, "job_id"), 0);
+	job = jint(o, "job_id");
 	json_object_put(o);
 	json_object_put(api("POST", "/api/v1/admin/install-game", tok, NULL, 403));
+	/* validate: true is its own job (target "validate"); a bad flag is a 400 */
+	o = api("POST", "/api/v1/admin/install-game", atok, "{\"validate\": false}", 202);
+	ck_assert_int_eq(jint(o, "job_id"), job); /* coalesced with the plain one */
+	json_object_put(o);
+	o = api("POST", "/api/v1/admin/install-game", atok, "{\"validate\": true}", 202);
+	ck_assert_int_ne(jint(o, "job_id"), job);
+	ck_assert_int_eq(tu_db_int(t.db,
+				   "SELECT count(*) FROM jobs WHERE kind = 'install_game' AND "
+				   "target = 'validate' AND state = 'queued'"),
+			 1);
+	json_object_put(o);
+	json_object_put(api("POST", "/api/v1/admin/install-game", atok, "{\"validate\": 1}", 400));
+	json_object_put(api("POST", "/api/v1/admin/install-game", atok, "[true]", 400));
 
 	/* Overlay delete: refused while linked, fine after. */
 	snprintf(path, sizeof(path), "/api/v1/overlays/%lld", (long long)ov1);

@@ -131,7 +131,9 @@ static void setup_with(struct env *e, const struct setup_opts *o)
 			 "  steamcmd: %s\n"
 			 "  heartbeat_interval: 1\n"
 			 "  stale_after: 3\n"
-			 "  helper_timeout: %d\n",
+			 "  helper_timeout: %d\n"
+			 "  steamcmd_tries: 3\n"
+			 "  steamcmd_backoff: 0\n",
 			 e->state, e->helpers, o && o->steamcmd ? o->steamcmd : q,
 			 o && o->helper_timeout ? o->helper_timeout : 30);
 	tu_write_file(e->cfg, yaml);
@@ -164,14 +166,18 @@ static void teardown(struct env *e)
 	free(e->env_home);
 }
 
+/* A published build 1: installation/builds/1 and current -> builds/1. */
 static void install_fake_game(struct env *e)
 {
-	char *p = xasprintf("%s/installation/bin", e->state);
+	char *p = xasprintf("%s/installation/builds/1/bin", e->state);
 
 	mkdirs(p);
 	free(p);
-	p = xasprintf("%s/installation/srcds_run", e->state);
+	p = xasprintf("%s/installation/builds/1/srcds_run", e->state);
 	tu_write_file(p, "#!/bin/sh\n");
+	free(p);
+	p = xasprintf("%s/installation/current", e->state);
+	ck_assert(symlink("builds/1", p) == 0);
 	free(p);
 }
 
@@ -472,7 +478,7 @@ START_TEST(start_initializes_and_enables)
 	want =
 	    xasprintf("# written by left4me-worker; read by left4me-overlay and left4me-launcher\n"
 		      "L4D2_LOWERDIRS=\"%s/overlays/11:%s/overlays/12:"
-		      "%s/global_overlay_cache/maps/overlay:%s/installation\"\n"
+		      "%s/global_overlay_cache/maps/overlay:%s/installation/builds/1\"\n"
 		      "L4D2_PORT=27015\nL4D2_MAP=c1m1_hotel\nL4D2_MAXPLAYERS=8\n",
 		      e.state, e.state, e.state, e.state);
 	ck_assert_msg(got && strcmp(got, want) == 0, "instance.env:\n%s\nwant:\n%s", got, want);
@@ -910,6 +916,41 @@ START_TEST(long_name_cannot_start)
 }
 END_TEST
 
+/* Where installation/current points ("" if nowhere). */
+static char *current_build(struct env *e)
+{
+	char *p = xasprintf("%s/installation/current", e->state), buf[64];
+	ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+
+	free(p);
+	buf[n < 0 ? 0 : n] = '\0';
+	return xstrdup(buf);
+}
+
+static void assert_current(struct env *e, const char *want)
+{
+	char *got = current_build(e);
+
+	ck_assert_msg(strcmp(got, want) == 0, "installation/current: '%s', want '%s'", got, want);
+	free(got);
+}
+
+static char *steam_log(struct env *e)
+{
+	char *p = path(e, "steamcmd.log"), *t = tu_read_file(p);
+
+	free(p);
+	return t ? t : xstrdup("");
+}
+
+static void clear_steam_log(struct env *e)
+{
+	char *p = path(e, "steamcmd.log");
+
+	unlink(p);
+	free(p);
+}
+
 START_TEST(install_game)
 {
 	struct env e;
@@ -921,33 +962,44 @@ START_TEST(install_game)
 	id = enqueue(&e, JOB_INSTALL_GAME, "");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "succeeded", "game installed");
-	/* the two platform passes, exactly */
-	got = xasprintf("%s/steamcmd.log", e.dir);
-	p = tu_read_file(got);
-	free(got);
-	want = xasprintf("+force_install_dir %s/installation +login anonymous "
+	/* a first install: the windows pass, then the linux pass, into the
+	 * staging tree, which becomes build 100 */
+	p = steam_log(&e);
+	want = xasprintf("+force_install_dir %s/installation/staging +login anonymous "
 			 "+@sSteamCmdForcePlatformType windows +app_update 222860 validate +quit\n"
-			 "+force_install_dir %s/installation +login anonymous "
+			 "+force_install_dir %s/installation/staging +login anonymous "
 			 "+@sSteamCmdForcePlatformType linux +app_update 222860 validate +quit\n",
 			 e.state, e.state);
 	ck_assert_str_eq(p, want);
 	free(p);
 	free(want);
-	/* under a pty; \r-terminated progress lines split and parsed */
+	assert_current(&e, "builds/100");
+	ck_assert(state_exists(&e, "installation/builds/100/srcds_run"));
+	ck_assert(!state_exists(&e, "installation/builds/100/srcds.exe") ||
+		  state_exists(&e, "installation/builds/100/srcds_run"));
+	ck_assert(!state_exists(&e, "installation/staging"));
+	ck_assert_int_eq(log_count(&e, id, "step", "published build 100 as ", false), 1);
+	/* under a pty; \r-terminated progress lines split and parsed; one
+	 * bar across both passes (each pass covers half) */
 	ck_assert_int_eq(log_count(&e, id, "stdout", "stdout is a tty", true), 2);
 	ck_assert_int_eq(log_count(&e, id, "stdout",
 				   " Update state (0x61) downloading, progress: 2.73 (465905134 / "
 				   "17058703111)",
 				   true),
 			 2);
+	ck_assert_int_eq(log_count(&e, id, "progress",
+				   "1.4 465905134 17058703111 windows pass 1/2: downloading", true),
+			 1);
+	ck_assert_int_eq(log_count(&e, id, "progress",
+				   "51.4 465905134 17058703111 linux pass 2/2: downloading", true),
+			 1);
+	ck_assert_int_eq(log_count(&e, id, "progress",
+				   "99.8 16973409595 17058703111 linux pass 2/2: verifying update",
+				   true),
+			 1);
 	ck_assert_int_eq(
-	    log_count(&e, id, "progress", "2.7 465905134 17058703111 downloading", true), 2);
-	ck_assert_int_eq(
-	    log_count(&e, id, "progress", "50.0 8529351555 17058703111 downloading", true), 2);
-	ck_assert_int_eq(
-	    log_count(&e, id, "progress", "99.5 16973409595 17058703111 verifying update", true),
-	    2);
-	ck_assert_int_eq(log_count(&e, id, "progress", "71.0 0 0 steamcmd self-update", true), 2);
+	    log_count(&e, id, "progress", "35.5 0 0 windows pass 1/2: steamcmd self-update", true),
+	    1);
 	/* steamclient.so copied (regular 0644 files, no link that would
 	 * dangle in the game unit) from SteamCMD's linux32/linux64 beside its
 	 * real path */
@@ -963,14 +1015,34 @@ START_TEST(install_game)
 	ck_assert_str_eq(t, "ELF linux64 steamclient");
 	free(t);
 
-	/* a wrong link is repaired, a right one left alone */
+	/* an update of an installed build: linux only, no validate; the same
+	 * build is "already installed"; a wrong link is repaired, a right one
+	 * left alone */
 	unlink(p);
 	ck_assert(symlink("/nonexistent/steamclient.so", p) == 0);
 	free(p);
-	set_file(&e, "steam-mode", "uptodate\n");
+	clear_steam_log(&e);
 	id = enqueue(&e, JOB_INSTALL_GAME, "");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "succeeded", "game installed");
+	p = steam_log(&e);
+	want = xasprintf("+force_install_dir %s/installation/staging +login anonymous "
+			 "+@sSteamCmdForcePlatformType linux +app_update 222860 +quit\n",
+			 e.state);
+	ck_assert_str_eq(p, want);
+	free(p);
+	free(want);
+	ck_assert_int_eq(log_count(&e, id, "step",
+				   "linux pass: Success! App '222860' already up "
+				   "to date.",
+				   true),
+			 1);
+	ck_assert_int_eq(log_count(&e, id, "step", "build 100 is already installed", false), 1);
+	/* the copy says what it cost: a reflink or a full copy with its size */
+	ck_assert_int_eq(log_count(&e, id, "step", "shared by reflink (FICLONE)", false) +
+			     log_count(&e, id, "step", "full copy of ", false),
+			 1);
+	ck_assert(!state_exists(&e, "installation/staging"));
 	ck_assert_int_eq(log_count(&e, id, "step", "sdk64/steamclient.so: copied from ", false), 1);
 	ck_assert_int_eq(
 	    log_count(&e, id, "step", "sdk32/steamclient.so: already a copy of ", false), 1);
@@ -978,37 +1050,413 @@ START_TEST(install_game)
 	ck_assert(lstat(p, &st) == 0 && S_ISREG(st.st_mode));
 	free(p);
 
-	/* without SteamCMD's dirs: fall back to the install's bin/ */
+	/* validate on request; without SteamCMD's dirs: fall back to the
+	 * build's bin/ */
 	p = path(&e, "steam/linux32");
 	tu_rmtree(p);
 	free(p);
 	p = path(&e, "steam/linux64");
 	tu_rmtree(p);
 	free(p);
-	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	clear_steam_log(&e);
+	id = enqueue(&e, JOB_INSTALL_GAME, "validate");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "succeeded", NULL);
+	p = steam_log(&e);
+	ck_assert_msg(strstr(p, "+@sSteamCmdForcePlatformType linux +app_update 222860 validate "
+				"+quit\n") != NULL,
+		      "%s", p);
+	free(p);
 	p = path(&e, "home/.steam/sdk32/steamclient.so");
 	ck_assert(lstat(p, &st) == 0 && S_ISREG(st.st_mode));
 	t = tu_read_file(p);
-	want = xasprintf("%s/installation/bin/steamclient.so", e.state);
+	want = xasprintf("%s/installation/builds/100/bin/steamclient.so", e.state);
 	got = tu_read_file(want);
 	ck_assert_str_eq(t, got);
-	ck_assert_str_ne(t, "ELF linux32 steamclient");
+	ck_assert_str_eq(t, "ELF install steamclient 100\n");
 	free(got);
 	free(t);
 	free(want);
 	free(p);
 
-	/* a failed update: the result line is the reason */
-	set_file(&e, "steam-mode", "fail602\n");
+	/* anything but a network or disk state: fail at once, SteamCMD's last
+	 * lines in the reason; the staging tree goes, build 100 stays */
+	set_file(&e, "steam-mode", "failother\n");
+	set_file(&e, "steam-build", "101\n");
+	clear_steam_log(&e);
 	id = enqueue(&e, JOB_INSTALL_GAME, "");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "failed",
-		   "SteamCMD (windows pass): Error! App '222860' state is 0x602 after update job.");
+		   "SteamCMD (linux pass): ERROR! Failed to install app '222860' (No "
+		   "subscription); its last lines: ");
+	assert_job(&e, id, "failed", "Some other line | ERROR! Failed to install app");
 	got = job_text(&e, id, "exit_code");
 	ck_assert_str_eq(got, "8");
 	free(got);
+	p = steam_log(&e);
+	ck_assert_int_eq((int)strlen(p) > 0 && strchr(p, '\n') == p + strlen(p) - 1, 1); /* 1 run */
+	free(p);
+	assert_current(&e, "builds/100");
+	ck_assert(!state_exists(&e, "installation/staging"));
+	ck_assert(!state_exists(&e, "installation/builds/101"));
+
+	/* a success line with a manifest that is not StateFlags 4 publishes
+	 * nothing */
+	set_file(&e, "steam-mode", "badflags\n");
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "has StateFlags 6, not 4 (fully installed)");
+	assert_current(&e, "builds/100");
+	ck_assert(!state_exists(&e, "installation/builds/101"));
+	ck_assert(!state_exists(&e, "installation/staging"));
+	teardown(&e);
+}
+END_TEST
+
+static bool exists_in(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	struct stat st;
+	bool ok = lstat(p, &st) == 0;
+
+	free(p);
+	return ok;
+}
+
+/* A linux-only first install is what the real SteamCMD refuses ("Invalid
+ * platform"): the stand-in is as strict, so the windows pass must come
+ * first; it deletes the Linux binaries, which the linux pass restores. */
+START_TEST(steamcmd_standin_is_strict)
+{
+	struct env e;
+	char *sc, *dir, *argv[12];
+	struct tu_run r;
+
+	setup(&e);
+	sc = path(&e, "bin/steamcmd");
+	dir = path(&e, "tree");
+	mkdirs(dir);
+	argv[0] = sc;
+	argv[1] = (char *)"+force_install_dir";
+	argv[2] = dir;
+	argv[3] = (char *)"+login";
+	argv[4] = (char *)"anonymous";
+	argv[5] = (char *)"+@sSteamCmdForcePlatformType";
+	argv[6] = (char *)"linux";
+	argv[7] = (char *)"+app_update";
+	argv[8] = (char *)"222860";
+	argv[9] = (char *)"+quit";
+	argv[10] = NULL;
+	{
+		char *envp[] = {e.env_dir, NULL};
+
+		tu_run(&r, argv, NULL, envp);
+		ck_assert_msg(strstr(r.out, "(Invalid platform)") != NULL, "%s", r.out);
+		ck_assert_int_eq(r.status, 8);
+		tu_run_fini(&r);
+		argv[6] = (char *)"windows";
+		tu_run(&r, argv, NULL, envp);
+		ck_assert_msg(strstr(r.out, "fully installed") != NULL, "%s", r.out);
+		tu_run_fini(&r);
+		ck_assert(!exists_in(dir, "srcds_run"));
+		ck_assert(exists_in(dir, "srcds.exe"));
+		argv[6] = (char *)"linux";
+		tu_run(&r, argv, NULL, envp);
+		ck_assert_msg(strstr(r.out, "fully installed") != NULL, "%s", r.out);
+		tu_run_fini(&r);
+		ck_assert(exists_in(dir, "srcds_run"));
+		/* app_info_print: the public branch's build */
+		set_file(&e, "steam-public", "4242\n");
+		argv[1] = (char *)"+login";
+		argv[2] = (char *)"anonymous";
+		argv[3] = (char *)"+app_info_update";
+		argv[4] = (char *)"1";
+		argv[5] = (char *)"+app_info_print";
+		argv[6] = (char *)"222860";
+		argv[7] = (char *)"+quit";
+		argv[8] = NULL;
+		tu_run(&r, argv, NULL, envp);
+		ck_assert_msg(strstr(r.out, "\"buildid\"\t\t\"4242\"") != NULL, "%s", r.out);
+		tu_run_fini(&r);
+	}
+	free(sc);
+	free(dir);
+	teardown(&e);
+}
+END_TEST
+
+/* 0x602 twice, then success: both retries in the log, one bar. */
+START_TEST(install_retries_network_errors)
+{
+	struct env e;
+	char *p;
+	int64_t id;
+
+	setup(&e);
+	set_file(&e, "steam-mode", "ok\nfail602\nfail402\nok\n");
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0); /* build 100 */
+	assert_job(&e, id, "succeeded", NULL);
+	set_file(&e, "steam-mode", "fail602\nfail602\nok\n");
+	set_file(&e, "steam-build", "101\n");
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "game installed");
+	ck_assert_int_eq(log_count(&e, id, "step",
+				   "SteamCMD (linux pass) try 1 of 3: Error! App '222860' state is "
+				   "0x602 after update job.; retrying in 0 s",
+				   true),
+			 1);
+	ck_assert_int_eq(log_count(&e, id, "step",
+				   "SteamCMD (linux pass) try 2 of 3: Error! App '222860' state is "
+				   "0x602 after update job.; retrying in 0 s",
+				   true),
+			 1);
+	ck_assert_int_eq(log_count(&e, id, "progress",
+				   "2.7 465905134 17058703111 linux pass 1/1, try 3: downloading",
+				   true),
+			 1);
+	assert_current(&e, "builds/101");
+	p = steam_log(&e);
+	ck_assert_int_eq((int)(strlen(p) > 0), 1);
+	free(p);
+
+	/* 0x402 on every try: it gives up after worker.steamcmd_tries */
+	set_file(&e, "steam-mode", "fail402\n");
+	set_file(&e, "steam-build", "102\n");
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed",
+		   "SteamCMD (linux pass): failed after 3 tries (worker.steamcmd_tries): Error! "
+		   "App '222860' state is 0x402 after update job.; its last lines: ");
+	ck_assert_int_eq(log_count(&e, id, "step", "retrying in 0 s", false), 2);
+	assert_current(&e, "builds/101");
+	ck_assert(!state_exists(&e, "installation/builds/102"));
+	teardown(&e);
+}
+END_TEST
+
+/* 0x202 and 0x212 (disk full): one run, at once, with the space. */
+START_TEST(install_disk_full_stops_at_once)
+{
+	static const char *const modes[] = {"fail202\n", "fail212\n"};
+	struct env e;
+	int64_t id;
+
+	setup(&e);
+	for (size_t i = 0; i < 2; i++) {
+		char *p;
+
+		set_file(&e, "steam-mode", modes[i]);
+		clear_steam_log(&e);
+		id = enqueue(&e, JOB_INSTALL_GAME, "");
+		ck_assert_int_eq(run_once(&e), 0);
+		assert_job(&e, id, "failed",
+			   "SteamCMD (windows pass): Error! App '222860' state is 0x2");
+		assert_job(&e, id, "failed", ": the disk is full: ");
+		assert_job(&e, id, "failed",
+			   "SteamCMD still needed 15.5 GiB (16592797977 bytes) of its 15.9 GiB "
+			   "(17058703111 bytes) download");
+		assert_job(&e, id, "failed", " free in ");
+		ck_assert_int_eq(log_count(&e, id, "step", "retrying", false), 0);
+		p = steam_log(&e);
+		ck_assert_msg(strchr(p, '\n') == p + strlen(p) - 1, "more than one run:\n%s", p);
+		free(p);
+		ck_assert(!state_exists(&e, "installation/current"));
+		ck_assert(!state_exists(&e, "installation/staging"));
+	}
+	teardown(&e);
+}
+END_TEST
+
+/* A timeout is retried like a network error. */
+START_TEST(install_timeout_is_retried)
+{
+	struct env e;
+	char *yaml, *old;
+	int64_t id;
+
+	setup(&e);
+	old = tu_read_file(e.cfg);
+	yaml = xasprintf("%s  install_timeout: 1\n", old);
+	tu_write_file(e.cfg, yaml);
+	free(yaml);
+	free(old);
+	set_file(&e, "steam-mode", "timeout\nok\n");
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", NULL);
+	ck_assert_int_eq(log_count(&e, id, "step",
+				   "SteamCMD (windows pass) try 1 of 3: timed out after 1 s "
+				   "(worker.install_timeout); retrying in 0 s",
+				   true),
+			 1);
+	assert_current(&e, "builds/100");
+	teardown(&e);
+}
+END_TEST
+
+/* sha-like digest of every path, mode, link target and byte under dir. */
+static char *tree_digest(const char *dir)
+{
+	char *argv[] = {(char *)"/bin/sh",
+			(char *)"-c",
+			(char *)"cd \"$1\" && find . -printf '%p %m %y %l\\n' | LC_ALL=C sort && "
+				"find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum",
+			(char *)"sh",
+			(char *)dir,
+			NULL};
+	struct tu_run r;
+	char *out;
+
+	tu_run(&r, argv, NULL, NULL);
+	ck_assert_int_eq(r.status, 0);
+	out = xstrdup(r.out);
+	tu_run_fini(&r);
+	return out;
+}
+
+/* Issue 13's contract with the real worker and the stand-ins: build 100
+ * is installed and alpha started; 101 is installed while alpha runs;
+ * alpha's lowerdir path and every byte under it are unchanged; a restart
+ * moves alpha to 101; 100 is removed after the restart and not before. */
+START_TEST(update_never_touches_a_running_server)
+{
+	struct env e;
+	char *env1, *env2, *dig1, *dig2, *b100, *merged, real[PATH_MAX];
+	int64_t id;
+
+	ck_assert_int_eq(geteuid(), 0);	      /* CI runs as root: this must not skip */
+	ck_assert(unshare(CLONE_NEWNS) == 0); /* check forked this test */
+	ck_assert(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	setup(&e);
+	set_file(&e, "mount-sim", "");
+	b100 = xasprintf("%s/installation/builds/100", e.state);
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", NULL);
+	add_server(&e, "alpha", 27015);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "started");
+	ck_assert_int_eq(log_count(&e, id, "step", "(1 lowerdirs): game build 100", false), 1);
+	merged = xasprintf("%s/runtime/alpha/merged", e.state);
+	ck_assert(realpath(merged, real) != NULL);
+	ck_assert_int_eq(mountinfo_lookup(real, NULL, 0), 1);
+	env1 = state_file(&e, "instances/alpha/instance.env");
+	ck_assert_msg(strstr(env1, "/installation/builds/100\"\n") != NULL, "%s", env1);
+	dig1 = tree_digest(b100);
+
+	/* 101 while alpha runs */
+	set_file(&e, "steam-build", "101\n");
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "game installed");
+	assert_current(&e, "builds/101");
+	ck_assert(state_exists(&e, "installation/builds/101/srcds_run"));
+	ck_assert_int_eq(
+	    log_count(&e, id, "step", "build 100: kept, a server's instance.env names it", true),
+	    1);
+	ck_assert_int_eq(mountinfo_lookup(real, NULL, 0), 1);
+	env2 = state_file(&e, "instances/alpha/instance.env");
+	ck_assert_str_eq(env1, env2);
+	free(env2);
+	dig2 = tree_digest(b100);
+	ck_assert_str_eq(dig1, dig2);
+	free(dig2);
+	{
+		char *t = state_file(&e, "installation/builds/101/left4dead2/build.txt");
+
+		ck_assert_str_eq(t, "101\n");
+		free(t);
+	}
+	/* a stop and an unrelated job keep 100: alpha's instance.env names it */
+	id = enqueue(&e, JOB_STOP, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", NULL);
+	ck_assert(state_exists(&e, "installation/builds/100/srcds_run"));
+	dig2 = tree_digest(b100);
+	ck_assert_str_eq(dig1, dig2);
+	free(dig2);
+
+	/* the restart moves alpha to 101, and then 100 goes */
+	id = enqueue(&e, JOB_RESTART, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "restarted");
+	env2 = state_file(&e, "instances/alpha/instance.env");
+	ck_assert_msg(strstr(env2, "/installation/builds/101\"\n") != NULL, "%s", env2);
+	free(env2);
+	ck_assert_int_eq(log_count(&e, id, "step", "(1 lowerdirs): game build 101", false), 1);
+	ck_assert_int_eq(log_count(&e, id, "step", "build 100: removed (no server uses it)", true),
+			 1);
+	ck_assert(!state_exists(&e, "installation/builds/100"));
+	ck_assert(state_exists(&e, "installation/builds/101/srcds_run"));
+	free(env1);
+	free(dig1);
+	free(b100);
+	free(merged);
+	teardown(&e);
+}
+END_TEST
+
+/* A worker killed in the middle of an update: the previous build keeps
+ * serving (current, alpha's instance.env), the half tree is in no
+ * lowerdir, and the next install removes it and publishes. */
+START_TEST(killed_update_keeps_previous_build)
+{
+	struct env e;
+	char *env1, *env2, *p, *t;
+	pid_t w, s;
+	int64_t id;
+
+	setup(&e);
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", NULL);
+	add_server(&e, "alpha", 27015);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	env1 = state_file(&e, "instances/alpha/instance.env");
+
+	set_file(&e, "steam-build", "101\n");
+	set_file(&e, "steam-mode", "hang\nok\n");
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	w = start_worker(&e, false);
+	p = path(&e, "steam-pid");
+	for (int64_t until = mono_ms() + 20000; !(t = tu_read_file(p)); usleep(10000))
+		ck_assert_msg(mono_ms() < until, "SteamCMD never started");
+	s = (pid_t)atoi(t);
+	free(t);
+	free(p);
+	ck_assert(kill(w, SIGKILL) == 0);
+	wait_exit(w, 5000);
+	kill(-s, SIGKILL);
+	kill(s, SIGKILL);
+	assert_current(&e, "builds/100");
+	ck_assert(state_exists(&e, "installation/staging/left4dead2/half.txt"));
+	ck_assert(!state_exists(&e, "installation/builds/101"));
+	env2 = state_file(&e, "instances/alpha/instance.env");
+	ck_assert_str_eq(env1, env2);
+	free(env2);
+	/* a restart meanwhile still gets the complete build 100 */
+	id = enqueue(&e, JOB_RESTART, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "restarted");
+	env2 = state_file(&e, "instances/alpha/instance.env");
+	ck_assert_str_eq(env1, env2);
+	free(env2);
+	/* the next install drops the half tree and publishes 101 */
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", NULL);
+	ck_assert_int_eq(log_count(&e, id, "step",
+				   "removed installation/staging left by an "
+				   "interrupted install",
+				   false),
+			 1);
+	assert_current(&e, "builds/101");
+	ck_assert(!state_exists(&e, "installation/builds/101/left4dead2/half.txt"));
+	free(env1);
 	teardown(&e);
 }
 END_TEST
@@ -1661,6 +2109,12 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, long_name_cannot_start);
 	tcase_add_test(tc, install_game);
 	tcase_add_test(tc, install_game_without_steamcmd);
+	tcase_add_test(tc, steamcmd_standin_is_strict);
+	tcase_add_test(tc, install_retries_network_errors);
+	tcase_add_test(tc, install_disk_full_stops_at_once);
+	tcase_add_test(tc, install_timeout_is_retried);
+	tcase_add_test(tc, update_never_touches_a_running_server);
+	tcase_add_test(tc, killed_update_keeps_previous_build);
 	tcase_add_test(tc, build_overlay);
 	tcase_add_test(tc, delete_overlay_removes_dir);
 	tcase_add_test(tc, delete_overlay_follows_nothing);
