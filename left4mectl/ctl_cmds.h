@@ -20,5 +20,9 @@ int cmd_job_list(struct ctl *ctl, int argc, char **argv);
 int cmd_job_show(struct ctl *ctl, int argc, char **argv);
 int cmd_job_wait(struct ctl *ctl, int argc, char **argv);
 int cmd_job_tail(struct ctl *ctl, int argc, char **argv);
+int cmd_backup_create(struct ctl *ctl, int argc, char **argv);
+int cmd_backup_list(struct ctl *ctl, int argc, char **argv);
+int cmd_backup_check(struct ctl *ctl, int argc, char **argv);
+int cmd_backup_restore(struct ctl *ctl, int argc, char **argv);
 
 #endif

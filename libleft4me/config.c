@@ -768,6 +768,12 @@ static const struct field quota_fields[] = {
     {NULL},
 };
 
+static const struct field backup_fields[] = {
+    F_STR("dir", parse_path, backup.dir, "/var/backups/left4me"),
+    F_INT("retention", backup.retention, 1, 10000, 7),
+    {NULL},
+};
+
 static const struct field config_fields[] = {
     F_STR("state_dir", parse_path, state_dir, "/var/lib/left4me"),
     {.key = "log_level",
@@ -788,6 +794,7 @@ static const struct field config_fields[] = {
      .sub = sandbox_fields,
      .check = sandbox_check},
     {.key = "quotas", .parse = parse_section, .store = STORE_SECTION, .sub = quota_fields},
+    {.key = "backup", .parse = parse_section, .store = STORE_SECTION, .sub = backup_fields},
     {NULL},
 };
 

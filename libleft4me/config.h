@@ -95,6 +95,11 @@ struct config {
 		long long overlay_bytes; /* regular files' sizes in one overlay */
 		long long total_bytes;	 /* the same over all the user's overlays */
 	} quotas;
+	/* left4mectl backup create (and left4me-backup.timer). */
+	struct {
+		char *dir;     /* where backups are written; default /var/backups/left4me */
+		int retention; /* backups kept in dir; older ones are removed */
+	} backup;
 };
 
 /* Which file to read: the -c/--config value if given, else $LEFT4ME_CONFIG,

@@ -1,0 +1,227 @@
+/* left4mectl backup create|list|check|restore (libleft4me/backup.h).
+ * create without --output writes backup.dir/left4me-TIME.tar.zst and then
+ * keeps the newest backup.retention of those. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "backup.h"
+#include "config.h"
+#include "ctl.h"
+#include "ctl_cmds.h"
+#include "daemon.h"
+#include "db.h"
+#include "db_schema.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define NAME_PREFIX "left4me-"
+#define NAME_SUFFIX ".tar.zst"
+#define NAME_TIME   16 /* YYYYMMDDTHHMMSSZ */
+
+/* left4me-YYYYMMDDTHHMMSSZ.tar.zst: a name this command wrote. */
+static int is_backup_name(const char *n)
+{
+	size_t pl = strlen(NAME_PREFIX), sl = strlen(NAME_SUFFIX);
+
+	if (strlen(n) != pl + NAME_TIME + sl || strncmp(n, NAME_PREFIX, pl) != 0 ||
+	    strcmp(n + pl + NAME_TIME, NAME_SUFFIX) != 0)
+		return 0;
+	for (int i = 0; i < NAME_TIME; i++) {
+		char c = n[pl + (size_t)i];
+
+		if (i == 8 ? c != 'T' : i == 15 ? c != 'Z' : (c < '0' || c > '9'))
+			return 0;
+	}
+	return 1;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The backup names in dir, sorted oldest first; *n of them. */
+static char **list_backups(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	while (d && (de = readdir(d))) {
+		if (!is_backup_name(de->d_name))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			names = xreallocarray(names, cap, sizeof(*names));
+		}
+		names[(*n)++] = xstrdup(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (*n)
+		qsort(names, *n, sizeof(*names), by_name);
+	return names;
+}
+
+static void free_list(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Keep the newest retention backups in dir. */
+static void prune(struct ctl *ctl, const char *dir, int retention)
+{
+	size_t n;
+	char **names = list_backups(dir, &n);
+
+	for (size_t i = 0; i + (size_t)retention < n; i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+
+		if (unlink(p) == 0)
+			fprintf(ctl->out, "removed %s (backup.retention: %d)\n", p, retention);
+		else
+			log_warn("%s: %s", p, strerror(errno));
+		free(p);
+	}
+	free_list(names, n);
+}
+
+static void print_stats(struct ctl *ctl, const char *verb, const char *path,
+			const struct backup_stats *st)
+{
+	fprintf(ctl->out,
+		"%s %s: %lld files, %lld bytes; schema %d; %lld users, %lld overlays, %lld "
+		"blueprints, %lld servers\n",
+		verb, path, st->files, st->bytes, st->schema_version, st->users, st->overlays,
+		st->blueprints, st->servers);
+}
+
+int cmd_backup_create(struct ctl *ctl, int argc, char **argv)
+{
+	struct arg_flag flags[] = {{.name = "--output", .takes_value = true}};
+	struct backup_stats st;
+	char err[4096], when[32];
+	char *out;
+	time_t now = time(NULL);
+	int rc;
+
+	if (args_scan(argc, argv, flags, 1, NULL, 0) < 0)
+		return EX_USAGE;
+	if (flags[0].seen) {
+		out = xstrdup(flags[0].value);
+	} else {
+		strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", gmtime(&now));
+		if (mkdir(ctl->cfg->backup.dir, 0700) < 0 && errno != EEXIST) {
+			log_err("%s: %s (backup.dir)", ctl->cfg->backup.dir, strerror(errno));
+			return EX_CANTCREAT;
+		}
+		out = xasprintf("%s/" NAME_PREFIX "%s" NAME_SUFFIX, ctl->cfg->backup.dir, when);
+	}
+	rc = backup_create(ctl->db, ctl->cfg->state_dir, out, &st, err, sizeof(err));
+	if (rc < 0) {
+		log_err("backup: %s", err);
+		free(out);
+		return EX_CANTCREAT;
+	}
+	print_stats(ctl, "wrote", out, &st);
+	if (st.changed || st.unreadable)
+		log_warn("%s: %lld files changed while read, %lld entries left out (listed in its "
+			 "MANIFEST.json)",
+			 out, st.changed, st.unreadable);
+	db_audit(ctl->db, 0, "cli", "backup_create", out, "");
+	if (!flags[0].seen)
+		prune(ctl, ctl->cfg->backup.dir, ctl->cfg->backup.retention);
+	free(out);
+	return 0;
+}
+
+int cmd_backup_list(struct ctl *ctl, int argc, char **argv)
+{
+	size_t n;
+	char **names;
+
+	if (args_scan(argc, argv, NULL, 0, NULL, 0) < 0)
+		return EX_USAGE;
+	names = list_backups(ctl->cfg->backup.dir, &n);
+	fprintf(ctl->out, "%-34s %14s\n", "NAME", "BYTES");
+	for (size_t i = 0; i < n; i++) {
+		char *p = xasprintf("%s/%s", ctl->cfg->backup.dir, names[i]);
+		struct stat st;
+
+		if (stat(p, &st) == 0)
+			fprintf(ctl->out, "%-34s %14lld\n", names[i], (long long)st.st_size);
+		free(p);
+	}
+	free_list(names, n);
+	return 0;
+}
+
+int cmd_backup_check(struct ctl *ctl, int argc, char **argv)
+{
+	const char *pos[1];
+	struct backup_stats st;
+	char err[4096];
+
+	if (args_scan(argc, argv, NULL, 0, pos, 1) < 0)
+		return EX_USAGE;
+	if (backup_check(pos[0], &st, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return EX_DATAERR;
+	}
+	print_stats(ctl, "ok", pos[0], &st);
+	fprintf(ctl->out, "made %s by left4me %s\n", st.created_at, st.version);
+	return 0;
+}
+
+/* After the files are in place: the DB up to this left4me's schema. */
+static int migrate_restored(struct ctl *ctl)
+{
+	char err[512];
+	int applied, rc;
+
+	if ((rc = daemon_open_db(ctl->cfg, false, &ctl->db, &ctl->db_path)) != 0)
+		return rc;
+	if (db_migrate(ctl->db, DB_SCHEMA_VERSION, &applied, err, sizeof(err)) < 0) {
+		log_err("%s: %s", ctl->db_path, err);
+		return EX_SOFTWARE;
+	}
+	if (applied)
+		fprintf(ctl->out, "%s: migrated to schema %d\n", ctl->db_path, DB_SCHEMA_VERSION);
+	db_audit(ctl->db, 0, "cli", "backup_restore", "", "");
+	return 0;
+}
+
+int cmd_backup_restore(struct ctl *ctl, int argc, char **argv)
+{
+	struct arg_flag flags[] = {{.name = "--force"}};
+	const char *pos[1];
+	struct backup_stats st;
+	char err[4096];
+
+	if (args_scan(argc, argv, flags, 1, pos, 1) < 0)
+		return EX_USAGE;
+	if (backup_restore(pos[0], ctl->cfg->state_dir, flags[0].seen, &st, err, sizeof(err)) < 0) {
+		log_err("restore: %s", err);
+		return EX_DATAERR;
+	}
+	print_stats(ctl, "restored", pos[0], &st);
+	if (st.replaced[0])
+		fprintf(ctl->out, "the replaced state is in %s/%s; remove it when satisfied\n",
+			ctl->cfg->state_dir, st.replaced);
+	fprintf(ctl->out, "servers are not running: start them again (left4mectl server start "
+			  "NAME)\n");
+	return migrate_restored(ctl);
+}
