@@ -36,7 +36,7 @@ HELPER_STATE_DIR ?= /var/lib/left4me
 # tests/helpers/units.sh reads it.  (The source files keep their unit names,
 # so every reference to them stays valid.)
 FILL_VARS = SBINDIR=$(SBINDIR) LIBEXECDIR=$(LIBEXECDIR) STATE_DIR=$(HELPER_STATE_DIR) \
-            SYSCONFDIR=$(SYSCONFDIR)
+            SYSCONFDIR=$(SYSCONFDIR) BINDIR=$(BINDIR)
 UNIT_TEMPLATES := $(wildcard units/*.service units/*.socket units/*.timer units/*.slice)
 UNIT_FILES := $(UNIT_TEMPLATES:%=$(B)/%)
 SUDOERS_FILE := $(B)/etc/sudoers.d/left4me

@@ -22,7 +22,7 @@ command -v visudo >/dev/null || die "visudo missing (apt-get install sudo)"
 R=$STATE/root
 mkdir -p $R/etc/systemd/system $R/lib/systemd
 cp -a /lib/systemd/system $R/lib/systemd/
-for f in $SBINDIR/left4me-web $SBINDIR/left4me-worker $SBINDIR/left4me-fetcher \
+for f in $SBINDIR/left4me-web $SBINDIR/left4me-worker $SBINDIR/left4me-fetcher $BINDIR/left4mectl \
 	$LIBEXECDIR/left4me-overlay $LIBEXECDIR/left4me-launcher /usr/bin/nsenter; do
 	mkdir -p $R${f%/*}
 	printf '#!/bin/sh\n' >$R/$f
@@ -32,13 +32,14 @@ cp $U/*.service $U/*.socket $U/*.timer $U/*.slice $R/etc/systemd/system/
 cd $R/etc/systemd/system || die "cd"
 units="l4d2-build.slice l4d2-game.slice left4me-web.socket left4me-web.service
 	left4me-worker.service left4me-fetcher.service left4me-refresh.timer
-	left4me-refresh.service left4me-server@alpha.service"
+	left4me-refresh.service left4me-server@alpha.service left4me-backup.timer
+	left4me-backup.service"
 for u in $units; do
 	out=$(systemd-analyze verify --root=$R $u 2>&1)
 	rc=$?
 	if [ $rc = 0 ] && [ -z "$out" ]; then ok "verify $u"; else not_ok "verify $u: $out"; fi
 done
-check "every unit file is covered" [ "$(ls $SRC/units | grep -c -v README)" = 9 ]
+check "every unit file is covered" [ "$(ls $SRC/units | grep -c -v README)" = 11 ]
 
 # ---- systemd-analyze security: exposure targets ---------------------------
 exposure() {
@@ -46,6 +47,7 @@ exposure() {
 		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
 }
 for t in left4me-web.service:2.0 left4me-fetcher.service:2.0 left4me-refresh.service:2.0 \
+	left4me-backup.service:2.0 \
 	left4me-server@alpha.service:1.4 left4me-worker.service:7.0; do
 	u=${t%:*} max=${t#*:}
 	e=$(exposure $u)
