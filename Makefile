@@ -197,6 +197,19 @@ check-system:
 	@tools/install-deps build system
 	tests/system/run
 
+# `make demo`: the packages installed in a booted Debian 12 container, the
+# web forwarded to 127.0.0.1:$(PORT), until Ctrl-C (tools/demo; root).
+# `make check-demo`: CI's short form (DEMO_SECONDS=20), then asserts that
+# nothing is left (tests/system/check-demo).
+.PHONY: demo check-demo
+demo:
+	@tools/install-deps build run system
+	@PORT=$(PORT) tools/demo
+
+check-demo:
+	@tools/install-deps build run system
+	tests/system/check-demo
+
 clean:
 	rm -rf build build-asan
 
