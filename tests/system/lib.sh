@@ -22,6 +22,13 @@ ct_boot_s=
 ct_args=()
 ct_cgroups=()
 
+# ct_name PREFIX: a machine name for this checkout (PREFIX and a hash of
+# its path), so that runs from two checkouts never share a name, a
+# cgroup or nspawn's /run/systemd/nspawn/propagate/NAME.
+ct_name() {
+	echo "$1-$(printf '%s' "$ct_top" | sha256sum | cut -c1-8)"
+}
+
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 fail() {
