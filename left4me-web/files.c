@@ -498,6 +498,47 @@ int files_write(const char *state_dir, const struct overlay *o, const char *path
 	return files_writer_commit(w);
 }
 
+int files_overlay_mkdir(const char *state_dir, const struct overlay *o)
+{
+	char *overlays = NULL, name[32];
+	int dir = -1, fd = -1, ret = -1, saved;
+	struct stat st;
+
+	if (!files_overlay_writable(o)) {
+		errno = EINVAL;
+		return -1;
+	}
+	overlays = xasprintf("%s/overlays", state_dir);
+	snprintf(name, sizeof(name), "%lld", (long long)o->id);
+	dir = open(overlays, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dir < 0)
+		goto out;
+	if (mkdirat(dir, name, 0770) < 0) {
+		if (errno == EEXIST)
+			ret = 0;
+		goto out;
+	}
+	/* As files_write's directories: group write from umask 0007, setgid
+	 * and group left4me from overlays/ (docs/SECURITY.md). */
+	fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		goto out;
+	if ((st.st_mode & 0070) != 0070) {
+		errno = EPERM;
+		goto out;
+	}
+	ret = 0;
+out:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	if (dir >= 0)
+		close(dir);
+	free(overlays);
+	errno = saved;
+	return ret;
+}
+
 int files_delete(const char *state_dir, const struct overlay *o, const char *path)
 {
 	const char *prefix, *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;

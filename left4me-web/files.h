@@ -60,6 +60,11 @@ int64_t files_writer_size(const struct files_writer *w);
 /* Write data (len bytes) to path: the writer's open, write and commit. */
 int files_write(const char *state_dir, const struct overlay *o, const char *path, const char *data,
 		size_t len);
+/* Create the directory of a new user or script overlay
+ * (STATE/overlays/ID, OVERLAY_DIR_MODE as files_write makes them), so an
+ * overlay nobody wrote to yet is an empty layer; 0 if it exists already,
+ * else -1 with errno. */
+int files_overlay_mkdir(const char *state_dir, const struct overlay *o);
 /* Remove one file (or symlink, never a directory) at path in a user or
  * script overlay.  -1 with errno (ENOENT, EISDIR, EINVAL, EXDEV/ELOOP). */
 int files_delete(const char *state_dir, const struct overlay *o, const char *path);

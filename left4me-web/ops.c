@@ -460,8 +460,17 @@ int ops_overlay_save(struct req *r, const struct overlay *cur, const char *name,
 		return fail(err, 400, "build_script: too long or not text");
 	if (rc != DB_OK)
 		return db_fail(rc, err);
-	if (!cur)
+	if (!cur) {
+		struct overlay o = {.id = *id, .kind = (char *)(script ? "script" : "user")};
+
 		(void)db_audit(db, r->user.id, r->user.name, "overlay_create", name, "");
+		/* Its directory comes with it: a never-written overlay is an empty
+		 * layer.  If this fails the overlay page says so, and the worker
+		 * makes it at the next start (docs/SECURITY.md). */
+		if (files_overlay_mkdir(r->w->cfg->state_dir, &o) < 0)
+			log_warn("overlay %lld: cannot create %s/overlays/%lld: %s", (long long)*id,
+				 r->w->cfg->state_dir, (long long)*id, strerror(errno));
+	}
 	if (build && script && script[0]) {
 		if (quota_check(r, Q_QUEUED_JOBS, err) < 0)
 			return -1;

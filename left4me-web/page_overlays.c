@@ -226,7 +226,14 @@ int page_overlay(struct req *r)
 		upload_form(r, &h, o.id, dir);
 		free(dir);
 	}
-	if (fd < 0) {
+	if (fd < 0 && open_errno == ENOENT && !path[0] && files_overlay_writable(&o)) {
+		html_printf(&h,
+			    "<p class=\"muted\" id=\"no-dir\">This overlay has no directory "
+			    "(<code>overlays/%D</code>) yet: it is an empty layer.  Uploading or "
+			    "creating a file makes it, and so does starting a server that uses "
+			    "it.</p>",
+			    o.id);
+	} else if (fd < 0) {
 		html_printf(&h, "<p class=\"muted\">%s</p>",
 			    open_errno == ENOENT ? "Empty: nothing here yet."
 						 : "This path cannot be shown.");

@@ -283,6 +283,37 @@ out:
 
 /* ---- server jobs --------------------------------------------------------- */
 
+static int overlay_dir(struct job_ctx *c, const char *dir);
+
+/* A user or script overlay nobody wrote to yet may have no directory (the
+ * web makes it with the overlay, but an older web or a failed mkdir did
+ * not): it is an empty layer, so make it (as before a build) and say so.
+ * A global overlay's dir is the fetcher's: missing stays an error. */
+static int empty_overlay_dirs(struct job_ctx *c, const struct instance_spec *spec)
+{
+	const char *state_dir = c->w->cfg->state_dir;
+	struct stat st;
+	int rc = 0;
+
+	for (size_t i = 0; i < spec->n_overlays && rc == 0; i++) {
+		const struct instance_overlay *o = &spec->overlays[i];
+		char *dir;
+
+		if (o->kind == OVERLAY_GLOBAL)
+			continue;
+		dir = xasprintf("%s/overlays/%lld", state_dir, (long long)o->id);
+		if (lstat(dir, &st) < 0 && errno == ENOENT) {
+			ctx_step(c,
+				 "overlay %lld has no directory yet (nothing was written to it): "
+				 "making overlays/%lld, an empty layer",
+				 (long long)o->id, (long long)o->id);
+			rc = overlay_dir(c, dir);
+		}
+		free(dir);
+	}
+	return rc;
+}
+
 static int do_initialize(struct job_ctx *c, const char *name)
 {
 	const char *state_dir = c->w->cfg->state_dir;
@@ -300,6 +331,10 @@ static int do_initialize(struct job_ctx *c, const char *name)
 		return ctx_fail(c, "cannot read server %s from the database", name);
 	ctx_step(c, "blueprint %lld: %zu overlay(s), port %d", (long long)spec.blueprint_id,
 		 spec.n_overlays, spec.port);
+	if (empty_overlay_dirs(c, &spec) < 0) {
+		instance_spec_fini(&spec);
+		return -1;
+	}
 	/* shared: no build is published or removed between resolving
 	 * installation/current and instance.env naming the build */
 	lock = builds_lock(state_dir, false, err, sizeof(err));

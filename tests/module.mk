@@ -7,6 +7,8 @@ TEST_SUPPORT_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard tests/support/*.c))
 TESTS += $(UNIT_TESTS)
 # The tree is clang-formatted (docs/STYLE.md).
 TEST_SCRIPTS += tests/style.sh
+# make run and the postinst lay out the state dir from one table.
+TEST_SCRIPTS += tests/state-layout.sh
 
 TEST_LDLIBS = $(call pc_libs,$(PKG_CHECK) $(PKG_ALL)) -lpthread
 

@@ -14,7 +14,7 @@ const env = {
 	config: process.env.CONFIG,
 	ctl: process.env.CTL,
 	artifacts: process.env.ARTIFACTS,
-	adminPassword: 'browser-admin-pw',
+	adminPassword: process.env.ADMIN_PASSWORD || 'browser-admin-pw',
 };
 
 function sql(statement) {

@@ -523,6 +523,46 @@ START_TEST(start_initializes_and_enables)
 }
 END_TEST
 
+/* Issue 17: an overlay nobody wrote to yet (a row, no directory: never
+ * uploaded to, never built) is an empty layer.  Starting a server on it
+ * succeeds, its directory is made shared (02770) and the log says so; its
+ * exposed server.cfg is staged empty. */
+START_TEST(start_never_touched_overlay)
+{
+	struct env e;
+	struct stat st;
+	char *p, *got;
+	int64_t id;
+
+	setup(&e);
+	install_fake_game(&e);
+	p = xasprintf("%s/overlays", e.state);
+	ck_assert(mkdir(p, 02770) == 0);
+	free(p);
+	tu_db_exec(e.db, "INSERT INTO overlays (id, user_id, name, kind, created_at, updated_at) "
+			 "VALUES (21, 1, 'fresh', 'user', 0, 0);"
+			 "INSERT INTO blueprint_overlays VALUES (1, 21, 0, 1);");
+	ck_assert(!state_exists(&e, "overlays/21"));
+	add_server(&e, "fresh", 27015);
+	id = enqueue(&e, JOB_START, "fresh");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "started");
+	assert_server(&e, "fresh", "running:");
+	ck_assert_int_eq(log_count(&e, id, "step", "overlay 21 has no directory yet", false), 1);
+	p = xasprintf("%s/overlays/21", e.state);
+	ck_assert(lstat(p, &st) == 0 && S_ISDIR(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 02770);
+	free(p);
+	got = state_file(&e, "runtime/fresh/upper/left4dead2/cfg/server_overlay_21.cfg");
+	ck_assert_str_eq(got, "");
+	free(got);
+	got = state_file(&e, "runtime/fresh/upper/left4dead2/cfg/server.cfg");
+	ck_assert_str_eq(got, "exec server_overlay_21\nhostname test\nsv_lan 0\n");
+	free(got);
+	teardown(&e);
+}
+END_TEST
+
 START_TEST(stop_reset_delete)
 {
 	struct env e;
@@ -812,16 +852,22 @@ START_TEST(refusals_before_any_helper)
 	assert_job(&e, id, "failed", "the game is not installed");
 	assert_server(&e, "alpha", "failed:the game is not installed");
 
-	/* 2: an overlay's directory is missing */
+	/* 2: a global overlay's directory is missing (the fetcher's: a user
+	 * overlay's is made empty, start_never_touched_overlay) */
 	install_fake_game(&e);
+	add_global(&e, 12, "gone", 1, 0, 0, NULL);
+	p = xasprintf("%s/global_overlay_cache/gone/overlay", e.state);
+	tu_rmtree(p);
+	free(p);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "overlay 12 is missing");
+
+	/* 3: an overlay dir that is a symlink to /etc */
+	tu_db_exec(e.db, "DELETE FROM blueprint_overlays");
 	add_overlay(&e, 11, "user", 0, 0, NULL);
 	p = xasprintf("%s/overlays/11", e.state);
 	tu_rmtree(p);
-	id = enqueue(&e, JOB_START, "alpha");
-	ck_assert_int_eq(run_once(&e), 0);
-	assert_job(&e, id, "failed", "overlay 11 is missing");
-
-	/* 3: an overlay dir that is a symlink to /etc */
 	ck_assert(symlink("/etc", p) == 0);
 	free(p);
 	id = enqueue(&e, JOB_START, "alpha");
@@ -2098,6 +2144,7 @@ static Suite *worker_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, start_initializes_and_enables);
+	tcase_add_test(tc, start_never_touched_overlay);
 	tcase_add_test(tc, stop_reset_delete);
 	tcase_add_test(tc, delete_never_initialized);
 	tcase_add_test(tc, delete_is_idempotent);
