@@ -2,11 +2,15 @@
  * and /api/v1/global-overlays (list, refresh). */
 #include "api_overlays.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "db.h"
 #include "db_global.h"
+#include "edit.h"
+#include "files.h"
 #include "ops.h"
 
 static json_object *overlay_json(const struct overlay *ov)
@@ -122,12 +126,39 @@ int api_overlay_build(struct req *r)
 	return api_job_accepted(r, 202, job);
 }
 
-int api_overlay_file_put(struct req *r)
+/* PUT with If-Match (the ETag a GET gave, or *) or If-None-Match: *
+ * (create only): the editor's checked save of a text file (edit.h). */
+static int file_put_checked(struct req *r, const char *if_match, const char *if_none)
 {
+	char etag[FILES_ETAG_SIZE];
 	struct ops_error err;
 	json_object *j;
 	int64_t id;
 
+	if (if_match && if_none)
+		return api_error(r, 400, "give If-Match or If-None-Match, not both");
+	if (if_none && strcmp(if_none, "*") != 0)
+		return api_error(r, 400, "If-None-Match: only * (create a new file) is supported");
+	if (edit_save(r, r->cap[0], r->cap[1], r->body.buf ? r->body.buf : "", r->body.len,
+		      if_match ? if_match : "", etag, &id, &err) < 0)
+		return ops_fail(r, &err);
+	snprintf(r->etag, sizeof(r->etag), "%s", etag);
+	j = json_object_new_object();
+	api_add_str(j, "path", r->cap[1]);
+	json_object_object_add(j, "size", json_object_new_int64((int64_t)r->body.len));
+	api_add_str(j, "etag", etag);
+	return api_send(r, if_none ? 201 : 200, j);
+}
+
+int api_overlay_file_put(struct req *r)
+{
+	const char *if_match = web_header(r, "If-Match"), *if_none = web_header(r, "If-None-Match");
+	struct ops_error err;
+	json_object *j;
+	int64_t id;
+
+	if (if_match || if_none)
+		return file_put_checked(r, if_match, if_none);
 	if (ops_overlay_file_write(r, r->cap[0], r->cap[1], r->body.buf, r->body.len, &id, &err) <
 	    0)
 		return ops_fail(r, &err);
@@ -141,9 +172,19 @@ int api_overlay_file_get(struct req *r)
 {
 	struct ops_error err;
 	int fd = ops_overlay_file_open(r, r->cap[0], r->cap[1], &err);
+	size_t len;
+	char *data;
 
 	if (fd < 0)
 		return ops_fail(r, &err);
+	/* The ETag a PUT with If-Match names, for files the editor takes. */
+	if (files_read_fd(fd, r->w->cfg->web.max_edit, &data, &len) == 0) {
+		char etag[FILES_ETAG_SIZE];
+
+		files_etag_of(data, len, etag);
+		snprintf(r->etag, sizeof(r->etag), "%s", etag);
+		free(data);
+	}
 	return web_respond_file(r, fd, r->cap[1]);
 }
 

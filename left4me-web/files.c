@@ -12,6 +12,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "auth.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -496,6 +498,108 @@ int files_write(const char *state_dir, const struct overlay *o, const char *path
 		return -1;
 	}
 	return files_writer_commit(w);
+}
+
+void files_etag_of(const char *data, size_t len, char out[FILES_ETAG_SIZE])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0, i;
+
+	if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n < 16)
+		memset(md, 0, 16); /* cannot happen; an ETag nothing matches */
+	out[0] = '"';
+	for (i = 0; i < 16; i++)
+		snprintf(out + 1 + 2 * i, 3, "%02x", md[i]);
+	out[33] = '"';
+	out[34] = '\0';
+}
+
+int files_read_fd(int fd, long long max, char **data, size_t *len)
+{
+	struct stat st;
+	size_t cap, n = 0;
+	char *buf;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EPERM;
+		return -1;
+	}
+	if (st.st_size > max) {
+		errno = EFBIG;
+		return -1;
+	}
+	/* One byte more than max, to see a file that grew meanwhile. */
+	cap = (size_t)st.st_size + 1;
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		ssize_t got = pread(fd, buf + n, cap - n, (off_t)n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			free(buf);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if ((long long)n > max) {
+			free(buf);
+			errno = EFBIG;
+			return -1;
+		}
+		if (n == cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+bool files_is_text(const char *data, size_t len)
+{
+	return !memchr(data, '\0', len) && valid_utf8(data, len);
+}
+
+int files_read_text(const char *state_dir, const struct overlay *o, const char *path, long long max,
+		    char **data, size_t *len)
+{
+	bool is_dir = false;
+	int fd = files_open(state_dir, o, path, &is_dir), rc, saved;
+
+	if (fd < 0)
+		return -1;
+	if (is_dir) {
+		close(fd);
+		errno = EISDIR;
+		return -1;
+	}
+	rc = files_read_fd(fd, max, data, len);
+	saved = errno;
+	close(fd);
+	if (rc == 0 && !files_is_text(*data, *len)) {
+		free(*data);
+		*data = NULL;
+		saved = EILSEQ;
+		rc = -1;
+	}
+	errno = saved;
+	return rc;
+}
+
+bool files_game_installed(const char *state_dir)
+{
+	char *path = xasprintf("%s/installation/srcds_run", state_dir);
+	struct stat st;
+	bool ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(path);
+	return ok;
 }
 
 int files_overlay_mkdir(const char *state_dir, const struct overlay *o)

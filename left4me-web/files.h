@@ -60,6 +60,24 @@ int64_t files_writer_size(const struct files_writer *w);
 /* Write data (len bytes) to path: the writer's open, write and commit. */
 int files_write(const char *state_dir, const struct overlay *o, const char *path, const char *data,
 		size_t len);
+/* ETags of overlay files: a quoted prefix of the SHA-256 of the content
+ * ("\"" 32 hex digits "\""), so any change of the bytes changes it. */
+#define FILES_ETAG_SIZE 35
+void files_etag_of(const char *data, size_t len, char out[FILES_ETAG_SIZE]);
+/* Read the regular file fd (not consumed; read with pread, the offset
+ * stays) whole into *data (NUL-terminated, *len bytes): 0, or -1 with
+ * errno (EFBIG when it holds more than max bytes). */
+int files_read_fd(int fd, long long max, char **data, size_t *len);
+/* The text file at path in the overlay: 0 with *data and *len, or -1 with
+ * errno: ENOENT, EISDIR, EFBIG (over max bytes), EILSEQ (not valid UTF-8
+ * or holds a NUL: not text), or an error of files_open. */
+int files_read_text(const char *state_dir, const struct overlay *o, const char *path, long long max,
+		    char **data, size_t *len);
+/* True for text: valid UTF-8 without a NUL. */
+bool files_is_text(const char *data, size_t len);
+/* Whether the game is installed: STATE/installation/srcds_run is a
+ * regular file (the worker's own test before a start). */
+bool files_game_installed(const char *state_dir);
 /* Create the directory of a new user or script overlay
  * (STATE/overlays/ID, OVERLAY_DIR_MODE as files_write makes them), so an
  * overlay nobody wrote to yet is an empty layer; 0 if it exists already,

@@ -2,12 +2,14 @@
  * their order and server.cfg, config) and its delete button. */
 #include "page_blueprints.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
+#include "files.h"
 #include "ops.h"
 #include "page.h"
 #include "parse.h"
@@ -69,6 +71,62 @@ static void overlay_checkbox(struct html *h, const char *name, const char *label
 	html_printf(h, "<input type=\"checkbox\" name=\"%a\" value=\"%D\" aria-label=\"%a %a\"",
 		    name, o->id, label, o->name);
 	html_raw_trusted(h, checked ? " checked>" : ">");
+}
+
+/* One exposed overlay's server.cfg, as the worker will stage it. */
+static void exposed_cfg(struct req *r, struct html *h, const struct overlay *o)
+{
+	static const char cfg[] = "left4dead2/cfg/server.cfg";
+	char *text = NULL;
+	size_t len;
+
+	html_printf(h, "<h3>server_overlay_%D.cfg <span class=\"muted\">from %s</span>", o->id,
+		    o->name);
+	if (files_overlay_writable(o))
+		html_printf(h, " <a class=\"button\" href=\"/overlays/%D/edit?path=%u\">Edit</a>",
+			    o->id, cfg);
+	html_printf(h, "</h3>");
+	if (files_read_text(r->w->cfg->state_dir, o, cfg, r->w->cfg->web.max_edit, &text, &len) ==
+	    0)
+		html_printf(h, "<pre class=\"preview\" data-overlay=\"%D\">%s</pre>", o->id, text);
+	else if (errno == ENOENT)
+		html_printf(h,
+			    "<p class=\"muted\">No <code>%s</code> in it yet: an empty "
+			    "file.</p>",
+			    cfg);
+	else
+		html_printf(h,
+			    "<p class=\"muted\">Its <code>%s</code> cannot be shown here "
+			    "(not text, over web.max_edit, or not a plain file).</p>",
+			    cfg);
+	free(text);
+}
+
+/* The server.cfg files the exec lines run, lowest overlay first (the
+ * preview above is the exec lines as ticked now; this is the saved
+ * blueprint's). */
+static void exposed_cfgs(struct req *r, struct html *h, const struct blueprint *b,
+			 const struct overlay *ovs, size_t no)
+{
+	size_t i, j, shown = 0;
+
+	html_printf(h, "<section class=\"card\" id=\"exposed\"><h2>Exposed server.cfg files"
+		       "</h2><p class=\"muted\">What each <code>exec server_overlay_ID</code> "
+		       "line runs: the overlay's own <code>left4dead2/cfg/server.cfg</code>, "
+		       "lowest overlay first.</p>");
+	for (i = b->n_overlays; i-- > 0;) {
+		if (!b->overlays[i].expose_server_cfg)
+			continue;
+		for (j = 0; j < no; j++)
+			if (ovs[j].id == b->overlays[i].overlay_id) {
+				exposed_cfg(r, h, &ovs[j]);
+				shown++;
+			}
+	}
+	if (!shown)
+		html_printf(h, "<p class=\"muted\">None: tick <em>server.cfg</em> of an overlay "
+			       "above and save.</p>");
+	html_printf(h, "</section>");
 }
 
 int page_blueprint(struct req *r)
@@ -135,6 +193,7 @@ int page_blueprint(struct req *r)
 		    "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
 		    "</button></div></form>",
 		    preview.len ? preview.buf : "(none)\n", b.config);
+	exposed_cfgs(r, &h, &b, ovs, no);
 	html_printf(&h, "<section class=\"card\"><h2>Delete</h2>");
 	page_button(r, &h, "Delete blueprint", "danger", "/blueprints/%D/delete", b.id);
 	html_printf(&h, "</section>");

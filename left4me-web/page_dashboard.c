@@ -6,9 +6,72 @@
 
 #include "auth.h"
 #include "db.h"
+#include "files.h"
 #include "ops.h"
 #include "page.h"
 #include "validate.h"
+
+/* The first-run checklist: the five steps from an empty install to a
+ * running server, each done or linking to where it is done; nothing once
+ * all are done.  -1 on a database error. */
+static int checklist(struct req *r, struct html *h, const struct server *servers, size_t ns)
+{
+	struct overlay *ovs;
+	struct blueprint *bps;
+	size_t no, nb, i, done = 0;
+	bool running = false, game = files_game_installed(r->w->cfg->state_dir);
+	struct {
+		bool done;
+		const char *href, *text;
+	} step[5];
+
+	if (db_overlay_list(web_db(r), r->user.id, false, &ovs, &no) != DB_OK)
+		return -1;
+	if (db_blueprint_list(web_db(r), r->user.id, &bps, &nb) != DB_OK) {
+		overlay_list_free(ovs, no);
+		return -1;
+	}
+	for (i = 0; i < ns; i++)
+		running = running || servers[i].state == SERVER_RUNNING;
+	step[0].done = game;
+	step[0].href = r->user.admin ? "/admin" : NULL;
+	step[0].text = r->user.admin ? "Install the game (Admin: Install / update game)"
+				     : "The game is installed (ask an administrator to install it)";
+	step[1].done = no > 0;
+	step[1].href = "/overlays";
+	step[1].text = "Create an overlay (upload or edit its files, e.g. server.cfg)";
+	step[2].done = nb > 0;
+	step[2].href = "/blueprints";
+	step[2].text = "Write a blueprint that uses it";
+	step[3].done = ns > 0;
+	step[3].href = "/servers";
+	step[3].text = "Create a server on the blueprint";
+	step[4].done = running;
+	step[4].href = ns > 0 ? "/servers" : NULL;
+	step[4].text = "Start it";
+	for (i = 0; i < 5; i++)
+		done += step[i].done;
+	if (done < 5) {
+		html_printf(
+		    h,
+		    "<section class=\"card\" id=\"checklist\"><h2>First steps "
+		    "<span class=\"muted\">%d of 5 done</span></h2><ol class=\"checklist\">",
+		    (int)done);
+		for (i = 0; i < 5; i++) {
+			html_printf(h, "<li class=\"%s\">", step[i].done ? "done" : "todo");
+			if (step[i].href && !step[i].done)
+				html_printf(h, "<a href=\"%a\">%s</a>", step[i].href, step[i].text);
+			else
+				html_printf(h, "%s", step[i].text);
+			html_printf(h, " <span class=\"muted\">%s</span></li>",
+				    step[i].done ? "(done)" : "");
+		}
+		html_printf(h, "</ol></section>");
+	}
+	overlay_list_free(ovs, no);
+	blueprint_list_free(bps, nb);
+	return 0;
+}
 
 int page_dashboard(struct req *r)
 {
@@ -26,7 +89,14 @@ int page_dashboard(struct req *r)
 	}
 	html_init(&h);
 	page_begin(r, &h, "Dashboard");
-	html_printf(&h, "<h1>Dashboard</h1><section class=\"card\"><h2>Servers</h2>");
+	html_printf(&h, "<h1>Dashboard</h1>");
+	if (checklist(r, &h, servers, ns) < 0) {
+		html_fini(&h);
+		server_list_free(servers, ns);
+		job_list_free(jobs, nj);
+		return ops_db_fail(r, DB_ERROR);
+	}
+	html_printf(&h, "<section class=\"card\"><h2>Servers</h2>");
 	page_servers_table(&h, servers, ns);
 	html_printf(&h, "<p><a class=\"button\" href=\"/servers\">New server</a></p></section>"
 			"<section class=\"card\"><h2>Recent jobs</h2>");

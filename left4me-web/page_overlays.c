@@ -133,6 +133,18 @@ static void overlay_settings(struct req *r, struct html *h, const struct overlay
 	html_printf(h, "</section>");
 }
 
+/* The editor's "new text file" form (a GET: the editor opens on the
+ * path), its path field set to dir ("" or ending in '/'). */
+static void new_file_form(struct html *h, int64_t id, const char *dir)
+{
+	html_printf(h,
+		    "<form method=\"get\" action=\"/overlays/%D/edit\" class=\"upload\">"
+		    "<label>New text file <input name=\"path\" value=\"%a\" required "
+		    "placeholder=\"left4dead2/cfg/server.cfg\"></label><div class=\"actions\">"
+		    "<button type=\"submit\">Edit new file</button></div></form>",
+		    id, dir);
+}
+
 /* The upload form, its path field set to dir ("" or ending in '/'). */
 static void upload_form(struct req *r, struct html *h, int64_t id, const char *dir)
 {
@@ -167,6 +179,9 @@ static void dir_row(struct req *r, struct html *h, const struct overlay *o,
 	if (e->is_link)
 		html_raw_trusted(h, " <span class=\"muted\">(link)</span>");
 	html_printf(h, "</td><td>%D bytes</td><td>", e->size);
+	if (files_overlay_writable(o) && !e->is_link && e->size <= r->w->cfg->web.max_edit)
+		html_printf(h, "<a class=\"button\" href=\"/overlays/%D/edit?path=%u\">Edit</a> ",
+			    o->id, child);
 	if (files_overlay_writable(o))
 		delete_file_button(r, h, o->id, child);
 	html_printf(h, "</td></tr>");
@@ -224,6 +239,7 @@ int page_overlay(struct req *r)
 		char *dir = path[0] && (fd < 0 || is_dir) ? xasprintf("%s/", path) : xstrdup("");
 
 		upload_form(r, &h, o.id, dir);
+		new_file_form(&h, o.id, dir);
 		free(dir);
 	}
 	if (fd < 0 && open_errno == ENOENT && !path[0] && files_overlay_writable(&o)) {
@@ -239,8 +255,12 @@ int page_overlay(struct req *r)
 						 : "This path cannot be shown.");
 	} else if (!is_dir) {
 		close(fd);
-		html_printf(&h, "<p><a href=\"/overlays/%D/files/%p\">Download %s</a></p>", o.id,
-			    path, path);
+		html_printf(&h, "<p><a href=\"/overlays/%D/files/%p\">Download %s</a>", o.id, path,
+			    path);
+		if (files_overlay_writable(&o))
+			html_printf(&h, " · <a href=\"/overlays/%D/edit?path=%u\">Edit</a>", o.id,
+				    path);
+		html_printf(&h, "</p>");
 	} else {
 		dir_listing(r, &h, &o, path, fd);
 	}

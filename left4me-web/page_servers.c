@@ -9,6 +9,7 @@
 
 #include "console.h"
 #include "db.h"
+#include "files.h"
 #include "log.h"
 #include "ops.h"
 #include "page.h"
@@ -34,6 +35,14 @@ int page_servers(struct req *r)
 	html_printf(&h, "<h1>Servers</h1><section class=\"card\">");
 	page_servers_table(&h, servers, ns);
 	html_printf(&h, "</section><section class=\"card\"><h2>New server</h2>");
+	if (!files_game_installed(r->w->cfg->state_dir) && r->user.admin)
+		html_printf(&h, "<p class=\"error\" id=\"no-game\">The game is not installed: "
+				"<a href=\"/admin\">install the game first</a> (Install / update "
+				"game); no server can start before.</p>");
+	else if (!files_game_installed(r->w->cfg->state_dir))
+		html_printf(&h, "<p class=\"error\" id=\"no-game\">The game is not installed: "
+				"install the game first (an administrator does it on the Admin "
+				"page); no server can start before.</p>");
 	if (nb == 0) {
 		html_printf(&h, "<p class=\"muted\">Create a <a href=\"/blueprints\">blueprint</a> "
 				"first.</p>");

@@ -7,7 +7,8 @@
  * by libmicrohttpd); a trailing "*" captures the rest of the path.  The
  * login form checks its own pre-login CSRF token (signed double submit),
  * so its csrf column is false.  The upload form is multipart/form-data
- * (max_upload); its fields, csrf_token included, are parsed from it. */
+ * (max_upload); its fields, csrf_token included, are parsed from it.  The
+ * editor's form may be larger than other forms (BODY_EDIT: web.max_edit). */
 #include "routes.h"
 
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "page_admin.h"
 #include "page_blueprints.h"
 #include "page_dashboard.h"
+#include "page_editor.h"
 #include "page_globals.h"
 #include "page_jobs.h"
 #include "page_login.h"
@@ -76,6 +78,8 @@ static const struct route routes[] = {
     {"POST", "/overlays/{}/upload", page_overlay_upload, AUTH_USER, true, BODY_MULTIPART, false,
      page_error},
     P("POST", "/overlays/{}/delete-file", page_overlay_delete_file, AUTH_USER, true),
+    P("GET", "/overlays/{}/edit", page_editor, AUTH_USER, false),
+    {"POST", "/overlays/{}/edit", page_editor_save, AUTH_USER, true, BODY_EDIT, false, page_error},
     P("GET", "/global-overlays", page_globals, AUTH_USER, false),
     P("POST", "/global-overlays/refresh", page_globals_refresh, AUTH_ADMIN, true),
     P("GET", "/jobs", page_jobs, AUTH_USER, false),

@@ -105,6 +105,8 @@ void web_add_headers(struct req *r, struct MHD_Response *resp, const char *type)
 	for (i = 0; i < 2; i++)
 		if (r->set_cookie[i])
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie[i]);
+	if (r->etag[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
 }
 
 static void count_status(struct req *r, unsigned status)
@@ -540,6 +542,9 @@ static int first_call(struct req *r, int *queued)
 	r->body_limit = (r->route->body == BODY_FILE || r->route->body == BODY_MULTIPART)
 			    ? r->w->cfg->web.max_upload
 			    : r->w->cfg->web.max_body;
+	/* The editor's form: its text, percent-encoded (3 bytes a byte). */
+	if (r->route->body == BODY_EDIT)
+		r->body_limit += 3 * r->w->cfg->web.max_edit;
 	cl = web_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if ((why = framing_error(r, cl)) != NULL)
 		return web_error(r, 400, why);
@@ -604,7 +609,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->route->body == BODY_MULTIPART) {
 		if (web_parse_multipart(r) < 0)
 			return web_error(r, 400, "malformed multipart form data");
-	} else if (r->route->body == BODY_FORM && strcmp(method, "POST") == 0) {
+	} else if ((r->route->body == BODY_FORM || r->route->body == BODY_EDIT) &&
+		   strcmp(method, "POST") == 0) {
 		const char *ct = web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 
 		if (r->body.len &&

@@ -69,6 +69,7 @@ enum route_body {
 	BODY_JSON,	/* kept in r->body for the handler (max_body) */
 	BODY_FILE,	/* a file kept in r->body (max_upload) */
 	BODY_MULTIPART, /* multipart/form-data: fields and one file (max_upload) */
+	BODY_EDIT,	/* BODY_FORM holding the editor's text (max_body + 3 * max_edit) */
 };
 
 typedef int (*web_handler)(struct req *r);
@@ -131,6 +132,7 @@ struct req {
 	struct user user;
 	struct session sess;
 	char *set_cookie[2]; /* Set-Cookie headers to send */
+	char etag[40];	     /* an ETag header to send, if not empty */
 	struct sse_stream *stream;
 	bool is_loopback;     /* the peer's address is (not the X-Forwarded-For one) */
 	unsigned retry_after; /* seconds: a Retry-After header when not 0 */

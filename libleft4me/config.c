@@ -698,6 +698,7 @@ static const struct field web_fields[] = {
     F_INT("connection_timeout", web.connection_timeout, 1, DAY, 60),
     F_LLONG("max_body", web.max_body, 1, GIB, MIB),
     F_LLONG("max_upload", web.max_upload, 1, TIB, 512 * MIB),
+    F_LLONG("max_edit", web.max_edit, 1, GIB, MIB),
     F_INT("session_ttl", web.session_ttl, 1, 366 * DAY, 7 * DAY),
     F_INT("login_max_failures", web.login_max_failures, 1, 1000000, 5),
     F_INT("login_ip_max_failures", web.login_ip_max_failures, 1, 1000000, 20),

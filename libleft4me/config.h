@@ -44,6 +44,7 @@ struct config {
 		int connection_timeout;	   /* seconds an idle connection is kept */
 		long long max_body;	   /* bytes of a form or JSON body */
 		long long max_upload;	   /* bytes of one uploaded overlay file */
+		long long max_edit;	   /* bytes of a text file the editor opens and saves */
 		int session_ttl;	   /* seconds */
 		int login_max_failures;	   /* per (address, account): before delays */
 		int login_ip_max_failures; /* per address, any account: before delays */

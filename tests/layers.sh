@@ -19,9 +19,9 @@ LAYERS='
 2 transport web
 3 auth      session
 4 actions   ops
-5 kits      page api
+5 kits      page api edit
 6 renderers page_admin page_blueprints page_dashboard page_globals page_jobs page_login
-6 renderers page_overlays page_servers page_status
+6 renderers page_overlays page_servers page_status page_editor
 6 renderers api_blueprints api_jobs api_overlays api_servers
 7 routes    routes
 8 main      main

@@ -1,5 +1,5 @@
-// left4me: live logs over SSE, the console's input line with history, and
-// the blueprint preview.  Pages work without this file; it only adds what
+// left4me: live logs over SSE, the console's input line with history, the
+// blueprint preview, and the text editor's line numbers and Ctrl-S.  Pages work without this file; it only adds what
 // cannot be done without script.
 'use strict';
 
@@ -154,7 +154,44 @@ function preview(form) {
 	document.getElementById('preview').textContent = lines.length ? lines.join('') : '(none)\n';
 }
 
+// The text editor (a plain form without script): a gutter of line numbers
+// that scrolls with the text, and Ctrl-S (Cmd-S) submits the form, which
+// carries the ETag the page was loaded with (a 409 page if the file changed
+// meanwhile).
+function editor(ta) {
+	const wrap = document.createElement('div');
+	wrap.className = 'editor-wrap';
+	const gutter = document.createElement('pre');
+	gutter.className = 'gutter';
+	gutter.setAttribute('aria-hidden', 'true');
+	ta.parentNode.insertBefore(wrap, ta);
+	wrap.appendChild(gutter);
+	wrap.appendChild(ta);
+	let shown = 0;
+	function numbers() {
+		const n = ta.value.split('\n').length;
+		if (n !== shown) {
+			const out = [];
+			for (let i = 1; i <= n; i++) out.push(i);
+			gutter.textContent = out.join('\n') + '\n';
+			shown = n;
+		}
+		gutter.scrollTop = ta.scrollTop;
+	}
+	ta.addEventListener('input', numbers);
+	ta.addEventListener('scroll', () => { gutter.scrollTop = ta.scrollTop; });
+	numbers();
+	document.addEventListener('keydown', (e) => {
+		if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === 's' || e.key === 'S')) {
+			e.preventDefault();
+			ta.form.requestSubmit();
+		}
+	});
+}
+
 document.addEventListener('DOMContentLoaded', () => {
+	const ta = document.getElementById('editor');
+	if (ta && ta.form) editor(ta);
 	for (const pre of document.querySelectorAll('pre[data-events]')) follow(pre);
 	const consoleForm = document.getElementById('console-form');
 	if (consoleForm) consoleInput(consoleForm);

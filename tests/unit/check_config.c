@@ -133,6 +133,10 @@ static const struct bad_case bad[] = {
      "t.yaml:2:13: web.max_body: expected an integer between 1 and 1073741824"},
     {"web:\n  max_upload: 1099511627777\n",
      "t.yaml:2:15: web.max_upload: expected an integer between 1 and 1099511627776"},
+    {"web:\n  max_edit: 0\n",
+     "t.yaml:2:13: web.max_edit: expected an integer between 1 and 1073741824"},
+    {"web:\n  max_edit: 1073741825\n",
+     "t.yaml:2:13: web.max_edit: expected an integer between 1 and 1073741824"},
     {"web:\n  session_ttl: 0\n",
      "t.yaml:2:16: web.session_ttl: expected an integer between 1 and 31622400"},
     {"worker:\n  helper_timeout: 0\n",
@@ -324,6 +328,7 @@ static const struct good_case good[] = {
     G_INT("web:\n  max_connections: 1000000\n", web.max_connections, 1000000),
     G_INT("web:\n  max_connections: 1\n", web.max_connections, 1),
     G_LLONG("web:\n  max_upload: 1099511627776\n", web.max_upload, 1099511627776LL),
+    G_LLONG("web:\n  max_edit: 1\n", web.max_edit, 1),
     G_LLONG("fetcher:\n  max_extract_size: 17592186044416\n", fetcher.max_extract_size,
 	    17592186044416LL),
     G_INT("fetcher:\n  retries: 0\n", fetcher.retries, 0),
@@ -389,6 +394,7 @@ static void assert_defaults(const struct config *cfg)
 	ck_assert_int_eq(cfg->web.connection_timeout, 60);
 	ck_assert_int_eq(cfg->web.max_body, 1048576);
 	ck_assert_int_eq(cfg->web.max_upload, 536870912);
+	ck_assert_int_eq(cfg->web.max_edit, 1048576);
 	ck_assert_int_eq(cfg->web.session_ttl, 604800);
 	ck_assert_int_eq(cfg->web.login_max_failures, 5);
 	ck_assert_int_eq(cfg->web.login_ip_max_failures, 20);
