@@ -335,7 +335,8 @@ int files_list(int dirfd, struct dirent_info **list, size_t *n)
 		count++;
 	}
 	closedir(d);
-	qsort(out, count, sizeof(*out), cmp_entry);
+	if (count) /* an empty dir: out is NULL, which qsort must not get */
+		qsort(out, count, sizeof(*out), cmp_entry);
 	*list = out;
 	*n = count;
 	return 0;

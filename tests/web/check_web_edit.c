@@ -198,6 +198,7 @@ static char *input_value(const char *html, const char *name)
 {
 	char *key = xasprintf("name=\"%s\" value=\"", name);
 	const char *p = strstr(html, key), *q;
+	char *out;
 
 	free(key);
 	ck_assert_msg(p != NULL, "no input %s", name);
@@ -216,7 +217,9 @@ static char *input_value(const char *html, const char *name)
 			strbuf_putc(&sb, *p++);
 		}
 	}
-	return strbuf_detach(&sb);
+	out = strbuf_detach(&sb);
+	strbuf_fini(&sb);
+	return out;
 }
 
 /* s percent-encoded into sb (every byte but [A-Za-z0-9]). */
@@ -236,6 +239,7 @@ static void pct(struct strbuf *sb, const char *s)
 static char *form(const char *path, const char *etag, const char *text)
 {
 	struct strbuf sb;
+	char *out;
 
 	strbuf_init(&sb);
 	strbuf_puts(&sb, "path=");
@@ -244,7 +248,9 @@ static char *form(const char *path, const char *etag, const char *text)
 	pct(&sb, etag);
 	strbuf_puts(&sb, "&text=");
 	pct(&sb, text);
-	return strbuf_detach(&sb);
+	out = strbuf_detach(&sb);
+	strbuf_fini(&sb);
+	return out;
 }
 
 START_TEST(page_editor_saves_and_conflicts)
