@@ -4,7 +4,8 @@
 # left4me-common's postinst (its create_dirs, run here without the chown
 # that needs the left4me user) both lay out a fresh dir from it, and both
 # end with exactly the table's directories and modes.  The postinst names
-# no state-dir mode of its own.
+# no state-dir mode of its own.  make run's worker runs stand-ins of the
+# root helpers that fail with one clear line.
 set -eu
 cd "$(dirname "$0")/.."
 build=${LEFT4ME_BUILD:-build}
@@ -51,6 +52,23 @@ if ! B=$build LEFT4ME_VAR=$tmp/run PORT=0 tools/run-dev --layout-only >"$tmp/run
 	exit 1
 fi
 check "$tmp/run" "make run"
+
+# make run's worker gets stand-ins for the root helpers: each says, in one
+# line, what the step needs, and exits 69 (EX_UNAVAILABLE).
+hdir=$(sed -n 's/^  helper_dir: //p' "$tmp/run/left4me.yaml")
+for h in left4me-overlay left4me-systemctl left4me-script-sandbox; do
+	rc=0
+	out=$("$hdir/$h" enable alpha 2>&1) || rc=$?
+	case $rc:$out in
+	"69:$h enable alpha: not available under make run: "*"; install the packages"*) ;;
+	*)
+		echo "state-layout: make run's $hdir/$h: exit $rc, '$out'"
+		bad=$((bad + 1))
+		;;
+	esac
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] ||
+		{ echo "state-layout: $h: more than one line"; bad=$((bad + 1)); }
+done
 
 # The postinst's create_dirs, with its dir() minus chown (root's part) and
 # the table from the source tree instead of /usr/share/left4me (and no
