@@ -595,7 +595,7 @@ int files_read_text(const char *state_dir, const struct overlay *o, const char *
 
 bool files_game_installed(const char *state_dir)
 {
-	char *path = xasprintf("%s/installation/srcds_run", state_dir);
+	char *path = xasprintf("%s/installation/current/srcds_run", state_dir);
 	struct stat st;
 	bool ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
 

@@ -75,8 +75,9 @@ int files_read_text(const char *state_dir, const struct overlay *o, const char *
 		    char **data, size_t *len);
 /* True for text: valid UTF-8 without a NUL. */
 bool files_is_text(const char *data, size_t len);
-/* Whether the game is installed: STATE/installation/srcds_run is a
- * regular file (the worker's own test before a start). */
+/* Whether the game is installed: STATE/installation/current (the
+ * worker's link to the build a start picks, builds/ID) leads to a
+ * regular srcds_run. */
 bool files_game_installed(const char *state_dir);
 /* Create the directory of a new user or script overlay
  * (STATE/overlays/ID, OVERLAY_DIR_MODE as files_write makes them), so an

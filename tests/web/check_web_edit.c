@@ -372,11 +372,17 @@ START_TEST(first_run_checklist)
 	ck_assert_ptr_nonnull(strstr(r.body, "install the game first"));
 	wt_resp_fini(&r);
 	/* The game, a blueprint, a running server: all done, no list. */
-	p = xasprintf("%s/installation", t.dir);
-	ck_assert_int_eq(mkdir(p, 0755), 0);
-	free(p);
-	p = xasprintf("%s/installation/srcds_run", t.dir);
+	for (const char *d = "installation\0installation/builds\0installation/builds/7\0"; *d;
+	     d += strlen(d) + 1) {
+		p = xasprintf("%s/%s", t.dir, d);
+		ck_assert_int_eq(mkdir(p, 0755), 0);
+		free(p);
+	}
+	p = xasprintf("%s/installation/builds/7/srcds_run", t.dir);
 	tu_write_file(p, "#!/bin/sh\n");
+	free(p);
+	p = xasprintf("%s/installation/current", t.dir);
+	ck_assert_int_eq(symlink("builds/7", p), 0);
 	free(p);
 	tu_db_exec(t.db,
 		   "INSERT INTO blueprints (id, user_id, name, config, created_at, "
