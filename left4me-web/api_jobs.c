@@ -2,6 +2,7 @@
  * which only queues a job. */
 #include "api_jobs.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "api.h"
@@ -10,6 +11,10 @@
 #include "ops.h"
 #include "parse.h"
 #include "validate.h"
+
+/* Lines a page of the log API answers at most. */
+#define API_LOG_MAX   1000
+#define API_LOG_MAX_S "1000"
 
 static json_object *job_json(const struct job *j)
 {
@@ -68,32 +73,10 @@ int api_job_get(struct req *r)
 	return ret;
 }
 
-int api_job_log(struct req *r)
+/* The lines of a log page as JSON objects into a. */
+static void log_lines_json(json_object *a, const struct job_log_line *lines, size_t n)
 {
-	const char *after = web_query(r, "after");
-	int64_t after_id = 0;
-	struct job_log_line *lines;
-	struct job j;
-	json_object *o, *a;
-	size_t n, i;
-	int rc = ops_job(r, r->cap[0], &j);
-
-	if (rc != DB_OK)
-		return ops_db_fail(r, rc);
-	if (after && strcmp(after, "0") != 0 && !valid_id(after, &after_id)) {
-		job_fini(&j);
-		return api_error(r, 400, "after: expected an id");
-	}
-	rc = db_job_log_read(web_db(r), j.id, after_id, 10000, &lines, &n);
-	if (rc != DB_OK) {
-		job_fini(&j);
-		return ops_db_fail(r, rc);
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "job_id", json_object_new_int64(j.id));
-	api_add_str(o, "state", job_state_name(j.state));
-	a = json_object_new_array();
-	for (i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_new_object();
 
 		json_object_object_add(e, "id", json_object_new_int64(lines[i].id));
@@ -102,7 +85,52 @@ int api_job_log(struct req *r)
 		api_add_str(e, "line", lines[i].line);
 		json_object_array_add(a, e);
 	}
+}
+
+/* A page of a job's log: ?after=ID (the lines after it, oldest first;
+ * default) or ?before=ID (the lines just before it; 0: the newest), at
+ * most ?limit=N of them (1..API_LOG_MAX, default API_LOG_MAX); "more" says
+ * whether there are more lines in that direction. */
+int api_job_log(struct req *r)
+{
+	const char *after = web_query(r, "after"), *before = web_query(r, "before"),
+		   *lim = web_query(r, "limit");
+	long long after_id = 0, before_id = 0, limit = API_LOG_MAX;
+	struct job_log_line *lines;
+	size_t n, first = 0;
+	bool more;
+	struct job j;
+	json_object *o, *a;
+	int rc;
+
+	if ((after && parse_int(after, 0, INT64_MAX, &after_id) < 0) ||
+	    (before && parse_int(before, 0, INT64_MAX, &before_id) < 0) || (after && before))
+		return api_error(r, 400, "after or before: expected one id");
+	if (lim && parse_int(lim, 1, API_LOG_MAX, &limit) < 0)
+		return api_error(r, 400, "limit: expected 1 to " API_LOG_MAX_S);
+	rc = ops_job(r, r->cap[0], &j);
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	/* One line more than asked says whether there are more. */
+	if (before)
+		rc = db_job_log_read_before(web_db(r), j.id, before_id, (size_t)limit + 1, &lines,
+					    &n);
+	else
+		rc = db_job_log_read(web_db(r), j.id, after_id, (size_t)limit + 1, &lines, &n);
+	if (rc != DB_OK) {
+		job_fini(&j);
+		return ops_db_fail(r, rc);
+	}
+	more = n > (size_t)limit;
+	if (more && before)
+		first = 1; /* the extra one is the oldest */
+	o = json_object_new_object();
+	json_object_object_add(o, "job_id", json_object_new_int64(j.id));
+	api_add_str(o, "state", job_state_name(j.state));
+	a = json_object_new_array();
+	log_lines_json(a, lines + first, more ? (size_t)limit : n);
 	json_object_object_add(o, "lines", a);
+	json_object_object_add(o, "more", json_object_new_boolean(more));
 	job_log_lines_free(lines, n);
 	job_fini(&j);
 	return api_send(r, 200, o);

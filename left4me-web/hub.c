@@ -42,6 +42,9 @@
 #define CONSOLE_LINE_MAX   4096
 #define CONSOLE_KEEP_BYTES (256 * 1024)
 #define VIEWER_MAX_LAG	   (8 * 1024 * 1024)
+/* A job source reads its log in batches, the next only once its slowest
+ * viewer is less than this far behind: a long log is never held whole. */
+#define JOB_WINDOW (256 * 1024)
 
 enum hub_source_kind { SRC_JOB, SRC_CONSOLE };
 
@@ -62,6 +65,9 @@ struct source {
 	struct ev_index *idx;
 	size_t n_idx, cap_idx, idx_first; /* idx[idx_first..n_idx) are live */
 	int64_t last_id;
+	int64_t floor;	/* a job's: every line after it is in buf or unread */
+	bool read_once; /* a job's first read is done */
+	bool more;	/* a job's: lines are left to read (JOB_WINDOW) */
 	bool done;
 	struct sse_stream **viewers;
 	size_t n_viewers, cap_viewers;
@@ -220,32 +226,81 @@ static void append_events(struct source *s, const struct strbuf *chunk, const st
 	strbuf_append(&s->buf, chunk->buf, chunk->len);
 }
 
-/* Drop what every viewer has read, keeping the console's recent history. */
+/* First event of s with id > after, or the end. Lock held. */
+static size_t place(struct source *s, int64_t after)
+{
+	size_t lo = s->idx_first, hi = s->n_idx;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->idx[mid].id <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n_idx ? s->idx[lo].off : s->base + s->buf.len;
+}
+
+/* Where viewer v is in s, placing it by its id if it has not read yet.
+ * Lock held. */
+static size_t viewer_off(struct source *s, const struct sse_stream *v)
+{
+	return v->off != SIZE_MAX ? v->off : place(s, v->after_id);
+}
+
+/* Drop what every viewer has read, keeping the console's recent history
+ * (a job keeps none: a viewer that starts earlier gets a source of its
+ * own, see serve).  Lock held. */
 static void compact(struct source *s)
 {
-	size_t min = s->base + s->buf.len, drop, i;
+	size_t keep = s->kind == SRC_CONSOLE ? CONSOLE_KEEP_BYTES : 0;
+	size_t end = s->base + s->buf.len, min = end, drop, i;
 
-	if (s->kind != SRC_CONSOLE || s->buf.len < 2 * CONSOLE_KEEP_BYTES)
+	if (s->buf.len < (s->kind == SRC_CONSOLE ? 2 * CONSOLE_KEEP_BYTES : JOB_WINDOW / 4))
 		return;
-	for (i = 0; i < s->n_viewers; i++)
-		if (s->viewers[i]->off != SIZE_MAX && s->viewers[i]->off < min)
-			min = s->viewers[i]->off;
-	if (min > s->base + s->buf.len - CONSOLE_KEEP_BYTES)
-		min = s->base + s->buf.len - CONSOLE_KEEP_BYTES;
-	/* Cut at an event boundary. */
-	while (s->idx_first < s->n_idx && s->idx[s->idx_first].off < min)
-		s->idx_first++;
-	if (s->idx_first == s->n_idx)
+	for (i = 0; i < s->n_viewers; i++) {
+		size_t off = viewer_off(s, s->viewers[i]);
+
+		if (off < min)
+			min = off;
+	}
+	if (min > end - keep)
+		min = end - keep;
+	if (min == end && s->n_idx > s->idx_first) {
+		/* Everything is read: drop it all. */
+		s->idx_first = s->n_idx;
+	} else {
+		/* Cut at the last event that starts at or before min: the ones
+		 * before it are read by every viewer. */
+		while (s->idx_first + 1 < s->n_idx && s->idx[s->idx_first + 1].off <= min)
+			s->idx_first++;
+	}
+	if (s->idx_first == 0)
 		return;
-	drop = s->idx[s->idx_first].off - s->base;
-	if (drop == 0)
-		return;
+	if (s->kind == SRC_JOB)
+		s->floor = s->idx[s->idx_first - 1].id;
+	drop = (s->idx_first < s->n_idx ? s->idx[s->idx_first].off : end) - s->base;
 	memmove(s->buf.buf, s->buf.buf + drop, s->buf.len - drop + 1);
 	s->buf.len -= drop;
 	s->base += drop;
 	memmove(s->idx, s->idx + s->idx_first, (s->n_idx - s->idx_first) * sizeof(*s->idx));
 	s->n_idx -= s->idx_first;
 	s->idx_first = 0;
+}
+
+/* How far s's slowest viewer is behind its end.  Lock held. */
+static size_t backlog(struct source *s)
+{
+	size_t end = s->base + s->buf.len, min = end, i;
+
+	for (i = 0; i < s->n_viewers; i++) {
+		size_t off = viewer_off(s, s->viewers[i]);
+
+		if (off < min)
+			min = off;
+	}
+	return end - min;
 }
 
 /* ---- formatting ------------------------------------------------------------ */
@@ -266,16 +321,27 @@ static void format_event(struct strbuf *sb, int64_t id, const char *event, const
 
 /* ---- readers (hub thread, lock not held) ---------------------------------- */
 
+/* long: the state, then one window of lines, then the append under the lock */
 static void read_job(struct hub *h, struct source *s)
 {
 	struct strbuf chunk;
 	struct ev_index *idx = NULL;
-	size_t n_idx = 0, cap = 0, i, n;
+	size_t n_idx = 0, cap = 0, i, n = 0;
 	struct job_log_line *lines;
-	int64_t last = s->last_id;
-	bool final = false;
+	int64_t last;
+	bool final = false, at_end = false;
 	struct job job;
 
+	/* Read on only while the slowest viewer is near: the viewers wake
+	 * the hub again as they catch up (sse_read). */
+	pthread_mutex_lock(&h->lock);
+	compact(s);
+	last = s->last_id;
+	if (backlog(s) > JOB_WINDOW) {
+		pthread_mutex_unlock(&h->lock);
+		return;
+	}
+	pthread_mutex_unlock(&h->lock);
 	strbuf_init(&chunk);
 	/* The state first: rows written before the job finished are visible
 	 * to a read that starts after we saw it final. */
@@ -286,7 +352,7 @@ static void read_job(struct hub *h, struct source *s)
 		final = true;
 		job.state = JOB_CANCELLED;
 	}
-	for (;;) {
+	while (chunk.len < JOB_WINDOW) {
 		if (db_job_log_read(h->db, s->job_id, last, READ_CHUNK, &lines, &n) != DB_OK)
 			break;
 		for (i = 0; i < n; i++) {
@@ -302,21 +368,26 @@ static void read_job(struct hub *h, struct source *s)
 			last = lines[i].id;
 		}
 		job_log_lines_free(lines, n);
-		if (n < READ_CHUNK)
+		if (n < READ_CHUNK) {
+			at_end = true;
 			break;
+		}
 	}
+	final = final && at_end;
 	if (final)
 		strbuf_printf(&chunk, "event: end\ndata: %s\n\n", job_state_name(job.state));
 	job_fini(&job);
+	pthread_mutex_lock(&h->lock);
+	s->read_once = true;
+	s->more = !at_end;
 	if (chunk.len) {
-		pthread_mutex_lock(&h->lock);
 		append_events(s, &chunk, idx, n_idx);
 		s->last_id = last;
 		s->done = final;
-		resume_all(h, s);
-		pthread_mutex_unlock(&h->lock);
-		flush_resumes(h);
 	}
+	resume_all(h, s);
+	pthread_mutex_unlock(&h->lock);
+	flush_resumes(h);
 	free(idx);
 	strbuf_fini(&chunk);
 }
@@ -635,22 +706,6 @@ void hub_shutdown(struct hub *h)
 
 /* ---- viewers (request threads) ---------------------------------------------------- */
 
-/* First event of s with id > after, or the end. Lock held. */
-static size_t place(struct source *s, int64_t after)
-{
-	size_t lo = s->idx_first, hi = s->n_idx;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->idx[mid].id <= after)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n_idx ? s->idx[lo].off : s->base + s->buf.len;
-}
-
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct sse_stream *v = cls;
@@ -667,7 +722,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 	if (v->off == SIZE_MAX) {
 		/* Not placed until the source has read up to now. */
-		if (s->kind == SRC_JOB && !s->done && s->last_id == 0 && s->buf.len == 0)
+		if (s->kind == SRC_JOB && !s->read_once)
 			goto suspend;
 		v->off = place(s, v->after_id);
 	}
@@ -691,6 +746,8 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 		ret = MHD_CONTENT_READER_END_OF_STREAM;
 		goto out;
 	}
+	if (s->more)
+		wake(h); /* read the next window of the log */
 suspend:
 	v->suspended = true;
 	MHD_suspend_connection(v->conn);
@@ -717,15 +774,18 @@ static struct MHD_Response *serve(struct hub *h, struct MHD_Connection *conn,
 	v->after_id = after_id;
 	v->off = SIZE_MAX;
 	pthread_mutex_lock(&h->lock);
+	/* A job's viewer shares a source that still has (or has yet to read)
+	 * every line after its id; one that starts earlier reads its own. */
 	for (s = h->sources; s; s = s->next)
 		if (s->kind == kind &&
-		    (kind == SRC_JOB ? s->job_id == job_id
+		    (kind == SRC_JOB ? s->job_id == job_id && after_id >= s->floor
 				     : s->server_id == server_id && s->created_at == created_at))
 			break;
 	if (!s) {
 		s = xcalloc(1, sizeof(*s));
 		s->kind = kind;
 		s->job_id = job_id;
+		s->floor = s->last_id = kind == SRC_JOB ? after_id : 0;
 		s->server = server ? xstrdup(server) : NULL;
 		s->server_id = server_id;
 		s->created_at = created_at;

@@ -186,42 +186,57 @@ static void progress_bar(struct html *h, const char *progress)
 }
 
 /* The log so far, a progress bar and the live stream's anchor. */
-int page_job_log(struct req *r, struct html *h, const struct job *j)
+int page_job_log(struct req *r, struct html *h, const struct job *j, int64_t before, int64_t after)
 {
 	struct job_log_line *lines;
-	size_t n, i;
-	int64_t last = 0;
-	char *progress = NULL;
-	struct html body;
+	size_t n, total, i, first = 0;
+	const char *progress = NULL;
+	bool earlier, later, latest = !before && !after;
+	int rc;
 
-	html_init(&body);
-	for (;;) {
-		if (db_job_log_read(web_db(r), j->id, last, 1000, &lines, &n) != DB_OK) {
-			html_fini(&body);
-			free(progress);
-			return -1;
-		}
-		for (i = 0; i < n; i++) {
-			html_printf(&body, "<span class=\"l-%a\">%s</span>\n",
-				    job_stream_name(lines[i].stream), lines[i].line);
-			last = lines[i].id;
-			if (lines[i].stream == STREAM_PROGRESS) {
-				free(progress);
-				progress = xstrdup(lines[i].line);
-			}
-		}
-		job_log_lines_free(lines, n);
-		if (n < 1000 || html_len(&body) > 4 * 1024 * 1024)
-			break;
+	/* One line more than shown says whether there is more that way. */
+	if (after)
+		rc = db_job_log_read(web_db(r), j->id, after, PAGE_LOG_LINES + 1, &lines, &n);
+	else
+		rc = db_job_log_read_before(web_db(r), j->id, before, PAGE_LOG_LINES + 1, &lines,
+					    &n);
+	if (rc != DB_OK)
+		return -1;
+	total = n;
+	if (after) {
+		earlier = true; /* line after itself, at least */
+		later = n > PAGE_LOG_LINES;
+		if (later)
+			n = PAGE_LOG_LINES;
+	} else {
+		earlier = n > PAGE_LOG_LINES;
+		first = earlier ? 1 : 0;
+		later = before != 0;
 	}
-	progress_bar(h, progress);
+	for (i = first; i < n; i++)
+		if (lines[i].stream == STREAM_PROGRESS)
+			progress = lines[i].line;
+	progress_bar(h, latest ? progress : NULL);
+	if (earlier)
+		html_printf(h,
+			    "<p class=\"log-pages\"><a href=\"/jobs/%D?log_before=%D\" "
+			    "rel=\"prev\">Earlier lines</a></p>",
+			    j->id, n > first ? lines[first].id : after + 1);
 	html_printf(h, "<pre class=\"log\" id=\"log\" ");
-	if (!job_state_is_final(j->state))
-		html_printf(h, "data-events=\"/api/v1/jobs/%D/events?after=%D\" ", j->id, last);
+	if (latest && !job_state_is_final(j->state))
+		html_printf(h, "data-events=\"/api/v1/jobs/%D/events?after=%D\" ", j->id,
+			    n > first ? lines[n - 1].id : (int64_t)0);
 	html_printf(h, "data-state=\"%a\">", job_state_name(j->state));
-	html_append(h, &body);
+	for (i = first; i < n; i++)
+		html_printf(h, "<span class=\"l-%a\">%s</span>\n", job_stream_name(lines[i].stream),
+			    lines[i].line);
 	html_printf(h, "</pre>");
-	free(progress);
-	html_fini(&body);
+	if (later)
+		html_printf(
+		    h,
+		    "<p class=\"log-pages\"><a href=\"/jobs/%D?log_after=%D\" "
+		    "rel=\"next\">Later lines</a> <a href=\"/jobs/%D\">Latest lines</a></p>",
+		    j->id, n > first ? lines[n - 1].id : (before ? before - 1 : after), j->id);
+	job_log_lines_free(lines, total);
 	return 0;
 }

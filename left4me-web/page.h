@@ -31,8 +31,12 @@ void page_state_badge(struct html *h, const char *state);
 /* The tables of servers and of jobs (the dashboard's, a server's, ...). */
 void page_servers_table(struct html *h, const struct server *list, size_t n);
 void page_jobs_table(struct req *r, struct html *h, const struct job *jobs, size_t n);
-/* A job's log so far with its progress bar and the live stream's anchor;
- * -1 if the database cannot be read. */
-int page_job_log(struct req *r, struct html *h, const struct job *j);
+/* Lines a job's log page shows at most. */
+#define PAGE_LOG_LINES 1000
+/* One page of a job's log with links to the pages around it: the newest
+ * lines (before and after 0) with the progress bar and the live stream's
+ * anchor, else the lines before id before or after id after.  -1 if the
+ * database cannot be read. */
+int page_job_log(struct req *r, struct html *h, const struct job *j, int64_t before, int64_t after);
 
 #endif

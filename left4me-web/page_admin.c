@@ -44,7 +44,7 @@ int page_admin(struct req *r)
 			    jobs[i].id);
 		page_state_badge(&h, job_state_name(jobs[i].state));
 		html_printf(&h, "</h3>");
-		if (page_job_log(r, &h, &jobs[i]) < 0) {
+		if (page_job_log(r, &h, &jobs[i], 0, 0) < 0) {
 			html_fini(&h);
 			job_list_free(jobs, nj);
 			user_list_free(users, nu);

@@ -1,4 +1,4 @@
-/* Jobs: the list (paged) and one job with its live log. */
+/* Jobs: the list (paged) and one job with its live log (paged too). */
 #include "page_jobs.h"
 
 #include <inttypes.h>
@@ -34,11 +34,17 @@ int page_jobs(struct req *r)
 
 int page_job(struct req *r)
 {
+	const char *before = web_query(r, "log_before"), *after = web_query(r, "log_after");
+	int64_t before_id = 0, after_id = 0;
 	struct job j;
 	struct html h;
 	char title[32];
-	int rc = ops_job(r, r->cap[0], &j);
+	int rc;
 
+	if ((before && !valid_id(before, &before_id)) || (after && !valid_id(after, &after_id)) ||
+	    (before && after))
+		return web_error(r, 400, "bad page of the log: log_before=ID or log_after=ID");
+	rc = ops_job(r, r->cap[0], &j);
 	if (rc != DB_OK)
 		return ops_db_fail(r, rc);
 	snprintf(title, sizeof(title), "Job #%" PRId64, j.id);
@@ -62,7 +68,7 @@ int page_job(struct req *r)
 		html_printf(&h, "<dt>Server</dt><dd><a href=\"/servers/%u\">%s</a></dd>", j.target,
 			    j.target);
 	html_printf(&h, "</dl></section><section class=\"card\"><h2>Log</h2>");
-	if (page_job_log(r, &h, &j) < 0) {
+	if (page_job_log(r, &h, &j, before_id, after_id) < 0) {
 		html_fini(&h);
 		job_fini(&j);
 		return ops_db_fail(r, DB_ERROR);

@@ -785,23 +785,15 @@ int db_job_count_by_state(sqlite3 *db, int64_t counts[5])
 	return rc;
 }
 
-int db_job_log_read(sqlite3 *db, int64_t job_id, int64_t after_id, size_t limit,
-		    struct job_log_line **lines, size_t *n)
+/* The rows of st (bound: job, id bound, limit) into *lines, reversed when
+ * the query ran newest first. */
+static int log_rows(sqlite3 *db, sqlite3_stmt *st, bool newest_first, struct job_log_line **lines,
+		    size_t *n)
 {
-	static const char sql[] = "SELECT id, ts, stream, line FROM job_log "
-				  "WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?";
-	sqlite3_stmt *st = db_prepare(db, sql);
 	struct job_log_line *list = NULL;
-	size_t count = 0, cap = 0;
+	size_t count = 0, cap = 0, i;
 	int rc;
 
-	*lines = NULL;
-	*n = 0;
-	if (!st)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, job_id);
-	sqlite3_bind_int64(st, 2, after_id);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)(limit ? limit : 1000));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct job_log_line *l;
 
@@ -824,9 +816,49 @@ int db_job_log_read(sqlite3 *db, int64_t job_id, int64_t after_id, size_t limit,
 		job_log_lines_free(list, count);
 		return rc;
 	}
+	for (i = 0; newest_first && i < count / 2; i++) {
+		struct job_log_line tmp = list[i];
+
+		list[i] = list[count - 1 - i];
+		list[count - 1 - i] = tmp;
+	}
 	*lines = list;
 	*n = count;
 	return DB_OK;
+}
+
+int db_job_log_read(sqlite3 *db, int64_t job_id, int64_t after_id, size_t limit,
+		    struct job_log_line **lines, size_t *n)
+{
+	static const char sql[] = "SELECT id, ts, stream, line FROM job_log "
+				  "WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?";
+	sqlite3_stmt *st = db_prepare(db, sql);
+
+	*lines = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, job_id);
+	sqlite3_bind_int64(st, 2, after_id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)(limit ? limit : 1000));
+	return log_rows(db, st, false, lines, n);
+}
+
+int db_job_log_read_before(sqlite3 *db, int64_t job_id, int64_t before_id, size_t limit,
+			   struct job_log_line **lines, size_t *n)
+{
+	static const char sql[] = "SELECT id, ts, stream, line FROM job_log "
+				  "WHERE job_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
+	sqlite3_stmt *st = db_prepare(db, sql);
+
+	*lines = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, job_id);
+	sqlite3_bind_int64(st, 2, before_id > 0 ? before_id : INT64_MAX);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)(limit ? limit : 1000));
+	return log_rows(db, st, true, lines, n);
 }
 
 void job_log_lines_free(struct job_log_line *lines, size_t n)

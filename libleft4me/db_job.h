@@ -158,6 +158,10 @@ struct job_log_line {
 /* Up to limit lines of job_id with id > after_id, oldest first. */
 int db_job_log_read(sqlite3 *db, int64_t job_id, int64_t after_id, size_t limit,
 		    struct job_log_line **lines, size_t *n);
+/* Up to limit lines of job_id with id < before_id (0: the newest lines),
+ * oldest first: the page of the log that ends just before before_id. */
+int db_job_log_read_before(sqlite3 *db, int64_t job_id, int64_t before_id, size_t limit,
+			   struct job_log_line **lines, size_t *n);
 void job_log_lines_free(struct job_log_line *lines, size_t n);
 
 #endif
