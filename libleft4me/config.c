@@ -505,6 +505,22 @@ static int parse_listen(struct parse_ctx *ctx, const struct field *f, const stru
 	return 0;
 }
 
+/* web.game_host: empty (the host of web.public_url), or parse_game_host's. */
+static int parse_game_host_field(struct parse_ctx *ctx, const struct field *f,
+				 const struct ynode *n, void *dst)
+{
+	const char *s = node_string(ctx, n), *why;
+	char host[PARSE_GAME_HOST_MAX];
+
+	(void)f;
+	if (!s)
+		return -1;
+	if (s[0] && parse_game_host(s, host, &why) < 0)
+		return fail(ctx, n->mark, "%s", why);
+	set_string(dst, s);
+	return 0;
+}
+
 static int parse_bool(struct parse_ctx *ctx, const struct field *f, const struct ynode *n,
 		      void *dst)
 {
@@ -692,6 +708,7 @@ static const struct field web_fields[] = {
     F_STR("listen", parse_listen, web.listen, "127.0.0.1:8080"),
     F_STR("public_url", parse_url, web.public_url, "http://127.0.0.1:8080/"),
     F_BOOL("secure_cookies", web.secure_cookies, true),
+    F_STR("game_host", parse_game_host_field, web.game_host, ""),
     F_STR("secret_file", parse_path, web.secret_file, "/etc/left4me/secret"),
     F_INT("max_connections", web.max_connections, 1, 1000000, 16384),
     F_INT("per_ip_connections", web.per_ip_connections, 1, 1000000, 256),

@@ -37,6 +37,7 @@ struct config {
 	struct {
 		char *listen;	  /* "HOST:PORT", default 127.0.0.1:8080 */
 		char *public_url; /* default http://127.0.0.1:8080/ */
+		char *game_host;  /* "": the host of public_url */
 		bool secure_cookies;
 		char *secret_file; /* default /etc/left4me/secret */
 		int max_connections;

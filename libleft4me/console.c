@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "strbuf.h"
+
 #include "validate.h"
 
 bool console_command_ok(const char *cmd, size_t len, char *why, size_t whylen)
@@ -137,4 +139,49 @@ out:
 		close(dir);
 	close(state);
 	return res;
+}
+
+/* Whether the console word w[0..len) names a secret setting. */
+static bool secret_word(const char *w, size_t len)
+{
+	static const char *const marks[] = {"password", "passwd",	"token",
+					    "secret",	"steamaccount", "key"};
+	char low[64];
+	size_t i;
+
+	if (len == 0 || len >= sizeof(low))
+		return len > 0; /* an odd, very long word: withhold */
+	for (i = 0; i < len; i++)
+		low[i] = (char)((w[i] >= 'A' && w[i] <= 'Z') ? w[i] + 32 : w[i]);
+	low[len] = '\0';
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strstr(low, marks[i]))
+			return true;
+	return false;
+}
+
+void console_audit_text(const char *cmd, char *out, size_t outlen)
+{
+	struct strbuf sb;
+	const char *p = cmd;
+
+	strbuf_init(&sb);
+	while (*p) {
+		size_t stmt = strcspn(p, ";"), lead = strspn(p, " \t"), word;
+
+		if (lead > stmt)
+			lead = stmt;
+		word = strcspn(p + lead, " \t;");
+		if (secret_word(p + lead, word) && lead + word < stmt)
+			strbuf_printf(&sb, "%.*s (withheld)", (int)(lead + word), p);
+		else
+			strbuf_printf(&sb, "%.*s", (int)stmt, p);
+		p += stmt;
+		if (*p == ';') {
+			strbuf_putc(&sb, ';');
+			p++;
+		}
+	}
+	snprintf(out, outlen, "%s", sb.buf ? sb.buf : "");
+	strbuf_fini(&sb);
 }

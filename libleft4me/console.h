@@ -33,6 +33,14 @@
  * is at most 512 bytes (got 600)". */
 bool console_command_ok(const char *cmd, size_t len, char *why, size_t whylen);
 
+/* What the audit log keeps of console command cmd (console_command_ok):
+ * cmd itself, except that the value of a setting that holds a secret is
+ * replaced by "(withheld)" in each ';'-separated statement whose first word
+ * names a password, token, secret or key (rcon_password, sv_password,
+ * sv_setsteamaccount, ...), case-insensitively.  out gets at most outlen - 1
+ * bytes; an outlen of len + 16 always fits. */
+void console_audit_text(const char *cmd, char *out, size_t outlen);
+
 enum console_send_result {
 	CONSOLE_SENT = 0,
 	CONSOLE_INVALID,     /* the command breaks the rule above */

@@ -5,8 +5,10 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xalloc.h"
 
@@ -174,4 +176,133 @@ bad:
 	if (why)
 		*why = reason;
 	return -1;
+}
+
+/* A DNS name or dotted IPv4 address: labels of [A-Za-z0-9-], 1..63 bytes,
+ * no '-' at either end. */
+static bool dns_name_ok(const char *s, size_t len)
+{
+	size_t i, label = 0;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i <= len; i++) {
+		char c = i < len ? s[i] : '.';
+
+		if (c == '.') {
+			if (label == 0 || label > 63 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || c == '-') {
+			if (label == 0 && c == '-')
+				return false;
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+int parse_game_host(const char *s, char *out, const char **why)
+{
+	char v6[INET6_ADDRSTRLEN];
+	struct in6_addr a6;
+	size_t len = strlen(s);
+
+	if (strchr(s, ':') || s[0] == '[') {
+		if (s[0] == '[') {
+			if (len < 3 || s[len - 1] != ']')
+				goto bad;
+			s++;
+			len -= 2;
+		}
+		if (len >= sizeof(v6))
+			goto bad;
+		memcpy(v6, s, len);
+		v6[len] = '\0';
+		if (inet_pton(AF_INET6, v6, &a6) != 1)
+			goto bad;
+		snprintf(out, PARSE_GAME_HOST_MAX, "[%s]", v6);
+		return 0;
+	}
+	if (!dns_name_ok(s, len))
+		goto bad;
+	memcpy(out, s, len + 1);
+	return 0;
+bad:
+	if (why)
+		*why = "expected a host name, an IPv4 address or an IPv6 address (at most 253 "
+		       "bytes, no port)";
+	return -1;
+}
+
+int parse_url_host(const char *url, char *out)
+{
+	const char *h = strstr(url, "://"), *end, *at;
+	char host[PARSE_GAME_HOST_MAX];
+	size_t len;
+
+	if (!h)
+		return -1;
+	h += 3;
+	end = h + strcspn(h, "/?#");
+	at = memchr(h, '@', (size_t)(end - h));
+	if (at)
+		h = at + 1;
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(end - h));
+
+		if (!close)
+			return -1;
+		len = (size_t)(close + 1 - h);
+	} else {
+		const char *colon = memchr(h, ':', (size_t)(end - h));
+
+		len = (size_t)((colon ? colon : end) - h);
+	}
+	if (len == 0 || len >= sizeof(host))
+		return -1;
+	memcpy(host, h, len);
+	host[len] = '\0';
+	return parse_game_host(host, out, NULL);
+}
+
+int parse_since(const char *s, long long now_ms, long long *out, const char **why)
+{
+	static const struct {
+		char unit;
+		long long ms;
+	} ages[] = {{'s', 1000}, {'m', 60000}, {'h', 3600000}, {'d', 86400000}};
+	size_t len = strlen(s), i;
+	struct tm tm;
+	const char *end;
+	long long n;
+
+	for (i = 0; len > 1 && i < sizeof(ages) / sizeof(ages[0]); i++) {
+		if (s[len - 1] != ages[i].unit)
+			continue;
+		if (parse_int_n(s, len - 1, 0, 100LL * 365 * 86400, &n) < 0)
+			break;
+		*out = now_ms - n * ages[i].ms;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end && (*end == 'T' || *end == ' ') && end[1]) {
+		const char *t = strptime(end + 1, "%H:%M", &tm);
+
+		end = t && *t == ':' ? strptime(t + 1, "%S", &tm) : t;
+		if (end && *end == 'Z')
+			end++;
+	}
+	if (!end || *end || s[0] == '\0' || len < 10 || s[4] != '-') {
+		if (why)
+			*why = "expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] (UTC) or an age "
+			       "such as 30m, 2h, 7d";
+		return -1;
+	}
+	*out = (long long)timegm(&tm) * 1000;
+	return 0;
 }

@@ -39,4 +39,25 @@ int parse_percent_decode(const char *s, size_t len, unsigned flags, char **out, 
 int parse_host_port(const char *s, struct sockaddr_storage *addr, socklen_t *addrlen,
 		    const char **why);
 
+/* The host players connect to (web.game_host, or the host part of
+ * web.public_url): a DNS name or IPv4 address ([A-Za-z0-9.-], dot-separated
+ * labels of 1..63 bytes, none starting or ending with '-'), or an IPv6
+ * address with or without brackets (no zone).  At most 253 bytes.  Writes
+ * the form that goes before ":PORT" into out (an IPv6 address in
+ * brackets, the rest as given) and returns 0; else -1 with why (a static
+ * string).  out must hold PARSE_GAME_HOST_MAX bytes. */
+#define PARSE_GAME_HOST_MAX 256
+int parse_game_host(const char *s, char *out, const char **why);
+
+/* The host part of an http(s) URL (no user info, port, path; an IPv6
+ * literal keeps its brackets) into out (PARSE_GAME_HOST_MAX bytes):
+ * 0, or -1 if it has none that fits. */
+int parse_url_host(const char *url, char *out);
+
+/* A point in time for "since" filters, in Unix milliseconds, now_ms
+ * being the present: a UTC date "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z]"
+ * (a space may stand for the T), or an age "N" followed by s, m, h or d
+ * (that long before now).  0, or -1 with why (a static string). */
+int parse_since(const char *s, long long now_ms, long long *out, const char **why);
+
 #endif

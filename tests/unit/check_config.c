@@ -94,6 +94,12 @@ static const struct bad_case bad[] = {
      "t.yaml:2:11: web.listen: expected a port between 0 and 65535"},
     {"web:\n  listen: localhost:080\n",
      "t.yaml:2:11: web.listen: expected a port between 0 and 65535"},
+    {"web:\n  game_host: \"localhost:27015\"\n",
+     "t.yaml:2:14: web.game_host: expected a host name, an IPv4 address or an IPv6 address (at "
+     "most 253 bytes, no port)"},
+    {"web:\n  game_host: \"fe80::1%eth0\"\n",
+     "t.yaml:2:14: web.game_host: expected a host name, an IPv4 address or an IPv6 address (at "
+     "most 253 bytes, no port)"},
     /* URLs */
     {"web:\n  public_url: ftp://example.com/\n",
      "t.yaml:2:15: web.public_url: expected an http:// or https:// URL"},
@@ -321,6 +327,9 @@ static const struct good_case good[] = {
     G_STR("web: {listen: '127.0.0.1:0'}\n", web.listen, "127.0.0.1:0"),
     G_STR("web:\n  public_url: 'https://l4d.example.org/left4me/'\n", web.public_url,
 	  "https://l4d.example.org/left4me/"),
+    G_STR("web:\n  game_host: \"::1\"\n", web.game_host, "::1"),
+    G_STR("web:\n  game_host: play.localhost\n", web.game_host, "play.localhost"),
+    G_STR("web:\n  game_host: ''\n", web.game_host, ""),
     G_BOOL("web:\n  secure_cookies: false\n", web.secure_cookies, false),
     G_BOOL("web:\n  secure_cookies: no\n", web.secure_cookies, false),
     G_BOOL("web:\n  secure_cookies: yes\n", web.secure_cookies, true),

@@ -62,6 +62,36 @@ static char *fifo_path(void)
 	return p;
 }
 
+/* What the audit log keeps of a command: the values of secret settings
+ * withheld, per ';'-separated statement. */
+START_TEST(test_audit_text)
+{
+	static const char *const c[][2] = {
+	    {"status", "status"},
+	    {"changelevel c1m1_hotel", "changelevel c1m1_hotel"},
+	    {"rcon_password hunter2", "rcon_password (withheld)"},
+	    {"RCON_PASSWORD hunter2", "RCON_PASSWORD (withheld)"},
+	    {"sv_password \"a b\"", "sv_password (withheld)"},
+	    {"sv_setsteamaccount ABCDEF", "sv_setsteamaccount (withheld)"},
+	    {"say hi; rcon_password x;status", "say hi; rcon_password (withheld);status"},
+	    {"  sv_password\tx", "  sv_password (withheld)"},
+	    {"sv_password", "sv_password"}, /* asks for the value, shows none */
+	    {"sm_cvar my_api_key 123", "sm_cvar my_api_key 123"},
+	    {"my_api_key 123", "my_api_key (withheld)"},
+	    {"", ""},
+	    {";;", ";;"},
+	};
+	char out[CONSOLE_COMMAND_MAX + 32];
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		console_audit_text(c[i][0], out, sizeof(out));
+		ck_assert_msg(strcmp(out, c[i][1]) == 0, "'%s': '%s', want '%s'", c[i][0], out,
+			      c[i][1]);
+	}
+}
+END_TEST
+
 START_TEST(test_send_to_reader)
 {
 	char err[256] = "", buf[64];
@@ -188,6 +218,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, test_rule);
+	tcase_add_test(tc, test_audit_text);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tf, setup, teardown);
 	tcase_add_test(tf, test_send_to_reader);

@@ -224,6 +224,149 @@ START_TEST(test_host_port_table)
 }
 END_TEST
 
+/* web.game_host and the host of web.public_url (issue 18): what goes
+ * before ":PORT" in "connect HOST:PORT", or NULL for a refusal. */
+static const struct {
+	const char *in, *want;
+} gh_cases[] = {
+    {"localhost", "localhost"},
+    {"play.localhost", "play.localhost"},
+    {"127.0.0.2", "127.0.0.2"},
+    {"::1", "[::1]"},
+    {"[::1]", "[::1]"},
+    {"fe80::1", "[fe80::1]"},
+    {"A-b.localhost", "A-b.localhost"},
+    {"", NULL},
+    {"[::1", NULL},
+    {"::1]", NULL},
+    {"[]", NULL},
+    {"fe80::1%eth0", NULL},
+    {"localhost:27015", NULL},
+    {"-a.localhost", NULL},
+    {"a-.localhost", NULL},
+    {"a..localhost", NULL},
+    {".localhost", NULL},
+    {"localhost.", NULL},
+    {"a b", NULL},
+    {"a/b", NULL},
+    {"a_b", NULL},
+    {"a\"b", NULL},
+    {"1234567890123456789012345678901234567890123456789012345678901234.x", NULL},
+};
+
+START_TEST(test_game_host_table)
+{
+	char out[PARSE_GAME_HOST_MAX] = "";
+	const char *why = NULL;
+	int rc = parse_game_host(gh_cases[_i].in, out, &why);
+
+	if (!gh_cases[_i].want) {
+		ck_assert_msg(rc == -1, "'%s' accepted as '%s'", gh_cases[_i].in, out);
+		ck_assert_ptr_nonnull(why);
+		return;
+	}
+	ck_assert_msg(rc == 0, "'%s' refused", gh_cases[_i].in);
+	ck_assert_str_eq(out, gh_cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_game_host_length)
+{
+	char name[300], out[PARSE_GAME_HOST_MAX];
+	size_t i;
+
+	/* 253 bytes of 63-byte labels: fine; one more byte: refused. */
+	for (i = 0; i < 253; i++)
+		name[i] = (i % 64 == 63) ? '.' : 'a';
+	name[253] = '\0';
+	ck_assert_int_eq(parse_game_host(name, out, NULL), 0);
+	ck_assert_str_eq(out, name);
+	name[253] = 'a';
+	name[254] = '\0';
+	ck_assert_int_eq(parse_game_host(name, out, NULL), -1);
+}
+END_TEST
+
+START_TEST(test_url_host)
+{
+	static const struct {
+		const char *url, *want;
+	} c[] = {
+	    {"http://127.0.0.1:8080/", "127.0.0.1"},
+	    {"https://localhost/left4me/", "localhost"},
+	    {"http://[::1]:8080/", "[::1]"},
+	    {"http://[::1]/", "[::1]"},
+	    {"http://user:pw@localhost:1/", "localhost"},
+	    {"http://localhost?x=1", "localhost"},
+	    {"http://", NULL},
+	    {"http://[::1/", NULL},
+	    {"localhost", NULL},
+	};
+	char out[PARSE_GAME_HOST_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int rc = parse_url_host(c[i].url, out);
+
+		if (!c[i].want) {
+			ck_assert_msg(rc == -1, "%s: accepted", c[i].url);
+			continue;
+		}
+		ck_assert_msg(rc == 0, "%s: refused", c[i].url);
+		ck_assert_str_eq(out, c[i].want);
+	}
+}
+END_TEST
+
+START_TEST(test_since)
+{
+	static const struct {
+		const char *in;
+		long long want; /* -1: refused */
+	} c[] = {
+	    {"2023-11-14", 1699920000000LL},
+	    {"2023-11-14T22:13", 1699999980000LL},
+	    {"2023-11-14T22:13:20", 1700000000000LL},
+	    {"2023-11-14T22:13:20Z", 1700000000000LL},
+	    {"2023-11-14 22:13:20", 1700000000000LL},
+	    {"90s", 1000000000000LL - 90000},
+	    {"30m", 1000000000000LL - 1800000},
+	    {"2h", 1000000000000LL - 7200000},
+	    {"7d", 1000000000000LL - 604800000},
+	    {"0m", 1000000000000LL},
+	    {"", -1},
+	    {"yesterday", -1},
+	    {"2h ", -1},
+	    {"-2h", -1},
+	    {"2w", -1},
+	    {"h", -1},
+	    {"02h", -1},
+	    {"2023-11-14T", -1},
+	    {"2023-11-14T22", -1},
+	    {"2023-11-14T22:13:20+01:00", -1},
+	    {"2023-11-14Z", -1},
+	    {"2023-13-01", -1},
+	    {"23-11-14", -1},
+	    {"1700000000", -1},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		long long got = -1;
+		const char *why = NULL;
+		int rc = parse_since(c[i].in, 1000000000000LL, &got, &why);
+
+		if (c[i].want < 0) {
+			ck_assert_msg(rc == -1, "'%s' accepted as %lld", c[i].in, got);
+			ck_assert_ptr_nonnull(why);
+			continue;
+		}
+		ck_assert_msg(rc == 0, "'%s' refused", c[i].in);
+		ck_assert_msg(got == c[i].want, "'%s': %lld, want %lld", c[i].in, got, c[i].want);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("parse");
@@ -237,6 +380,11 @@ int main(void)
 	tcase_add_test(tc, test_percent_length);
 	tcase_add_loop_test(tc, test_host_port_table, 0,
 			    (int)(sizeof(hp_cases) / sizeof(hp_cases[0])));
+	tcase_add_loop_test(tc, test_game_host_table, 0,
+			    (int)(sizeof(gh_cases) / sizeof(gh_cases[0])));
+	tcase_add_test(tc, test_game_host_length);
+	tcase_add_test(tc, test_url_host);
+	tcase_add_test(tc, test_since);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
