@@ -2,6 +2,8 @@
  * stream and its commands. */
 #include "api_servers.h"
 
+#include <stdio.h>
+
 #include "api.h"
 #include "db.h"
 #include "hub.h"
@@ -71,12 +73,24 @@ int api_servers_create(struct req *r)
 
 int api_server_get(struct req *r)
 {
+	char addr[OPS_CONNECT_MAX], buf[OPS_CONNECT_MAX + 32];
+	json_object *o, *c;
 	struct server s;
 	int rc = ops_server(r, r->cap[0], &s), ret;
 
 	if (rc != DB_OK)
 		return ops_db_fail(r, rc);
-	ret = api_send(r, 200, server_json(&s));
+	o = server_json(&s);
+	/* How players join (the RCON state comes with live state, issue 14). */
+	ops_connect_address(r, s.port, addr, sizeof(addr));
+	c = json_object_new_object();
+	api_add_str(c, "address", addr);
+	snprintf(buf, sizeof(buf), "connect %s", addr);
+	api_add_str(c, "command", buf);
+	snprintf(buf, sizeof(buf), "steam://connect/%s", addr);
+	api_add_str(c, "steam_url", buf);
+	json_object_object_add(o, "connect", c);
+	ret = api_send(r, 200, o);
 	server_fini(&s);
 	return ret;
 }
@@ -91,9 +105,16 @@ static int server_enqueue(struct req *r, enum job_kind kind)
 	return api_job_accepted(r, 202, job);
 }
 
+/* DELETE /api/v1/servers/NAME?confirm=NAME: one request, but it must
+ * name the server again, so that a stray id alone deletes nothing. */
 int api_server_delete(struct req *r)
 {
-	return server_enqueue(r, JOB_DELETE);
+	struct ops_error err;
+	int64_t job;
+
+	if (ops_server_delete(r, r->cap[0], web_query(r, "confirm"), &job, &err) < 0)
+		return ops_fail(r, &err);
+	return api_job_accepted(r, 202, job);
 }
 
 int api_server_action(struct req *r)

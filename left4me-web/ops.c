@@ -16,6 +16,8 @@
 #include "db_user.h"
 #include "files.h"
 #include "log.h"
+#include "timeutil.h"
+#include "parse.h"
 #include "validate.h"
 
 int ops_server(struct req *r, const char *name, struct server *out)
@@ -53,7 +55,7 @@ unsigned ops_console_send(struct req *r, const struct server *s, const char *cmd
 {
 	sqlite3 *db = web_db(r);
 	enum console_send_result res;
-	char err[256];
+	char err[256], audit[CONSOLE_COMMAND_MAX + 32];
 	bool nested;
 	int rc;
 
@@ -61,9 +63,10 @@ unsigned ops_console_send(struct req *r, const struct server *s, const char *cmd
 	 * (and a NUL inside it must not shorten what is checked). */
 	if (!console_command_ok(cmd, len, msg, msglen))
 		return 400;
+	console_audit_text(cmd, audit, sizeof(audit));
 	rc = db_tx_begin(db, &nested);
 	if (rc == DB_OK) {
-		rc = db_audit(db, r->user.id, r->user.name, "console", s->name, cmd);
+		rc = db_audit(db, r->user.id, r->user.name, "console", s->name, audit);
 		if (rc != DB_OK)
 			(void)db_tx_end(db, nested, rc);
 	}
@@ -79,7 +82,7 @@ unsigned ops_console_send(struct req *r, const struct server *s, const char *cmd
 	case CONSOLE_SENT:
 		if (rc != DB_OK)
 			log_err("server=%s user=%s: console command sent but not audited: %s",
-				s->name, r->user.name, cmd);
+				s->name, r->user.name, audit);
 		return 204;
 	case CONSOLE_INVALID:
 		snprintf(msg, msglen, "%s", err);
@@ -358,6 +361,49 @@ int ops_server_enqueue(struct req *r, const char *name, enum job_kind kind, int6
 	return rc == DB_OK ? 0 : db_fail(rc, err);
 }
 
+int ops_server_delete(struct req *r, const char *name, const char *confirm, int64_t *job_id,
+		      struct ops_error *err)
+{
+	struct server s;
+	int rc = ops_server(r, name, &s);
+
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	rc = confirm && strcmp(confirm, s.name) == 0;
+	server_fini(&s);
+	if (!rc)
+		return fail(err, 400,
+			    "confirm: a delete needs confirm=NAME, the server's name "
+			    "(?confirm=NAME in the API); nothing was deleted");
+	return ops_server_enqueue(r, name, JOB_DELETE, job_id, err);
+}
+
+void ops_connect_address(struct req *r, int port, char *out, size_t len)
+{
+	const struct config *cfg = r->w->cfg;
+	char host[PARSE_GAME_HOST_MAX];
+	int rc;
+
+	if (cfg->web.game_host && cfg->web.game_host[0])
+		rc = parse_game_host(cfg->web.game_host, host, NULL);
+	else
+		rc = parse_url_host(cfg->web.public_url, host);
+	if (rc < 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	snprintf(out, len, "%s:%d", host, port);
+}
+
+/* An audit row of the requester's whose object is an id, with the
+ * object's name as the detail. */
+static void audit_id(struct req *r, const char *action, int64_t id, const char *name)
+{
+	char object[32], detail[96];
+
+	snprintf(object, sizeof(object), "%" PRId64, id);
+	snprintf(detail, sizeof(detail), "name=%.64s", name ? name : "");
+	(void)db_audit(web_db(r), r->user.id, r->user.name, action, object, detail);
+}
+
 int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, long long port,
 		      struct ops_error *err)
 {
@@ -418,8 +464,7 @@ int ops_blueprint_save(struct req *r, const struct blueprint *cur, const char *n
 			    "or not text");
 	if (rc != DB_OK)
 		return db_fail(rc, err);
-	if (!cur)
-		(void)db_audit(db, r->user.id, r->user.name, "blueprint_create", name, "");
+	audit_id(r, cur ? "blueprint_update" : "blueprint_create", *id, name);
 	return 0;
 }
 
@@ -431,6 +476,8 @@ int ops_blueprint_delete(struct req *r, const char *id, struct ops_error *err)
 	if (rc != DB_OK)
 		return db_fail(rc, err);
 	rc = db_blueprint_delete(web_db(r), b.id);
+	if (rc == DB_OK)
+		audit_id(r, "blueprint_delete", b.id, b.name);
 	blueprint_fini(&b);
 	if (rc == DB_INVALID)
 		return fail(err, 409, "servers still use this blueprint");
@@ -460,10 +507,10 @@ int ops_overlay_save(struct req *r, const struct overlay *cur, const char *name,
 		return fail(err, 400, "build_script: too long or not text");
 	if (rc != DB_OK)
 		return db_fail(rc, err);
+	audit_id(r, cur ? "overlay_update" : "overlay_create", *id, name);
 	if (!cur) {
 		struct overlay o = {.id = *id, .kind = (char *)(script ? "script" : "user")};
 
-		(void)db_audit(db, r->user.id, r->user.name, "overlay_create", name, "");
 		/* Its directory comes with it: a never-written overlay is an empty
 		 * layer.  If this fails the overlay page says so, and the worker
 		 * makes it at the next start (docs/SECURITY.md). */
@@ -490,6 +537,8 @@ int ops_overlay_delete(struct req *r, const char *id, struct ops_error *err)
 	if (rc != DB_OK)
 		return db_fail(rc, err);
 	rc = db_overlay_delete(web_db(r), o.id);
+	if (rc == DB_OK)
+		audit_id(r, "overlay_delete", o.id, o.name);
 	overlay_fini(&o);
 	if (rc == DB_INVALID)
 		return fail(err, 409, "a blueprint still uses this overlay");
@@ -539,16 +588,22 @@ static int writable_overlay(struct req *r, const char *id, const char *path, str
 }
 
 /* The sizes of the regular files beneath dirfd (consumed), not following
- * symlinks; a directory deeper than 256 levels or that cannot be read
- * counts as empty. */
+ * symlinks and not crossing into another filesystem (a server's merged/
+ * is a mount of the whole game); a directory deeper than 256 levels or
+ * that cannot be read counts as empty. */
 static int64_t tree_bytes(int dirfd, int depth)
 {
+	struct stat top;
 	DIR *d = fdopendir(dirfd);
 	struct dirent *e;
 	int64_t sum = 0;
 
 	if (!d) {
 		close(dirfd);
+		return 0;
+	}
+	if (fstat(dirfd, &top) < 0) {
+		closedir(d);
 		return 0;
 	}
 	while ((e = readdir(d)) != NULL) {
@@ -561,7 +616,7 @@ static int64_t tree_bytes(int dirfd, int depth)
 			continue;
 		if (S_ISREG(st.st_mode)) {
 			sum += st.st_size;
-		} else if (S_ISDIR(st.st_mode) && depth < 256) {
+		} else if (S_ISDIR(st.st_mode) && st.st_dev == top.st_dev && depth < 256) {
 			fd = openat(dirfd, e->d_name,
 				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 			if (fd >= 0)
@@ -585,6 +640,32 @@ static int64_t overlay_bytes(struct req *r, const struct overlay *o)
 		return 0;
 	}
 	return tree_bytes(fd, 0);
+}
+
+int64_t ops_overlay_bytes(struct req *r, const struct overlay *o)
+{
+	return overlay_bytes(r, o);
+}
+
+int ops_server_data_bytes(struct req *r, const struct server *s, int64_t *bytes)
+{
+	int state, dir;
+
+	*bytes = 0;
+	state = open(r->w->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (state < 0)
+		return -1;
+	dir = openat(state, "runtime", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(state);
+	if (dir < 0)
+		return errno == ENOENT ? 1 : -1;
+	state = dir;
+	dir = openat(state, s->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	close(state);
+	if (dir < 0)
+		return errno == ENOENT ? 1 : -1;
+	*bytes = tree_bytes(dir, 0);
+	return 0;
 }
 
 /* Whether writing len bytes to path in the requester's overlay o keeps
@@ -695,4 +776,69 @@ int ops_overlay_file_open(struct req *r, const char *id, const char *path, struc
 		return fail(err, 400, "a directory");
 	}
 	return fd;
+}
+
+/* ---- the audit log ------------------------------------------------------------- */
+
+/* One optional text filter of at most max bytes, printable ASCII. */
+static bool audit_text_ok(const char *v, size_t max)
+{
+	size_t len = v ? strlen(v) : 0;
+
+	if (!v)
+		return true;
+	if (len == 0 || len > max)
+		return false;
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20 || (unsigned char)*v >= 0x7f)
+			return false;
+	return true;
+}
+
+int ops_audit_filter(struct req *r, struct audit_filter *f, struct ops_error *err)
+{
+	const char *since = web_query(r, "since"), *until = web_query(r, "until"),
+		   *before = web_query(r, "before"), *limit = web_query(r, "limit"), *why;
+	long long v;
+
+	memset(f, 0, sizeof(*f));
+	f->limit = OPS_AUDIT_PAGE;
+	f->actor = web_query(r, "user");
+	f->action = web_query(r, "action");
+	f->object = web_query(r, "object");
+	/* An empty field of the page's filter form is no filter. */
+	if (f->actor && !f->actor[0])
+		f->actor = NULL;
+	if (f->action && !f->action[0])
+		f->action = NULL;
+	if (f->object && !f->object[0])
+		f->object = NULL;
+	if (!audit_text_ok(f->actor, 64))
+		return fail(err, 400, "user: a user name, cli or system");
+	if (!audit_text_ok(f->action, 64))
+		return fail(err, 400, "action: 1 to 64 printable characters");
+	if (!audit_text_ok(f->object, 128))
+		return fail(err, 400, "object: 1 to 128 printable characters");
+	if (since && since[0]) {
+		if (parse_since(since, now_ms(), &v, &why) < 0)
+			return fail(err, 400,
+				    "since: expected YYYY-MM-DD[THH:MM[:SS]] (UTC) or an "
+				    "age such as 30m, 2h, 7d");
+		f->since = v > 0 ? v : 1;
+	}
+	if (until && until[0]) {
+		if (parse_since(until, now_ms(), &v, &why) < 0)
+			return fail(err, 400,
+				    "until: expected YYYY-MM-DD[THH:MM[:SS]] (UTC) or an "
+				    "age such as 30m, 2h, 7d");
+		f->until = v > 0 ? v : 1;
+	}
+	if (before && before[0] && !valid_id(before, &f->before))
+		return fail(err, 400, "before: expected an id (next_before of the last page)");
+	if (limit && limit[0]) {
+		if (parse_int(limit, 1, AUDIT_PAGE_MAX, &v) < 0)
+			return fail(err, 400, "limit: expected 1..500");
+		f->limit = (int)v;
+	}
+	return 0;
 }

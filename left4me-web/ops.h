@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db_audit.h"
 #include "db_blueprint.h"
 #include "db_job.h"
 #include "db_overlay.h"
@@ -79,6 +80,22 @@ unsigned ops_console_send(struct req *r, const struct server *s, const char *cmd
 
 /* ---- servers, blueprints, overlays --------------------------------------- */
 
+/* Queue the delete of the requester's server name, but only when confirm
+ * is its name: else 400 naming the confirm parameter (DESIGN.md §5). */
+int ops_server_delete(struct req *r, const char *name, const char *confirm, int64_t *job_id,
+		      struct ops_error *err);
+/* The bytes of server s's writable data (STATE/runtime/NAME, its
+ * upper/ and work/, not the mounted merged/): 0 and *bytes, 1 if it has
+ * none yet, -1 if the web cannot read it (in a package install the dir
+ * is the worker's, 0700). */
+int ops_server_data_bytes(struct req *r, const struct server *s, int64_t *bytes);
+/* The bytes of the regular files in overlay o (0 if it has no dir yet). */
+int64_t ops_overlay_bytes(struct req *r, const struct overlay *o);
+/* The address players type after "connect": HOST:PORT, HOST being
+ * web.game_host or else the host of web.public_url (an IPv6 address in
+ * brackets).  out should hold OPS_CONNECT_MAX bytes. */
+#define OPS_CONNECT_MAX 272
+void ops_connect_address(struct req *r, int port, char *out, size_t len);
 /* Create the requester's server name on blueprint_id at port (audited);
  * the page and the API pass what their body said, or 0 for "missing". */
 int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, long long port,
@@ -123,5 +140,15 @@ int ops_overlay_file_delete(struct req *r, const char *id, const char *path, int
 /* Open path in overlay id (the requester's, or a global one) for a
  * download: a regular file's fd, or -1 with err. */
 int ops_overlay_file_open(struct req *r, const char *id, const char *path, struct ops_error *err);
+
+/* ---- the audit log ------------------------------------------------------------ */
+
+#define OPS_AUDIT_PAGE 50
+/* The audit filter of the request's query (page and API alike): user,
+ * action, object (exact; empty is none), since and until (parse_since),
+ * before (the cursor: an id), limit (1..AUDIT_PAGE_MAX, else
+ * OPS_AUDIT_PAGE).  0, or -1 with err naming the parameter.  f's strings
+ * point into the request. */
+int ops_audit_filter(struct req *r, struct audit_filter *f, struct ops_error *err);
 
 #endif

@@ -34,7 +34,8 @@ void page_begin(struct req *r, struct html *h, const char *title)
 			    "<a href=\"/global-overlays\">Global overlays</a>"
 			    "<a href=\"/jobs\">Jobs</a>");
 		if (r->user.admin)
-			html_printf(h, "<a href=\"/admin\">Admin</a>");
+			html_printf(
+			    h, "<a href=\"/admin\">Admin</a><a href=\"/admin/audit\">Audit</a>");
 		html_printf(h,
 			    "</nav><form class=\"logout\" method=\"post\" action=\"/logout\">"
 			    "<span class=\"who\">%s</span>",
@@ -94,6 +95,56 @@ int page_error(struct req *r, unsigned status, const char *msg)
 		    "<p><a href=\"/\">Back to the dashboard</a></p></section>",
 		    title, msg);
 	return page_finish(r, &h, status);
+}
+
+int page_confirm(struct req *r, unsigned status, const struct page_confirm *c)
+{
+	struct html h;
+	size_t i;
+
+	html_init(&h);
+	page_begin(r, &h, c->title);
+	html_printf(&h,
+		    "<section class=\"card confirm\"><h1>%s</h1><p>This cannot be undone. "
+		    "It will remove:</p><ul class=\"lost\">",
+		    c->title);
+	for (i = 0; i < c->n_lost; i++)
+		html_printf(&h, "<li>%s</li>", c->lost[i]);
+	html_printf(&h, "</ul>");
+	if (c->error)
+		html_printf(&h, "<p class=\"error\" id=\"confirm-error\">%s</p>", c->error);
+	html_printf(&h, "<form method=\"post\" action=\"%a\" class=\"confirm\">", c->action);
+	page_csrf_input(r, &h);
+	if (c->type_name)
+		html_printf(&h,
+			    "<label>Type <strong>%s</strong> to confirm <input name=\"confirm\" "
+			    "required autocomplete=\"off\" spellcheck=\"false\"></label>",
+			    c->type_name);
+	else
+		html_printf(&h, "<input type=\"hidden\" name=\"confirm\" value=\"yes\">");
+	html_printf(&h,
+		    "<div class=\"actions\"><button type=\"submit\" class=\"danger solid\">%s"
+		    "</button><a class=\"button\" href=\"%a\">Cancel</a></div></form></section>",
+		    c->button, c->cancel);
+	return page_finish(r, &h, status);
+}
+
+const char *page_bytes(int64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+	double v = (double)n;
+	int u = -1;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%" PRId64 " bytes", n);
+		return buf;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f %s", v, units[u]);
+	return buf;
 }
 
 void page_state_badge(struct html *h, const char *state)

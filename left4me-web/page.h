@@ -5,6 +5,7 @@
 #define LEFT4ME_WEB_PAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "db_job.h"
 #include "db_server.h"
@@ -26,6 +27,25 @@ void page_csrf_input(struct req *r, struct html *h);
  * of action_fmt and what follows. */
 void page_button(struct req *r, struct html *h, const char *label, const char *cls,
 		 const char *action_fmt, ...);
+/* A confirmation page for a destructive action (DESIGN.md §3.2): the
+ * first POST of a delete, reset or disable answers with it, and its form
+ * posts again to action with a confirm field: the text the user typed
+ * when type_name is set (it must equal type_name), else "yes".  lost[] are
+ * the sentences saying what goes; error (or NULL) says why the last try
+ * was refused.  Works without JavaScript. */
+struct page_confirm {
+	const char *title;  /* "Delete server alpha?" */
+	const char *action; /* the URL the form posts to */
+	const char *button; /* "Delete server" */
+	const char *const *lost;
+	size_t n_lost;
+	const char *type_name; /* the name to type, or NULL */
+	const char *error;
+	const char *cancel; /* where Cancel leads */
+};
+int page_confirm(struct req *r, unsigned status, const struct page_confirm *c);
+/* A byte count as "1.5 MiB" into buf. */
+const char *page_bytes(int64_t n, char *buf, size_t len);
 /* A state as a badge (its CSS class s-STATE). */
 void page_state_badge(struct html *h, const char *state);
 /* The tables of servers and of jobs (the dashboard's, a server's, ...). */

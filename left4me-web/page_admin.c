@@ -2,6 +2,8 @@
  * (add, enable, disable, reset a password).  Admins only (routes.c). */
 #include "page_admin.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "auth.h"
@@ -119,8 +121,24 @@ int page_admin_user_add(struct req *r)
 		return web_error(r, 409, "that user exists");
 	if (rc != DB_OK)
 		return ops_db_fail(r, rc);
-	(void)db_audit(web_db(r), r->user.id, r->user.name, "user_add", name, "");
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "user_add", name,
+		       admin && strcmp(admin, "1") == 0 ? "admin" : "user");
 	return web_redirect(r, "/admin");
+}
+
+/* The confirmation page of disabling user u. */
+static int confirm_disable(struct req *r, const struct user *u)
+{
+	char title[96], action[64];
+	const char *lost[] = {"Their logins: every session ends now and they cannot log in "
+			      "until enabled again.",
+			      "Every API token of theirs, for good (enabling does not bring "
+			      "them back)."};
+	struct page_confirm c = {title, action, "Disable user", lost, 2, NULL, NULL, "/admin"};
+
+	snprintf(title, sizeof(title), "Disable user %s?", u->name);
+	snprintf(action, sizeof(action), "/admin/users/%" PRId64 "/disable", u->id);
+	return page_confirm(r, 200, &c);
 }
 
 int page_admin_user_action(struct req *r)
@@ -137,6 +155,11 @@ int page_admin_user_action(struct req *r)
 		if (id == r->user.id) {
 			user_fini(&u);
 			return web_error(r, 400, "you cannot disable yourself");
+		}
+		if (act[0] == 'd' && !web_param(r, "confirm")) {
+			rc = confirm_disable(r, &u);
+			user_fini(&u);
+			return rc;
 		}
 		rc = db_user_set_disabled(web_db(r), id, act[0] == 'd');
 	} else if (strcmp(act, "password") == 0) {
@@ -157,7 +180,11 @@ int page_admin_user_action(struct req *r)
 		return web_error(r, 404, "not found");
 	}
 	if (rc == DB_OK)
-		(void)db_audit(web_db(r), r->user.id, r->user.name, act, u.name, "");
+		(void)db_audit(web_db(r), r->user.id, r->user.name,
+			       act[0] == 'p'   ? "user_password"
+			       : act[0] == 'd' ? "user_disable"
+					       : "user_enable",
+			       u.name, "");
 	user_fini(&u);
 	if (rc != DB_OK)
 		return ops_db_fail(r, rc);

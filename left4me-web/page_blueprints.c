@@ -286,10 +286,31 @@ int page_blueprint_save(struct req *r)
 	return web_redirect(r, loc);
 }
 
+/* The confirmation page of deleting blueprint id (the requester's). */
+static int confirm_blueprint_delete(struct req *r)
+{
+	char title[128], action[64], cancel[64];
+	const char *lost[] = {"The blueprint: its server.cfg and its list of overlays (the "
+			      "overlays themselves stay)."};
+	struct page_confirm c = {title, action, "Delete blueprint", lost, 1, NULL, NULL, cancel};
+	struct blueprint b;
+	int rc = ops_blueprint(r, r->cap[0], &b);
+
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	snprintf(title, sizeof(title), "Delete blueprint %s?", b.name);
+	snprintf(action, sizeof(action), "/blueprints/%" PRId64 "/delete", b.id);
+	snprintf(cancel, sizeof(cancel), "/blueprints/%" PRId64, b.id);
+	blueprint_fini(&b);
+	return page_confirm(r, 200, &c);
+}
+
 int page_blueprint_delete(struct req *r)
 {
 	struct ops_error err;
 
+	if (!web_param(r, "confirm"))
+		return confirm_blueprint_delete(r);
 	if (ops_blueprint_delete(r, r->cap[0], &err) < 0)
 		return ops_fail(r, &err);
 	return web_redirect(r, "/blueprints");

@@ -298,10 +298,32 @@ int page_overlay_build(struct req *r)
 	return page_redirect_job(r, job);
 }
 
+/* The confirmation page of deleting overlay id (the requester's). */
+static int confirm_overlay_delete(struct req *r)
+{
+	char title[128], action[64], cancel[64], size[32], files[160];
+	const char *lost[] = {files};
+	struct page_confirm c = {title, action, "Delete overlay", lost, 1, NULL, NULL, cancel};
+	struct overlay o;
+	int rc = ops_overlay(r, r->cap[0], false, &o);
+
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	snprintf(title, sizeof(title), "Delete overlay %s?", o.name);
+	snprintf(action, sizeof(action), "/overlays/%" PRId64 "/delete", o.id);
+	snprintf(cancel, sizeof(cancel), "/overlays/%" PRId64, o.id);
+	snprintf(files, sizeof(files), "The overlay, its build script and every file in it (%s).",
+		 page_bytes(ops_overlay_bytes(r, &o), size, sizeof(size)));
+	overlay_fini(&o);
+	return page_confirm(r, 200, &c);
+}
+
 int page_overlay_delete(struct req *r)
 {
 	struct ops_error err;
 
+	if (!web_param(r, "confirm"))
+		return confirm_overlay_delete(r);
 	if (ops_overlay_delete(r, r->cap[0], &err) < 0)
 		return ops_fail(r, &err);
 	return web_redirect(r, "/overlays");

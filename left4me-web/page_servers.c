@@ -89,6 +89,21 @@ int page_server_create(struct req *r)
 	return ret;
 }
 
+/* How players join: "connect HOST:PORT" with a copy button (app.js shows
+ * it) and the steam:// link. */
+static void connect_info(struct req *r, struct html *h, const struct server *s)
+{
+	char addr[OPS_CONNECT_MAX];
+
+	ops_connect_address(r, s->port, addr, sizeof(addr));
+	html_printf(h,
+		    "<dt>Connect</dt><dd class=\"connect\"><code id=\"connect\">connect %s</code> "
+		    "<button type=\"button\" class=\"copy\" data-copy=\"connect %a\" hidden>"
+		    "Copy</button> <a id=\"steam-connect\" href=\"steam://connect/%a\">Join "
+		    "with Steam</a></dd>",
+		    addr, addr, addr);
+}
+
 int page_server(struct req *r)
 {
 	struct job_filter f = {0, NULL, 0, 20};
@@ -96,7 +111,7 @@ int page_server(struct req *r)
 	struct job *jobs;
 	size_t nj, i;
 	struct html h;
-	static const char *const actions[] = {"start", "stop", "restart", "reset", "delete"};
+	static const char *const actions[] = {"start", "stop", "restart"};
 	int rc = ops_server(r, r->cap[0], &s);
 
 	if (rc != DB_OK)
@@ -116,23 +131,92 @@ int page_server(struct req *r)
 	page_state_badge(&h, server_state_name(s.state));
 	if (s.state_reason)
 		html_printf(&h, " <span class=\"muted\">%s</span>", s.state_reason);
+	html_printf(&h, "</dd><dt>Port</dt><dd>%d</dd>", s.port);
+	connect_info(r, &h, &s);
 	html_printf(&h,
-		    "</dd><dt>Port</dt><dd>%d</dd><dt>Blueprint</dt><dd><a "
-		    "href=\"/blueprints/%D\">%s</a></dd><dt>Created</dt><dd>%T</dd></dl>"
-		    "<div class=\"actions\">",
-		    s.port, s.blueprint_id, s.blueprint_name, s.created_at);
-	for (i = 0; i < 5; i++)
-		page_button(r, &h, actions[i], i == 4 ? "danger" : "", "/servers/%u/%u", s.name,
-			    actions[i]);
+		    "<dt>Blueprint</dt><dd><a href=\"/blueprints/%D\">%s</a></dd><dt>Created</dt>"
+		    "<dd>%T</dd></dl><div class=\"actions\">",
+		    s.blueprint_id, s.blueprint_name, s.created_at);
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		page_button(r, &h, actions[i], "", "/servers/%u/%u", s.name, actions[i]);
 	html_printf(&h,
 		    "<a class=\"button\" href=\"/servers/%u/console\">Console</a></div>"
-		    "</section><section class=\"card\"><h2>Jobs</h2>",
+		    "<div class=\"danger-zone\"><h3>Danger zone</h3><p class=\"muted\">Each asks "
+		    "first and says what goes.</p><div class=\"actions\">",
 		    s.name);
+	page_button(r, &h, "reset", "danger", "/servers/%u/reset", s.name);
+	page_button(r, &h, "delete", "danger", "/servers/%u/delete", s.name);
+	html_printf(&h, "</div></div></section><section class=\"card\"><h2>Jobs</h2>");
 	page_jobs_table(r, &h, jobs, nj);
 	html_printf(&h, "</section>");
 	job_list_free(jobs, nj);
 	server_fini(&s);
 	return page_finish(r, &h, 200);
+}
+
+/* The confirmation page of a reset or delete of s (error: why the last
+ * try was refused, or NULL). */
+static int confirm_server(struct req *r, const struct server *s, bool del, const char *error)
+{
+	char title[96], action[96], cancel[96], size[32], data[192], what[192];
+	const char *lost[2];
+	struct page_confirm c = {title, action, del ? "Delete server" : "Reset server",
+				 lost,	0,	del ? s->name : NULL,
+				 error, cancel};
+	int64_t bytes;
+	int rc = ops_server_data_bytes(r, s, &bytes);
+
+	snprintf(title, sizeof(title), "%s server %s?", del ? "Delete" : "Reset", s->name);
+	snprintf(action, sizeof(action), "/servers/%s/%s", s->name, del ? "delete" : "reset");
+	snprintf(cancel, sizeof(cancel), "/servers/%s", s->name);
+	if (del) {
+		snprintf(what, sizeof(what),
+			 "The server %s and its settings (port %d); its blueprint and its "
+			 "jobs stay.",
+			 s->name, s->port);
+		lost[c.n_lost++] = what;
+	}
+	if (rc == 0)
+		snprintf(data, sizeof(data),
+			 "Its writable data, %s (SourceMod data, bans, logs, the staged "
+			 "config; STATE/runtime/%s).",
+			 page_bytes(bytes, size, sizeof(size)), s->name);
+	else if (rc == 1)
+		snprintf(data, sizeof(data), "No writable data: the server was never started.");
+	else
+		snprintf(data, sizeof(data),
+			 "Its writable data (SourceMod data, bans, logs; STATE/runtime/%s); "
+			 "the web cannot read its size.",
+			 s->name);
+	lost[c.n_lost++] = data;
+	return page_confirm(r, error ? 400 : 200, &c);
+}
+
+/* A reset or delete needs the confirm field of its confirmation page
+ * (the server's name for a delete); without it, that page. */
+static int server_destroy(struct req *r, enum job_kind kind)
+{
+	const char *confirm = web_param(r, "confirm");
+	struct ops_error err;
+	struct server s;
+	int64_t job_id;
+	int rc = ops_server(r, r->cap[0], &s), ret;
+
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	if (!confirm) {
+		ret = confirm_server(r, &s, kind == JOB_DELETE, NULL);
+	} else if (kind == JOB_DELETE ? ops_server_delete(r, s.name, confirm, &job_id, &err) < 0
+				      : ops_server_enqueue(r, s.name, kind, &job_id, &err) < 0) {
+		ret = err.status == 400 && kind == JOB_DELETE
+			  ? confirm_server(r, &s, true,
+					   "That is not the server's name; nothing was deleted.")
+			  : ops_fail(r, &err);
+	} else {
+		ret = page_redirect_job(r, job_id);
+	}
+	server_fini(&s);
+	return ret;
 }
 
 int page_server_action(struct req *r)
@@ -143,6 +227,8 @@ int page_server_action(struct req *r)
 
 	if (kind < 0)
 		return web_error(r, 404, "not found");
+	if (kind == JOB_RESET || kind == JOB_DELETE)
+		return server_destroy(r, (enum job_kind)kind);
 	if (ops_server_enqueue(r, r->cap[0], (enum job_kind)kind, &job_id, &err) < 0)
 		return ops_fail(r, &err);
 	return page_redirect_job(r, job_id);

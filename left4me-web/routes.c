@@ -15,12 +15,14 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_audit.h"
 #include "api_blueprints.h"
 #include "api_jobs.h"
 #include "api_overlays.h"
 #include "api_servers.h"
 #include "page.h"
 #include "page_admin.h"
+#include "page_audit.h"
 #include "page_blueprints.h"
 #include "page_dashboard.h"
 #include "page_editor.h"
@@ -85,6 +87,7 @@ static const struct route routes[] = {
     P("GET", "/jobs", page_jobs, AUTH_USER, false),
     P("GET", "/jobs/{}", page_job, AUTH_USER, false),
     P("GET", "/admin", page_admin, AUTH_ADMIN, false),
+    P("GET", "/admin/audit", page_audit, AUTH_ADMIN, false),
     P("POST", "/admin/install-game", page_admin_install, AUTH_ADMIN, true),
     P("POST", "/admin/users", page_admin_user_add, AUTH_ADMIN, true),
     P("POST", "/admin/users/{}/{}", page_admin_user_action, AUTH_ADMIN, true),
@@ -117,6 +120,7 @@ static const struct route routes[] = {
     A("GET", "/api/v1/jobs/{}", api_job_get, AUTH_USER, false),
     A("GET", "/api/v1/jobs/{}/log", api_job_log, AUTH_USER, false),
     A("GET", "/api/v1/jobs/{}/events", api_job_events, AUTH_USER, false),
+    A("GET", "/api/v1/audit", api_audit, AUTH_ADMIN, false),
     A("POST", "/api/v1/admin/install-game", api_install_game, AUTH_ADMIN, true),
 };
 

@@ -239,7 +239,8 @@ void session_logout(struct req *r)
 
 	if (cookie && strlen(cookie) == AUTH_TOKEN_HEX) {
 		auth_sha256_hex(cookie, hash);
-		(void)db_session_delete(web_db(r), hash);
+		if (db_session_delete(web_db(r), hash) == DB_OK && r->authed)
+			(void)db_audit(web_db(r), r->user.id, r->user.name, "logout", "", r->ip);
 	}
 	free(r->set_cookie[0]);
 	r->set_cookie[0] = cookie_header(r->w, SESSION_COOKIE, "", 0);

@@ -25,6 +25,36 @@ function showProgress(line) {
 	box.hidden = false;
 }
 
+// Copy buttons (button.copy[data-copy], hidden without script): the
+// clipboard API where the page is a secure context, else a selected
+// textarea and execCommand; the label says whether it worked.
+function copyButton(button) {
+	button.hidden = false;
+	button.addEventListener('click', async () => {
+		const text = button.dataset.copy;
+		let ok = false;
+		try {
+			if (navigator.clipboard && window.isSecureContext) {
+				await navigator.clipboard.writeText(text);
+				ok = true;
+			}
+		} catch (e) { ok = false; }
+		if (!ok) {
+			const ta = document.createElement('textarea');
+			ta.value = text;
+			ta.setAttribute('readonly', '');
+			document.body.appendChild(ta);
+			ta.select();
+			try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+			ta.remove();
+		}
+		button.textContent = ok ? 'Copied' : 'Copy failed';
+	});
+}
+document.addEventListener('DOMContentLoaded', () => {
+	for (const b of document.querySelectorAll('button.copy[data-copy]')) copyButton(b);
+});
+
 function follow(pre) {
 	const url = pre.dataset.events;
 	const es = new EventSource(url);

@@ -671,7 +671,7 @@ START_TEST(api_endpoints)
 	json_object_put(api("POST", "/api/v1/servers/alpha/explode", tok, NULL, 404));
 	json_object_put(api("DELETE", path, tok, NULL, 405));
 	json_object_put(api("DELETE", "/api/v1/blueprints/1", tok, NULL, 409)); /* in use */
-	o = api("DELETE", "/api/v1/servers/alpha", tok, NULL, 202);
+	o = api("DELETE", "/api/v1/servers/alpha?confirm=alpha", tok, NULL, 202);
 	ck_assert_int_gt(jint(o, "job_id"), 0);
 	json_object_put(o);
 
