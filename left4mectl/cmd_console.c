@@ -40,7 +40,7 @@ int cmd_server_console(struct ctl *ctl, int argc, char **argv)
 	enum console_send_result res;
 	struct server srv;
 	struct strbuf cmd;
-	char why[256];
+	char why[256], audit[CONSOLE_COMMAND_MAX + 32];
 	bool nested;
 	int i, rc, ex;
 
@@ -75,9 +75,10 @@ int cmd_server_console(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	server_fini(&srv);
+	console_audit_text(cmd.buf, audit, sizeof(audit));
 	rc = db_tx_begin(ctl->db, &nested);
 	if (rc == DB_OK) {
-		rc = db_audit(ctl->db, 0, "cli", "console", argv[1], cmd.buf);
+		rc = db_audit(ctl->db, 0, "cli", "console", argv[1], audit);
 		if (rc != DB_OK)
 			(void)db_tx_end(ctl->db, nested, rc);
 	}

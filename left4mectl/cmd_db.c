@@ -24,9 +24,14 @@ int cmd_db_migrate(struct ctl *ctl, int argc, char **argv)
 	if (applied == 0)
 		fprintf(ctl->out, "%s: schema is up to date (version %d)\n", ctl->db_path,
 			DB_SCHEMA_VERSION);
-	else
+	else {
+		char detail[64];
+
+		snprintf(detail, sizeof(detail), "from=%d to=%d", before, DB_SCHEMA_VERSION);
+		(void)db_audit(ctl->db, 0, "cli", "db_migrate", "", detail);
 		fprintf(ctl->out, "%s: migrated schema from version %d to %d\n", ctl->db_path,
 			before, DB_SCHEMA_VERSION);
+	}
 	return 0;
 }
 

@@ -154,15 +154,16 @@ static int follow_job(struct ctl *ctl, int64_t id, bool show_log, int timeout_s)
 
 int cmd_server_job(struct ctl *ctl, int argc, char **argv)
 {
-	struct arg_flag flags[] = {{"--wait"}};
+	struct arg_flag flags[] = {{"--wait"}, {"--yes"}};
 	struct job_request req = {0};
 	struct server srv;
 	const char *name;
+	char detail[32];
 	bool coalesced;
 	int64_t id;
 	int rc;
 
-	if (args_scan(argc, argv, flags, 1, &name, 1) < 0)
+	if (args_scan(argc, argv, flags, 2, &name, 1) < 0)
 		return EX_USAGE;
 	if (job_kind_parse(argv[0], &req.kind) < 0 || !job_kind_is_server(req.kind))
 		return EX_SOFTWARE; /* the command table only routes server verbs here */
@@ -180,13 +181,22 @@ int cmd_server_job(struct ctl *ctl, int argc, char **argv)
 		return EX_SOFTWARE;
 	}
 	server_fini(&srv);
+	/* What cannot be undone is said first and needs --yes (the web asks
+	 * on a confirmation page, the API for ?confirm=NAME). */
+	if ((req.kind == JOB_DELETE || req.kind == JOB_RESET) && !flags[1].seen) {
+		log_err("server %s %s: this removes %sthe server's writable data (SourceMod data, "
+			"bans, logs; STATE/runtime/%s) for good; add --yes to confirm",
+			argv[0], name, req.kind == JOB_DELETE ? "the server and " : "", name);
+		return EX_USAGE;
+	}
 	req.target = name;
 	rc = db_job_enqueue(ctl->db, &req, &id, &coalesced);
 	if (rc != DB_OK) {
 		log_err("cannot enqueue %s of server '%s'", argv[0], name);
 		return rc == DB_BUSY ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
-	db_audit(ctl->db, 0, "cli", job_kind_name(req.kind), name, "");
+	snprintf(detail, sizeof(detail), "job=%lld", (long long)id);
+	db_audit(ctl->db, 0, "cli", job_kind_name(req.kind), name, detail);
 	fprintf(ctl->out, "job %lld queued: %s %s\n", (long long)id, argv[0], name);
 	fflush(ctl->out);
 	if (!flags[0].seen)

@@ -95,7 +95,7 @@ int cmd_user_add(struct ctl *ctl, int argc, char **argv)
 		log_err("cannot add user '%s'", name);
 		return EX_SOFTWARE;
 	}
-	db_audit(ctl->db, 0, "cli", "user.add", name, flags[0].seen ? "admin" : "user");
+	db_audit(ctl->db, 0, "cli", "user_add", name, flags[0].seen ? "admin" : "user");
 	fprintf(ctl->out, "added %s '%s' (id %lld)\n", flags[0].seen ? "admin" : "user", name,
 		(long long)id);
 	return 0;
@@ -145,7 +145,7 @@ int cmd_user_passwd(struct ctl *ctl, int argc, char **argv)
 		rc = EX_SOFTWARE;
 		goto out;
 	}
-	db_audit(ctl->db, 0, "cli", "user.passwd", name, "");
+	db_audit(ctl->db, 0, "cli", "user_password", name, "");
 	fprintf(ctl->out, "password of '%s' changed; their sessions were ended\n", name);
 out:
 	user_fini(&u);
@@ -166,7 +166,7 @@ static int set_disabled(struct ctl *ctl, int argc, char **argv, bool disabled)
 		log_err("cannot change user '%s'", name);
 		rc = EX_SOFTWARE;
 	} else {
-		db_audit(ctl->db, 0, "cli", disabled ? "user.disable" : "user.enable", name, "");
+		db_audit(ctl->db, 0, "cli", disabled ? "user_disable" : "user_enable", name, "");
 		fprintf(ctl->out, "user '%s' %s\n", name, disabled ? "disabled" : "enabled");
 	}
 	user_fini(&u);
@@ -243,7 +243,7 @@ int cmd_token_create(struct ctl *ctl, int argc, char **argv)
 		rc = EX_SOFTWARE;
 		goto out;
 	}
-	db_audit(ctl->db, 0, "cli", "token.create", name, label);
+	db_audit(ctl->db, 0, "cli", "token_create", name, label);
 	/* Printed once; only its hash is kept. */
 	fprintf(ctl->out, "%s\n", token);
 out:

@@ -37,10 +37,12 @@ static const struct command commands[] = {
     {"server", "start", "NAME [--wait]", NEED_DB, cmd_server_job},
     {"server", "stop", "NAME [--wait]", NEED_DB, cmd_server_job},
     {"server", "restart", "NAME [--wait]", NEED_DB, cmd_server_job},
-    {"server", "reset", "NAME [--wait]", NEED_DB, cmd_server_job},
-    {"server", "delete", "NAME [--wait]", NEED_DB, cmd_server_job},
+    {"server", "reset", "NAME --yes [--wait]", NEED_DB, cmd_server_job},
+    {"server", "delete", "NAME --yes [--wait]", NEED_DB, cmd_server_job},
     {"server", "console", "NAME -- COMMAND...", NEED_DB, cmd_server_console},
     {"job", "list", "[--limit N]", NEED_DB, cmd_job_list},
+    {"audit", NULL, "[--user U] [--action A] [--object O] [--since T] [--limit N]", NEED_DB,
+     cmd_audit},
     {"job", "show", "ID", NEED_DB, cmd_job_show},
     {"job", "wait", "ID [--timeout SECONDS]", NEED_DB, cmd_job_wait},
     {"job", "tail", "ID [--timeout SECONDS]", NEED_DB, cmd_job_tail},
@@ -56,7 +58,8 @@ void ctl_usage(FILE *f)
 
 	fprintf(f, "usage: left4mectl [-c CONFIG] COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s %s %s\n", commands[i].group, commands[i].verb, commands[i].args);
+		fprintf(f, "  %s%s%s %s\n", commands[i].group, commands[i].verb ? " " : "",
+			commands[i].verb ? commands[i].verb : "", commands[i].args);
 	fprintf(f, "\nCONFIG defaults to $%s, then %s.\n", CONFIG_ENV, CONFIG_DEFAULT_PATH);
 }
 
@@ -75,7 +78,7 @@ int ctl_run(struct ctl *ctl, int argc, char **argv)
 		if (strcmp(commands[i].group, argv[0]) != 0)
 			continue;
 		group_known = true;
-		if (argc >= 2 && strcmp(commands[i].verb, argv[1]) == 0) {
+		if (!commands[i].verb || (argc >= 2 && strcmp(commands[i].verb, argv[1]) == 0)) {
 			cmd = &commands[i];
 			break;
 		}
@@ -96,7 +99,10 @@ int ctl_run(struct ctl *ctl, int argc, char **argv)
 	if (cmd->need >= NEED_DB && (rc = daemon_open_db(ctl->cfg, cmd->need == NEED_DB_CREATE,
 							 &ctl->db, &ctl->db_path)) != 0)
 		return rc;
-	/* Commands see argv from the verb on: argv[0] is the verb. */
+	/* Commands see argv from the verb on: argv[0] is the verb (the group
+	 * of a command without one). */
+	if (!cmd->verb)
+		return cmd->run(ctl, argc, argv);
 	return cmd->run(ctl, argc - 1, argv + 1);
 }
 

@@ -24,5 +24,6 @@ int cmd_backup_create(struct ctl *ctl, int argc, char **argv);
 int cmd_backup_list(struct ctl *ctl, int argc, char **argv);
 int cmd_backup_check(struct ctl *ctl, int argc, char **argv);
 int cmd_backup_restore(struct ctl *ctl, int argc, char **argv);
+int cmd_audit(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -2031,6 +2031,7 @@ START_TEST(left4mectl_wait_end_to_end)
 	add_server(&e, "alpha", 27015);
 	w = start_worker(&e, false);
 	for (size_t i = 0; i < 5; i++) {
+		/* reset and delete need --yes (an extra --yes is fine) */
 		char *argv[] = {ctl,
 				(char *)"-c",
 				e.cfg,
@@ -2038,6 +2039,7 @@ START_TEST(left4mectl_wait_end_to_end)
 				(char *)verbs[i],
 				(char *)"alpha",
 				(char *)"--wait",
+				(char *)"--yes",
 				NULL};
 
 		tu_run(&r, argv, NULL, NULL);
