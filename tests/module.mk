@@ -9,6 +9,8 @@ TESTS += $(UNIT_TESTS)
 TEST_SCRIPTS += tests/style.sh
 # make run and the postinst lay out the state dir from one table.
 TEST_SCRIPTS += tests/state-layout.sh
+# make run notices a daemon that dies (tools/run-dev).
+TEST_SCRIPTS += tests/tools/run-dev-supervises.sh
 
 TEST_LDLIBS = $(call pc_libs,$(PKG_CHECK) $(PKG_ALL)) -lpthread
 
