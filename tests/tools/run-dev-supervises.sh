@@ -32,8 +32,8 @@ trap cleanup EXIT
 
 # A scratch "checkout": the shipped config (run-dev copies its fetcher
 # section) and this build.
-mkdir -p "$tmp/etc/left4me"
-cp "$top/etc/left4me/left4me.yaml" "$tmp/etc/left4me/"
+mkdir -p "$tmp/etc"
+cp -R "$top/etc/left4me" "$tmp/etc/"
 ln -s "$build" "$tmp/build"
 # A free loopback port: one nobody answers on (bash's /dev/tcp).
 port=""

@@ -529,6 +529,8 @@ START_TEST(audit_every_change)
 	     "overlay_upload"},
 	    {"alice", "POST", "/overlays/{}/delete-file", "/overlays/1/delete-file", "path=a.txt",
 	     false, 303, "overlay_file_delete"},
+	    {"alice", "POST", "/overlays/{}/edit", "/overlays/1/edit",
+	     "path=c.txt&text=hi&etag=", false, 303, "overlay_upload"},
 	    {"alice", "POST", "/servers", "/servers", "name=alpha&blueprint_id=1&port=27015", false,
 	     303, "server_create"},
 	    {"alice", "POST", "/servers/{}/{}", "/servers/alpha/start", NULL, false, 303, "start"},
