@@ -37,3 +37,8 @@ install-left4me-worker: $(WORKER)
 BENCHES += $(B)/bench/worker_lifecycle
 $(B)/bench/worker_lifecycle: $(B)/bench/worker_lifecycle.o $(WORKER_OBJS) $(LIB)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WORKER_LIBS)
+
+# Benchmark (bench/README.md, game updates): one build's staging copy.
+BENCHES += $(B)/bench/build_clone
+$(B)/bench/build_clone: $(B)/bench/build_clone.o $(WORKER_OBJS) $(LIB)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WORKER_LIBS)
