@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "db_game.h"
 #include "hub.h"
 #include "ops.h"
 #include "parse.h"
@@ -183,4 +184,36 @@ int api_install_game(struct req *r)
 	if (ops_install_game(r, validate, &job, &err) < 0)
 		return ops_fail(r, &err);
 	return api_job_accepted(r, 202, job);
+}
+
+int api_game(struct req *r)
+{
+	json_object *o, *a;
+	struct game_info g;
+	int rc = db_game_info(web_db(r), &g);
+
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	o = json_object_new_object();
+	a = json_object_new_array();
+	for (size_t i = 0; i < g.n_builds; i++) {
+		json_object *b = json_object_new_object(), *s = json_object_new_array();
+
+		json_object_object_add(b, "build_id", json_object_new_int64(g.builds[i].id));
+		json_object_object_add(b, "current", json_object_new_boolean(g.builds[i].current));
+		for (size_t j = 0; j < g.builds[i].n_servers; j++)
+			json_object_array_add(s, json_object_new_string(g.builds[i].servers[j]));
+		json_object_object_add(b, "servers", s);
+		json_object_array_add(a, b);
+	}
+	json_object_object_add(o, "builds", a);
+	json_object_object_add(o, "current_build",
+			       g.current ? json_object_new_int64(g.current) : NULL);
+	json_object_object_add(o, "latest_build",
+			       g.latest ? json_object_new_int64(g.latest) : NULL);
+	json_object_object_add(o, "checked_at",
+			       g.checked_at ? json_object_new_int64(g.checked_at / 1000) : NULL);
+	json_object_object_add(o, "update_available", json_object_new_boolean(g.update_available));
+	game_info_fini(&g);
+	return api_send(r, 200, o);
 }

@@ -9,5 +9,8 @@ int api_job_get(struct req *r);
 int api_job_log(struct req *r);
 int api_job_events(struct req *r);
 int api_install_game(struct req *r);
+/* GET /api/v1/game: the installed builds, which servers run which, the
+ * newest build Steam offers and whether an update is available. */
+int api_game(struct req *r);
 
 #endif

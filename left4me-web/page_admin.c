@@ -8,9 +8,46 @@
 
 #include "auth.h"
 #include "db.h"
+#include "db_game.h"
 #include "ops.h"
 #include "page.h"
 #include "validate.h"
+
+/* The installed builds, which servers run which, the newest available. */
+static int game_builds(struct req *r, struct html *h)
+{
+	struct game_info g;
+
+	if (db_game_info(web_db(r), &g) != DB_OK)
+		return -1;
+	if (g.update_available)
+		html_printf(h,
+			    "<p class=\"notice\">An update is available: build %D (installed: "
+			    "%D). Install it; servers move to it when they restart.</p>",
+			    g.latest, g.current);
+	else if (g.latest)
+		html_printf(h, "<p class=\"muted\">Newest build on Steam: %D.</p>", g.latest);
+	else
+		html_printf(h, "<p class=\"muted\">The newest build on Steam has not been checked "
+			       "yet (left4me-update-check.timer).</p>");
+	if (g.n_builds == 0)
+		html_printf(h, "<p class=\"muted\">No build installed.</p>");
+	else
+		html_printf(h, "<table><thead><tr><th>Build</th><th>Servers on it</th></tr></thead>"
+			       "<tbody>");
+	for (size_t i = 0; i < g.n_builds; i++) {
+		html_printf(h, "<tr><td>%D%s</td><td>", g.builds[i].id,
+			    g.builds[i].current ? " (current)" : "");
+		for (size_t j = 0; j < g.builds[i].n_servers; j++)
+			html_printf(h, "%s<a href=\"/servers/%u\">%s</a>", j ? ", " : "",
+				    g.builds[i].servers[j], g.builds[i].servers[j]);
+		html_printf(h, "</td></tr>");
+	}
+	if (g.n_builds)
+		html_printf(h, "</tbody></table>");
+	game_info_fini(&g);
+	return 0;
+}
 
 int page_admin(struct req *r)
 {
@@ -39,6 +76,12 @@ int page_admin(struct req *r)
 			"value=\"1\"> validate every file (slower)</label> "
 			"<button type=\"submit\" class=\"primary\">Install / update game"
 			"</button></form>");
+	if (game_builds(r, &h) < 0) {
+		html_fini(&h);
+		job_list_free(jobs, nj);
+		user_list_free(users, nu);
+		return ops_db_fail(r, DB_ERROR);
+	}
 	for (i = 0; i < nj; i++) {
 		if (jobs[i].kind != JOB_INSTALL_GAME)
 			continue;

@@ -122,6 +122,7 @@ static const struct route routes[] = {
     A("GET", "/api/v1/jobs/{}/events", api_job_events, AUTH_USER, false),
     A("GET", "/api/v1/audit", api_audit, AUTH_ADMIN, false),
     A("POST", "/api/v1/admin/install-game", api_install_game, AUTH_ADMIN, true),
+    A("GET", "/api/v1/game", api_game, AUTH_ADMIN, false),
 };
 
 /* Match path against pattern; captures are new strings. */

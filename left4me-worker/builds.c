@@ -443,6 +443,44 @@ static int used_builds(const char *state_dir, int64_t **ids, size_t *n, char *er
 	return rc;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int builds_list(const char *state_dir, int64_t **ids, size_t *n, char *err, size_t errlen)
+{
+	char *dir = xasprintf("%s/" BUILDS_DIR, state_dir);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	*ids = NULL;
+	*n = 0;
+	if (!d) {
+		int rc = errno == ENOENT ? 0 : -1;
+
+		if (rc < 0)
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		free(dir);
+		return rc;
+	}
+	while ((de = readdir(d)) != NULL) {
+		int64_t id;
+
+		if (!builds_id_ok(de->d_name, &id))
+			continue;
+		*ids = xreallocarray(*ids, *n + 1, sizeof(**ids));
+		(*ids)[(*n)++] = id;
+	}
+	closedir(d);
+	free(dir);
+	if (*n > 1)
+		qsort(*ids, *n, sizeof(**ids), cmp_id);
+	return 0;
+}
+
 static void say_build(void (*say)(void *, const char *), void *ctx, long long id, const char *what)
 {
 	char line[160];

@@ -66,6 +66,10 @@ int builds_clone(const char *src, const char *dst, struct clone_stats *st, char 
  * lock.  *existed tells which.  -1 with err. */
 int builds_publish(const char *state_dir, int64_t id, bool *existed, char *err, size_t errlen);
 
+/* The published builds (builds/ID directories), ascending; *ids is
+ * malloc'd (NULL when none).  -1 with err. */
+int builds_list(const char *state_dir, int64_t **ids, size_t *n, char *err, size_t errlen);
+
 /* Remove every builds/ID that is neither current, nor the newest, nor
  * named by any instances/NAME/instance.env; say() gets a line per build
  * removed or kept for a server.  Under the exclusive lock.  -1 with err. */

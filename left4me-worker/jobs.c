@@ -18,6 +18,7 @@
 
 #include "builds.h"
 #include "db.h"
+#include "db_game.h"
 #include "db_instance.h"
 #include "db_overlay.h"
 #include "db_server.h"
@@ -365,9 +366,12 @@ static int do_initialize(struct job_ctx *c, const char *name)
 	}
 	rc = instance_apply(state_dir, &plan, err, sizeof(err));
 	builds_unlock(lock);
-	if (rc == 0 && builds_of_instance(state_dir, name, &build, err, sizeof(err)) > 0)
+	if (rc == 0 && builds_of_instance(state_dir, name, &build, err, sizeof(err)) > 0) {
 		ctx_step(c, "wrote instances/%s/instance.env (%zu lowerdirs): game build %lld",
 			 name, plan.n_lowerdirs, (long long)build);
+		if (db_game_set_server_build(c->w->db, name, build) != DB_OK)
+			ctx_step(c, "cannot record server %s's game build", name);
+	}
 	instance_plan_fini(&plan);
 	if (rc < 0)
 		return ctx_fail(c, "initialize %s: %s", name, err);
@@ -497,12 +501,32 @@ static int server_remove(struct job_ctx *c, const char *name, enum server_state 
 		return -1;
 	*ok_state = SERVER_NEW;
 	if (c->job->kind != JOB_DELETE)
+		if (db_game_set_server_build(c->w->db, name, 0) == DB_ERROR) /* no instance.env */
+			ctx_step(c, "cannot record that server %s has no game build", name);
+	if (c->job->kind != JOB_DELETE)
 		return 0;
 	ctx_step(c, "delete the server row");
 	rc = db_server_delete(c->w->db, name);
 	if (rc != DB_OK && rc != DB_NOTFOUND)
 		return ctx_fail(c, "cannot delete server %s from the database", name);
 	return 0;
+}
+
+/* Mirror installation/builds and current into the DB (game_builds), for
+ * the web; logged on failure, never failing the job. */
+static void record_builds(struct job_ctx *c)
+{
+	const char *state_dir = c->w->cfg->state_dir;
+	char err[JOB_REASON_MAX];
+	int64_t *ids = NULL, cur = 0;
+	size_t n = 0;
+
+	if (builds_list(state_dir, &ids, &n, err, sizeof(err)) < 0 ||
+	    builds_current(state_dir, &cur, err, sizeof(err)) < 0)
+		ctx_step(c, "cannot list the game builds: %s", err);
+	else if (db_game_set_builds(c->w->db, ids, n, cur) != DB_OK)
+		ctx_step(c, "cannot record the game builds in the database");
+	free(ids);
 }
 
 /* After a server job changed which build an instance.env names: remove
@@ -514,6 +538,7 @@ static void gc_builds(struct job_ctx *c)
 
 	if (builds_gc(c->w->cfg->state_dir, say_step, c, err, sizeof(err)) < 0)
 		ctx_step(c, "removing unused game builds failed: %s", err);
+	record_builds(c);
 }
 
 static int server_job(struct job_ctx *c, enum server_state *ok_state)
@@ -959,8 +984,7 @@ static int install_game(struct job_ctx *c)
 		ctx_fail(c, "steamclient.so copies: %s", err);
 		goto out;
 	}
-	if (builds_gc(state_dir, say_step, c, err, sizeof(err)) < 0)
-		ctx_step(c, "removing unused builds failed: %s", err);
+	gc_builds(c);
 	c->exit_code = 0;
 	rc = 0;
 out:

@@ -7,12 +7,16 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "update_check.h"
 #include "worker.h"
 
-static bool once;
+static bool once, check_update;
 
 static const struct daemon_option options[] = {
     {.name = "once", .help = "run queued jobs until the queue is empty, then exit", .flag = &once},
+    {.name = "check-update",
+     .help = "record the newest game build Steam offers (SteamCMD app_info_print), then exit",
+     .flag = &check_update},
     {0},
 };
 
@@ -36,6 +40,8 @@ int main(int argc, char **argv)
 
 	if (!daemon_start(&d, &spec, argc, argv))
 		return d.status;
+	if (check_update)
+		return daemon_finish(&d, update_check(d.cfg, d.db, d.stop));
 	if (worker_init(&w, d.cfg, d.db, d.db_path, d.stop, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		return daemon_finish(&d, EX_OSERR);

@@ -426,6 +426,23 @@ static const char migration_2[] =
 "               (SELECT coalesce(max(CAST(substr(detail, 5) AS INTEGER)), 0) FROM audit_log"
 "                 WHERE detail GLOB 'job=[0-9]*' AND length(detail) <= 20"
 "                   AND substr(detail, 5) NOT GLOB '*[^0-9]*')));";
+
+/* Issue 13: which game builds are installed (the worker mirrors
+ * STATE/installation/builds after each publish and removal), which build
+ * each server's instance.env names, and the newest build Steam offers
+ * (the update check; one row). */
+static const char migration_3[] =
+"CREATE TABLE game_builds ("
+"  build_id INTEGER PRIMARY KEY CHECK (build_id BETWEEN 1 AND 9999999999),"
+"  current  INTEGER NOT NULL DEFAULT 0 CHECK (current IN (0, 1))"
+");"
+"CREATE TABLE game_latest ("
+"  id         INTEGER PRIMARY KEY CHECK (id = 1),"
+"  build_id   INTEGER CHECK (build_id BETWEEN 1 AND 9999999999),"
+"  checked_at INTEGER NOT NULL"
+");"
+"ALTER TABLE servers ADD COLUMN game_build INTEGER"
+"  CHECK (game_build IS NULL OR game_build BETWEEN 1 AND 9999999999);";
 /* clang-format on */
 
 const struct db_migration db_migrations[] = {
@@ -437,6 +454,7 @@ const struct db_migration db_migrations[] = {
      "ids are never reused: AUTOINCREMENT for users, api_tokens, overlays, blueprints, "
      "servers, jobs; job kind delete_overlay",
      migration_2},
+    {3, "game builds: installed, per server, newest available", migration_3},
 };
 
 const size_t db_n_migrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -33,13 +33,13 @@ cd $R/etc/systemd/system || die "cd"
 units="l4d2-build.slice l4d2-game.slice left4me-web.socket left4me-web.service
 	left4me-worker.service left4me-fetcher.service left4me-refresh.timer
 	left4me-refresh.service left4me-server@alpha.service left4me-backup.timer
-	left4me-backup.service"
+	left4me-backup.service left4me-update-check.timer left4me-update-check.service"
 for u in $units; do
 	out=$(systemd-analyze verify --root=$R $u 2>&1)
 	rc=$?
 	if [ $rc = 0 ] && [ -z "$out" ]; then ok "verify $u"; else not_ok "verify $u: $out"; fi
 done
-check "every unit file is covered" [ "$(ls $SRC/units | grep -c -v README)" = 11 ]
+check "every unit file is covered" [ "$(ls $SRC/units | grep -c -v README)" = 13 ]
 
 # ---- systemd-analyze security: exposure targets ---------------------------
 exposure() {
@@ -47,7 +47,7 @@ exposure() {
 		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
 }
 for t in left4me-web.service:2.0 left4me-fetcher.service:2.0 left4me-refresh.service:2.0 \
-	left4me-backup.service:2.0 \
+	left4me-backup.service:2.0 left4me-update-check.service:2.0 \
 	left4me-server@alpha.service:1.4 left4me-worker.service:7.0; do
 	u=${t%:*} max=${t#*:}
 	e=$(exposure $u)
@@ -112,6 +112,9 @@ check "worker: Type=notify" has left4me-worker.service Type=notify
 check "web runs as its own user" has left4me-web.service User=left4me-web
 check "web reaches DB/overlays via the left4me group" grep -q '^SupplementaryGroups=.*left4me' $U/left4me-web.service
 check "refresh service only enqueues" has left4me-refresh.service "ExecStart=$SBINDIR/left4me-fetcher enqueue-refresh"
+check "update check only records (--check-update)" has left4me-update-check.service "ExecStart=$SBINDIR/left4me-worker --check-update"
+check "update check sees no game, overlay or server" sh -c "grep -q '^InaccessiblePaths=.*/installation .*/overlays .*/runtime' $U/left4me-update-check.service && grep -q '^InaccessiblePaths=.*/instances ' $U/left4me-update-check.service"
+check "update check: no capabilities, no new privileges" sh -c "grep -qx 'CapabilityBoundingSet=' $U/left4me-update-check.service && grep -qx NoNewPrivileges=yes $U/left4me-update-check.service"
 check "build slice weights 10" sh -c "grep -qx CPUWeight=10 $U/l4d2-build.slice && grep -qx IOWeight=10 $U/l4d2-build.slice"
 
 # ---- sudoers -------------------------------------------------------------

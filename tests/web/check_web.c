@@ -538,6 +538,74 @@ static int64_t jint(json_object *o, const char *k)
 	return json_object_get_int64(v);
 }
 
+/* ---- the game's builds (issue 13) -------------------------------------------- */
+
+/* GET /api/v1/game and the admin page: the installed builds, which
+ * servers run which, the newest build on Steam, whether an update is
+ * available.  Admins only. */
+START_TEST(game_builds)
+{
+	int64_t admin = wt_user(&t, "alice", "password-alice", true),
+		user = wt_user(&t, "bob", "password-bob", false);
+	char *atok = wt_token(&t, admin), *tok = wt_token(&t, user);
+	struct wt_session s;
+	struct wt_resp r;
+	json_object *o, *b, *v;
+
+	/* nothing installed, never checked */
+	o = api("GET", "/api/v1/game", atok, NULL, 200);
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+			 "{\"builds\":[],\"current_build\":null,\"latest_build\":null,"
+			 "\"checked_at\":null,\"update_available\":false}");
+	json_object_put(o);
+	json_object_put(api("GET", "/api/v1/game", tok, NULL, 403));
+
+	tu_db_exec(t.db,
+		   "INSERT INTO users (id, name, password_hash, created_at, updated_at) "
+		   "VALUES (50, 'carol', '$y$x', 0, 0);"
+		   "INSERT INTO blueprints (id, user_id, name, config, created_at, updated_at) "
+		   "VALUES (50, 50, 'bp', '', 0, 0);"
+		   "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+		   "updated_at, game_build) VALUES ('alpha', 50, 50, 27015, 0, 0, 100), "
+		   "('beta', 50, 50, 27016, 0, 0, 101), ('gamma', 50, 50, 27017, 0, 0, 100);"
+		   "INSERT INTO game_builds VALUES (100, 0), (101, 1);"
+		   "INSERT INTO game_latest VALUES (1, 105, 1700000000000);");
+	o = api("GET", "/api/v1/game", atok, NULL, 200);
+	ck_assert_int_eq(jint(o, "current_build"), 101);
+	ck_assert_int_eq(jint(o, "latest_build"), 105);
+	ck_assert_int_eq(jint(o, "checked_at"), 1700000000);
+	ck_assert(json_object_object_get_ex(o, "update_available", &v) &&
+		  json_object_get_boolean(v));
+	ck_assert(json_object_object_get_ex(o, "builds", &b));
+	ck_assert_str_eq(json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN),
+			 "[{\"build_id\":101,\"current\":true,\"servers\":[\"beta\"]},"
+			 "{\"build_id\":100,\"current\":false,\"servers\":[\"alpha\",\"gamma\"]}]");
+	json_object_put(o);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_get(&t, &s, "/admin", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(strstr(r.body, "An update is available: build 105 (installed: 101)"), "%s",
+		      r.body);
+	ck_assert(strstr(r.body, "<td>101 (current)</td><td><a href=\"/servers/beta\">beta</a>"));
+	ck_assert(strstr(r.body, "<td>100</td><td><a href=\"/servers/alpha\">alpha</a>, "
+				 "<a href=\"/servers/gamma\">gamma</a>"));
+	ck_assert(strstr(r.body, "name=\"validate\""));
+	wt_resp_fini(&r);
+	/* up to date */
+	tu_db_exec(t.db, "UPDATE game_latest SET build_id = 101");
+	o = api("GET", "/api/v1/game", atok, NULL, 200);
+	ck_assert(json_object_object_get_ex(o, "update_available", &v) &&
+		  !json_object_get_boolean(v));
+	json_object_put(o);
+	wt_get(&t, &s, "/admin", &r);
+	ck_assert(strstr(r.body, "Newest build on Steam: 101."));
+	ck_assert(!strstr(r.body, "An update is available"));
+	wt_resp_fini(&r);
+	free(atok);
+	free(tok);
+}
+END_TEST
+
 static const char *jstr(json_object *o, const char *k)
 {
 	json_object *v;
@@ -2710,6 +2778,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, start, stop);
 	tcase_add_test(tc, healthz_and_headers);
+	tcase_add_test(tc, game_builds);
 	tcase_add_test(tc, login_logout);
 	tcase_add_test(tc, cookie_flags);
 	tcase_add_test(tc, secure_cookie_flag);

@@ -1445,6 +1445,82 @@ START_TEST(update_never_touches_a_running_server)
 }
 END_TEST
 
+/* The DB mirrors the builds (for the web): installed ones, the current
+ * one, the build each server's instance.env names; --check-update
+ * records the public branch's build from app_info_print. */
+START_TEST(builds_recorded_and_update_check)
+{
+	struct env e;
+	char *w = tu_build_path("left4me-worker/left4me-worker");
+	char *argv[] = {w,   (char *)"-c", NULL, (char *)"--allow-root", (char *)"--check-update",
+			NULL};
+	struct tu_run r;
+	int64_t id;
+
+	setup(&e);
+	argv[2] = e.cfg;
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", NULL);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM game_builds WHERE build_id = 100 "
+					 "AND current = 1"),
+			 1);
+	add_server(&e, "alpha", 27015);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT game_build FROM servers WHERE name = 'alpha'"),
+			 100);
+	set_file(&e, "steam-build", "101\n");
+	id = enqueue(&e, JOB_INSTALL_GAME, "");
+	ck_assert_int_eq(run_once(&e), 0);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT (SELECT group_concat(build_id || ':' || current) "
+					 "FROM (SELECT * FROM game_builds ORDER BY build_id)) = "
+					 "'100:0,101:1'"),
+			 1);
+	id = enqueue(&e, JOB_RESET, "alpha");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", NULL);
+	ck_assert_int_eq(
+	    tu_db_int(e.db, "SELECT game_build IS NULL FROM servers WHERE name = 'alpha'"), 1);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT group_concat(build_id) FROM game_builds") == 101,
+			 1);
+
+	/* the update check */
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM game_latest"), 0);
+	set_file(&e, "steam-public", "105\n");
+	{
+		char *envp[] = {e.env_dir, e.env_home, NULL};
+
+		tu_run(&r, argv, NULL, envp);
+		ck_assert_msg(r.status == 0, "check-update: %s", r.err);
+		tu_run_fini(&r);
+		ck_assert_int_eq(tu_db_int(e.db, "SELECT build_id FROM game_latest"), 105);
+		ck_assert_int_gt(tu_db_int(e.db, "SELECT checked_at FROM game_latest"), 0);
+		/* it ran SteamCMD's app_info lines, nothing else */
+		{
+			char *log = steam_log(&e), *last = strrchr(log, '\n');
+
+			*last = '\0';
+			last = strrchr(log, '\n');
+			ck_assert_str_eq(last ? last + 1 : log,
+					 "+login anonymous +app_info_update 1 "
+					 "+app_info_print 222860 +quit");
+			free(log);
+		}
+		/* a garbage build id is refused and not recorded */
+		set_file(&e, "steam-public", "0105\n");
+		tu_run(&r, argv, NULL, envp);
+		ck_assert_int_eq(r.status, 69);
+		ck_assert_msg(strstr(r.err, "printed no depots > branches > public > buildid"),
+			      "%s", r.err);
+		tu_run_fini(&r);
+		ck_assert_int_eq(tu_db_int(e.db, "SELECT build_id FROM game_latest"), 105);
+	}
+	free(w);
+	teardown(&e);
+}
+END_TEST
+
 /* A worker killed in the middle of an update: the previous build keeps
  * serving (current, alpha's instance.env), the half tree is in no
  * lowerdir, and the next install removes it and publishes. */
@@ -2164,6 +2240,7 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, install_timeout_is_retried);
 	tcase_add_test(tc, update_never_touches_a_running_server);
 	tcase_add_test(tc, killed_update_keeps_previous_build);
+	tcase_add_test(tc, builds_recorded_and_update_check);
 	tcase_add_test(tc, build_overlay);
 	tcase_add_test(tc, delete_overlay_removes_dir);
 	tcase_add_test(tc, delete_overlay_follows_nothing);
