@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "timeutil.h"
 #include "validate.h"
 
@@ -23,21 +24,6 @@ enum {
 	A2S_INFO = 'T',
 	A2S_PLAYER = 'U',
 };
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* ---- reading a datagram ------------------------------------------------- */
 
@@ -123,11 +109,12 @@ static int rd_head(struct rd *r, uint8_t type, const char *what, char *why, size
 	uint8_t t = rd_u8(r);
 
 	if (r->bad)
-		return fail(why, whylen, "%s: reply too short (%zu bytes)", what, r->len);
+		return err_set(why, whylen, "%s: reply too short (%zu bytes)", what, r->len);
 	if (h != HDR_SIMPLE)
-		return fail(why, whylen, "%s: not a single-packet reply (header 0x%08x)", what, h);
+		return err_set(why, whylen, "%s: not a single-packet reply (header 0x%08x)", what,
+			       h);
 	if (t != type)
-		return fail(why, whylen, "%s: unexpected reply type 0x%02x", what, t);
+		return err_set(why, whylen, "%s: unexpected reply type 0x%02x", what, t);
 	return 0;
 }
 
@@ -164,7 +151,7 @@ int a2s_parse_challenge(const uint8_t *pkt, size_t len, uint32_t *challenge, cha
 		return -1;
 	*challenge = (uint32_t)rd_le(&r, 4);
 	if (r.bad || r.off != len)
-		return fail(why, whylen, "challenge: %zu bytes, expected 9", len);
+		return err_set(why, whylen, "challenge: %zu bytes, expected 9", len);
 	return 0;
 }
 
@@ -214,10 +201,10 @@ int a2s_parse_info(const uint8_t *pkt, size_t len, struct a2s_info *out, char *w
 	rd_str(&r, out->version, sizeof(out->version));
 	rd_edf(&r, out);
 	if (r.bad)
-		return fail(why, whylen, "A2S_INFO: reply ends early (%zu bytes)", len);
+		return err_set(why, whylen, "A2S_INFO: reply ends early (%zu bytes)", len);
 	if (out->bots > out->players)
-		return fail(why, whylen, "A2S_INFO: %u bots among %u players", out->bots,
-			    out->players);
+		return err_set(why, whylen, "A2S_INFO: %u bots among %u players", out->bots,
+			       out->players);
 	return 0;
 }
 
@@ -246,8 +233,9 @@ int a2s_parse_players(const uint8_t *pkt, size_t len, struct a2s_player *out, si
 			out[(*n)++] = p;
 	}
 	if (r.bad)
-		return fail(why, whylen,
-			    "A2S_PLAYER: reply ends early (%zu bytes, %u players said)", len, said);
+		return err_set(why, whylen,
+			       "A2S_PLAYER: reply ends early (%zu bytes, %u players said)", len,
+			       said);
 	if (count)
 		*count = said;
 	return 0;
@@ -302,18 +290,18 @@ int a2s_split_add(struct a2s_split *s, const uint8_t *pkt, size_t len, uint8_t *
 
 	(void)rd_le(&r, 2); /* the sender's maximum packet size */
 	if (r.bad || h != HDR_SPLIT)
-		return fail(why, whylen, "split reply: bad fragment header (%zu bytes)", len);
+		return err_set(why, whylen, "split reply: bad fragment header (%zu bytes)", len);
 	if (id & 0x80000000u)
-		return fail(why, whylen, "split reply: compressed replies are not supported");
+		return err_set(why, whylen, "split reply: compressed replies are not supported");
 	if (total < 2 || total > A2S_SPLIT_MAX || number >= total)
-		return fail(why, whylen, "split reply: fragment %u of %u", number, total);
+		return err_set(why, whylen, "split reply: fragment %u of %u", number, total);
 	if (len - r.off > A2S_PACKET_MAX)
-		return fail(why, whylen, "split reply: fragment of %zu bytes", len - r.off);
+		return err_set(why, whylen, "split reply: fragment of %zu bytes", len - r.off);
 	if (s->have == 0) {
 		s->id = id;
 		s->total = total;
 	} else if (id != s->id || total != s->total) {
-		return fail(why, whylen, "split reply: fragments of two replies mixed");
+		return err_set(why, whylen, "split reply: fragments of two replies mixed");
 	}
 	s->len[number] = len - r.off;
 	memcpy(s->data[number], pkt + r.off, len - r.off);
@@ -353,24 +341,25 @@ static int recv_reply(struct exchange *x, char *why, size_t whylen)
 		int rc;
 
 		if (left <= 0)
-			return fail(why, whylen, "no answer (timed out)");
+			return err_set(why, whylen, "no answer (timed out)");
 		rc = poll(&pfd, 1, (int)left);
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0)
-			return fail(why, whylen, "poll: %s", strerror(errno));
+			return err_set(why, whylen, "poll: %s", strerror(errno));
 		if (rc == 0)
 			continue;
 		n = recv(x->fd, pkt, sizeof(pkt), 0);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
-			return fail(why, whylen, "%s",
-				    errno == ECONNREFUSED ? "nothing listens (connection refused)"
-							  : strerror(errno));
+			return err_set(why, whylen, "%s",
+				       errno == ECONNREFUSED
+					   ? "nothing listens (connection refused)"
+					   : strerror(errno));
 		if (a2s_kind(pkt, (size_t)n) != A2S_SPLIT) {
 			if ((size_t)n > A2S_PACKET_MAX)
-				return fail(why, whylen, "reply of %zd bytes", n);
+				return err_set(why, whylen, "reply of %zd bytes", n);
 			memcpy(x->buf, pkt, (size_t)n);
 			x->len = (size_t)n;
 			return 0;
@@ -390,7 +379,7 @@ static int ask(struct exchange *x, uint8_t *req, size_t reqlen, size_t chal_off,
 
 		x->sent = mono_ms();
 		if (send(x->fd, req, reqlen, 0) != (ssize_t)reqlen)
-			return fail(why, whylen, "send: %s", strerror(errno));
+			return err_set(why, whylen, "send: %s", strerror(errno));
 		if (recv_reply(x, why, whylen) < 0)
 			return -1;
 		if (a2s_kind(x->buf, x->len) != A2S_CHALLENGE)
@@ -401,7 +390,7 @@ static int ask(struct exchange *x, uint8_t *req, size_t reqlen, size_t chal_off,
 		if (chal_off + 4 > reqlen)
 			reqlen = chal_off + 4;
 	}
-	return fail(why, whylen, "the server keeps answering with a new challenge");
+	return err_set(why, whylen, "the server keeps answering with a new challenge");
 }
 
 int a2s_query(const struct sockaddr *addr, socklen_t addrlen, bool want_players, int timeout_ms,
@@ -416,9 +405,9 @@ int a2s_query(const struct sockaddr *addr, socklen_t addrlen, bool want_players,
 	x.deadline = mono_ms() + timeout_ms;
 	x.fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (x.fd < 0)
-		return fail(why, whylen, "socket: %s", strerror(errno));
+		return err_set(why, whylen, "socket: %s", strerror(errno));
 	if (connect(x.fd, addr, addrlen) < 0) {
-		fail(why, whylen, "connect: %s", strerror(errno));
+		err_set(why, whylen, "connect: %s", strerror(errno));
 		goto out;
 	}
 	n = a2s_info_request(req, false, 0);

@@ -23,25 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "db_schema.h"
 #include "strbuf.h"
 #include "timeutil.h"
 #include "xalloc.h"
 
 #define DEPTH_MAX 64
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void hex(const unsigned char *d, unsigned n, char *out)
 {
@@ -126,7 +114,7 @@ struct writer {
 
 static int ar_fail(struct writer *w, const char *what)
 {
-	return fail(w->err, w->errlen, "%s: %s", what, archive_error_string(w->a));
+	return err_set(w->err, w->errlen, "%s: %s", what, archive_error_string(w->a));
 }
 
 static void note(json_object *list, const char *path, long long *count)
@@ -145,7 +133,7 @@ static int copy_data(struct writer *w, int fd, const char *rel, long long size, 
 	bool cut = false;
 
 	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
-		return fail(w->err, w->errlen, "sha256: out of memory");
+		return err_set(w->err, w->errlen, "sha256: out of memory");
 	while (done < size) {
 		size_t want =
 		    (size_t)(size - done) < sizeof(w->buf) ? (size_t)(size - done) : sizeof(w->buf);
@@ -376,14 +364,15 @@ static int db_snapshot(sqlite3 *db, const char *path, struct backup_stats *st, c
 	int rc;
 
 	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		rc = fail(err, errlen, "%s: %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
+		rc = err_set(err, errlen, "%s: %s", path,
+			     dst ? sqlite3_errmsg(dst) : "out of memory");
 		sqlite3_close(dst);
 		return rc;
 	}
 	sqlite3_busy_timeout(dst, 5000);
 	b = sqlite3_backup_init(dst, "main", db, "main");
 	if (!b) {
-		rc = fail(err, errlen, "database backup: %s", sqlite3_errmsg(dst));
+		rc = err_set(err, errlen, "database backup: %s", sqlite3_errmsg(dst));
 		sqlite3_close(dst);
 		return rc;
 	}
@@ -391,7 +380,7 @@ static int db_snapshot(sqlite3 *db, const char *path, struct backup_stats *st, c
 		sqlite3_sleep(50);
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE) {
-		fail(err, errlen, "database backup: %s", sqlite3_errstr(rc));
+		err_set(err, errlen, "database backup: %s", sqlite3_errstr(rc));
 		sqlite3_close(dst);
 		return -1;
 	}
@@ -455,7 +444,7 @@ static int write_all(struct writer *w, sqlite3 *db, int state, const char *dbtmp
 		return -1;
 	rc = add_regular(w, AT_FDCWD, dbtmp, "left4me.db");
 	if (rc == 0 && w->st->unreadable)
-		rc = fail(w->err, w->errlen, "%s: the database copy could not be read", dbtmp);
+		rc = err_set(w->err, w->errlen, "%s: the database copy could not be read", dbtmp);
 	if (rc == 0)
 		rc = add_tree(w, state, "overlays", "overlays", 0, false);
 	if (rc == 0)
@@ -478,12 +467,12 @@ int backup_create(sqlite3 *db, const char *state_dir, const char *out_path, stru
 	*w = (struct writer){.st = st, .err = err, .errlen = errlen};
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0 || (dbfd = mkostemp(dbtmp, O_CLOEXEC)) < 0) {
-		fail(err, errlen, "%s: %s", out_path, strerror(errno));
+		err_set(err, errlen, "%s: %s", out_path, strerror(errno));
 		goto out;
 	}
 	state = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (state < 0) {
-		fail(err, errlen, "%s: %s", state_dir, strerror(errno));
+		err_set(err, errlen, "%s: %s", state_dir, strerror(errno));
 		goto out;
 	}
 	w->files = json_object_new_array();
@@ -501,7 +490,7 @@ int backup_create(sqlite3 *db, const char *state_dir, const char *out_path, stru
 		rc = ar_fail(w, out_path);
 	if (rc == 0 &&
 	    (fsync(fd) < 0 || renameat2(AT_FDCWD, tmp, AT_FDCWD, out_path, RENAME_NOREPLACE) < 0))
-		rc = fail(err, errlen, "%s: %s", out_path, strerror(errno));
+		rc = err_set(err, errlen, "%s: %s", out_path, strerror(errno));
 out:
 	if (w->a)
 		archive_write_free(w->a);
@@ -548,14 +537,14 @@ static struct archive *read_open(int fd, const char *path, char *err, size_t err
 	struct archive *a = archive_read_new();
 
 	if (lseek(fd, 0, SEEK_SET) < 0) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
 		archive_read_free(a);
 		return NULL;
 	}
 	if (archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
 	    archive_read_support_format_tar(a) != ARCHIVE_OK ||
 	    archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-		fail(err, errlen, "%s: %s", path, archive_error_string(a));
+		err_set(err, errlen, "%s: %s", path, archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
 	}
@@ -573,20 +562,21 @@ static int entry_ok(struct archive_entry *e, char *err, size_t errlen)
 	size_t n;
 
 	if (!path)
-		return fail(err, errlen, "an entry without a name");
+		return err_set(err, errlen, "an entry without a name");
 	n = strlen(path);
 	if (n >= sizeof(name))
-		return fail(err, errlen, "an entry name longer than %zu bytes", sizeof(name) - 1);
+		return err_set(err, errlen, "an entry name longer than %zu bytes",
+			       sizeof(name) - 1);
 	memcpy(name, path, n + 1);
 	if (type == AE_IFDIR && n > 1 && name[n - 1] == '/')
 		name[n - 1] = '\0';
 	if (archive_entry_hardlink(e))
-		return fail(err, errlen, "%s: hard links are not part of a backup", name);
+		return err_set(err, errlen, "%s: hard links are not part of a backup", name);
 	why = backup_path_refused(name, type);
 	if (!why && type == AE_IFCHR && archive_entry_rdev(e) != 0)
 		why = "a character device that is not an overlayfs whiteout";
 	if (why)
-		return fail(err, errlen, "%s: %s", name, why);
+		return err_set(err, errlen, "%s: %s", name, why);
 	return 0;
 }
 
@@ -605,8 +595,8 @@ static int hash_entry(struct archive *a, struct seen *s, char *err, size_t errle
 	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
 		if (off != s->size) {
 			EVP_MD_CTX_free(md);
-			return fail(err, errlen, "%s: sparse data is not part of a backup",
-				    s->path);
+			return err_set(err, errlen, "%s: sparse data is not part of a backup",
+				       s->path);
 		}
 		EVP_DigestUpdate(md, buf, len);
 		s->size += (long long)len;
@@ -614,7 +604,7 @@ static int hash_entry(struct archive *a, struct seen *s, char *err, size_t errle
 	EVP_DigestFinal_ex(md, d, &dlen);
 	EVP_MD_CTX_free(md);
 	if (r != ARCHIVE_EOF)
-		return fail(err, errlen, "%s: %s", s->path, archive_error_string(a));
+		return err_set(err, errlen, "%s: %s", s->path, archive_error_string(a));
 	hex(d, dlen, s->sha);
 	return 0;
 }
@@ -626,12 +616,13 @@ static int read_manifest(struct archive *a, struct checker *c)
 
 	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
 		if ((long long)(c->manifest.len + (size_t)n) > BACKUP_MANIFEST_MAX)
-			return fail(c->err, c->errlen, "%s: larger than %lld bytes",
-				    BACKUP_MANIFEST, BACKUP_MANIFEST_MAX);
+			return err_set(c->err, c->errlen, "%s: larger than %lld bytes",
+				       BACKUP_MANIFEST, BACKUP_MANIFEST_MAX);
 		strbuf_append(&c->manifest, buf, (size_t)n);
 	}
 	if (n < 0)
-		return fail(c->err, c->errlen, "%s: %s", BACKUP_MANIFEST, archive_error_string(a));
+		return err_set(c->err, c->errlen, "%s: %s", BACKUP_MANIFEST,
+			       archive_error_string(a));
 	c->manifest_seen = true;
 	return 0;
 }
@@ -648,7 +639,8 @@ static int scan_archive(int fd, const char *path, struct checker *c)
 		return -1;
 	while (rc == 0 && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		if (c->manifest_seen)
-			rc = fail(c->err, c->errlen, "%s: entries after %s", path, BACKUP_MANIFEST);
+			rc = err_set(c->err, c->errlen, "%s: entries after %s", path,
+				     BACKUP_MANIFEST);
 		else if (entry_ok(e, c->err, c->errlen) < 0)
 			rc = -1;
 		else if (strcmp(archive_entry_pathname(e), BACKUP_MANIFEST) == 0)
@@ -663,10 +655,10 @@ static int scan_archive(int fd, const char *path, struct checker *c)
 		}
 	}
 	if (rc == 0 && r != ARCHIVE_EOF)
-		rc = fail(c->err, c->errlen, "%s: %s", path, archive_error_string(a));
+		rc = err_set(c->err, c->errlen, "%s: %s", path, archive_error_string(a));
 	if (rc == 0 && !c->manifest_seen)
-		rc = fail(c->err, c->errlen, "%s: no %s: not a left4me backup, or cut short", path,
-			  BACKUP_MANIFEST);
+		rc = err_set(c->err, c->errlen, "%s: no %s: not a left4me backup, or cut short",
+			     path, BACKUP_MANIFEST);
 	archive_read_free(a);
 	return rc;
 }
@@ -702,18 +694,19 @@ static int manifest_header(json_object *m, struct backup_stats *st, char *err, s
 		   *ver = jstr(m, "left4me_version");
 
 	if (!fmt || strcmp(fmt, BACKUP_FORMAT) != 0)
-		return fail(err, errlen, "%s: not a left4me backup manifest", BACKUP_MANIFEST);
+		return err_set(err, errlen, "%s: not a left4me backup manifest", BACKUP_MANIFEST);
 	if (jint(m, "format_version") != BACKUP_FORMAT_VERSION)
-		return fail(err, errlen, "%s: format version %lld, this left4me reads %d",
-			    BACKUP_MANIFEST, jint(m, "format_version"), BACKUP_FORMAT_VERSION);
+		return err_set(err, errlen, "%s: format version %lld, this left4me reads %d",
+			       BACKUP_MANIFEST, jint(m, "format_version"), BACKUP_FORMAT_VERSION);
 	st->schema_version = (int)jint(m, "schema_version");
 	if (st->schema_version < 1)
-		return fail(err, errlen, "%s: no schema_version", BACKUP_MANIFEST);
+		return err_set(err, errlen, "%s: no schema_version", BACKUP_MANIFEST);
 	if (st->schema_version > DB_SCHEMA_VERSION)
-		return fail(err, errlen,
-			    "the backup's database is at schema %d, this left4me knows up to %d: "
-			    "install a left4me at least as new as the one that made it (%s)",
-			    st->schema_version, DB_SCHEMA_VERSION, ver ? ver : "unknown");
+		return err_set(
+		    err, errlen,
+		    "the backup's database is at schema %d, this left4me knows up to %d: "
+		    "install a left4me at least as new as the one that made it (%s)",
+		    st->schema_version, DB_SCHEMA_VERSION, ver ? ver : "unknown");
 	snprintf(st->created_at, sizeof(st->created_at), "%s", when ? when : "?");
 	snprintf(st->version, sizeof(st->version), "%s", ver ? ver : "?");
 	if (json_object_object_get_ex(m, "counts", &counts)) {
@@ -733,32 +726,32 @@ static int manifest_files(json_object *m, struct checker *c, struct backup_stats
 
 	if (!json_object_object_get_ex(m, "files", &files) ||
 	    !json_object_is_type(files, json_type_array))
-		return fail(c->err, c->errlen, "%s: no file list", BACKUP_MANIFEST);
+		return err_set(c->err, c->errlen, "%s: no file list", BACKUP_MANIFEST);
 	n = json_object_array_length(files);
 	qsort(c->files, c->n, sizeof(*c->files), by_path);
 	for (size_t i = 1; i < c->n; i++)
 		if (strcmp(c->files[i - 1].path, c->files[i].path) == 0)
-			return fail(c->err, c->errlen, "%s: stored twice", c->files[i].path);
+			return err_set(c->err, c->errlen, "%s: stored twice", c->files[i].path);
 	for (size_t i = 0; i < n; i++) {
 		json_object *f = json_object_array_get_idx(files, i);
 		const char *p = jstr(f, "path"), *sha = jstr(f, "sha256");
 		struct seen key = {.path = (char *)p}, *hit;
 
 		if (!p || !sha)
-			return fail(c->err, c->errlen, "%s: file %zu has no path or sha256",
-				    BACKUP_MANIFEST, i);
+			return err_set(c->err, c->errlen, "%s: file %zu has no path or sha256",
+				       BACKUP_MANIFEST, i);
 		hit = bsearch(&key, c->files, c->n, sizeof(*c->files), by_path);
 		if (!hit)
-			return fail(c->err, c->errlen, "%s: in the manifest but not in the archive",
-				    p);
+			return err_set(c->err, c->errlen,
+				       "%s: in the manifest but not in the archive", p);
 		if (hit->size != jint(f, "size") || strcmp(hit->sha, sha) != 0)
-			return fail(c->err, c->errlen,
-				    "%s: size or sha256 differs from the manifest", p);
+			return err_set(c->err, c->errlen,
+				       "%s: size or sha256 differs from the manifest", p);
 		st->bytes += hit->size;
 	}
 	if (n != c->n)
-		return fail(c->err, c->errlen, "%zu files in the archive, %zu in the manifest",
-			    c->n, n);
+		return err_set(c->err, c->errlen, "%zu files in the archive, %zu in the manifest",
+			       c->n, n);
 	st->files = (long long)n;
 	return 0;
 }
@@ -796,7 +789,7 @@ static int check_fd(int fd, const char *path, struct backup_stats *st, char *err
 	if (rc == 0) {
 		m = parse_json(c.manifest.buf, c.manifest.len);
 		if (!m || !json_object_is_type(m, json_type_object))
-			rc = fail(err, errlen, "%s: not valid JSON", BACKUP_MANIFEST);
+			rc = err_set(err, errlen, "%s: not valid JSON", BACKUP_MANIFEST);
 	}
 	if (rc == 0)
 		rc = manifest_header(m, st, err, errlen);
@@ -815,7 +808,7 @@ int backup_check(const char *path, struct backup_stats *st, char *err, size_t er
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return err_set(err, errlen, "%s: %s", path, strerror(errno));
 	rc = check_fd(fd, path, st, err, errlen);
 	close(fd);
 	return rc;
@@ -982,19 +975,19 @@ static int extract(int fd, const char *path, uid_t owner, gid_t group, char *err
 		archive_entry_set_uname(e, NULL);
 		archive_entry_set_gname(e, NULL);
 		if (archive_write_header(disk, e) != ARCHIVE_OK) {
-			rc = fail(err, errlen, "%s: %s", archive_entry_pathname(e),
-				  archive_error_string(disk));
+			rc = err_set(err, errlen, "%s: %s", archive_entry_pathname(e),
+				     archive_error_string(disk));
 			break;
 		}
 		while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
 			if (archive_write_data_block(disk, buf, len, off) != ARCHIVE_OK)
 				break;
 		if (r != ARCHIVE_EOF || archive_write_finish_entry(disk) != ARCHIVE_OK)
-			rc = fail(err, errlen, "%s: %s", archive_entry_pathname(e),
-				  archive_error_string(r != ARCHIVE_EOF ? a : disk));
+			rc = err_set(err, errlen, "%s: %s", archive_entry_pathname(e),
+				     archive_error_string(r != ARCHIVE_EOF ? a : disk));
 	}
 	if (archive_write_close(disk) != ARCHIVE_OK && rc == 0)
-		rc = fail(err, errlen, "%s", archive_error_string(disk));
+		rc = err_set(err, errlen, "%s", archive_error_string(disk));
 	archive_write_free(disk);
 	archive_read_free(a);
 	return rc;
@@ -1011,22 +1004,22 @@ static int move_children(int from, int to, const char *name, char *err, size_t e
 	DIR *d;
 
 	if (src < 0)
-		return errno == ENOENT ? 0 : fail(err, errlen, "%s: %s", name, strerror(errno));
+		return errno == ENOENT ? 0 : err_set(err, errlen, "%s: %s", name, strerror(errno));
 	if (fstat(src, &st) < 0 || (mkdirat(to, name, st.st_mode & 07777) < 0 && errno != EEXIST) ||
 	    (dst = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		close(src);
-		return fail(err, errlen, "%s: %s", name, strerror(errno));
+		return err_set(err, errlen, "%s: %s", name, strerror(errno));
 	}
 	if (!(d = fdopendir(src))) {
 		close(src);
 		close(dst);
-		return fail(err, errlen, "%s: %s", name, strerror(errno));
+		return err_set(err, errlen, "%s: %s", name, strerror(errno));
 	}
 	while (rc == 0 && (de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (renameat(dirfd(d), de->d_name, dst, de->d_name) < 0)
-			rc = fail(err, errlen, "%s/%s: %s", name, de->d_name, strerror(errno));
+			rc = err_set(err, errlen, "%s/%s: %s", name, de->d_name, strerror(errno));
 	}
 	closedir(d);
 	close(dst);
@@ -1044,7 +1037,7 @@ static int db_aside(int state, int replaced, char *err, size_t errlen)
 				      : unlinkat(state, names[i], 0);
 
 		if (r < 0 && errno != ENOENT)
-			return fail(err, errlen, "%s: %s", names[i], strerror(errno));
+			return err_set(err, errlen, "%s: %s", names[i], strerror(errno));
 	}
 	return 0;
 }
@@ -1062,7 +1055,7 @@ static int swap_in(int state, int staging, bool force, const struct stat *sst,
 		snprintf(name, sizeof(name), ".replaced-%s", when);
 		if (mkdirat(state, name, 0700) < 0 ||
 		    (replaced = openat(state, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-			return fail(err, errlen, "%s: %s", name, strerror(errno));
+			return err_set(err, errlen, "%s: %s", name, strerror(errno));
 		snprintf(st->replaced, sizeof(st->replaced), "%s", name);
 		for (size_t i = 0; rc == 0 && i < sizeof(tops) / sizeof(tops[0]); i++)
 			rc = move_children(state, replaced, tops[i], err, errlen);
@@ -1070,7 +1063,7 @@ static int swap_in(int state, int staging, bool force, const struct stat *sst,
 	if (rc == 0)
 		rc = db_aside(state, replaced, err, errlen);
 	if (rc == 0 && renameat(staging, "left4me.db", state, "left4me.db") < 0)
-		rc = fail(err, errlen, "left4me.db: %s", strerror(errno));
+		rc = err_set(err, errlen, "left4me.db: %s", strerror(errno));
 	for (size_t i = 0; rc == 0 && i < sizeof(tops) / sizeof(tops[0]); i++)
 		rc = move_children(staging, state, tops[i], err, errlen);
 	/* As the package leaves it: the web (group left4me) writes sessions. */
@@ -1078,7 +1071,7 @@ static int swap_in(int state, int staging, bool force, const struct stat *sst,
 	if (dbfd >= 0) {
 		if (fchmod(dbfd, 0660) < 0 ||
 		    (geteuid() == 0 && fchown(dbfd, sst->st_uid, sst->st_gid) < 0))
-			rc = rc ? rc : fail(err, errlen, "left4me.db: %s", strerror(errno));
+			rc = rc ? rc : err_set(err, errlen, "left4me.db: %s", strerror(errno));
 		close(dbfd);
 	}
 	if (replaced >= 0)
@@ -1113,20 +1106,21 @@ static int restore_preflight(int state, const char *state_dir, const char *db_pa
 	bool mounted;
 
 	if (db_in_use(db_path, what, sizeof(what)))
-		return fail(err, errlen,
-			    "%s has the database open: stop the daemons first (systemctl stop "
-			    "left4me-web left4me-worker left4me-fetcher)",
-			    what);
+		return err_set(err, errlen,
+			       "%s has the database open: stop the daemons first (systemctl stop "
+			       "left4me-web left4me-worker left4me-fetcher)",
+			       what);
 	prefix = xasprintf("%s/runtime/", state_dir);
 	mounted = mounted_under(prefix, what, sizeof(what));
 	free(prefix);
 	if (mounted)
-		return fail(err, errlen, "%s is mounted: stop every server first", what);
+		return err_set(err, errlen, "%s is mounted: stop every server first", what);
 	if (!force && !state_empty(state, db_path, what, sizeof(what)))
-		return fail(err, errlen,
-			    "%s: the state is not empty (%s); restore with --force to replace it "
-			    "(the current state is kept in %s/.replaced-TIME)",
-			    state_dir, what, state_dir);
+		return err_set(
+		    err, errlen,
+		    "%s: the state is not empty (%s); restore with --force to replace it "
+		    "(the current state is kept in %s/.replaced-TIME)",
+		    state_dir, what, state_dir);
 	return 0;
 }
 
@@ -1139,7 +1133,7 @@ int backup_restore(const char *path, const char *state_dir, bool force, struct b
 	struct stat sst;
 
 	if (fd < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return err_set(err, errlen, "%s: %s", path, strerror(errno));
 	if (check_fd(fd, path, st, err, errlen) < 0) {
 		close(fd);
 		return -1;
@@ -1147,7 +1141,7 @@ int backup_restore(const char *path, const char *state_dir, bool force, struct b
 	if (!realpath(state_dir, real) ||
 	    (state = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    fstat(state, &sst) < 0) {
-		fail(err, errlen, "%s: %s", state_dir, strerror(errno));
+		err_set(err, errlen, "%s: %s", state_dir, strerror(errno));
 		goto out;
 	}
 	db_path = xasprintf("%s/left4me.db", real);
@@ -1156,18 +1150,18 @@ int backup_restore(const char *path, const char *state_dir, bool force, struct b
 	/* Inside the state dir: one filesystem, so every move is a rename. */
 	snprintf(staging, sizeof(staging), ".restore-%lld", (long long)getpid());
 	if (mkdirat(state, staging, 0700) < 0) {
-		fail(err, errlen, "%s/%s: %s", real, staging, strerror(errno));
+		err_set(err, errlen, "%s/%s: %s", real, staging, strerror(errno));
 		staging[0] = '\0'; /* not ours to remove */
 		goto out;
 	}
 	if ((stage = openat(state, staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    (cwd = open(".", O_PATH | O_CLOEXEC)) < 0 || fchdir(stage) < 0) {
-		fail(err, errlen, "%s/%s: %s", real, staging, strerror(errno));
+		err_set(err, errlen, "%s/%s: %s", real, staging, strerror(errno));
 		goto out;
 	}
 	rc = extract(fd, path, sst.st_uid, sst.st_gid, err, errlen);
 	if (fchdir(cwd) < 0 && rc == 0)
-		rc = fail(err, errlen, "back to the working directory: %s", strerror(errno));
+		rc = err_set(err, errlen, "back to the working directory: %s", strerror(errno));
 	if (rc == 0)
 		rc = swap_in(state, stage, force, &sst, st, err, errlen);
 out:

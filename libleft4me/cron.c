@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "errbuf.h"
+
 struct field {
 	const char *name;
 	int lo, hi;
@@ -24,19 +26,6 @@ static const struct field fields[5] = {
     {"day of month", 1, 31, NULL},    {"month", 1, 12, month_names},
     {"day of week", 0, 7, day_names},
 };
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* One value (a number or, where the field has them, a name) at *p;
  * advances *p.  -1 if there is none. */
@@ -72,35 +61,35 @@ static int item(const struct field *f, int idx, const char *s, uint64_t *bits, c
 		p++;
 	} else {
 		if ((lo = value(f, &p)) < 0)
-			return fail(why, whylen, "field %d (%s): '%s' is not a number%s", idx + 1,
-				    f->name, s, f->names ? " or a name" : "");
+			return err_set(why, whylen, "field %d (%s): '%s' is not a number%s",
+				       idx + 1, f->name, s, f->names ? " or a name" : "");
 		hi = lo;
 		if (*p == '-') {
 			p++;
 			if ((hi = value(f, &p)) < 0)
-				return fail(why, whylen, "field %d (%s): '%s': no end after '-'",
-					    idx + 1, f->name, s);
+				return err_set(why, whylen, "field %d (%s): '%s': no end after '-'",
+					       idx + 1, f->name, s);
 		}
 		if (lo < f->lo || hi > f->hi)
-			return fail(why, whylen, "field %d (%s): '%s' is out of range %d-%d",
-				    idx + 1, f->name, s, f->lo, f->hi);
+			return err_set(why, whylen, "field %d (%s): '%s' is out of range %d-%d",
+				       idx + 1, f->name, s, f->lo, f->hi);
 		if (lo > hi)
-			return fail(why, whylen, "field %d (%s): '%s': the range runs backwards",
-				    idx + 1, f->name, s);
+			return err_set(why, whylen, "field %d (%s): '%s': the range runs backwards",
+				       idx + 1, f->name, s);
 	}
 	if (*p == '/') {
 		const char *q = ++p;
 
 		step = isdigit((unsigned char)*q) ? (int)strtol(q, (char **)&p, 10) : 0;
 		if (step < 1 || step > f->hi || p == q)
-			return fail(why, whylen, "field %d (%s): '%s': bad step", idx + 1, f->name,
-				    s);
+			return err_set(why, whylen, "field %d (%s): '%s': bad step", idx + 1,
+				       f->name, s);
 		if (lo == hi && s[0] != '*')
 			hi = f->hi; /* "N/S" is "N-max/S", as cronie reads it */
 	}
 	if (*p)
-		return fail(why, whylen, "field %d (%s): '%s': unexpected '%c'", idx + 1, f->name,
-			    s, *p);
+		return err_set(why, whylen, "field %d (%s): '%s': unexpected '%c'", idx + 1,
+			       f->name, s, *p);
 	for (int v = lo; v <= hi; v += step)
 		*bits |= 1ULL << v;
 	return 0;
@@ -116,8 +105,8 @@ static int field_parse(int idx, char *text, uint64_t *bits, bool *any, char *why
 	 * unrestricted for the either-day rule. */
 	*any = text[0] == '*';
 	if (text[0] == ',' || text[strlen(text) - 1] == ',' || strstr(text, ",,"))
-		return fail(why, whylen, "field %d (%s): '%s': empty list item", idx + 1,
-			    fields[idx].name, text);
+		return err_set(why, whylen, "field %d (%s): '%s': empty list item", idx + 1,
+			       fields[idx].name, text);
 	for (it = strtok_r(text, ",", &save); it; it = strtok_r(NULL, ",", &save))
 		if (item(&fields[idx], idx, it, bits, why, whylen) < 0)
 			return -1;
@@ -134,20 +123,20 @@ int cron_parse(const char *text, struct cron *c, char *why, size_t whylen)
 	int n = 0;
 
 	if (strlen(text) > CRON_TEXT_MAX)
-		return fail(why, whylen, "a cron expression is at most %d bytes", CRON_TEXT_MAX);
+		return err_set(why, whylen, "a cron expression is at most %d bytes", CRON_TEXT_MAX);
 	for (const char *p = text; *p; p++)
 		if (!isprint((unsigned char)*p) && *p != '\t')
-			return fail(why, whylen, "a cron expression is printable ASCII");
+			return err_set(why, whylen, "a cron expression is printable ASCII");
 	strcpy(buf, text);
 	for (char *t = strtok_r(buf, " \t", &save); t && n < 6; t = strtok_r(NULL, " \t", &save))
 		f[n++] = t;
 	if (n != 5)
-		return fail(why, whylen,
-			    "a cron expression has 5 fields (minute hour day-of-month month "
-			    "day-of-week), got %s",
-			    n > 5    ? "more"
-			    : n == 0 ? "none"
-				     : "fewer");
+		return err_set(why, whylen,
+			       "a cron expression has 5 fields (minute hour day-of-month month "
+			       "day-of-week), got %s",
+			       n > 5	? "more"
+			       : n == 0 ? "none"
+					: "fewer");
 	for (int i = 0; i < 5; i++)
 		if (field_parse(i, f[i], &bits[i], &any[i], why, whylen) < 0)
 			return -1;
@@ -163,10 +152,11 @@ int cron_parse(const char *text, struct cron *c, char *why, size_t whylen)
 			if ((c->month >> m & 1) && (c->dom & ((1ULL << (month_days[m] + 1)) - 2)))
 				return 0;
 		if (c->dow_any)
-			return fail(why, whylen,
-				    "field 3 (day of month): '%s' never happens in the months of "
-				    "field 4",
-				    f[2]);
+			return err_set(
+			    why, whylen,
+			    "field 3 (day of month): '%s' never happens in the months of "
+			    "field 4",
+			    f[2]);
 	}
 	return 0;
 }

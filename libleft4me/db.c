@@ -9,31 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "log.h"
 #include "timeutil.h"
 #include "xalloc.h"
-
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap); /* a cut message is still a message */
-	va_end(ap);
-	return -1;
-}
 
 static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
 	char *msg = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		set_err(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+		err_set(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -72,16 +58,16 @@ sqlite3 *db_open(const char *path, int flags, char *err, size_t errlen)
 
 	if (!(flags & DB_OPEN_CREATE) && stat(path, &st) < 0) {
 		if (errno == ENOENT)
-			set_err(err, errlen,
+			err_set(err, errlen,
 				"database %s does not exist (run 'left4mectl db migrate')", path);
 		else
-			set_err(err, errlen, "database %s: %s", path, strerror(errno));
+			err_set(err, errlen, "database %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (flags & DB_OPEN_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &db, oflags, NULL) != SQLITE_OK) {
-		set_err(err, errlen, "database %s: %s", path,
+		err_set(err, errlen, "database %s: %s", path,
 			db ? sqlite3_errmsg(db) : "cannot allocate");
 		sqlite3_close(db);
 		return NULL;
@@ -91,7 +77,7 @@ sqlite3 *db_open(const char *path, int flags, char *err, size_t errlen)
 	if (set_wal(db, msg, sizeof(msg)) < 0 ||
 	    exec_sql(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", msg, sizeof(msg)) <
 		0) {
-		set_err(err, errlen, "database %s: %s", path, msg);
+		err_set(err, errlen, "database %s: %s", path, msg);
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -142,14 +128,14 @@ int db_check_version(sqlite3 *db, char *err, size_t errlen)
 	int v = db_schema_version(db);
 
 	if (v < 0)
-		return set_err(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(db));
+		return err_set(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(db));
 	if (v < DB_SCHEMA_VERSION)
-		return set_err(err, errlen,
+		return err_set(err, errlen,
 			       "database schema is version %d, this build needs %d "
 			       "(run 'left4mectl db migrate')",
 			       v, DB_SCHEMA_VERSION);
 	if (v > DB_SCHEMA_VERSION)
-		return set_err(err, errlen,
+		return err_set(err, errlen,
 			       "database schema is version %d, newer than this build's %d "
 			       "(upgrade left4me)",
 			       v, DB_SCHEMA_VERSION);
@@ -164,14 +150,14 @@ static int fk_check(sqlite3 *db, char *err, size_t errlen)
 	int rc;
 
 	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
-		return set_err(err, errlen, "foreign_key_check: %s", sqlite3_errmsg(db));
+		return err_set(err, errlen, "foreign_key_check: %s", sqlite3_errmsg(db));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		set_err(err, errlen, "row %lld of %s names a missing row of %s",
+		err_set(err, errlen, "row %lld of %s names a missing row of %s",
 			(long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 0),
 			sqlite3_column_text(st, 2));
 	else if (rc != SQLITE_DONE)
-		set_err(err, errlen, "foreign_key_check: %s", sqlite3_errmsg(db));
+		err_set(err, errlen, "foreign_key_check: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -188,7 +174,7 @@ int db_migrate_list(sqlite3 *db, const struct db_migration *list, size_t n, int 
 	if (applied)
 		*applied = 0;
 	if (target < 0 || target > latest)
-		return set_err(err, errlen, "no migration to version %d (latest is %d)", target,
+		return err_set(err, errlen, "no migration to version %d (latest is %d)", target,
 			       latest);
 	/* A migration may rebuild a table, as
 	 * https://www.sqlite.org/lang_altertable.html ("Making Other Kinds
@@ -198,21 +184,21 @@ int db_migrate_list(sqlite3 *db, const struct db_migration *list, size_t n, int 
 	 * again after. */
 	if (pragma_int(db, "PRAGMA foreign_keys", &fk) < 0 ||
 	    (fk && exec_sql(db, "PRAGMA foreign_keys=OFF", msg, sizeof(msg)) < 0))
-		return set_err(err, errlen, "cannot turn foreign keys off for migration: %s",
+		return err_set(err, errlen, "cannot turn foreign keys off for migration: %s",
 			       sqlite3_errmsg(db));
 	/* EXCLUSIVE: a second migrator waits here (busy_timeout) and then
 	 * sees the version the first one committed. */
 	if (exec_sql(db, "BEGIN EXCLUSIVE", msg, sizeof(msg)) < 0) {
-		set_err(err, errlen, "cannot lock the database for migration: %s", msg);
+		err_set(err, errlen, "cannot lock the database for migration: %s", msg);
 		goto restore;
 	}
 	version = db_schema_version(db);
 	if (version < 0) {
-		set_err(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(db));
+		err_set(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(db));
 		goto fail;
 	}
 	if (version > latest) {
-		set_err(err, errlen, "database schema is version %d, newer than this build's %d",
+		err_set(err, errlen, "database schema is version %d, newer than this build's %d",
 			version, latest);
 		goto fail;
 	}
@@ -222,35 +208,35 @@ int db_migrate_list(sqlite3 *db, const struct db_migration *list, size_t n, int 
 		if (list[i].version <= version || list[i].version > target)
 			continue;
 		if (list[i].version != version + 1) {
-			set_err(err, errlen, "migration %d does not follow version %d",
+			err_set(err, errlen, "migration %d does not follow version %d",
 				list[i].version, version);
 			goto fail;
 		}
 		if (exec_sql(db, list[i].sql, msg, sizeof(msg)) < 0) {
-			set_err(err, errlen, "migration %d failed: %s", list[i].version, msg);
+			err_set(err, errlen, "migration %d failed: %s", list[i].version, msg);
 			goto fail;
 		}
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", list[i].version);
 		if (exec_sql(db, pragma, msg, sizeof(msg)) < 0) {
-			set_err(err, errlen, "migration %d: %s", list[i].version, msg);
+			err_set(err, errlen, "migration %d: %s", list[i].version, msg);
 			goto fail;
 		}
 		version = list[i].version;
 		count++;
 	}
 	if (fk && count > 0 && fk_check(db, msg, sizeof(msg)) < 0) {
-		set_err(err, errlen, "migration to version %d breaks a foreign key: %s", version,
+		err_set(err, errlen, "migration to version %d breaks a foreign key: %s", version,
 			msg);
 		goto fail;
 	}
 	if (exec_sql(db, "COMMIT", msg, sizeof(msg)) < 0) {
-		set_err(err, errlen, "cannot commit migration: %s", msg);
+		err_set(err, errlen, "cannot commit migration: %s", msg);
 		goto fail;
 	}
 	if (applied)
 		*applied = count;
 	if (fk && exec_sql(db, "PRAGMA foreign_keys=ON", msg, sizeof(msg)) < 0)
-		return set_err(err, errlen, "cannot turn foreign keys back on: %s", msg);
+		return err_set(err, errlen, "cannot turn foreign keys back on: %s", msg);
 	return 0;
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
