@@ -99,6 +99,17 @@ static void prune(struct ctl *ctl, const char *dir, int retention)
 	free_list(names, n);
 }
 
+/* An audit row naming the backup file in its detail (a path may be longer
+ * than an object; cut at 1000 bytes). */
+static void audit_file(struct ctl *ctl, const char *action, const char *file)
+{
+	char *detail = xasprintf("file=%.1000s", file);
+
+	if (db_audit(ctl->db, 0, "cli", action, "", detail) != 0)
+		log_warn("%s: the audit row was not written", action);
+	free(detail);
+}
+
 static void print_stats(struct ctl *ctl, const char *verb, const char *path,
 			const struct backup_stats *st)
 {
@@ -141,7 +152,7 @@ int cmd_backup_create(struct ctl *ctl, int argc, char **argv)
 		log_warn("%s: %lld files changed while read, %lld entries left out (listed in its "
 			 "MANIFEST.json)",
 			 out, st.changed, st.unreadable);
-	db_audit(ctl->db, 0, "cli", "backup_create", out, "");
+	audit_file(ctl, "backup_create", out);
 	if (!flags[0].seen)
 		prune(ctl, ctl->cfg->backup.dir, ctl->cfg->backup.retention);
 	free(out);
@@ -187,7 +198,7 @@ int cmd_backup_check(struct ctl *ctl, int argc, char **argv)
 }
 
 /* After the files are in place: the DB up to this left4me's schema. */
-static int migrate_restored(struct ctl *ctl)
+static int migrate_restored(struct ctl *ctl, const char *file)
 {
 	char err[512];
 	int applied, rc;
@@ -200,7 +211,7 @@ static int migrate_restored(struct ctl *ctl)
 	}
 	if (applied)
 		fprintf(ctl->out, "%s: migrated to schema %d\n", ctl->db_path, DB_SCHEMA_VERSION);
-	db_audit(ctl->db, 0, "cli", "backup_restore", "", "");
+	audit_file(ctl, "backup_restore", file);
 	return 0;
 }
 
@@ -223,5 +234,5 @@ int cmd_backup_restore(struct ctl *ctl, int argc, char **argv)
 			ctl->cfg->state_dir, st.replaced);
 	fprintf(ctl->out, "servers are not running: start them again (left4mectl server start "
 			  "NAME)\n");
-	return migrate_restored(ctl);
+	return migrate_restored(ctl, pos[0]);
 }

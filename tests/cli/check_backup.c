@@ -223,6 +223,22 @@ static void root_check(void)
 	free(p);
 }
 
+/* One audit row of action naming file, in state's DB. */
+static void audited(const char *state, const char *action, const char *file)
+{
+	char *db_path = xasprintf("%s/left4me.db", state), *q;
+	sqlite3 *db = NULL;
+
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	q = xasprintf("SELECT count(*) FROM audit_log WHERE actor = 'cli' AND action = '%s' "
+		      "AND detail = 'file=%s'",
+		      action, file);
+	ck_assert_int_eq(tu_db_int(db, q), 1);
+	sqlite3_close(db);
+	free(q);
+	free(db_path);
+}
+
 START_TEST(test_roundtrip)
 {
 	bool root = root_setup();
@@ -271,6 +287,8 @@ START_TEST(test_roundtrip)
 	free(t);
 	if (root)
 		root_check();
+	audited(s1, "backup_create", file);
+	audited(s2, "backup_restore", file);
 	RUN(&r, cfg2, "user", "list");
 	ck_assert_msg(strstr(r.out, "bob"), "%s", r.out);
 	tu_run_fini(&r);
