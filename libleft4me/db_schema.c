@@ -445,6 +445,79 @@ static const char migration_3[] =
 "  CHECK (game_build IS NULL OR game_build BETWEEN 1 AND 9999999999);";
 /* clang-format on */
 
+/* Migration 4: live server state (issue 14).  Writer of both tables:
+ * left4me-status only (docs/DESIGN.md); left4me-web and left4mectl read
+ * them.  The worker's servers.state stays what the operator asked for
+ * (running/stopped); live_state is what systemd and the game say now.
+ *
+ * server_status: one row per server, made on left4me-status's first
+ * sample and gone with the server (ON DELETE CASCADE).  live_state:
+ * starting (the unit is activating), running (the process is up), ready
+ * (A2S answers), restarting (systemd will start it again after a crash;
+ * restarts counts them: the unit's NRestarts), failed (the unit failed:
+ * the start limit was hit, or an exit status systemd does not retry),
+ * stopped.  exit_code/exit_signal: the main process's last exit
+ * (ExecMainCode/ExecMainStatus), one of them set.  unit_result: the unit's
+ * Result ("success", "exit-code", "start-limit-hit", ...).  a2s_*: the
+ * last A2S_INFO answer (kept when a query fails: a2s_error says why and
+ * a2s_at when the last answer came); cpu_nsec, memory_bytes, tasks: the
+ * unit's CPUUsageNSec, MemoryCurrent, TasksCurrent (NULL when systemd does
+ * not know).
+ *
+ * server_players: the players of the last A2S_PLAYER answer, in the
+ * order the game listed them; replaced whole on each answer.
+ *
+ * server_history: one row per server and minute (minute = unix time /
+ * 60): players, cpu_nsec (cumulative, so a chart takes differences) and
+ * memory_bytes at that minute.  left4me-status deletes rows older than
+ * 24 hours. */
+/* clang-format off */
+static const char migration_4[] =
+"CREATE TABLE server_status ("
+"  server_id     INTEGER PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,"
+"  live_state    TEXT NOT NULL DEFAULT 'stopped'"
+"                CHECK (live_state IN ('starting', 'running', 'ready', 'restarting',"
+"                                      'failed', 'stopped')),"
+"  active_state  TEXT NOT NULL DEFAULT '' CHECK (length(active_state) <= 32),"
+"  sub_state     TEXT NOT NULL DEFAULT '' CHECK (length(sub_state) <= 32),"
+"  unit_result   TEXT NOT NULL DEFAULT '' CHECK (length(unit_result) <= 32),"
+"  restarts      INTEGER NOT NULL DEFAULT 0 CHECK (restarts >= 0),"
+"  exit_code     INTEGER,"
+"  exit_signal   INTEGER,"
+"  cpu_nsec      INTEGER,"
+"  memory_bytes  INTEGER,"
+"  tasks         INTEGER,"
+"  a2s_map       TEXT CHECK (length(a2s_map) <= 128),"
+"  a2s_players   INTEGER,"
+"  a2s_bots      INTEGER,"
+"  a2s_max_players INTEGER,"
+"  a2s_name      TEXT CHECK (length(a2s_name) <= 256),"
+"  a2s_vac       INTEGER,"
+"  a2s_version   TEXT CHECK (length(a2s_version) <= 64),"
+"  a2s_rtt_ms    INTEGER,"
+"  a2s_at        INTEGER,"
+"  a2s_error     TEXT CHECK (length(a2s_error) <= 256),"
+"  updated_at    INTEGER NOT NULL"
+");"
+"CREATE TABLE server_players ("
+"  server_id     INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,"
+"  idx           INTEGER NOT NULL CHECK (idx BETWEEN 0 AND 255),"
+"  name          TEXT NOT NULL CHECK (length(name) <= 128),"
+"  score         INTEGER NOT NULL,"
+"  seconds       INTEGER NOT NULL,"
+"  PRIMARY KEY (server_id, idx)"
+");"
+"CREATE TABLE server_history ("
+"  server_id     INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,"
+"  minute        INTEGER NOT NULL,"
+"  players       INTEGER,"
+"  cpu_nsec      INTEGER,"
+"  memory_bytes  INTEGER,"
+"  PRIMARY KEY (server_id, minute)"
+") WITHOUT ROWID;"
+"CREATE INDEX server_history_minute ON server_history(minute);";
+/* clang-format on */
+
 const struct db_migration db_migrations[] = {
     {1,
      "complete schema: users, sessions, tokens, overlays, blueprints, servers, jobs, "
@@ -455,6 +528,8 @@ const struct db_migration db_migrations[] = {
      "servers, jobs; job kind delete_overlay",
      migration_2},
     {3, "game builds: installed, per server, newest available", migration_3},
+    {4, "live server state: server_status, server_players, server_history (left4me-status)",
+     migration_4},
 };
 
 const size_t db_n_migrations = sizeof(db_migrations) / sizeof(db_migrations[0]);
