@@ -792,6 +792,16 @@ static const struct field backup_fields[] = {
     {NULL},
 };
 
+/* left4me-status (issue 14): how often it asks every running server over
+ * A2S and samples its unit, how long one A2S exchange may take, and how
+ * many minutes of history it keeps. */
+static const struct field status_fields[] = {
+    F_INT("poll_interval", status.poll_interval, 1, 3600, 5),
+    F_INT("a2s_timeout", status.a2s_timeout, 50, 10000, 1000),
+    F_INT("history_minutes", status.history_minutes, 1, 366 * 24 * 60, 24 * 60),
+    {NULL},
+};
+
 static const struct field config_fields[] = {
     F_STR("state_dir", parse_path, state_dir, "/var/lib/left4me"),
     {.key = "log_level",
@@ -813,6 +823,7 @@ static const struct field config_fields[] = {
      .check = sandbox_check},
     {.key = "quotas", .parse = parse_section, .store = STORE_SECTION, .sub = quota_fields},
     {.key = "backup", .parse = parse_section, .store = STORE_SECTION, .sub = backup_fields},
+    {.key = "status", .parse = parse_section, .store = STORE_SECTION, .sub = status_fields},
     {NULL},
 };
 

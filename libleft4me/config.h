@@ -102,6 +102,12 @@ struct config {
 		char *dir;     /* where backups are written; default /var/backups/left4me */
 		int retention; /* backups kept in dir; older ones are removed */
 	} backup;
+	/* left4me-status. */
+	struct {
+		int poll_interval;   /* seconds between A2S polls and unit samples */
+		int a2s_timeout;     /* ms for one server's whole A2S exchange */
+		int history_minutes; /* minutes of server_history kept */
+	} status;
 };
 
 /* Which file to read: the -c/--config value if given, else $LEFT4ME_CONFIG,

@@ -23,6 +23,7 @@ R=$STATE/root
 mkdir -p $R/etc/systemd/system $R/lib/systemd
 cp -a /lib/systemd/system $R/lib/systemd/
 for f in $SBINDIR/left4me-web $SBINDIR/left4me-worker $SBINDIR/left4me-fetcher $BINDIR/left4mectl \
+	$SBINDIR/left4me-status \
 	$LIBEXECDIR/left4me-overlay $LIBEXECDIR/left4me-launcher /usr/bin/nsenter; do
 	mkdir -p $R${f%/*}
 	printf '#!/bin/sh\n' >$R/$f
@@ -33,13 +34,13 @@ cd $R/etc/systemd/system || die "cd"
 units="l4d2-build.slice l4d2-game.slice left4me-web.socket left4me-web.service
 	left4me-worker.service left4me-fetcher.service left4me-refresh.timer
 	left4me-refresh.service left4me-server@alpha.service left4me-backup.timer
-	left4me-backup.service left4me-update-check.timer left4me-update-check.service"
+	left4me-backup.service left4me-update-check.timer left4me-update-check.service left4me-status.service"
 for u in $units; do
 	out=$(systemd-analyze verify --root=$R $u 2>&1)
 	rc=$?
 	if [ $rc = 0 ] && [ -z "$out" ]; then ok "verify $u"; else not_ok "verify $u: $out"; fi
 done
-check "every unit file is covered" [ "$(ls $SRC/units | grep -c -v README)" = 13 ]
+check "every unit file is covered" [ "$(ls $SRC/units | grep -c -v README)" = 14 ]
 
 # ---- systemd-analyze security: exposure targets ---------------------------
 exposure() {
@@ -48,7 +49,7 @@ exposure() {
 }
 for t in left4me-web.service:2.0 left4me-fetcher.service:2.0 left4me-refresh.service:2.0 \
 	left4me-backup.service:2.0 left4me-update-check.service:2.0 \
-	left4me-server@alpha.service:1.4 left4me-worker.service:7.0; do
+	left4me-server@alpha.service:1.4 left4me-worker.service:7.0 left4me-status.service:2.0; do
 	u=${t%:*} max=${t#*:}
 	e=$(exposure $u)
 	if [ -n "$e" ] && awk -v e="$e" -v m="$max" 'BEGIN { exit !(e <= m) }'; then

@@ -195,6 +195,13 @@ static const struct bad_case bad[] = {
     {"web:\n  login_ip_max_failures: 0\n",
      "t.yaml:2:26: web.login_ip_max_failures: expected an integer between 1 and 1000000"},
     {"quotas: 5\n", "t.yaml:1:9: quotas: expected a mapping"},
+    {"status:\n  poll_interval: 0\n",
+     "t.yaml:2:18: status.poll_interval: expected an integer between 1 and 3600"},
+    {"status:\n  a2s_timeout: 10001\n",
+     "t.yaml:2:16: status.a2s_timeout: expected an integer between 50 and 10000"},
+    {"status:\n  history_minutes: 0\n",
+     "t.yaml:2:20: status.history_minutes: expected an integer between 1 and 527040"},
+    {"status:\n  interval: 5\n", "t.yaml:2:3: status.interval: unknown key"},
     {"quotas:\n  server: 1\n", "t.yaml:2:3: quotas.server: unknown key"},
     {"quotas:\n  servers: -1\n",
      "t.yaml:2:12: quotas.servers: expected an integer between 0 and 1000000"},
@@ -352,6 +359,9 @@ static const struct good_case good[] = {
     G_INT("worker:\n  steamcmd_tries: 100\n", worker.steamcmd_tries, 100),
     G_INT("worker:\n  steamcmd_backoff: 0\n", worker.steamcmd_backoff, 0),
     G_INT("quotas:\n  servers: 0\n", quotas.servers, 0),
+    G_INT("status:\n  poll_interval: 1\n", status.poll_interval, 1),
+    G_INT("status:\n  a2s_timeout: 50\n", status.a2s_timeout, 50),
+    G_INT("status: {history_minutes: 527040}\n", status.history_minutes, 527040),
     G_INT("quotas:\n  queued_jobs: 3\n", quotas.queued_jobs, 3),
     G_LLONG("quotas:\n  overlay_bytes: 0\n", quotas.overlay_bytes, 0),
     G_LLONG("quotas: {total_bytes: 1099511627776}\n", quotas.total_bytes, 1099511627776LL),
@@ -435,6 +445,9 @@ static void assert_defaults(const struct config *cfg)
 	ck_assert_int_eq(cfg->sandbox.max_output, 17179869184LL);
 	ck_assert_int_eq(cfg->worker.max_job_log, 16777216);
 	ck_assert_int_eq(cfg->quotas.servers, 10);
+	ck_assert_int_eq(cfg->status.poll_interval, 5);
+	ck_assert_int_eq(cfg->status.a2s_timeout, 1000);
+	ck_assert_int_eq(cfg->status.history_minutes, 1440);
 	ck_assert_int_eq(cfg->quotas.overlays, 50);
 	ck_assert_int_eq(cfg->quotas.blueprints, 50);
 	ck_assert_int_eq(cfg->quotas.queued_jobs, 20);
