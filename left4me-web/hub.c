@@ -403,7 +403,7 @@ static uint64_t console_since(const struct source *s)
 static int open_journal(struct hub *h, struct source *s)
 {
 	uint64_t usec = 0, since = console_since(s);
-	char match[128];
+	char match[128], relayed[128];
 	int rc;
 
 	/* Only the game servers' own namespace (LogNamespace=), without the
@@ -418,11 +418,17 @@ static int open_journal(struct hub *h, struct source *s)
 		return -1;
 	}
 	snprintf(match, sizeof(match), "_SYSTEMD_UNIT=left4me-server@%s.service", s->server);
-	/* Stand just before the last CONSOLE_HISTORY entries; with fewer, or
-	 * when that reaches before the server's creation, at its creation
-	 * (else the first next() would skip the oldest line).  read_console
-	 * skips anything older all the same. */
-	if (sd_journal_add_match(s->j, match, 0) < 0 || sd_journal_seek_tail(s->j) < 0 ||
+	snprintf(relayed, sizeof(relayed), "LEFT4ME_SERVER=%s", s->server);
+	/* The game's own lines, or systemd's lines about it that
+	 * left4me-status relayed (its unit, which journald names and a game
+	 * cannot forge, and the server's field).  Stand just before the last
+	 * CONSOLE_HISTORY entries; with fewer, or when that reaches before
+	 * the server's creation, at its creation (else the first next() would
+	 * skip the oldest line).  read_console skips anything older all the
+	 * same. */
+	if (sd_journal_add_match(s->j, match, 0) < 0 || sd_journal_add_disjunction(s->j) < 0 ||
+	    sd_journal_add_match(s->j, "_SYSTEMD_UNIT=" HUB_RELAY_UNIT, 0) < 0 ||
+	    sd_journal_add_match(s->j, relayed, 0) < 0 || sd_journal_seek_tail(s->j) < 0 ||
 	    (rc = sd_journal_previous_skip(s->j, CONSOLE_HISTORY + 1)) < 0)
 		goto fail;
 	if (rc <= CONSOLE_HISTORY ||
@@ -468,6 +474,19 @@ static char *console_clean(const char *msg, size_t len)
 	return line;
 }
 
+/* Whether the current entry is one of systemd's lines that
+ * left4me-status relayed (journald's _SYSTEMD_UNIT, not the sender's
+ * word). */
+static bool from_systemd(sd_journal *j)
+{
+	static const char want[] = "_SYSTEMD_UNIT=" HUB_RELAY_UNIT;
+	const void *data;
+	size_t len;
+
+	return sd_journal_get_data(j, "_SYSTEMD_UNIT", &data, &len) >= 0 &&
+	       len == sizeof(want) - 1 && memcmp(data, want, len) == 0;
+}
+
 static void read_console(struct hub *h, struct source *s)
 {
 	struct strbuf chunk;
@@ -508,6 +527,12 @@ static void read_console(struct hub *h, struct source *s)
 		if (sd_journal_get_data(s->j, "MESSAGE", &data, &len) < 0 || len < 8)
 			continue;
 		line = console_clean((const char *)data + 8, len - 8);
+		if (from_systemd(s->j)) {
+			char *marked = xasprintf("[systemd] %s", line);
+
+			free(line);
+			line = marked;
+		}
 		if (n_idx == cap) {
 			cap = cap ? cap * 2 : 64;
 			idx = xreallocarray(idx, cap, sizeof(*idx));

@@ -24,6 +24,10 @@ struct sse_stream;
  * LogNamespace= (units/left4me-server@.service) must name the same one.
  * The web reads only this namespace, never the system journal. */
 #define HUB_CONSOLE_NAMESPACE "left4me"
+/* The unit whose lines with LEFT4ME_SERVER=NAME are systemd's own lines
+ * about server NAME, relayed into that namespace (left4me-status/relay.h);
+ * the console shows them marked "[systemd] ". */
+#define HUB_RELAY_UNIT "left4me-status.service"
 
 /* A hub on the database at db_path that bumps *generation on every change
  * it sees (cache.h) and reads consoles from the journal namespace, or from

@@ -718,6 +718,34 @@ START_TEST(api_endpoints)
 	json_object_put(o);
 	o = api("GET", "/api/v1/servers/alpha", tok, NULL, 200);
 	ck_assert_str_eq(jstr(o, "blueprint"), "bp");
+	{
+		json_object *live;
+
+		/* left4me-status has not written a row yet */
+		ck_assert(json_object_object_get_ex(o, "live", &live) && live == NULL);
+		json_object_put(o);
+		tu_db_exec(t.db,
+			   "INSERT INTO server_status (server_id, live_state, restarts, "
+			   "exit_code, memory_bytes, a2s_map, a2s_players, a2s_bots, "
+			   "a2s_max_players, a2s_at, updated_at) SELECT id, 'ready', 2, 3, "
+			   "1048576, 'c2m1_highway', 1, 0, 8, 5, 6 FROM servers WHERE "
+			   "name = 'alpha';"
+			   "INSERT INTO server_players (server_id, idx, name, score, seconds) "
+			   "SELECT id, 0, 'Zoey', 7, 61 FROM servers WHERE name = 'alpha'");
+		o = api("GET", "/api/v1/servers/alpha", tok, NULL, 200);
+		ck_assert(json_object_object_get_ex(o, "live", &live) && live != NULL);
+		ck_assert_str_eq(jstr(live, "state"), "ready");
+		ck_assert_str_eq(jstr(live, "map"), "c2m1_highway");
+		ck_assert_int_eq(jint(live, "players"), 1);
+		ck_assert_int_eq(jint(live, "max_players"), 8);
+		ck_assert_int_eq(jint(live, "restarts"), 2);
+		ck_assert_int_eq(jint(live, "exit_code"), 3);
+		ck_assert_int_eq(jint(live, "memory_bytes"), 1048576);
+		ck_assert(json_object_object_get_ex(live, "player_list", &live));
+		ck_assert_int_eq((int)json_object_array_length(live), 1);
+		ck_assert_str_eq(jstr(json_object_array_get_idx(live, 0), "name"), "Zoey");
+		ck_assert_int_eq(jint(json_object_array_get_idx(live, 0), "seconds"), 61);
+	}
 	json_object_put(o);
 	json_object_put(api("GET", "/api/v1/servers/nope", tok, NULL, 404));
 	{
@@ -2156,6 +2184,62 @@ START_TEST(sse_console_same_timestamp)
 }
 END_TEST
 
+/* systemd's lines about a server, relayed by left4me-status (its unit
+ * plus LEFT4ME_SERVER=NAME), join that server's console marked
+ * "[systemd] "; the field from any other unit (a game could write it),
+ * another server's relayed lines and left4me-status's own log do not.
+ * (An extra field rides in the unit string after a newline.) */
+START_TEST(sse_console_systemd)
+{
+	static const char *const lines[][2] = {
+	    {"left4me-server@alpha.service", "alpha own"},
+	    {"left4me-status.service\nLEFT4ME_SERVER=alpha",
+	     "Main process exited, code=exited, status=2/INVALIDARGUMENT"},
+	    {"left4me-status.service\nLEFT4ME_SERVER=beta", "beta restarts"},
+	    {"left4me-server@beta.service\nLEFT4ME_SERVER=alpha", "forged by beta"},
+	    {"left4me-status.service", "status own log"},
+	    {"left4me-status.service\nLEFT4ME_SERVER=alpha", "Start request repeated too quickly."},
+	    {"left4me-server@alpha.service", "alpha last"},
+	};
+	static const char *const want[] = {
+	    "data: alpha own\n\n",
+	    "data: [systemd] Main process exited, code=exited, status=2/INVALIDARGUMENT\n\n",
+	    "data: [systemd] Start request repeated too quickly.\n\n", "data: alpha last\n\n"};
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t t0 = 1700000000000000;
+	struct sse s = {0};
+	pthread_t th;
+	char *jd;
+
+	ck_assert_msg(access(JOURNAL_REMOTE, X_OK) == 0,
+		      JOURNAL_REMOTE " is missing (tools/install-deps test)");
+	jd = xasprintf("%s/journal", t.dir);
+	mkdir(jd, 0755);
+	journal_write(jd, "system.journal", t0, 0, lines, 7);
+	tu_db_exec(t.db, "INSERT INTO blueprints (user_id, name, created_at, updated_at) "
+			 "VALUES (1, 'bp', 1, 1)");
+	tu_db_exec(t.db, "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+			 "updated_at) VALUES ('alpha', 1, 1, 27015, 1, 1)");
+	s.t = &t;
+	s.tok = wt_token(&t, a);
+	s.path = "/api/v1/servers/alpha/console";
+	strbuf_init(&s.got);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_create(&th, NULL, sse_thread, &s);
+	ck_assert(sse_has(&s, "data: alpha last", 5000));
+	ck_assert_msg(sse_in_order(&s, want, 4), "got: %s", s.got.buf);
+	ck_assert_ptr_null(strstr(s.got.buf, "beta"));
+	ck_assert_ptr_null(strstr(s.got.buf, "status own log"));
+	ck_assert_ptr_null(strstr(s.got.buf, "[systemd] alpha"));
+	wt_stop(&t);
+	pthread_join(th, NULL);
+	strbuf_fini(&s.got);
+	free(s.tok);
+	free(jd);
+	wt_start(&t, NULL); /* for the fixture's teardown */
+}
+END_TEST
+
 /* ---- console commands ------------------------------------------------------------ */
 
 /* STATE/console/NAME as a FIFO (console.h), held open read-write by the
@@ -2804,6 +2888,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, sse_console);
 	tcase_add_test(tc, sse_console_journal);
 	tcase_add_test(tc, sse_console_same_timestamp);
+	tcase_add_test(tc, sse_console_systemd);
 	tcase_add_test(tc, console_api);
 	tcase_add_test(tc, console_page);
 	tcase_add_test(tc, console_identity);
