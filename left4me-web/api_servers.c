@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "db_status.h"
 #include "hub.h"
 #include "ops.h"
 #include "parse.h"
@@ -71,6 +72,51 @@ int api_servers_create(struct req *r)
 	return ret;
 }
 
+static json_object *opt_int(bool has, int64_t v)
+{
+	return has ? json_object_new_int64(v) : NULL;
+}
+
+/* What left4me-status last wrote (db_status.h): null until it has. */
+static json_object *live_json(sqlite3 *db, const char *name)
+{
+	struct server_status st;
+	struct status_player *pl;
+	json_object *o, *a;
+	size_t n;
+
+	if (db_status_get(db, name, &st) != DB_OK)
+		return NULL;
+	o = json_object_new_object();
+	api_add_str(o, "state", live_state_name(st.live_state));
+	json_object_object_add(o, "restarts", json_object_new_int64(st.restarts));
+	json_object_object_add(o, "exit_code", opt_int(st.has_exit_code, st.exit_code));
+	json_object_object_add(o, "exit_signal", opt_int(st.has_exit_signal, st.exit_signal));
+	json_object_object_add(o, "cpu_nsec", opt_int(st.has_cpu, (int64_t)st.cpu_nsec));
+	json_object_object_add(o, "memory_bytes", opt_int(st.has_memory, (int64_t)st.memory_bytes));
+	json_object_object_add(o, "tasks", opt_int(st.has_tasks, (int64_t)st.tasks));
+	api_add_str(o, "map", st.has_a2s ? st.map : NULL);
+	json_object_object_add(o, "players", opt_int(st.has_a2s, st.players));
+	json_object_object_add(o, "bots", opt_int(st.has_a2s, st.bots));
+	json_object_object_add(o, "max_players", opt_int(st.has_a2s, st.max_players));
+	api_add_str(o, "a2s_error", st.a2s_error[0] ? st.a2s_error : NULL);
+	api_add_time(o, "updated_at", st.updated_at);
+	a = json_object_new_array();
+	if (db_status_players(db, name, &pl, &n) == DB_OK) {
+		for (size_t i = 0; i < n; i++) {
+			json_object *p = json_object_new_object();
+
+			api_add_str(p, "name", pl[i].name);
+			json_object_object_add(p, "score", json_object_new_int(pl[i].score));
+			json_object_object_add(p, "seconds", json_object_new_int(pl[i].seconds));
+			json_object_array_add(a, p);
+		}
+		free(pl);
+	}
+	json_object_object_add(o, "player_list", a);
+	return o;
+}
+
 int api_server_get(struct req *r)
 {
 	char addr[OPS_CONNECT_MAX], buf[OPS_CONNECT_MAX + 32];
@@ -90,6 +136,7 @@ int api_server_get(struct req *r)
 	snprintf(buf, sizeof(buf), "steam://connect/%s", addr);
 	api_add_str(c, "steam_url", buf);
 	json_object_object_add(o, "connect", c);
+	json_object_object_add(o, "live", live_json(web_db(r), s.name));
 	ret = api_send(r, 200, o);
 	server_fini(&s);
 	return ret;
