@@ -17,11 +17,13 @@
 #include <strings.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cache.h"
+#include "conns.h"
 #include "db.h"
 #include "html.h"
 #include "hub.h"
@@ -394,10 +396,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)conn;
 	(void)toe;
 	req_free(*con_cls);
 	*con_cls = NULL;
+	conns_request_done(conn); /* the next request's headers are due */
 }
 
 struct xff_join {
@@ -582,6 +584,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		strbuf_init(&r->body);
 		*con_cls = r;
 		atomic_fetch_add(&w->requests_total, 1);
+		conns_headers_in(conn); /* the body's deadline starts */
 		client_address(r);
 		ret = first_call(r, &queued);
 		if (queued)
@@ -589,11 +592,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return ret;
 	}
 	if (r->body_done) {
-		/* An answer is already queued; drop whatever body follows. */
+		/* An answer is already queued; drop whatever body follows
+		 * (still within the body's deadline). */
+		conns_body_bytes(conn, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		conns_body_bytes(conn, *upload_data_size);
 		if (!r->too_big) {
 			if ((long long)(r->body.len + *upload_data_size) > r->body_limit)
 				r->too_big = true;
@@ -604,6 +610,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	r->body_done = true;
+	conns_request_in(conn); /* no deadline while it is answered */
 	if (r->too_big)
 		return web_error(r, 413, "request body too large");
 	if (r->route->body == BODY_MULTIPART) {
@@ -654,9 +661,14 @@ static int self_check_one(struct web *w, int fd, int peer, int ms)
 	char buf[16];
 	size_t got = 0;
 	ssize_t n;
+	enum MHD_Result added;
 
-	if (MHD_add_connection(w->mhd, fd, (struct sockaddr *)&sa, sizeof(sa.sun_family)) !=
-	    MHD_YES)
+	/* Exempt from the connection cap: a table full of idle clients is
+	 * not a dead web (conns.h). */
+	conns_self_check(true);
+	added = MHD_add_connection(w->mhd, fd, (struct sockaddr *)&sa, sizeof(sa.sun_family));
+	conns_self_check(false);
+	if (added != MHD_YES)
 		return -1; /* MHD closed fd */
 	if (write(peer, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1))
 		return -1;
@@ -742,6 +754,39 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_info("libmicrohttpd: %s", buf);
 }
 
+/* The connection table (conns.h): its cap from RLIMIT_NOFILE and
+ * web.max_connections, said in the log.  -1 with err if there is no room
+ * for connections. */
+static int conns_setup(struct web *w, char *err, size_t errlen)
+{
+	const struct config *cfg = w->cfg;
+	struct conns_limits l = {
+	    .workers = WEB_THREADS,
+	    .max_connections = cfg->web.max_connections,
+	    .header_timeout = cfg->web.header_timeout,
+	    .body_timeout = cfg->web.body_timeout,
+	    .body_min_rate = cfg->web.body_min_rate,
+	};
+	unsigned long long nofile = 1ULL << 40;
+	struct rlimit rl;
+	char why[512];
+	unsigned cap;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		nofile = rl.rlim_cur;
+	cap = conns_cap(cfg->web.max_connections, nofile, WEB_THREADS, why, sizeof(why));
+	if (cap == 0) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (cap < (unsigned long long)cfg->web.max_connections)
+		log_warn("%s", why);
+	else
+		log_notice("%s", why);
+	w->conns = conns_new(&l, cap);
+	return 0;
+}
+
 struct web *web_start(const struct config *cfg, const unsigned char *secret, size_t secret_len,
 		      int listen_fd, const char *journal_dir, const struct web_hooks *hooks,
 		      char *err, size_t errlen)
@@ -762,6 +807,11 @@ struct web *web_start(const struct config *cfg, const unsigned char *secret, siz
 	w->rl = ratelimit_new((size_t)cfg->web.login_throttle_keys,
 			      (int64_t)cfg->web.login_window * 1000);
 	w->cache = cache_new();
+	if (conns_setup(w, err, errlen) < 0) {
+		if (listen_fd >= 0)
+			close(listen_fd);
+		goto fail;
+	}
 	if (listen_fd < 0) {
 		listen_fd = bind_listen(cfg->web.listen, err, errlen);
 		if (listen_fd < 0)
@@ -781,20 +831,20 @@ struct web *web_start(const struct config *cfg, const unsigned char *secret, siz
 	w->mhd = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 		MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    0, conns_accept, w->conns, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->web.max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->web.per_ip_connections,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->web.connection_timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MHD_MEMORY_LIMIT,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_UNESCAPE_CALLBACK,
-	    url_unescape, NULL, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, conns_mhd_limit(w->conns), MHD_OPTION_NOTIFY_CONNECTION,
+	    conns_notify, w->conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)cfg->web.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)cfg->web.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)MHD_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+	    MHD_OPTION_UNESCAPE_CALLBACK, url_unescape, NULL, MHD_OPTION_END);
 	if (!w->mhd) {
 		snprintf(err, errlen, "cannot start the HTTP daemon");
 		close(listen_fd);
 		goto fail;
 	}
-	if (hub_start(w->hub, err, errlen) < 0)
+	if (hub_start(w->hub, err, errlen) < 0 || conns_start(w->conns, err, errlen) < 0)
 		goto fail;
 	return w;
 fail:
@@ -808,9 +858,11 @@ void web_stop(struct web *w)
 		return;
 	if (w->hub)
 		hub_shutdown(w->hub); /* resumes every stream so MHD can stop */
+	conns_stop(w->conns);
 	if (w->mhd)
 		MHD_stop_daemon(w->mhd);
 	hub_free(w->hub);
+	conns_free(w->conns);
 	close_all_dbs();
 	ratelimit_free(w->rl);
 	cache_free(w->cache);

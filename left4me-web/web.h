@@ -31,6 +31,7 @@
 
 struct hub;
 struct cache;
+struct conns;
 struct ratelimit;
 struct sse_stream;
 struct req;
@@ -48,6 +49,7 @@ struct web {
 	struct hub *hub;
 	struct ratelimit *rl; /* failed logins (session.c) */
 	struct cache *cache;
+	struct conns *conns;		 /* the connection cap and request deadlines */
 	atomic_uint_fast64_t generation; /* bumped on every DB change (cache.h) */
 	int port;			 /* the bound port */
 	atomic_uint_fast64_t requests_total;

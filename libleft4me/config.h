@@ -43,6 +43,10 @@ struct config {
 		int max_connections;
 		int per_ip_connections;
 		int connection_timeout;	   /* seconds an idle connection is kept */
+		int header_timeout;	   /* seconds for a request's line and headers */
+		int body_timeout;	   /* seconds for a body, plus its bytes / body_min_rate */
+		long long body_min_rate;   /* bytes per second a body must keep up */
+		int max_streams_per_user;  /* live SSE streams of one user */
 		long long max_body;	   /* bytes of a form or JSON body */
 		long long max_upload;	   /* bytes of one uploaded overlay file */
 		long long max_edit;	   /* bytes of a text file the editor opens and saves */

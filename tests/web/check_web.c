@@ -1346,57 +1346,6 @@ START_TEST(fifo_swap_never_blocks)
 }
 END_TEST
 
-/* The watchdog is pinged only while every server thread answers: with
- * both workers' connections held (web.max_connections 2, one each), a new
- * client gets no answer, and the pings stop until they are let go. */
-START_TEST(watchdog_needs_answers)
-{
-	char *sock = xasprintf("/tmp/l4m-web-watchdog-%d.sock", (int)getpid());
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-	struct strbuf sb;
-	int nfd, held[2];
-
-	wt_stop(&t);
-	unlink(sock);
-	nfd = notify_bind(sock);
-	ck_assert_int_ge(nfd, 0);
-	setenv("NOTIFY_SOCKET", sock, 1);
-	setenv("WATCHDOG_USEC", "1000000", 1);
-	wt_start(&t, "  max_connections: 2\n  per_ip_connections: 8\n"
-		     "  connection_timeout: 600\n");
-	unsetenv("NOTIFY_SOCKET");
-	unsetenv("WATCHDOG_USEC");
-	strbuf_init(&sb);
-	notify_read(nfd, &sb, 5000, "WATCHDOG=1");
-	ck_assert_msg(sb.len && strstr(sb.buf, "WATCHDOG=1"), "no ping while healthy: %s",
-		      sb.len ? sb.buf : "");
-	/* Both workers full: no new client is answered. */
-	sa.sin_port = htons((uint16_t)t.port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (int i = 0; i < 2; i++) {
-		held[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		ck_assert_int_eq(connect(held[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
-		ck_assert_int_eq(write(held[i], "GET /healthz HTTP/1.1\r\n", 23), 23);
-	}
-	/* Let a ping already on its way arrive, then none for 3 s (3 of
-	 * its 0.5 s intervals). */
-	notify_read(nfd, &sb, 1000, NULL);
-	strbuf_reset(&sb);
-	notify_read(nfd, &sb, 3000, "WATCHDOG=1");
-	ck_assert_msg(!sb.len || !strstr(sb.buf, "WATCHDOG=1"), "pinged while full: %s", sb.buf);
-	/* Let go: the pings come back. */
-	close(held[0]);
-	close(held[1]);
-	notify_read(nfd, &sb, 5000, "WATCHDOG=1");
-	ck_assert_msg(sb.len && strstr(sb.buf, "WATCHDOG=1"), "no ping after: %s",
-		      sb.len ? sb.buf : "");
-	strbuf_fini(&sb);
-	close(nfd);
-	unlink(sock);
-	free(sock);
-}
-END_TEST
-
 /* A global overlay's vpk links are absolute (the fetcher makes them so: the
  * overlay dir is an overlayfs lowerdir).  Exactly a link into the same
  * source's cache/ is followed, the rest resolved beneath that dir; another
@@ -2880,7 +2829,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, path_control_chars);
 	tcase_add_test(tc, content_length_conflicts);
 	tcase_add_test(tc, fifo_swap_never_blocks);
-	tcase_add_test(tc, watchdog_needs_answers);
 	tcase_add_test(tc, global_overlay_vpk_links);
 	tcase_add_test(tc, shared_overlay_modes);
 	tcase_add_test(tc, overlay_page_upload);

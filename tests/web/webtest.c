@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,10 +21,32 @@
 #include "testutil.h"
 #include "xalloc.h"
 
-void wt_start(struct wt *t, const char *extra_web)
+/* The child: limits and stderr, then exec the daemon. */
+static void exec_web(struct wt *t, const char *port_file, unsigned long nofile, const char *log)
 {
-	char *secret, *text, *port_file, *bin;
-	int i;
+	char *jdir = xasprintf("%s/journal", t->dir);
+	char *bin = tu_build_path("left4me-web/left4me-web");
+
+	if (nofile) {
+		struct rlimit rl = {.rlim_cur = nofile, .rlim_max = nofile};
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(126);
+	}
+	if (log) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+	}
+	execl(bin, bin, "-c", t->cfg, "--allow-root", "--port-file", port_file, "--journal-dir",
+	      jdir, (char *)NULL);
+	_exit(127);
+}
+
+static void write_config(struct wt *t, const char *extra_web)
+{
+	char *secret, *text;
 
 	memset(t, 0, sizeof(*t));
 	t->dir = tu_mkdtemp();
@@ -37,17 +61,46 @@ void wt_start(struct wt *t, const char *extra_web)
 	tu_write_file(t->cfg, text);
 	free(text);
 	free(secret);
+}
+
+int wt_start_fails(const char *extra_web, unsigned long nofile, const char *log)
+{
+	struct wt t;
+	char *port_file;
+	int status = 0;
+
+	write_config(&t, extra_web);
+	port_file = xasprintf("%s/port", t.dir);
+	t.pid = fork();
+	ck_assert(t.pid >= 0);
+	if (t.pid == 0)
+		exec_web(&t, port_file, nofile, log);
+	ck_assert_int_eq(waitpid(t.pid, &status, 0), t.pid);
+	t.pid = 0;
+	db_close(t.db);
+	tu_rmtree(t.dir);
+	free(t.dir);
+	free(t.cfg);
+	free(port_file);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void wt_start(struct wt *t, const char *extra_web)
+{
+	wt_start_ex(t, extra_web, 0, NULL);
+}
+
+void wt_start_ex(struct wt *t, const char *extra_web, unsigned long nofile, const char *log)
+{
+	char *port_file;
+	int i;
+
+	write_config(t, extra_web);
 	port_file = xasprintf("%s/port", t->dir);
-	bin = tu_build_path("left4me-web/left4me-web");
 	t->pid = fork();
 	ck_assert(t->pid >= 0);
-	if (t->pid == 0) {
-		char *jdir = xasprintf("%s/journal", t->dir);
-
-		execl(bin, bin, "-c", t->cfg, "--allow-root", "--port-file", port_file,
-		      "--journal-dir", jdir, (char *)NULL);
-		_exit(127);
-	}
+	if (t->pid == 0)
+		exec_web(t, port_file, nofile, log);
 	for (i = 0; i < 500; i++) {
 		char *p = tu_read_file(port_file);
 
@@ -60,7 +113,6 @@ void wt_start(struct wt *t, const char *extra_web)
 	}
 	ck_assert_msg(t->port > 0, "the daemon did not start");
 	free(port_file);
-	free(bin);
 }
 
 void wt_stop(struct wt *t)

@@ -22,6 +22,11 @@ struct wt {
 
 /* Start a daemon; extra_web is appended under "web:" (may be NULL). */
 void wt_start(struct wt *t, const char *extra_web);
+/* The same with RLIMIT_NOFILE set to nofile in the daemon (0: inherited)
+ * and its stderr appended to log (NULL: the test's). */
+void wt_start_ex(struct wt *t, const char *extra_web, unsigned long nofile, const char *log);
+/* Run a daemon that is expected to refuse to start: its exit status. */
+int wt_start_fails(const char *extra_web, unsigned long nofile, const char *log);
 void wt_stop(struct wt *t);
 int64_t wt_user(struct wt *t, const char *name, const char *pw, bool admin);
 /* A new API token for user_id (caller frees). */
