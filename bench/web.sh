@@ -32,6 +32,7 @@ web:
   max_connections: 30000
   per_ip_connections: 30000
   connection_timeout: 600
+  max_streams_per_user: 20000
 EOC
 "$ctl" -c "$tmp/left4me.yaml" db migrate >/dev/null
 echo 'bench-password' | "$ctl" -c "$tmp/left4me.yaml" user add admin --admin --password-stdin >/dev/null

@@ -30,6 +30,8 @@
 #include "db.h"
 #include "db_job.h"
 #include "db_server.h"
+#include "db_session.h"
+#include "db_user.h"
 #include "db_watch.h"
 #include "log.h"
 #include "strbuf.h"
@@ -84,6 +86,9 @@ struct sse_stream {
 	size_t off; /* absolute; SIZE_MAX until placed */
 	size_t slot;
 	bool suspended;
+	int64_t user_id, session_id; /* hub_claim's; user_id 0: unclaimed */
+	const char *end_why;	     /* ending: "event: end" with this, then EOF */
+	size_t end_off;		     /* bytes of that end sent */
 };
 
 struct hub {
@@ -99,6 +104,7 @@ struct hub {
 	size_t n_streams;
 	struct MHD_Connection **wake_list; /* hub thread, see resume_all */
 	size_t n_wake, cap_wake;
+	bool recheck; /* a stream was claimed: check its owner soon */
 };
 
 struct hub *hub_new(const char *db_path, const char *journal_dir, atomic_uint_fast64_t *generation,
@@ -179,23 +185,24 @@ size_t hub_streams_open(struct hub *h)
 /* Collect the suspended viewers of s into h->wake_list (lock held); they
  * are resumed by flush_resumes() after the lock is dropped.  Safe: a
  * connection stays suspended, and so alive, until it is resumed. */
+static void wake_viewer(struct hub *h, struct sse_stream *v)
+{
+	if (!v->suspended)
+		return;
+	v->suspended = false;
+	if (h->n_wake == h->cap_wake) {
+		h->cap_wake = h->cap_wake ? h->cap_wake * 2 : 256;
+		h->wake_list = xreallocarray(h->wake_list, h->cap_wake, sizeof(*h->wake_list));
+	}
+	h->wake_list[h->n_wake++] = v->conn;
+}
+
 static void resume_all(struct hub *h, struct source *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n_viewers; i++) {
-		struct sse_stream *v = s->viewers[i];
-
-		if (v->suspended) {
-			v->suspended = false;
-			if (h->n_wake == h->cap_wake) {
-				h->cap_wake = h->cap_wake ? h->cap_wake * 2 : 256;
-				h->wake_list =
-				    xreallocarray(h->wake_list, h->cap_wake, sizeof(*h->wake_list));
-			}
-			h->wake_list[h->n_wake++] = v->conn;
-		}
-	}
+	for (i = 0; i < s->n_viewers; i++)
+		wake_viewer(h, s->viewers[i]);
 }
 
 /* Resume what resume_all collected; lock NOT held (hub thread only). */
@@ -329,8 +336,9 @@ static void read_job(struct hub *h, struct source *s)
 	size_t n_idx = 0, cap = 0, i, n = 0;
 	struct job_log_line *lines;
 	int64_t last;
-	bool final = false, at_end = false;
+	bool final = false, at_end = false, gone = false;
 	struct job job;
+	int rc;
 
 	/* Read on only while the slowest viewer is near: the viewers wake
 	 * the hub again as they catch up (sse_read). */
@@ -345,12 +353,15 @@ static void read_job(struct hub *h, struct source *s)
 	strbuf_init(&chunk);
 	/* The state first: rows written before the job finished are visible
 	 * to a read that starts after we saw it final. */
-	if (db_job_get(h->db, s->job_id, &job) == DB_OK) {
+	memset(&job, 0, sizeof(job));
+	rc = db_job_get(h->db, s->job_id, &job);
+	if (rc == DB_OK)
 		final = job_state_is_final(job.state);
-	} else {
-		memset(&job, 0, sizeof(job));
-		final = true;
-		job.state = JOB_CANCELLED;
+	else if (rc == DB_NOTFOUND)
+		final = gone = true;
+	else {
+		strbuf_fini(&chunk);
+		return; /* busy: read again at the next wake-up */
 	}
 	while (chunk.len < JOB_WINDOW) {
 		if (db_job_log_read(h->db, s->job_id, last, READ_CHUNK, &lines, &n) != DB_OK)
@@ -375,7 +386,8 @@ static void read_job(struct hub *h, struct source *s)
 	}
 	final = final && at_end;
 	if (final)
-		strbuf_printf(&chunk, "event: end\ndata: %s\n\n", job_state_name(job.state));
+		strbuf_printf(&chunk, "event: end\ndata: %s\n\n",
+			      gone ? "deleted" : job_state_name(job.state));
 	job_fini(&job);
 	pthread_mutex_lock(&h->lock);
 	s->read_once = true;
@@ -597,13 +609,176 @@ static bool console_alive(struct hub *h, struct source *s, int64_t dv)
 	return true;
 }
 
+/* ---- who may still watch (hub thread) ------------------------------------------ */
+
+/* One owner of streams of one source: checked once for all its streams. */
+struct owner_key {
+	struct source *src;
+	int64_t user_id, session_id;
+	const char *why; /* NULL: may still watch */
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct owner_key *x = a, *y = b;
+
+	if (x->src != y->src)
+		return (uintptr_t)x->src < (uintptr_t)y->src ? -1 : 1;
+	if (x->user_id != y->user_id)
+		return x->user_id < y->user_id ? -1 : 1;
+	if (x->session_id != y->session_id)
+		return x->session_id < y->session_id ? -1 : 1;
+	return 0;
+}
+
+/* Whether the streamed object is still the user's to see (admin: true);
+ * why not, or NULL.  A console's deleted server is console_alive's. */
+static const char *object_verdict(struct hub *h, const struct owner_key *k, bool admin)
+{
+	int64_t owner;
+	bool same = true;
+	int rc;
+
+	if (k->src->kind == SRC_JOB) {
+		struct job j;
+
+		rc = db_job_get(h->db, k->src->job_id, &j);
+		if (rc == DB_NOTFOUND)
+			return "deleted";
+		if (rc != DB_OK)
+			return NULL;
+		owner = j.user_id;
+		job_fini(&j);
+		if (owner == 0) /* a system job: every user's to see */
+			return NULL;
+	} else {
+		struct server srv;
+
+		if (db_server_get(h->db, k->src->server, &srv) != DB_OK)
+			return NULL;
+		owner = srv.user_id;
+		same = srv.id == k->src->server_id;
+		server_fini(&srv);
+	}
+	return same && !admin && owner != k->user_id ? "access revoked" : NULL;
+}
+
+/* Why k may no longer watch, or NULL (also when the database is busy:
+ * checked again at the next change). */
+static const char *verdict(struct hub *h, const struct owner_key *k)
+{
+	struct user u;
+	bool admin, disabled;
+	int rc;
+
+	if (k->session_id > 0) {
+		rc = db_session_live(h->db, k->session_id);
+		if (rc == DB_NOTFOUND)
+			return "logged out";
+		if (rc != DB_OK)
+			return NULL;
+	}
+	rc = db_user_get(h->db, k->user_id, &u);
+	if (rc == DB_NOTFOUND)
+		return "user deleted";
+	if (rc != DB_OK)
+		return NULL;
+	admin = u.admin;
+	disabled = u.disabled;
+	user_fini(&u);
+	if (disabled)
+		return "user disabled";
+	return object_verdict(h, k, admin);
+}
+
+/* End viewer v with "event: end" and data why (lock held). */
+static void end_viewer(struct hub *h, struct sse_stream *v, const char *why)
+{
+	v->end_why = why;
+	v->end_off = 0;
+	wake_viewer(h, v);
+}
+
+/* Check every claimed stream's owner (distinct source, user and session
+ * once) and end the streams that may no longer be watched. */
+static void recheck_owners(struct hub *h)
+{
+	struct owner_key *keys = NULL, probe, *k;
+	size_t n = 0, cap = 0, i, ended = 0;
+	struct source *s;
+
+	pthread_mutex_lock(&h->lock);
+	h->recheck = false;
+	for (s = h->sources; s; s = s->next)
+		for (i = 0; i < s->n_viewers; i++) {
+			const struct sse_stream *v = s->viewers[i];
+
+			if (v->user_id == 0 || v->end_why)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				keys = xreallocarray(keys, cap, sizeof(*keys));
+			}
+			keys[n++] = (struct owner_key){s, v->user_id, v->session_id, NULL};
+		}
+	pthread_mutex_unlock(&h->lock);
+	if (n == 0)
+		return;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 0; i < n; i++)
+		if (i == 0 || key_cmp(&keys[i], &keys[i - 1]) != 0)
+			keys[i].why = verdict(h, &keys[i]);
+		else
+			keys[i].why = keys[i - 1].why;
+	pthread_mutex_lock(&h->lock);
+	for (s = h->sources; s; s = s->next)
+		for (i = 0; i < s->n_viewers; i++) {
+			struct sse_stream *v = s->viewers[i];
+
+			if (v->user_id == 0 || v->end_why)
+				continue;
+			probe = (struct owner_key){s, v->user_id, v->session_id, NULL};
+			k = bsearch(&probe, keys, n, sizeof(*keys), key_cmp);
+			if (k && k->why) {
+				end_viewer(h, v, k->why);
+				ended++;
+			}
+		}
+	pthread_mutex_unlock(&h->lock);
+	flush_resumes(h);
+	if (ended)
+		log_info("ended %zu stream(s) whose viewer may no longer watch "
+			 "(logged out, user disabled or deleted, object deleted or given away)",
+			 ended);
+	free(keys);
+}
+
 /* ---- the hub thread ----------------------------------------------------------- */
+
+/* A keepalive comment to every live source's viewers. */
+static void keepalive_all(struct hub *h)
+{
+	struct source *s;
+
+	pthread_mutex_lock(&h->lock);
+	for (s = h->sources; s; s = s->next) {
+		if (s->done)
+			continue;
+		strbuf_puts(&s->buf, ": keepalive\n\n");
+		compact(s);
+		resume_all(h, s);
+	}
+	pthread_mutex_unlock(&h->lock);
+	flush_resumes(h);
+}
 
 static void *hub_main(void *arg)
 {
 	struct hub *h = arg;
 	int64_t next_keepalive = mono_ms() + HUB_KEEPALIVE_MS;
 	int64_t last_dv = db_data_version(h->db), dv, recheck_at = 0;
+	int64_t owners_dv = last_dv, owners_next = 0;
+	bool owners_due;
 
 	for (;;) {
 		struct pollfd pfd[66];
@@ -650,22 +825,24 @@ static void *hub_main(void *arg)
 				read_console(h, snap[i]);
 		}
 		now = mono_ms();
+		pthread_mutex_lock(&h->lock);
+		owners_due = h->recheck || owners_dv != last_dv;
+		pthread_mutex_unlock(&h->lock);
+		if (owners_due && now >= owners_next) {
+			owners_dv = last_dv;
+			recheck_owners(h);
+			owners_next = now + HUB_RECHECK_MS;
+			owners_due = false;
+		}
 		if (now >= next_keepalive) {
-			pthread_mutex_lock(&h->lock);
-			for (s = h->sources; s; s = s->next) {
-				if (s->done)
-					continue;
-				strbuf_puts(&s->buf, ": keepalive\n\n");
-				compact(s);
-				resume_all(h, s);
-			}
-			pthread_mutex_unlock(&h->lock);
-			flush_resumes(h);
+			keepalive_all(h);
 			next_keepalive = now + HUB_KEEPALIVE_MS;
 		}
 		timeout = (int)(next_keepalive - now);
 		if (timeout > DB_WATCH_FALLBACK_MS)
 			timeout = DB_WATCH_FALLBACK_MS;
+		if (owners_due && owners_next - now < timeout)
+			timeout = owners_next - now < 0 ? 0 : (int)(owners_next - now);
 		if (recheck_at) {
 			if (now >= recheck_at)
 				recheck_at = 0;
@@ -731,6 +908,23 @@ void hub_shutdown(struct hub *h)
 
 /* ---- viewers (request threads) ---------------------------------------------------- */
 
+/* The end of a viewer ended by recheck_owners: a blank line first (it may
+ * be cut mid-event), "event: end" with why, then the end of the stream. */
+static ssize_t read_end(struct sse_stream *v, char *buf, size_t max)
+{
+	char end[128];
+	size_t len = (size_t)snprintf(end, sizeof(end), "\n\nevent: end\ndata: %s\n\n", v->end_why);
+	size_t n = len - v->end_off;
+
+	if (v->end_off >= len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n > max)
+		n = max;
+	memcpy(buf, end + v->end_off, n);
+	v->end_off += n;
+	return (ssize_t)n;
+}
+
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct sse_stream *v = cls;
@@ -743,6 +937,10 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	pthread_mutex_lock(&h->lock);
 	if (h->stopping) {
 		ret = MHD_CONTENT_READER_END_OF_STREAM;
+		goto out;
+	}
+	if (v->end_why) {
+		ret = read_end(v, buf, max);
 		goto out;
 	}
 	if (v->off == SIZE_MAX) {
@@ -851,6 +1049,31 @@ struct MHD_Response *hub_console_stream(struct hub *h, struct MHD_Connection *co
 					int64_t after_id, struct sse_stream **stream)
 {
 	return serve(h, conn, SRC_CONSOLE, 0, server_id, server, created_at, after_id, stream);
+}
+
+int hub_claim(struct hub *h, struct sse_stream *v, int64_t user_id, int64_t session_id, int max)
+{
+	struct source *s;
+	int n = 0;
+	size_t i;
+
+	pthread_mutex_lock(&h->lock);
+	for (s = h->sources; s; s = s->next)
+		for (i = 0; i < s->n_viewers; i++)
+			if (s->viewers[i]->user_id == user_id && !s->viewers[i]->end_why)
+				n++;
+	if (n >= max) {
+		pthread_mutex_unlock(&h->lock);
+		return -1;
+	}
+	v->user_id = user_id;
+	v->session_id = session_id;
+	/* The session may have ended since the request was authenticated:
+	 * check it, as after a database change. */
+	h->recheck = true;
+	pthread_mutex_unlock(&h->lock);
+	wake(h);
+	return 0;
 }
 
 void hub_detach(struct hub *h, struct sse_stream *v)

@@ -233,10 +233,21 @@ int web_respond_static(struct req *r, const char *type, const void *data, size_t
 
 int web_respond_stream(struct req *r, struct MHD_Response *resp, struct sse_stream *stream)
 {
+	int max = r->w->cfg->web.max_streams_per_user;
 	enum MHD_Result ret;
+	char msg[160];
 
 	if (!resp)
 		return MHD_NO;
+	if (hub_claim(r->w->hub, stream, r->user.id, r->via_token ? 0 : r->sess.id, max) < 0) {
+		MHD_destroy_response(resp);
+		hub_detach(r->w->hub, stream);
+		snprintf(msg, sizeof(msg),
+			 "too many live streams: %d are open for this user "
+			 "(web.max_streams_per_user); close one first",
+			 max);
+		return web_error(r, 429, msg);
+	}
 	r->stream = stream; /* detached in req_free */
 	web_add_headers(r, resp, "text/event-stream; charset=utf-8");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");

@@ -113,6 +113,21 @@ int db_session_delete(sqlite3 *db, const char *token_hash)
 	return rc;
 }
 
+int db_session_live(sqlite3 *db, int64_t id)
+{
+	static const char sql[] = "SELECT 1 FROM sessions WHERE id = ? AND expires_at > ?";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now_ms());
+	rc = db_step_one(db, st, "session live");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int db_session_count(sqlite3 *db, int64_t user_id, int64_t *count)
 {
 	static const char sql[] =

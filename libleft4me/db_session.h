@@ -27,6 +27,9 @@ int db_session_create(sqlite3 *db, int64_t user_id, const char *token_hash, cons
 int db_session_lookup(sqlite3 *db, const char *token_hash, struct session *s, struct user *u);
 /* Revoke (logout).  DB_NOTFOUND if there was no such session. */
 int db_session_delete(sqlite3 *db, const char *token_hash);
+/* DB_OK if session id exists and has not expired, else DB_NOTFOUND (the
+ * web's streams end with their session). */
+int db_session_live(sqlite3 *db, int64_t id);
 /* Number of live sessions of a user (tests, admin page). */
 int db_session_count(sqlite3 *db, int64_t user_id, int64_t *count);
 

@@ -1,0 +1,286 @@
+/* left4me-web's live streams (SSE) and who may keep them: a user's
+ * streams are capped (web.max_streams_per_user, 429 beyond), and a stream
+ * ends at logout, when its user is disabled or deleted, when the streamed
+ * object is deleted and when it changes owner (hub.h, hub_claim).  Raw
+ * HTTP/1.0 over loopback, so the events arrive unchunked. */
+#include <check.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "db_user.h"
+#include "strbuf.h"
+#include "testutil.h"
+#include "timeutil.h"
+#include "webtest.h"
+#include "xalloc.h"
+
+static struct wt t;
+
+static void start(void)
+{
+	wt_start(&t, "  max_streams_per_user: 3\n");
+}
+
+static void stop(void)
+{
+	wt_stop(&t);
+}
+
+struct stream {
+	int fd;
+	struct strbuf got;
+	bool eof;
+};
+
+/* Open path with one header line (auth: "Authorization: Bearer X" or
+ * "Cookie: ..."). */
+static void stream_open(struct stream *s, const char *path, const char *auth)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)t.port)};
+	char *req = xasprintf("GET %s HTTP/1.0\r\nHost: x\r\n%s\r\n\r\n", path, auth);
+
+	memset(s, 0, sizeof(*s));
+	strbuf_init(&s->got);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(s->fd, 0);
+	ck_assert_int_eq(connect(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(send(s->fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	free(req);
+}
+
+/* Read until needle is in what came (NULL: until the end), for up to ms. */
+static bool stream_wait(struct stream *s, const char *needle, int ms)
+{
+	int64_t deadline = mono_ms() + ms;
+
+	for (;;) {
+		struct pollfd p = {.fd = s->fd, .events = POLLIN};
+		char buf[4096];
+		int64_t left;
+		ssize_t n;
+
+		if (needle && s->got.len && strstr(s->got.buf, needle))
+			return true;
+		if (s->eof)
+			return !needle;
+		left = deadline - mono_ms();
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return false;
+		n = recv(s->fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			s->eof = true;
+		else
+			strbuf_append(&s->got, buf, (size_t)n);
+	}
+}
+
+static void stream_close(struct stream *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	strbuf_fini(&s->got);
+}
+
+/* An open stream: its 200 is in. */
+static void stream_ok(struct stream *s, const char *path, const char *auth)
+{
+	stream_open(s, path, auth);
+	ck_assert_msg(stream_wait(s, " 200 ", 5000), "no 200: %s", s->got.len ? s->got.buf : "");
+}
+
+/* The stream ends with "event: end" and data why, then EOF. */
+static void stream_ends(struct stream *s, const char *why)
+{
+	char *want = xasprintf("event: end\ndata: %s\n\n", why);
+
+	ck_assert_msg(stream_wait(s, want, 5000), "no '%s' end: %s", why,
+		      s->got.len ? s->got.buf : "");
+	ck_assert_msg(stream_wait(s, NULL, 5000), "the stream did not close");
+	free(want);
+}
+
+static char *bearer(int64_t uid)
+{
+	char *tok = wt_token(&t, uid), *h = xasprintf("Authorization: Bearer %s", tok);
+
+	free(tok);
+	return h;
+}
+
+static void job_of(int64_t uid)
+{
+	char *sql = xasprintf("INSERT INTO jobs (kind, target, user_id, queue, created_at) VALUES "
+			      "('install_game', '', %lld, 'worker', 1)",
+			      (long long)uid);
+
+	tu_db_exec(t.db, sql);
+	free(sql);
+}
+
+/* Three streams per user here: the fourth gets a 429 naming the key, and
+ * another user is not affected; once one closes, a new one opens. */
+START_TEST(per_user_cap)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t b = wt_user(&t, "bob", "password-bob", false);
+	char *ha = bearer(a), *hb = bearer(b);
+	struct stream s[3], extra, other;
+	int64_t deadline;
+	bool opened = false;
+
+	job_of(a);
+	job_of(b);
+	for (int i = 0; i < 3; i++)
+		stream_ok(&s[i], "/api/v1/jobs/1/events", ha);
+	stream_open(&extra, "/api/v1/jobs/1/events", ha);
+	ck_assert(stream_wait(&extra, NULL, 5000));
+	ck_assert_msg(strstr(extra.got.buf, " 429 "), "not a 429: %s", extra.got.buf);
+	ck_assert_ptr_nonnull(strstr(extra.got.buf, "web.max_streams_per_user"));
+	stream_close(&extra);
+	stream_ok(&other, "/api/v1/jobs/2/events", hb);
+	stream_close(&other);
+	/* A suspended stream sees its client gone at its next write: a new
+	 * log line makes one. */
+	stream_close(&s[0]);
+	deadline = mono_ms() + 20000;
+	while (!opened && mono_ms() < deadline) {
+		tu_db_exec(t.db, "INSERT INTO job_log (job_id, ts, stream, line) "
+				 "VALUES (1, 1, 'stdout', 'wake')");
+		stream_open(&extra, "/api/v1/jobs/1/events", ha);
+		ck_assert(stream_wait(&extra, " 20", 5000) || stream_wait(&extra, " 429 ", 10));
+		opened = strstr(extra.got.buf, " 200 ") != NULL;
+		stream_close(&extra);
+	}
+	ck_assert_msg(opened, "no stream after one was closed");
+	stream_close(&s[1]);
+	stream_close(&s[2]);
+	free(ha);
+	free(hb);
+}
+END_TEST
+
+/* A stream seen through a session ends when that session logs out. */
+START_TEST(ends_at_logout)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	struct wt_session ws;
+	struct wt_resp r;
+	struct stream s;
+	char *cookie;
+
+	job_of(a);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &ws), 303);
+	cookie = xasprintf("Cookie: %s", ws.cookie);
+	stream_ok(&s, "/api/v1/jobs/1/events", cookie);
+	wt_post(&t, &ws, "/logout", "", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	stream_ends(&s, "logged out");
+	stream_close(&s);
+	free(cookie);
+}
+END_TEST
+
+/* A disabled user's streams end (an API token's too: no session); so do
+ * a deleted user's. */
+START_TEST(ends_when_user_disabled_or_deleted)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t b = wt_user(&t, "bob", "password-bob", false);
+	char *ha = bearer(a), *hb = bearer(b);
+	struct stream sa, sb;
+
+	tu_db_exec(t.db, "INSERT INTO jobs (kind, target, user_id, queue, created_at) VALUES "
+			 "('install_game', '', NULL, 'worker', 1)"); /* a system job */
+	stream_ok(&sa, "/api/v1/jobs/1/events", ha);
+	stream_ok(&sb, "/api/v1/jobs/1/events", hb);
+	ck_assert_int_eq(db_user_set_disabled(t.db, a, true), DB_OK);
+	stream_ends(&sa, "user disabled");
+	tu_db_exec(t.db, "DELETE FROM users WHERE name = 'bob'");
+	stream_ends(&sb, "user deleted");
+	stream_close(&sa);
+	stream_close(&sb);
+	free(ha);
+	free(hb);
+}
+END_TEST
+
+/* A deleted job's stream ends with "deleted" (it said "cancelled"). */
+START_TEST(ends_when_object_deleted)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	char *ha = bearer(a);
+	struct stream s;
+
+	job_of(a);
+	tu_db_exec(t.db,
+		   "INSERT INTO job_log (job_id, ts, stream, line) VALUES (1, 1, 'step', 'x')");
+	stream_ok(&s, "/api/v1/jobs/1/events", ha);
+	ck_assert(stream_wait(&s, "data: x", 5000));
+	tu_db_exec(t.db, "DELETE FROM jobs WHERE id = 1");
+	stream_ends(&s, "deleted");
+	stream_close(&s);
+	free(ha);
+}
+END_TEST
+
+/* A job or server given to another user: the old owner's streams end,
+ * an admin's stay. */
+START_TEST(ends_when_owner_changes)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t b = wt_user(&t, "bob", "password-bob", false);
+	int64_t root = wt_user(&t, "root", "password-root", true);
+	char *ha = bearer(a), *hr = bearer(root), *jd = xasprintf("%s/journal", t.dir);
+	struct stream job, console, admin;
+
+	(void)b;
+	mkdir(jd, 0755);
+	job_of(a);
+	tu_db_exec(t.db, "INSERT INTO blueprints (user_id, name, created_at, updated_at) "
+			 "VALUES (1, 'bp', 1, 1)");
+	tu_db_exec(t.db, "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+			 "updated_at) VALUES ('alpha', 1, 1, 27015, 1, 1)");
+	stream_ok(&job, "/api/v1/jobs/1/events", ha);
+	stream_ok(&console, "/api/v1/servers/alpha/console", ha);
+	stream_ok(&admin, "/api/v1/jobs/1/events", hr);
+	tu_db_exec(t.db, "UPDATE jobs SET user_id = 2 WHERE id = 1");
+	stream_ends(&job, "access revoked");
+	tu_db_exec(t.db, "UPDATE servers SET user_id = 2 WHERE name = 'alpha'");
+	stream_ends(&console, "access revoked");
+	ck_assert(!stream_wait(&admin, "event: end", 500));
+	stream_close(&job);
+	stream_close(&console);
+	stream_close(&admin);
+	free(ha);
+	free(hr);
+	free(jd);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("left4me-web streams");
+	TCase *tc = tcase_create("streams");
+
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, per_user_cap);
+	tcase_add_test(tc, ends_at_logout);
+	tcase_add_test(tc, ends_when_user_disabled_or_deleted);
+	tcase_add_test(tc, ends_when_object_deleted);
+	tcase_add_test(tc, ends_when_owner_changes);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}
