@@ -14,5 +14,11 @@ BENCHES += $(B)/bench/sse_floor
 $(B)/bench/sse_floor: $(B)/bench/sse_floor.o
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 
+# 1,500 held connections from 8 loopback addresses against /healthz
+# (bench/README.md, left4me-web connections; run by bench/conn_flood.sh).
+BENCHES += $(B)/bench/conn_flood
+$(B)/bench/conn_flood: $(B)/bench/conn_flood.o
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^
+
 .PHONY: bench
 bench: all $(BENCHES)
