@@ -3,6 +3,7 @@
 #include "page_status.h"
 
 #include "assets.h"
+#include "conns.h"
 #include "db.h"
 #include "db_job.h"
 #include "hub.h"
@@ -45,6 +46,19 @@ int page_metrics(struct req *r)
 		      "# TYPE left4me_web_streams_open gauge\n"
 		      "left4me_web_streams_open %zu\n",
 		      hub_streams_open(r->w->hub));
+	strbuf_printf(
+	    &sb,
+	    "# HELP left4me_web_connections_open Open client connections.\n"
+	    "# TYPE left4me_web_connections_open gauge\n"
+	    "left4me_web_connections_open %u\n"
+	    "# HELP left4me_web_connections_refused_total Connections refused at the cap.\n"
+	    "# TYPE left4me_web_connections_refused_total counter\n"
+	    "left4me_web_connections_refused_total %lu\n"
+	    "# HELP left4me_web_connections_timed_out_total Connections closed for a "
+	    "missed header or body deadline.\n"
+	    "# TYPE left4me_web_connections_timed_out_total counter\n"
+	    "left4me_web_connections_timed_out_total %lu\n",
+	    conns_open(r->w->conns), conns_refused(r->w->conns), conns_timed_out(r->w->conns));
 	if (db_job_count_by_state(web_db(r), counts) == DB_OK) {
 		strbuf_puts(&sb, "# HELP left4me_jobs Jobs by state.\n# TYPE left4me_jobs gauge\n");
 		for (i = 0; i < 5; i++)

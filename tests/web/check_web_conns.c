@@ -209,6 +209,15 @@ START_TEST(header_deadline)
 	close(fd);
 	ck_assert_msg(ms >= 1500 && ms < 6000, "closed after %lld ms", (long long)ms);
 	ck_assert(log_has(log, "took longer than web.header_timeout (2 s)", 2000));
+	{
+		struct wt_resp r;
+
+		wt_get(&t, NULL, "/metrics", &r);
+		ck_assert_ptr_nonnull(
+		    strstr(r.body, "left4me_web_connections_timed_out_total 1\n"));
+		ck_assert_ptr_nonnull(strstr(r.body, "left4me_web_connections_open 1\n"));
+		wt_resp_fini(&r);
+	}
 	wt_stop(&t);
 	free(log);
 }
