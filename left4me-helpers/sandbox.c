@@ -90,6 +90,7 @@ struct sandbox {
 	char stage_path[PATH_MAX];
 	bool ov_mounted, script_mounted;
 	long long max_file_size, max_output; /* sandbox.* of the config */
+	const char *output_key;		     /* the key max_output came from */
 	int ov;				     /* overlays/ID, for measuring */
 	char *deny;			     /* IPAddressDeny=, the host's addresses too */
 };
@@ -651,15 +652,15 @@ static int wait_child(const struct sandbox *sb, pid_t pid, const sigset_t *set, 
 			incomplete = u.complete ? 0 : incomplete + 1;
 			if (u.bytes > sb->max_output)
 				snprintf(limit, limitlen,
-					 "the output reached %lld bytes, over sandbox.max_output "
+					 "the output reached %lld bytes, over %s "
 					 "(%lld bytes); the build was stopped",
-					 u.bytes, sb->max_output);
+					 u.bytes, sb->output_key, sb->max_output);
 			else if (incomplete >= MEASURE_MAX_INCOMPLETE)
 				snprintf(limit, limitlen,
-					 "the output could not be measured for sandbox.max_output "
+					 "the output could not be measured for %s "
 					 "(%lld bytes): entries vanished during %d walks in a row; "
 					 "the build was stopped",
-					 sb->max_output, incomplete);
+					 sb->output_key, sb->max_output, incomplete);
 			if (limit[0])
 				stop_build(sb, pid);
 			took *= 4;
@@ -682,9 +683,8 @@ static int wait_child(const struct sandbox *sb, pid_t pid, const sigset_t *set, 
 		 * limit (whose writes past it failed). */
 		measure(sb, &u);
 		if (u.bytes > sb->max_output)
-			snprintf(limit, limitlen,
-				 "the output is %lld bytes, over sandbox.max_output (%lld bytes)",
-				 u.bytes, sb->max_output);
+			snprintf(limit, limitlen, "the output is %lld bytes, over %s (%lld bytes)",
+				 u.bytes, sb->output_key, sb->max_output);
 		else if (u.big[0])
 			snprintf(limit, limitlen,
 				 "%s reached sandbox.max_file_size (%lld bytes): writing past it "
@@ -698,7 +698,7 @@ static int wait_child(const struct sandbox *sb, pid_t pid, const sigset_t *set, 
 	return 128 + WTERMSIG(status);
 }
 
-int sandbox_run(int64_t overlay_id)
+int sandbox_run(int64_t overlay_id, long long allowance)
 {
 	struct sandbox sb = {.stage = -1, .ov = -1};
 	char limit[512];
@@ -722,6 +722,12 @@ int sandbox_run(int64_t overlay_id)
 		helper_die(EX_CONFIG, "%s shares a uid with %s or %s", HELPER_WEB_USER,
 			   HELPER_WORKER_USER, HELPER_SANDBOX_USER);
 	load_limits(&sb);
+	sb.output_key = "sandbox.max_output";
+	if (allowance >= 0 && allowance < sb.max_output) {
+		/* the user's quota leaves less than one build may take */
+		sb.max_output = allowance;
+		sb.output_key = "quotas.build_output_bytes";
+	}
 	state = helper_open_state();
 	script = open_script(state, &sb);
 	ov = open_overlay(state, &sb);

@@ -7,6 +7,6 @@
 
 /* Returns the script's exit status (128+N if it died of signal N, or if
  * the helper was told to stop by signal N), or a sysexits code on refusal. */
-int sandbox_run(int64_t overlay_id);
+int sandbox_run(int64_t overlay_id, long long allowance);
 
 #endif

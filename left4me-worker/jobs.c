@@ -22,6 +22,7 @@
 #include "db_instance.h"
 #include "db_overlay.h"
 #include "db_server.h"
+#include "db_user.h"
 #include "instance.h"
 #include "log.h"
 #include "rmtree.h"
@@ -217,10 +218,11 @@ static int run(struct job_ctx *c, char *const *argv, bool pty, int timeout_s,
 	return 0;
 }
 
-/* helper VERB ARG through sudo (or not).  EX_TEMPFAIL is retried.
- * Returns 0 on success, else the failure is recorded and -1 returned. */
-static int run_helper(struct job_ctx *c, const char *helper, const char *verb, const char *arg,
-		      int timeout_s)
+/* helper VERB ARG [ARG2] through sudo (or not); ARG2 is the sandbox's
+ * optional allowance (digits only).  EX_TEMPFAIL is retried.  Returns 0
+ * on success, else the failure is recorded and -1 returned. */
+static int run_helper2(struct job_ctx *c, const char *helper, const char *verb, const char *arg,
+		       const char *arg2, int timeout_s)
 {
 	const struct config *cfg = c->w->cfg;
 	char *path = xasprintf("%s/%s", cfg->worker.helper_dir, helper);
@@ -230,8 +232,10 @@ static int run_helper(struct job_ctx *c, const char *helper, const char *verb, c
 	int n = 0, rc = -1;
 
 	/* Last line of defence: nothing unchecked reaches a root helper. */
-	if (strcmp(helper, "left4me-script-sandbox") == 0 ? !valid_id(arg, NULL)
-							  : !instance_name_ok(arg)) {
+	if ((strcmp(helper, "left4me-script-sandbox") == 0 ? !valid_id(arg, NULL)
+							   : !instance_name_ok(arg)) ||
+	    (arg2 &&
+	     (!arg2[0] || strlen(arg2) > 19 || strspn(arg2, "0123456789") != strlen(arg2)))) {
 		free(path);
 		return ctx_fail(c, "refusing to run %s with an invalid argument", helper);
 	}
@@ -243,6 +247,8 @@ static int run_helper(struct job_ctx *c, const char *helper, const char *verb, c
 	if (verb) /* the sandbox takes only the id */
 		argv[n++] = (char *)verb;
 	argv[n++] = (char *)arg;
+	if (arg2)
+		argv[n++] = (char *)arg2;
 	argv[n] = NULL;
 	snprintf(what, sizeof(what), "%s%s%s %s", helper, verb ? " " : "", verb ? verb : "", arg);
 	for (int attempt = 1; attempt <= HELPER_ATTEMPTS; attempt++) {
@@ -280,6 +286,12 @@ static int run_helper(struct job_ctx *c, const char *helper, const char *verb, c
 out:
 	free(path);
 	return rc;
+}
+
+static int run_helper(struct job_ctx *c, const char *helper, const char *verb, const char *arg,
+		      int timeout_s)
+{
+	return run_helper2(c, helper, verb, arg, NULL, timeout_s);
 }
 
 /* ---- server jobs --------------------------------------------------------- */
@@ -1090,11 +1102,55 @@ static int overlay_dir(struct job_ctx *c, const char *dir)
 	return rc;
 }
 
+/* What quotas.build_output_bytes leaves overlay oid of the job's user: the
+ * quota less what the user's other script overlays take on disk, into
+ * allow (empty: no limit; admins and system jobs have none).  -1 with the
+ * failure recorded when nothing is left. */
+static int build_allowance(struct job_ctx *c, int64_t oid, char *allow, size_t len)
+{
+	long long quota = c->w->cfg->quotas.build_output_bytes, others = 0;
+	struct overlay *list = NULL;
+	struct user u;
+	size_t n = 0, i;
+	bool admin;
+	char id[32];
+
+	allow[0] = '\0';
+	if (quota == 0 || c->job->user_id == 0)
+		return 0;
+	if (db_user_get(c->w->db, c->job->user_id, &u) != DB_OK)
+		return ctx_fail(c, "cannot read user %lld from the database",
+				(long long)c->job->user_id);
+	admin = u.admin;
+	user_fini(&u);
+	if (admin)
+		return 0;
+	if (db_overlay_list(c->w->db, c->job->user_id, false, &list, &n) != DB_OK)
+		return ctx_fail(c, "cannot list the overlays of user %lld",
+				(long long)c->job->user_id);
+	for (i = 0; i < n; i++) {
+		if (list[i].id == oid || strcmp(list[i].kind, "script") != 0)
+			continue;
+		snprintf(id, sizeof(id), "%lld", (long long)list[i].id);
+		others += du_under(c->w->cfg->state_dir, "overlays", id);
+	}
+	overlay_list_free(list, n);
+	if (others >= quota)
+		return ctx_fail(c,
+				"quota: build_output_bytes: your other script overlays take %lld "
+				"bytes, of %lld (quotas.build_output_bytes); nothing is left for "
+				"this build",
+				others, quota);
+	snprintf(allow, len, "%lld", quota - others);
+	ctx_step(c, "quotas.build_output_bytes leaves this build %lld bytes", quota - others);
+	return 0;
+}
+
 static int build_overlay(struct job_ctx *c)
 {
 	const struct config *cfg = c->w->cfg;
 	const char *id = c->job->target;
-	char *script = NULL, *odir = NULL;
+	char *script = NULL, *odir = NULL, allow[32];
 	int64_t oid;
 	int rc;
 
@@ -1107,6 +1163,8 @@ static int build_overlay(struct job_ctx *c)
 		return ctx_fail(c, "cannot read overlay %s from the database", id);
 	db_instance_set_build(c->w->db, oid, "building");
 	rc = -1;
+	if (build_allowance(c, oid, allow, sizeof(allow)) < 0)
+		goto out;
 	odir = xasprintf("%s/overlays", cfg->state_dir);
 	if (overlay_dir(c, odir) < 0)
 		goto out;
@@ -1116,7 +1174,8 @@ static int build_overlay(struct job_ctx *c)
 		goto out;
 	if (write_script(c, id, script) < 0 || !ctx_go_on(c))
 		goto out;
-	rc = run_helper(c, "left4me-script-sandbox", NULL, id, cfg->worker.build_timeout);
+	rc = run_helper2(c, "left4me-script-sandbox", NULL, id, allow[0] ? allow : NULL,
+			 cfg->worker.build_timeout);
 out:
 	if (!c->lost)
 		db_instance_set_build(c->w->db, oid, rc == 0 ? "ok" : "failed");

@@ -117,3 +117,49 @@ out:
 	close(state);
 	return rc;
 }
+
+/* Bytes beneath dirfd's entry name (see du_under). */
+static long long du_at(int dirfd, const char *name, dev_t dev, int depth)
+{
+	struct stat st;
+	struct dirent *de;
+	long long sum;
+	DIR *d;
+	int fd;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	sum = (long long)st.st_blocks * 512;
+	if (!S_ISDIR(st.st_mode) || st.st_dev != dev || depth > 256)
+		return sum;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return sum;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return sum;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			sum += du_at(fd, de->d_name, dev, depth + 1);
+	closedir(d);
+	return sum;
+}
+
+long long du_under(const char *state_dir, const char *sub, const char *name)
+{
+	struct stat st;
+	long long sum = 0;
+	int state = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dir = -1;
+
+	if (state >= 0)
+		dir = openat(state, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir >= 0 && fstat(dir, &st) == 0)
+		sum = du_at(dir, name, st.st_dev, 0);
+	if (dir >= 0)
+		close(dir);
+	if (state >= 0)
+		close(state);
+	return sum;
+}

@@ -13,4 +13,10 @@
 int rmtree_under(const char *state_dir, const char *sub, const char *name, bool *removed, char *err,
 		 size_t errlen);
 
+/* The bytes allocated on disk (st_blocks * 512, as the build sandbox
+ * counts them) beneath STATE/sub/name, walked like rmtree_under: no
+ * symlink followed, no mount crossed, 256 levels at most.  0 if it does
+ * not exist; an entry that cannot be read counts as empty. */
+long long du_under(const char *state_dir, const char *sub, const char *name);
+
 #endif

@@ -787,6 +787,7 @@ static const struct field quota_fields[] = {
     F_INT("queued_jobs", quotas.queued_jobs, 0, 1000000, 20),
     F_LLONG("overlay_bytes", quotas.overlay_bytes, 0, 1024 * TIB, 2 * GIB),
     F_LLONG("total_bytes", quotas.total_bytes, 0, 1024 * TIB, 10 * GIB),
+    F_LLONG("build_output_bytes", quotas.build_output_bytes, 0, 1024 * TIB, 32 * GIB),
     {NULL},
 };
 

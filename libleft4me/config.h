@@ -100,6 +100,9 @@ struct config {
 		int queued_jobs;	 /* jobs of the user in state queued */
 		long long overlay_bytes; /* regular files' sizes in one overlay */
 		long long total_bytes;	 /* the same over all the user's overlays */
+		/* bytes on disk of all the user's script overlays, a build's
+		 * included (the worker passes the rest to the sandbox) */
+		long long build_output_bytes;
 	} quotas;
 	/* left4mectl backup create (and left4me-backup.timer). */
 	struct {

@@ -34,7 +34,10 @@ for variant in "$TH" "$IH"; do
 	done
 	h=left4me-script-sandbox
 	expect_rc 64 "$v/$h: no arguments" $variant/$h
-	expect_rc 64 "$v/$h: two arguments" $variant/$h 7 7
+	expect_rc 64 "$v/$h: three arguments" $variant/$h 7 7 7
+	for allow in "" -1 abc 1.5 ' 7' 9999999999999999999; do
+		expect_rc 65 "$v/$h: bad allowance '$allow'" $variant/$h 7 "$allow"
+	done
 	for id in "" 0 -1 01 +1 abc 1.5 1e3 ' 7' '7 ' 9007199254740993 99999999999999999999 '../7'; do
 		expect_rc 65 "$v/$h: bad id '$id'" $variant/$h "$id"
 	done

@@ -297,6 +297,33 @@ head -c 3200000 /dev/zero >$S/overlays/7/old.bin && chown left4me:left4me $S/ove
 script 'true'
 expect_rc 73 "existing content over sandbox.max_output: build failed" $SB 7
 rm -f $S/overlays/7/old.bin
+# The worker's allowance (what quotas.build_output_bytes leaves the user)
+# binds when it is below sandbox.max_output, and the error names the quota:
+# 2.7 MB in files under max_file_size is within max_output, not 2 MB.
+script 'for f in f1 f2 f3; do head -c 900000 /dev/zero >$f; done'
+expect_rc 73 "output over the allowance: build failed" $SB 7 2000000
+check "the error names quotas.build_output_bytes" \
+	tail -n 1 $STATE.err | grep -q 'over quotas.build_output_bytes (2000000 bytes)'
+check "staging removed after a build over the allowance" staging_gone
+rm -f $S/overlays/7/f?
+expect_rc 0 "the same build without an allowance: within sandbox.max_output" $SB 7
+rm -f $S/overlays/7/f?
+script 'head -c 900000 /dev/zero >f1'
+expect_rc 0 "a build within the allowance succeeds" $SB 7 2000000
+# What the overlay already held counts against the allowance too.
+rm -f $S/overlays/7/f?
+head -c 1100000 /dev/zero >$S/overlays/7/old.bin && chown left4me:left4me $S/overlays/7/old.bin
+script 'true'
+expect_rc 73 "existing content over the allowance: build failed" $SB 7 1000000
+check "the error names quotas.build_output_bytes (existing content)" \
+	tail -n 1 $STATE.err | grep -q 'over quotas.build_output_bytes (1000000 bytes)'
+rm -f $S/overlays/7/f? $S/overlays/7/old.bin
+# An allowance above sandbox.max_output: max_output binds and is named.
+script 'for f in f1 f2 f3 f4; do head -c 900000 /dev/zero >$f; done'
+expect_rc 73 "an allowance above sandbox.max_output: max_output binds" $SB 7 99999999999
+check "the error names sandbox.max_output" \
+	tail -n 1 $STATE.err | grep -q 'over sandbox.max_output (3145728 bytes)'
+rm -f $S/overlays/7/f?
 # The config must be root's and not writable by others; a bad value is
 # refused with the key; nothing starts either way.
 bad_config() { # DESC

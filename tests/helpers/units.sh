@@ -150,11 +150,19 @@ check "sudo ran the helper as root" grep -qx left4me-server@alpha.service $STATE
 expect_rc 0 "sudo: left4me-systemctl status a-1 allowed" as_worker $H/left4me-systemctl status a-1
 for args in "left4me-systemctl stop alpha" "left4me-systemctl restart Alpha" \
 	"left4me-systemctl restart alpha beta" "left4me-overlay mount ../x" \
-	"left4me-overlay remount alpha" "left4me-script-sandbox 07" "left4me-script-sandbox -1"; do
+	"left4me-overlay remount alpha" "left4me-script-sandbox 07" "left4me-script-sandbox -1" \
+	"left4me-script-sandbox 7 -5" "left4me-script-sandbox 7 1 2" "left4me-script-sandbox 7 +5" \
+	"left4me-script-sandbox 7 1.5" "left4me-script-sandbox 7 0x10" \
+	"left4me-script-sandbox 7 12345678901234567890" "left4me-script-sandbox 7 5;id"; do
 	# shellcheck disable=SC2086
 	expect_rc 1 "sudo refuses $args" as_worker $H/$args
 done
 expect_rc 1 "sudo refuses a shell" as_worker /bin/sh -c id
+# The sandbox's optional allowance (a decimal byte count) passes sudo: the
+# helper itself runs (and refuses: no cgroup2 in this test), sudo refuses with 1.
+expect_rc 69 "sudo: left4me-script-sandbox 999 1048576 allowed" \
+	as_worker $H/left4me-script-sandbox 999 1048576
+expect_rc 69 "sudo: left4me-script-sandbox 999 allowed" as_worker $H/left4me-script-sandbox 999
 expect_rc 1 "sudo refuses the helper without arguments" as_worker $H/left4me-systemctl
 
 # The helpers' real work under the worker's bounding set.

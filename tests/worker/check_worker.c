@@ -41,6 +41,7 @@ struct env {
 struct setup_opts {
 	int helper_timeout;
 	const char *steamcmd; /* NULL: the stand-in */
+	const char *extra;    /* more config (top-level sections) */
 };
 
 static char *path(const struct env *e, const char *rel)
@@ -133,9 +134,10 @@ static void setup_with(struct env *e, const struct setup_opts *o)
 			 "  stale_after: 3\n"
 			 "  helper_timeout: %d\n"
 			 "  steamcmd_tries: 3\n"
-			 "  steamcmd_backoff: 0\n",
+			 "  steamcmd_backoff: 0\n%s",
 			 e->state, e->helpers, o && o->steamcmd ? o->steamcmd : q,
-			 o && o->helper_timeout ? o->helper_timeout : 30);
+			 o && o->helper_timeout ? o->helper_timeout : 30,
+			 o && o->extra ? o->extra : "");
 	tu_write_file(e->cfg, yaml);
 	free(yaml);
 	free(q);
@@ -1613,7 +1615,9 @@ START_TEST(build_overlay)
 	id = enqueue(&e, JOB_BUILD_OVERLAY, "21");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "succeeded", "built");
-	assert_calls(&e, "left4me-script-sandbox 21\n");
+	/* alice has no other script overlay: all of the default
+	 * quotas.build_output_bytes (32 GiB) is this build's */
+	assert_calls(&e, "left4me-script-sandbox 21 34359738368\n");
 	t = state_file(&e, "scripts/21.sh");
 	ck_assert_str_eq(t, "#!/bin/sh\necho building");
 	free(t);
@@ -1653,6 +1657,118 @@ START_TEST(build_overlay)
 	id = enqueue(&e, JOB_BUILD_OVERLAY, "22");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "failed", "overlay 22 does not exist or has no build script");
+	teardown(&e);
+}
+END_TEST
+
+/* Bytes allocated on disk for path (st_blocks * 512). */
+static long long allocated(const char *p)
+{
+	struct stat st;
+
+	ck_assert(lstat(p, &st) == 0);
+	return (long long)st.st_blocks * 512;
+}
+
+/* quotas.build_output_bytes: the worker passes the sandbox what the
+ * user's other script overlays leave (not user overlays, not another
+ * user's), fails the build naming the key when nothing is left, and
+ * passes nothing for an admin. */
+START_TEST(build_output_quota)
+{
+	struct setup_opts o = {.extra = "quotas:\n  build_output_bytes: 1000000\n"};
+	struct env e;
+	long long others;
+	char *p, want[128];
+	int64_t id;
+
+	setup_with(&e, &o);
+	tu_db_exec(e.db,
+		   "INSERT INTO users (id, name, password_hash, created_at, updated_at) "
+		   "VALUES (2, 'bob', '$y$x', 0, 0);"
+		   "INSERT INTO overlays (id, user_id, name, kind, build_script, build_status, "
+		   "created_at, updated_at) VALUES "
+		   "(21, 1, 'sm', 'script', '#!/bin/sh\necho building', 'never', 0, 0), "
+		   "(23, 1, 'old', 'script', '#!/bin/sh\n', 'ok', 0, 0), "
+		   "(25, 2, 'bobs', 'script', '#!/bin/sh\n', 'ok', 0, 0)");
+	add_overlay(&e, 24, "user", 0, 0, NULL);
+	/* 300 KB in alice's other script overlay, as much in her user
+	 * overlay and in bob's (neither counts), some in 21 itself (the
+	 * sandbox counts that). */
+	p = path(&e, "state/overlays/23");
+	mkdirs(p);
+	free(p);
+	p = path(&e, "state/overlays/25");
+	mkdirs(p);
+	free(p);
+	p = path(&e, "state/overlays/24");
+	mkdirs(p);
+	free(p);
+	p = path(&e, "state/overlays/21");
+	mkdirs(p);
+	free(p);
+	{
+		static char data[300000];
+
+		memset(data, 'x', sizeof(data));
+		for (int i = 0; i < 4; i++) {
+			static const char *const f[] = {
+			    "state/overlays/23/a", "state/overlays/24/a", "state/overlays/25/a",
+			    "state/overlays/21/a"};
+			FILE *fp;
+
+			p = path(&e, f[i]);
+			fp = fopen(p, "w");
+			ck_assert_ptr_nonnull(fp);
+			ck_assert_uint_eq(fwrite(data, 1, sizeof(data), fp), sizeof(data));
+			ck_assert_int_eq(fclose(fp), 0);
+			free(p);
+		}
+	}
+	p = path(&e, "state/overlays/23");
+	others = allocated(p);
+	free(p);
+	p = path(&e, "state/overlays/23/a");
+	others += allocated(p);
+	free(p);
+	id = enqueue(&e, JOB_BUILD_OVERLAY, "21");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "built");
+	snprintf(want, sizeof(want), "left4me-script-sandbox 21 %lld\n", 1000000 - others);
+	assert_calls(&e, want);
+	snprintf(want, sizeof(want), "quotas.build_output_bytes leaves this build %lld bytes",
+		 1000000 - others);
+	ck_assert_int_eq(log_count(&e, id, "step", want, true), 1);
+	teardown(&e);
+
+	/* Nothing left: the build fails before the sandbox, naming the key. */
+	o.extra = "quotas:\n  build_output_bytes: 4096\n";
+	setup_with(&e, &o);
+	tu_db_exec(e.db,
+		   "INSERT INTO overlays (id, user_id, name, kind, build_script, build_status, "
+		   "created_at, updated_at) VALUES "
+		   "(21, 1, 'sm', 'script', '#!/bin/sh\necho building', 'never', 0, 0), "
+		   "(23, 1, 'old', 'script', '#!/bin/sh\n', 'ok', 0, 0)");
+	p = path(&e, "state/overlays/23");
+	mkdirs(p);
+	free(p);
+	p = path(&e, "state/overlays/23/a");
+	tu_write_file(p, "some bytes of an earlier build");
+	free(p);
+	id = enqueue(&e, JOB_BUILD_OVERLAY, "21");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "failed", "quota: build_output_bytes: your other script overlays take ");
+	assert_job(&e, id, "failed", "of 4096 (quotas.build_output_bytes)");
+	assert_calls(&e, "");
+	ck_assert_int_eq(
+	    tu_db_int(e.db, "SELECT build_status = 'failed' FROM overlays WHERE id = 21"), 1);
+
+	/* An admin has no quota: the sandbox gets no allowance. */
+	tu_db_exec(e.db, "UPDATE users SET role = 'admin' WHERE id = 1");
+	id = enqueue(&e, JOB_BUILD_OVERLAY, "21");
+	ck_assert_int_eq(run_once(&e), 0);
+	assert_job(&e, id, "succeeded", "built");
+	assert_calls(&e, "left4me-script-sandbox 21\n");
 	teardown(&e);
 }
 END_TEST
@@ -2242,6 +2358,7 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, killed_update_keeps_previous_build);
 	tcase_add_test(tc, builds_recorded_and_update_check);
 	tcase_add_test(tc, build_overlay);
+	tcase_add_test(tc, build_output_quota);
 	tcase_add_test(tc, delete_overlay_removes_dir);
 	tcase_add_test(tc, delete_overlay_follows_nothing);
 	tcase_add_test(tc, sigterm_fails_job_and_stops_helper);
