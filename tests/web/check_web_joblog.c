@@ -76,6 +76,21 @@ static long vm_hwm(void)
 	return kb;
 }
 
+/* The web's peak RSS is under HWM_LIMIT.  Under ASan (its allocator keeps
+ * 256 MB of freed memory in quarantine, plus shadow and redzones) RSS says
+ * nothing about the web's own bound: the line is printed, not asserted;
+ * `make check` (no sanitizer) asserts it, and bench/ has the figure. */
+static void assert_hwm(const char *what)
+{
+	long kb = vm_hwm();
+
+#if defined(__SANITIZE_ADDRESS__)
+	fprintf(stderr, "%s: web VmHWM %ld kB (ASan build: not asserted)\n", what, kb);
+#else
+	ck_assert_msg(kb < HWM_LIMIT, "%s: VmHWM %ld kB", what, kb);
+#endif
+}
+
 /* The number in line "line N ...". */
 static long line_no(const char *line)
 {
@@ -189,7 +204,7 @@ START_TEST(api_pages_every_line_once)
 		}
 	}
 	free(ids);
-	ck_assert_msg(vm_hwm() < HWM_LIMIT, "VmHWM %ld kB", vm_hwm());
+	assert_hwm("api pages");
 }
 END_TEST
 
@@ -272,7 +287,7 @@ START_TEST(html_pages)
 		ck_assert_int_eq(r.status, 400);
 		wt_resp_fini(&r);
 	}
-	ck_assert_msg(vm_hwm() < HWM_LIMIT, "VmHWM %ld kB", vm_hwm());
+	assert_hwm("html pages");
 }
 END_TEST
 
@@ -360,7 +375,7 @@ START_TEST(sse_streams_in_windows)
 	sse_all(0);
 	sse_all(LINES - 1500);
 	fprintf(stderr, "web VmHWM after streaming a %d-line log twice: %ld kB\n", LINES, vm_hwm());
-	ck_assert_msg(vm_hwm() < HWM_LIMIT, "VmHWM %ld kB", vm_hwm());
+	assert_hwm("sse windows");
 }
 END_TEST
 
