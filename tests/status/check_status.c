@@ -180,7 +180,7 @@ START_TEST(test_lifecycle)
 	ck_assert_int_eq(st.bots, 1);
 	ck_assert_int_eq(st.max_players, 8);
 	ck_assert_str_eq(st.name, "left4me stand-in");
-	ck_assert_str_eq(st.version, "2.2.4.3");
+	ck_assert_str_eq(st.version, "2.2.4");
 	ck_assert(st.vac);
 	ck_assert(st.has_cpu && st.cpu_nsec == 2500000000ULL);
 	ck_assert(st.has_memory && st.memory_bytes == 300ULL << 20);

@@ -400,7 +400,7 @@ static void info_reply(struct pkt *p, const struct a2s_responder *r)
 	put_le(p, 'l', 1);
 	put_le(p, 0, 1);
 	put_le(p, 1, 1);
-	put_str(p, "2.2.4.3");
+	put_str(p, "2.2.4");
 }
 
 static void player_reply(struct pkt *p, const struct a2s_responder *r)

@@ -63,7 +63,7 @@ static void info_reply(struct pkt *p, const char *map, uint8_t players, uint8_t 
 	put_u8(p, 'l');
 	put_u8(p, 0);
 	put_u8(p, 1);
-	put_str(p, "2.2.4.3");
+	put_str(p, "2.2.4");
 	if (edf) {
 		put_u8(p, 0x80 | 0x10 | 0x40 | 0x20 | 0x01);
 		put_le(p, 27015, 2);
@@ -117,7 +117,7 @@ START_TEST(test_parse_info)
 	ck_assert_uint_eq(in.bots, 1);
 	ck_assert(in.vac);
 	ck_assert(!in.password);
-	ck_assert_str_eq(in.version, "2.2.4.3");
+	ck_assert_str_eq(in.version, "2.2.4");
 	ck_assert_uint_eq(in.port, 27015);
 	ck_assert(in.steam_id == 90000000000000001ULL);
 	ck_assert_str_eq(in.keywords, "coop,empty");

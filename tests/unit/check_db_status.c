@@ -85,7 +85,7 @@ START_TEST(test_put_get)
 	st.a2s_at = 1234;
 	snprintf(st.map, sizeof(st.map), "c2m1_highway");
 	snprintf(st.name, sizeof(st.name), "left4me alpha");
-	snprintf(st.version, sizeof(st.version), "2.2.4.3");
+	snprintf(st.version, sizeof(st.version), "2.2.4");
 	st.players = 3;
 	st.bots = 1;
 	st.max_players = 8;
@@ -97,7 +97,7 @@ START_TEST(test_put_get)
 	ck_assert(got.has_a2s && got.a2s_at == 1234 && got.vac);
 	ck_assert_str_eq(got.map, "c2m1_highway");
 	ck_assert_str_eq(got.name, "left4me alpha");
-	ck_assert_str_eq(got.version, "2.2.4.3");
+	ck_assert_str_eq(got.version, "2.2.4");
 	ck_assert_int_eq(got.players, 3);
 	ck_assert_int_eq(got.bots, 1);
 	ck_assert_int_eq(got.max_players, 8);
