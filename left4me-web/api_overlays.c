@@ -12,6 +12,7 @@
 #include "edit.h"
 #include "files.h"
 #include "ops.h"
+#include "parse.h"
 
 static json_object *overlay_json(const struct overlay *ov)
 {
@@ -126,8 +127,27 @@ int api_overlay_build(struct req *r)
 	return api_job_accepted(r, 202, job);
 }
 
+/* A plain PUT's body begins: it streams into the file (the Content-Length,
+ * when there is one, is checked against the quotas at once).  A
+ * conditional PUT (r->edit_put) is kept in r->body instead. */
+int api_overlay_file_begin(struct req *r)
+{
+	const char *cl = web_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	struct ops_error err;
+	long long size = -1;
+
+	if (cl && parse_int(cl, 0, (long long)1 << 62, &size) < 0)
+		size = -1;
+	if (ops_overlay_upload_begin(r, r->cap[0], r->cap[1], size, &err) < 0) {
+		web_upload_fail(r, err.status, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* PUT with If-Match (the ETag a GET gave, or *) or If-None-Match: *
- * (create only): the editor's checked save of a text file (edit.h). */
+ * (create only): the editor's checked save of a text file (edit.h),
+ * whose whole text the transport kept (at most web.max_edit). */
 static int file_put_checked(struct req *r, const char *if_match, const char *if_none)
 {
 	char etag[FILES_ETAG_SIZE];
@@ -152,19 +172,18 @@ static int file_put_checked(struct req *r, const char *if_match, const char *if_
 
 int api_overlay_file_put(struct req *r)
 {
-	const char *if_match = web_header(r, "If-Match"), *if_none = web_header(r, "If-None-Match");
 	struct ops_error err;
 	json_object *j;
-	int64_t id;
+	int64_t id, size;
 
-	if (if_match || if_none)
-		return file_put_checked(r, if_match, if_none);
-	if (ops_overlay_file_write(r, r->cap[0], r->cap[1], r->body.buf, r->body.len, &id, &err) <
-	    0)
+	if (r->edit_put)
+		return file_put_checked(r, web_header(r, "If-Match"),
+					web_header(r, "If-None-Match"));
+	if (ops_overlay_upload_commit(r, &id, &size, &err) < 0)
 		return ops_fail(r, &err);
 	j = json_object_new_object();
 	api_add_str(j, "path", r->cap[1]);
-	json_object_object_add(j, "size", json_object_new_int64((int64_t)r->body.len));
+	json_object_object_add(j, "size", json_object_new_int64(size));
 	return api_send(r, 201, j);
 }
 

@@ -10,6 +10,8 @@ int api_overlay_get(struct req *r);
 int api_overlay_put(struct req *r);
 int api_overlay_delete(struct req *r);
 int api_overlay_build(struct req *r);
+/* The upload hook of the route below (struct route). */
+int api_overlay_file_begin(struct req *r);
 int api_overlay_file_put(struct req *r);
 int api_overlay_file_get(struct req *r);
 int api_globals(struct req *r);

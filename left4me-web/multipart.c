@@ -1,11 +1,13 @@
-/* multipart/form-data parsing; see multipart.h. */
+/* multipart/form-data parsing, streamed; see multipart.h. */
 #include "multipart.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <strings.h>
 
+#include "strbuf.h"
 #include "xalloc.h"
 
 #define BOUNDARY_MAX 70
@@ -71,8 +73,12 @@ static char *disposition_param(const char *v, const char *key, bool *bad)
 	return NULL;
 }
 
+struct part {
+	char *name, *filename;
+};
+
 /* Headers of one part (between start and end): name and filename. */
-static int part_headers(const char *start, size_t len, struct multipart_part *part)
+static int part_headers(const char *start, size_t len, struct part *part)
 {
 	char *h, *line, *save = NULL;
 	bool bad = false, seen = false;
@@ -107,60 +113,163 @@ static int part_headers(const char *start, size_t len, struct multipart_part *pa
 	return bad || !part->name ? -1 : 0;
 }
 
-int multipart_parse(const char *content_type, const char *body, size_t len,
-		    struct multipart_part *parts, size_t *n)
+enum state { S_OPEN, S_AFTER_DELIM, S_HEADERS, S_DATA, S_DONE, S_FAILED };
+
+struct multipart {
+	const struct multipart_cb *cb;
+	void *ctx;
+	size_t field_max;
+	char crlf_delim[4 + BOUNDARY_MAX + 1]; /* CRLF "--" boundary */
+	size_t dl;			       /* strlen of the delimiter without CRLF */
+	enum state state;
+	size_t n_parts;
+	struct part part;  /* the current one */
+	struct strbuf buf; /* bytes not yet parsed */
+	size_t off;	   /* parsed bytes at buf's head */
+	struct strbuf field;
+};
+
+struct multipart *multipart_new(const char *content_type, const struct multipart_cb *cb, void *ctx,
+				size_t field_max)
 {
-	char delim[2 + BOUNDARY_MAX + 1], crlf_delim[4 + BOUNDARY_MAX + 1];
-	const char *p, *end = body + len, *hdr_end, *next;
-	size_t dl;
+	char delim[2 + BOUNDARY_MAX + 1];
+	struct multipart *m;
 
-	*n = 0;
 	if (boundary_of(content_type, delim, sizeof(delim)) < 0)
-		return -1;
-	dl = strlen(delim);
-	crlf_delim[0] = '\r';
-	crlf_delim[1] = '\n';
-	memcpy(crlf_delim + 2, delim, dl + 1);
-	/* The first delimiter opens the body (no preamble from browsers). */
-	if (len < dl || memcmp(body, delim, dl) != 0)
-		return -1;
-	p = body + dl;
-	for (;;) {
-		struct multipart_part *part;
-
-		if (end - p >= 2 && memcmp(p, "--", 2) == 0)
-			return 0; /* the close delimiter; an epilogue is ignored */
-		if (end - p < 2 || memcmp(p, "\r\n", 2) != 0 || *n == MULTIPART_MAX_PARTS)
-			goto bad;
-		p += 2;
-		hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
-		if (!hdr_end)
-			goto bad;
-		part = &parts[*n];
-		memset(part, 0, sizeof(*part));
-		(*n)++;
-		if (part_headers(p, (size_t)(hdr_end - p), part) < 0)
-			goto bad;
-		p = hdr_end + 4;
-		next = memmem(p, (size_t)(end - p), crlf_delim, dl + 2);
-		if (!next)
-			goto bad;
-		part->data = p;
-		part->len = (size_t)(next - p);
-		p = next + dl + 2;
-	}
-bad:
-	multipart_free(parts, *n);
-	*n = 0;
-	return -1;
+		return NULL;
+	m = xcalloc(1, sizeof(*m));
+	m->cb = cb;
+	m->ctx = ctx;
+	m->field_max = field_max;
+	m->dl = strlen(delim);
+	m->crlf_delim[0] = '\r';
+	m->crlf_delim[1] = '\n';
+	memcpy(m->crlf_delim + 2, delim, m->dl + 1);
+	strbuf_init(&m->buf);
+	strbuf_init(&m->field);
+	return m;
 }
 
-void multipart_free(struct multipart_part *parts, size_t n)
+static void part_fini(struct part *p)
 {
-	size_t i;
+	free(p->name);
+	free(p->filename);
+	p->name = p->filename = NULL;
+}
 
-	for (i = 0; i < n; i++) {
-		free(parts[i].name);
-		free(parts[i].filename);
+/* Bytes of the current part's data: to the file callback, or into the
+ * field's value.  0, or the return code of the step. */
+static int part_data(struct multipart *m, const char *data, size_t len)
+{
+	if (!len)
+		return 0;
+	if (m->part.filename)
+		return m->cb->file_data(m->ctx, data, len) < 0 ? -2 : 0;
+	if (m->field.len + len > m->field_max)
+		return -1;
+	strbuf_append(&m->field, data, len);
+	return 0;
+}
+
+/* One step of the state machine on the unparsed bytes p[0..len): how many
+ * it used (0: it needs more), or -1 malformed, -2 stopped by a callback. */
+static ssize_t step(struct multipart *m, const char *p, size_t len)
+{
+	const char *hit;
+	size_t keep;
+	int rc;
+
+	switch (m->state) {
+	case S_OPEN: /* the first delimiter opens the body (no preamble) */
+		if (len < m->dl)
+			return memcmp(p, m->crlf_delim + 2, len) == 0 ? 0 : -1;
+		if (memcmp(p, m->crlf_delim + 2, m->dl) != 0)
+			return -1;
+		m->state = S_AFTER_DELIM;
+		return (ssize_t)m->dl;
+	case S_AFTER_DELIM:
+		if (len < 2)
+			return 0;
+		if (memcmp(p, "--", 2) == 0) {
+			m->state = S_DONE; /* the close delimiter; an epilogue is ignored */
+			return (ssize_t)len;
+		}
+		if (memcmp(p, "\r\n", 2) != 0 || m->n_parts == MULTIPART_MAX_PARTS)
+			return -1;
+		m->state = S_HEADERS;
+		return 2;
+	case S_HEADERS:
+		hit = memmem(p, len, "\r\n\r\n", 4);
+		if (!hit)
+			return len > HEADERS_MAX + 3 ? -1 : 0;
+		m->n_parts++;
+		if (part_headers(p, (size_t)(hit - p), &m->part) < 0)
+			return -1;
+		strbuf_reset(&m->field);
+		if (m->part.filename &&
+		    m->cb->file_begin(m->ctx, m->part.name, m->part.filename) < 0)
+			return -2;
+		m->state = S_DATA;
+		return hit + 4 - p;
+	case S_DATA:
+		hit = memmem(p, len, m->crlf_delim, m->dl + 2);
+		if (!hit) {
+			/* Keep what could be the start of a delimiter. */
+			keep = len < m->dl + 1 ? len : m->dl + 1;
+			rc = part_data(m, p, len - keep);
+			return rc < 0 ? rc : (ssize_t)(len - keep);
+		}
+		if ((rc = part_data(m, p, (size_t)(hit - p))) < 0)
+			return rc;
+		if (!m->part.filename &&
+		    m->cb->field(m->ctx, m->part.name, m->field.buf, m->field.len) < 0)
+			return -2;
+		part_fini(&m->part);
+		m->state = S_AFTER_DELIM;
+		return hit + m->dl + 2 - p;
+	default:
+		return (ssize_t)len;
 	}
+}
+
+int multipart_feed(struct multipart *m, const char *data, size_t len)
+{
+	ssize_t used;
+
+	if (m->state == S_FAILED)
+		return -1;
+	if (m->state == S_DONE)
+		return 0;
+	strbuf_append(&m->buf, data, len);
+	while (m->off < m->buf.len) {
+		used = step(m, m->buf.buf + m->off, m->buf.len - m->off);
+		if (used < 0) {
+			m->state = S_FAILED;
+			return (int)used;
+		}
+		if (used == 0)
+			break;
+		m->off += (size_t)used;
+	}
+	/* Bounded: what is left is a part's headers or a delimiter's length. */
+	memmove(m->buf.buf, m->buf.buf + m->off, m->buf.len - m->off);
+	m->buf.len -= m->off;
+	m->buf.buf[m->buf.len] = '\0';
+	m->off = 0;
+	return 0;
+}
+
+int multipart_finish(struct multipart *m)
+{
+	return m->state == S_DONE ? 0 : -1;
+}
+
+void multipart_free(struct multipart *m)
+{
+	if (!m)
+		return;
+	part_fini(&m->part);
+	strbuf_fini(&m->buf);
+	strbuf_fini(&m->field);
+	free(m);
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "timeutil.h"
 #include "parse.h"
 #include "validate.h"
+#include "xalloc.h"
 
 int ops_server(struct req *r, const char *name, struct server *out)
 {
@@ -668,21 +670,29 @@ int ops_server_data_bytes(struct req *r, const struct server *s, int64_t *bytes)
 	return 0;
 }
 
-/* Whether writing len bytes to path in the requester's overlay o keeps
- * quotas.overlay_bytes and quotas.total_bytes (a file it replaces no
- * longer counts): 0, or -1 with err. */
-static int bytes_quota_check(struct req *r, const struct overlay *o, const char *path, size_t len,
-			     struct ops_error *err)
+/* An upload under way: its file and the room its quotas leave. */
+struct upload {
+	struct files_writer *fw;
+	int64_t overlay_id;
+	char *id;	     /* as the route named it, for the audit */
+	int64_t here, total; /* bytes of the overlay and of all the user's
+				overlays, without the file it replaces */
+};
+
+/* The bytes overlay o and all the requester's overlays hold, not counting
+ * the file at path (which an upload replaces): 0, or -1 with err. */
+static int upload_room(struct req *r, const struct overlay *o, const char *path, struct upload *u,
+		       struct ops_error *err)
 {
 	const struct config *cfg = r->w->cfg;
-	int64_t old = 0, here, total = 0;
+	int64_t old = 0;
 	struct overlay *list = NULL;
 	struct stat st;
 	bool is_dir = false;
 	size_t n = 0, i;
-	char text[160];
 	int fd, rc;
 
+	u->here = u->total = 0;
 	if (r->user.admin || (cfg->quotas.overlay_bytes == 0 && cfg->quotas.total_bytes == 0))
 		return 0;
 	fd = files_open(cfg->state_dir, o, path, &is_dir);
@@ -691,50 +701,142 @@ static int bytes_quota_check(struct req *r, const struct overlay *o, const char 
 			old = st.st_size;
 		close(fd);
 	}
-	here = overlay_bytes(r, o) - old + (int64_t)len;
-	if (cfg->quotas.overlay_bytes > 0 && here > cfg->quotas.overlay_bytes) {
-		snprintf(text, sizeof(text),
-			 "this upload would make overlay %" PRId64 " hold %" PRId64
-			 " bytes, over %lld",
-			 o->id, here, cfg->quotas.overlay_bytes);
-		return quota_fail(err, "overlay_bytes", text);
-	}
+	u->here = overlay_bytes(r, o) - old;
 	if (cfg->quotas.total_bytes == 0)
 		return 0;
 	rc = db_overlay_list(web_db(r), r->user.id, false, &list, &n);
 	if (rc != DB_OK)
 		return db_fail(rc, err);
 	for (i = 0; i < n; i++)
-		total += list[i].id == o->id ? here : overlay_bytes(r, &list[i]);
+		u->total += list[i].id == o->id ? u->here : overlay_bytes(r, &list[i]);
 	overlay_list_free(list, n);
-	if (total > cfg->quotas.total_bytes) {
+	return 0;
+}
+
+/* Whether an upload of size bytes keeps quotas.overlay_bytes and
+ * quotas.total_bytes (exact: the whole file's size, else what has come so
+ * far): 0, or -1 with err. */
+static int upload_quota(struct req *r, const struct upload *u, int64_t size, bool exact,
+			struct ops_error *err)
+{
+	const struct config *cfg = r->w->cfg;
+	const char *how = exact ? "" : "at least ";
+	char text[160];
+
+	if (r->user.admin)
+		return 0;
+	if (cfg->quotas.overlay_bytes > 0 && u->here + size > cfg->quotas.overlay_bytes) {
 		snprintf(text, sizeof(text),
-			 "this upload would make your overlays hold %" PRId64 " bytes, over %lld",
-			 total, cfg->quotas.total_bytes);
+			 "this upload would make overlay %" PRId64 " hold %s%" PRId64
+			 " bytes, over %lld",
+			 u->overlay_id, how, u->here + size, cfg->quotas.overlay_bytes);
+		return quota_fail(err, "overlay_bytes", text);
+	}
+	if (cfg->quotas.total_bytes > 0 && u->total + size > cfg->quotas.total_bytes) {
+		snprintf(text, sizeof(text),
+			 "this upload would make your overlays hold %s%" PRId64 " bytes, over %lld",
+			 how, u->total + size, cfg->quotas.total_bytes);
 		return quota_fail(err, "total_bytes", text);
 	}
 	return 0;
 }
 
+static void upload_drop(struct req *r)
+{
+	struct upload *u = r->upload.ctx;
+
+	if (!u)
+		return;
+	files_writer_free(u->fw); /* nameless: nothing is left */
+	free(u->id);
+	free(u);
+	r->upload.ctx = NULL;
+}
+
+/* The upload's next bytes, refused once a quota would be passed. */
+static int upload_write(struct req *r, const char *data, size_t len)
+{
+	struct upload *u = r->upload.ctx;
+	struct ops_error err;
+
+	if (upload_quota(r, u, files_writer_size(u->fw) + (int64_t)len, false, &err) < 0) {
+		web_upload_fail(r, err.status, err.msg);
+		return -1;
+	}
+	if (files_writer_write(u->fw, data, len) < 0) {
+		log_warn("overlay=%" PRId64 ": cannot write an upload: %s", u->overlay_id,
+			 strerror(errno));
+		web_upload_fail(r, 500, "cannot write the file");
+		return -1;
+	}
+	return 0;
+}
+
+int ops_overlay_upload_begin(struct req *r, const char *id, const char *path, int64_t size,
+			     struct ops_error *err)
+{
+	struct upload *u = xcalloc(1, sizeof(*u));
+	struct overlay o;
+
+	if (writable_overlay(r, id, path, &o, "global overlays take no uploads", err) < 0) {
+		free(u);
+		return -1;
+	}
+	u->overlay_id = o.id;
+	if (upload_room(r, &o, path, u, err) < 0 ||
+	    (size >= 0 && upload_quota(r, u, size, true, err) < 0)) {
+		overlay_fini(&o);
+		free(u);
+		return -1;
+	}
+	if (files_writer_open(r->w->cfg->state_dir, &o, path, &u->fw) < 0) {
+		overlay_fini(&o);
+		free(u);
+		return fail(err, errno == EINVAL ? 400 : 409, "cannot write that path");
+	}
+	overlay_fini(&o);
+	u->id = xstrdup(id);
+	r->upload.write = upload_write;
+	r->upload.drop = upload_drop;
+	r->upload.ctx = u;
+	return 0;
+}
+
+int ops_overlay_upload_commit(struct req *r, int64_t *overlay_id, int64_t *size,
+			      struct ops_error *err)
+{
+	struct upload *u = r->upload.ctx;
+	int rc;
+
+	if (!u)
+		return fail(err, 400, "no file in the request");
+	*overlay_id = u->overlay_id;
+	*size = files_writer_size(u->fw);
+	rc = files_writer_commit(u->fw); /* frees it */
+	u->fw = NULL;
+	if (rc < 0)
+		log_warn("overlay=%" PRId64 ": cannot commit an upload: %s", u->overlay_id,
+			 strerror(errno));
+	else
+		(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_upload", u->id, "");
+	free(u->id);
+	free(u);
+	memset(&r->upload, 0, sizeof(r->upload));
+	return rc < 0 ? fail(err, 409, "cannot write that path") : 0;
+}
+
 int ops_overlay_file_write(struct req *r, const char *id, const char *path, const char *data,
 			   size_t len, int64_t *overlay_id, struct ops_error *err)
 {
-	struct overlay o;
-	int rc;
+	int64_t size;
 
-	if (writable_overlay(r, id, path, &o, "global overlays take no uploads", err) < 0)
+	if (ops_overlay_upload_begin(r, id, path, (int64_t)len, err) < 0)
 		return -1;
-	*overlay_id = o.id;
-	if (bytes_quota_check(r, &o, path, len, err) < 0) {
-		overlay_fini(&o);
-		return -1;
+	if (upload_write(r, data, len) < 0) {
+		/* upload_write failed it: its answer is the one kept */
+		return fail(err, r->upload_status, r->upload_msg);
 	}
-	rc = files_write(r->w->cfg->state_dir, &o, path, data, len);
-	overlay_fini(&o);
-	if (rc < 0)
-		return fail(err, errno == EINVAL ? 400 : 409, "cannot write that path");
-	(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_upload", id, "");
-	return 0;
+	return ops_overlay_upload_commit(r, overlay_id, &size, err);
 }
 
 int ops_overlay_file_delete(struct req *r, const char *id, const char *path, int64_t *overlay_id,

@@ -129,8 +129,21 @@ void ops_preview(const struct blueprint_overlay *ov, size_t n, struct strbuf *ou
 /* The message of a path that valid_overlay_path() refuses: the rule it
  * broke when that is a control character. */
 const char *ops_bad_path(const char *path);
-/* Write data (len bytes) to path in the requester's overlay id (audited);
- * *overlay_id gets its id for the caller's redirect. */
+/* Begin streaming a file to path in the requester's overlay id, for a
+ * route's upload hook: the checks of a write, then r->upload takes the
+ * body into a nameless file beside the target, refusing it once
+ * quotas.overlay_bytes or quotas.total_bytes would be passed.  size: the
+ * file's length if known before (checked at once), else -1.  0, or -1 with
+ * err. */
+int ops_overlay_upload_begin(struct req *r, const char *id, const char *path, int64_t size,
+			     struct ops_error *err);
+/* Put the file of r's upload in place (audited): *overlay_id and *size
+ * for the caller's answer.  0, or -1 with err (400 if no file came). */
+int ops_overlay_upload_commit(struct req *r, int64_t *overlay_id, int64_t *size,
+			      struct ops_error *err);
+/* Write data (len bytes) to path in the requester's overlay id (audited)
+ * through the same writer; *overlay_id gets its id for the caller's
+ * redirect. */
 int ops_overlay_file_write(struct req *r, const char *id, const char *path, const char *data,
 			   size_t len, int64_t *overlay_id, struct ops_error *err);
 /* Remove the file (never a directory) at path in the requester's overlay

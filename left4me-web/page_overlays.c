@@ -350,28 +350,44 @@ static int redirect_to_dir(struct req *r, int64_t id, const char *path)
 	return ret;
 }
 
-/* The upload form: a file into a user overlay at the "path" field (a path
- * ending in "/" or an empty one takes the file's own name). */
-int page_overlay_upload(struct req *r)
+/* The upload form's file part begins: it goes into the overlay at the
+ * "path" field (a path ending in "/" or an empty one takes the file's own
+ * name), which comes before the file in the form. */
+int page_overlay_upload_begin(struct req *r)
 {
 	const char *field = web_param(r, "path");
 	struct ops_error err;
-	int64_t id;
 	char *path;
 	int rc;
 
-	if (!r->file)
-		return web_error(r, 400, "no file in the form");
 	if (!field)
 		field = "";
 	if (!field[0] || field[strlen(field) - 1] == '/') {
-		const char *base = strrchr(r->file->filename, '/');
+		const char *base = strrchr(r->filename, '/');
 
-		path = xasprintf("%s%s", field, base ? base + 1 : r->file->filename);
+		path = xasprintf("%s%s", field, base ? base + 1 : r->filename);
 	} else {
 		path = xstrdup(field);
 	}
-	if (ops_overlay_file_write(r, r->cap[0], path, r->file->data, r->file->len, &id, &err) < 0)
+	rc = ops_overlay_upload_begin(r, r->cap[0], path, -1, &err);
+	free(path);
+	if (rc < 0)
+		web_upload_fail(r, err.status, err.msg);
+	return rc;
+}
+
+/* The upload form, once its file has come: put it in place. */
+int page_overlay_upload(struct req *r)
+{
+	struct ops_error err;
+	int64_t id, size;
+	char *path;
+	int rc;
+
+	if (!r->upload.ctx)
+		return web_error(r, 400, "no file in the form");
+	path = xstrdup(web_param(r, "path") ? web_param(r, "path") : "");
+	if (ops_overlay_upload_commit(r, &id, &size, &err) < 0)
 		rc = ops_fail(r, &err);
 	else
 		rc = redirect_to_dir(r, id, path);

@@ -11,6 +11,8 @@ int page_overlay_save(struct req *r);
 int page_overlay_build(struct req *r);
 int page_overlay_delete(struct req *r);
 int page_overlay_file(struct req *r);
+/* The upload hook of the route below (struct route). */
+int page_overlay_upload_begin(struct req *r);
 int page_overlay_upload(struct req *r);
 int page_overlay_delete_file(struct req *r);
 

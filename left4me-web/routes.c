@@ -7,8 +7,9 @@
  * by libmicrohttpd); a trailing "*" captures the rest of the path.  The
  * login form checks its own pre-login CSRF token (signed double submit),
  * so its csrf column is false.  The upload form is multipart/form-data
- * (max_upload); its fields, csrf_token included, are parsed from it.  The
- * editor's form may be larger than other forms (BODY_EDIT: web.max_edit). */
+ * (max_upload); its fields, csrf_token included, are parsed from it as it
+ * comes, and its file streams to the route's upload hook.  The editor's
+ * form may be larger than other forms (BODY_EDIT: web.max_edit). */
 #include "routes.h"
 
 #include <stdlib.h>
@@ -78,7 +79,7 @@ static const struct route routes[] = {
     P("POST", "/overlays/{}/delete", page_overlay_delete, AUTH_USER, true),
     P("GET", "/overlays/{}/files/*", page_overlay_file, AUTH_USER, false),
     {"POST", "/overlays/{}/upload", page_overlay_upload, AUTH_USER, true, BODY_MULTIPART, false,
-     page_error},
+     page_error, page_overlay_upload_begin},
     P("POST", "/overlays/{}/delete-file", page_overlay_delete_file, AUTH_USER, true),
     P("GET", "/overlays/{}/edit", page_editor, AUTH_USER, false),
     {"POST", "/overlays/{}/edit", page_editor_save, AUTH_USER, true, BODY_EDIT, false, page_error},
@@ -112,7 +113,7 @@ static const struct route routes[] = {
     A("DELETE", "/api/v1/overlays/{}", api_overlay_delete, AUTH_USER, true),
     A("POST", "/api/v1/overlays/{}/build", api_overlay_build, AUTH_USER, true),
     {"PUT", "/api/v1/overlays/{}/files/*", api_overlay_file_put, AUTH_USER, true, BODY_FILE, false,
-     api_error},
+     api_error, api_overlay_file_begin},
     A("GET", "/api/v1/overlays/{}/files/*", api_overlay_file_get, AUTH_USER, false),
     A("GET", "/api/v1/global-overlays", api_globals, AUTH_USER, false),
     A("POST", "/api/v1/global-overlays/refresh", api_globals_refresh, AUTH_ADMIN, true),

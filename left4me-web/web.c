@@ -340,36 +340,150 @@ int web_parse_form(struct req *r, const char *data, size_t len)
 	return 0;
 }
 
-/* A multipart/form-data body: text fields into r->params (UTF-8, no NUL),
- * the one file part into r->file.  -1 if malformed. */
-static int web_parse_multipart(struct req *r)
+/* ---- streamed uploads ------------------------------------------------------ */
+
+void web_upload_fail(struct req *r, unsigned status, const char *msg)
 {
-	const char *ct = web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-	size_t i;
+	if (r->upload.drop)
+		r->upload.drop(r);
+	memset(&r->upload, 0, sizeof(r->upload));
+	if (r->upload_status)
+		return;
+	r->upload_status = status;
+	r->upload_msg = xstrdup(msg);
+}
 
-	/* Allocated here, not in struct req: 10,000 SSE requests would carry
-	 * it for nothing. */
-	r->parts = xcalloc(MULTIPART_MAX_PARTS, sizeof(*r->parts));
-	if (multipart_parse(ct, r->body.buf ? r->body.buf : "", r->body.len, r->parts,
-			    &r->n_parts) < 0)
+/* Check the CSRF token and call the route's upload hook: 0, or -1 with
+ * the failure recorded. */
+static int upload_begin(struct req *r)
+{
+	if (r->route->csrf && r->authed && !r->w->hooks->csrf_ok(r)) {
+		web_upload_fail(r, 403, "missing or wrong CSRF token");
 		return -1;
-	for (i = 0; i < r->n_parts; i++) {
-		const struct multipart_part *p = &r->parts[i];
-
-		if (p->filename) {
-			if (r->file)
-				return -1;
-			r->file = p;
-			continue;
-		}
-		if (r->n_params >= WEB_MAX_PARAMS || !p->name[0] || memchr(p->data, '\0', p->len) ||
-		    !valid_utf8(p->data, p->len))
-			return -1;
-		r->params[r->n_params].key = xstrdup(p->name);
-		r->params[r->n_params].value = xstrndup(p->data, p->len);
-		r->n_params++;
+	}
+	if (r->route->upload(r) < 0) {
+		if (!r->upload_status)
+			web_upload_fail(r, 500, "cannot take the upload");
+		return -1;
 	}
 	return 0;
+}
+
+/* A text field of a multipart form: into r->params (UTF-8, no NUL). */
+static int mp_field(void *ctx, const char *name, const char *value, size_t len)
+{
+	struct req *r = ctx;
+
+	if (r->filename) {
+		web_upload_fail(r, 400, "a form's fields must come before its file");
+		return -1;
+	}
+	if (r->n_params >= WEB_MAX_PARAMS || !name[0] || memchr(value, '\0', len) ||
+	    !valid_utf8(value, len)) {
+		web_upload_fail(r, 400, "malformed multipart form data");
+		return -1;
+	}
+	r->params[r->n_params].key = xstrdup(name);
+	r->params[r->n_params].value = xstrndup(value, len);
+	r->n_params++;
+	return 0;
+}
+
+static int mp_file_begin(void *ctx, const char *name, const char *filename)
+{
+	struct req *r = ctx;
+
+	(void)name;
+	if (r->filename) {
+		web_upload_fail(r, 400, "a form takes one file");
+		return -1;
+	}
+	r->filename = xstrdup(filename);
+	return upload_begin(r);
+}
+
+static int mp_file_data(void *ctx, const char *data, size_t len)
+{
+	struct req *r = ctx;
+
+	return r->upload.write ? r->upload.write(r, data, len) : -1;
+}
+
+static const struct multipart_cb mp_cb = {mp_field, mp_file_begin, mp_file_data};
+
+/* The 413 of a body over its limit, naming the key. */
+static int body_too_large(struct req *r)
+{
+	char msg[160];
+	bool upload = r->route->body == BODY_FILE || r->route->body == BODY_MULTIPART;
+
+	if (r->edit_put)
+		snprintf(msg, sizeof(msg),
+			 "request body too large: a text edit is over web.max_edit (%lld bytes)",
+			 r->body_limit);
+	else if (r->route->body == BODY_EDIT)
+		snprintf(msg, sizeof(msg),
+			 "request body too large: the editor's form is at most %lld bytes "
+			 "(web.max_body + 3 x web.max_edit)",
+			 r->body_limit);
+	else
+		snprintf(msg, sizeof(msg),
+			 "request body too large: %s is at most %lld bytes (web.%s)",
+			 upload ? "an upload" : "a request body", r->body_limit,
+			 upload ? "max_upload" : "max_body");
+	return web_error(r, 413, msg);
+}
+
+/* The body's next bytes: kept (form, JSON), parsed (multipart) or
+ * streamed to the upload (file), under the body's limit. */
+static void body_chunk(struct req *r, const char *data, size_t len)
+{
+	r->body_seen += (long long)len;
+	if (r->too_big || r->upload_status)
+		return; /* read and dropped: the answer comes at the end */
+	if (r->body_seen > r->body_limit) {
+		r->too_big = true;
+		web_upload_fail(r, 413, "");
+		return;
+	}
+	if (r->route->body == BODY_MULTIPART) {
+		int rc = multipart_feed(r->mp, data, len);
+
+		if (rc == -1)
+			web_upload_fail(r, 400, "malformed multipart form data");
+	} else if (r->route->body == BODY_FILE && !r->edit_put) {
+		if (r->upload.write)
+			(void)r->upload.write(r, data, len);
+	} else {
+		strbuf_append(&r->body, data, len);
+	}
+}
+
+/* The body has ended: 0 to go on to the handler, else the MHD result of
+ * the error answered. */
+static int body_end(struct req *r, int *queued)
+{
+	*queued = 1;
+	if (r->too_big)
+		return body_too_large(r);
+	if (r->route->body == BODY_MULTIPART && !r->upload_status && multipart_finish(r->mp) < 0)
+		web_upload_fail(r, 400, "malformed multipart form data");
+	if (r->upload_status)
+		return web_error(r, r->upload_status, r->upload_msg);
+	if ((r->route->body == BODY_FORM || r->route->body == BODY_EDIT) &&
+	    strcmp(r->method, "POST") == 0) {
+		const char *ct = web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+		if (r->body.len &&
+		    (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0))
+			return web_error(r, 415, "expected a form");
+		if (web_parse_form(r, r->body.buf, r->body.len) < 0)
+			return web_error(r, 400, "malformed form data");
+	}
+	if (r->route->csrf && r->authed && !r->w->hooks->csrf_ok(r))
+		return web_error(r, 403, "missing or wrong CSRF token");
+	*queued = 0;
+	return MHD_YES;
 }
 
 /* ---- the access handler ---------------------------------------------------- */
@@ -391,9 +505,11 @@ static void req_free(struct req *r)
 			free(r->params[i].value);
 		}
 	}
-	if (r->parts)
-		multipart_free(r->parts, r->n_parts);
-	free(r->parts);
+	if (r->upload.drop)
+		r->upload.drop(r); /* an aborted or refused upload leaves nothing */
+	multipart_free(r->mp);
+	free(r->filename);
+	free(r->upload_msg);
 	if (r->body.buf)
 		explicit_bzero(r->body.buf, r->body.len);
 	strbuf_fini(&r->body);
@@ -558,11 +674,18 @@ static int first_call(struct req *r, int *queued)
 	/* The editor's form: its text, percent-encoded (3 bytes a byte). */
 	if (r->route->body == BODY_EDIT)
 		r->body_limit += 3 * r->w->cfg->web.max_edit;
+	/* A conditional PUT is the editor's save of a text file: its checks
+	 * need the whole text, so it is kept in memory, at most max_edit.
+	 * Every other upload streams to disk. */
+	r->edit_put = r->route->body == BODY_FILE && strcmp(r->method, "PUT") == 0 &&
+		      (web_header(r, "If-Match") || web_header(r, "If-None-Match"));
+	if (r->edit_put)
+		r->body_limit = r->w->cfg->web.max_edit;
 	cl = web_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if ((why = framing_error(r, cl)) != NULL)
 		return web_error(r, 400, why);
 	if (cl && (parse_int(cl, 0, (long long)1 << 62, &len) < 0 || len > r->body_limit))
-		return web_error(r, 413, "request body too large");
+		return body_too_large(r);
 	r->w->hooks->authenticate(r);
 	/* /metrics is open to a loopback peer only when no proxy is trusted:
 	 * behind a proxy on this host every client is a loopback peer. */
@@ -573,6 +696,14 @@ static int first_call(struct req *r, int *queued)
 	if ((r->route->auth == AUTH_ADMIN || (r->route->auth == AUTH_METRICS && !metrics_open)) &&
 	    !r->user.admin)
 		return web_error(r, 403, "administrators only");
+	if (r->route->body == BODY_MULTIPART) {
+		r->mp = multipart_new(web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), &mp_cb, r,
+				      (size_t)r->w->cfg->web.max_body);
+		if (!r->mp)
+			return web_error(r, 400, "malformed multipart form data");
+	} else if (r->route->body == BODY_FILE && !r->edit_put && upload_begin(r) < 0) {
+		return web_error(r, r->upload_status, r->upload_msg);
+	}
 	*queued = 0;
 	return MHD_YES;
 }
@@ -611,34 +742,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (*upload_data_size) {
 		conns_body_bytes(conn, *upload_data_size);
-		if (!r->too_big) {
-			if ((long long)(r->body.len + *upload_data_size) > r->body_limit)
-				r->too_big = true;
-			else
-				strbuf_append(&r->body, upload_data, *upload_data_size);
-		}
+		body_chunk(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	r->body_done = true;
 	conns_request_in(conn); /* no deadline while it is answered */
-	if (r->too_big)
-		return web_error(r, 413, "request body too large");
-	if (r->route->body == BODY_MULTIPART) {
-		if (web_parse_multipart(r) < 0)
-			return web_error(r, 400, "malformed multipart form data");
-	} else if ((r->route->body == BODY_FORM || r->route->body == BODY_EDIT) &&
-		   strcmp(method, "POST") == 0) {
-		const char *ct = web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-
-		if (r->body.len &&
-		    (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0))
-			return web_error(r, 415, "expected a form");
-		if (web_parse_form(r, r->body.buf, r->body.len) < 0)
-			return web_error(r, 400, "malformed form data");
-	}
-	if (r->route->csrf && r->authed && !w->hooks->csrf_ok(r))
-		return web_error(r, 403, "missing or wrong CSRF token");
+	ret = body_end(r, &queued);
+	if (queued)
+		return ret;
 	if (r->route->cache && r->authed && !r->via_token && strcmp(method, "GET") == 0) {
 		/* The generation is read before any query: a change during
 		 * rendering makes the stored page stale at once. */

@@ -69,8 +69,11 @@ enum route_auth {
 enum route_body {
 	BODY_FORM,	/* a POST's urlencoded form into params (max_body) */
 	BODY_JSON,	/* kept in r->body for the handler (max_body) */
-	BODY_FILE,	/* a file kept in r->body (max_upload) */
-	BODY_MULTIPART, /* multipart/form-data: fields and one file (max_upload) */
+	BODY_FILE,	/* a file streamed to the route's upload hook (max_upload);
+			   a conditional PUT (If-Match, If-None-Match) is a text
+			   edit kept whole in r->body instead (max_edit) */
+	BODY_MULTIPART, /* multipart/form-data: fields, then one file streamed
+			   to the route's upload hook (max_upload) */
 	BODY_EDIT,	/* BODY_FORM holding the editor's text (max_body + 3 * max_edit) */
 };
 
@@ -87,6 +90,13 @@ struct route {
 	enum route_body body;
 	bool cache;	    /* a GET page kept per session until the DB changes */
 	web_error_fn error; /* how this route answers errors (a page, JSON) */
+	/* BODY_FILE and BODY_MULTIPART: where the file goes.  Called once the
+	 * CSRF token is checked (for BODY_FILE before the body, for
+	 * BODY_MULTIPART at the file part's headers, with the fields before
+	 * it in params and its filename in r->filename); it sets r->upload,
+	 * or calls web_upload_fail and returns -1.  The handler runs after
+	 * the body, with r->upload.ctx set if the file came. */
+	int (*upload)(struct req *r);
 };
 
 /* What the layers above the transport give it at start. */
@@ -109,6 +119,16 @@ struct param {
 	char *key, *value;
 };
 
+/* Where a streamed body goes (set by a route's upload hook). */
+struct web_upload {
+	/* The file's next len bytes: 0, or -1 after web_upload_fail. */
+	int (*write)(struct req *r, const char *data, size_t len);
+	/* Drop ctx and what was not committed; called once, when the upload
+	 * fails or the request ends (a committed upload clears ctx). */
+	void (*drop)(struct req *r);
+	void *ctx;
+};
+
 /* One request's state: allocated on the first callback, freed only in the
  * completion callback. */
 struct req {
@@ -120,15 +140,19 @@ struct req {
 	web_error_fn error;	       /* the route's, or the not-found one's */
 	char *cap[WEB_ROUTE_CAPTURES]; /* {} captures, decoded */
 	int n_cap;
-	struct strbuf body;
+	struct strbuf body; /* BODY_FORM, BODY_JSON, BODY_EDIT, an edit_put */
 	long long body_limit;
+	long long body_seen;
 	bool too_big;
+	bool edit_put; /* BODY_FILE: a conditional PUT, kept in r->body (max_edit) */
 	bool body_done;
 	struct param params[WEB_MAX_PARAMS]; /* the parsed form body */
 	int n_params;
-	const struct multipart_part *file; /* multipart routes: the file part */
-	struct multipart_part *parts;	   /* [MULTIPART_MAX_PARTS], multipart routes only */
-	size_t n_parts;
+	struct multipart *mp; /* BODY_MULTIPART's parser */
+	char *filename;	      /* BODY_MULTIPART: the file part's, once it began */
+	struct web_upload upload;
+	unsigned upload_status; /* a failed upload: the answer at the body's end */
+	char *upload_msg;
 	bool authed;
 	bool via_token; /* Bearer rather than the session cookie */
 	struct user user;
@@ -168,6 +192,10 @@ int web_redirect(struct req *r, const char *location);
 int web_error(struct req *r, unsigned status, const char *msg);
 /* The security headers and Set-Cookie of r on a response built by hand. */
 void web_add_headers(struct req *r, struct MHD_Response *resp, const char *type);
+
+/* The upload of r failed: drop it and answer status and msg (copied)
+ * once the rest of the body has been read (the first failure wins). */
+void web_upload_fail(struct req *r, unsigned status, const char *msg);
 
 /* ---- request data ------------------------------------------------------- */
 
