@@ -50,13 +50,16 @@ token=$("$ctl" -c "$tmp/left4me.yaml" token create alice | tail -n1)
 echo "web VmHWM at start: $(hwm) kB"
 start=$(date +%s.%N)
 i=0
+jobs=""
 while [ "$i" -lt "$n" ]; do
 	head -c "$((mib * 1048576))" /dev/zero |
 		curl -sS -o /dev/null -w "PUT $i: %{http_code}\n" -T - \
 			-H "Authorization: Bearer $token" "$base/api/v1/overlays/1/files/put-$i.bin" &
+	jobs="$jobs $!"
 	i=$((i + 1))
 done
-wait
+# Only the uploads: a bare wait would wait for the web as well.
+for j in $jobs; do wait "$j"; done
 end=$(date +%s.%N)
 echo "after $n concurrent PUTs of $mib MiB: web VmHWM $(hwm) kB ($(echo "$end - $start" | bc) s)"
 
@@ -70,13 +73,15 @@ csrf=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\
 head -c "$((mib * 1048576 - 4096))" /dev/zero >"$tmp/form.bin"
 start=$(date +%s.%N)
 i=0
+jobs=""
 while [ "$i" -lt "$n" ]; do
 	curl -sS -o /dev/null -w "form $i: %{http_code}\n" -b "$tmp/jar" \
 		-F "csrf_token=$csrf" -F "path=form-$i.bin" -F "file=@$tmp/form.bin" \
 		"$base/overlays/1/upload" &
+	jobs="$jobs $!"
 	i=$((i + 1))
 done
-wait
+for j in $jobs; do wait "$j"; done
 end=$(date +%s.%N)
 rm -f "$tmp/form.bin"
 echo "after $n concurrent form uploads of $mib MiB: web VmHWM $(hwm) kB ($(echo "$end - $start" | bc) s)"
