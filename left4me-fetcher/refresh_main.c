@@ -63,6 +63,13 @@ int main(int argc, char **argv)
 		printf("no such job\n");
 		return daemon_finish(&d, EX_DATAERR);
 	}
+	if (job.kind != JOB_REFRESH_GLOBAL_OVERLAYS) {
+		log_err("job=%lld: %s jobs are not run by this fetcher yet", job_id,
+			job_kind_name(job.kind));
+		printf("%s jobs are not run by this fetcher yet\n", job_kind_name(job.kind));
+		job_fini(&job);
+		return daemon_finish(&d, FETCHER_REFRESH_FAILED);
+	}
 	/* A full disk or RLIMIT_FSIZE must fail a write, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
 

@@ -155,6 +155,9 @@ static char *overlay_dir(const char *state_dir, const struct instance_overlay *o
 {
 	if (o->kind == OVERLAY_GLOBAL)
 		return xasprintf("%s/global_overlay_cache/%s/overlay", state_dir, o->source_name);
+	/* the fetcher's tree of links into workshop_cache/ (db_workshop.h) */
+	if (o->kind == OVERLAY_WORKSHOP)
+		return xasprintf("%s/workshop_cache/overlays/%lld", state_dir, (long long)o->id);
 	return xasprintf("%s/overlays/%lld", state_dir, (long long)o->id);
 }
 

@@ -312,7 +312,7 @@ static int empty_overlay_dirs(struct job_ctx *c, const struct instance_spec *spe
 		const struct instance_overlay *o = &spec->overlays[i];
 		char *dir;
 
-		if (o->kind == OVERLAY_GLOBAL)
+		if (o->kind == OVERLAY_GLOBAL || o->kind == OVERLAY_WORKSHOP)
 			continue;
 		dir = xasprintf("%s/overlays/%lld", state_dir, (long long)o->id);
 		if (lstat(dir, &st) < 0 && errno == ENOENT) {

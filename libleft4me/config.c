@@ -752,6 +752,22 @@ static const struct field worker_fields[] = {
 static int parse_sources(struct parse_ctx *ctx, const struct field *f, const struct ynode *n,
 			 void *dst);
 
+/* fetcher.workshop (issue 15): where the Steam Web API is, whether it and
+ * the file hosts may be private addresses (the loopback stand-in of the
+ * tests; same rule as a source's allow_private), and the bounds of one
+ * overlay: its list, what its collections resolve to (nested at most
+ * max_depth deep), one item's vpk and preview. */
+static const struct field workshop_fields[] = {
+    F_STR("api_url", parse_source_url, fetcher.workshop.api_url, "https://api.steampowered.com/"),
+    F_BOOL("allow_private", fetcher.workshop.allow_private, false),
+    F_LLONG("max_item_bytes", fetcher.workshop.max_item_bytes, 1, TIB, 4 * GIB),
+    F_LLONG("max_preview_bytes", fetcher.workshop.max_preview_bytes, 1, GIB, 4 * MIB),
+    F_INT("max_ids", fetcher.workshop.max_ids, 1, 100000, 1000),
+    F_INT("max_items", fetcher.workshop.max_items, 1, 100000, 5000),
+    F_INT("max_depth", fetcher.workshop.max_depth, 1, 16, 3),
+    {NULL},
+};
+
 static const struct field fetcher_fields[] = {
     {.key = "sources", .parse = parse_sources, .store = STORE_NONE},
     F_INT("parallel", fetcher.parallel, 1, 256, 4),
@@ -763,6 +779,7 @@ static const struct field fetcher_fields[] = {
     F_INT("low_speed_limit", fetcher.low_speed_limit, 1, (int)GIB, 1024),
     F_INT("retries", fetcher.retries, 0, 100, 3),
     F_INT("refresh_timeout", fetcher.refresh_timeout, 1, 7 * DAY, 7200),
+    {.key = "workshop", .parse = parse_section, .store = STORE_SECTION, .sub = workshop_fields},
     {NULL},
 };
 

@@ -86,6 +86,16 @@ struct config {
 		int low_speed_limit;	    /* bytes per second */
 		int retries;		    /* per download */
 		int refresh_timeout;	    /* seconds for one whole refresh */
+		/* Steam Workshop overlays (issue 15, db_workshop.h). */
+		struct {
+			char *api_url;		     /* the Steam Web API's base URL */
+			bool allow_private;	     /* may it and file hosts be private? */
+			long long max_item_bytes;    /* one item's vpk */
+			long long max_preview_bytes; /* one item's preview image */
+			int max_ids;		     /* ids in one overlay's list */
+			int max_items;		     /* items one overlay resolves to */
+			int max_depth;		     /* nested collections */
+		} workshop;
 	} fetcher;
 	/* Read by left4me-script-sandbox (root) from the installed file. */
 	struct {

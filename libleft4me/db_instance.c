@@ -34,6 +34,8 @@ static int kind_parse(const char *s, enum instance_overlay_kind *out)
 		*out = OVERLAY_SCRIPT;
 	else if (strcmp(s, "global") == 0)
 		*out = OVERLAY_GLOBAL;
+	else if (strcmp(s, "workshop") == 0)
+		*out = OVERLAY_WORKSHOP;
 	else
 		return -1;
 	return 0;

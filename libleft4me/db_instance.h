@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 /* Kinds of overlay, as in overlays.kind. */
-enum instance_overlay_kind { OVERLAY_USER, OVERLAY_SCRIPT, OVERLAY_GLOBAL };
+enum instance_overlay_kind { OVERLAY_USER, OVERLAY_SCRIPT, OVERLAY_GLOBAL, OVERLAY_WORKSHOP };
 
 /* One overlay of a blueprint, in position order (position 0 on top). */
 struct instance_overlay {

@@ -29,6 +29,7 @@ static const char *const kind_names[JOB_KIND_COUNT] = {
     [JOB_BUILD_OVERLAY] = "build_overlay",
     [JOB_REFRESH_GLOBAL_OVERLAYS] = "refresh_global_overlays",
     [JOB_DELETE_OVERLAY] = "delete_overlay",
+    [JOB_SYNC_WORKSHOP] = "sync_workshop",
 };
 
 static const char *const state_names[] = {"queued", "running", "succeeded", "failed", "cancelled"};
@@ -63,7 +64,8 @@ int job_kind_parse(const char *s, enum job_kind *out)
 
 enum job_queue job_kind_queue(enum job_kind kind)
 {
-	return kind == JOB_REFRESH_GLOBAL_OVERLAYS ? QUEUE_FETCHER : QUEUE_WORKER;
+	return kind == JOB_REFRESH_GLOBAL_OVERLAYS || kind == JOB_SYNC_WORKSHOP ? QUEUE_FETCHER
+										: QUEUE_WORKER;
 }
 
 bool job_kind_is_server(enum job_kind kind)
@@ -170,6 +172,10 @@ static char *job_lock_key(enum job_kind kind, const char *target)
 		return xasprintf("overlay:%s", target);
 	if (kind == JOB_INSTALL_GAME)
 		return xstrdup("game");
+	/* every sync shares workshop_cache/ (and the last one collects its
+	 * garbage): one at a time */
+	if (kind == JOB_SYNC_WORKSHOP)
+		return xstrdup("workshop");
 	return xstrdup("global");
 }
 
@@ -181,6 +187,8 @@ static bool target_ok(enum job_kind kind, const char *target)
 		return valid_id(target, NULL);
 	if (kind == JOB_REFRESH_GLOBAL_OVERLAYS)
 		return target[0] == '\0' || valid_source_name(target);
+	if (kind == JOB_SYNC_WORKSHOP)
+		return target[0] == '\0' || valid_id(target, NULL);
 	if (kind == JOB_INSTALL_GAME) /* "validate": SteamCMD checks every file */
 		return target[0] == '\0' || strcmp(target, "validate") == 0;
 	return target[0] == '\0';

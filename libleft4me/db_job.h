@@ -27,6 +27,7 @@ enum job_kind {
 	JOB_BUILD_OVERLAY,
 	JOB_REFRESH_GLOBAL_OVERLAYS,
 	JOB_DELETE_OVERLAY, /* remove STATE/overlays/ID of a deleted overlay */
+	JOB_SYNC_WORKSHOP,  /* fetcher: a workshop overlay (target ID) or all of them ("") */
 	JOB_KIND_COUNT
 };
 
@@ -79,8 +80,9 @@ struct job_request {
 
 /* Enqueue.  With a coalesce key and a job already queued under it, that
  * job's id is returned and *coalesced set (may be NULL).  The target must
- * be a valid instance name for server kinds and a valid id for
- * build_overlay and delete_overlay (DB_INVALID otherwise). */
+ * be a valid instance name for server kinds, a valid id for
+ * build_overlay and delete_overlay, and a valid id or "" for
+ * sync_workshop (DB_INVALID otherwise). */
 int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool *coalesced);
 
 /* Claim the oldest queued job of queue whose lock_key no running job

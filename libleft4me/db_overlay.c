@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "db_job.h"
+#include "db_workshop.h"
 #include "timeutil.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -148,9 +149,12 @@ int db_overlay_list(sqlite3 *db, int64_t user_id, bool with_global, struct overl
 
 int db_overlay_update(sqlite3 *db, int64_t id, const char *name, const char *build_script)
 {
-	/* build_status becomes 'never' when a user overlay gains a script. */
+	/* build_status becomes 'never' when a user overlay gains a script.  A
+	 * workshop overlay stays one: a script for it fails the CHECK
+	 * (kind = 'script' OR build_script IS NULL), DB_INVALID. */
 	static const char sql[] =
-	    "UPDATE overlays SET name = ?1, kind = ?2, build_script = ?3, "
+	    "UPDATE overlays SET name = ?1, "
+	    "kind = CASE WHEN kind = 'workshop' THEN kind ELSE ?2 END, build_script = ?3, "
 	    "build_status = CASE WHEN ?2 = 'script' THEN coalesce(build_status, 'never') "
 	    "ELSE NULL END, updated_at = ?4 WHERE id = ?5 AND kind <> 'global'";
 	bool script = build_script && build_script[0];
@@ -173,13 +177,13 @@ int db_overlay_update(sqlite3 *db, int64_t id, const char *name, const char *bui
 
 int db_overlay_delete(sqlite3 *db, int64_t id)
 {
-	static const char sql[] =
-	    "DELETE FROM overlays WHERE id = ? AND kind <> 'global' RETURNING user_id";
+	static const char sql[] = "DELETE FROM overlays WHERE id = ? AND kind <> 'global' "
+				  "RETURNING user_id, kind = 'workshop'";
 	struct job_request req = {.kind = JOB_DELETE_OVERLAY};
 	char target[24];
 	int64_t job;
 	sqlite3_stmt *st;
-	bool nested;
+	bool nested, workshop = false;
 	int rc = db_tx_begin(db, &nested);
 
 	if (rc != DB_OK)
@@ -192,12 +196,19 @@ int db_overlay_delete(sqlite3 *db, int64_t id)
 	rc = db_step_one(db, st, "overlay delete");
 	if (rc == DB_OK) {
 		req.user_id = sqlite3_column_int64(st, 0);
+		workshop = sqlite3_column_int(st, 1) != 0;
 		rc = db_rc_from(db, sqlite3_step(st), "overlay delete");
 	}
 	sqlite3_finalize(st);
 	/* The row and the job that removes its directory go together: the
 	 * worker (user left4me) can empty what the web, the worker and the
 	 * sandbox wrote there (docs/SECURITY.md, "Shared overlays"). */
+	/* A workshop overlay's tree is the fetcher's (workshop_cache/): a
+	 * sync of every workshop overlay removes it and collects the cache
+	 * files no overlay uses any more. */
+	if (rc == DB_OK && workshop)
+		return db_tx_end(db, nested,
+				 db_workshop_enqueue_sync(db, 0, req.user_id, &job, NULL));
 	if (rc == DB_OK) {
 		snprintf(target, sizeof(target), "%" PRId64, id);
 		req.target = target;

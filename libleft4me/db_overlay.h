@@ -18,7 +18,7 @@ struct overlay {
 	int64_t user_id; /* 0 for a global overlay */
 	char *user_name; /* NULL for a global overlay */
 	char *name;
-	char *kind;	    /* "user", "script" or "global" */
+	char *kind;	    /* "user", "script", "global" or "workshop" (db_workshop.h) */
 	char *build_script; /* NULL unless kind is "script" */
 	int64_t source_id;  /* global: its source */
 	char *source_name;  /* global: its source's name */
@@ -40,12 +40,15 @@ int db_overlay_get(sqlite3 *db, int64_t id, struct overlay *out);
 int db_overlay_list(sqlite3 *db, int64_t user_id, bool with_global, struct overlay **list,
 		    size_t *n);
 /* Rename and set the script (which may turn a user overlay into a script
- * overlay and back).  DB_NOTFOUND for a missing or global overlay. */
+ * overlay and back).  DB_NOTFOUND for a missing or global overlay.  A
+ * workshop overlay is only renamed: a script for it is DB_INVALID. */
 int db_overlay_update(sqlite3 *db, int64_t id, const char *name, const char *build_script);
 /* Delete the row and, in the same transaction, queue a delete_overlay
  * job (the owner's) for the worker to remove STATE/overlays/ID.
  * DB_INVALID while a blueprint links it (nothing changes); DB_NOTFOUND
- * for a missing or global overlay.  Ids are never reused (migration 2). */
+ * for a missing or global overlay.  Ids are never reused (migration 2).
+ * A workshop overlay queues a sync_workshop job of every workshop overlay
+ * instead (the fetcher removes its tree and unused cache files). */
 int db_overlay_delete(sqlite3 *db, int64_t id);
 
 #endif

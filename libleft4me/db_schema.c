@@ -518,6 +518,133 @@ static const char migration_4[] =
 "CREATE INDEX server_history_minute ON server_history(minute);";
 /* clang-format on */
 
+/* clang-format off */
+/* Migration 5: Steam Workshop overlays (issue 15).
+ *
+ * overlays learns kind 'workshop': a user's overlay (user_id set, no
+ * build_script, no source_id) whose tree the fetcher keeps in
+ * STATE/workshop_cache/overlays/ID/left4dead2/addons/PUBLISHEDID.vpk
+ * (absolute links into workshop_cache/PUBLISHEDID.vpk).  jobs learns
+ * kind 'sync_workshop' (queue fetcher; target an overlay id, or '' for
+ * every workshop overlay plus the cache's garbage collection).  Both
+ * tables are rebuilt as in migration 2, keeping every id and each
+ * table's AUTOINCREMENT high-water mark (sqlite_sequence), so an id
+ * handed out before is still never handed out again.
+ *
+ * workshop_items: what Steam said about one published file, shared by
+ * every overlay that lists it.  Writer: left4me-fetcher (rows are made
+ * pending by whoever lists an id: left4me-web, left4mectl).
+ *   is_collection  GetCollectionDetails answered with children
+ *   state          pending (never synced), ok (the cached copy is the
+ *                  current one), error (error says why; a cached copy of
+ *                  an older time_updated may still serve: cached_*)
+ *   cached_*       the copy in workshop_cache/ID.vpk: its time_updated,
+ *                  size and when it was written (NULL: no copy)
+ *   preview_type   the Content-Type of workshop_cache/ID.preview (NULL:
+ *                  none cached)
+ *
+ * overlay_workshop: an overlay's list.  via 0 rows are the ids the user
+ * gave, in their order (position); via N rows are the items the fetcher
+ * resolved from the listed collection N (nested collections flattened, in
+ * Steam's order).  Writers: left4me-web and left4mectl (via 0 rows),
+ * left4me-fetcher (via N rows). */
+static const char migration_5[] =
+"CREATE TABLE overlays_new ("
+"  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  user_id      INTEGER REFERENCES users(id) ON DELETE CASCADE,"
+"  name         TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),"
+"  kind         TEXT NOT NULL CHECK (kind IN ('user', 'script', 'global', 'workshop')),"
+"  build_script TEXT CHECK (build_script IS NULL OR length(build_script) <= 1048576),"
+"  source_id    INTEGER UNIQUE REFERENCES global_overlay_sources(id) ON DELETE CASCADE,"
+"  build_status TEXT CHECK (build_status IN ('never', 'building', 'ok', 'failed')),"
+"  built_at     INTEGER,"
+"  created_at   INTEGER NOT NULL,"
+"  updated_at   INTEGER NOT NULL,"
+"  CHECK ((kind = 'global') = (user_id IS NULL)),"
+"  CHECK ((kind = 'global') = (source_id IS NOT NULL)),"
+"  CHECK (kind = 'script' OR build_script IS NULL)"
+");"
+"INSERT INTO overlays_new (id, user_id, name, kind, build_script, source_id, build_status,"
+"                         built_at, created_at, updated_at)"
+"  SELECT id, user_id, name, kind, build_script, source_id, build_status, built_at,"
+"         created_at, updated_at FROM overlays;"
+"DELETE FROM sqlite_sequence WHERE name = 'overlays_new';"
+"INSERT INTO sqlite_sequence (name, seq) VALUES ('overlays_new',"
+"  max((SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'overlays'),"
+"      (SELECT coalesce(max(id), 0) FROM overlays_new)));"
+"DROP TABLE overlays;"
+"ALTER TABLE overlays_new RENAME TO overlays;"
+"CREATE INDEX overlays_user ON overlays(user_id);"
+
+"CREATE TABLE jobs_new ("
+"  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  kind         TEXT NOT NULL CHECK (kind IN ('start', 'stop', 'restart', 'reset', 'delete',"
+"                 'initialize', 'install_game', 'build_overlay', 'refresh_global_overlays',"
+"                 'delete_overlay', 'sync_workshop')),"
+"  target       TEXT NOT NULL DEFAULT '' CHECK (length(target) <= 64),"
+"  user_id      INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+"  queue        TEXT NOT NULL CHECK (queue IN ('worker', 'fetcher')),"
+"  lock_key     TEXT,"
+"  coalesce_key TEXT,"
+"  state        TEXT NOT NULL DEFAULT 'queued'"
+"               CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),"
+"  worker       TEXT,"
+"  created_at   INTEGER NOT NULL,"
+"  started_at   INTEGER,"
+"  heartbeat_at INTEGER,"
+"  finished_at  INTEGER,"
+"  exit_code    INTEGER,"
+"  reason       TEXT CHECK (reason IS NULL OR length(reason) <= 512),"
+"  CHECK ((state = 'queued') = (started_at IS NULL)),"
+"  CHECK ((state IN ('succeeded', 'failed', 'cancelled')) = (finished_at IS NOT NULL))"
+");"
+"INSERT INTO jobs_new (id, kind, target, user_id, queue, lock_key, coalesce_key, state,"
+"                     worker, created_at, started_at, heartbeat_at, finished_at, exit_code,"
+"                     reason)"
+"  SELECT id, kind, target, user_id, queue, lock_key, coalesce_key, state, worker,"
+"         created_at, started_at, heartbeat_at, finished_at, exit_code, reason FROM jobs;"
+"DELETE FROM sqlite_sequence WHERE name = 'jobs_new';"
+"INSERT INTO sqlite_sequence (name, seq) VALUES ('jobs_new',"
+"  max((SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'jobs'),"
+"      (SELECT coalesce(max(id), 0) FROM jobs_new)));"
+"DROP TABLE jobs;"
+"ALTER TABLE jobs_new RENAME TO jobs;"
+"CREATE UNIQUE INDEX jobs_coalesce ON jobs(coalesce_key)"
+"  WHERE state = 'queued' AND coalesce_key IS NOT NULL;"
+"CREATE INDEX jobs_pending ON jobs(queue, id) WHERE state = 'queued';"
+"CREATE INDEX jobs_running ON jobs(lock_key) WHERE state = 'running';"
+"CREATE INDEX jobs_user ON jobs(user_id, id);"
+"CREATE INDEX jobs_target ON jobs(target, id);"
+
+"CREATE TABLE workshop_items ("
+"  published_id  INTEGER PRIMARY KEY CHECK (published_id > 0),"
+"  is_collection INTEGER NOT NULL DEFAULT 0 CHECK (is_collection IN (0, 1)),"
+"  title         TEXT CHECK (title IS NULL OR length(title) <= 512),"
+"  file_size     INTEGER CHECK (file_size IS NULL OR file_size >= 0),"
+"  time_updated  INTEGER,"
+"  file_url      TEXT CHECK (file_url IS NULL OR length(file_url) <= 2048),"
+"  preview_url   TEXT CHECK (preview_url IS NULL OR length(preview_url) <= 2048),"
+"  app_id        INTEGER,"
+"  state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'ok', 'error')),"
+"  error         TEXT CHECK (error IS NULL OR length(error) <= 512),"
+"  checked_at    INTEGER,"
+"  cached_time_updated INTEGER,"
+"  cached_size   INTEGER CHECK (cached_size IS NULL OR cached_size >= 0),"
+"  cached_at     INTEGER,"
+"  preview_type  TEXT CHECK (preview_type IS NULL OR (length(preview_type) <= 64"
+"                            AND preview_type GLOB 'image/*')),"
+"  created_at    INTEGER NOT NULL"
+");"
+"CREATE TABLE overlay_workshop ("
+"  overlay_id   INTEGER NOT NULL REFERENCES overlays(id) ON DELETE CASCADE,"
+"  via          INTEGER NOT NULL DEFAULT 0 CHECK (via >= 0),"
+"  published_id INTEGER NOT NULL CHECK (published_id > 0),"
+"  position     INTEGER NOT NULL CHECK (position >= 0),"
+"  PRIMARY KEY (overlay_id, via, published_id)"
+") WITHOUT ROWID;"
+"CREATE INDEX overlay_workshop_item ON overlay_workshop(published_id);";
+/* clang-format on */
+
 const struct db_migration db_migrations[] = {
     {1,
      "complete schema: users, sessions, tokens, overlays, blueprints, servers, jobs, "
@@ -530,6 +657,8 @@ const struct db_migration db_migrations[] = {
     {3, "game builds: installed, per server, newest available", migration_3},
     {4, "live server state: server_status, server_players, server_history (left4me-status)",
      migration_4},
+    {5, "workshop overlays: overlay kind and job kind, workshop_items, overlay_workshop",
+     migration_5},
 };
 
 const size_t db_n_migrations = sizeof(db_migrations) / sizeof(db_migrations[0]);
