@@ -1,7 +1,10 @@
-/* /api/v1/overlays (list, create, get, replace, delete, build, files)
- * and /api/v1/global-overlays (list, refresh). */
+/* /api/v1/overlays (list, create, get, replace, delete, build, files;
+ * a workshop overlay's list and sync) and /api/v1/global-overlays (list,
+ * refresh). */
 #include "api_overlays.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +12,13 @@
 #include "api.h"
 #include "db.h"
 #include "db_global.h"
+#include "db_workshop.h"
 #include "edit.h"
 #include "files.h"
 #include "ops.h"
 #include "parse.h"
+#include "strbuf.h"
+#include "workshop_ids.h"
 
 static json_object *overlay_json(const struct overlay *ov)
 {
@@ -28,6 +34,63 @@ static json_object *overlay_json(const struct overlay *ov)
 	api_add_time(o, "created_at", ov->created_at);
 	api_add_time(o, "updated_at", ov->updated_at);
 	return o;
+}
+
+/* One row of a workshop overlay's list: what Steam said, the sync's
+ * state, the Workshop page and the web's own copy of the preview. */
+static json_object *workshop_item_json(int64_t overlay_id, const struct workshop_item *it)
+{
+	json_object *e = json_object_new_object();
+	char url[96];
+
+	json_object_object_add(e, "published_id", json_object_new_int64(it->published_id));
+	json_object_object_add(e, "via", it->via ? json_object_new_int64(it->via) : NULL);
+	json_object_object_add(e, "is_collection", json_object_new_boolean(it->is_collection));
+	api_add_str(e, "title", it->title);
+	json_object_object_add(e, "file_size",
+			       it->file_size ? json_object_new_int64(it->file_size) : NULL);
+	api_add_time(e, "time_updated", it->time_updated * 1000);
+	api_add_str(e, "state", it->state);
+	api_add_str(e, "error", it->error);
+	api_add_time(e, "checked_at", it->checked_at);
+	api_add_time(e, "cached_at", it->cached_at);
+	workshop_page_url(it->published_id, url, sizeof(url));
+	api_add_str(e, "url", url);
+	if (it->preview_type) {
+		snprintf(url, sizeof(url), "/overlays/%" PRId64 "/workshop/%" PRId64 "/preview",
+			 overlay_id, it->published_id);
+		api_add_str(e, "preview", url);
+	} else {
+		api_add_str(e, "preview", NULL);
+	}
+	return e;
+}
+
+/* A workshop overlay's "workshop_ids" (the user's list) and "items". */
+static int add_workshop(struct req *r, json_object *o, int64_t id)
+{
+	struct workshop_item *items;
+	json_object *a;
+	int64_t *ids;
+	size_t n, i;
+	int rc = db_workshop_listed_ids(web_db(r), id, &ids, &n);
+
+	if (rc != DB_OK)
+		return rc;
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_int64(ids[i]));
+	free(ids);
+	json_object_object_add(o, "workshop_ids", a);
+	rc = db_workshop_items(web_db(r), id, &items, &n);
+	if (rc != DB_OK)
+		return rc;
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, workshop_item_json(id, &items[i]));
+	workshop_item_list_free(items, n);
+	json_object_object_add(o, "items", a);
+	return DB_OK;
 }
 
 int api_overlays_list(struct req *r)
@@ -46,6 +109,136 @@ int api_overlays_list(struct req *r)
 	return api_send(r, 200, a);
 }
 
+static bool is_kind(json_object *o, const char *kind)
+{
+	const char *k = api_get_string(o, "kind");
+
+	return k && strcmp(k, kind) == 0;
+}
+
+/* Whether the body's "kind" may stand: a new overlay's user, script or
+ * workshop, an existing one's own kind.  Else false after answering 400
+ * (*ret). */
+static bool kind_ok(struct req *r, json_object *o, const struct overlay *cur, int *ret)
+{
+	const char *k = api_get_string(o, "kind");
+
+	if (cur && (!k || strcmp(k, cur->kind) != 0)) {
+		*ret = api_error(r, 400, "kind: an overlay's kind cannot be changed");
+		return false;
+	}
+	if (!k ||
+	    (strcmp(k, "user") != 0 && strcmp(k, "script") != 0 && strcmp(k, "workshop") != 0)) {
+		*ret = api_error(r, 400, "kind: expected \"user\", \"script\" or \"workshop\"");
+		return false;
+	}
+	return true;
+}
+
+/* The body's "workshop_ids": an array of ids (numbers or decimal strings)
+ * or Workshop page URLs, each checked by workshop_ids.h and named by its
+ * index when refused, then as one list (duplicates dropped, at most
+ * fetcher.workshop.max_ids).  Absent is the empty list when !required.
+ * 0 with *ids and *n, or -1 after answering 400 (*ret). */
+static int body_ids(struct req *r, json_object *o, bool required, int64_t **ids, size_t *n,
+		    int *ret)
+{
+	json_object *a = json_object_object_get(o, "workshop_ids");
+	struct ops_error err;
+	struct strbuf text;
+	char why[512], msg[600];
+	size_t i, len;
+
+	*ids = NULL;
+	*n = 0;
+	if (!a && !required)
+		return 0;
+	if (!json_object_is_type(a, json_type_array)) {
+		*ret = api_error(r, 400,
+				 "workshop_ids: expected an array of Workshop ids or their URLs");
+		return -1;
+	}
+	strbuf_init(&text);
+	len = json_object_array_length(a);
+	for (i = 0; i < len; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		int64_t id = 0;
+		int bad = 0;
+
+		if (json_object_is_type(e, json_type_int)) {
+			errno = 0;
+			id = json_object_get_int64(e);
+			if (errno || id < 1 || id > WORKSHOP_ID_MAX) {
+				snprintf(why, sizeof(why), "an id is 1 to %" PRId64,
+					 (int64_t)WORKSHOP_ID_MAX);
+				bad = 1;
+			}
+		} else if (json_object_is_type(e, json_type_string)) {
+			bad = workshop_id_parse(json_object_get_string(e),
+						(size_t)json_object_get_string_len(e), &id, why,
+						sizeof(why)) < 0;
+		} else {
+			snprintf(why, sizeof(why),
+				 "expected an id (a number or a string) or a "
+				 "Workshop URL");
+			bad = 1;
+		}
+		if (bad) {
+			/* A cut is fine: one line for a person. */
+			snprintf(msg, sizeof(msg), "workshop_ids[%zu]: %s", i, why);
+			strbuf_fini(&text);
+			*ret = api_error(r, 400, msg);
+			return -1;
+		}
+		strbuf_printf(&text, "%" PRId64 "\n", id);
+	}
+	if (ops_workshop_parse(r, "workshop_ids", text.buf ? text.buf : "", ids, n, &err) < 0) {
+		strbuf_fini(&text);
+		*ret = ops_fail(r, &err);
+		return -1;
+	}
+	strbuf_fini(&text);
+	return 0;
+}
+
+/* The overlay (201) with its list and items, and the job that syncs it. */
+static int send_workshop(struct req *r, int64_t id, int64_t job, unsigned status)
+{
+	struct overlay ov;
+	json_object *j;
+	int rc = db_overlay_get(web_db(r), id, &ov);
+
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	j = overlay_json(&ov);
+	overlay_fini(&ov);
+	if ((rc = add_workshop(r, j, id)) != DB_OK) {
+		json_object_put(j);
+		return ops_db_fail(r, rc);
+	}
+	json_object_object_add(j, "sync_job_id", job ? json_object_new_int64(job) : NULL);
+	return api_send(r, status, j);
+}
+
+/* POST /api/v1/overlays with "kind": "workshop". */
+static int workshop_create(struct req *r, json_object *o)
+{
+	struct ops_error err;
+	int64_t *ids, id, job;
+	size_t n;
+	int ret;
+
+	if (api_has(o, "build_script"))
+		return api_error(r, 400, "build_script: a workshop overlay has no build script");
+	if (body_ids(r, o, false, &ids, &n, &ret) < 0)
+		return ret;
+	ret = ops_workshop_create(r, api_get_string(o, "name"), ids, n, &id, &job, &err);
+	free(ids);
+	if (ret < 0)
+		return ops_fail(r, &err);
+	return send_workshop(r, id, job, 201);
+}
+
 static int overlay_write(struct req *r, struct overlay *cur)
 {
 	const char *name, *script;
@@ -57,6 +250,19 @@ static int overlay_write(struct req *r, struct overlay *cur)
 
 	if (!(o = api_body_object(r, &ret)))
 		return ret;
+	if (api_has(o, "kind") && !kind_ok(r, o, cur, &ret)) {
+		json_object_put(o);
+		return ret;
+	}
+	if (!cur && is_kind(o, "workshop")) {
+		ret = workshop_create(r, o);
+		json_object_put(o);
+		return ret;
+	}
+	if (cur && strcmp(cur->kind, "workshop") == 0 && api_has(o, "build_script")) {
+		json_object_put(o);
+		return api_error(r, 400, "build_script: a workshop overlay has no build script");
+	}
 	name = api_has(o, "name") ? api_get_string(o, "name") : (cur ? cur->name : NULL);
 	script = api_has(o, "build_script") ? api_get_string(o, "build_script")
 					    : (cur ? cur->build_script : NULL);
@@ -87,13 +293,52 @@ int api_overlays_create(struct req *r)
 int api_overlay_get(struct req *r)
 {
 	struct overlay o;
-	int rc = ops_overlay(r, r->cap[0], true, &o), ret;
+	json_object *j;
+	int rc = ops_overlay(r, r->cap[0], true, &o);
 
 	if (rc != DB_OK)
 		return ops_db_fail(r, rc);
-	ret = api_send(r, 200, overlay_json(&o));
+	j = overlay_json(&o);
+	if (strcmp(o.kind, "workshop") == 0)
+		rc = add_workshop(r, j, o.id);
 	overlay_fini(&o);
-	return ret;
+	if (rc != DB_OK) {
+		json_object_put(j);
+		return ops_db_fail(r, rc);
+	}
+	return api_send(r, 200, j);
+}
+
+int api_overlay_workshop_put(struct req *r)
+{
+	struct ops_error err;
+	int64_t *ids, id, job;
+	json_object *o;
+	size_t n;
+	int ret;
+
+	if (!(o = api_body_object(r, &ret)))
+		return ret;
+	if (body_ids(r, o, true, &ids, &n, &ret) < 0) {
+		json_object_put(o);
+		return ret;
+	}
+	json_object_put(o);
+	ret = ops_workshop_set(r, r->cap[0], ids, n, &id, &job, &err);
+	free(ids);
+	if (ret < 0)
+		return ops_fail(r, &err);
+	return send_workshop(r, id, job, 200);
+}
+
+int api_overlay_sync(struct req *r)
+{
+	struct ops_error err;
+	int64_t job;
+
+	if (ops_workshop_sync(r, r->cap[0], &job, &err) < 0)
+		return ops_fail(r, &err);
+	return api_job_accepted(r, 202, job);
 }
 
 int api_overlay_put(struct req *r)

@@ -236,6 +236,9 @@ static int base_fd(const char *state_dir, const struct overlay *o, const char **
 		}
 		dir = xasprintf("%s/global_overlay_cache/%s", state_dir, o->source_name);
 		*prefix = "overlay";
+	} else if (strcmp(o->kind, "workshop") == 0) {
+		dir = xasprintf("%s/workshop_cache/overlays/%lld", state_dir, (long long)o->id);
+		*prefix = "";
 	} else {
 		dir = xasprintf("%s/overlays/%lld", state_dir, (long long)o->id);
 		*prefix = "";
@@ -275,6 +278,10 @@ int files_open(const char *state_dir, const struct overlay *o, const char *path,
 		jail.dirfd = open_beneath(base, "cache", O_RDONLY | O_DIRECTORY, NULL);
 		jail.prefix = cache =
 		    xasprintf("%s/global_overlay_cache/%s/cache/", state_dir, o->source_name);
+	} else if (strcmp(o->kind, "workshop") == 0) {
+		/* A workshop overlay's links lead to workshop_cache/ID.vpk. */
+		jail.prefix = cache = xasprintf("%s/workshop_cache/", state_dir);
+		jail.dirfd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	}
 	fd = open_beneath(base, full, O_RDONLY, jail.dirfd >= 0 ? &jail : NULL);
 	saved = errno;
@@ -642,6 +649,60 @@ out:
 	free(overlays);
 	errno = saved;
 	return ret;
+}
+
+const char *files_image_type(const unsigned char *data, size_t len)
+{
+	static const struct {
+		size_t off, len;
+		const char *magic, *type;
+	} types[] = {
+	    {0, 3, "\xff\xd8\xff", "image/jpeg"}, {0, 8, "\x89PNG\r\n\x1a\n", "image/png"},
+	    {0, 6, "GIF87a", "image/gif"},	  {0, 6, "GIF89a", "image/gif"},
+	    {8, 4, "WEBP", "image/webp"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (len >= types[i].off + types[i].len &&
+		    memcmp(data + types[i].off, types[i].magic, types[i].len) == 0 &&
+		    (types[i].off == 0 || memcmp(data, "RIFF", 4) == 0))
+			return types[i].type;
+	return NULL;
+}
+
+int files_workshop_preview_open(const char *state_dir, int64_t published_id, const char **type)
+{
+	char *cache = xasprintf("%s/workshop_cache", state_dir), name[40];
+	unsigned char head[16];
+	int dir, fd = -1, saved;
+	struct stat st;
+	ssize_t got;
+
+	*type = NULL;
+	snprintf(name, sizeof(name), "%lld.preview", (long long)published_id);
+	dir = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	free(cache);
+	if (dir < 0)
+		return -1;
+	fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	saved = errno;
+	close(dir);
+	errno = saved;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	got = pread(fd, head, sizeof(head), 0);
+	if (got < 0 || !(*type = files_image_type(head, (size_t)got))) {
+		close(fd);
+		errno = got < 0 ? EIO : EMEDIUMTYPE;
+		return -1;
+	}
+	return fd;
 }
 
 int files_delete(const char *state_dir, const struct overlay *o, const char *path)

@@ -1,13 +1,15 @@
 /* Files inside an overlay: its base directory is derived from the overlay
- * row (STATE/overlays/ID, or STATE/global_overlay_cache/SOURCE with every
- * path under overlay/), never from a client's name.  Paths pass
- * valid_overlay_path() and are resolved beneath the base's fd one
- * O_NOFOLLOW component at a time (openat2's RESOLVE_BENEATH |
- * RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV, done in user space), so neither
+ * row (STATE/overlays/ID, STATE/workshop_cache/overlays/ID, or
+ * STATE/global_overlay_cache/SOURCE with every path under overlay/), never from a client's name.
+ * Paths pass valid_overlay_path() and are resolved beneath the base's fd one O_NOFOLLOW component
+ * at a time (openat2's RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV, done in user
+ * space), so neither
  * "..", an absolute path, a symlink nor a mount can leave the overlay.  One
  * exception, for the fetcher's vpk links: in a global overlay an absolute
  * link to STATE/global_overlay_cache/SOURCE/cache/REST (that same source)
- * is followed, REST resolved beneath the cache dir by the same rules.
+ * is followed, REST resolved beneath the cache dir by the same rules; in a
+ * workshop overlay (STATE/workshop_cache/overlays/ID, the fetcher's) a link
+ * to STATE/workshop_cache/REST likewise.
  * Filesystem work only: state_dir is the configured state dir; nothing
  * here knows HTTP or a request. */
 #ifndef LEFT4ME_WEB_FILES_H
@@ -87,5 +89,16 @@ int files_overlay_mkdir(const char *state_dir, const struct overlay *o);
 /* Remove one file (or symlink, never a directory) at path in a user or
  * script overlay.  -1 with errno (ENOENT, EISDIR, EINVAL, EXDEV/ELOOP). */
 int files_delete(const char *state_dir, const struct overlay *o, const char *path);
+/* Open the preview image the fetcher cached for Workshop item
+ * published_id (STATE/workshop_cache/ID.preview: O_NOFOLLOW, O_NONBLOCK so
+ * a FIFO planted there cannot hang the thread, a regular file only): its
+ * fd, with *type the Content-Type its first bytes show, one of JPEG, PNG,
+ * GIF or WebP (files_image_type), or -1 with errno (ENOENT; EPERM for
+ * something not a regular file; EMEDIUMTYPE for any other content). */
+int files_workshop_preview_open(const char *state_dir, int64_t published_id, const char **type);
+/* The image type the first len bytes of data show: "image/jpeg",
+ * "image/png", "image/gif" or "image/webp", else NULL (never SVG or
+ * anything a browser might run). */
+const char *files_image_type(const unsigned char *data, size_t len);
 
 #endif

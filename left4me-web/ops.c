@@ -15,12 +15,14 @@
 #include "console.h"
 #include "db.h"
 #include "db_user.h"
+#include "db_workshop.h"
 #include "files.h"
 #include "log.h"
 #include "timeutil.h"
 #include "parse.h"
 #include "validate.h"
 #include "xalloc.h"
+#include "workshop_ids.h"
 
 int ops_server(struct req *r, const char *name, struct server *out)
 {
@@ -565,6 +567,176 @@ int ops_overlay_build(struct req *r, const char *id, int64_t *job_id, struct ops
 	rc = ops_enqueue_build(r, o.id, job_id);
 	overlay_fini(&o);
 	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
+/* ---- workshop overlays ------------------------------------------------------- */
+
+/* A refusal naming the bad entry lives in this thread's buffer until the
+ * thread's next one, as quota_msg. */
+static __thread char workshop_msg[512];
+
+/* The audit row of a job queued by a db_workshop_* call. */
+static void audit_job(struct req *r, enum job_kind kind, int64_t target, int64_t job)
+{
+	char object[32], detail[48];
+
+	snprintf(object, sizeof(object), "%" PRId64, target);
+	snprintf(detail, sizeof(detail), "job=%" PRId64, job);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, job_kind_name(kind), object, detail);
+}
+
+int ops_workshop_parse(struct req *r, const char *field, const char *text, int64_t **ids, size_t *n,
+		       struct ops_error *err)
+{
+	char why[sizeof(workshop_msg) - 80];
+
+	if (workshop_ids_parse_list(text ? text : "", (size_t)r->w->cfg->fetcher.workshop.max_ids,
+				    ids, n, why, sizeof(why)) < 0) {
+		/* A cut is fine: the message is one line for a person. */
+		snprintf(workshop_msg, sizeof(workshop_msg), "%s: %s", field, why);
+		return fail(err, 400, workshop_msg);
+	}
+	return 0;
+}
+
+/* The message of DB_INVALID from a list change: the list itself passed
+ * ops_workshop_parse, so only its length can be wrong. */
+static int workshop_invalid(struct req *r, struct ops_error *err)
+{
+	snprintf(workshop_msg, sizeof(workshop_msg),
+		 "workshop_ids: at most %lld ids or URLs, none twice (fetcher.workshop.max_ids)",
+		 (long long)r->w->cfg->fetcher.workshop.max_ids);
+	return fail(err, 400, workshop_msg);
+}
+
+int ops_workshop_create(struct req *r, const char *name, const int64_t *ids, size_t n, int64_t *id,
+			int64_t *job_id, struct ops_error *err)
+{
+	sqlite3 *db = web_db(r);
+	bool nested;
+	int rc;
+
+	*job_id = 0;
+	if (!name || !valid_display_name(name))
+		return fail(err, 400, NAME_RULE);
+	if (quota_tx_begin(r, Q_OVERLAYS, &nested, err) < 0)
+		return -1;
+	if (n > 0 && quota_check(r, Q_QUEUED_JOBS, err) < 0) {
+		db_tx_end(db, nested, DB_INVALID);
+		return -1;
+	}
+	rc = db_workshop_create(db, r->user.id, name, ids, n,
+				(size_t)r->w->cfg->fetcher.workshop.max_ids, id, job_id);
+	rc = db_tx_end(db, nested, rc);
+	if (rc == DB_INVALID)
+		return workshop_invalid(r, err);
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	audit_id(r, "overlay_create", *id, name);
+	if (*job_id)
+		audit_job(r, JOB_SYNC_WORKSHOP, *id, *job_id);
+	return 0;
+}
+
+/* The requester's workshop overlay id: 0, or -1 with err (404; 409 for
+ * an overlay of another kind). */
+static int workshop_overlay(struct req *r, const char *id, struct overlay *o, struct ops_error *err)
+{
+	int rc = ops_overlay(r, id, false, o);
+
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	if (strcmp(o->kind, "workshop") != 0) {
+		overlay_fini(o);
+		return fail(err, 409, "not a workshop overlay");
+	}
+	return 0;
+}
+
+int ops_workshop_set(struct req *r, const char *id, const int64_t *ids, size_t n,
+		     int64_t *overlay_id, int64_t *job_id, struct ops_error *err)
+{
+	struct overlay o;
+	int rc;
+
+	*job_id = 0;
+	if (workshop_overlay(r, id, &o, err) < 0)
+		return -1;
+	*overlay_id = o.id;
+	overlay_fini(&o);
+	if (n > 0 && quota_check(r, Q_QUEUED_JOBS, err) < 0)
+		return -1;
+	rc = db_workshop_set_ids(web_db(r), *overlay_id, ids, n,
+				 (size_t)r->w->cfg->fetcher.workshop.max_ids, job_id);
+	if (rc == DB_INVALID)
+		return workshop_invalid(r, err);
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	{
+		char object[32], detail[32];
+
+		snprintf(object, sizeof(object), "%" PRId64, *overlay_id);
+		snprintf(detail, sizeof(detail), "ids=%zu", n);
+		(void)db_audit(web_db(r), r->user.id, r->user.name, "overlay_workshop_update",
+			       object, detail);
+	}
+	if (*job_id)
+		audit_job(r, JOB_SYNC_WORKSHOP, *overlay_id, *job_id);
+	return 0;
+}
+
+int ops_workshop_listed(struct req *r, const char *id, int64_t **ids, size_t *n,
+			struct ops_error *err)
+{
+	struct overlay o;
+	int rc;
+
+	if (workshop_overlay(r, id, &o, err) < 0)
+		return -1;
+	rc = db_workshop_listed_ids(web_db(r), o.id, ids, n);
+	overlay_fini(&o);
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
+int ops_workshop_sync(struct req *r, const char *id, int64_t *job_id, struct ops_error *err)
+{
+	struct overlay o;
+	int rc;
+
+	if (workshop_overlay(r, id, &o, err) < 0)
+		return -1;
+	if (quota_check(r, Q_QUEUED_JOBS, err) < 0) {
+		overlay_fini(&o);
+		return -1;
+	}
+	rc = db_workshop_enqueue_sync(web_db(r), o.id, r->user.id, job_id, NULL);
+	if (rc == DB_OK)
+		audit_job(r, JOB_SYNC_WORKSHOP, o.id, *job_id);
+	overlay_fini(&o);
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
+int ops_workshop_preview(struct req *r, const char *id, const char *pub, const char **type,
+			 struct ops_error *err)
+{
+	struct overlay o;
+	int64_t pid;
+	bool lists = false;
+	int rc, fd;
+
+	if (workshop_overlay(r, id, &o, err) < 0)
+		return -1;
+	rc = valid_id(pub, &pid) ? db_workshop_overlay_lists(web_db(r), o.id, pid, &lists)
+				 : DB_NOTFOUND;
+	overlay_fini(&o);
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	if (!lists)
+		return fail(err, 404, "this overlay lists no such item");
+	fd = files_workshop_preview_open(r->w->cfg->state_dir, pid, type);
+	if (fd < 0)
+		return fail(err, 404, "no preview image of this item is cached");
+	return fd;
 }
 
 /* ---- overlay files ------------------------------------------------------------ */

@@ -124,6 +124,33 @@ int ops_enqueue_build(struct req *r, int64_t overlay_id, int64_t *job_id);
 /* The exec lines the worker will prepend, lowest overlay first. */
 void ops_preview(const struct blueprint_overlay *ov, size_t n, struct strbuf *out);
 
+/* ---- workshop overlays (db_workshop.h) ------------------------------------- */
+
+/* The ids of a workshop list as people type them (workshop_ids.h: ids or
+ * their Workshop page URLs, separated by spaces, commas or newlines;
+ * duplicates dropped), at most fetcher.workshop.max_ids: 0 with *ids
+ * (free it) and *n, or -1 with err (400 naming field and the bad entry). */
+int ops_workshop_parse(struct req *r, const char *field, const char *text, int64_t **ids, size_t *n,
+		       struct ops_error *err);
+/* Create the requester's workshop overlay name listing ids[0..n) with its
+ * sync queued (quotas.overlays, and quotas.queued_jobs when n > 0; both
+ * audited): 0 with *id and *job (0: nothing to sync), or -1 with err. */
+int ops_workshop_create(struct req *r, const char *name, const int64_t *ids, size_t n, int64_t *id,
+			int64_t *job_id, struct ops_error *err);
+/* Replace the list of the requester's workshop overlay id and queue its
+ * sync (audited): 0 with *overlay_id and *job, or -1 with err. */
+int ops_workshop_set(struct req *r, const char *id, const int64_t *ids, size_t n,
+		     int64_t *overlay_id, int64_t *job_id, struct ops_error *err);
+/* The list of the requester's workshop overlay id (via 0, in order). */
+int ops_workshop_listed(struct req *r, const char *id, int64_t **ids, size_t *n,
+			struct ops_error *err);
+/* Queue the sync of the requester's workshop overlay id (audited). */
+int ops_workshop_sync(struct req *r, const char *id, int64_t *job_id, struct ops_error *err);
+/* The cached preview image of item pub of the requester's workshop
+ * overlay id (one its list holds): an fd with *type, or -1 with err. */
+int ops_workshop_preview(struct req *r, const char *id, const char *pub, const char **type,
+			 struct ops_error *err);
+
 /* ---- overlay files --------------------------------------------------------- */
 
 /* The message of a path that valid_overlay_path() refuses: the rule it

@@ -1,5 +1,6 @@
 /* Overlays: the list, one overlay's form and build button, and its
- * files (browse, download, upload, delete).  Files are reached only
+ * files (browse, download, upload, delete); a workshop overlay's items
+ * (add, remove, sync, their cached previews).  Files are reached only
  * through files.h. */
 #include "page_overlays.h"
 
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "db_workshop.h"
 #include "files.h"
 #include "ops.h"
 #include "page.h"
@@ -51,16 +53,49 @@ int page_overlays(struct req *r)
 		    "<code>/overlay</code>) <textarea name=\"build_script\" rows=\"8\" "
 		    "spellcheck=\"false\"></textarea></label>"
 		    "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
+	html_printf(&h, "<section class=\"card\"><h2>New Workshop overlay</h2>"
+			"<form method=\"post\" action=\"/overlays\" id=\"new-workshop\">");
+	page_csrf_input(r, &h);
+	html_printf(&h,
+		    "<input type=\"hidden\" name=\"kind\" value=\"workshop\">"
+		    "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
+		    "<label>Workshop items and collections: ids or their Steam Workshop page "
+		    "URLs, one per line <textarea name=\"workshop_ids\" rows=\"5\" "
+		    "spellcheck=\"false\" placeholder=\"https://steamcommunity.com/sharedfiles/"
+		    "filedetails/?id=123456789\"></textarea></label>"
+		    "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
 	overlay_list_free(ovs, no);
 	return page_finish(r, &h, 200);
 }
 
+/* The workshop form of the list page: a name and a textarea of ids. */
+static int workshop_create(struct req *r)
+{
+	struct ops_error err;
+	int64_t *ids, id, job;
+	char loc[64];
+	size_t n;
+	int rc;
+
+	if (ops_workshop_parse(r, "workshop_ids", web_param(r, "workshop_ids"), &ids, &n, &err) < 0)
+		return ops_fail(r, &err);
+	rc = ops_workshop_create(r, web_param(r, "name"), ids, n, &id, &job, &err);
+	free(ids);
+	if (rc < 0)
+		return ops_fail(r, &err);
+	snprintf(loc, sizeof(loc), "/overlays/%" PRId64, id);
+	return web_redirect(r, loc);
+}
+
 int page_overlay_create(struct req *r)
 {
+	const char *kind = web_param(r, "kind");
 	struct ops_error err;
 	int64_t id, job;
 	char loc[64];
 
+	if (kind && strcmp(kind, "workshop") == 0)
+		return workshop_create(r);
 	if (ops_overlay_save(r, NULL, web_param(r, "name"), web_param(r, "build_script"), true, &id,
 			     &job, &err) < 0)
 		return ops_fail(r, &err);
@@ -114,6 +149,18 @@ static void overlay_settings(struct req *r, struct html *h, const struct overlay
 	}
 	html_printf(h, "<form method=\"post\" action=\"/overlays/%D\" class=\"card\">", o->id);
 	page_csrf_input(r, h);
+	if (strcmp(o->kind, "workshop") == 0) {
+		html_printf(h,
+			    "<label>Name <input name=\"name\" required maxlength=\"64\" "
+			    "value=\"%a\"></label><div class=\"actions\"><button "
+			    "type=\"submit\" class=\"primary\">Save</button></div></form>"
+			    "<section class=\"card actions\">",
+			    o->name);
+		page_button(r, h, "Sync now", "primary", "/overlays/%D/sync", o->id);
+		page_button(r, h, "Delete overlay", "danger", "/overlays/%D/delete", o->id);
+		html_printf(h, "</section>");
+		return;
+	}
 	html_printf(h,
 		    "<label>Name <input name=\"name\" required maxlength=\"64\" "
 		    "value=\"%a\"></label><label>Build script <textarea "
@@ -210,6 +257,79 @@ static void dir_listing(struct req *r, struct html *h, const struct overlay *o, 
 	files_list_free(ents, n);
 }
 
+/* One item of a workshop overlay's list: its cached preview, title
+ * linked to its Workshop page, size, last update, state (and why it is an
+ * error), and a remove button for the entries the user listed. */
+static void workshop_row(struct req *r, struct html *h, int64_t ov, const struct workshop_item *it)
+{
+	char url[96], size[32];
+
+	workshop_page_url(it->published_id, url, sizeof(url));
+	html_printf(h, "<tr class=\"%a\" data-id=\"%D\"><td>", it->via ? "ws-item via" : "ws-item",
+		    it->published_id);
+	if (it->preview_type)
+		html_printf(h,
+			    "<img class=\"preview\" src=\"/overlays/%D/workshop/%D/preview\" "
+			    "alt=\"\" width=\"64\" height=\"64\" loading=\"lazy\">",
+			    ov, it->published_id);
+	html_printf(h,
+		    "</td><td><a class=\"title\" href=\"%a\" rel=\"noopener noreferrer\" "
+		    "target=\"_blank\">%s</a>",
+		    url, it->title ? it->title : "(not synced yet)");
+	html_printf(h, " <span class=\"muted\">#%D%s</span></td><td>", it->published_id,
+		    it->is_collection ? " · collection" : "");
+	if (it->file_size && !it->is_collection)
+		html_printf(h, "%s", page_bytes(it->file_size, size, sizeof(size)));
+	html_printf(h, "</td><td>%T</td><td>", it->time_updated * 1000);
+	page_state_badge(h, it->state ? it->state : "pending");
+	if (it->error)
+		html_printf(h, " <span class=\"error\">%s</span>", it->error);
+	html_printf(h, "</td><td>");
+	if (!it->via) {
+		html_printf(
+		    h, "<form class=\"inline\" method=\"post\" action=\"/overlays/%D/workshop\">",
+		    ov);
+		page_csrf_input(r, h);
+		html_printf(h,
+			    "<input type=\"hidden\" name=\"remove\" value=\"%D\"><button "
+			    "type=\"submit\" class=\"danger\">Remove</button></form>",
+			    it->published_id);
+	}
+	html_printf(h, "</td></tr>");
+}
+
+/* A workshop overlay's items and the form that adds more; -1 if the
+ * database cannot be read. */
+static int workshop_section(struct req *r, struct html *h, const struct overlay *o)
+{
+	struct workshop_item *items;
+	size_t n, i;
+
+	if (db_workshop_items(web_db(r), o->id, &items, &n) != DB_OK)
+		return -1;
+	html_printf(h, "<section class=\"card\" id=\"workshop\"><h2>Workshop items</h2>");
+	if (n == 0)
+		html_printf(h, "<p class=\"muted\">No items yet: add some below.</p>");
+	else
+		html_printf(h, "<table class=\"workshop\"><thead><tr><th></th><th>Title</th>"
+			       "<th>Size</th><th>Updated</th><th>State</th><th></th></tr></thead>"
+			       "<tbody>");
+	for (i = 0; i < n; i++)
+		workshop_row(r, h, o->id, &items[i]);
+	if (n)
+		html_printf(h, "</tbody></table>");
+	workshop_item_list_free(items, n);
+	html_printf(h,
+		    "<form method=\"post\" action=\"/overlays/%D/workshop\" id=\"workshop-add\">",
+		    o->id);
+	page_csrf_input(r, h);
+	html_printf(h, "<label>Add items or collections: ids or their Workshop page URLs, one per "
+		       "line <textarea name=\"add\" rows=\"3\" spellcheck=\"false\" required>"
+		       "</textarea></label><div class=\"actions\"><button type=\"submit\" "
+		       "class=\"primary\">Add</button></div></form></section>");
+	return 0;
+}
+
 int page_overlay(struct req *r)
 {
 	const char *path = web_query(r, "path");
@@ -231,6 +351,11 @@ int page_overlay(struct req *r)
 	html_printf(&h, "<h1>Overlay %s <span class=\"muted\">#%D · %s</span></h1>", o.name, o.id,
 		    o.kind);
 	overlay_settings(r, &h, &o);
+	if (strcmp(o.kind, "workshop") == 0 && workshop_section(r, &h, &o) < 0) {
+		overlay_fini(&o);
+		html_fini(&h);
+		return ops_db_fail(r, DB_ERROR);
+	}
 	html_printf(&h, "<section class=\"card\"><h2>Files</h2>");
 	breadcrumbs(&h, o.id, path);
 	fd = files_open(r->w->cfg->state_dir, &o, path, &is_dir);
@@ -416,4 +541,83 @@ int page_overlay_file(struct req *r)
 	if (fd < 0)
 		return ops_fail(r, &err);
 	return web_respond_file(r, fd, r->cap[1]);
+}
+
+/* The list with the "add" textarea's entries appended, or without the
+ * "remove" one: the whole list, parsed again as one text (so its length
+ * and duplicates follow the one rule of workshop_ids.h).  0 with *ids
+ * (free it) and *n, or -1 with err. */
+static int workshop_new_list(struct req *r, int64_t **ids, size_t *n, struct ops_error *err)
+{
+	const char *add = web_param(r, "add"), *remove = web_param(r, "remove");
+	int64_t *cur, gone = 0;
+	struct strbuf text;
+	size_t ncur, i;
+	int rc;
+
+	if (!add && (!remove || !valid_id(remove, &gone))) {
+		err->status = 400;
+		err->msg = "give add (ids or URLs) or remove (an id of the list)";
+		return -1;
+	}
+	/* The textarea alone first, so a bad entry's number is its own. */
+	if (add) {
+		if (ops_workshop_parse(r, "add", add, ids, n, err) < 0)
+			return -1;
+		free(*ids);
+	}
+	if (ops_workshop_listed(r, r->cap[0], &cur, &ncur, err) < 0)
+		return -1;
+	strbuf_init(&text);
+	for (i = 0; i < ncur; i++)
+		if (cur[i] != gone)
+			strbuf_printf(&text, "%" PRId64 "\n", cur[i]);
+	free(cur);
+	if (add)
+		strbuf_puts(&text, add);
+	rc = ops_workshop_parse(r, add ? "add" : "workshop_ids", text.buf ? text.buf : "", ids, n,
+				err);
+	strbuf_fini(&text);
+	return rc;
+}
+
+int page_overlay_workshop(struct req *r)
+{
+	struct ops_error err;
+	int64_t *ids, id, job;
+	char loc[64];
+	size_t n;
+	int rc;
+
+	if (workshop_new_list(r, &ids, &n, &err) < 0)
+		return ops_fail(r, &err);
+	rc = ops_workshop_set(r, r->cap[0], ids, n, &id, &job, &err);
+	free(ids);
+	if (rc < 0)
+		return ops_fail(r, &err);
+	snprintf(loc, sizeof(loc), "/overlays/%" PRId64, id);
+	return web_redirect(r, loc);
+}
+
+int page_overlay_sync(struct req *r)
+{
+	struct ops_error err;
+	int64_t job;
+
+	if (ops_workshop_sync(r, r->cap[0], &job, &err) < 0)
+		return ops_fail(r, &err);
+	return page_redirect_job(r, job);
+}
+
+/* A cached preview image of a workshop overlay's item, from the web's
+ * own host (the page never points the browser at Steam's). */
+int page_workshop_preview(struct req *r)
+{
+	struct ops_error err;
+	const char *type;
+	int fd = ops_workshop_preview(r, r->cap[0], r->cap[1], &type, &err);
+
+	if (fd < 0)
+		return ops_fail(r, &err);
+	return web_respond_inline(r, fd, type);
 }

@@ -214,6 +214,31 @@ int web_respond_file(struct req *r, int fd, const char *name)
 	return ret;
 }
 
+int web_respond_inline(struct req *r, int fd, const char *type)
+{
+	struct MHD_Response *resp;
+	struct stat st;
+	enum MHD_Result ret;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return web_error(r, 500, "cannot read the file");
+	}
+	resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	web_add_headers(r, resp, type);
+	MHD_del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, max-age=300");
+	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+	count_status(r, 200);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 int web_respond_static(struct req *r, const char *type, const void *data, size_t len)
 {
 	struct MHD_Response *resp =

@@ -181,6 +181,11 @@ int web_respond_text(struct req *r, unsigned status, const char *text);
 /* 200 with the file behind fd (consumed) as an attachment named after
  * the last component of name. */
 int web_respond_file(struct req *r, int fd, const char *name);
+/* 200 with the regular file behind fd (consumed) shown inline as type (an
+ * image's, of the caller's own table, never a client's or upstream's
+ * word), kept by the browser for 5 minutes and not for other sites
+ * (Cross-Origin-Resource-Policy: same-origin). */
+int web_respond_inline(struct req *r, int fd, const char *type);
 /* 200 with a static asset (data stays ours), cacheable for 5 minutes. */
 int web_respond_static(struct req *r, const char *type, const void *data, size_t len);
 /* 200 with an SSE stream's response (hub.h; NULL: MHD_NO); the stream is
