@@ -100,12 +100,15 @@ static char *ids_of(json_object *a)
 {
 	struct strbuf sb;
 	size_t i;
+	char *out;
 
 	strbuf_init(&sb);
 	for (i = 0; i < json_object_array_length(a); i++)
 		strbuf_printf(&sb, "%s%lld", i ? "," : "",
 			      (long long)json_object_get_int64(json_object_array_get_idx(a, i)));
-	return sb.buf ? strbuf_detach(&sb) : xstrdup("");
+	out = xstrdup(sb.buf);
+	strbuf_fini(&sb);
+	return out;
 }
 
 static void assert_ids(json_object *o, const char *want)
