@@ -86,7 +86,8 @@ struct sse_stream {
 	size_t off; /* absolute; SIZE_MAX until placed */
 	size_t slot;
 	bool suspended;
-	int64_t user_id, session_id; /* hub_claim's; user_id 0: unclaimed */
+	int64_t user_id, session_id; /* hub_claim's; user_id 0: unclaimed;
+				      * session_id < 0: minus an API token's id */
 	const char *end_why;	     /* ending: "event: end" with this, then EOF */
 	size_t end_off;		     /* bytes of that end sent */
 };
@@ -688,6 +689,13 @@ static const char *verdict(struct hub *h, const struct owner_key *k)
 	user_fini(&u);
 	if (disabled)
 		return "user disabled";
+	if (k->session_id < 0) { /* after the user's checks: disabling revokes tokens too */
+		rc = db_token_live(h->db, -k->session_id);
+		if (rc == DB_NOTFOUND)
+			return "token revoked";
+		if (rc != DB_OK)
+			return NULL;
+	}
 	return object_verdict(h, k, admin);
 }
 
@@ -748,7 +756,8 @@ static void recheck_owners(struct hub *h)
 	flush_resumes(h);
 	if (ended)
 		log_info("ended %zu stream(s) whose viewer may no longer watch "
-			 "(logged out, user disabled or deleted, object deleted or given away)",
+			 "(logged out, token revoked, user disabled or deleted, object deleted or "
+			 "given away)",
 			 ended);
 	free(keys);
 }

@@ -54,15 +54,16 @@ struct MHD_Response *hub_job_stream(struct hub *h, struct MHD_Connection *conn, 
 struct MHD_Response *hub_console_stream(struct hub *h, struct MHD_Connection *conn,
 					int64_t server_id, const char *server, int64_t created_at,
 					int64_t after_id, struct sse_stream **stream);
-/* Give stream to user_id, seen through session_id (0: an API token),
+/* Give stream to user_id, seen through session_id (< 0: minus the id of
+ * the API token it came with),
  * unless that user already has max live streams: 0, or -1 (the caller
  * answers 429 and detaches it).  From then on the hub thread checks,
  * after each database change (at most every HUB_RECHECK_MS), that the
- * session is still live, the user still enabled and still allowed to see
- * the streamed object (its owner, an admin, or a system job's viewer);
- * when not, the stream ends with "event: end" and "data: " one of
- * "logged out", "user disabled", "user deleted", "deleted" or "access
- * revoked". */
+ * session or token is still live, the user still enabled and still
+ * allowed to see the streamed object (its owner, an admin, or a system
+ * job's viewer); when not, the stream ends with "event: end" and "data: "
+ * one of "logged out", "token revoked", "user disabled", "user deleted",
+ * "deleted" or "access revoked". */
 int hub_claim(struct hub *h, struct sse_stream *stream, int64_t user_id, int64_t session_id,
 	      int max);
 /* End a viewer: called when its request ends (completion callback). */

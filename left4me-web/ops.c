@@ -1116,3 +1116,21 @@ int ops_audit_filter(struct req *r, struct audit_filter *f, struct ops_error *er
 	}
 	return 0;
 }
+
+/* ---- API tokens --------------------------------------------------------------- */
+
+int ops_token_revoke(struct req *r, const char *id, struct ops_error *err)
+{
+	int64_t n;
+	int rc;
+
+	if (!valid_id(id, &n))
+		return fail(err, 404, "no such token");
+	rc = db_token_revoke(web_db(r), r->user.id, n);
+	if (rc == DB_NOTFOUND)
+		return fail(err, 404, "no such token");
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	audit_id(r, "token_revoke", n, "");
+	return 0;
+}

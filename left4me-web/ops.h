@@ -191,4 +191,11 @@ int ops_overlay_file_open(struct req *r, const char *id, const char *path, struc
  * point into the request. */
 int ops_audit_filter(struct req *r, struct audit_filter *f, struct ops_error *err);
 
+/* ---- API tokens --------------------------------------------------------------- */
+
+/* Revoke the requester's token id (another user's is "no such token"),
+ * with its audit row: 0, or -1 with err.  The hub then ends the streams
+ * opened with it. */
+int ops_token_revoke(struct req *r, const char *id, struct ops_error *err);
+
 #endif

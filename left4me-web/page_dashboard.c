@@ -107,7 +107,8 @@ int page_dashboard(struct req *r)
 			"<form method=\"post\" action=\"/tokens\">");
 	page_csrf_input(r, &h);
 	html_printf(&h, "<label>Label <input name=\"label\" maxlength=\"64\"></label>"
-			"<button type=\"submit\">Create token</button></form></section>");
+			"<button type=\"submit\">Create token</button></form>"
+			"<p><a href=\"/tokens\">Your API tokens</a></p></section>");
 	server_list_free(servers, ns);
 	job_list_free(jobs, nj);
 	return page_finish(r, &h, 200);

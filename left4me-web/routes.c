@@ -21,6 +21,7 @@
 #include "api_jobs.h"
 #include "api_overlays.h"
 #include "api_servers.h"
+#include "api_tokens.h"
 #include "page.h"
 #include "page_admin.h"
 #include "page_audit.h"
@@ -33,6 +34,7 @@
 #include "page_overlays.h"
 #include "page_servers.h"
 #include "page_status.h"
+#include "page_tokens.h"
 #include "session.h"
 #include "xalloc.h"
 
@@ -95,7 +97,9 @@ static const struct route routes[] = {
     P("POST", "/admin/install-game", page_admin_install, AUTH_ADMIN, true),
     P("POST", "/admin/users", page_admin_user_add, AUTH_ADMIN, true),
     P("POST", "/admin/users/{}/{}", page_admin_user_action, AUTH_ADMIN, true),
+    P("GET", "/tokens", page_tokens, AUTH_USER, false),
     P("POST", "/tokens", page_tokens_create, AUTH_USER, true),
+    P("POST", "/tokens/{}/revoke", page_token_revoke, AUTH_USER, true),
 
     A("GET", "/api/v1/servers", api_servers_list, AUTH_USER, false),
     A("POST", "/api/v1/servers", api_servers_create, AUTH_USER, true),
@@ -127,6 +131,8 @@ static const struct route routes[] = {
     A("GET", "/api/v1/jobs/{}/log", api_job_log, AUTH_USER, false),
     A("GET", "/api/v1/jobs/{}/events", api_job_events, AUTH_USER, false),
     A("GET", "/api/v1/audit", api_audit, AUTH_ADMIN, false),
+    A("GET", "/api/v1/tokens", api_tokens_list, AUTH_USER, false),
+    A("DELETE", "/api/v1/tokens/{}", api_token_revoke, AUTH_USER, true),
     A("POST", "/api/v1/admin/install-game", api_install_game, AUTH_ADMIN, true),
     A("GET", "/api/v1/game", api_game, AUTH_ADMIN, false),
 };

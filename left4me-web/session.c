@@ -39,7 +39,7 @@ void session_authenticate(struct req *r)
 		if (strlen(tok) != AUTH_API_TOKEN_LEN)
 			return;
 		auth_sha256_hex(tok, hash);
-		if (db_token_lookup(web_db(r), hash, &r->user) == DB_OK) {
+		if (db_token_lookup(web_db(r), hash, &r->user, &r->token_id) == DB_OK) {
 			r->authed = true;
 			r->via_token = true;
 		} else {

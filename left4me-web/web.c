@@ -264,7 +264,8 @@ int web_respond_stream(struct req *r, struct MHD_Response *resp, struct sse_stre
 
 	if (!resp)
 		return MHD_NO;
-	if (hub_claim(r->w->hub, stream, r->user.id, r->via_token ? 0 : r->sess.id, max) < 0) {
+	if (hub_claim(r->w->hub, stream, r->user.id, r->via_token ? -r->token_id : r->sess.id,
+		      max) < 0) {
 		MHD_destroy_response(resp);
 		hub_detach(r->w->hub, stream);
 		snprintf(msg, sizeof(msg),

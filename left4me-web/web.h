@@ -154,7 +154,8 @@ struct req {
 	unsigned upload_status; /* a failed upload: the answer at the body's end */
 	char *upload_msg;
 	bool authed;
-	bool via_token; /* Bearer rather than the session cookie */
+	bool via_token;	  /* Bearer rather than the session cookie */
+	int64_t token_id; /* that Bearer token's id */
 	struct user user;
 	struct session sess;
 	char *set_cookie[2]; /* Set-Cookie headers to send */

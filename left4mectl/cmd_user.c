@@ -1,4 +1,5 @@
-/* left4mectl user add/passwd/list/disable/enable, token create. */
+/* left4mectl user add/passwd/list/disable/enable, token create/list/revoke. */
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +249,69 @@ int cmd_token_create(struct ctl *ctl, int argc, char **argv)
 	fprintf(ctl->out, "%s\n", token);
 out:
 	explicit_bzero(token, sizeof(token));
+	user_fini(&u);
+	return rc;
+}
+
+int cmd_token_list(struct ctl *ctl, int argc, char **argv)
+{
+	struct api_token *list;
+	struct user u = {0};
+	const char *name;
+	size_t n, i;
+	int rc;
+
+	if (args_scan(argc, argv, NULL, 0, &name, 1) < 0)
+		return EX_USAGE;
+	if ((rc = find_user(ctl, name, &u)) != 0)
+		return rc;
+	rc = db_token_list(ctl->db, u.id, &list, &n);
+	user_fini(&u);
+	if (rc != DB_OK) {
+		log_err("cannot read the tokens");
+		return EX_SOFTWARE;
+	}
+	fprintf(ctl->out, "%-6s %-20s %-20s %s\n", "ID", "CREATED", "LAST USED", "LABEL");
+	for (i = 0; i < n; i++) {
+		char made[32], used[32];
+
+		fprintf(ctl->out, "%-6" PRId64 " %-20s %-20s %s\n", list[i].id,
+			time_format_utc(list[i].created_at, made, sizeof(made)),
+			list[i].last_used_at
+			    ? time_format_utc(list[i].last_used_at, used, sizeof(used))
+			    : "never",
+			list[i].label);
+	}
+	api_token_list_free(list, n);
+	return 0;
+}
+
+int cmd_token_revoke(struct ctl *ctl, int argc, char **argv)
+{
+	const char *pos[2];
+	struct user u = {0};
+	int64_t id;
+	int rc;
+
+	if (args_scan(argc, argv, NULL, 0, pos, 2) < 0)
+		return EX_USAGE;
+	if (!valid_id(pos[1], &id)) {
+		log_err("token revoke: '%s' is not a token id (see token list %s)", pos[1], pos[0]);
+		return EX_USAGE;
+	}
+	if ((rc = find_user(ctl, pos[0], &u)) != 0)
+		return rc;
+	rc = db_token_revoke(ctl->db, u.id, id);
+	if (rc == DB_NOTFOUND) {
+		log_err("user '%s' has no token %s", pos[0], pos[1]);
+		rc = EX_DATAERR;
+	} else if (rc != DB_OK) {
+		log_err("cannot revoke the token");
+		rc = EX_SOFTWARE;
+	} else {
+		db_audit(ctl->db, 0, "cli", "token_revoke", pos[0], pos[1]);
+		fprintf(ctl->out, "token %s of '%s' revoked\n", pos[1], pos[0]);
+	}
 	user_fini(&u);
 	return rc;
 }

@@ -33,6 +33,8 @@ static const struct command commands[] = {
     {"user", "disable", "NAME", NEED_DB, cmd_user_disable},
     {"user", "enable", "NAME", NEED_DB, cmd_user_enable},
     {"token", "create", "USER [--label TEXT]", NEED_DB, cmd_token_create},
+    {"token", "list", "USER", NEED_DB, cmd_token_list},
+    {"token", "revoke", "USER ID", NEED_DB, cmd_token_revoke},
     {"server", "list", "", NEED_DB, cmd_server_list},
     {"server", "start", "NAME [--wait]", NEED_DB, cmd_server_job},
     {"server", "stop", "NAME [--wait]", NEED_DB, cmd_server_job},

@@ -13,6 +13,8 @@ int cmd_user_list(struct ctl *ctl, int argc, char **argv);
 int cmd_user_disable(struct ctl *ctl, int argc, char **argv);
 int cmd_user_enable(struct ctl *ctl, int argc, char **argv);
 int cmd_token_create(struct ctl *ctl, int argc, char **argv);
+int cmd_token_list(struct ctl *ctl, int argc, char **argv);
+int cmd_token_revoke(struct ctl *ctl, int argc, char **argv);
 int cmd_server_list(struct ctl *ctl, int argc, char **argv);
 int cmd_server_job(struct ctl *ctl, int argc, char **argv);
 int cmd_server_console(struct ctl *ctl, int argc, char **argv);

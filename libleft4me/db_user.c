@@ -259,20 +259,28 @@ int db_token_add(sqlite3 *db, int64_t user_id, const char *token_hash, const cha
 	return db_step_insert(db, st, id, "token add");
 }
 
-int db_token_lookup(sqlite3 *db, const char *token_hash, struct user *out)
+int db_token_lookup(sqlite3 *db, const char *token_hash, struct user *out, int64_t *token_id)
 {
+	/* The token's id follows the user's columns (column 7). */
 	static const char sql[] =
-	    "SELECT " USER_COLUMNS "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+	    "SELECT " USER_COLUMNS ", t.id FROM api_tokens t JOIN users u ON u.id = t.user_id "
 	    "WHERE t.token_hash = ? AND u.disabled = 0";
 	static const char touch_sql[] =
 	    "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	if (!st)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	rc = get_one(db, st, out, "token lookup");
+	rc = db_step_one(db, st, "token lookup");
+	if (rc == DB_OK) {
+		row_to_user(st, out);
+		if (token_id)
+			*token_id = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_finalize(st);
 	if (rc != DB_OK)
 		return rc;
 	st = db_prepare(db, touch_sql);
@@ -333,6 +341,20 @@ void api_token_list_free(struct api_token *tokens, size_t n)
 	for (i = 0; i < n; i++)
 		free(tokens[i].label);
 	free(tokens);
+}
+
+int db_token_live(sqlite3 *db, int64_t token_id)
+{
+	static const char sql[] = "SELECT 1 FROM api_tokens WHERE id = ?";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, token_id);
+	rc = db_step_one(db, st, "token live");
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int db_token_revoke(sqlite3 *db, int64_t user_id, int64_t token_id)

@@ -51,9 +51,13 @@ struct api_token {
 /* Store a token by its SHA-256 (hex). */
 int db_token_add(sqlite3 *db, int64_t user_id, const char *token_hash, const char *label,
 		 int64_t *id);
-/* The enabled user owning token_hash, touching last_used_at; DB_NOTFOUND
- * for an unknown token or a disabled user. */
-int db_token_lookup(sqlite3 *db, const char *token_hash, struct user *out);
+/* The enabled user owning token_hash, touching last_used_at, and the
+ * token's id into *token_id (unless NULL); DB_NOTFOUND for an unknown
+ * token or a disabled user. */
+int db_token_lookup(sqlite3 *db, const char *token_hash, struct user *out, int64_t *token_id);
+/* DB_OK while token token_id exists (not revoked), else DB_NOTFOUND (the
+ * web's streams end with their token). */
+int db_token_live(sqlite3 *db, int64_t token_id);
 int db_token_list(sqlite3 *db, int64_t user_id, struct api_token **tokens, size_t *n);
 void api_token_list_free(struct api_token *tokens, size_t n);
 /* Revoke a token of user_id: DB_NOTFOUND if it is not theirs. */

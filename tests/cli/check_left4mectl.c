@@ -263,8 +263,33 @@ START_TEST(test_happy_path)
 		ck_assert_int_eq(tu_db_int(db, q), 1);
 		free(q);
 	}
-	/* db migrate, then each user and token command above: one row each */
-	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM audit_log WHERE actor = 'cli'"), 7);
+	db_close(db);
+	RUN(&r, NULL, "token", "list", "alice");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "\n2 ") && strstr(r.out, "ci runner") &&
+			  strstr(r.out, "never") && !strstr(r.out, hash),
+		      "%s", r.out);
+	tu_run_fini(&r);
+	/* bob's token (id 1) was ended by his disable: alice's is 2 */
+	RUN(&r, NULL, "token", "revoke", "bob", "2");
+	ck_assert_int_eq(r.status, EX_DATAERR); /* alice's token, not bob's */
+	ck_assert_msg(strstr(r.err, "user 'bob' has no token 2"), "%s", r.err);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "token", "revoke", "alice", "x1");
+	ck_assert_int_eq(r.status, EX_USAGE);
+	ck_assert_msg(strstr(r.err, "'x1' is not a token id"), "%s", r.err);
+	tu_run_fini(&r);
+	db = db_open(dbpath, 0, err, sizeof(err));
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM api_tokens"), 1);
+	db_close(db);
+	RUN(&r, NULL, "token", "revoke", "alice", "2");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "token 2 of 'alice' revoked"), "%s", r.out);
+	tu_run_fini(&r);
+	db = db_open(dbpath, 0, err, sizeof(err));
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM api_tokens"), 0);
+	/* db migrate, then each changing user and token command above: one row each */
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM audit_log WHERE actor = 'cli'"), 8);
 	db_close(db);
 
 	seed_server();

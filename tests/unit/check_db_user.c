@@ -86,7 +86,7 @@ START_TEST(test_passwd_and_disable_revoke)
 	ck_assert_int_eq(db_user_add(db, "bob", "$y$old", false, &id), DB_OK);
 	ck_assert_int_eq(db_token_add(db, id, tok_hash, "ci", NULL), DB_OK);
 	add_session(id, sess_hash);
-	ck_assert_int_eq(db_token_lookup(db, tok_hash, &u), DB_OK);
+	ck_assert_int_eq(db_token_lookup(db, tok_hash, &u, NULL), DB_OK);
 	ck_assert_str_eq(u.name, "bob");
 	user_fini(&u);
 	ck_assert_int_gt(tu_db_int(db, "SELECT last_used_at FROM api_tokens"), 0);
@@ -103,7 +103,7 @@ START_TEST(test_passwd_and_disable_revoke)
 	add_session(id, sess_hash);
 	ck_assert_int_eq(db_user_set_disabled(db, id, true), DB_OK);
 	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM sessions"), 0);
-	ck_assert_int_eq(db_token_lookup(db, tok_hash, &u), DB_NOTFOUND);
+	ck_assert_int_eq(db_token_lookup(db, tok_hash, &u, NULL), DB_NOTFOUND);
 	ck_assert_int_eq(db_user_set_disabled(db, id, false), DB_OK);
 	ck_assert_int_eq(db_user_set_disabled(db, 999, true), DB_NOTFOUND);
 }
@@ -114,7 +114,7 @@ START_TEST(test_tokens)
 	char h1[AUTH_SHA256_HEX + 1], h2[AUTH_SHA256_HEX + 1];
 	struct api_token *list;
 	struct user u;
-	int64_t a, b, t1, t2;
+	int64_t a, b, t1, t2, seen = 0;
 	size_t n;
 
 	auth_sha256_hex("one", h1);
@@ -130,11 +130,18 @@ START_TEST(test_tokens)
 	ck_assert_str_eq(list[0].label, "laptop");
 	api_token_list_free(list, n);
 	ck_assert_int_eq(db_token_revoke(db, b, t1), DB_NOTFOUND); /* not b's */
-	ck_assert_int_eq(db_token_lookup(db, h1, &u), DB_OK);
+	ck_assert_int_eq(db_token_lookup(db, h1, &u, &seen), DB_OK);
+	ck_assert_int_eq(seen, t1);
+	ck_assert_int_eq(u.id, a);
 	user_fini(&u);
+	ck_assert_int_eq(db_token_live(db, t1), DB_OK);
+	ck_assert_int_eq(db_token_live(db, t2), DB_OK);
+	ck_assert_int_eq(db_user_set_disabled(db, b, true), DB_OK);
+	ck_assert_int_eq(db_token_live(db, t2), DB_NOTFOUND); /* disabling revokes them */
 	ck_assert_int_eq(db_token_revoke(db, a, t1), DB_OK);
-	ck_assert_int_eq(db_token_lookup(db, h1, &u), DB_NOTFOUND);
-	ck_assert_int_eq(db_token_lookup(db, "0000", &u), DB_NOTFOUND);
+	ck_assert_int_eq(db_token_live(db, t1), DB_NOTFOUND);
+	ck_assert_int_eq(db_token_lookup(db, h1, &u, NULL), DB_NOTFOUND);
+	ck_assert_int_eq(db_token_lookup(db, "0000", &u, NULL), DB_NOTFOUND);
 }
 END_TEST
 

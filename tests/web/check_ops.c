@@ -541,6 +541,9 @@ START_TEST(audit_every_change)
 	    {"alice", "POST", "/servers/{}/{}", "/servers/alpha/delete", "confirm=alpha", false,
 	     303, "delete"},
 	    {"alice", "POST", "/tokens", "/tokens", "label=laptop", false, 201, "token_create"},
+	    {"alice", "POST", "/tokens", "/tokens", "label=old", false, 201, "token_create"},
+	    {"alice", "POST", "/tokens/{}/revoke", "/tokens/4/revoke", NULL, false, 303,
+	     "token_revoke"},
 	    /* the API, alice */
 	    {"alice", "POST", "/api/v1/blueprints", "/api/v1/blueprints", "{\"name\": \"bp2\"}",
 	     true, 201, "blueprint_create"},
@@ -606,6 +609,9 @@ START_TEST(audit_every_change)
 	     NULL, true, 202, "refresh_global_overlays"},
 	    {"root", "POST", "/api/v1/admin/install-game", "/api/v1/admin/install-game", NULL, true,
 	     202, "install_game"},
+	    {"root", "POST", "/tokens", "/tokens", "label=spare", false, 201, "token_create"},
+	    {"root", "DELETE", "/api/v1/tokens/{}", "/api/v1/tokens/5", NULL, true, 200,
+	     "token_revoke"},
 	};
 	size_t nsteps = sizeof(steps) / sizeof(steps[0]), nroutes, i, j;
 	char **routes = routes_changing(&nroutes);
@@ -662,6 +668,8 @@ START_TEST(audit_every_change)
 	for (i = 0; i < nsteps; i++)
 		run_step(&steps[i]);
 	ck_assert_int_eq(count("SELECT count(*) FROM api_tokens WHERE label = 'laptop'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM api_tokens WHERE label IN ('old', 'spare')"),
+			 0); /* revoked */
 	/* Log out: the last change of each session. */
 	for (i = 0; i < 2; i++) {
 		struct step out = {

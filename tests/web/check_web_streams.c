@@ -1,6 +1,7 @@
 /* left4me-web's live streams (SSE) and who may keep them: a user's
  * streams are capped (web.max_streams_per_user, 429 beyond), and a stream
- * ends at logout, when its user is disabled or deleted, when the streamed
+ * ends at logout, when its API token is revoked, when its user is
+ * disabled or deleted, when the streamed
  * object is deleted and when it changes owner (hub.h, hub_claim).  Raw
  * HTTP/1.0 over loopback, so the events arrive unchunked. */
 #include <check.h>
@@ -269,6 +270,69 @@ START_TEST(ends_when_owner_changes)
 }
 END_TEST
 
+/* A stream opened with an API token ends when that token is revoked
+ * (through the API here, through the tokens page below); the user's
+ * other token and its stream live on.  Another user cannot revoke it. */
+START_TEST(ends_when_token_revoked)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t b = wt_user(&t, "bob", "password-bob", false);
+	char *t1 = wt_token(&t, a), *t2 = wt_token(&t, a), *tb = wt_token(&t, b);
+	char *h1 = xasprintf("Authorization: Bearer %s", t1);
+	char *h2 = xasprintf("Authorization: Bearer %s", t2);
+	struct wt_session ws;
+	struct wt_resp r;
+	struct stream s1, s2;
+
+	job_of(a); /* tokens 1 and 2 are alice's, 3 bob's */
+	stream_ok(&s1, "/api/v1/jobs/1/events", h1);
+	stream_ok(&s2, "/api/v1/jobs/1/events", h2);
+	wt_req(&t, "DELETE", "/api/v1/tokens/1", NULL, tb, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 404); /* not bob's */
+	wt_resp_fini(&r);
+	wt_req(&t, "GET", "/api/v1/tokens", NULL, t2, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(strstr(r.body, "\"id\":1,") && strstr(r.body, "\"id\":2,") &&
+			  !strstr(r.body, "\"id\":3,") && strstr(r.body, "\"current\":true"),
+		      "token list: %s", r.body);
+	ck_assert_ptr_null(strstr(r.body, t1)); /* never a token's value */
+	wt_resp_fini(&r);
+	wt_req(&t, "DELETE", "/api/v1/tokens/1", NULL, t2, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	wt_resp_fini(&r);
+	stream_ends(&s1, "token revoked");
+	ck_assert(!stream_wait(&s2, "event: end", 300));
+	wt_req(&t, "GET", "/api/v1/jobs", NULL, t1, NULL, NULL, 0, NULL, &r);
+	ck_assert_int_eq(r.status, 401);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(tu_db_int(t.db, "SELECT count(*) FROM audit_log WHERE "
+					 "action = 'token_revoke' AND object = '1'"),
+			 1);
+	/* The tokens page: alice sees her token and revokes it. */
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &ws), 303);
+	wt_get(&t, &ws, "/tokens", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "action=\"/tokens/2/revoke\""));
+	ck_assert_ptr_null(strstr(r.body, "/tokens/1/revoke"));
+	ck_assert_ptr_null(strstr(r.body, "/tokens/3/revoke"));
+	wt_resp_fini(&r);
+	wt_post(&t, &ws, "/tokens/3/revoke", "", true, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	wt_post(&t, &ws, "/tokens/2/revoke", "", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	stream_ends(&s2, "token revoked");
+	stream_close(&s1);
+	stream_close(&s2);
+	free(h1);
+	free(h2);
+	free(t1);
+	free(t2);
+	free(tb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("left4me-web streams");
@@ -281,6 +345,7 @@ int main(void)
 	tcase_add_test(tc, ends_when_user_disabled_or_deleted);
 	tcase_add_test(tc, ends_when_object_deleted);
 	tcase_add_test(tc, ends_when_owner_changes);
+	tcase_add_test(tc, ends_when_token_revoked);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
