@@ -181,25 +181,49 @@ int web_redirect(struct req *r, const char *location)
 	return ret;
 }
 
-int web_respond_file(struct req *r, int fd, const char *name)
+/* A response streaming regular file fd (taken: closed on failure) as
+ * type, or NULL with *ret the MHD result of the error answered. */
+static struct MHD_Response *fd_response(struct req *r, int fd, const char *type, int *ret)
 {
 	struct MHD_Response *resp;
 	struct stat st;
-	const char *base = strrchr(name, '/');
-	char *disp;
-	enum MHD_Result ret;
-	size_t i;
 
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return web_error(r, 500, "cannot read the file");
+		*ret = web_error(r, 500, "cannot read the file");
+		return NULL;
 	}
 	resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
 	if (!resp) {
 		close(fd);
-		return MHD_NO;
+		*ret = MHD_NO;
+		return NULL;
 	}
-	web_add_headers(r, resp, "application/octet-stream");
+	web_add_headers(r, resp, type);
+	return resp;
+}
+
+/* Queue resp as a 200 and let it go. */
+static int queue_ok(struct req *r, struct MHD_Response *resp)
+{
+	enum MHD_Result ret;
+
+	count_status(r, 200);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+int web_respond_file(struct req *r, int fd, const char *name)
+{
+	const char *base = strrchr(name, '/');
+	struct MHD_Response *resp;
+	char *disp;
+	size_t i;
+	int ret;
+
+	if (!(resp = fd_response(r, fd, "application/octet-stream", &ret)))
+		return ret;
 	/* The name is a valid overlay path component: printable ASCII; quotes
 	 * and backslashes are not allowed in it, but be safe. */
 	disp = xasprintf("attachment; filename=\"%s\"", base ? base + 1 : name);
@@ -208,35 +232,20 @@ int web_respond_file(struct req *r, int fd, const char *name)
 			disp[i] = '_';
 	MHD_add_response_header(resp, "Content-Disposition", disp);
 	free(disp);
-	count_status(r, 200);
-	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return queue_ok(r, resp);
 }
 
 int web_respond_inline(struct req *r, int fd, const char *type)
 {
 	struct MHD_Response *resp;
-	struct stat st;
-	enum MHD_Result ret;
+	int ret;
 
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return web_error(r, 500, "cannot read the file");
-	}
-	resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
-	if (!resp) {
-		close(fd);
-		return MHD_NO;
-	}
-	web_add_headers(r, resp, type);
+	if (!(resp = fd_response(r, fd, type, &ret)))
+		return ret;
 	MHD_del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, max-age=300");
 	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
-	count_status(r, 200);
-	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return queue_ok(r, resp);
 }
 
 int web_respond_static(struct req *r, const char *type, const void *data, size_t len)

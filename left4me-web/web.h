@@ -179,7 +179,7 @@ int web_respond(struct req *r, unsigned status, const char *type, struct strbuf 
 /* Queue the page (taken over) as text/html. */
 int web_respond_html(struct req *r, unsigned status, struct html *page);
 int web_respond_text(struct req *r, unsigned status, const char *text);
-/* 200 with the file behind fd (consumed) as an attachment named after
+/* 200 with the regular file behind fd (consumed) as an attachment named after
  * the last component of name. */
 int web_respond_file(struct req *r, int fd, const char *name);
 /* 200 with the regular file behind fd (consumed) shown inline as type (an
