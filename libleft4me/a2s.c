@@ -321,7 +321,8 @@ int a2s_split_add(struct a2s_split *s, const uint8_t *pkt, size_t len, uint8_t *
 struct exchange {
 	int fd;
 	int64_t deadline;
-	int64_t sent; /* when the last request went out */
+	int64_t sent;	    /* when the last request went out */
+	uint32_t challenge; /* the server's, once it gave one (0: none yet) */
 	struct a2s_split split;
 	uint8_t buf[A2S_SPLIT_MAX * A2S_PACKET_MAX];
 	size_t len;
@@ -386,6 +387,7 @@ static int ask(struct exchange *x, uint8_t *req, size_t reqlen, size_t chal_off,
 			return 0;
 		if (a2s_parse_challenge(x->buf, x->len, &c, why, whylen) < 0)
 			return -1;
+		x->challenge = c;
 		put_le32(req, chal_off, c);
 		if (chal_off + 4 > reqlen)
 			reqlen = chal_off + 4;
@@ -393,16 +395,23 @@ static int ask(struct exchange *x, uint8_t *req, size_t reqlen, size_t chal_off,
 	return err_set(why, whylen, "the server keeps answering with a new challenge");
 }
 
-int a2s_query(const struct sockaddr *addr, socklen_t addrlen, bool want_players, int timeout_ms,
-	      struct a2s_result *res, char *why, size_t whylen)
+/* The challenge srcds gives is one per client address, for both queries
+ * and for a while: A2S_PLAYER goes out with the one A2S_INFO got, and a
+ * caller that keeps it (a2s_query_known) sends A2S_INFO with it too, two
+ * round trips instead of four.  A stale one costs what no challenge does:
+ * the server answers with its new one, which ask() uses. */
+int a2s_query_known(const struct sockaddr *addr, socklen_t addrlen, bool want_players,
+		    int timeout_ms, uint32_t *challenge, struct a2s_result *res, char *why,
+		    size_t whylen)
 {
 	static __thread struct exchange x;
 	uint8_t req[64];
-	size_t n;
+	size_t n, base;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	x.deadline = mono_ms() + timeout_ms;
+	x.challenge = challenge ? *challenge : 0;
 	x.fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (x.fd < 0)
 		return err_set(why, whylen, "socket: %s", strerror(errno));
@@ -410,13 +419,14 @@ int a2s_query(const struct sockaddr *addr, socklen_t addrlen, bool want_players,
 		err_set(why, whylen, "connect: %s", strerror(errno));
 		goto out;
 	}
-	n = a2s_info_request(req, false, 0);
-	if (ask(&x, req, n, n, why, whylen) < 0 ||
+	base = a2s_info_request(req, false, 0);
+	n = a2s_info_request(req, x.challenge != 0, x.challenge);
+	if (ask(&x, req, n, base, why, whylen) < 0 ||
 	    a2s_parse_info(x.buf, x.len, &res->info, why, whylen) < 0)
 		goto out;
 	res->rtt_ms = (unsigned)(mono_ms() - x.sent);
 	if (want_players) {
-		n = a2s_player_request(req, 0xFFFFFFFFu);
+		n = a2s_player_request(req, x.challenge ? x.challenge : 0xFFFFFFFFu);
 		if (ask(&x, req, n, 5, why, whylen) < 0 ||
 		    a2s_parse_players(x.buf, x.len, res->players, A2S_PLAYERS_MAX, &res->n_players,
 				      NULL, why, whylen) < 0)
@@ -425,5 +435,13 @@ int a2s_query(const struct sockaddr *addr, socklen_t addrlen, bool want_players,
 	rc = 0;
 out:
 	close(x.fd);
+	if (challenge)
+		*challenge = x.challenge;
 	return rc;
+}
+
+int a2s_query(const struct sockaddr *addr, socklen_t addrlen, bool want_players, int timeout_ms,
+	      struct a2s_result *res, char *why, size_t whylen)
+{
+	return a2s_query_known(addr, addrlen, want_players, timeout_ms, NULL, res, why, whylen);
 }

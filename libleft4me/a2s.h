@@ -101,5 +101,11 @@ struct a2s_result {
  * timeout_ms.  0, or -1 with why (timed out, refused, malformed). */
 int a2s_query(const struct sockaddr *addr, socklen_t addrlen, bool want_players, int timeout_ms,
 	      struct a2s_result *res, char *why, size_t whylen);
+/* The same, starting with *challenge, the one this server gave last time
+ * (0: none known), and leaving in it the one it gave now: a poller that
+ * keeps it asks in two round trips, not four. */
+int a2s_query_known(const struct sockaddr *addr, socklen_t addrlen, bool want_players,
+		    int timeout_ms, uint32_t *challenge, struct a2s_result *res, char *why,
+		    size_t whylen);
 
 #endif

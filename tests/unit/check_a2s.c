@@ -423,14 +423,44 @@ START_TEST(test_query_strict)
 	ck_assert_uint_eq(res.n_players, 2);
 	ck_assert_str_eq(res.players[1].name, "player1");
 	ck_assert_uint_lt(res.rtt_ms, 2000);
-	/* Challenge, INFO, challenge, PLAYER. */
-	ck_assert_int_eq(sv.requests, 4);
+	/* INFO (challenged), INFO with it, PLAYER with the same challenge. */
+	ck_assert_int_eq(sv.requests, 3);
 
 	/* The player list over two fragments. */
 	sv.mode = M_SPLIT;
 	ck_assert_msg(query(true, 2000, &res, why, sizeof(why)) == 0, "%s", why);
 	ck_assert_uint_eq(res.n_players, 30);
 	ck_assert_uint_eq(strlen(res.players[29].name), 60);
+}
+END_TEST
+
+/* A poller that keeps the challenge asks in two datagrams; a stale one
+ * costs a round trip more, and is replaced by the server's. */
+START_TEST(test_query_known_challenge)
+{
+	static struct a2s_result res;
+	char why[128] = "";
+	uint32_t c = 0;
+
+	ck_assert_msg(a2s_query_known((struct sockaddr *)&sv.addr, sizeof(sv.addr), true, 2000, &c,
+				      &res, why, sizeof(why)) == 0,
+		      "%s", why);
+	ck_assert_uint_eq(c, CHALLENGE);
+	ck_assert_int_eq(sv.requests, 3);
+	ck_assert_msg(a2s_query_known((struct sockaddr *)&sv.addr, sizeof(sv.addr), true, 2000, &c,
+				      &res, why, sizeof(why)) == 0,
+		      "%s", why);
+	ck_assert_int_eq(sv.requests, 5);
+	ck_assert_uint_eq(res.n_players, 2);
+	ck_assert_str_eq(res.info.map, "c5m1_waterfront");
+
+	c = CHALLENGE + 1;
+	ck_assert_msg(a2s_query_known((struct sockaddr *)&sv.addr, sizeof(sv.addr), true, 2000, &c,
+				      &res, why, sizeof(why)) == 0,
+		      "%s", why);
+	ck_assert_uint_eq(c, CHALLENGE);
+	ck_assert_int_eq(sv.requests, 8);
+	ck_assert_int_eq(sv.unchallenged, 0);
 }
 END_TEST
 
@@ -483,6 +513,7 @@ int main(void)
 	tcase_add_test(p, test_challenge_and_requests);
 	tcase_add_checked_fixture(q, sv_start, sv_stop);
 	tcase_add_test(q, test_query_strict);
+	tcase_add_test(q, test_query_known_challenge);
 	tcase_add_test(q, test_query_failures);
 	suite_add_tcase(s, p);
 	suite_add_tcase(s, q);
