@@ -112,18 +112,28 @@ static int get_all(struct status *s, const char *path, const char *iface, struct
 	return r;
 }
 
-/* Read srv's unit whole.  A unit systemd cannot tell us about is stopped
- * (systemd itself loads a unit it is asked about, so this is a unit with
- * no file, or a broken bus). */
+/* Read srv's unit: whole after a signal (or the first time), else only
+ * its .Service interface (the exit status and the resource counters, which
+ * change without a signal; ActiveState and SubState are on .Unit and
+ * always come with one), which halves a poll round's bus traffic.  A unit
+ * systemd cannot tell us about is stopped (systemd itself loads a unit it
+ * is asked about, so this is a unit with no file, or a broken bus). */
 static void read_unit(struct status *s, struct status_srv *srv)
 {
 	struct unit_props p;
+	bool whole = srv->dirty || !srv->unit_read;
 
-	unit_props_init(&p);
+	if (whole)
+		unit_props_init(&p);
+	else
+		p = srv->unit;
 	srv->dirty = false;
-	if (get_all(s, srv->path, SD_UNIT, &p) < 0 || get_all(s, srv->path, SD_SERVICE, &p) < 0) {
+	srv->unit_read = true;
+	if ((whole && get_all(s, srv->path, SD_UNIT, &p) < 0) ||
+	    get_all(s, srv->path, SD_SERVICE, &p) < 0) {
 		log_warn("server=%s: cannot read its unit; taken as stopped", srv->name);
 		unit_props_init(&p);
+		srv->unit_read = false;
 	}
 	srv->unit = p;
 	if (!unit_process_up(&p))
@@ -154,18 +164,27 @@ static void write_row(struct status *s, struct status_srv *srv)
 	srv->ever_written = true;
 }
 
+/* The minute's history row: its first sample (one write a minute, not
+ * one a round), written again only to add the players that sample
+ * lacked. */
 static void record_minute(struct status *s, struct status_srv *srv)
 {
 	struct status_sample smp = {.minute = now_ms() / 60000};
 
+	if (smp.minute == srv->hist_minute && (srv->hist_players || !srv->a2s_ok))
+		return;
 	smp.has_players = srv->a2s_ok;
 	smp.players = srv->st.players;
 	smp.has_cpu = srv->st.has_cpu;
 	smp.cpu_nsec = srv->st.cpu_nsec;
 	smp.has_memory = srv->st.has_memory;
 	smp.memory_bytes = srv->st.memory_bytes;
-	if (db_status_record(s->db, srv->id, &smp) != DB_OK)
+	if (db_status_record(s->db, srv->id, &smp) != DB_OK) {
 		log_debug("server=%s: history not written", srv->name);
+		return;
+	}
+	srv->hist_minute = smp.minute;
+	srv->hist_players = smp.has_players;
 }
 
 /* ---- the servers --------------------------------------------------------- */
@@ -188,8 +207,10 @@ static struct status_srv *find_id(struct status *s, int64_t id)
 
 static void srv_free(struct status_srv *srv, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(srv[i].path);
+		free(srv[i].players);
+	}
 	free(srv);
 }
 
@@ -211,6 +232,7 @@ static int refresh_targets(struct status *s)
 		if (old && strcmp(old->name, t[i].name) == 0) {
 			*srv = *old;
 			old->path = NULL;
+			old->players = NULL;
 		} else {
 			snprintf(unit, sizeof(unit), UNIT_PREFIX "%s.service", t[i].name);
 			if (sd_bus_path_encode(SD_UNIT_PATH, unit, &srv->path) < 0)
@@ -330,8 +352,8 @@ void status_poll_a2s(struct status *s, struct status_srv *srv)
 
 	sin.sin_port = htons((uint16_t)srv->port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (a2s_query((struct sockaddr *)&sin, sizeof(sin), true, s->a2s_timeout_ms, &s->res, why,
-		      sizeof(why)) < 0) {
+	if (a2s_query_known((struct sockaddr *)&sin, sizeof(sin), true, s->a2s_timeout_ms,
+			    &srv->challenge, &s->res, why, sizeof(why)) < 0) {
 		if (srv->a2s_ok || strcmp(srv->st.a2s_error, why) != 0)
 			log_debug("server=%s: A2S: %s", srv->name, why);
 		srv->a2s_ok = false;
@@ -340,8 +362,11 @@ void status_poll_a2s(struct status *s, struct status_srv *srv)
 	}
 	srv->a2s_ok = true;
 	keep_a2s(srv, &s->res);
-	if (db_status_put_players(s->db, srv->id, s->res.players, s->res.n_players) != DB_OK)
-		log_debug("server=%s: players not written", srv->name);
+	srv->players = xreallocarray(srv->players, s->res.n_players ? s->res.n_players : 1,
+				     sizeof(*srv->players));
+	memcpy(srv->players, s->res.players, s->res.n_players * sizeof(*srv->players));
+	srv->n_players = s->res.n_players;
+	srv->fresh_players = true;
 }
 
 static bool stop_requested(struct status *s)
@@ -356,13 +381,51 @@ static bool stop_requested(struct status *s)
 	return false;
 }
 
+/* The rows of the servers polled this round, their players and their
+ * minute of history, in one transaction: a commit per row cost more CPU
+ * than all the rest of the round (WAL frames and file locks for each;
+ * bench/README.md, left4me-status).  The transaction is short (no
+ * network in it).  If it cannot be taken each write is its own; if the
+ * commit fails, the next round writes every row again. */
+static void write_round(struct status *s)
+{
+	bool tx = db_begin_immediate(s->db) == DB_OK;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct status_srv *srv = &s->srv[i];
+
+		if (!srv->polled)
+			continue;
+		write_row(s, srv);
+		if (srv->fresh_players &&
+		    db_status_put_players(s->db, srv->id, srv->players, srv->n_players) != DB_OK)
+			log_debug("server=%s: players not written", srv->name);
+		srv->fresh_players = false;
+		if (unit_process_up(&srv->unit))
+			record_minute(s, srv);
+	}
+	if (tx && db_commit(s->db) != DB_OK) { /* (rolled back) */
+		log_warn("the status of this round was not written; again at the next");
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->srv[i].polled) {
+				s->srv[i].ever_written = false;
+				s->srv[i].fresh_players = s->srv[i].a2s_ok;
+				s->srv[i].hist_minute = 0;
+			}
+		}
+	}
+}
+
 /* Every server: its unit again (the resource counters), and A2S when its
  * process is up; the bus is pumped between servers, so a signal waits at
- * most one A2S timeout. */
+ * most one A2S timeout (and a unit's change is written at once, by
+ * pump).  Then the round's rows, together. */
 static int poll_all(struct status *s)
 {
 	if (refresh_targets(s) < 0)
 		log_warn("cannot read the servers table");
+	for (size_t i = 0; i < s->n; i++)
+		s->srv[i].polled = false;
 	for (size_t i = 0; i < s->n && !stop_requested(s); i++) {
 		struct status_srv *srv = &s->srv[i];
 
@@ -371,12 +434,11 @@ static int poll_all(struct status *s)
 		read_unit(s, srv);
 		if (unit_process_up(&srv->unit))
 			status_poll_a2s(s, srv);
-		write_row(s, srv);
-		if (unit_process_up(&srv->unit))
-			record_minute(s, srv);
+		srv->polled = true;
 		if (pump(s) < 0)
 			return -1;
 	}
+	write_round(s);
 	return 0;
 }
 

@@ -31,11 +31,22 @@ struct status_srv {
 	int port;
 	char *path; /* the unit's D-Bus object path */
 	struct unit_props unit;
-	bool dirty; /* a signal came: read the unit again */
+	bool dirty;	/* a signal came: read the unit again, whole */
+	bool unit_read; /* it was read whole once */
 	bool a2s_ok;
+	uint32_t challenge;	      /* the game's last A2S challenge (a2s_query_known) */
 	struct server_status st;      /* what the row should say */
 	struct server_status written; /* what it said after the last write */
 	bool ever_written;
+	/* A poll round asks every server first and writes all their rows in
+	 * one transaction at its end (status.c, write_round): polled marks
+	 * the servers of this round, players holds the A2S_PLAYER answer
+	 * until then (fresh_players: not written yet). */
+	bool polled, fresh_players;
+	struct a2s_player *players;
+	size_t n_players;
+	int64_t hist_minute; /* the last history row written, and */
+	bool hist_players;   /* whether it had the players */
 };
 
 struct status {
@@ -61,7 +72,8 @@ int status_init(struct status *s, const struct config *cfg, sqlite3 *db,
 int status_run(struct status *s);
 void status_fini(struct status *s);
 
-/* One A2S poll of srv (public for the bench). */
+/* One A2S poll of srv into srv->st and srv->players (written by the
+ * round's end). */
 void status_poll_a2s(struct status *s, struct status_srv *srv);
 
 #endif

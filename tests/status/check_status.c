@@ -228,6 +228,39 @@ START_TEST(test_lifecycle)
 }
 END_TEST
 
+/* A steady round costs one GetAll (.Service: the counters; .Unit's
+ * states come with signals) and two datagrams (the challenge is kept) per
+ * server: bench/status_poll measures what that buys. */
+START_TEST(test_steady_round)
+{
+	int r0, c0, u0, g0;
+	int64_t until;
+
+	fakesd_set(&sd, "alpha", "active", "running", "success", 0, 0, 0, false);
+	start_daemon();
+	wait_state("alpha", LIVE_READY, 5000);
+	r0 = a2s.r[0].requests;
+	c0 = a2s.r[0].challenged;
+	u0 = sd.getall_unit;
+	g0 = sd.getall;
+	until = mono_ms() + 10000;
+	while (a2s.r[0].requests < r0 + 6) { /* three rounds (poll_interval: 1 s) */
+		struct timespec ts = {0, 10000000};
+
+		ck_assert_msg(mono_ms() < until, "no three rounds in 10 s");
+		nanosleep(&ts, NULL);
+	}
+	ck_assert_int_eq(a2s.r[0].challenged, c0);
+	ck_assert_int_eq(sd.getall_unit, u0);
+	ck_assert_int_ge(sd.getall, g0 + 3);
+	/* a signal still reads .Unit */
+	fakesd_set(&sd, "alpha", "deactivating", "stop-sigterm", NULL, -1, -1, -1, true);
+	wait_state("alpha", LIVE_STOPPED, WITHIN_MS);
+	ck_assert_int_gt(sd.getall_unit, u0);
+	stop_daemon(SIGTERM);
+}
+END_TEST
+
 START_TEST(test_restart_of_status)
 {
 	fakesd_set(&sd, "alpha", "active", "running", "success", 0, 0, 0, false);
@@ -289,6 +322,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_lifecycle);
+	tcase_add_test(tc, test_steady_round);
 	tcase_add_test(tc, test_restart_of_status);
 	tcase_add_test(tc, test_new_server_and_delete);
 	tcase_add_test(tc, test_no_bus);

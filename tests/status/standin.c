@@ -137,9 +137,16 @@ static int count_getall(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
 	struct fakesd *f = userdata;
 
+	const char *iface = NULL;
+
 	(void)e;
-	if (sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "GetAll"))
-		f->getall++;
+	if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "GetAll"))
+		return 0;
+	f->getall++;
+	if (sd_bus_message_read(m, "s", &iface) >= 0 &&
+	    strcmp(iface, "org.freedesktop.systemd1.Unit") == 0)
+		f->getall_unit++;
+	sd_bus_message_rewind(m, true);
 	return 0;
 }
 
@@ -437,6 +444,7 @@ static void answer(struct a2s_standin *s, struct a2s_responder *r, const uint8_t
 	if (player)
 		memcpy(&c, req + 5, 4);
 	if (c != CHALLENGE) {
+		r->challenged++;
 		put_le(&p, 0xFFFFFFFF, 4);
 		put_le(&p, 'A', 1);
 		put_le(&p, CHALLENGE, 4);

@@ -35,8 +35,9 @@ struct fakesd {
 	pthread_mutex_t lock;
 	int wake[2];
 	_Atomic bool stop;
-	_Atomic int subscribed; /* Subscribe calls */
-	_Atomic int getall;	/* GetAll calls answered */
+	_Atomic int subscribed;	 /* Subscribe calls */
+	_Atomic int getall;	 /* GetAll calls answered */
+	_Atomic int getall_unit; /* of them, for the .Unit interface */
 	struct fake_unit units[FAKESD_UNITS_MAX];
 	size_t n;
 };
@@ -66,7 +67,8 @@ struct a2s_responder {
 	_Atomic int mode;
 	char map[64];
 	uint8_t players, bots, max_players;
-	_Atomic int requests; /* datagrams received */
+	_Atomic int requests;	/* datagrams received */
+	_Atomic int challenged; /* of them, answered with a challenge */
 };
 
 struct a2s_standin {
