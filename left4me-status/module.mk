@@ -33,3 +33,9 @@ $(B)/tests/status/%.o: ALL_CFLAGS += -Ileft4me-status
 $(STATUS_TEST): $(B)/tests/status/%: $(B)/tests/status/%.o $(STATUS_TEST_SUPPORT) $(LIB) | \
 		$(STATUS)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+# Benchmark (bench/README.md): the real binary with 200 servers.
+BENCHES += $(B)/bench/status_poll
+$(B)/bench/status_poll.o: ALL_CFLAGS += $(call pc_cflags,$(PKG_CHECK)) -Itests/status -Itests/support
+$(B)/bench/status_poll: $(B)/bench/status_poll.o $(STATUS_TEST_SUPPORT) $(LIB) | $(STATUS)
+	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
