@@ -39,3 +39,9 @@ BENCHES += $(B)/bench/status_poll
 $(B)/bench/status_poll.o: ALL_CFLAGS += $(call pc_cflags,$(PKG_CHECK)) -Itests/status -Itests/support
 $(B)/bench/status_poll: $(B)/bench/status_poll.o $(STATUS_TEST_SUPPORT) $(LIB) | $(STATUS)
 	$(CC) $(L4M_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+# Fuzz target tests/fuzz/fuzz_status_unit.c: which server a line of PID
+# 1's is about (relay.c, the journal's UNIT= field); tests/fuzz/README.md.
+FUZZ_SRCS_status_unit := left4me-status/relay.c
+$(B)/tests/fuzz/fuzz_status_unit.o $(B)/fuzz/obj/tests/fuzz/fuzz_status_unit.o: \
+	L4M_CPPFLAGS += -Ileft4me-status
