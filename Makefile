@@ -2,7 +2,7 @@
 #
 #   make                 build every binary into $(B)/ (default build/)
 #   make check           install missing packages (root), build, run all tests
-#                        (unit, integration, root namespace, browser)
+#                        (unit, integration, root namespace, promtool, browser)
 #   make check-asan      the same tests built with ASan+UBSan into build-asan/
 #   make check-valgrind  the unit tests under valgrind
 #   make run             build and start the stack from the checkout, state in ./var/
@@ -106,6 +106,7 @@ $(B)/%.o: %.c
 check: deps
 	@tools/install-deps browser
 	+$(MAKE) test
+	+$(MAKE) check-promtool
 	+$(MAKE) check-install
 	+$(MAKE) check-browser
 

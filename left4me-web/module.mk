@@ -27,7 +27,7 @@ $(B)/left4me-web/assets_data.o: $(B)/left4me-web/assets_data.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Integration tests: the real daemon on port 0 against a temp DB, driven by
-# libcurl (tests/web/).
+# libcurl (tests/web/; promtool_metrics is check-promtool's, below).
 WEB_TESTS := $(patsubst %.c,$(B)/%,$(wildcard tests/web/check_*.c))
 TESTS     += $(WEB_TESTS)
 WEB_TEST_SUPPORT := $(patsubst %.c,$(B)/%.o,$(wildcard tests/support/*.c))
@@ -50,6 +50,15 @@ TEST_SCRIPTS += tests/layers.sh
 $(B)/tests/unit/check_web_html: $(B)/left4me-web/html.o
 $(B)/tests/unit/check_web_ratelimit: $(B)/left4me-web/ratelimit.o
 $(B)/tests/unit/check_web_xff: $(B)/left4me-web/xff.o
+$(B)/tests/unit/check_web_promtext: $(B)/left4me-web/promtext.o
+
+# promtool (Debian's prometheus package) on the real /metrics: in `make
+# check` (tools/install-deps test installs it), not in `make test`, which
+# package builds run without it.
+WEB_PROMTOOL_TEST := $(B)/tests/web/promtool_metrics
+.PHONY: check-promtool
+check-promtool: $(WEB) $(WEB_PROMTOOL_TEST)
+	@LEFT4ME_BUILD=$(B) tests/run $(WEB_PROMTOOL_TEST)
 
 # Browser test (chromium + playwright-core): run by the browser profile.
 WEB_BROWSER_TEST := tests/browser/run

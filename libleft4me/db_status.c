@@ -1,6 +1,7 @@
 /* Live server state; see db_status.h.  Written by left4me-status only. */
 #include "db_status.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,47 +187,51 @@ int db_status_put_players(sqlite3 *db, int64_t server_id, const struct a2s_playe
 	return db_tx_end(db, nested, rc);
 }
 
-static void row_to_status(sqlite3_stmt *st, struct server_status *o)
+/* The columns of STATUS_COLS from column c0 on into o. */
+/* A status row's columns, in row_to_status's order. */
+#define STATUS_COLS                                                                                \
+	"t.live_state, t.active_state, t.sub_state, t.unit_result, t.restarts, t.exit_code, "      \
+	"t.exit_signal, t.cpu_nsec, t.memory_bytes, t.tasks, t.a2s_map, t.a2s_players, "           \
+	"t.a2s_bots, t.a2s_max_players, t.a2s_name, t.a2s_vac, t.a2s_version, t.a2s_rtt_ms, "      \
+	"t.a2s_error, t.a2s_at, t.updated_at"
+
+static void row_to_status(sqlite3_stmt *st, int c0, struct server_status *o)
 {
 	memset(o, 0, sizeof(*o));
-	if (live_state_parse((const char *)sqlite3_column_text(st, 0), &o->live_state) < 0)
+	if (live_state_parse((const char *)sqlite3_column_text(st, c0 + 0), &o->live_state) < 0)
 		o->live_state = LIVE_FAILED;
-	copy_col(o->active_state, sizeof(o->active_state), st, 1);
-	copy_col(o->sub_state, sizeof(o->sub_state), st, 2);
-	copy_col(o->unit_result, sizeof(o->unit_result), st, 3);
-	o->restarts = (uint32_t)sqlite3_column_int64(st, 4);
+	copy_col(o->active_state, sizeof(o->active_state), st, c0 + 1);
+	copy_col(o->sub_state, sizeof(o->sub_state), st, c0 + 2);
+	copy_col(o->unit_result, sizeof(o->unit_result), st, c0 + 3);
+	o->restarts = (uint32_t)sqlite3_column_int64(st, c0 + 4);
 #define OPT(i, has, field, T)                                                                      \
 	if (sqlite3_column_type(st, i) != SQLITE_NULL) {                                           \
 		o->has = true;                                                                     \
 		o->field = (T)sqlite3_column_int64(st, i);                                         \
 	}
-	OPT(5, has_exit_code, exit_code, int)
-	OPT(6, has_exit_signal, exit_signal, int)
-	OPT(7, has_cpu, cpu_nsec, uint64_t)
-	OPT(8, has_memory, memory_bytes, uint64_t)
-	OPT(9, has_tasks, tasks, uint64_t)
-	OPT(19, has_a2s, a2s_at, int64_t)
+	OPT(c0 + 5, has_exit_code, exit_code, int)
+	OPT(c0 + 6, has_exit_signal, exit_signal, int)
+	OPT(c0 + 7, has_cpu, cpu_nsec, uint64_t)
+	OPT(c0 + 8, has_memory, memory_bytes, uint64_t)
+	OPT(c0 + 9, has_tasks, tasks, uint64_t)
+	OPT(c0 + 19, has_a2s, a2s_at, int64_t)
 #undef OPT
-	copy_col(o->map, sizeof(o->map), st, 10);
-	o->players = sqlite3_column_int(st, 11);
-	o->bots = sqlite3_column_int(st, 12);
-	o->max_players = sqlite3_column_int(st, 13);
-	copy_col(o->name, sizeof(o->name), st, 14);
-	o->vac = sqlite3_column_int(st, 15) != 0;
-	copy_col(o->version, sizeof(o->version), st, 16);
-	o->rtt_ms = (unsigned)sqlite3_column_int(st, 17);
-	copy_col(o->a2s_error, sizeof(o->a2s_error), st, 18);
-	o->updated_at = sqlite3_column_int64(st, 20);
+	copy_col(o->map, sizeof(o->map), st, c0 + 10);
+	o->players = sqlite3_column_int(st, c0 + 11);
+	o->bots = sqlite3_column_int(st, c0 + 12);
+	o->max_players = sqlite3_column_int(st, c0 + 13);
+	copy_col(o->name, sizeof(o->name), st, c0 + 14);
+	o->vac = sqlite3_column_int(st, c0 + 15) != 0;
+	copy_col(o->version, sizeof(o->version), st, c0 + 16);
+	o->rtt_ms = (unsigned)sqlite3_column_int(st, c0 + 17);
+	copy_col(o->a2s_error, sizeof(o->a2s_error), st, c0 + 18);
+	o->updated_at = sqlite3_column_int64(st, c0 + 20);
 }
 
 int db_status_get(sqlite3 *db, const char *name, struct server_status *out)
 {
-	static const char sql[] =
-	    "SELECT t.live_state, t.active_state, t.sub_state, t.unit_result, t.restarts, "
-	    "t.exit_code, t.exit_signal, t.cpu_nsec, t.memory_bytes, t.tasks, t.a2s_map, "
-	    "t.a2s_players, t.a2s_bots, t.a2s_max_players, t.a2s_name, t.a2s_vac, t.a2s_version, "
-	    "t.a2s_rtt_ms, t.a2s_error, t.a2s_at, t.updated_at FROM server_status t "
-	    "JOIN servers s ON s.id = t.server_id WHERE s.name = ?";
+	static const char sql[] = "SELECT " STATUS_COLS " FROM server_status t "
+				  "JOIN servers s ON s.id = t.server_id WHERE s.name = ?";
 	sqlite3_stmt *st = db_prepare(db, sql);
 	int rc;
 
@@ -235,9 +240,72 @@ int db_status_get(sqlite3 *db, const char *name, struct server_status *out)
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = db_step_one(db, st, "status get");
 	if (rc == DB_OK)
-		row_to_status(st, out);
+		row_to_status(st, 0, out);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int db_status_list(sqlite3 *db, int64_t user_id, struct status_entry **list, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT s.id, s.user_id, s.name, t.server_id IS NOT NULL, " STATUS_COLS
+	    " FROM servers s LEFT JOIN server_status t ON "
+	    "t.server_id = s.id WHERE ?1 = 0 OR s.user_id = ?1 ORDER BY s.name";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	struct status_entry *out = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*list = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct status_entry *e;
+
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			out = xreallocarray(out, cap, sizeof(*out));
+		}
+		e = &out[count++];
+		e->server_id = sqlite3_column_int64(st, 0);
+		e->user_id = sqlite3_column_int64(st, 1);
+		copy_col(e->name, sizeof(e->name), st, 2);
+		e->has_status = sqlite3_column_int(st, 3) != 0;
+		row_to_status(st, 4, &e->st);
+		if (!e->has_status)
+			e->st.live_state = LIVE_STOPPED;
+	}
+	rc = db_rc_from(db, rc, "status list");
+	sqlite3_finalize(st);
+	if (rc != DB_OK) {
+		free(out);
+		return rc;
+	}
+	*list = out;
+	*n = count;
+	return DB_OK;
+}
+
+const char *live_state_label(const struct server_status *st, bool has_status, char *buf, size_t len)
+{
+	enum live_state s = has_status ? st->live_state : LIVE_STOPPED;
+
+	/* A cut label is still a label: the state's name comes first. */
+	if (s == LIVE_RESTARTING && st->restarts > 0)
+		snprintf(buf, len, "restarting (%u crash%s)", st->restarts,
+			 st->restarts == 1 ? "" : "es");
+	else if (s == LIVE_FAILED && st->has_exit_signal && sigabbrev_np(st->exit_signal))
+		snprintf(buf, len, "failed (signal %d, SIG%s)", st->exit_signal,
+			 sigabbrev_np(st->exit_signal));
+	else if (s == LIVE_FAILED && st->has_exit_signal)
+		snprintf(buf, len, "failed (signal %d)", st->exit_signal);
+	else if (s == LIVE_FAILED && st->has_exit_code)
+		snprintf(buf, len, "failed (exit code %d)", st->exit_code);
+	else
+		snprintf(buf, len, "%s", live_state_name(s));
+	return buf;
 }
 
 int db_status_players(sqlite3 *db, const char *name, struct status_player **list, size_t *n)

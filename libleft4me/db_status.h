@@ -66,6 +66,24 @@ int db_status_put_players(sqlite3 *db, int64_t server_id, const struct a2s_playe
  * one yet. */
 int db_status_get(sqlite3 *db, const char *name, struct server_status *out);
 
+/* Every server of user_id (0: every user's), ordered by name, each with
+ * its status row when left4me-status has written one (has_status).  *list
+ * is malloc'd (free it). */
+struct status_entry {
+	int64_t server_id, user_id;
+	char name[65];
+	bool has_status;
+	struct server_status st;
+};
+int db_status_list(sqlite3 *db, int64_t user_id, struct status_entry **list, size_t *n);
+
+/* What a person reads for a server's state, into buf: the state's name,
+ * with the crash count when restarting ("restarting (3 crashes)") and the
+ * last exit when failed ("failed (exit code 1)", "failed (signal 11, SIGSEGV)").
+ * has_status false: "stopped" (left4me-status has written nothing yet). */
+const char *live_state_label(const struct server_status *st, bool has_status, char *buf,
+			     size_t len);
+
 /* The player list of server NAME, in the game's order. */
 struct status_player {
 	char name[128];

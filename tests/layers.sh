@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 # Lowest first.  A module is a .c and its .h.
 LAYERS='
-1 base      html multipart files assets cache ratelimit xff hub conns
+1 base      html multipart files assets cache ratelimit xff hub conns promtext
 2 transport web
 3 auth      session
 4 actions   ops

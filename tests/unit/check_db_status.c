@@ -240,6 +240,80 @@ START_TEST(test_state_names)
 }
 END_TEST
 
+/* Every server of a user (or of all), with its row when there is one. */
+START_TEST(test_list)
+{
+	struct status_entry *l;
+	struct server_status st;
+	size_t n;
+
+	tu_db_exec(db, "INSERT INTO users (name, password_hash, created_at, updated_at) VALUES "
+		       "('bob', '$y$x', 0, 0);"
+		       "INSERT INTO blueprints (user_id, name, created_at, updated_at) VALUES "
+		       "(2, 'versus', 0, 0);");
+	ck_assert_int_eq(db_server_create(db, "bobs", 2, 2, 27020, NULL), DB_OK);
+	memset(&st, 0, sizeof(st));
+	st.live_state = LIVE_READY;
+	st.has_a2s = true;
+	st.players = 4;
+	snprintf(st.map, sizeof(st.map), "c5m1_waterfront");
+	ck_assert_int_eq(db_status_put(db, beta, &st), DB_OK);
+	ck_assert_int_eq(db_status_list(db, 1, &l, &n), DB_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(l[0].name, "alpha");
+	ck_assert(!l[0].has_status && l[0].st.live_state == LIVE_STOPPED);
+	ck_assert_str_eq(l[1].name, "beta");
+	ck_assert(l[1].has_status && l[1].st.live_state == LIVE_READY && l[1].st.players == 4);
+	ck_assert_str_eq(l[1].st.map, "c5m1_waterfront");
+	ck_assert_int_eq(l[1].server_id, beta);
+	ck_assert_int_eq(l[1].user_id, 1);
+	free(l);
+	ck_assert_int_eq(db_status_list(db, 0, &l, &n), DB_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(l[2].name, "bobs");
+	free(l);
+	ck_assert_int_eq(db_status_list(db, 99, &l, &n), DB_OK);
+	ck_assert_uint_eq(n, 0);
+	free(l);
+}
+END_TEST
+
+static const struct {
+	enum live_state s;
+	uint32_t restarts;
+	int code, signal; /* -1: not set */
+	const char *label;
+} labels[] = {
+    {LIVE_READY, 0, -1, -1, "ready"},
+    {LIVE_STARTING, 2, -1, -1, "starting"},
+    {LIVE_RESTARTING, 1, 1, -1, "restarting (1 crash)"},
+    {LIVE_RESTARTING, 3, -1, 11, "restarting (3 crashes)"},
+    {LIVE_RESTARTING, 0, -1, -1, "restarting"},
+    {LIVE_FAILED, 5, 1, -1, "failed (exit code 1)"},
+    {LIVE_FAILED, 5, -1, 11, "failed (signal 11, SIGSEGV)"},
+    {LIVE_FAILED, 0, -1, 200, "failed (signal 200)"},
+    {LIVE_FAILED, 0, -1, -1, "failed"},
+    {LIVE_STOPPED, 0, 0, -1, "stopped"},
+};
+
+START_TEST(test_label)
+{
+	struct server_status st;
+	char buf[64];
+
+	memset(&st, 0, sizeof(st));
+	st.live_state = labels[_i].s;
+	st.restarts = labels[_i].restarts;
+	st.has_exit_code = labels[_i].code >= 0;
+	st.exit_code = labels[_i].code;
+	st.has_exit_signal = labels[_i].signal >= 0;
+	st.exit_signal = labels[_i].signal;
+	ck_assert_str_eq(live_state_label(&st, true, buf, sizeof(buf)), labels[_i].label);
+	/* no row yet: stopped, whatever the struct holds */
+	ck_assert_str_eq(live_state_label(&st, false, buf, sizeof(buf)), "stopped");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("db_status");
@@ -253,6 +327,8 @@ int main(void)
 	tcase_add_test(tc, test_history_prune);
 	tcase_add_test(tc, test_cascade);
 	tcase_add_test(tc, test_state_names);
+	tcase_add_test(tc, test_list);
+	tcase_add_loop_test(tc, test_label, 0, (int)(sizeof(labels) / sizeof(labels[0])));
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
