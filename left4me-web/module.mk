@@ -4,7 +4,7 @@
 WEB_SRCS := $(filter-out left4me-web/main.c,$(wildcard left4me-web/*.c))
 WEB_OBJS := $(patsubst %.c,$(B)/%.o,$(WEB_SRCS)) $(B)/left4me-web/assets_data.o
 WEB      := $(B)/left4me-web/left4me-web
-WEB_LIBS  = $(call pc_libs,$(PKG_DB) $(PKG_CONF) $(PKG_SD) $(PKG_HTTP) $(PKG_JSON) $(PKG_CRYPT)) -lpthread
+WEB_LIBS  = $(call pc_libs,$(PKG_DB) $(PKG_CONF) $(PKG_SD) $(PKG_HTTP) $(PKG_JSON) $(PKG_CRYPT)) -lpthread -lm
 PROGS    += $(WEB)
 
 $(WEB): $(B)/left4me-web/main.o $(WEB_OBJS) $(LIB)
@@ -51,6 +51,7 @@ $(B)/tests/unit/check_web_html: $(B)/left4me-web/html.o
 $(B)/tests/unit/check_web_ratelimit: $(B)/left4me-web/ratelimit.o
 $(B)/tests/unit/check_web_xff: $(B)/left4me-web/xff.o
 $(B)/tests/unit/check_web_promtext: $(B)/left4me-web/promtext.o
+$(B)/tests/unit/check_web_svgchart: $(B)/left4me-web/svgchart.o $(B)/left4me-web/html.o
 
 # promtool (Debian's prometheus package) on the real /metrics: in `make
 # check` (tools/install-deps test installs it), not in `make test`, which

@@ -19,7 +19,7 @@ LAYERS='
 2 transport web
 3 auth      session
 4 actions   ops
-5 kits      page api edit
+5 kits      page api edit svgchart
 6 renderers page_admin page_blueprints page_dashboard page_globals page_jobs page_login
 6 renderers page_overlays page_servers page_status page_editor page_audit
 6 renderers api_blueprints api_jobs api_overlays api_servers api_audit
