@@ -1,5 +1,5 @@
 /* /api/v1/servers: list, create, get, actions (jobs), the console's SSE
- * stream and its commands. */
+ * stream and its commands; the live state's SSE stream. */
 #include "api_servers.h"
 
 #include <stdio.h>
@@ -190,6 +190,17 @@ int api_console(struct req *r)
 		after = 0;
 	resp = hub_console_stream(r->w->hub, r->conn, s.id, s.name, s.created_at, after, &stream);
 	server_fini(&s);
+	return web_respond_stream(r, resp, stream);
+}
+
+/* GET /api/v1/status/events: the live state of the servers the user may
+ * see (an admin: every user's) as an SSE stream (hub_status_stream). */
+int api_status_events(struct req *r)
+{
+	struct sse_stream *stream;
+	struct MHD_Response *resp =
+	    hub_status_stream(r->w->hub, r->conn, r->user.admin ? 0 : r->user.id, &stream);
+
 	return web_respond_stream(r, resp, stream);
 }
 

@@ -11,5 +11,6 @@ int api_server_delete(struct req *r);
 int api_server_action(struct req *r);
 int api_console(struct req *r);
 int api_console_send(struct req *r);
+int api_status_events(struct req *r);
 
 #endif

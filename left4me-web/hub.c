@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <json-c/json.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 #include "db_job.h"
 #include "db_server.h"
 #include "db_session.h"
+#include "db_status.h"
 #include "db_user.h"
 #include "db_watch.h"
 #include "log.h"
@@ -48,7 +50,13 @@
  * viewer is less than this far behind: a long log is never held whole. */
 #define JOB_WINDOW (256 * 1024)
 
-enum hub_source_kind { SRC_JOB, SRC_CONSOLE };
+enum hub_source_kind { SRC_JOB, SRC_CONSOLE, SRC_STATUS };
+
+/* What a status source last sent about one server. */
+struct status_seen {
+	char name[65];
+	char *json;
+};
 
 struct ev_index {
 	int64_t id;
@@ -75,6 +83,13 @@ struct source {
 	size_t n_viewers, cap_viewers;
 	sd_journal *j; /* hub thread only */
 	bool journal_failed;
+	/* A status source's: whose servers (0: every user's), what it last
+	 * sent (hub thread only), and whether the next read sends all (a
+	 * viewer joined: set under the lock). */
+	int64_t scope_user;
+	struct status_seen *seen;
+	size_t n_seen;
+	uint64_t joins, joins_sent; /* a viewer joined since the last full send */
 	struct source *next;
 };
 
@@ -140,8 +155,16 @@ static void wake(struct hub *h)
 	(void)!write(h->wake_fd, &one, sizeof(one));
 }
 
+static void seen_free(struct status_seen *seen, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(seen[i].json);
+	free(seen);
+}
+
 static void source_free(struct source *s)
 {
+	seen_free(s->seen, s->n_seen);
 	if (s->j)
 		sd_journal_close(s->j);
 	strbuf_fini(&s->buf);
@@ -610,6 +633,108 @@ static bool console_alive(struct hub *h, struct source *s, int64_t dv)
 	return true;
 }
 
+/* ---- the live state of servers (hub thread) ---------------------------------- */
+
+/* One server's status event data: {"server", "state", "label", "map",
+ * "players", "max_players"}; map and the player counts are null unless
+ * A2S answers now (live_a2s_current).  json-c escapes control bytes, so
+ * it is one line.  Caller frees. */
+static char *status_json(const struct status_entry *e)
+{
+	json_object *o = json_object_new_object();
+	bool now = live_a2s_current(&e->st, e->has_status);
+	char label[96], *out;
+
+	json_object_object_add(o, "server", json_object_new_string(e->name));
+	json_object_object_add(o, "state",
+			       json_object_new_string(live_state_name(
+				   e->has_status ? e->st.live_state : LIVE_STOPPED)));
+	json_object_object_add(
+	    o, "label",
+	    json_object_new_string(live_state_label(&e->st, e->has_status, label, sizeof(label))));
+	json_object_object_add(o, "map", now ? json_object_new_string(e->st.map) : NULL);
+	json_object_object_add(o, "players", now ? json_object_new_int(e->st.players) : NULL);
+	json_object_object_add(o, "max_players",
+			       now ? json_object_new_int(e->st.max_players) : NULL);
+	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return out;
+}
+
+static int seen_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct status_seen *)elem)->name);
+}
+
+/* Append one event to chunk and its index entry to idx. */
+static void status_event(struct strbuf *chunk, struct ev_index *idx, size_t *n_idx, int64_t id,
+			 const char *event, const char *data)
+{
+	idx[*n_idx].id = id;
+	idx[*n_idx].off = chunk->len;
+	(*n_idx)++;
+	format_event(chunk, id, event, data);
+}
+
+/* Send what changed in the scope's servers since the last read (all of
+ * them when a viewer joined): "status" events, and "removed" with the
+ * name of a server gone from the scope.  Reads only when the database
+ * changed (data version dv) or a viewer joined. */
+static void read_status(struct hub *h, struct source *s, int64_t dv)
+{
+	struct status_entry *list;
+	struct status_seen *seen;
+	struct ev_index *idx;
+	struct strbuf chunk;
+	size_t n, i, n_idx = 0;
+	uint64_t joins;
+	int64_t id;
+	bool all;
+
+	pthread_mutex_lock(&h->lock);
+	joins = s->joins;
+	all = joins != s->joins_sent;
+	id = s->last_id;
+	pthread_mutex_unlock(&h->lock);
+	if (!all && s->checked && s->checked_dv == dv)
+		return;
+	if (db_status_list(h->db, s->scope_user, &list, &n) != DB_OK)
+		return; /* busy: read again at the next wake-up */
+	seen = xcalloc(n + 1, sizeof(*seen));
+	idx = xcalloc(n + s->n_seen + 1, sizeof(*idx));
+	strbuf_init(&chunk);
+	for (i = 0; i < n; i++) {
+		const struct status_seen *old =
+		    bsearch(list[i].name, s->seen, s->n_seen, sizeof(*s->seen), seen_cmp);
+
+		snprintf(seen[i].name, sizeof(seen[i].name), "%s", list[i].name);
+		seen[i].json = status_json(&list[i]);
+		if (all || !old || strcmp(old->json, seen[i].json) != 0)
+			status_event(&chunk, idx, &n_idx, ++id, "status", seen[i].json);
+	}
+	for (i = 0; i < s->n_seen; i++)
+		if (!bsearch(s->seen[i].name, seen, n, sizeof(*seen), seen_cmp))
+			status_event(&chunk, idx, &n_idx, ++id, "removed", s->seen[i].name);
+	free(list);
+	seen_free(s->seen, s->n_seen);
+	s->seen = seen;
+	s->n_seen = n;
+	s->checked = true;
+	s->checked_dv = dv;
+	pthread_mutex_lock(&h->lock);
+	s->joins_sent = joins;
+	if (chunk.len) {
+		append_events(s, &chunk, idx, n_idx);
+		s->last_id = id;
+		compact(s);
+		resume_all(h, s);
+	}
+	pthread_mutex_unlock(&h->lock);
+	flush_resumes(h);
+	free(idx);
+	strbuf_fini(&chunk);
+}
+
 /* ---- who may still watch (hub thread) ------------------------------------------ */
 
 /* One owner of streams of one source: checked once for all its streams. */
@@ -640,6 +765,10 @@ static const char *object_verdict(struct hub *h, const struct owner_key *k, bool
 	bool same = true;
 	int rc;
 
+	/* Every user's servers are an admin's to see; a user's own, the
+	 * user's (the scope is the viewer's own id, see hub_status_stream). */
+	if (k->src->kind == SRC_STATUS)
+		return k->src->scope_user == 0 && !admin ? "access revoked" : NULL;
 	if (k->src->kind == SRC_JOB) {
 		struct job j;
 
@@ -830,6 +959,8 @@ static void *hub_main(void *arg)
 				continue;
 			if (snap[i]->kind == SRC_JOB)
 				read_job(h, snap[i]);
+			else if (snap[i]->kind == SRC_STATUS)
+				read_status(h, snap[i], last_dv);
 			else if (console_alive(h, snap[i], last_dv))
 				read_console(h, snap[i]);
 		}
@@ -989,13 +1120,37 @@ out:
 	return ret;
 }
 
-/* Attach a viewer on conn to the source of job_id, or of the server row
- * (server_id, created_at) named server, and make its response. */
+/* Which source a viewer wants: a job's log, a server row's console
+ * (server_id, created_at, named server), or the status of a scope's
+ * servers. */
+struct source_key {
+	enum hub_source_kind kind;
+	int64_t job_id, server_id, created_at, scope_user;
+	const char *server;
+};
+
+static bool source_is(const struct source *s, const struct source_key *k, int64_t after_id)
+{
+	if (s->kind != k->kind)
+		return false;
+	switch (k->kind) {
+	case SRC_JOB:
+		return s->job_id == k->job_id && after_id >= s->floor;
+	case SRC_CONSOLE:
+		return s->server_id == k->server_id && s->created_at == k->created_at;
+	default:
+		return s->scope_user == k->scope_user;
+	}
+}
+
+/* Attach a viewer on conn to the source k names and make its response.
+ * A status viewer starts at the source's end and makes its next read
+ * send every server. */
 static struct MHD_Response *serve(struct hub *h, struct MHD_Connection *conn,
-				  enum hub_source_kind kind, int64_t job_id, int64_t server_id,
-				  const char *server, int64_t created_at, int64_t after_id,
+				  const struct source_key *k, int64_t after_id,
 				  struct sse_stream **stream)
 {
+	enum hub_source_kind kind = k->kind;
 	struct sse_stream *v = xcalloc(1, sizeof(*v));
 	struct MHD_Response *resp;
 	struct source *s;
@@ -1009,18 +1164,17 @@ static struct MHD_Response *serve(struct hub *h, struct MHD_Connection *conn,
 	/* A job's viewer shares a source that still has (or has yet to read)
 	 * every line after its id; one that starts earlier reads its own. */
 	for (s = h->sources; s; s = s->next)
-		if (s->kind == kind &&
-		    (kind == SRC_JOB ? s->job_id == job_id && after_id >= s->floor
-				     : s->server_id == server_id && s->created_at == created_at))
+		if (source_is(s, k, after_id))
 			break;
 	if (!s) {
 		s = xcalloc(1, sizeof(*s));
 		s->kind = kind;
-		s->job_id = job_id;
+		s->job_id = k->job_id;
 		s->floor = s->last_id = kind == SRC_JOB ? after_id : 0;
-		s->server = server ? xstrdup(server) : NULL;
-		s->server_id = server_id;
-		s->created_at = created_at;
+		s->server = k->server ? xstrdup(k->server) : NULL;
+		s->server_id = k->server_id;
+		s->created_at = k->created_at;
+		s->scope_user = k->scope_user;
 		strbuf_init(&s->buf);
 		s->next = h->sources;
 		h->sources = s;
@@ -1034,8 +1188,12 @@ static struct MHD_Response *serve(struct hub *h, struct MHD_Connection *conn,
 	v->slot = s->n_viewers;
 	s->viewers[s->n_viewers++] = v;
 	h->n_streams++;
+	if (kind == SRC_STATUS) {
+		v->after_id = s->last_id;
+		s->joins++;
+	}
 	pthread_mutex_unlock(&h->lock);
-	if (created)
+	if (created || kind == SRC_STATUS)
 		wake(h);
 
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 512, sse_read, v, NULL);
@@ -1050,14 +1208,29 @@ static struct MHD_Response *serve(struct hub *h, struct MHD_Connection *conn,
 struct MHD_Response *hub_job_stream(struct hub *h, struct MHD_Connection *conn, int64_t job_id,
 				    int64_t after_id, struct sse_stream **stream)
 {
-	return serve(h, conn, SRC_JOB, job_id, 0, NULL, 0, after_id, stream);
+	struct source_key k = {.kind = SRC_JOB, .job_id = job_id};
+
+	return serve(h, conn, &k, after_id, stream);
 }
 
 struct MHD_Response *hub_console_stream(struct hub *h, struct MHD_Connection *conn,
 					int64_t server_id, const char *server, int64_t created_at,
 					int64_t after_id, struct sse_stream **stream)
 {
-	return serve(h, conn, SRC_CONSOLE, 0, server_id, server, created_at, after_id, stream);
+	struct source_key k = {.kind = SRC_CONSOLE,
+			       .server_id = server_id,
+			       .created_at = created_at,
+			       .server = server};
+
+	return serve(h, conn, &k, after_id, stream);
+}
+
+struct MHD_Response *hub_status_stream(struct hub *h, struct MHD_Connection *conn,
+				       int64_t scope_user, struct sse_stream **stream)
+{
+	struct source_key k = {.kind = SRC_STATUS, .scope_user = scope_user};
+
+	return serve(h, conn, &k, 0, stream);
 }
 
 int hub_claim(struct hub *h, struct sse_stream *v, int64_t user_id, int64_t session_id, int max)

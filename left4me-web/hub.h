@@ -54,6 +54,16 @@ struct MHD_Response *hub_job_stream(struct hub *h, struct MHD_Connection *conn, 
 struct MHD_Response *hub_console_stream(struct hub *h, struct MHD_Connection *conn,
 					int64_t server_id, const char *server, int64_t created_at,
 					int64_t after_id, struct sse_stream **stream);
+/* The same for the live state of servers: the servers of user
+ * scope_user, or every user's for 0 (an admin's).  A new viewer first gets
+ * one "status" event per server, then one whenever a server's state,
+ * label, map or player count changes, each with JSON data {"server",
+ * "state", "label", "map", "players", "max_players"} (the last three null
+ * unless A2S answers now), and "removed" with the name of a server that
+ * left the scope.  hub_claim's recheck ends a scope-0 stream whose user
+ * is no longer an admin ("access revoked"). */
+struct MHD_Response *hub_status_stream(struct hub *h, struct MHD_Connection *conn,
+				       int64_t scope_user, struct sse_stream **stream);
 /* Give stream to user_id, seen through session_id (< 0: minus the id of
  * the API token it came with),
  * unless that user already has max live streams: 0, or -1 (the caller

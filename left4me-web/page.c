@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "db_status.h"
 #include "xalloc.h"
 
 void page_begin(struct req *r, struct html *h, const char *title)
@@ -181,29 +182,71 @@ void page_jobs_table(struct req *r, struct html *h, const struct job *jobs, size
 	html_printf(h, "</tbody></table>");
 }
 
-void page_servers_table(struct html *h, const struct server *list, size_t n)
+void page_live_cells(struct html *h, const char *tag, const struct status_entry *e)
 {
-	size_t i;
+	char label[96], players[32] = "-";
+	bool now = e && live_a2s_current(&e->st, e->has_status);
+	const char *state = live_state_name(e && e->has_status ? e->st.live_state : LIVE_STOPPED);
+	bool dl = strcmp(tag, "dd") == 0;
+
+	if (now)
+		snprintf(players, sizeof(players), "%d/%d", e->st.players, e->st.max_players);
+	if (dl)
+		html_printf(h, "<dt>Live</dt>");
+	html_printf(h,
+		    "<%a class=\"live-state\"><span class=\"badge s-%a\" "
+		    "data-live=\"state\">%s</span></%a>",
+		    tag, state,
+		    e ? live_state_label(&e->st, e->has_status, label, sizeof(label)) : "stopped",
+		    tag);
+	if (dl)
+		html_printf(h, "<dt>Map</dt>");
+	html_printf(h, "<%a data-live=\"map\">%s</%a>", tag, now ? e->st.map : "-", tag);
+	if (dl)
+		html_printf(h, "<dt>Players</dt>");
+	html_printf(h, "<%a data-live=\"players\">%s</%a>", tag, players, tag);
+}
+
+/* The entry of server name in live[0..n) (sorted by name), or NULL. */
+static const struct status_entry *live_find(const struct status_entry *live, size_t n,
+					    const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(live[i].name, name) == 0)
+			return &live[i];
+	return NULL;
+}
+
+void page_servers_table(struct req *r, struct html *h, const struct server *list, size_t n)
+{
+	struct status_entry *live = NULL;
+	size_t i, nl = 0;
 
 	if (n == 0) {
 		html_printf(h, "<p class=\"muted\">No servers yet.</p>");
 		return;
 	}
-	html_printf(h, "<table><thead><tr><th>Name</th><th>State</th><th>Port</th>"
-		       "<th>Blueprint</th><th>Last job</th></tr></thead><tbody>");
+	/* Without the live state the table still lists the servers. */
+	if (db_status_list(web_db(r), r->user.id, &live, &nl) != DB_OK)
+		nl = 0;
+	html_printf(h, "<table class=\"servers\" data-status-events=\"/api/v1/status/events\">"
+		       "<thead><tr><th>Name</th><th>State</th><th>Map</th><th>Players</th>"
+		       "<th>Port</th><th>Blueprint</th><th>Last job</th></tr></thead><tbody>");
 	for (i = 0; i < n; i++) {
 		const struct server *s = &list[i];
 
-		html_printf(h, "<tr><td><a href=\"/servers/%u\">%s</a></td><td>", s->name, s->name);
-		page_state_badge(h, server_state_name(s->state));
-		html_printf(h, "</td><td>%d</td><td><a href=\"/blueprints/%D\">%s</a></td><td>",
-			    s->port, s->blueprint_id, s->blueprint_name);
+		html_printf(h, "<tr data-server=\"%a\"><td><a href=\"/servers/%u\">%s</a></td>",
+			    s->name, s->name, s->name);
+		page_live_cells(h, "td", live_find(live, nl, s->name));
+		html_printf(h, "<td>%d</td><td><a href=\"/blueprints/%D\">%s</a></td><td>", s->port,
+			    s->blueprint_id, s->blueprint_name);
 		if (s->last_job_id)
 			html_printf(h, "<a href=\"/jobs/%D\">#%D</a>", s->last_job_id,
 				    s->last_job_id);
 		html_printf(h, "</td></tr>");
 	}
 	html_printf(h, "</tbody></table>");
+	free(live);
 }
 
 /* The progress bar of a job whose last progress line is progress

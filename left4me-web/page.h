@@ -9,6 +9,7 @@
 
 #include "db_job.h"
 #include "db_server.h"
+#include "db_status.h"
 #include "html.h"
 #include "web.h"
 
@@ -48,8 +49,16 @@ int page_confirm(struct req *r, unsigned status, const struct page_confirm *c);
 const char *page_bytes(int64_t n, char *buf, size_t len);
 /* A state as a badge (its CSS class s-STATE). */
 void page_state_badge(struct html *h, const char *state);
-/* The tables of servers and of jobs (the dashboard's, a server's, ...). */
-void page_servers_table(struct html *h, const struct server *list, size_t n);
+/* The live state of one server (db_status.h; NULL: none yet), as the
+ * cells the status stream updates (app.js): a badge with
+ * data-live="state", and the map and "players/max" in elements with
+ * data-live="map" and "players" ("-" unless A2S answers now).  tag is the
+ * element of each ("td"; "dd" also writes a <dt> before each). */
+void page_live_cells(struct html *h, const char *tag, const struct status_entry *e);
+/* The tables of servers and of jobs (the dashboard's, a server's, ...).
+ * The servers' live state is user_id's view (db_status_list), kept
+ * current by app.js over /api/v1/status/events. */
+void page_servers_table(struct req *r, struct html *h, const struct server *list, size_t n);
 void page_jobs_table(struct req *r, struct html *h, const struct job *jobs, size_t n);
 /* Lines a job's log page shows at most. */
 #define PAGE_LOG_LINES 1000

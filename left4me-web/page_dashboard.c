@@ -97,7 +97,7 @@ int page_dashboard(struct req *r)
 		return ops_db_fail(r, DB_ERROR);
 	}
 	html_printf(&h, "<section class=\"card\"><h2>Servers</h2>");
-	page_servers_table(&h, servers, ns);
+	page_servers_table(r, &h, servers, ns);
 	html_printf(&h, "<p><a class=\"button\" href=\"/servers\">New server</a></p></section>"
 			"<section class=\"card\"><h2>Recent jobs</h2>");
 	page_jobs_table(r, &h, jobs, nj);

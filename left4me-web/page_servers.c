@@ -14,8 +14,13 @@
 #include "ops.h"
 #include "page.h"
 #include "parse.h"
+#include "svgchart.h"
+#include "timeutil.h"
 #include "validate.h"
 #include "xalloc.h"
+
+/* The charts span the history left4me-status keeps (db_status.h). */
+#define CHART_MINUTES 1440
 
 int page_servers(struct req *r)
 {
@@ -33,7 +38,7 @@ int page_servers(struct req *r)
 	html_init(&h);
 	page_begin(r, &h, "Servers");
 	html_printf(&h, "<h1>Servers</h1><section class=\"card\">");
-	page_servers_table(&h, servers, ns);
+	page_servers_table(r, &h, servers, ns);
 	html_printf(&h, "</section><section class=\"card\"><h2>New server</h2>");
 	if (!files_game_installed(r->w->cfg->state_dir) && r->user.admin)
 		html_printf(&h, "<p class=\"error\" id=\"no-game\">The game is not installed: "
@@ -104,6 +109,98 @@ static void connect_info(struct req *r, struct html *h, const struct server *s)
 		    addr, addr, addr);
 }
 
+/* The live facts of s (state, map, players) that app.js keeps current;
+ * without a status row yet, "stopped". */
+static void live_facts(struct req *r, struct html *h, const struct server *s)
+{
+	struct status_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.has_status = db_status_get(web_db(r), s->name, &e.st) == DB_OK;
+	page_live_cells(h, "dd", &e);
+}
+
+/* "1h 02m", "5m 09s", "42s". */
+static const char *duration(int sec, char *buf, size_t len)
+{
+	if (sec >= 3600)
+		snprintf(buf, len, "%dh %02dm", sec / 3600, sec / 60 % 60);
+	else if (sec >= 60)
+		snprintf(buf, len, "%dm %02ds", sec / 60, sec % 60);
+	else
+		snprintf(buf, len, "%ds", sec < 0 ? 0 : sec);
+	return buf;
+}
+
+/* Who is playing: the last A2S_PLAYER answer. */
+static void player_list(struct req *r, struct html *h, const struct server *s)
+{
+	struct status_player *pl;
+	char d[32];
+	size_t n;
+
+	html_printf(h, "<section class=\"card\" id=\"players\"><h2>Players</h2>");
+	if (db_status_players(web_db(r), s->name, &pl, &n) != DB_OK || n == 0) {
+		html_printf(h, "<p class=\"muted\">Nobody is playing.</p></section>");
+		return;
+	}
+	html_printf(h, "<table><thead><tr><th>Name</th><th>Score</th><th>Time connected</th>"
+		       "</tr></thead><tbody>");
+	for (size_t i = 0; i < n; i++)
+		html_printf(h, "<tr><td>%s</td><td>%d</td><td>%s</td></tr>", pl[i].name,
+			    pl[i].score, duration(pl[i].seconds, d, sizeof(d)));
+	html_printf(h, "</tbody></table></section>");
+	free(pl);
+}
+
+/* The three charts of the last 24 hours: players, CPU (percent of one
+ * core, from the cumulative CPU time of neighbouring minutes) and memory. */
+static void charts(struct req *r, struct html *h, const struct server *s)
+{
+	int64_t now = now_ms() / 1000, since = now / 60 - CHART_MINUTES;
+	struct svg_point *pl, *cpu, *mem;
+	struct status_sample *hs;
+	size_t n = 0, i;
+	struct svg_chart c = {NULL, NULL, SVG_UNIT_COUNT, since * 60, now, 150};
+
+	if (db_status_history(web_db(r), s->name, since, &hs, &n) != DB_OK)
+		n = 0;
+	pl = xcalloc(n + 1, sizeof(*pl));
+	cpu = xcalloc(n + 1, sizeof(*cpu));
+	mem = xcalloc(n + 1, sizeof(*mem));
+	for (i = 0; i < n; i++) {
+		int64_t t = hs[i].minute * 60;
+
+		pl[i] = (struct svg_point){t, hs[i].players, hs[i].has_players};
+		mem[i] = (struct svg_point){t, (double)hs[i].memory_bytes, hs[i].has_memory};
+		cpu[i].t = t;
+		/* a counter that went back is a restart: no rate across it */
+		if (i > 0 && hs[i].has_cpu && hs[i - 1].has_cpu &&
+		    hs[i].cpu_nsec >= hs[i - 1].cpu_nsec && hs[i].minute > hs[i - 1].minute) {
+			cpu[i].v = (double)(hs[i].cpu_nsec - hs[i - 1].cpu_nsec) * 100 /
+				   ((double)(hs[i].minute - hs[i - 1].minute) * 60e9);
+			cpu[i].has = true;
+		}
+	}
+	html_printf(h, "<section class=\"card charts\" id=\"charts\"><h2>Last 24 hours</h2>");
+	c.id = "chart-players";
+	c.title = "Players";
+	svgchart_render(h, &c, pl, n);
+	c.id = "chart-cpu";
+	c.title = "CPU (% of one core)";
+	c.unit = SVG_UNIT_PERCENT;
+	svgchart_render(h, &c, cpu, n);
+	c.id = "chart-memory";
+	c.title = "Memory";
+	c.unit = SVG_UNIT_BYTES;
+	svgchart_render(h, &c, mem, n);
+	html_printf(h, "</section>");
+	free(pl);
+	free(cpu);
+	free(mem);
+	free(hs);
+}
+
 int page_server(struct req *r)
 {
 	struct job_filter f = {0, NULL, 0, 20};
@@ -125,9 +222,11 @@ int page_server(struct req *r)
 	html_init(&h);
 	page_begin(r, &h, s.name);
 	html_printf(&h,
-		    "<h1>Server %s</h1><section class=\"card\"><dl class=\"facts\">"
-		    "<dt>State</dt><dd>",
-		    s.name);
+		    "<h1>Server %s</h1><section class=\"card\"><dl class=\"facts\" "
+		    "data-server=\"%a\" data-status-events=\"/api/v1/status/events\">",
+		    s.name, s.name);
+	live_facts(r, &h, &s);
+	html_printf(&h, "<dt>State</dt><dd>");
 	page_state_badge(&h, server_state_name(s.state));
 	if (s.state_reason)
 		html_printf(&h, " <span class=\"muted\">%s</span>", s.state_reason);
@@ -146,7 +245,10 @@ int page_server(struct req *r)
 		    s.name);
 	page_button(r, &h, "reset", "danger", "/servers/%u/reset", s.name);
 	page_button(r, &h, "delete", "danger", "/servers/%u/delete", s.name);
-	html_printf(&h, "</div></div></section><section class=\"card\"><h2>Jobs</h2>");
+	html_printf(&h, "</div></div></section>");
+	player_list(r, &h, &s);
+	charts(r, &h, &s);
+	html_printf(&h, "<section class=\"card\"><h2>Jobs</h2>");
 	page_jobs_table(r, &h, jobs, nj);
 	html_printf(&h, "</section>");
 	job_list_free(jobs, nj);

@@ -64,7 +64,7 @@ static bool srv_metric_value(const struct status_entry *e, enum srv_metric m, ch
 		snprintf(buf, len, "%d", ls == LIVE_READY);
 		return true;
 	case M_PLAYERS:
-		snprintf(buf, len, "%d", ls == LIVE_READY && st->has_a2s ? st->players : 0);
+		snprintf(buf, len, "%d", live_a2s_current(st, e->has_status) ? st->players : 0);
 		return true;
 	case M_MAX_PLAYERS:
 		snprintf(buf, len, "%d", st->max_players);

@@ -108,6 +108,7 @@ static const struct route routes[] = {
     A("GET", "/api/v1/servers/{}/console", api_console, AUTH_USER, false),
     A("POST", "/api/v1/servers/{}/console", api_console_send, AUTH_USER, true),
     A("POST", "/api/v1/servers/{}/{}", api_server_action, AUTH_USER, true),
+    A("GET", "/api/v1/status/events", api_status_events, AUTH_USER, false),
     A("GET", "/api/v1/blueprints", api_blueprints_list, AUTH_USER, false),
     A("POST", "/api/v1/blueprints", api_blueprints_create, AUTH_USER, true),
     A("GET", "/api/v1/blueprints/{}", api_blueprint_get, AUTH_USER, false),

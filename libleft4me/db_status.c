@@ -288,6 +288,11 @@ int db_status_list(sqlite3 *db, int64_t user_id, struct status_entry **list, siz
 	return DB_OK;
 }
 
+bool live_a2s_current(const struct server_status *st, bool has_status)
+{
+	return has_status && st->live_state == LIVE_READY && st->has_a2s;
+}
+
 const char *live_state_label(const struct server_status *st, bool has_status, char *buf, size_t len)
 {
 	enum live_state s = has_status ? st->live_state : LIVE_STOPPED;

@@ -84,6 +84,10 @@ int db_status_list(sqlite3 *db, int64_t user_id, struct status_entry **list, siz
 const char *live_state_label(const struct server_status *st, bool has_status, char *buf,
 			     size_t len);
 
+/* Whether st's A2S values are the server's now (it is ready): only then
+ * do its map and player counts describe the running game. */
+bool live_a2s_current(const struct server_status *st, bool has_status);
+
 /* The player list of server NAME, in the game's order. */
 struct status_player {
 	char name[128];

@@ -51,7 +51,34 @@ function copyButton(button) {
 		button.textContent = ok ? 'Copied' : 'Copy failed';
 	});
 }
+// The live state of servers (GET /api/v1/status/events): each "status"
+// event rewrites the state badge, map and players of every element with
+// data-server="NAME" (table rows, the server page's facts).  The page
+// works without it: the values are the ones rendered.
+function liveStatus(url) {
+	const es = new EventSource(url);
+	es.addEventListener('status', (e) => {
+		let st;
+		try { st = JSON.parse(e.data); } catch (_) { return; }
+		for (const el of document.querySelectorAll('[data-server]')) {
+			if (el.dataset.server !== st.server) continue;
+			const b = el.querySelector('[data-live="state"]');
+			if (b) {
+				b.textContent = st.label;
+				b.className = 'badge s-' + st.state;
+			}
+			const m = el.querySelector('[data-live="map"]');
+			if (m) m.textContent = st.map === null ? '-' : st.map;
+			const p = el.querySelector('[data-live="players"]');
+			if (p) p.textContent = st.players === null ? '-' : st.players + '/' + st.max_players;
+		}
+	});
+	es.addEventListener('end', () => es.close());
+}
+
 document.addEventListener('DOMContentLoaded', () => {
+	const live = document.querySelector('[data-status-events]');
+	if (live) liveStatus(live.dataset.statusEvents);
 	for (const b of document.querySelectorAll('button.copy[data-copy]')) copyButton(b);
 });
 
@@ -219,7 +246,34 @@ function editor(ta) {
 	});
 }
 
+// The live state of servers (GET /api/v1/status/events): each "status"
+// event rewrites the state badge, map and players of every element with
+// data-server="NAME" (table rows, the server page's facts).  The page
+// works without it: the values are the ones rendered.
+function liveStatus(url) {
+	const es = new EventSource(url);
+	es.addEventListener('status', (e) => {
+		let st;
+		try { st = JSON.parse(e.data); } catch (_) { return; }
+		for (const el of document.querySelectorAll('[data-server]')) {
+			if (el.dataset.server !== st.server) continue;
+			const b = el.querySelector('[data-live="state"]');
+			if (b) {
+				b.textContent = st.label;
+				b.className = 'badge s-' + st.state;
+			}
+			const m = el.querySelector('[data-live="map"]');
+			if (m) m.textContent = st.map === null ? '-' : st.map;
+			const p = el.querySelector('[data-live="players"]');
+			if (p) p.textContent = st.players === null ? '-' : st.players + '/' + st.max_players;
+		}
+	});
+	es.addEventListener('end', () => es.close());
+}
+
 document.addEventListener('DOMContentLoaded', () => {
+	const live = document.querySelector('[data-status-events]');
+	if (live) liveStatus(live.dataset.statusEvents);
 	const ta = document.getElementById('editor');
 	if (ta && ta.form) editor(ta);
 	for (const pre of document.querySelectorAll('pre[data-events]')) follow(pre);

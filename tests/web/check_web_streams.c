@@ -333,6 +333,134 @@ START_TEST(ends_when_token_revoked)
 }
 END_TEST
 
+/* ---- the live state of servers (/api/v1/status/events) ---------------------- */
+
+/* alice's two servers (alpha, beta), bob's one (bobs); no status rows. */
+static void servers_of(int64_t alice, int64_t bob)
+{
+	char *sql = xasprintf(
+	    "INSERT INTO blueprints (user_id, name, created_at, updated_at) VALUES "
+	    "(%lld, 'coop', 1, 1), (%lld, 'versus', 1, 1);"
+	    "INSERT INTO servers (name, user_id, blueprint_id, port, created_at, updated_at) "
+	    "VALUES ('alpha', %lld, 1, 27015, 1, 1), ('beta', %lld, 1, 27016, 1, 1), "
+	    "('bobs', %lld, 2, 27017, 1, 1)",
+	    (long long)alice, (long long)bob, (long long)alice, (long long)alice, (long long)bob);
+
+	tu_db_exec(t.db, sql);
+	free(sql);
+}
+
+/* A viewer first gets every server of its scope, then only what changes:
+ * the state with its label, the map and players while A2S answers, and a
+ * server that leaves the scope.  Another user's servers never show. */
+START_TEST(status_scope_and_changes)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t b = wt_user(&t, "bob", "password-bob", false);
+	char *ha = bearer(a);
+	struct stream s;
+	size_t mark;
+
+	servers_of(a, b);
+	stream_ok(&s, "/api/v1/status/events", ha);
+	ck_assert(stream_wait(&s,
+			      "event: status\ndata: {\"server\":\"alpha\",\"state\":\"stopped\","
+			      "\"label\":\"stopped\",\"map\":null,\"players\":null,"
+			      "\"max_players\":null}\n\n",
+			      5000));
+	ck_assert(stream_wait(&s, "\"server\":\"beta\"", 5000));
+	/* what left4me-status writes when A2S answers */
+	mark = s.got.len;
+	tu_db_exec(t.db, "INSERT INTO server_status (server_id, live_state, a2s_map, a2s_players, "
+			 "a2s_bots, a2s_max_players, a2s_at, updated_at) VALUES "
+			 "(1, 'ready', 'c2m1_highway', 3, 0, 8, 1, 1)");
+	ck_assert_msg(stream_wait(&s,
+				  "data: {\"server\":\"alpha\",\"state\":\"ready\",\"label\":"
+				  "\"ready\",\"map\":\"c2m1_highway\",\"players\":3,"
+				  "\"max_players\":8}\n\n",
+				  5000),
+		      "no change: %s", s.got.buf);
+	/* a crash loop, then the start limit */
+	tu_db_exec(t.db, "UPDATE server_status SET live_state = 'restarting', restarts = 2 "
+			 "WHERE server_id = 1");
+	ck_assert(stream_wait(&s, "\"label\":\"restarting (2 crashes)\",\"map\":null", 5000));
+	tu_db_exec(t.db, "UPDATE server_status SET live_state = 'failed', exit_signal = 11 "
+			 "WHERE server_id = 1");
+	ck_assert(stream_wait(&s, "\"label\":\"failed (signal 11, SIGSEGV)\"", 5000));
+	/* a write that changes nothing shown sends nothing */
+	tu_db_exec(t.db, "UPDATE server_status SET updated_at = 99, cpu_nsec = 5 "
+			 "WHERE server_id = 1");
+	tu_db_exec(t.db, "DELETE FROM servers WHERE name = 'beta'");
+	ck_assert(stream_wait(&s, "event: removed\ndata: beta\n\n", 5000));
+	{
+		/* between the failed and the removed events, nothing about alpha */
+		const char *failed = strstr(s.got.buf + mark, "SIGSEGV");
+		const char *removed = strstr(s.got.buf + mark, "event: removed");
+
+		ck_assert_ptr_null(memmem(failed, (size_t)(removed - failed), "alpha", 5));
+	}
+	ck_assert_ptr_null(strstr(s.got.buf, "bobs"));
+	stream_close(&s);
+	free(ha);
+}
+END_TEST
+
+/* An admin's stream has every user's servers, and ends when the user is
+ * no longer an admin; a status stream counts toward the per-user cap and
+ * ends at logout like any other. */
+START_TEST(status_admin_and_machinery)
+{
+	int64_t a = wt_user(&t, "alice", "password-alice", false);
+	int64_t root = wt_user(&t, "root", "password-root", true);
+	char *hr = bearer(root), *ha = bearer(a), *cookie;
+	struct stream s, c[3], extra;
+	struct wt_session ws;
+	struct wt_resp r;
+	char *sql;
+
+	servers_of(a, a);
+	stream_ok(&s, "/api/v1/status/events", hr);
+	ck_assert(stream_wait(&s, "\"server\":\"bobs\"", 5000));
+	ck_assert(stream_wait(&s, "\"server\":\"alpha\"", 5000));
+	sql = xasprintf("UPDATE users SET role = 'user' WHERE id = %lld", (long long)root);
+	tu_db_exec(t.db, sql);
+	free(sql);
+	stream_ends(&s, "access revoked");
+	stream_close(&s);
+
+	for (int i = 0; i < 3; i++)
+		stream_ok(&c[i], "/api/v1/status/events", ha);
+	stream_open(&extra, "/api/v1/status/events", ha);
+	ck_assert(stream_wait(&extra, NULL, 5000));
+	ck_assert_msg(strstr(extra.got.buf, " 429 "), "not a 429: %s", extra.got.buf);
+	stream_close(&extra);
+	for (int i = 0; i < 3; i++)
+		stream_close(&c[i]);
+
+	/* the closed ones go at their next write; then a session's stream */
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &ws), 303);
+	cookie = xasprintf("Cookie: %s", ws.cookie);
+	for (int64_t deadline = mono_ms() + 20000;;) {
+		tu_db_exec(t.db, "UPDATE servers SET updated_at = updated_at + 1");
+		stream_open(&s, "/api/v1/status/events", cookie);
+		ck_assert(stream_wait(&s, " 20", 5000) || stream_wait(&s, " 429 ", 10));
+		if (strstr(s.got.buf, " 200 "))
+			break;
+		stream_close(&s);
+		ck_assert_msg(mono_ms() < deadline, "no stream after three were closed");
+	}
+	ck_assert(stream_wait(&s, "\"server\":\"alpha\"", 5000));
+	wt_post(&t, &ws, "/logout", "", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	stream_ends(&s, "logged out");
+	stream_close(&s);
+	free(cookie);
+	free(hr);
+	free(ha);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("left4me-web streams");
@@ -346,6 +474,8 @@ int main(void)
 	tcase_add_test(tc, ends_when_object_deleted);
 	tcase_add_test(tc, ends_when_owner_changes);
 	tcase_add_test(tc, ends_when_token_revoked);
+	tcase_add_test(tc, status_scope_and_changes);
+	tcase_add_test(tc, status_admin_and_machinery);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
