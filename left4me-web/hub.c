@@ -705,7 +705,9 @@ static void read_status(struct hub *h, struct source *s, int64_t dv)
 	strbuf_init(&chunk);
 	for (i = 0; i < n; i++) {
 		const struct status_seen *old =
-		    bsearch(list[i].name, s->seen, s->n_seen, sizeof(*s->seen), seen_cmp);
+		    s->n_seen
+			? bsearch(list[i].name, s->seen, s->n_seen, sizeof(*s->seen), seen_cmp)
+			: NULL;
 
 		snprintf(seen[i].name, sizeof(seen[i].name), "%s", list[i].name);
 		seen[i].json = status_json(&list[i]);
