@@ -63,6 +63,7 @@ void launcher_fini(struct launcher *l)
 		close(l->state_fd);
 	instance_env_fini(&l->env);
 	free(l->srcds);
+	free(l->argv);
 	free(l->envp[1]);
 	launcher_init(l, l->state_dir, l->name);
 }
@@ -190,13 +191,19 @@ static int open_runtime(struct launcher *l)
 	return 0;
 }
 
+/* srcds_run -game left4dead2 -norestart -strictportbind -ip 0.0.0.0
+ * -port P [-tickrate T] [allowlisted options] +map M -maxplayers N
+ * +servercfgfile server.cfg: the user's options come before +map, so a
+ * cvar they set (+sv_pure) is in place when the first map loads. */
 static void build_argv(struct launcher *l)
 {
-	size_t i = 0;
+	size_t i = 0, n = LAUNCHER_ARGC_FIXED + 2 + l->env.n_args + 1;
 
 	snprintf(l->port, sizeof(l->port), "%d", l->env.port);			 /* 1024..65535 */
 	snprintf(l->maxplayers, sizeof(l->maxplayers), "%d", l->env.maxplayers); /* 1..32 */
+	snprintf(l->tickrate, sizeof(l->tickrate), "%d", l->env.tickrate);	 /* 0, 30..128 */
 	l->srcds = xasprintf("%s/runtime/%s/merged/srcds_run", l->state_dir, l->name);
+	l->argv = xcalloc(n, sizeof(*l->argv));
 	l->argv[i++] = l->srcds;
 	l->argv[i++] = "-game";
 	l->argv[i++] = "left4dead2";
@@ -206,13 +213,19 @@ static void build_argv(struct launcher *l)
 	l->argv[i++] = "0.0.0.0";
 	l->argv[i++] = "-port";
 	l->argv[i++] = l->port;
+	if (l->env.tickrate) {
+		l->argv[i++] = "-tickrate";
+		l->argv[i++] = l->tickrate;
+	}
+	for (size_t j = 0; j < l->env.n_args; j++)
+		l->argv[i++] = l->env.args[j];
 	l->argv[i++] = "+map";
 	l->argv[i++] = l->env.map;
 	l->argv[i++] = "-maxplayers";
 	l->argv[i++] = l->maxplayers;
 	l->argv[i++] = "+servercfgfile";
 	l->argv[i++] = "server.cfg";
-	assert(i == LAUNCHER_ARGC);
+	assert(i < n);
 	l->argv[i] = NULL;
 
 	/* Nothing inherited: no LD_* or other loader variable from anywhere.
@@ -723,8 +736,10 @@ int launcher_run(struct launcher *l)
 	if (code != 0)
 		goto out;
 	r->fifo = fifo_open(l, false);
-	log_info("%s: srcds_run started (pid %d, port %s, map %s, %s players)", l->name,
-		 (int)r->child, l->port, l->env.map, l->maxplayers);
+	log_info("%s: srcds_run started (pid %d, port %s, map %s, %s players, tickrate %s, "
+		 "%zu extra argument(s))",
+		 l->name, (int)r->child, l->port, l->env.map, l->maxplayers,
+		 l->env.tickrate ? l->tickrate : "default", l->env.n_args);
 	r->last_out = mono_ms();
 	loop(r);
 	if (WIFSIGNALED(r->status)) {

@@ -14,8 +14,9 @@
 
 #include "instance_env.h"
 
-/* srcds's argv: the path and 14 arguments. */
-#define LAUNCHER_ARGC 15
+/* srcds's argv: the path and 14 fixed arguments, then -tickrate N and the
+ * allowlisted options of instance.env (launch_args.h) when it has them. */
+#define LAUNCHER_ARGC_FIXED 15
 
 struct launcher {
 	const char *name;      /* valid_instance_name */
@@ -26,8 +27,8 @@ struct launcher {
 	int console_fd; /* STATE/console (opened when the server starts) */
 	int merged_fd;	/* STATE/runtime/NAME/merged: srcds's cwd */
 	char *srcds;	/* STATE/runtime/NAME/merged/srcds_run */
-	char port[8], maxplayers[4];
-	char *argv[LAUNCHER_ARGC + 1];
+	char port[8], maxplayers[4], tickrate[4];
+	char **argv; /* NULL-terminated; the strings borrow from l */
 	char *envp[5];
 };
 

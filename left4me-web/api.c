@@ -4,9 +4,12 @@
 #include "api.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "launch_args.h"
 #include "validate.h"
+#include "xalloc.h"
 
 int api_send(struct req *r, unsigned status, json_object *o)
 {
@@ -92,4 +95,105 @@ void api_add_str(json_object *o, const char *k, const char *v)
 void api_add_time(json_object *o, const char *k, int64_t ms)
 {
 	json_object_object_add(o, k, ms ? json_object_new_int64(ms) : NULL);
+}
+
+static const char *read_args(json_object *v, bool server, struct ops_launch *ls, char **joined)
+{
+	struct strbuf sb;
+	size_t len;
+
+	if (server && json_object_is_type(v, json_type_null)) {
+		ls->launch_args = NULL;
+		return NULL;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return "launch_args: expected an array of strings";
+	len = json_object_array_length(v);
+	strbuf_init(&sb);
+	for (size_t i = 0; i < len; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(e, json_type_string) ||
+		    strlen(json_object_get_string(e)) != (size_t)json_object_get_string_len(e)) {
+			strbuf_fini(&sb);
+			return "launch_args: expected an array of strings";
+		}
+		strbuf_printf(&sb, "%s%s", i ? " " : "", json_object_get_string(e));
+	}
+	*joined = strbuf_detach(&sb);
+	strbuf_fini(&sb);
+	ls->launch_args = *joined;
+	return NULL;
+}
+
+const char *api_launch_read(json_object *o, const struct launch_settings *cur, bool server,
+			    struct ops_launch *ls, char **joined)
+{
+	json_object *v;
+	int64_t n;
+
+	*joined = NULL;
+	ls->start_map = cur->start_map;
+	ls->max_players = cur->max_players;
+	ls->tickrate = cur->tickrate;
+	ls->launch_args = cur->launch_args;
+	if (json_object_object_get_ex(o, "start_map", &v)) {
+		if (server && json_object_is_type(v, json_type_null))
+			ls->start_map = NULL;
+		else if (!json_object_is_type(v, json_type_string))
+			return "start_map: expected a map name";
+		else
+			ls->start_map = json_object_get_string(v);
+	}
+	if (json_object_object_get_ex(o, "max_players", &v)) {
+		if (server && json_object_is_type(v, json_type_null))
+			ls->max_players = 0;
+		else if (!api_get_int(o, "max_players", 1, 32, &n))
+			return "max_players: a number from 1 to 32";
+		else
+			ls->max_players = n;
+	}
+	if (json_object_object_get_ex(o, "tickrate", &v)) {
+		if (json_object_is_type(v, json_type_null))
+			ls->tickrate = 0;
+		else if (!api_get_int(o, "tickrate", 30, 128, &n))
+			return "tickrate: a number from 30 to 128 (or null)";
+		else
+			ls->tickrate = n;
+	}
+	if (json_object_object_get_ex(o, "launch_args", &v))
+		return read_args(v, server, ls, joined);
+	return NULL;
+}
+
+void api_launch_add(json_object *o, const struct launch_settings *ls)
+{
+	char **argv, err[512];
+	size_t argc;
+	json_object *a = NULL;
+
+	api_add_str(o, "start_map", ls->start_map);
+	json_object_object_add(o, "max_players",
+			       ls->max_players ? json_object_new_int(ls->max_players) : NULL);
+	json_object_object_add(o, "tickrate",
+			       ls->tickrate ? json_object_new_int(ls->tickrate) : NULL);
+	if (ls->launch_args &&
+	    launch_args_split(ls->launch_args, &argv, &argc, err, sizeof(err)) == 0) {
+		a = json_object_new_array();
+		for (size_t i = 0; i < argc; i++) {
+			const struct launch_opt *opt = launch_opt_find(argv[i]);
+
+			if (opt && opt->value && i + 1 < argc) {
+				char *both = xasprintf("%s %s", argv[i], argv[i + 1]);
+
+				json_object_array_add(a, json_object_new_string(both));
+				free(both);
+				i++;
+			} else {
+				json_object_array_add(a, json_object_new_string(argv[i]));
+			}
+		}
+		launch_args_free(argv);
+	}
+	json_object_object_add(o, "launch_args", a);
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ops.h"
 #include "web.h"
 
 /* Answer with o (its reference is taken) and status. */
@@ -28,5 +29,17 @@ bool api_get_int(json_object *o, const char *key, int64_t min, int64_t max, int6
 /* Add k: v (a string; null for NULL) and k: ms (a number; null for 0). */
 void api_add_str(json_object *o, const char *k, const char *v);
 void api_add_time(json_object *o, const char *k, int64_t ms);
+
+/* Launch settings (start_map, max_players, tickrate, launch_args) of o
+ * into *ls, cur's where o leaves a member out.  launch_args is an array of
+ * strings ("-nohltv", "+sv_pure 2"), joined with spaces into *joined (the
+ * caller frees it).  A server's null means "the blueprint's", a
+ * blueprint's tickrate null none.  NULL, or the message of a 400 that
+ * names the member. */
+const char *api_launch_read(json_object *o, const struct launch_settings *cur, bool server,
+			    struct ops_launch *ls, char **joined);
+/* Add the four members of ls (NULL / 0 as null); launch_args as an array
+ * with each option and its value in one string. */
+void api_launch_add(json_object *o, const struct launch_settings *ls);
 
 #endif

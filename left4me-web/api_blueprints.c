@@ -1,6 +1,7 @@
 /* /api/v1/blueprints: list, create, get, replace (PUT), delete. */
 #include "api_blueprints.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -15,6 +16,8 @@ static json_object *blueprint_json(const struct blueprint *b, bool with_overlays
 	json_object_object_add(o, "id", json_object_new_int64(b->id));
 	api_add_str(o, "name", b->name);
 	api_add_str(o, "config", b->config);
+	api_launch_add(o, &(struct launch_settings){b->start_map, b->max_players, b->tickrate,
+						    b->launch_args});
 	if (with_overlays) {
 		a = json_object_new_array();
 		for (i = 0; i < b->n_overlays; i++) {
@@ -93,13 +96,18 @@ static int parse_overlays(json_object *o, struct blueprint_overlay *ov, size_t *
 }
 
 /* Create (cur NULL) or update cur from the body: what the body leaves
- * out stays (a new blueprint: no config, no overlays). */
+ * out stays (a new blueprint: no config, no overlays, the
+ * default launch settings). */
 static int blueprint_write(struct req *r, struct blueprint *cur)
 {
+	static const struct launch_settings defaults = {LAUNCH_MAP_DEFAULT,
+							LAUNCH_MAX_PLAYERS_DEFAULT, 0, ""};
 	struct blueprint_overlay ov[BLUEPRINT_OVERLAYS_MAX];
-	const char *name, *config;
+	const char *name, *config, *why;
+	struct ops_launch ls;
 	struct ops_error err;
 	struct blueprint b;
+	char *joined = NULL;
 	size_t n = 0;
 	json_object *o;
 	int64_t id;
@@ -109,12 +117,19 @@ static int blueprint_write(struct req *r, struct blueprint *cur)
 		return ret;
 	name = api_has(o, "name") ? api_get_string(o, "name") : (cur ? cur->name : NULL);
 	config = api_has(o, "config") ? api_get_string(o, "config") : (cur ? cur->config : "");
+	why = api_launch_read(o,
+			      cur ? &(struct launch_settings){cur->start_map, cur->max_players,
+							      cur->tickrate, cur->launch_args}
+				  : &defaults,
+			      false, &ls, &joined);
 	if (!config)
 		ret = api_error(r, 400, "config: expected a string");
+	else if (why)
+		ret = api_error(r, 400, why);
 	else if (parse_overlays(o, ov, &n) < 0)
 		ret = api_error(r, 400, "overlays: expected [{overlay_id, expose_server_cfg}]");
-	else if (ops_blueprint_save(r, cur, name, config, ov, n, !cur || api_has(o, "overlays"),
-				    &id, &err) < 0)
+	else if (ops_blueprint_save(r, cur, name, config, &ls, ov, n,
+				    !cur || api_has(o, "overlays"), &id, &err) < 0)
 		ret = ops_fail(r, &err);
 	else if ((rc = db_blueprint_get(web_db(r), id, &b)) != DB_OK)
 		ret = ops_db_fail(r, rc);
@@ -122,6 +137,7 @@ static int blueprint_write(struct req *r, struct blueprint *cur)
 		ret = api_send(r, cur ? 200 : 201, blueprint_json(&b, true));
 		blueprint_fini(&b);
 	}
+	free(joined);
 	json_object_put(o);
 	return ret;
 }

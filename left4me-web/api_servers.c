@@ -3,6 +3,7 @@
 #include "api_servers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "api.h"
 #include "db.h"
@@ -10,6 +11,27 @@
 #include "hub.h"
 #include "ops.h"
 #include "parse.h"
+
+static void own_launch(const struct server *s, struct launch_settings *own)
+{
+	*own = (struct launch_settings){s->start_map, s->max_players, s->tickrate, s->launch_args};
+}
+
+/* The server's own launch settings (null: the blueprint's) and, under
+ * "effective", what its next start uses. */
+static void server_launch_json(json_object *o, const struct server *s)
+{
+	const struct launch_settings bp = {s->bp_start_map, s->bp_max_players, s->bp_tickrate,
+					   s->bp_launch_args};
+	struct launch_settings own, eff;
+	json_object *e = json_object_new_object();
+
+	own_launch(s, &own);
+	api_launch_add(o, &own);
+	launch_effective(&own, &bp, &eff);
+	api_launch_add(e, &eff);
+	json_object_object_add(o, "effective", e);
+}
 
 static json_object *server_json(const struct server *s)
 {
@@ -26,6 +48,7 @@ static json_object *server_json(const struct server *s)
 			       s->last_job_id ? json_object_new_int64(s->last_job_id) : NULL);
 	api_add_time(o, "created_at", s->created_at);
 	api_add_time(o, "updated_at", s->updated_at);
+	server_launch_json(o, s);
 	return o;
 }
 
@@ -47,10 +70,14 @@ int api_servers_list(struct req *r)
 
 int api_servers_create(struct req *r)
 {
+	static const struct launch_settings inherit;
+	struct ops_launch ls;
 	struct ops_error err;
 	int64_t bp, port;
 	struct server s;
 	json_object *o;
+	char *joined;
+	const char *why;
 	int ret, rc;
 
 	if (!(o = api_body_object(r, &ret)))
@@ -60,7 +87,9 @@ int api_servers_create(struct req *r)
 		bp = 0;
 	if (!api_get_int(o, "port", 0, 65535, &port))
 		port = 0;
-	if (ops_server_create(r, api_get_string(o, "name"), bp, port, &err) < 0)
+	if ((why = api_launch_read(o, &inherit, true, &ls, &joined)))
+		ret = api_error(r, 400, why);
+	else if (ops_server_create(r, api_get_string(o, "name"), bp, port, &ls, &err) < 0)
 		ret = ops_fail(r, &err);
 	else if ((rc = db_server_get(web_db(r), api_get_string(o, "name"), &s)) != DB_OK)
 		ret = ops_db_fail(r, rc);
@@ -68,7 +97,45 @@ int api_servers_create(struct req *r)
 		ret = api_send(r, 201, server_json(&s));
 		server_fini(&s);
 	}
+	free(joined);
 	json_object_put(o);
+	return ret;
+}
+
+/* PUT /api/v1/servers/NAME: the server's launch settings; what the body
+ * leaves out stays, null inherits the blueprint's.  Name, port and
+ * blueprint do not change.  The settings apply at the next start. */
+int api_server_put(struct req *r)
+{
+	struct launch_settings own;
+	struct ops_launch ls;
+	struct ops_error err;
+	struct server s, now;
+	const char *why;
+	char *joined = NULL;
+	json_object *o;
+	int rc = ops_server(r, r->cap[0], &s), ret;
+
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	if (!(o = api_body_object(r, &ret))) {
+		server_fini(&s);
+		return ret;
+	}
+	own_launch(&s, &own);
+	if ((why = api_launch_read(o, &own, true, &ls, &joined)))
+		ret = api_error(r, 400, why);
+	else if (ops_server_launch(r, s.name, &ls, &err) < 0)
+		ret = ops_fail(r, &err);
+	else if ((rc = db_server_get(web_db(r), s.name, &now)) != DB_OK)
+		ret = ops_db_fail(r, rc);
+	else {
+		ret = api_send(r, 200, server_json(&now));
+		server_fini(&now);
+	}
+	free(joined);
+	json_object_put(o);
+	server_fini(&s);
 	return ret;
 }
 

@@ -7,6 +7,7 @@
 int api_servers_list(struct req *r);
 int api_servers_create(struct req *r);
 int api_server_get(struct req *r);
+int api_server_put(struct req *r);
 int api_server_delete(struct req *r);
 int api_server_action(struct req *r);
 int api_console(struct req *r);

@@ -408,9 +408,37 @@ static void audit_id(struct req *r, const char *action, int64_t id, const char *
 	(void)db_audit(web_db(r), r->user.id, r->user.name, action, object, detail);
 }
 
-int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, long long port,
-		      struct ops_error *err)
+/* launch_args' own message names the option: it cannot be a static one. */
+static __thread char launch_msg[512];
+
+int ops_launch_check(const struct ops_launch *in, bool server, struct launch_settings *out,
+		     char **canon, struct ops_error *err)
 {
+	memset(out, 0, sizeof(*out));
+	*canon = NULL;
+	if ((in->start_map || !server) && !launch_map_ok(in->start_map))
+		return fail(err, 400, "start_map: a map name of [A-Za-z0-9_], 1 to 64 of them");
+	if ((in->max_players || !server) && !launch_max_players_ok(in->max_players))
+		return fail(err, 400, "max_players: a number from 1 to 32");
+	if (in->tickrate && !launch_tickrate_ok(in->tickrate))
+		return fail(err, 400, "tickrate: a number from 30 to 128 (or none)");
+	if ((in->launch_args || !server) &&
+	    launch_args_normalize(in->launch_args ? in->launch_args : "", canon, launch_msg,
+				  sizeof(launch_msg)) < 0)
+		return fail(err, 400, launch_msg);
+	out->start_map = in->start_map;
+	out->max_players = (int)in->max_players;
+	out->tickrate = (int)in->tickrate;
+	out->launch_args = *canon;
+	return 0;
+}
+
+int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, long long port,
+		      const struct ops_launch *ls, struct ops_error *err)
+{
+	static const struct ops_launch inherit;
+	struct launch_settings set;
+	char *canon;
 	bool nested;
 	int rc;
 
@@ -422,10 +450,17 @@ int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, lon
 		return fail(err, 400, "blueprint_id: choose one of your blueprints");
 	if (port < 1024 || port > 65535)
 		return fail(err, 400, "port: a number from 1024 to 65535");
-	if (quota_tx_begin(r, Q_SERVERS, &nested, err) < 0)
+	if (ops_launch_check(ls ? ls : &inherit, true, &set, &canon, err) < 0)
 		return -1;
+	if (quota_tx_begin(r, Q_SERVERS, &nested, err) < 0) {
+		free(canon);
+		return -1;
+	}
 	rc = db_server_create(web_db(r), name, r->user.id, blueprint_id, (int)port, NULL);
+	if (rc == DB_OK)
+		rc = db_server_set_launch(web_db(r), name, &set);
 	rc = db_tx_end(web_db(r), nested, rc);
+	free(canon);
 	if (rc == DB_EXISTS)
 		return fail(err, 409, "that name or port is already taken");
 	if (rc == DB_INVALID)
@@ -436,20 +471,49 @@ int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, lon
 	return 0;
 }
 
+int ops_server_launch(struct req *r, const char *name, const struct ops_launch *ls,
+		      struct ops_error *err)
+{
+	struct launch_settings set;
+	struct server s;
+	char *canon;
+	int rc = ops_server(r, name, &s);
+
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	server_fini(&s);
+	if (ops_launch_check(ls, true, &set, &canon, err) < 0)
+		return -1;
+	rc = db_server_set_launch(web_db(r), name, &set);
+	free(canon);
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	(void)db_audit(web_db(r), r->user.id, r->user.name, "server_update", name,
+		       "launch settings");
+	return 0;
+}
+
 int ops_blueprint_save(struct req *r, const struct blueprint *cur, const char *name,
-		       const char *config, const struct blueprint_overlay *ov, size_t n,
-		       bool set_overlays, int64_t *id, struct ops_error *err)
+		       const char *config, const struct ops_launch *ls,
+		       const struct blueprint_overlay *ov, size_t n, bool set_overlays, int64_t *id,
+		       struct ops_error *err)
 {
 	sqlite3 *db = web_db(r);
+	struct launch_settings set;
+	char *canon = NULL;
 	bool nested;
 	int rc;
 
 	if (!name || !valid_display_name(name))
 		return fail(err, 400, NAME_RULE);
+	if (ls && ops_launch_check(ls, false, &set, &canon, err) < 0)
+		return -1;
 	*id = cur ? cur->id : 0;
 	if (!cur) {
-		if (quota_tx_begin(r, Q_BLUEPRINTS, &nested, err) < 0)
+		if (quota_tx_begin(r, Q_BLUEPRINTS, &nested, err) < 0) {
+			free(canon);
 			return -1;
+		}
 		rc = DB_OK;
 	} else {
 		rc = db_tx_begin(db, &nested);
@@ -457,9 +521,12 @@ int ops_blueprint_save(struct req *r, const struct blueprint *cur, const char *n
 	if (rc == DB_OK)
 		rc = cur ? db_blueprint_update(db, *id, name, config)
 			 : db_blueprint_create(db, r->user.id, name, config, id);
+	if (rc == DB_OK && ls)
+		rc = db_blueprint_set_launch(db, *id, &set);
 	if (rc == DB_OK && set_overlays)
 		rc = db_blueprint_set_overlays(db, *id, r->user.id, ov, n);
 	rc = db_tx_end(db, nested, rc);
+	free(canon);
 	if (rc == DB_EXISTS)
 		return fail(err, 409, "you already have a blueprint of that name");
 	if (rc == DB_INVALID)

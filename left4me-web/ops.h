@@ -19,6 +19,7 @@
 #include "db_job.h"
 #include "db_overlay.h"
 #include "db_server.h"
+#include "launch_args.h"
 #include "strbuf.h"
 #include "web.h"
 
@@ -96,22 +97,42 @@ int64_t ops_overlay_bytes(struct req *r, const struct overlay *o);
  * brackets).  out should hold OPS_CONNECT_MAX bytes. */
 #define OPS_CONNECT_MAX 272
 void ops_connect_address(struct req *r, int port, char *out, size_t len);
-/* Create the requester's server name on blueprint_id at port (audited);
- * the page and the API pass what their body said, or 0 for "missing". */
+/* Launch settings as a page or the API read them, before the rules:
+ * launch_args as typed (options separated by whitespace).  For a server
+ * NULL / 0 mean "the blueprint's", for a blueprint tickrate 0 is none. */
+struct ops_launch {
+	const char *start_map;
+	long long max_players, tickrate;
+	const char *launch_args;
+};
+/* Check in against the rules of launch_args.h (a blueprint must have a
+ * map, max players and args): 0 and out, whose launch_args is *canon
+ * (the caller frees it), or -1 with err naming the field, and for
+ * launch_args the option (400). */
+int ops_launch_check(const struct ops_launch *in, bool server, struct launch_settings *out,
+		     char **canon, struct ops_error *err);
+/* Create the requester's server name on blueprint_id at port (audited)
+ * with its own launch settings ls (NULL: all the blueprint's); the page
+ * and the API pass what their body said, or 0 for "missing". */
 int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, long long port,
+		      const struct ops_launch *ls, struct ops_error *err);
+/* Replace the launch settings of the requester's server name (audited as
+ * server_update); they take effect at its next start. */
+int ops_server_launch(struct req *r, const char *name, const struct ops_launch *ls,
 		      struct ops_error *err);
 /* Create a blueprint (cur NULL; audited) or change cur: its name, its
- * config and, when set_overlays, its overlays ov[0..n) (top first), all in
- * one transaction.  0 and the blueprint's id in *id, or -1 with err. */
+ * config, when ls its launch settings and, when set_overlays, its overlays
+ * ov[0..n) (top first), all in one transaction.  0 and the blueprint's id
+ * in *id, or -1 with err. */
 int ops_blueprint_save(struct req *r, const struct blueprint *cur, const char *name,
-		       const char *config, const struct blueprint_overlay *ov, size_t n,
-		       bool set_overlays, int64_t *id, struct ops_error *err);
+		       const char *config, const struct ops_launch *ls,
+		       const struct blueprint_overlay *ov, size_t n, bool set_overlays, int64_t *id,
+		       struct ops_error *err);
 /* Delete the requester's blueprint id (409 while servers use it). */
 int ops_blueprint_delete(struct req *r, const char *id, struct ops_error *err);
 /* Create an overlay (cur NULL; audited) or change cur: its name and build
- * script (NULL: none).  When build and the script is not empty, its build
- * is queued (*job_id, else 0).  0 and the overlay's id in *id, or -1 with
- * err. */
+ * script (NULL: none).  When build and the script is not empty,
+ * its build is queued (*job_id, else 0).  0 and the overlay's id in *id, or -1 with err. */
 int ops_overlay_save(struct req *r, const struct overlay *cur, const char *name, const char *script,
 		     bool build, int64_t *id, int64_t *job_id, struct ops_error *err);
 /* Delete the requester's overlay id (409 while a blueprint links it). */

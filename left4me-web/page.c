@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "db_status.h"
+#include "parse.h"
 #include "xalloc.h"
 
 void page_begin(struct req *r, struct html *h, const char *title)
@@ -333,4 +334,74 @@ int page_job_log(struct req *r, struct html *h, const struct job *j, int64_t bef
 		    j->id, n > first ? lines[n - 1].id : (before ? before - 1 : after), j->id);
 	job_log_lines_free(lines, total);
 	return 0;
+}
+
+/* The launch settings' fieldset (page.h). */
+void page_launch_fields(struct html *h, const struct launch_settings *ls, bool server,
+			const struct launch_settings *bp)
+{
+	char max[8] = "", tick[8] = "", bp_max[8], bp_tick[16];
+
+	if (ls->max_players)
+		snprintf(max, sizeof(max), "%d", ls->max_players);
+	if (ls->tickrate)
+		snprintf(tick, sizeof(tick), "%d", ls->tickrate);
+	html_printf(h, "<fieldset class=\"launch\"><legend>Launch settings</legend>");
+	if (bp) {
+		snprintf(bp_max, sizeof(bp_max), "%d", bp->max_players);
+		snprintf(bp_tick, sizeof(bp_tick), "%d", bp->tickrate);
+		html_printf(h,
+			    "<p class=\"muted\">Empty: the blueprint's (map %s, %s players, "
+			    "tickrate %s, options <code>%s</code>). They apply at the next "
+			    "start.</p>",
+			    bp->start_map, bp_max, bp->tickrate ? bp_tick : "default",
+			    bp->launch_args && bp->launch_args[0] ? bp->launch_args : "none");
+	} else if (server) {
+		html_printf(h, "<p class=\"muted\">Empty: the blueprint's.</p>");
+	}
+	html_printf(h,
+		    "<label>Start map <input name=\"start_map\" maxlength=\"64\" "
+		    "pattern=\"[A-Za-z0-9_]{1,64}\" placeholder=\"%a\" value=\"%a\"%s></label>"
+		    "<label>Max players <input type=\"number\" name=\"max_players\" min=\"1\" "
+		    "max=\"32\" value=\"%a\"%s></label>"
+		    "<label>Tickrate <input type=\"number\" name=\"tickrate\" min=\"30\" "
+		    "max=\"128\" placeholder=\"%a\" value=\"%a\"></label>"
+		    "<label>Options <input name=\"launch_args\" maxlength=\"1024\" "
+		    "spellcheck=\"false\" placeholder=\"-nohltv +sv_pure 2\" value=\"%a\"></label>"
+		    "<p class=\"muted\">Options: srcds options from the allowlist (see the API "
+		    "docs), separated by spaces, such as <code>-nohltv +sv_pure 2 "
+		    "+mp_gamemode versus</code>. A tickrate above 30 needs a tickrate plugin.</p>"
+		    "</fieldset>",
+		    bp ? bp->start_map : LAUNCH_MAP_DEFAULT, ls->start_map ? ls->start_map : "",
+		    server ? "" : " required", max, server ? "" : " required",
+		    server ? "inherit" : "default", tick, ls->launch_args ? ls->launch_args : "");
+}
+
+static long long form_number(struct req *r, const char *key, int cur)
+{
+	const char *v = web_param(r, key);
+	long long n;
+
+	if (!v)
+		return cur;
+	if (!v[0])
+		return 0;
+	return parse_int(v, 1, 1000, &n) == 0 ? n : -1;
+}
+
+static const char *form_text(struct req *r, const char *key, const char *cur)
+{
+	const char *v = web_param(r, key);
+
+	if (!v)
+		return cur;
+	return v[0] ? v : NULL;
+}
+
+void page_launch_read(struct req *r, const struct launch_settings *cur, struct ops_launch *out)
+{
+	out->start_map = form_text(r, "start_map", cur->start_map);
+	out->max_players = form_number(r, "max_players", cur->max_players);
+	out->tickrate = form_number(r, "tickrate", cur->tickrate);
+	out->launch_args = form_text(r, "launch_args", cur->launch_args);
 }

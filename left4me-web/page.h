@@ -11,6 +11,7 @@
 #include "db_server.h"
 #include "db_status.h"
 #include "html.h"
+#include "ops.h"
 #include "web.h"
 
 /* <!doctype> .. <main>; nav only when logged in. */
@@ -60,6 +61,15 @@ void page_live_cells(struct html *h, const char *tag, const struct status_entry 
  * current by app.js over /api/v1/status/events. */
 void page_servers_table(struct req *r, struct html *h, const struct server *list, size_t n);
 void page_jobs_table(struct req *r, struct html *h, const struct job *jobs, size_t n);
+/* The launch settings' form fields (start_map, max_players, tickrate,
+ * launch_args) with ls's values; a server's say that empty means the
+ * blueprint's (bp's values when known, else NULL). */
+void page_launch_fields(struct html *h, const struct launch_settings *ls, bool server,
+			const struct launch_settings *bp);
+/* The same fields of the posted form into *out: a field the form leaves
+ * out keeps cur's value, an empty one is NULL / 0, a number that is not
+ * one -1 (ops_launch_check names the field). */
+void page_launch_read(struct req *r, const struct launch_settings *cur, struct ops_launch *out);
 /* Lines a job's log page shows at most. */
 #define PAGE_LOG_LINES 1000
 /* One page of a job's log with links to the pages around it: the newest

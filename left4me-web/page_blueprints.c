@@ -56,8 +56,8 @@ int page_blueprint_create(struct req *r)
 	int64_t id;
 	char loc[64];
 
-	if (ops_blueprint_save(r, NULL, web_param(r, "name"), config ? config : "", NULL, 0, false,
-			       &id, &err) < 0)
+	if (ops_blueprint_save(r, NULL, web_param(r, "name"), config ? config : "", NULL, NULL, 0,
+			       false, &id, &err) < 0)
 		return ops_fail(r, &err);
 	snprintf(loc, sizeof(loc), "/blueprints/%" PRId64, id);
 	return web_redirect(r, loc);
@@ -189,10 +189,13 @@ int page_blueprint(struct req *r)
 	html_printf(&h,
 		    "<h2>server.cfg</h2><p class=\"muted\">These lines are prepended, lowest "
 		    "overlay first:</p><pre id=\"preview\" class=\"preview\">%s</pre>"
-		    "<textarea name=\"config\" rows=\"16\" spellcheck=\"false\">%s</textarea>"
-		    "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
-		    "</button></div></form>",
+		    "<textarea name=\"config\" rows=\"16\" spellcheck=\"false\">%s</textarea>",
 		    preview.len ? preview.buf : "(none)\n", b.config);
+	page_launch_fields(
+	    &h, &(struct launch_settings){b.start_map, b.max_players, b.tickrate, b.launch_args},
+	    false, NULL);
+	html_printf(&h, "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
+			"</button></div></form>");
 	exposed_cfgs(r, &h, &b, ovs, no);
 	html_printf(&h, "<section class=\"card\"><h2>Delete</h2>");
 	page_button(r, &h, "Delete blueprint", "danger", "/blueprints/%D/delete", b.id);
@@ -263,6 +266,7 @@ int page_blueprint_save(struct req *r)
 {
 	const char *config = web_param(r, "config"), *bad;
 	struct blueprint_overlay ov[BLUEPRINT_OVERLAYS_MAX];
+	struct ops_launch ls;
 	struct ops_error err;
 	struct blueprint b;
 	size_t n;
@@ -277,8 +281,11 @@ int page_blueprint_save(struct req *r)
 		blueprint_fini(&b);
 		return web_error(r, 400, bad);
 	}
-	rc = ops_blueprint_save(r, &b, web_param(r, "name"), config ? config : "", ov, n, true, &id,
-				&err);
+	page_launch_read(
+	    r, &(struct launch_settings){b.start_map, b.max_players, b.tickrate, b.launch_args},
+	    &ls);
+	rc = ops_blueprint_save(r, &b, web_param(r, "name"), config ? config : "", &ls, ov, n, true,
+				&id, &err);
 	blueprint_fini(&b);
 	if (rc < 0)
 		return ops_fail(r, &err);

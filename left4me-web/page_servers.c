@@ -62,8 +62,9 @@ int page_servers(struct req *r)
 		for (i = 0; i < nb; i++)
 			html_printf(&h, "<option value=\"%D\">%s</option>", bps[i].id, bps[i].name);
 		html_printf(&h, "</select></label><label>Port <input name=\"port\" type=\"number\" "
-				"min=\"1024\" max=\"65535\" value=\"27015\" required></label>"
-				"<button type=\"submit\" class=\"primary\">Create</button></form>");
+				"min=\"1024\" max=\"65535\" value=\"27015\" required></label>");
+		page_launch_fields(&h, &(struct launch_settings){0}, true, NULL);
+		html_printf(&h, "<button type=\"submit\" class=\"primary\">Create</button></form>");
 	}
 	html_printf(&h, "</section>");
 	server_list_free(servers, ns);
@@ -75,6 +76,7 @@ int page_server_create(struct req *r)
 {
 	const char *name = web_param(r, "name"), *bp = web_param(r, "blueprint_id"),
 		   *port = web_param(r, "port");
+	struct ops_launch ls;
 	struct ops_error err;
 	int64_t bpid = 0;
 	long long p = 0;
@@ -86,7 +88,8 @@ int page_server_create(struct req *r)
 		bpid = 0;
 	if (port && parse_int(port, 0, 65535, &p) < 0)
 		p = 0;
-	if (ops_server_create(r, name, bpid, p, &err) < 0)
+	page_launch_read(r, &(struct launch_settings){0}, &ls);
+	if (ops_server_create(r, name, bpid, p, &ls, &err) < 0)
 		return ops_fail(r, &err);
 	loc = xasprintf("/servers/%s", name);
 	ret = web_redirect(r, loc);
@@ -201,6 +204,47 @@ static void charts(struct req *r, struct html *h, const struct server *s)
 	free(hs);
 }
 
+/* The server's own launch settings, a form over the blueprint's. */
+static void launch_card(struct req *r, struct html *h, const struct server *s)
+{
+	const struct launch_settings own = {s->start_map, s->max_players, s->tickrate,
+					    s->launch_args};
+	const struct launch_settings bp = {s->bp_start_map, s->bp_max_players, s->bp_tickrate,
+					   s->bp_launch_args};
+
+	html_printf(h,
+		    "<section class=\"card\" id=\"launch\"><h2>Launch settings</h2>"
+		    "<form method=\"post\" action=\"/servers/%u/settings\">",
+		    s->name);
+	page_csrf_input(r, h);
+	page_launch_fields(h, &own, true, &bp);
+	html_printf(h, "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Save"
+		       "</button></div></form></section>");
+}
+
+int page_server_settings(struct req *r)
+{
+	struct ops_launch ls;
+	struct ops_error err;
+	struct server s;
+	char *loc;
+	int ret, rc = ops_server(r, r->cap[0], &s);
+
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	page_launch_read(
+	    r, &(struct launch_settings){s.start_map, s.max_players, s.tickrate, s.launch_args},
+	    &ls);
+	rc = ops_server_launch(r, s.name, &ls, &err);
+	server_fini(&s);
+	if (rc < 0)
+		return ops_fail(r, &err);
+	loc = xasprintf("/servers/%s#launch", r->cap[0]);
+	ret = web_redirect(r, loc);
+	free(loc);
+	return ret;
+}
+
 int page_server(struct req *r)
 {
 	struct job_filter f = {0, NULL, 0, 20};
@@ -248,6 +292,7 @@ int page_server(struct req *r)
 	html_printf(&h, "</div></div></section>");
 	player_list(r, &h, &s);
 	charts(r, &h, &s);
+	launch_card(r, &h, &s);
 	html_printf(&h, "<section class=\"card\"><h2>Jobs</h2>");
 	page_jobs_table(r, &h, jobs, nj);
 	html_printf(&h, "</section>");

@@ -7,6 +7,7 @@
 int page_servers(struct req *r);
 int page_server_create(struct req *r);
 int page_server(struct req *r);
+int page_server_settings(struct req *r);
 int page_server_action(struct req *r);
 int page_console(struct req *r);
 int page_console_send(struct req *r);

@@ -14,6 +14,7 @@
 #include "builds.h"
 #include "console.h"
 #include "instance_env.h"
+#include "launch_args.h"
 #include "log.h"
 #include "lowerdir.h"
 #include "mountinfo.h"
@@ -282,6 +283,36 @@ static int plan_server_cfg(const struct instance_spec *spec, char *const *dirs,
 	return 0;
 }
 
+/* The effective launch settings (the server's, else the blueprint's, else
+ * the defaults) into env, each checked again: they came from the DB. */
+static int plan_launch(const struct instance_spec *spec, struct instance_env *env, char *err,
+		       size_t errlen)
+{
+	const struct launch_settings srv = {spec->start_map, spec->max_players, spec->tickrate,
+					    spec->launch_args};
+	const struct launch_settings bp = {spec->bp_start_map, spec->bp_max_players,
+					   spec->bp_tickrate, spec->bp_launch_args};
+	struct launch_settings eff;
+	char why[512];
+
+	launch_effective(&srv, &bp, &eff);
+	if (!launch_map_ok(eff.start_map) || !launch_max_players_ok(eff.max_players) ||
+	    (eff.tickrate && !launch_tickrate_ok(eff.tickrate))) {
+		snprintf(err, errlen,
+			 "invalid launch settings in the database (start_map, "
+			 "max_players or tickrate)");
+		return -1;
+	}
+	if (launch_args_split(eff.launch_args, &env->args, &env->n_args, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "invalid launch settings in the database: %s", why);
+		return -1;
+	}
+	env->map = xstrdup(eff.start_map);
+	env->maxplayers = eff.max_players;
+	env->tickrate = eff.tickrate;
+	return 0;
+}
+
 int instance_plan(const char *state_dir, const struct instance_spec *spec,
 		  struct instance_plan *plan, char *err, size_t errlen)
 {
@@ -293,15 +324,13 @@ int instance_plan(const char *state_dir, const struct instance_spec *spec,
 
 	memset(plan, 0, sizeof(*plan));
 	strbuf_init(&cfg);
-	if (plan_check_spec(spec, err, errlen) < 0 ||
+	if (plan_check_spec(spec, err, errlen) < 0 || plan_launch(spec, &env, err, errlen) < 0 ||
 	    plan_lowerdirs(state_dir, spec, &dirs, &n, err, errlen) < 0 ||
 	    plan_server_cfg(spec, dirs, plan, &cfg, err, errlen) < 0)
 		goto out;
 	env.lowerdirs = dirs;
 	env.n_lowerdirs = n;
 	env.port = spec->port;
-	env.map = (char *)INSTANCE_DEFAULT_MAP;
-	env.maxplayers = INSTANCE_DEFAULT_MAXPLAYERS;
 	plan->env_text = instance_env_format(&env, err, errlen);
 	if (!plan->env_text)
 		goto out;
@@ -313,6 +342,8 @@ out:
 	for (i = 0; i < n; i++)
 		free(dirs[i]);
 	free(dirs);
+	free(env.map);
+	launch_args_free(env.args);
 	strbuf_fini(&cfg);
 	if (rc < 0)
 		instance_plan_fini(plan);

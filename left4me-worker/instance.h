@@ -15,8 +15,6 @@
 
 #include "db_instance.h"
 
-#define INSTANCE_DEFAULT_MAP	    "c1m1_hotel"
-#define INSTANCE_DEFAULT_MAXPLAYERS 8
 /* Largest overlay server.cfg copied into an instance. */
 #define INSTANCE_CFG_MAX (1024 * 1024)
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "launch_args.h"
 #include "timeutil.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -17,6 +18,8 @@ void blueprint_fini(struct blueprint *b)
 		return;
 	free(b->name);
 	free(b->config);
+	free(b->start_map);
+	free(b->launch_args);
 	for (i = 0; i < b->n_overlays; i++) {
 		free(b->overlays[i].name);
 		free(b->overlays[i].kind);
@@ -63,7 +66,8 @@ int db_blueprint_create(sqlite3 *db, int64_t user_id, const char *name, const ch
 #define BP_COLUMNS                                                                                 \
 	"b.id, b.user_id, b.name, b.config, b.created_at, b.updated_at, "                          \
 	"(SELECT count(*) FROM servers s WHERE s.blueprint_id = b.id), "                           \
-	"(SELECT count(*) FROM blueprint_overlays o WHERE o.blueprint_id = b.id) "
+	"(SELECT count(*) FROM blueprint_overlays o WHERE o.blueprint_id = b.id), "                \
+	"b.start_map, b.max_players, coalesce(b.tickrate, 0), b.launch_args "
 
 static void row_to_bp(sqlite3_stmt *st, struct blueprint *b)
 {
@@ -76,6 +80,10 @@ static void row_to_bp(sqlite3_stmt *st, struct blueprint *b)
 	b->updated_at = sqlite3_column_int64(st, 5);
 	b->n_servers = sqlite3_column_int64(st, 6);
 	b->n_linked = sqlite3_column_int64(st, 7);
+	b->start_map = db_column_strdup(st, 8);
+	b->max_players = sqlite3_column_int(st, 9);
+	b->tickrate = sqlite3_column_int(st, 10);
+	b->launch_args = db_column_strdup(st, 11);
 }
 
 int db_blueprint_get(sqlite3 *db, int64_t id, struct blueprint *out)
@@ -176,6 +184,29 @@ int db_blueprint_update(sqlite3 *db, int64_t id, const char *name, const char *c
 	sqlite3_bind_int64(st, 4, id);
 	rc = db_step_change(db, st, "blueprint update");
 	return rc;
+}
+
+int db_blueprint_set_launch(sqlite3 *db, int64_t id, const struct launch_settings *ls)
+{
+	static const char sql[] = "UPDATE blueprints SET start_map = ?, max_players = ?, "
+				  "tickrate = ?, launch_args = ?, updated_at = ? WHERE id = ?";
+	sqlite3_stmt *st;
+
+	if (!ls->start_map || !ls->max_players || !ls->launch_args || !launch_settings_ok(ls))
+		return DB_INVALID;
+	st = db_prepare(db, sql);
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, ls->start_map, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ls->max_players);
+	if (ls->tickrate)
+		sqlite3_bind_int(st, 3, ls->tickrate);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_text(st, 4, ls->launch_args, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now_ms());
+	sqlite3_bind_int64(st, 6, id);
+	return db_step_change(db, st, "blueprint launch settings");
 }
 
 int db_blueprint_set_overlays(sqlite3 *db, int64_t id, int64_t user_id,

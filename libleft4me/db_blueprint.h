@@ -29,6 +29,11 @@ struct blueprint {
 	size_t n_overlays;
 	int64_t n_servers; /* servers built from it */
 	int64_t n_linked;  /* overlays linked (also set by list) */
+	/* launch settings (launch_args.h): the servers' defaults */
+	char *start_map;
+	int max_players;
+	int tickrate;	   /* 0: none */
+	char *launch_args; /* canonical; "" none */
 };
 
 void blueprint_fini(struct blueprint *b);
@@ -48,6 +53,10 @@ int db_blueprint_update(sqlite3 *db, int64_t id, const char *name, const char *c
  * changed. */
 int db_blueprint_set_overlays(sqlite3 *db, int64_t id, int64_t user_id,
 			      const struct blueprint_overlay *ov, size_t n);
+/* Set the launch settings (tickrate 0: none; launch_args canonical text,
+ * checked again here).  DB_INVALID for a value launch_args.h refuses. */
+struct launch_settings;
+int db_blueprint_set_launch(sqlite3 *db, int64_t id, const struct launch_settings *ls);
 /* DB_INVALID while a server uses it. */
 int db_blueprint_delete(sqlite3 *db, int64_t id);
 

@@ -21,6 +21,10 @@ void instance_spec_fini(struct instance_spec *spec)
 	free(spec->name);
 	free(spec->state);
 	free(spec->config);
+	free(spec->start_map);
+	free(spec->bp_start_map);
+	free(spec->launch_args);
+	free(spec->bp_launch_args);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -82,9 +86,11 @@ static int read_overlays(sqlite3 *db, struct instance_spec *spec)
 
 int db_instance_get(sqlite3 *db, const char *name, struct instance_spec *out)
 {
-	static const char sql[] = "SELECT s.id, s.name, s.port, s.state, b.id, b.config "
-				  "FROM servers s JOIN blueprints b ON b.id = s.blueprint_id "
-				  "WHERE s.name = ?";
+	static const char sql[] =
+	    "SELECT s.id, s.name, s.port, s.state, b.id, b.config, s.start_map, "
+	    "coalesce(s.max_players, 0), coalesce(s.tickrate, 0), s.launch_args, b.start_map, "
+	    "b.max_players, coalesce(b.tickrate, 0), b.launch_args "
+	    "FROM servers s JOIN blueprints b ON b.id = s.blueprint_id WHERE s.name = ?";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -108,6 +114,14 @@ int db_instance_get(sqlite3 *db, const char *name, struct instance_spec *out)
 		out->config = db_column_strdup(st, 5);
 		if (!out->config)
 			out->config = xstrdup("");
+		out->start_map = db_column_strdup(st, 6);
+		out->max_players = sqlite3_column_int(st, 7);
+		out->tickrate = sqlite3_column_int(st, 8);
+		out->launch_args = db_column_strdup(st, 9);
+		out->bp_start_map = db_column_strdup(st, 10);
+		out->bp_max_players = sqlite3_column_int(st, 11);
+		out->bp_tickrate = sqlite3_column_int(st, 12);
+		out->bp_launch_args = db_column_strdup(st, 13);
 	}
 	sqlite3_finalize(st);
 	if (rc == DB_OK)

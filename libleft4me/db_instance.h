@@ -30,7 +30,12 @@ struct instance_spec {
 	int port;
 	char *state; /* servers.state */
 	int64_t blueprint_id;
-	char *config;			   /* the blueprint's server.cfg body */
+	char *config; /* the blueprint's server.cfg body */
+	/* launch settings as stored (unvalidated): the server's own (NULL / 0:
+	 * inherit) and the blueprint's */
+	char *start_map, *bp_start_map;
+	int max_players, bp_max_players, tickrate, bp_tickrate;
+	char *launch_args, *bp_launch_args;
 	struct instance_overlay *overlays; /* top first */
 	size_t n_overlays;
 };

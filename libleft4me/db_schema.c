@@ -645,6 +645,33 @@ static const char migration_5[] =
 "CREATE INDEX overlay_workshop_item ON overlay_workshop(published_id);";
 /* clang-format on */
 
+/* Migration 6: launch settings (issue 14).  Writers: left4me-web and
+ * left4mectl; the worker reads them at initialize (launch_args.h).  On a
+ * blueprint they are the server's defaults; on a server NULL means "the
+ * blueprint's".  launch_args is the canonical text of launch_args_normalize
+ * (allowlisted options, single spaces; '' none), checked again by the
+ * worker and by the instance.env parser before the launcher uses it. */
+/* clang-format off */
+static const char migration_6[] =
+"ALTER TABLE blueprints ADD COLUMN start_map TEXT NOT NULL DEFAULT 'c1m1_hotel'"
+"  CHECK (length(start_map) BETWEEN 1 AND 64 AND start_map NOT GLOB '*[^A-Za-z0-9_]*');"
+"ALTER TABLE blueprints ADD COLUMN max_players INTEGER NOT NULL DEFAULT 8"
+"  CHECK (max_players BETWEEN 1 AND 32);"
+"ALTER TABLE blueprints ADD COLUMN tickrate INTEGER"
+"  CHECK (tickrate IS NULL OR tickrate BETWEEN 30 AND 128);"
+"ALTER TABLE blueprints ADD COLUMN launch_args TEXT NOT NULL DEFAULT ''"
+"  CHECK (length(launch_args) <= 1024);"
+"ALTER TABLE servers ADD COLUMN start_map TEXT"
+"  CHECK (start_map IS NULL OR (length(start_map) BETWEEN 1 AND 64"
+"                               AND start_map NOT GLOB '*[^A-Za-z0-9_]*'));"
+"ALTER TABLE servers ADD COLUMN max_players INTEGER"
+"  CHECK (max_players IS NULL OR max_players BETWEEN 1 AND 32);"
+"ALTER TABLE servers ADD COLUMN tickrate INTEGER"
+"  CHECK (tickrate IS NULL OR tickrate BETWEEN 30 AND 128);"
+"ALTER TABLE servers ADD COLUMN launch_args TEXT"
+"  CHECK (launch_args IS NULL OR length(launch_args) <= 1024);";
+/* clang-format on */
+
 const struct db_migration db_migrations[] = {
     {1,
      "complete schema: users, sessions, tokens, overlays, blueprints, servers, jobs, "
@@ -659,6 +686,8 @@ const struct db_migration db_migrations[] = {
      migration_4},
     {5, "workshop overlays: overlay kind and job kind, workshop_items, overlay_workshop",
      migration_5},
+    {6, "launch settings: start_map, max_players, tickrate, launch_args on blueprints and servers",
+     migration_6},
 };
 
 const size_t db_n_migrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "launch_args.h"
 #include "timeutil.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -37,6 +38,10 @@ void server_fini(struct server *s)
 	free(s->user_name);
 	free(s->blueprint_name);
 	free(s->state_reason);
+	free(s->start_map);
+	free(s->bp_start_map);
+	free(s->launch_args);
+	free(s->bp_launch_args);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -53,7 +58,9 @@ void server_list_free(struct server *list, size_t n)
 	"s.id, s.name, s.user_id, u.name, s.blueprint_id, b.name, s.port, s.state, "               \
 	"s.state_reason, s.created_at, s.updated_at, "                                             \
 	"(SELECT max(j.id) FROM jobs j WHERE j.target = s.name AND j.kind IN "                     \
-	"('start', 'stop', 'restart', 'reset', 'delete', 'initialize')) "
+	"('start', 'stop', 'restart', 'reset', 'delete', 'initialize')), "                         \
+	"s.start_map, coalesce(s.max_players, 0), coalesce(s.tickrate, 0), s.launch_args, "        \
+	"b.start_map, b.max_players, coalesce(b.tickrate, 0), b.launch_args "
 #define SERVER_FROM                                                                                \
 	"FROM servers s JOIN users u ON u.id = s.user_id "                                         \
 	"JOIN blueprints b ON b.id = s.blueprint_id "
@@ -74,6 +81,14 @@ static void row_to_server(sqlite3_stmt *st, struct server *s)
 	s->created_at = sqlite3_column_int64(st, 9);
 	s->updated_at = sqlite3_column_int64(st, 10);
 	s->last_job_id = sqlite3_column_int64(st, 11);
+	s->start_map = db_column_strdup(st, 12);
+	s->max_players = sqlite3_column_int(st, 13);
+	s->tickrate = sqlite3_column_int(st, 14);
+	s->launch_args = db_column_strdup(st, 15);
+	s->bp_start_map = db_column_strdup(st, 16);
+	s->bp_max_players = sqlite3_column_int(st, 17);
+	s->bp_tickrate = sqlite3_column_int(st, 18);
+	s->bp_launch_args = db_column_strdup(st, 19);
 }
 
 int db_server_create(sqlite3 *db, const char *name, int64_t user_id, int64_t blueprint_id, int port,
@@ -170,6 +185,34 @@ int db_server_set_state(sqlite3 *db, const char *name, enum server_state state, 
 	sqlite3_bind_int64(st, 3, now_ms());
 	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
 	return db_step_change(db, st, "server state");
+}
+
+static void bind_int_or_null(sqlite3_stmt *st, int idx, int v)
+{
+	if (v)
+		sqlite3_bind_int(st, idx, v);
+	else
+		sqlite3_bind_null(st, idx);
+}
+
+int db_server_set_launch(sqlite3 *db, const char *name, const struct launch_settings *ls)
+{
+	static const char sql[] = "UPDATE servers SET start_map = ?, max_players = ?, "
+				  "tickrate = ?, launch_args = ?, updated_at = ? WHERE name = ?";
+	sqlite3_stmt *st;
+
+	if (!launch_settings_ok(ls))
+		return DB_INVALID;
+	st = db_prepare(db, sql);
+	if (!st)
+		return DB_ERROR;
+	db_bind_text_or_null(st, 1, ls->start_map);
+	bind_int_or_null(st, 2, ls->max_players);
+	bind_int_or_null(st, 3, ls->tickrate);
+	db_bind_text_or_null(st, 4, ls->launch_args);
+	sqlite3_bind_int64(st, 5, now_ms());
+	sqlite3_bind_text(st, 6, name, -1, SQLITE_STATIC);
+	return db_step_change(db, st, "server launch settings");
 }
 
 int db_server_delete(sqlite3 *db, const char *name)

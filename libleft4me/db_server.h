@@ -31,6 +31,12 @@ struct server {
 	int64_t created_at;
 	int64_t updated_at;
 	int64_t last_job_id; /* newest job targeting this server, 0 if none */
+	/* launch settings (launch_args.h): the server's own (NULL / 0: the
+	 * blueprint's) and its blueprint's */
+	char *start_map, *bp_start_map;
+	int max_players, bp_max_players;
+	int tickrate, bp_tickrate;
+	char *launch_args, *bp_launch_args;
 };
 
 void server_fini(struct server *s);
@@ -44,6 +50,10 @@ int db_server_get(sqlite3 *db, const char *name, struct server *out);
 /* user_id 0: every user's servers; ordered by name. */
 int db_server_list(sqlite3 *db, int64_t user_id, struct server **list, size_t *n);
 int db_server_set_state(sqlite3 *db, const char *name, enum server_state state, const char *reason);
+/* Set the server's own launch settings (NULL / 0: inherit the
+ * blueprint's).  DB_INVALID for a value launch_args.h refuses. */
+struct launch_settings;
+int db_server_set_launch(sqlite3 *db, const char *name, const struct launch_settings *ls);
 /* DB_NOTFOUND if there is no such row. */
 int db_server_delete(sqlite3 *db, const char *name);
 

@@ -10,17 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "launch_args.h"
 #include "parse.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
-enum env_key { KEY_LOWERDIRS, KEY_PORT, KEY_MAP, KEY_MAXPLAYERS, KEY_COUNT };
+enum env_key {
+	KEY_LOWERDIRS,
+	KEY_PORT,
+	KEY_MAP,
+	KEY_MAXPLAYERS,
+	KEY_TICKRATE, /* optional from here on */
+	KEY_ARGS,
+	KEY_COUNT
+};
+#define KEY_FIRST_OPTIONAL KEY_TICKRATE
 
 static const char *const key_names[KEY_COUNT] = {
     [KEY_LOWERDIRS] = "L4D2_LOWERDIRS",
     [KEY_PORT] = "L4D2_PORT",
     [KEY_MAP] = "L4D2_MAP",
     [KEY_MAXPLAYERS] = "L4D2_MAXPLAYERS",
+    [KEY_TICKRATE] = "L4D2_TICKRATE",
+    [KEY_ARGS] = "L4D2_ARGS",
 };
 
 static void set_err(char *err, size_t errlen, unsigned line, const char *fmt, ...)
@@ -103,15 +115,30 @@ static int parse_lowerdirs(struct instance_env *env, const char *v, size_t len, 
 
 static bool map_ok(const char *v, size_t len)
 {
-	if (len < 1 || len > 64)
+	char map[LAUNCH_MAP_MAX + 1];
+
+	if (len < 1 || len > LAUNCH_MAP_MAX)
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = v[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '_'))
-			return false;
+	memcpy(map, v, len);
+	map[len] = '\0';
+	return launch_map_ok(map);
+}
+
+static int parse_args(struct instance_env *env, const char *v, size_t len, unsigned line, char *err,
+		      size_t errlen)
+{
+	char *text = xstrndup(v, len), why[512];
+	int rc = launch_args_split(text, &env->args, &env->n_args, why, sizeof(why));
+
+	free(text);
+	if (rc < 0) { /* the value's characters are checked already: safe to log */
+		char *list = strstr(why, " (allowed: ");
+
+		if (list) /* the journal line names the option; the list is in the docs */
+			*list = '\0';
+		set_err(err, errlen, line, "L4D2_ARGS: %s", why);
 	}
-	return true;
+	return rc;
 }
 
 static int set_value(struct instance_env *env, enum env_key key, const char *v, size_t len,
@@ -143,6 +170,16 @@ static int set_value(struct instance_env *env, enum env_key key, const char *v, 
 		}
 		env->maxplayers = (int)n;
 		return 0;
+	case KEY_TICKRATE:
+		if (parse_int_n(v, len, LAUNCH_TICKRATE_MIN, LAUNCH_TICKRATE_MAX, &n) < 0) {
+			set_err(err, errlen, line, "L4D2_TICKRATE: not a number in %d..%d",
+				LAUNCH_TICKRATE_MIN, LAUNCH_TICKRATE_MAX);
+			return -1;
+		}
+		env->tickrate = (int)n;
+		return 0;
+	case KEY_ARGS:
+		return parse_args(env, v, len, line, err, errlen);
 	case KEY_COUNT:
 		break;
 	}
@@ -248,7 +285,7 @@ int instance_env_parse(const char *text, size_t len, struct instance_env *env, c
 		if (parse_line(env, seen, p, llen, line, err, errlen) < 0)
 			goto fail;
 	}
-	for (enum env_key k = 0; k < KEY_COUNT; k++) {
+	for (enum env_key k = 0; k < KEY_FIRST_OPTIONAL; k++) {
 		if (!seen[k]) {
 			set_err(err, errlen, 0, "missing key %s", key_names[k]);
 			goto fail;
@@ -277,6 +314,14 @@ char *instance_env_format(const struct instance_env *env, char *err, size_t errl
 	}
 	strbuf_printf(&sb, "\"\nL4D2_PORT=%d\nL4D2_MAP=%s\nL4D2_MAXPLAYERS=%d\n", env->port,
 		      env->map ? env->map : "", env->maxplayers);
+	if (env->tickrate)
+		strbuf_printf(&sb, "L4D2_TICKRATE=%d\n", env->tickrate);
+	if (env->n_args > 0) {
+		strbuf_puts(&sb, "L4D2_ARGS=\"");
+		for (size_t i = 0; i < env->n_args; i++)
+			strbuf_printf(&sb, "%s%s", i ? " " : "", env->args[i] ? env->args[i] : "");
+		strbuf_puts(&sb, "\"\n");
+	}
 	/* Whatever we write must read back: one parser is the one truth. */
 	if (env->n_lowerdirs == 0 ||
 	    instance_env_parse(sb.buf, sb.len, &check, perr, sizeof(perr)) < 0) {
@@ -298,5 +343,6 @@ void instance_env_fini(struct instance_env *env)
 		free(env->lowerdirs[i]);
 	free(env->lowerdirs);
 	free(env->map);
+	launch_args_free(env->args);
 	memset(env, 0, sizeof(*env));
 }

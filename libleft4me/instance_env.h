@@ -10,8 +10,13 @@
  *   L4D2_PORT=27015
  *   L4D2_MAP=c1m1_hotel
  *   L4D2_MAXPLAYERS=8
+ *   L4D2_TICKRATE=100
+ *   L4D2_ARGS="-nohltv +sv_pure 2"
  *
- * Every key is required exactly once; unknown or duplicate keys, a value
+ * Every key is required exactly once, except L4D2_TICKRATE and L4D2_ARGS,
+ * which are optional (absent: no -tickrate, no extra options; an
+ * instance.env of an older worker still starts).  L4D2_ARGS is checked
+ * against the one allowlist (launch_args.h).  Unknown or duplicate keys, a value
  * with characters outside [A-Za-z0-9_@%+=:,./-] (plus space inside double
  * quotes), a lone or unbalanced quote, or escapes are refused.  Lowerdirs
  * are absolute, top-down (the top layer first, installation/ last), and
@@ -32,6 +37,9 @@ struct instance_env {
 	int port;	/* 1024..65535 */
 	char *map;	/* [A-Za-z0-9_]{1,64} */
 	int maxplayers; /* 1..32 */
+	int tickrate;	/* 30..128, 0: none */
+	char **args;	/* allowlisted srcds options (launch_args.h), NULL-terminated */
+	size_t n_args;
 };
 
 /* Parse text; on success fill *env (release with instance_env_fini) and

@@ -135,6 +135,8 @@ START_TEST(every_command_audited)
 		"VALUES (1, 'coop', 0, 0);"
 		"INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
 		"updated_at) VALUES ('alpha', 1, 1, 27015, 0, 0);");
+	AUDITED("server_update", NULL, "server", "set", "alpha", "--max-players", "12");
+	AUDITED("blueprint_update", NULL, "blueprint", "set", "1", "--tickrate", "100");
 	AUDITED("start", NULL, "server", "start", "alpha");
 	AUDITED("stop", NULL, "server", "stop", "alpha");
 	AUDITED("restart", NULL, "server", "restart", "alpha");
@@ -186,6 +188,83 @@ START_TEST(every_command_audited)
 	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_log WHERE action = 'console' AND "
 				"detail = 'rcon_password (withheld)'"),
 			 1);
+}
+END_TEST
+
+/* blueprint set / server set: the launch settings with the web's rules;
+ * a refusal names the option and changes nothing. */
+START_TEST(launch_settings)
+{
+	struct tu_run r;
+	long long rows;
+
+	RUN(&r, NULL, "db", "migrate");
+	tu_run_fini(&r);
+	RUN(&r, "first-secret-pw\n", "user", "add", "alice", "--password-stdin");
+	tu_run_fini(&r);
+	db_exec("INSERT INTO blueprints (user_id, name, created_at, updated_at) "
+		"VALUES (1, 'coop', 0, 0);"
+		"INSERT INTO servers (name, user_id, blueprint_id, port, created_at, "
+		"updated_at) VALUES ('alpha', 1, 1, 27015, 0, 0);");
+	RUN(&r, NULL, "blueprint", "set", "1", "--start-map", "c2m1_highway", "--max-players", "4",
+	    "--tickrate", "100", "--launch-args", " -nohltv  +sv_pure 2 ");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "blueprint  start_map=c2m1_highway max_players=4 tickrate=100 "
+				"launch_args=-nohltv +sv_pure 2\n");
+	tu_run_fini(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM blueprints WHERE start_map = 'c2m1_highway' "
+				"AND max_players = 4 AND tickrate = 100 "
+				"AND launch_args = '-nohltv +sv_pure 2'"),
+			 1);
+	RUN(&r, NULL, "server", "set", "alpha", "--max-players", "12", "--launch-args", "");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "server     start_map=inherit max_players=12 tickrate=inherit "
+				"launch_args=none\n"
+				"effective  start_map=c2m1_highway max_players=12 tickrate=100 "
+				"launch_args=none\n");
+	tu_run_fini(&r);
+	RUN(&r, NULL, "server", "set", "alpha", "--max-players", "inherit", "--launch-args",
+	    "inherit", "--tickrate", "66");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_str_eq(r.out, "server     start_map=inherit max_players=inherit tickrate=66 "
+				"launch_args=inherit\n"
+				"effective  start_map=c2m1_highway max_players=4 tickrate=66 "
+				"launch_args=-nohltv +sv_pure 2\n");
+	tu_run_fini(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM servers WHERE max_players IS NULL AND "
+				"launch_args IS NULL AND tickrate = 66"),
+			 1);
+	rows = db_int("SELECT count(*) FROM audit_log");
+	RUN(&r, NULL, "server", "set", "alpha", "--launch-args", "-nohltv +ip 10.0.0.1");
+	ck_assert_int_eq(r.status, EX_USAGE);
+	ck_assert_msg(strstr(r.err, "left4mectl: --launch-args: launch_args: +ip is not an allowed "
+				    "option"),
+		      "%s", r.err);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "blueprint", "set", "1", "--max-players", "33");
+	ck_assert_int_eq(r.status, EX_USAGE);
+	ck_assert_msg(strstr(r.err, "--max-players: a number from 1 to 32"), "%s", r.err);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "blueprint", "set", "1", "--start-map", "inherit;quit");
+	ck_assert_int_eq(r.status, EX_USAGE);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "blueprint", "set", "1", "--tickrate", "inherit");
+	ck_assert_int_eq(r.status, EX_USAGE);
+	ck_assert_msg(strstr(r.err, "--tickrate: a number from 30 to 128, or none"), "%s", r.err);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "blueprint", "set", "9");
+	ck_assert_int_eq(r.status, EX_DATAERR);
+	tu_run_fini(&r);
+	/* no flag: shows, changes nothing */
+	RUN(&r, NULL, "blueprint", "set", "1");
+	ck_assert_int_eq(r.status, 0);
+	tu_run_fini(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_log"), rows);
+	RUN(&r, NULL, "blueprint", "list");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "c2m1_highway     4       100      -nohltv +sv_pure 2\n"), "%s",
+		      r.out);
+	tu_run_fini(&r);
 }
 END_TEST
 
@@ -263,6 +342,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, every_command_audited);
 	tcase_add_test(tc, audit_command);
+	tcase_add_test(tc, launch_settings);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

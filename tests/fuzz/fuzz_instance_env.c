@@ -32,6 +32,15 @@ static void check_shapes(const struct instance_env *env)
 	FUZZ_CHECK(env->port >= 1024 && env->port <= 65535, "port %d", env->port);
 	FUZZ_CHECK(env->maxplayers >= 1 && env->maxplayers <= 32, "maxplayers %d", env->maxplayers);
 	FUZZ_CHECK(env->map && strlen(env->map) >= 1 && strlen(env->map) <= 64, "map");
+	FUZZ_CHECK(env->tickrate == 0 || (env->tickrate >= 30 && env->tickrate <= 128),
+		   "tickrate %d", env->tickrate);
+	for (size_t i = 0; i < env->n_args; i++) {
+		/* every option is in the allowlist, and nothing is a path */
+		FUZZ_CHECK(env->args[i] && env->args[i][0] && !strpbrk(env->args[i], "/ \"\\\n"),
+			   "arg %s", env->args[i]);
+		FUZZ_CHECK(env->args[i][0] != '-' && env->args[i][0] != '+' ? i > 0 : 1,
+			   "value first: %s", env->args[i]);
+	}
 	for (size_t i = 0; i < env->n_lowerdirs; i++) {
 		const char *d = env->lowerdirs[i];
 
@@ -43,8 +52,12 @@ static void check_shapes(const struct instance_env *env)
 static int env_equal(const struct instance_env *a, const struct instance_env *b)
 {
 	if (a->n_lowerdirs != b->n_lowerdirs || a->port != b->port ||
-	    a->maxplayers != b->maxplayers || strcmp(a->map, b->map) != 0)
+	    a->maxplayers != b->maxplayers || strcmp(a->map, b->map) != 0 ||
+	    a->tickrate != b->tickrate || a->n_args != b->n_args)
 		return 0;
+	for (size_t i = 0; i < a->n_args; i++)
+		if (strcmp(a->args[i], b->args[i]) != 0)
+			return 0;
 	for (size_t i = 0; i < a->n_lowerdirs; i++)
 		if (strcmp(a->lowerdirs[i], b->lowerdirs[i]) != 0)
 			return 0;
@@ -63,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(len > 0 && len < sizeof(err), "message length %zu", len);
 		FUZZ_CHECK(!fuzz_has_control(err, len, 0), "message is not one line: %s", err);
-		FUZZ_CHECK(env.n_lowerdirs == 0 && !env.lowerdirs && !env.map, "not reset");
+		FUZZ_CHECK(env.n_lowerdirs == 0 && !env.lowerdirs && !env.map && !env.args,
+			   "not reset");
 		return 0;
 	}
 	check_shapes(&env);

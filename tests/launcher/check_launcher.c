@@ -317,6 +317,34 @@ static void expect_refusal(struct fx *f, const struct start_opts *o, int code, c
 
 /* ---- starting: argv, environment, terminal ------------------------------ */
 
+/* The launch settings of instance.env reach srcds's argv: -tickrate and
+ * the allowlisted options before +map, the map and max players. */
+START_TEST(test_argv_launch)
+{
+	struct fx f;
+	char *out;
+
+	fx_setup(&f);
+	write_mode(f.env_path,
+		   "L4D2_LOWERDIRS=\"/var/lib/left4me/installation\"\nL4D2_PORT=27016\n"
+		   "L4D2_MAP=c5m1_waterfront\nL4D2_MAXPLAYERS=12\nL4D2_TICKRATE=100\n"
+		   "L4D2_ARGS=\"-nohltv +sv_pure 2 +mp_gamemode versus\"\n",
+		   0644);
+	start(&f, NULL);
+	wait_out(&f, "fake-srcds: ready\n");
+	out = slurp(f.out);
+	ck_assert_line(out, "fake-srcds: argc=21");
+	ck_assert_line(out, "fake-srcds: argv=-game|left4dead2|-norestart|-strictportbind|-ip|"
+			    "0.0.0.0|-port|27016|-tickrate|100|-nohltv|+sv_pure|2|+mp_gamemode|"
+			    "versus|+map|c5m1_waterfront|-maxplayers|12|+servercfgfile|server.cfg");
+	free(out);
+	wait_console(&f);
+	send_ok(&f, "exit 0");
+	ck_assert_int_eq(finish(&f), 0);
+	fx_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_argv_env)
 {
 	struct fx f;
@@ -674,6 +702,12 @@ static const struct {
     {"L4D2_LOWERDIRS=\"/var/lib/left4me/installation\"\nL4D2_PORT=27016\n"
      "L4D2_MAP=c2m1_highway\nL4D2_MAXPLAYERS=8\nL4D2_PORT=27017\n",
      "instance.env line 5: duplicate key L4D2_PORT"},
+    {"L4D2_LOWERDIRS=\"/var/lib/left4me/installation\"\nL4D2_PORT=27016\n"
+     "L4D2_MAP=c2m1_highway\nL4D2_MAXPLAYERS=8\nL4D2_ARGS=\"-nohltv -port 27099\"\n",
+     "instance.env line 5: L4D2_ARGS: launch_args: -port is not an allowed option"},
+    {"L4D2_LOWERDIRS=\"/var/lib/left4me/installation\"\nL4D2_PORT=27016\n"
+     "L4D2_MAP=c2m1_highway\nL4D2_MAXPLAYERS=8\nL4D2_TICKRATE=1000\n",
+     "instance.env line 5: L4D2_TICKRATE: not a number in 30..128"},
 };
 
 START_TEST(test_env_refused)
@@ -893,6 +927,7 @@ static Suite *launcher_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_argv_env);
+	tcase_add_test(tc, test_argv_launch);
 	tcase_add_test(tc, test_output_clean);
 	tcase_add_test(tc, test_journal_prefix);
 	tcase_add_test(tc, test_console);

@@ -82,7 +82,45 @@ static const struct bad_case bad[] = {
     {"L4D2_PORT 27015\n", "expected KEY=VALUE"},
     {"=1\n", "expected KEY=VALUE"},
     {"export L4D2_PORT=1\n", "expected KEY=VALUE"},
+    /* the optional launch settings (launch_args.h) */
+    {LOW TAIL "L4D2_TICKRATE=29\n", "L4D2_TICKRATE: not a number in 30..128"},
+    {LOW TAIL "L4D2_TICKRATE=129\n", "L4D2_TICKRATE"},
+    {LOW TAIL "L4D2_TICKRATE=100\nL4D2_TICKRATE=100\n", "duplicate key L4D2_TICKRATE"},
+    {LOW TAIL "L4D2_ARGS=-nohltv\nL4D2_ARGS=-nohltv\n", "duplicate key L4D2_ARGS"},
+    {LOW TAIL "L4D2_ARGS=\"-game left4dead2\"\n",
+     "L4D2_ARGS: launch_args: -game is not an allowed option"},
+    {LOW TAIL "L4D2_ARGS=\"+map c1m2_streets\"\n", "L4D2_ARGS: launch_args: +map is not"},
+    {LOW TAIL "L4D2_ARGS=\"+sv_pure 9\"\n", "L4D2_ARGS: launch_args: +sv_pure: '9'"},
+    {LOW TAIL "L4D2_ARGS=\"+exec ../x\"\n", "L4D2_ARGS: launch_args: +exec: '../x'"},
+    {LOW TAIL "L4D2_ARGS=-nohltv +sv_lan 1\n", "L4D2_ARGS: character 0x20"},
+    {LOW TAIL "L4D2_ARGS=\"\"\n", "L4D2_ARGS: empty value"},
 };
+
+/* The optional keys: absent, or present and checked against the table. */
+START_TEST(test_launch_keys)
+{
+	static const char with[] =
+	    LOW TAIL "L4D2_TICKRATE=100\n"
+		     "L4D2_ARGS=\"-nohltv  +sv_pure 2 +mp_gamemode versus\"\n";
+	struct instance_env env;
+	char err[256] = "";
+
+	ck_assert_msg(instance_env_parse(LOW TAIL, strlen(LOW TAIL), &env, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_int_eq(env.tickrate, 0);
+	ck_assert_uint_eq(env.n_args, 0);
+	instance_env_fini(&env);
+	ck_assert_msg(instance_env_parse(with, strlen(with), &env, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_int_eq(env.tickrate, 100);
+	ck_assert_uint_eq(env.n_args, 5);
+	ck_assert_str_eq(env.args[0], "-nohltv");
+	ck_assert_str_eq(env.args[2], "2");
+	ck_assert_str_eq(env.args[4], "versus");
+	ck_assert_ptr_null(env.args[5]);
+	instance_env_fini(&env);
+}
+END_TEST
 
 START_TEST(test_bad)
 {
@@ -166,7 +204,8 @@ START_TEST(test_round_trip)
 {
 	char *dirs[] = {"/var/lib/left4me/overlays/7", "/var/lib/left4me/global_overlay_cache/a/b",
 			"/var/lib/left4me/installation"};
-	struct instance_env in = {dirs, 3, 27015, "c2m1_highway", 4}, out;
+	char *args[] = {"-nohltv", "+sv_pure", "1", NULL};
+	struct instance_env in = {dirs, 3, 27015, "c2m1_highway", 4, 66, args, 3}, out;
 	char err[128];
 	char *text = instance_env_format(&in, err, sizeof(err));
 
@@ -178,6 +217,10 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(out.port, 27015);
 	ck_assert_str_eq(out.map, "c2m1_highway");
 	ck_assert_int_eq(out.maxplayers, 4);
+	ck_assert_int_eq(out.tickrate, 66);
+	ck_assert_uint_eq(out.n_args, 3);
+	ck_assert_str_eq(out.args[1], "+sv_pure");
+	ck_assert(strstr(text, "\nL4D2_TICKRATE=66\nL4D2_ARGS=\"-nohltv +sv_pure 1\"\n"));
 	instance_env_fini(&out);
 	free(text);
 }
@@ -189,9 +232,12 @@ START_TEST(test_format_refuses)
 	char *rel[] = {"relative/dir"};
 	char *colon[] = {"/a:b/.."};
 	char *ok[] = {"/a"};
+	char *bad_args[] = {"-port", "1", NULL};
 	struct instance_env cases[] = {
-	    {rel, 1, 27015, "m", 4}, {colon, 1, 27015, "m", 4},	   {ok, 0, 27015, "m", 4},
-	    {ok, 1, 80, "m", 4},     {ok, 1, 27015, "bad map", 4}, {ok, 1, 27015, "m", 40},
+	    {rel, 1, 27015, "m", 4},	  {colon, 1, 27015, "m", 4},
+	    {ok, 0, 27015, "m", 4},	  {ok, 1, 80, "m", 4},
+	    {ok, 1, 27015, "bad map", 4}, {ok, 1, 27015, "m", 40},
+	    {ok, 1, 27015, "m", 4, 200},  {ok, 1, 27015, "m", 4, 0, bad_args, 2},
 	};
 	char err[128];
 
@@ -211,6 +257,7 @@ static Suite *instance_env_suite(void)
 
 	tcase_add_loop_test(tc, test_good, 0, sizeof(good) / sizeof(good[0]));
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_launch_keys);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_overlong);
 	tcase_add_test(tc, test_too_many_lowerdirs);

@@ -253,6 +253,48 @@ START_TEST(plan_apply_remove)
 END_TEST
 
 /* runtime/ itself a symlink: nothing is removed through it */
+/* The effective launch settings reach instance.env: the server's own
+ * value, else the blueprint's; the DB's values are checked again. */
+START_TEST(plan_launch_settings)
+{
+	struct instance_spec spec = {.name = (char *)"alpha",
+				     .port = 27020,
+				     .config = "",
+				     .max_players = 12,
+				     .launch_args = "-nohltv +sv_pure 2",
+				     .bp_start_map = "c2m1_highway",
+				     .bp_max_players = 4,
+				     .bp_tickrate = 100,
+				     .bp_launch_args = "-nomaster"};
+	struct instance_plan plan;
+	char err[256];
+
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(plan.env_text,
+			     "\nL4D2_MAP=c2m1_highway\nL4D2_MAXPLAYERS=12\n"
+			     "L4D2_TICKRATE=100\nL4D2_ARGS=\"-nohltv +sv_pure 2\"\n"),
+		      "%s", plan.env_text);
+	instance_plan_fini(&plan);
+	/* "" on the server: no options, whatever the blueprint has */
+	spec.launch_args = "";
+	spec.start_map = "c5m1_waterfront";
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(plan.env_text, "\nL4D2_MAP=c5m1_waterfront\n") &&
+			  !strstr(plan.env_text, "L4D2_ARGS"),
+		      "%s", plan.env_text);
+	instance_plan_fini(&plan);
+	/* what the DB holds is input: a forbidden option is refused */
+	spec.launch_args = "-nohltv -port 1";
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "invalid launch settings in the database: launch_args: -port"),
+		      "%s", err);
+	spec.launch_args = NULL;
+	spec.bp_tickrate = 500;
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "invalid launch settings"), "%s", err);
+}
+END_TEST
+
 START_TEST(remove_refuses_symlinked_runtime)
 {
 	char err[256], *other = tu_mkdtemp(), *p, *t;
@@ -366,6 +408,7 @@ int main(void)
 			    (int)(sizeof(bad_sources) / sizeof(bad_sources[0])));
 	tcase_add_test(tc, symlink_outside_never_written);
 	tcase_add_test(tc, plan_apply_remove);
+	tcase_add_test(tc, plan_launch_settings);
 	tcase_add_test(tc, remove_refuses_symlinked_runtime);
 	tcase_add_test(tc, not_installed);
 	tcase_add_test(tc, apply_refused_while_mounted);
