@@ -47,6 +47,8 @@ void dl_fini(struct dl *d)
 	curl_slist_free_all(d->hdrs);
 	free(d->new_etag);
 	free(d->new_last_modified);
+	free(d->content_type);
+	d->content_type = NULL;
 	strbuf_fini(&d->body);
 	d->h = NULL;
 	d->hdrs = NULL;
@@ -168,8 +170,12 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 		/* A new response (after a redirect or 100): forget the last one's. */
 		free(d->new_etag);
 		free(d->new_last_modified);
-		d->new_etag = d->new_last_modified = NULL;
+		free(d->content_type);
+		d->new_etag = d->new_last_modified = d->content_type = NULL;
 		d->status = status_code(ptr, len);
+	} else if (len > 13 && strncasecmp(ptr, "content-type:", 13) == 0) {
+		free(d->content_type);
+		d->content_type = validator(ptr + 13, len - 13);
 	} else if (len > 5 && strncasecmp(ptr, "etag:", 5) == 0) {
 		free(d->new_etag);
 		d->new_etag = validator(ptr + 5, len - 5);
@@ -292,6 +298,10 @@ static CURL *make_handle(struct dl *d, const struct dl_opts *o)
 	 * connect only to the proxy and the address check could not see where
 	 * the request really goes. */
 	curl_easy_setopt(h, CURLOPT_PROXY, "");
+	if (d->post) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(d->post));
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, d->post);
+	}
 	if (o->check_addr) {
 		curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
 		curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, d);
@@ -312,6 +322,8 @@ static CURL *make_handle(struct dl *d, const struct dl_opts *o)
 		hdrs = curl_slist_append(hdrs, line);
 		free(line);
 	}
+	if (d->post) /* no 100-continue round trip for a larger form */
+		hdrs = curl_slist_append(hdrs, "Expect:");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	d->hdrs = hdrs;
 	return h;
@@ -364,8 +376,8 @@ static bool finish_attempt(struct dl *d, CURLcode cc, const struct dl_opts *o)
 	if (cc == CURLE_OK)
 		snprintf(d->error, sizeof(d->error), "unexpected HTTP status %ld", code);
 	else if (d->too_big || cc == CURLE_FILESIZE_EXCEEDED)
-		snprintf(d->error, sizeof(d->error), "larger than max_file_size (%lld bytes)",
-			 d->max_size);
+		snprintf(d->error, sizeof(d->error), "larger than %s (%lld bytes)",
+			 d->max_size_name ? d->max_size_name : "max_file_size", d->max_size);
 	else if (d->write_errno)
 		snprintf(d->error, sizeof(d->error), "cannot write the download: %s",
 			 strerror(d->write_errno));

@@ -32,11 +32,14 @@ struct dl {
 	const char *etag, *last_modified; /* conditional request when set */
 	int fd;				  /* body goes here; -1: into body */
 	long long max_size;
+	const char *max_size_name; /* the limit's name in errors; NULL: max_file_size */
+	const char *post;	   /* a form body (x-www-form-urlencoded): POST it; NULL: GET */
 	void *arg;
 	/* results */
 	enum dl_result result;
 	long http_code;
 	char *new_etag, *new_last_modified; /* of the final response */
+	char *content_type;		    /* of the final response, NULL if none */
 	char error[256];
 	int64_t bytes;		/* body bytes of the final attempt */
 	int64_t content_length; /* announced, -1 if unknown */

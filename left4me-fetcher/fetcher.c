@@ -18,6 +18,7 @@
 #include "db_global.h"
 #include "db_job.h"
 #include "db_watch.h"
+#include "db_workshop.h"
 #include "log.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -70,6 +71,25 @@ int fetcher_enqueue_refresh(sqlite3 *db)
 		printf("refresh job %lld already queued\n", (long long)id);
 	else
 		printf("queued refresh job %lld\n", (long long)id);
+	/* The workshop overlays are kept in sync on the same timer, when
+	 * there are any (db_workshop.h). */
+	{
+		struct workshop_overlay *ov;
+		size_t n = 0;
+
+		if (db_workshop_sync_list(db, 0, &ov, &n) != DB_OK) {
+			log_err("cannot list the workshop overlays");
+			return -1;
+		}
+		workshop_overlay_list_free(ov, n);
+		if (n && db_workshop_enqueue_sync(db, 0, 0, &id, &coalesced) != DB_OK) {
+			log_err("cannot enqueue the workshop sync job");
+			return -1;
+		}
+		if (n)
+			printf("%s workshop sync job %lld%s\n", coalesced ? "" : "queued",
+			       (long long)id, coalesced ? " already queued" : "");
+	}
 	return 0;
 }
 
@@ -189,9 +209,11 @@ static void run_job(sqlite3 *db, const struct config *cfg, const struct fetcher_
 	int status = 0, exit_code = 1, ok = 0;
 	pid_t w;
 
-	log_info("job=%lld: refresh_global_overlays%s%s", (long long)job->id,
-		 job->target[0] ? " source=" : "", job->target);
-	db_job_logf(db, job->id, STREAM_STEP, "refresh global overlays%s%s (fetcher %s)",
+	log_info("job=%lld: %s%s%s", (long long)job->id, job_kind_name(job->kind),
+		 job->target[0] ? " target=" : "", job->target);
+	db_job_logf(db, job->id, STREAM_STEP, "%s%s%s (fetcher %s)",
+		    job->kind == JOB_SYNC_WORKSHOP ? "sync workshop overlays"
+						   : "refresh global overlays",
 		    job->target[0] ? ": " : "", job->target, worker);
 	if (child_start(&ch, o, job->id) < 0) {
 		snprintf(summary, sizeof(summary), "cannot start the refresh program");

@@ -56,3 +56,11 @@ $(FETCHER_BENCHES): $(B)/bench/%: $(B)/bench/%.o $(FETCHER_TEST_SUPPORT) $(FETCH
 FUZZ_SRCS_netcheck := left4me-fetcher/netcheck.c left4me-fetcher/index.c
 $(B)/tests/fuzz/fuzz_netcheck.o $(B)/fuzz/obj/tests/fuzz/fuzz_netcheck.o: \
 	L4M_CPPFLAGS += -Ileft4me-fetcher
+
+# Fuzz targets tests/fuzz/fuzz_ws_{details,collections}.c: the Steam Web
+# API reply parsers (workshop_json.c); see tests/fuzz/README.md.
+FUZZ_SRCS_ws_details := left4me-fetcher/workshop_json.c
+FUZZ_SRCS_ws_collections := left4me-fetcher/workshop_json.c
+$(B)/tests/fuzz/fuzz_ws_details.o $(B)/fuzz/obj/tests/fuzz/fuzz_ws_details.o \
+$(B)/tests/fuzz/fuzz_ws_collections.o $(B)/fuzz/obj/tests/fuzz/fuzz_ws_collections.o: \
+	L4M_CPPFLAGS += -Ileft4me-fetcher

@@ -1,4 +1,5 @@
-/* left4me-fetcher-refresh: runs one claimed refresh_global_overlays job
+/* left4me-fetcher-refresh: runs one claimed refresh_global_overlays or
+ * sync_workshop job (workshop.h)
  * for left4me-fetcher, which forks it per job so that only this program
  * maps libcurl, libarchive, json-c and libcrypto.  Runs as the daemon's
  * user (never root without --allow-root); trusts its config and the DB.
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "parse.h"
 #include "refresh.h"
+#include "workshop.h"
 
 static const char *job_arg;
 static long long job_id;
@@ -28,7 +30,7 @@ static long long job_id;
 static const struct daemon_option options[] = {
     {.name = "job",
      .arg = "ID",
-     .help = "the refresh_global_overlays job to run",
+     .help = "the refresh_global_overlays or sync_workshop job to run",
      .value = &job_arg,
      .required = true},
     {0},
@@ -63,13 +65,6 @@ int main(int argc, char **argv)
 		printf("no such job\n");
 		return daemon_finish(&d, EX_DATAERR);
 	}
-	if (job.kind != JOB_REFRESH_GLOBAL_OVERLAYS) {
-		log_err("job=%lld: %s jobs are not run by this fetcher yet", job_id,
-			job_kind_name(job.kind));
-		printf("%s jobs are not run by this fetcher yet\n", job_kind_name(job.kind));
-		job_fini(&job);
-		return daemon_finish(&d, FETCHER_REFRESH_FAILED);
-	}
 	/* A full disk or RLIMIT_FSIZE must fail a write, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
 
@@ -79,7 +74,10 @@ int main(int argc, char **argv)
 	ctx.job_id = job_id;
 	ctx.worker = NULL; /* the daemon heartbeats */
 	ctx.stop = d.stop;
-	r = refresh_run(&ctx, job.target, summary, sizeof(summary));
+	if (job.kind == JOB_SYNC_WORKSHOP)
+		r = workshop_sync_run(&ctx, job.target, summary, sizeof(summary));
+	else
+		r = refresh_run(&ctx, job.target, summary, sizeof(summary));
 	printf("%s\n", summary);
 	fflush(stdout);
 	job_fini(&job);

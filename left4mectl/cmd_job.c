@@ -152,6 +152,11 @@ static int follow_job(struct ctl *ctl, int64_t id, bool show_log, int timeout_s)
 	return rc;
 }
 
+int ctl_follow_job(struct ctl *ctl, int64_t id, bool show_log, int timeout_s)
+{
+	return follow_job(ctl, id, show_log, timeout_s);
+}
+
 int cmd_server_job(struct ctl *ctl, int argc, char **argv)
 {
 	struct arg_flag flags[] = {{"--wait"}, {"--yes"}};

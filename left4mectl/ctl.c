@@ -56,6 +56,10 @@ static const struct command commands[] = {
     {"job", "show", "ID", NEED_DB, cmd_job_show},
     {"job", "wait", "ID [--timeout SECONDS]", NEED_DB, cmd_job_wait},
     {"job", "tail", "ID [--timeout SECONDS]", NEED_DB, cmd_job_tail},
+    {"overlay", "workshop",
+     "create USER NAME [ID|URL...] | add|remove OVERLAY ID|URL... | sync [OVERLAY] [--wait] | "
+     "show OVERLAY",
+     NEED_DB, cmd_overlay_workshop},
     {"backup", "create", "[--output FILE]", NEED_DB, cmd_backup_create},
     {"backup", "list", "", NEED_CONFIG, cmd_backup_list},
     {"backup", "check", "FILE", NEED_NOTHING, cmd_backup_check},

@@ -3,6 +3,9 @@
 #ifndef LEFT4MECTL_CTL_CMDS_H
 #define LEFT4MECTL_CTL_CMDS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct ctl;
 
 int cmd_db_migrate(struct ctl *ctl, int argc, char **argv);
@@ -30,5 +33,10 @@ int cmd_backup_list(struct ctl *ctl, int argc, char **argv);
 int cmd_backup_check(struct ctl *ctl, int argc, char **argv);
 int cmd_backup_restore(struct ctl *ctl, int argc, char **argv);
 int cmd_audit(struct ctl *ctl, int argc, char **argv);
+int cmd_overlay_workshop(struct ctl *ctl, int argc, char **argv);
+
+/* Follow job id until it ends (cmd_job.c); print its log when show_log.
+ * 0 succeeded, CTL_JOB_FAILED failed or cancelled, CTL_TIMEOUT. */
+int ctl_follow_job(struct ctl *ctl, int64_t id, bool show_log, int timeout_s);
 
 #endif

@@ -360,3 +360,242 @@ int db_workshop_enqueue_sync(sqlite3 *db, int64_t overlay_id, int64_t user_id, i
 	}
 	return enqueue(db, overlay_id, user_id, job, coalesced);
 }
+
+/* ---- the fetcher's side ---------------------------------------------- */
+
+void workshop_overlay_list_free(struct workshop_overlay *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].ids);
+	free(v);
+}
+
+int db_workshop_sync_list(sqlite3 *db, int64_t only, struct workshop_overlay **v, size_t *n)
+{
+	static const char sql[] = "SELECT id FROM overlays WHERE kind = 'workshop' AND "
+				  "(?1 = 0 OR id = ?1) ORDER BY id";
+	struct workshop_overlay *out = NULL;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, only);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 8;
+			out = xreallocarray(out, cap, sizeof(*out));
+		}
+		memset(&out[count], 0, sizeof(*out));
+		out[count++].id = sqlite3_column_int64(st, 0);
+	}
+	rc = db_rc_from(db, rc, "workshop sync list");
+	sqlite3_finalize(st);
+	for (size_t i = 0; rc == DB_OK && i < count; i++)
+		rc = db_workshop_listed_ids(db, out[i].id, &out[i].ids, &out[i].n_ids);
+	if (rc == DB_OK && only && count == 0)
+		rc = DB_NOTFOUND;
+	if (rc != DB_OK) {
+		workshop_overlay_list_free(out, count);
+		return rc;
+	}
+	*v = out;
+	*n = count;
+	return DB_OK;
+}
+
+static int ensure_item(sqlite3 *db, int64_t published_id)
+{
+	static const char sql[] = "INSERT INTO workshop_items (published_id, created_at) "
+				  "VALUES (?, ?) ON CONFLICT (published_id) DO NOTHING";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, published_id);
+	sqlite3_bind_int64(st, 2, now_ms());
+	rc = db_step_change(db, st, "workshop item add");
+	return rc == DB_NOTFOUND ? DB_OK : rc;
+}
+
+int db_workshop_set_resolved(sqlite3 *db, int64_t id, int64_t via, const int64_t *ids, size_t n)
+{
+	static const char del_sql[] =
+	    "DELETE FROM overlay_workshop WHERE overlay_id = ? AND via = ?";
+	static const char ins_sql[] =
+	    "INSERT INTO overlay_workshop (overlay_id, via, published_id, "
+	    "position) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
+	sqlite3_stmt *st;
+	bool nested;
+	int rc;
+
+	if (via <= 0)
+		return DB_INVALID;
+	rc = db_tx_begin(db, &nested);
+	if (rc != DB_OK)
+		return rc;
+	st = db_prepare(db, del_sql);
+	if (!st)
+		return db_tx_end(db, nested, DB_ERROR);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, via);
+	rc = db_step_change(db, st, "workshop resolved clear");
+	if (rc == DB_NOTFOUND)
+		rc = DB_OK;
+	for (size_t i = 0; rc == DB_OK && i < n; i++) {
+		rc = ensure_item(db, ids[i]);
+		if (rc != DB_OK)
+			break;
+		st = db_prepare(db, ins_sql);
+		if (!st) {
+			rc = DB_ERROR;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, via);
+		sqlite3_bind_int64(st, 3, ids[i]);
+		sqlite3_bind_int64(st, 4, (int64_t)i);
+		rc = db_step_change(db, st, "workshop resolved add");
+		if (rc == DB_NOTFOUND)
+			rc = DB_OK;
+	}
+	return db_tx_end(db, nested, rc);
+}
+
+int db_workshop_item_update(sqlite3 *db, const struct workshop_item_update *u)
+{
+	static const char sql[] =
+	    "UPDATE workshop_items SET is_collection = ?2, title = coalesce(?3, title), "
+	    "file_size = ?4, time_updated = ?5, app_id = ?6, "
+	    "file_url = coalesce(?7, file_url), preview_url = coalesce(?8, preview_url), "
+	    "state = ?9, error = ?10, checked_at = ?11 WHERE published_id = ?1";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = ensure_item(db, u->published_id);
+	if (rc != DB_OK)
+		return rc;
+	st = db_prepare(db, sql);
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, u->published_id);
+	sqlite3_bind_int(st, 2, u->is_collection ? 1 : 0);
+	db_bind_text_or_null(st, 3, u->title);
+	if (u->file_size >= 0)
+		sqlite3_bind_int64(st, 4, u->file_size);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int64(st, 5, u->time_updated);
+	sqlite3_bind_int64(st, 6, u->app_id);
+	db_bind_text_or_null(st, 7, u->file_url);
+	db_bind_text_or_null(st, 8, u->preview_url);
+	sqlite3_bind_text(st, 9, u->state ? u->state : "pending", -1, SQLITE_STATIC);
+	db_bind_text_or_null(st, 10, u->error);
+	sqlite3_bind_int64(st, 11, now_ms());
+	return db_step_change(db, st, "workshop item update");
+}
+
+int db_workshop_item_cached(sqlite3 *db, int64_t published_id, int64_t time_updated, int64_t size)
+{
+	static const char sql[] =
+	    "UPDATE workshop_items SET cached_time_updated = ?2, cached_size = ?3, "
+	    "cached_at = ?4 WHERE published_id = ?1";
+	sqlite3_stmt *st = db_prepare(db, sql);
+
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, published_id);
+	if (time_updated > 0) {
+		sqlite3_bind_int64(st, 2, time_updated);
+		sqlite3_bind_int64(st, 3, size);
+		sqlite3_bind_int64(st, 4, now_ms());
+	}
+	return db_step_change(db, st, "workshop item cached");
+}
+
+int db_workshop_item_preview(sqlite3 *db, int64_t published_id, const char *type)
+{
+	static const char sql[] =
+	    "UPDATE workshop_items SET preview_type = ?2 WHERE published_id = ?1";
+	sqlite3_stmt *st = db_prepare(db, sql);
+
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, published_id);
+	db_bind_text_or_null(st, 2, type);
+	return db_step_change(db, st, "workshop item preview");
+}
+
+static int read_ids(sqlite3 *db, const char *sql, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int64_t *v = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[count++] = sqlite3_column_int64(st, 0);
+	}
+	rc = db_rc_from(db, rc, "workshop ids");
+	sqlite3_finalize(st);
+	if (rc != DB_OK) {
+		free(v);
+		return rc;
+	}
+	*ids = v;
+	*n = count;
+	return DB_OK;
+}
+
+int db_workshop_referenced(sqlite3 *db, int64_t **ids, size_t *n, int64_t **overlays,
+			   size_t *n_overlays)
+{
+	int rc;
+
+	*overlays = NULL;
+	*n_overlays = 0;
+	/* one snapshot for both lists */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return db_rc_from(db, sqlite3_errcode(db), "workshop referenced");
+	rc = read_ids(
+	    db, "SELECT DISTINCT published_id FROM overlay_workshop ORDER BY published_id", ids, n);
+	if (rc == DB_OK)
+		rc = read_ids(db, "SELECT id FROM overlays WHERE kind = 'workshop' ORDER BY id",
+			      overlays, n_overlays);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != DB_OK) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int db_workshop_forget_unreferenced(sqlite3 *db, int *deleted)
+{
+	static const char sql[] = "DELETE FROM workshop_items WHERE published_id NOT IN "
+				  "(SELECT published_id FROM overlay_workshop)";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (deleted)
+		*deleted = 0;
+	if (!st)
+		return DB_ERROR;
+	rc = db_step_change(db, st, "workshop forget");
+	if (rc == DB_OK && deleted)
+		*deleted = sqlite3_changes(db);
+	return rc == DB_NOTFOUND ? DB_OK : rc;
+}

@@ -103,4 +103,47 @@ int db_workshop_overlay_lists(sqlite3 *db, int64_t id, int64_t published_id, boo
 int db_workshop_enqueue_sync(sqlite3 *db, int64_t overlay_id, int64_t user_id, int64_t *job,
 			     bool *coalesced);
 
+/* ---- left4me-fetcher's side (the sync) ---------------------------------- */
+
+/* A workshop overlay to sync: its id and the user's list. */
+struct workshop_overlay {
+	int64_t id;
+	int64_t *ids;
+	size_t n_ids;
+};
+void workshop_overlay_list_free(struct workshop_overlay *v, size_t n);
+/* The workshop overlay only (> 0; DB_NOTFOUND if it is none) or every
+ * one (0), by id. */
+int db_workshop_sync_list(sqlite3 *db, int64_t only, struct workshop_overlay **v, size_t *n);
+
+/* Replace the via rows of overlay id for the listed collection via with
+ * ids[0..n) in order (items and nested collections, flattened); each gets
+ * a workshop_items row if it has none. */
+int db_workshop_set_resolved(sqlite3 *db, int64_t id, int64_t via, const int64_t *ids, size_t n);
+
+/* What a sync learnt of an item from Steam (NULL strings: keep). */
+struct workshop_item_update {
+	int64_t published_id;
+	bool is_collection;
+	const char *title;
+	int64_t file_size, time_updated, app_id;
+	const char *file_url, *preview_url;
+	const char *state; /* "ok", "error" or "pending" */
+	const char *error; /* NULL: none */
+};
+int db_workshop_item_update(sqlite3 *db, const struct workshop_item_update *u);
+/* The cached vpk is now the copy of time_updated, size bytes (written
+ * now), or gone (time_updated 0: the cached_* columns become NULL). */
+int db_workshop_item_cached(sqlite3 *db, int64_t published_id, int64_t time_updated, int64_t size);
+/* The preview image is cached with this Content-Type (NULL: none). */
+int db_workshop_item_preview(sqlite3 *db, int64_t published_id, const char *type);
+
+/* Every published id any overlay lists or resolved (sorted, unique) and
+ * every workshop overlay id (sorted): what the garbage collection keeps. */
+int db_workshop_referenced(sqlite3 *db, int64_t **ids, size_t *n, int64_t **overlays,
+			   size_t *n_overlays);
+/* Delete workshop_items rows no overlay lists; *deleted (may be NULL)
+ * gets the count. */
+int db_workshop_forget_unreferenced(sqlite3 *db, int *deleted);
+
 #endif

@@ -29,8 +29,19 @@ struct ts_path {
 	char *location; /* answer 302 with this */
 };
 
+#define MAX_WS 256
+
+struct ts_ws {
+	long long id;
+	char *members;	/* details, NULL: gone */
+	char *children; /* collection children, NULL: none */
+};
+
 struct ts_server {
 	struct MHD_Daemon *d;
+	struct ts_ws ws[MAX_WS];
+	size_t n_ws;
+	long ws_refused, ws_ids_asked;
 	char *docroot;
 	int port;
 	pthread_mutex_t mu;
@@ -126,6 +137,184 @@ static enum MHD_Result answer_status(struct MHD_Connection *conn, unsigned code)
 	return ret;
 }
 
+/* ---- the Steam Web API stand-in ---------------------------------------- */
+
+#define API_PREFIX  "/ISteamRemoteStorage/"
+#define API_DETAILS "/ISteamRemoteStorage/GetPublishedFileDetails/v1/"
+#define API_COLL    "/ISteamRemoteStorage/GetCollectionDetails/v1/"
+#define FORM_MAX    (64 * 1024)
+
+struct post {
+	char buf[FORM_MAX];
+	size_t len;
+	bool overflow;
+};
+
+/* Caller holds mu. */
+static struct ts_ws *ws_entry(struct ts_server *s, long long id, bool make)
+{
+	for (size_t i = 0; i < s->n_ws; i++)
+		if (s->ws[i].id == id)
+			return &s->ws[i];
+	if (!make)
+		return NULL;
+	if (s->n_ws == MAX_WS)
+		abort();
+	s->ws[s->n_ws].id = id;
+	return &s->ws[s->n_ws++];
+}
+
+/* The ids of a form "COUNTKEY=N&publishedfileids[0]=ID&...", exactly in
+ * that order: their number, or -1. */
+static int form_ids(const char *form, const char *count_key, long long *ids, int max)
+{
+	size_t kl = strlen(count_key);
+	const char *p = form;
+	int n, used = 0;
+	long long v;
+
+	if (strncmp(p, count_key, kl) != 0 || p[kl] != '=')
+		return -1;
+	p += kl + 1;
+	if (sscanf(p, "%d%n", &n, &used) != 1 || n < 1 || n > max)
+		return -1;
+	p += used;
+	for (int i = 0; i < n; i++) {
+		int idx = -1;
+
+		used = 0;
+		if (sscanf(p, "&publishedfileids%%5B%d%%5D=%lld%n", &idx, &v, &used) != 2 &&
+		    sscanf(p, "&publishedfileids[%d]=%lld%n", &idx, &v, &used) != 2)
+			return -1;
+		if (idx != i || v < 1)
+			return -1;
+		ids[i] = v;
+		p += used;
+	}
+	return *p ? -1 : n;
+}
+
+static enum MHD_Result answer_json(struct MHD_Connection *conn, char *json)
+{
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	MHD_add_response_header(r, "Content-Type", "application/json; charset=UTF-8");
+	ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result api_answer(struct ts_server *s, struct MHD_Connection *conn, const char *url,
+				  const char *method, struct post *pb)
+{
+	const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	bool details = strcmp(url, API_DETAILS) == 0;
+	long long ids[200];
+	char *json, *part;
+	int n;
+
+	if (!details && strcmp(url, API_COLL) != 0)
+		return answer_status(conn, 404);
+	pthread_mutex_lock(&s->mu);
+	path_entry(s, url)->requests++;
+	pthread_mutex_unlock(&s->mu);
+	if (strcmp(method, "POST") != 0 || !type ||
+	    strncmp(type, "application/x-www-form-urlencoded", 33) != 0 || pb->overflow) {
+		pthread_mutex_lock(&s->mu);
+		s->ws_refused++;
+		pthread_mutex_unlock(&s->mu);
+		return answer_status(conn, strcmp(method, "POST") != 0 ? 405 : 415);
+	}
+	pb->buf[pb->len] = '\0';
+	n = form_ids(pb->buf, details ? "itemcount" : "collectioncount", ids, 200);
+	pthread_mutex_lock(&s->mu);
+	if (n < 0) {
+		s->ws_refused++;
+		pthread_mutex_unlock(&s->mu);
+		return answer_status(conn, 400);
+	}
+	if (details)
+		s->ws_ids_asked += n;
+	json = xasprintf("{\"response\":{\"result\":1,\"resultcount\":%d,\"%s\":[", n,
+			 details ? "publishedfiledetails" : "collectiondetails");
+	for (int i = 0; i < n; i++) {
+		struct ts_ws *w = ws_entry(s, ids[i], false);
+		const char *more = details ? (w ? w->members : NULL) : (w ? w->children : NULL);
+
+		if (!more)
+			part = xasprintf("%s%s{\"publishedfileid\":\"%lld\",\"result\":9}", json,
+					 i ? "," : "", ids[i]);
+		else if (details)
+			part = xasprintf("%s%s{\"publishedfileid\":\"%lld\",\"result\":1,%s}", json,
+					 i ? "," : "", ids[i], more);
+		else
+			part = xasprintf("%s%s{\"publishedfileid\":\"%lld\",\"result\":1,"
+					 "\"children\":%s}",
+					 json, i ? "," : "", ids[i], more);
+		free(json);
+		json = part;
+	}
+	pthread_mutex_unlock(&s->mu);
+	part = xasprintf("%s]}}", json);
+	free(json);
+	return answer_json(conn, part);
+}
+
+void ts_ws_item(struct ts_server *s, long long id, const char *members)
+{
+	struct ts_ws *w;
+
+	pthread_mutex_lock(&s->mu);
+	w = ws_entry(s, id, true);
+	free(w->members);
+	w->members = members ? xstrdup(members) : NULL;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ts_ws_collection(struct ts_server *s, long long id, const char *children)
+{
+	struct ts_ws *w;
+
+	pthread_mutex_lock(&s->mu);
+	w = ws_entry(s, id, true);
+	free(w->children);
+	w->children = children ? xstrdup(children) : NULL;
+	pthread_mutex_unlock(&s->mu);
+}
+
+long ts_ws_refused(struct ts_server *s)
+{
+	long n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->ws_refused;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+long ts_ws_ids_asked(struct ts_server *s)
+{
+	long n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->ws_ids_asked;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (*con_cls && *con_cls != (void *)&request_done)
+		free(*con_cls);
+	*con_cls = NULL;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
 			       const char *method, const char *version, const char *upload_data,
 			       size_t *upload_size, void **con_cls)
@@ -143,10 +332,28 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	int fd;
 
 	(void)version;
-	(void)upload_data;
-	(void)upload_size;
+	(void)marker;
+	if (strncmp(url, API_PREFIX, strlen(API_PREFIX)) == 0) {
+		struct post *pb = *con_cls;
+
+		if (!pb) {
+			*con_cls = xcalloc(1, sizeof(struct post));
+			return MHD_YES;
+		}
+		if (*upload_size) {
+			if (pb->len + *upload_size < FORM_MAX) {
+				memcpy(pb->buf + pb->len, upload_data, *upload_size);
+				pb->len += *upload_size;
+			} else {
+				pb->overflow = true;
+			}
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		return api_answer(s, conn, url, method, pb);
+	}
 	if (*con_cls == NULL) {
-		*con_cls = &marker;
+		*con_cls = (void *)&request_done;
 		return MHD_YES;
 	}
 	if (strcmp(method, "GET") != 0)
@@ -215,6 +422,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		MHD_add_response_header(r, "ETag", etag);
 	if (s->last_modified)
 		MHD_add_response_header(r, "Last-Modified", lm);
+	if (strlen(url) > 4 && strcmp(url + strlen(url) - 4, ".png") == 0)
+		MHD_add_response_header(r, "Content-Type", "image/png");
 	ret = MHD_queue_response(conn, 200, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -234,7 +443,8 @@ struct ts_server *ts_start(const char *docroot)
 	pthread_mutex_init(&s->mu, NULL);
 	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
 				NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sin,
-				MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED,
+				request_done, NULL, MHD_OPTION_END);
 	if (!s->d)
 		abort();
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -253,6 +463,10 @@ void ts_stop(struct ts_server *s)
 	for (i = 0; i < s->n_paths; i++) {
 		free(s->paths[i].path);
 		free(s->paths[i].location);
+	}
+	for (i = 0; i < s->n_ws; i++) {
+		free(s->ws[i].members);
+		free(s->ws[i].children);
 	}
 	pthread_mutex_destroy(&s->mu);
 	free(s->docroot);

@@ -38,4 +38,25 @@ long long ts_archive_bytes(struct ts_server *s);
 long long ts_bytes(struct ts_server *s, const char *path);
 void ts_reset_counters(struct ts_server *s);
 
+/* A stand-in of the Steam Web API's Workshop calls, strict as the real
+ * one is documented (../shared/DOMAIN.md): only POST with a
+ * application/x-www-form-urlencoded body of exactly
+ *   itemcount=N&publishedfileids[0]=ID...        (GetPublishedFileDetails)
+ *   collectioncount=N&publishedfileids[0]=ID...  (GetCollectionDetails)
+ * at /ISteamRemoteStorage/{GetPublishedFileDetails,GetCollectionDetails}/v1/;
+ * anything else is a 405/415/400 counted by ts_ws_refused.  Replies are
+ * {"response":{"result":1,"resultcount":N,"publishedfiledetails":[...]}}
+ * (or "collectiondetails") with one entry per id asked, in order. */
+/* The details entry of id: the members after "publishedfileid" and
+ * "result":1 (JSON text, e.g. "\"title\":\"A\",\"file_size\":3");
+ * NULL: the item is gone (result 9). */
+void ts_ws_item(struct ts_server *s, long long id, const char *members);
+/* id is a collection with these children (JSON array text); NULL: not a
+ * collection (result 9 from GetCollectionDetails). */
+void ts_ws_collection(struct ts_server *s, long long id, const char *children);
+/* Requests the stand-in refused (wrong method, type or form). */
+long ts_ws_refused(struct ts_server *s);
+/* Ids asked for in GetPublishedFileDetails calls, all calls together. */
+long ts_ws_ids_asked(struct ts_server *s);
+
 #endif
