@@ -174,6 +174,7 @@ int main(void)
 	TCase *tc = tcase_create("workshop");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60); /* ASan on a busy machine */
 	tcase_add_test(tc, test_create_add_remove_sync_show);
 	tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	suite_add_tcase(s, tc);

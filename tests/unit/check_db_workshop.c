@@ -247,6 +247,7 @@ int main(void)
 	TCase *tc = tcase_create("workshop");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60); /* ASan on a busy machine */
 	tcase_add_test(tc, test_create);
 	tcase_add_test(tc, test_items_order_and_replace);
 	tcase_add_test(tc, test_item_get_and_lists);
