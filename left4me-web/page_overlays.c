@@ -437,8 +437,16 @@ static int confirm_overlay_delete(struct req *r)
 	snprintf(title, sizeof(title), "Delete overlay %s?", o.name);
 	snprintf(action, sizeof(action), "/overlays/%" PRId64 "/delete", o.id);
 	snprintf(cancel, sizeof(cancel), "/overlays/%" PRId64, o.id);
-	snprintf(files, sizeof(files), "The overlay, its build script and every file in it (%s).",
-		 page_bytes(ops_overlay_bytes(r, &o), size, sizeof(size)));
+	if (strcmp(o.kind, "workshop") == 0)
+		/* Its tree is links: the vpks are the cache's, kept while
+		 * another overlay lists them. */
+		snprintf(files, sizeof(files),
+			 "The overlay and its list of Workshop items (cached files another "
+			 "overlay uses stay).");
+	else
+		snprintf(files, sizeof(files),
+			 "The overlay, its build script and every file in it (%s).",
+			 page_bytes(ops_overlay_bytes(r, &o), size, sizeof(size)));
 	overlay_fini(&o);
 	return page_confirm(r, 200, &c);
 }

@@ -464,6 +464,21 @@ START_TEST(pages)
 	ck_assert_int_eq(count("SELECT count(*) FROM overlays WHERE name = 'renamed' AND "
 			       "kind = 'workshop'"),
 			 1);
+
+	/* Delete asks first, saying what goes; then the fetcher is asked to
+	 * tidy the cache (a sync of every workshop overlay). */
+	wt_post(&t, &s, "/overlays/1/delete", "", true, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(strstr(r.body, "The overlay and its list of Workshop items"), "%s", r.body);
+	wt_resp_fini(&r);
+	wt_post(&t, &s, "/overlays/1/delete", "confirm=yes", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(count("SELECT count(*) FROM overlays"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM overlay_workshop"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM jobs WHERE kind = 'sync_workshop' AND "
+			       "target = '' AND state = 'queued'"),
+			 1);
 }
 END_TEST
 
