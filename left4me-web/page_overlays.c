@@ -262,8 +262,11 @@ static void dir_listing(struct req *r, struct html *h, const struct overlay *o, 
  * error), and a remove button for the entries the user listed. */
 static void workshop_row(struct req *r, struct html *h, int64_t ov, const struct workshop_item *it)
 {
+	const char *state = it->state ? it->state : "pending", *title = it->title;
 	char url[96], size[32];
 
+	if (!title)
+		title = strcmp(state, "pending") == 0 ? "(not synced yet)" : "(no title)";
 	workshop_page_url(it->published_id, url, sizeof(url));
 	html_printf(h, "<tr class=\"%a\" data-id=\"%D\"><td>", it->via ? "ws-item via" : "ws-item",
 		    it->published_id);
@@ -275,13 +278,13 @@ static void workshop_row(struct req *r, struct html *h, int64_t ov, const struct
 	html_printf(h,
 		    "</td><td><a class=\"title\" href=\"%a\" rel=\"noopener noreferrer\" "
 		    "target=\"_blank\">%s</a>",
-		    url, it->title ? it->title : "(not synced yet)");
-	html_printf(h, " <span class=\"muted\">#%D%s</span></td><td>", it->published_id,
-		    it->is_collection ? " · collection" : "");
+		    url, title);
+	html_printf(h, " <span class=\"muted\">#%D%s</span></td><td class=\"size\">",
+		    it->published_id, it->is_collection ? " · collection" : "");
 	if (it->file_size && !it->is_collection)
 		html_printf(h, "%s", page_bytes(it->file_size, size, sizeof(size)));
 	html_printf(h, "</td><td>%T</td><td>", it->time_updated * 1000);
-	page_state_badge(h, it->state ? it->state : "pending");
+	page_state_badge(h, state);
 	if (it->error)
 		html_printf(h, " <span class=\"error\">%s</span>", it->error);
 	html_printf(h, "</td><td>");
