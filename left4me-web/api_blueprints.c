@@ -7,6 +7,7 @@
 #include "api.h"
 #include "db.h"
 #include "ops.h"
+#include "templates.h"
 
 static json_object *blueprint_json(const struct blueprint *b, bool with_overlays)
 {
@@ -96,7 +97,7 @@ static int parse_overlays(json_object *o, struct blueprint_overlay *ov, size_t *
 }
 
 /* Create (cur NULL) or update cur from the body: what the body leaves
- * out stays (a new blueprint: no config, no overlays, the
+ * out stays (a new blueprint: the starter server.cfg, no overlays, the
  * default launch settings). */
 static int blueprint_write(struct req *r, struct blueprint *cur)
 {
@@ -116,7 +117,8 @@ static int blueprint_write(struct req *r, struct blueprint *cur)
 	if (!(o = api_body_object(r, &ret)))
 		return ret;
 	name = api_has(o, "name") ? api_get_string(o, "name") : (cur ? cur->name : NULL);
-	config = api_has(o, "config") ? api_get_string(o, "config") : (cur ? cur->config : "");
+	config = api_has(o, "config") ? api_get_string(o, "config")
+				      : (cur ? cur->config : template_server_cfg);
 	why = api_launch_read(o,
 			      cur ? &(struct launch_settings){cur->start_map, cur->max_players,
 							      cur->tickrate, cur->launch_args}

@@ -555,8 +555,36 @@ int ops_blueprint_delete(struct req *r, const char *id, struct ops_error *err)
 	return rc == DB_OK ? 0 : db_fail(rc, err);
 }
 
+static int overlay_save(struct req *r, const struct overlay *cur, const char *name,
+			const char *script, bool build, int64_t *id, int64_t *job_id,
+			struct ops_error *err);
+
+/* A browser sends a textarea's lines ending in CRLF; /bin/sh would take
+ * the CR as part of each command ("set -eu\r"), so a script keeps LF. */
+static char *script_lf(const char *script)
+{
+	char *out = xstrdup(script), *w = out;
+
+	for (const char *p = script; *p; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			*w++ = *p;
+	*w = '\0';
+	return out;
+}
+
 int ops_overlay_save(struct req *r, const struct overlay *cur, const char *name, const char *script,
 		     bool build, int64_t *id, int64_t *job_id, struct ops_error *err)
+{
+	char *lf = script ? script_lf(script) : NULL;
+	int rc = overlay_save(r, cur, name, lf, build, id, job_id, err);
+
+	free(lf);
+	return rc;
+}
+
+static int overlay_save(struct req *r, const struct overlay *cur, const char *name,
+			const char *script, bool build, int64_t *id, int64_t *job_id,
+			struct ops_error *err)
 {
 	sqlite3 *db = web_db(r);
 	bool nested;

@@ -131,7 +131,7 @@ int ops_blueprint_save(struct req *r, const struct blueprint *cur, const char *n
 /* Delete the requester's blueprint id (409 while servers use it). */
 int ops_blueprint_delete(struct req *r, const char *id, struct ops_error *err);
 /* Create an overlay (cur NULL; audited) or change cur: its name and build
- * script (NULL: none).  When build and the script is not empty,
+ * script (NULL: none; CRLF line ends are stored as LF).  When build and the script is not empty,
  * its build is queued (*job_id, else 0).  0 and the overlay's id in *id, or -1 with err. */
 int ops_overlay_save(struct req *r, const struct overlay *cur, const char *name, const char *script,
 		     bool build, int64_t *id, int64_t *job_id, struct ops_error *err);

@@ -12,6 +12,7 @@
 #include "files.h"
 #include "ops.h"
 #include "page.h"
+#include "templates.h"
 #include "parse.h"
 #include "validate.h"
 
@@ -56,8 +57,9 @@ int page_blueprint_create(struct req *r)
 	int64_t id;
 	char loc[64];
 
-	if (ops_blueprint_save(r, NULL, web_param(r, "name"), config ? config : "", NULL, NULL, 0,
-			       false, &id, &err) < 0)
+	/* A new blueprint starts from the starter server.cfg (templates.h). */
+	if (ops_blueprint_save(r, NULL, web_param(r, "name"), config ? config : template_server_cfg,
+			       NULL, NULL, 0, false, &id, &err) < 0)
 		return ops_fail(r, &err);
 	snprintf(loc, sizeof(loc), "/blueprints/%" PRId64, id);
 	return web_redirect(r, loc);

@@ -16,15 +16,37 @@
 #include "files.h"
 #include "ops.h"
 #include "page.h"
+#include "templates.h"
 #include "validate.h"
 #include "xalloc.h"
 
+/* "New overlay from template": each template of templates.h, whose link
+ * fills the New overlay form with its name and build script. */
+static void template_card(struct html *h)
+{
+	html_printf(h, "<section class=\"card\" id=\"templates\"><h2>New overlay from template"
+		       "</h2><p class=\"muted\">A template fills the form below with a build "
+		       "script; read it, change it if you like, then create the overlay (its "
+		       "build starts at once).</p><ul class=\"templates\">");
+	for (size_t i = 0; i < overlay_templates_len; i++)
+		html_printf(h,
+			    "<li><a href=\"/overlays?template=%u#new\">%s</a> <span "
+			    "class=\"muted\">%s</span></li>",
+			    overlay_templates[i].id, overlay_templates[i].name,
+			    overlay_templates[i].description);
+	html_printf(h, "</ul></section>");
+}
+
 int page_overlays(struct req *r)
 {
+	const char *tid = web_query(r, "template");
+	const struct overlay_template *tpl = NULL;
 	struct overlay *ovs;
 	size_t no, i;
 	struct html h;
 
+	if (tid && !(tpl = overlay_template_find(tid)))
+		return web_error(r, 404, "no such template");
 	if (db_overlay_list(web_db(r), r->user.id, true, &ovs, &no) != DB_OK)
 		return ops_db_fail(r, DB_ERROR);
 	html_init(&h);
@@ -44,15 +66,20 @@ int page_overlays(struct req *r)
 	}
 	if (no)
 		html_printf(&h, "</tbody></table>");
-	html_printf(&h, "</section><section class=\"card\"><h2>New overlay</h2>"
-			"<form method=\"post\" action=\"/overlays\">");
+	html_printf(&h, "</section>");
+	template_card(&h);
+	html_printf(&h, "<section class=\"card\" id=\"new\"><h2>New overlay</h2>");
+	if (tpl)
+		html_printf(&h, "<p class=\"muted\">From the template <em>%s</em>.</p>", tpl->name);
+	html_printf(&h, "<form method=\"post\" action=\"/overlays\">");
 	page_csrf_input(r, &h);
 	html_printf(&h,
-		    "<label>Name <input name=\"name\" required maxlength=\"64\"></label>"
-		    "<label>Build script (optional; runs in a sandbox with the overlay at "
-		    "<code>/overlay</code>) <textarea name=\"build_script\" rows=\"8\" "
-		    "spellcheck=\"false\"></textarea></label>"
-		    "<button type=\"submit\" class=\"primary\">Create</button></form></section>");
+		    "<label>Name <input name=\"name\" required maxlength=\"64\" value=\"%a\">"
+		    "</label><label>Build script (optional; runs in a sandbox with the overlay "
+		    "at <code>/overlay</code>) <textarea name=\"build_script\" rows=\"%d\" "
+		    "spellcheck=\"false\">%s</textarea></label>"
+		    "<button type=\"submit\" class=\"primary\">Create</button></form></section>",
+		    tpl ? tpl->name : "", tpl ? 24 : 8, tpl ? tpl->build_script : "");
 	html_printf(&h, "<section class=\"card\"><h2>New Workshop overlay</h2>"
 			"<form method=\"post\" action=\"/overlays\" id=\"new-workshop\">");
 	page_csrf_input(r, &h);

@@ -74,7 +74,8 @@ static const struct route routes[] = {
     P("GET", "/blueprints/{}", page_blueprint, AUTH_USER, false),
     P("POST", "/blueprints/{}", page_blueprint_save, AUTH_USER, true),
     P("POST", "/blueprints/{}/delete", page_blueprint_delete, AUTH_USER, true),
-    C("GET", "/overlays", page_overlays, AUTH_USER, false),
+    /* not cached: ?template= fills the form (the cache keys on the path) */
+    P("GET", "/overlays", page_overlays, AUTH_USER, false),
     P("POST", "/overlays", page_overlay_create, AUTH_USER, true),
     P("GET", "/overlays/{}", page_overlay, AUTH_USER, false),
     P("POST", "/overlays/{}", page_overlay_save, AUTH_USER, true),

@@ -1,15 +1,19 @@
-/* left4me-web's launch settings (issue 14), the
+/* left4me-web's launch settings and starter templates (issue 14), the
  * real daemon against a temp DB: start_map, max_players, tickrate and
  * launch_args on blueprints and servers through the API (defaults, 400s
  * that name the field and the option, a server's null inheriting) and the
- * pages' forms. */
+ * pages' forms; a new blueprint's starter server.cfg and the overlay
+ * templates. */
 #include <check.h>
+#include <curl/curl.h>
 #include <json-c/json.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+#include "templates.h"
 #include "testutil.h"
 #include "webtest.h"
 #include "xalloc.h"
@@ -116,9 +120,15 @@ START_TEST(api_blueprint_launch)
 	char *tok = wt_token(&t, a);
 	json_object *o;
 
-	/* Omitted: the defaults. */
+	/* Omitted: the defaults and the starter server.cfg. */
 	o = api("POST", "/api/v1/blueprints", tok, "{\"name\": \"bp\"}", 201);
 	assert_launch(o, "c1m1_hotel/8/-/");
+	ck_assert(strstr(json_object_get_string(member(o, "config")),
+			 "\nsv_allow_lobby_connect_only 0\n"));
+	ck_assert(strstr(json_object_get_string(member(o, "config")), "\n// sv_steamgroup "));
+	ck_assert(strstr(json_object_get_string(member(o, "config")), "\n// sv_search_key "));
+	ck_assert(strncmp(strstr(json_object_get_string(member(o, "config")), "hostname "),
+			  "hostname ", 9) == 0);
 	json_object_put(o);
 	/* Given: stored, and the options in their canonical form. */
 	o = api("PUT", "/api/v1/blueprints/1", tok,
@@ -248,14 +258,18 @@ START_TEST(pages_launch)
 
 	wt_user(&t, "alice", "password-alice", false);
 	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	/* the create form: a blueprint with the starter server.cfg */
 	wt_post(&t, &s, "/blueprints", "name=bp", true, &r);
 	ck_assert_int_eq(r.status, 303);
 	wt_resp_fini(&r);
+	ck_assert(strstr(db_text("SELECT config FROM blueprints WHERE id = 1"),
+			 "\nsv_allow_lobby_connect_only 0\n"));
 	wt_get(&t, &s, "/blueprints/1", &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert(strstr(r.body, "name=\"start_map\""));
 	ck_assert(strstr(r.body, "value=\"c1m1_hotel\""));
 	ck_assert(strstr(r.body, "name=\"launch_args\""));
+	ck_assert(strstr(r.body, "sv_allow_lobby_connect_only 0"));
 	wt_resp_fini(&r);
 	wt_post(&t, &s, "/blueprints/1",
 		"name=bp&config=&start_map=c2m1_highway&max_players=6&tickrate=100&"
@@ -302,6 +316,62 @@ START_TEST(pages_launch)
 }
 END_TEST
 
+/* "New overlay from template": the overlays page offers each template, its
+ * link fills the form with the script, and creating from the form (with a
+ * browser's CRLF line ends) stores the script as it is, LF, and builds. */
+START_TEST(overlay_templates_page)
+{
+	const struct overlay_template *tpl = overlay_template_find("metamod-sourcemod");
+	struct wt_session s;
+	struct wt_resp r;
+	struct strbuf crlf;
+	char *form, *esc;
+	CURL *c = curl_easy_init();
+
+	ck_assert_ptr_nonnull(tpl);
+	wt_user(&t, "alice", "password-alice", false);
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_get(&t, &s, "/overlays", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(strstr(r.body, "New overlay from template"));
+	ck_assert(strstr(r.body, "href=\"/overlays?template=metamod-sourcemod#new\""));
+	ck_assert(!strstr(r.body, "mms.alliedmods.net")); /* the plain form is empty */
+	wt_resp_fini(&r);
+	wt_get(&t, &s, "/overlays?template=metamod-sourcemod", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(strstr(r.body, "value=\"Metamod:Source + SourceMod\""));
+	ck_assert(strstr(r.body, "MMS_URL=https://mms.alliedmods.net/mmsdrop/1.12/"
+				 "mmsource-1.12.0-git1219-linux.tar.gz\n"));
+	ck_assert(strstr(r.body, "SM_URL=https://sm.alliedmods.net/smdrop/1.12/"
+				 "sourcemod-1.12.0-git7221-linux.tar.gz\n"));
+	wt_resp_fini(&r);
+	wt_get(&t, &s, "/overlays?template=nope", &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	/* what the browser posts back */
+	strbuf_init(&crlf);
+	for (const char *p = tpl->build_script; *p; p++) {
+		if (*p == '\n')
+			strbuf_putc(&crlf, '\r');
+		strbuf_putc(&crlf, *p);
+	}
+	esc = curl_easy_escape(c, crlf.buf, (int)crlf.len);
+	form = xasprintf("name=mmsm&build_script=%s", esc);
+	wt_post(&t, &s, "/overlays", form, true, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	ck_assert_str_eq(db_text("SELECT build_script FROM overlays WHERE name = 'mmsm'"),
+			 tpl->build_script);
+	ck_assert_str_eq(db_text("SELECT kind FROM overlays WHERE name = 'mmsm'"), "script");
+	ck_assert_int_eq(tu_db_int(t.db, "SELECT count(*) FROM jobs WHERE kind = 'build_overlay'"),
+			 1);
+	free(form);
+	curl_free(esc);
+	strbuf_fini(&crlf);
+	curl_easy_cleanup(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("web_launch");
@@ -314,6 +384,7 @@ int main(void)
 	tcase_add_test(tc, api_blueprint_launch);
 	tcase_add_test(tc, api_server_launch);
 	tcase_add_test(tc, pages_launch);
+	tcase_add_test(tc, overlay_templates_page);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
