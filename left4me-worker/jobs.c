@@ -17,10 +17,12 @@
 #include <unistd.h>
 
 #include "builds.h"
+#include "console.h"
 #include "db.h"
 #include "db_game.h"
 #include "db_instance.h"
 #include "db_overlay.h"
+#include "db_schedule.h"
 #include "db_server.h"
 #include "db_user.h"
 #include "instance.h"
@@ -553,10 +555,40 @@ static void gc_builds(struct job_ctx *c)
 	record_builds(c);
 }
 
+/* A schedule's console command (kind command): read it from the schedule
+ * the job names, check it again, and write it to the server's console
+ * FIFO.  Never changes the server's state. */
+static int send_command(struct job_ctx *c, const char *name, int64_t server_id)
+{
+	char err[256], shown[CONSOLE_COMMAND_MAX + 16];
+	struct schedule s;
+	int rc;
+
+	c->keep_state = true;
+	if (c->job->schedule_id <= 0)
+		return ctx_fail(c, "the job's schedule was deleted: no command sent");
+	rc = db_schedule_get(c->w->db, server_id, c->job->schedule_id, &s);
+	if (rc == DB_NOTFOUND)
+		return ctx_fail(c, "schedule %lld is not one of server %s's: no command sent",
+				(long long)c->job->schedule_id, name);
+	if (rc != DB_OK)
+		return ctx_fail(c, "cannot read schedule %lld", (long long)c->job->schedule_id);
+	if (s.action != SCHED_COMMAND ||
+	    !console_command_ok(s.command, strlen(s.command), err, sizeof(err)))
+		return ctx_fail(c, "schedule %lld holds no valid console command", (long long)s.id);
+	console_audit_text(s.command, shown, sizeof(shown));
+	ctx_step(c, "console %s: %s", name, shown);
+	if (console_send(c->w->cfg->state_dir, name, s.command, err, sizeof(err)) != CONSOLE_SENT)
+		return ctx_fail(c, "%s", err);
+	c->exit_code = 0;
+	return 0;
+}
+
 static int server_job(struct job_ctx *c, enum server_state *ok_state)
 {
 	const char *name = c->job->target;
 	struct server srv;
+	int64_t server_id;
 	int rc;
 
 	/* The target crossed a process boundary: check it before any path
@@ -575,7 +607,10 @@ static int server_job(struct job_ctx *c, enum server_state *ok_state)
 	if (rc != DB_OK)
 		return ctx_fail(c, "cannot read server %s from the database", name);
 	*ok_state = srv.state;
+	server_id = srv.id;
 	server_fini(&srv);
+	if (c->job->kind == JOB_COMMAND)
+		return send_command(c, name, server_id);
 
 	/* Staging writes into runtime/NAME/upper/, and overlayfs leaves
 	 * changes to upper/ under a live mount undefined.  So the cfg files
@@ -1297,6 +1332,9 @@ void jobs_run(struct worker *w, const struct job *job)
 			break;
 		case JOB_DELETE_OVERLAY:
 			done = "overlay files removed";
+			break;
+		case JOB_COMMAND:
+			done = "command sent";
 			break;
 		default:
 			done = "built";

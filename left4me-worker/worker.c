@@ -9,6 +9,7 @@
 #include "db.h"
 #include "jobs.h"
 #include "log.h"
+#include "sched.h"
 
 int worker_init(struct worker *w, const struct config *cfg, sqlite3 *db, const char *db_path,
 		volatile sig_atomic_t *stop, char *err, size_t errlen)
@@ -23,6 +24,7 @@ int worker_init(struct worker *w, const struct config *cfg, sqlite3 *db, const c
 	if (!w->watch)
 		return -1;
 	daemon_notify_init(&w->notify);
+	sched_init(w);
 	return 0;
 }
 
@@ -30,6 +32,7 @@ void worker_fini(struct worker *w)
 {
 	db_watch_free(w->watch);
 	w->watch = NULL;
+	sched_fini(w);
 }
 
 bool worker_stopping(struct worker *w)
@@ -84,6 +87,7 @@ int worker_run(struct worker *w)
 		struct job job;
 
 		worker_watchdog(w);
+		sched_tick(w);
 		rc = db_job_claim(w->db, QUEUE_WORKER, w->id, &job);
 		if (rc == DB_OK) {
 			daemon_notify_status("running job %lld (%s %s)", (long long)job.id,

@@ -27,6 +27,8 @@ struct worker {
 	bool once;		     /* exit when the queue is empty */
 	struct daemon_notify notify; /* READY, STATUS, WATCHDOG, STOPPING */
 	int retry_delay_ms;	     /* between helper attempts after EX_TEMPFAIL */
+	char *test_clock;	     /* LEFT4ME_TEST_CLOCK's file, or NULL (sched.h) */
+	int64_t policy_build;	     /* the build the update policy last installed */
 };
 
 /* Set up w (the watch on the DB's directory).  -1 with err. */

@@ -98,6 +98,21 @@ static const struct name_value log_levels[] = {
     {"info", LOG_LEVEL_INFO}, {"debug", LOG_LEVEL_DEBUG},     {NULL, 0},
 };
 
+static const struct name_value update_policies[] = {
+    {"manual", UPDATE_MANUAL},
+    {"when_empty", UPDATE_WHEN_EMPTY},
+    {"window", UPDATE_WINDOW},
+    {NULL, 0},
+};
+
+const char *update_policy_name(int policy)
+{
+	for (size_t i = 0; update_policies[i].name; i++)
+		if (update_policies[i].value == policy)
+			return update_policies[i].name;
+	return "?";
+}
+
 static const struct name_value source_kinds[] = {
     {"json_index", SOURCE_JSON_INDEX},
     {"url_list", SOURCE_URL_LIST},
@@ -521,6 +536,56 @@ static int parse_game_host_field(struct parse_ctx *ctx, const struct field *f,
 	return 0;
 }
 
+static int parse_update_policy(struct parse_ctx *ctx, const struct field *f, const struct ynode *n,
+			       void *dst)
+{
+	(void)f;
+	return lookup_name(ctx, n, update_policies, "manual, when_empty or window", dst);
+}
+
+/* "HH:MM" (two digits each, leading zeros as clocks write them). */
+static int hhmm(const char *s, int *minutes)
+{
+	for (int i = 0; i < 5; i++)
+		if (i == 2 ? s[i] != ':' : (s[i] < '0' || s[i] > '9'))
+			return -1;
+	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+
+	if (h > 23 || m > 59)
+		return -1;
+	*minutes = h * 60 + m;
+	return 0;
+}
+
+int config_window_parse(const char *s, int *start, int *end, char *why, size_t whylen)
+{
+	if (strlen(s) != 11 || s[5] != '-' || hhmm(s, start) < 0 || hhmm(s + 6, end) < 0) {
+		err_set(why, whylen, "expected HH:MM-HH:MM in local time (got '%.32s')", s);
+		return -1;
+	}
+	if (*start == *end) {
+		err_set(why, whylen, "the window's start and end are the same");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_window(struct parse_ctx *ctx, const struct field *f, const struct ynode *n,
+			void *dst)
+{
+	const char *s = node_string(ctx, n);
+	char why[128];
+	int a, b;
+
+	(void)f;
+	if (!s)
+		return -1;
+	if (config_window_parse(s, &a, &b, why, sizeof(why)) < 0)
+		return fail(ctx, n->mark, "%s", why);
+	set_string(dst, s);
+	return 0;
+}
+
 static int parse_bool(struct parse_ctx *ctx, const struct field *f, const struct ynode *n,
 		      void *dst)
 {
@@ -824,6 +889,25 @@ static const struct field status_fields[] = {
     {NULL},
 };
 
+/* Schedules per server (issue 16): how late a firing the worker missed
+ * (it was down or busy) may still run, and how many one server has. */
+static const struct field schedules_fields[] = {
+    F_INT("grace_seconds", schedules.grace_seconds, 0, DAY, 300),
+    F_INT("max_per_server", schedules.max_per_server, 1, 10000, 20),
+    {NULL},
+};
+
+/* The update policy (issue 16): the worker acts on a newer build. */
+static const struct field updates_fields[] = {
+    {.key = "policy",
+     .parse = parse_update_policy,
+     .store = STORE_INT,
+     .offset = offsetof(struct config, updates.policy),
+     .def_num = UPDATE_MANUAL},
+    F_STR("window", parse_window, updates.window, "04:00-05:00"),
+    {NULL},
+};
+
 static const struct field config_fields[] = {
     F_STR("state_dir", parse_path, state_dir, "/var/lib/left4me"),
     {.key = "log_level",
@@ -846,6 +930,8 @@ static const struct field config_fields[] = {
     {.key = "quotas", .parse = parse_section, .store = STORE_SECTION, .sub = quota_fields},
     {.key = "backup", .parse = parse_section, .store = STORE_SECTION, .sub = backup_fields},
     {.key = "status", .parse = parse_section, .store = STORE_SECTION, .sub = status_fields},
+    {.key = "schedules", .parse = parse_section, .store = STORE_SECTION, .sub = schedules_fields},
+    {.key = "updates", .parse = parse_section, .store = STORE_SECTION, .sub = updates_fields},
     {NULL},
 };
 

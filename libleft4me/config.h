@@ -30,6 +30,18 @@ struct config_source {
 	bool allow_private; /* may reach loopback, private, link-local... addresses */
 };
 
+enum update_policy {
+	UPDATE_MANUAL,	   /* only show that a newer build exists */
+	UPDATE_WHEN_EMPTY, /* install it, restart each server once it is empty */
+	UPDATE_WINDOW,	   /* install it, restart every server in updates.window */
+};
+
+const char *update_policy_name(int policy);
+
+/* "HH:MM-HH:MM" into minutes of the day (start == end is refused; an end
+ * before the start runs past midnight).  0, or -1 with why. */
+int config_window_parse(const char *s, int *start, int *end, char *why, size_t whylen);
+
 struct config {
 	char *path;	 /* the file this was read from; NULL from config_defaults() */
 	char *state_dir; /* absolute; default /var/lib/left4me */
@@ -119,6 +131,17 @@ struct config {
 		char *dir;     /* where backups are written; default /var/backups/left4me */
 		int retention; /* backups kept in dir; older ones are removed */
 	} backup;
+	/* Schedules per server (left4me-worker fires them; web and
+	 * left4mectl enforce max_per_server). */
+	struct {
+		int grace_seconds;  /* a firing missed by at most this runs late */
+		int max_per_server; /* schedules of one server */
+	} schedules;
+	/* What the worker does once a newer game build is known. */
+	struct {
+		int policy;   /* enum update_policy */
+		char *window; /* "HH:MM-HH:MM", local time (policy window) */
+	} updates;
 	/* left4me-status. */
 	struct {
 		int poll_interval;   /* seconds between A2S polls and unit samples */

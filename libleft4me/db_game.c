@@ -138,3 +138,34 @@ void game_info_fini(struct game_info *g)
 	free(g->builds);
 	memset(g, 0, sizeof(*g));
 }
+
+int db_game_outdated_servers(sqlite3 *db, int64_t current, char ***names, size_t *n)
+{
+	static const char sql[] = "SELECT name FROM servers WHERE state = 'running' "
+				  "AND game_build IS NOT NULL AND game_build <> ? ORDER BY name";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	char **out = NULL;
+	size_t count = 0;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, current);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out = xreallocarray(out, count + 1, sizeof(*out));
+		out[count++] = db_column_strdup(st, 0);
+	}
+	rc = db_rc_from(db, rc, "outdated servers");
+	sqlite3_finalize(st);
+	if (rc != DB_OK) {
+		for (size_t i = 0; i < count; i++)
+			free(out[i]);
+		free(out);
+		return rc;
+	}
+	*names = out;
+	*n = count;
+	return DB_OK;
+}

@@ -34,6 +34,10 @@ int db_game_set_server_build(sqlite3 *db, const char *name, int64_t build);
 /* The update check's answer (build 0: unknown) at checked_at (ms). */
 int db_game_set_latest(sqlite3 *db, int64_t build, int64_t checked_at);
 int db_game_info(sqlite3 *db, struct game_info *out);
+/* The servers the worker last left running (servers.state 'running') whose
+ * instance.env names a build other than current, by name: the update
+ * policy's restarts.  *names malloc'd, each too (free both). */
+int db_game_outdated_servers(sqlite3 *db, int64_t current, char ***names, size_t *n);
 void game_info_fini(struct game_info *g);
 
 #endif

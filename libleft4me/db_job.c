@@ -30,6 +30,7 @@ static const char *const kind_names[JOB_KIND_COUNT] = {
     [JOB_REFRESH_GLOBAL_OVERLAYS] = "refresh_global_overlays",
     [JOB_DELETE_OVERLAY] = "delete_overlay",
     [JOB_SYNC_WORKSHOP] = "sync_workshop",
+    [JOB_COMMAND] = "command",
 };
 
 static const char *const state_names[] = {"queued", "running", "succeeded", "failed", "cancelled"};
@@ -70,7 +71,7 @@ enum job_queue job_kind_queue(enum job_kind kind)
 
 bool job_kind_is_server(enum job_kind kind)
 {
-	return kind <= JOB_INITIALIZE;
+	return kind <= JOB_INITIALIZE || kind == JOB_COMMAND;
 }
 
 const char *job_state_name(enum job_state state)
@@ -136,7 +137,7 @@ void job_list_free(struct job *jobs, size_t n)
 /* The columns every job query selects, in the order row_to_job reads. */
 #define JOB_COLUMNS                                                                                \
 	"j.id, j.kind, j.target, j.user_id, u.name, j.state, j.worker, j.created_at, "             \
-	"j.started_at, j.heartbeat_at, j.finished_at, j.exit_code, j.reason "
+	"j.started_at, j.heartbeat_at, j.finished_at, j.exit_code, j.reason, j.schedule_id "
 #define JOB_FROM " FROM jobs j LEFT JOIN users u ON u.id = j.user_id "
 
 static int row_to_job(sqlite3_stmt *st, struct job *job)
@@ -160,6 +161,7 @@ static int row_to_job(sqlite3_stmt *st, struct job *job)
 	job->has_exit_code = sqlite3_column_type(st, 11) != SQLITE_NULL;
 	job->exit_code = sqlite3_column_int(st, 11);
 	job->reason = db_column_strdup(st, 12);
+	job->schedule_id = sqlite3_column_int64(st, 13);
 	return DB_OK;
 }
 
@@ -200,7 +202,7 @@ int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool
 	    "SELECT id FROM jobs WHERE coalesce_key = ? AND state = 'queued'";
 	static const char insert_sql[] =
 	    "INSERT INTO jobs (kind, target, user_id, queue, lock_key, coalesce_key, "
-	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	    "created_at, schedule_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	const char *target = req->target ? req->target : "";
 	sqlite3_stmt *st = NULL;
 	char *lock_key = NULL;
@@ -209,7 +211,8 @@ int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool
 
 	if (coalesced)
 		*coalesced = false;
-	if ((unsigned)req->kind >= JOB_KIND_COUNT || !target_ok(req->kind, target))
+	if ((unsigned)req->kind >= JOB_KIND_COUNT || !target_ok(req->kind, target) ||
+	    (req->kind == JOB_COMMAND && req->schedule_id <= 0))
 		return DB_INVALID;
 	rc = db_tx_begin(db, &nested);
 	if (rc != DB_OK)
@@ -246,6 +249,8 @@ int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool
 	sqlite3_bind_text(st, 5, lock_key, -1, SQLITE_STATIC);
 	db_bind_text_or_null(st, 6, req->coalesce_key);
 	sqlite3_bind_int64(st, 7, now_ms());
+	if (req->schedule_id > 0)
+		sqlite3_bind_int64(st, 8, req->schedule_id);
 	rc = db_step_insert(db, st, id, "enqueue");
 	st = NULL;
 out:

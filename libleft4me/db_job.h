@@ -28,6 +28,7 @@ enum job_kind {
 	JOB_REFRESH_GLOBAL_OVERLAYS,
 	JOB_DELETE_OVERLAY, /* remove STATE/overlays/ID of a deleted overlay */
 	JOB_SYNC_WORKSHOP,  /* fetcher: a workshop overlay (target ID) or all of them ("") */
+	JOB_COMMAND,	    /* a schedule's console command (schedule_id names it) */
 	JOB_KIND_COUNT
 };
 
@@ -45,7 +46,7 @@ const char *job_kind_name(enum job_kind kind);
 int job_kind_parse(const char *s, enum job_kind *out);
 /* Which daemon runs a kind. */
 enum job_queue job_kind_queue(enum job_kind kind);
-/* true for kinds whose target is a server name. */
+/* true for kinds whose target is a server name (command included). */
 bool job_kind_is_server(enum job_kind kind);
 const char *job_state_name(enum job_state state);
 int job_state_parse(const char *s, enum job_state *out);
@@ -65,7 +66,8 @@ struct job {
 	int64_t created_at, started_at, heartbeat_at, finished_at; /* unix ms, 0 = unset */
 	bool has_exit_code;
 	int exit_code;
-	char *reason; /* one line, or NULL */
+	char *reason;	     /* one line, or NULL */
+	int64_t schedule_id; /* the schedule it came from; 0: none */
 };
 
 void job_fini(struct job *job);
@@ -76,13 +78,15 @@ struct job_request {
 	const char *target;	  /* NULL or "" for none; validated per kind */
 	int64_t user_id;	  /* 0 for a system job */
 	const char *coalesce_key; /* NULL: never coalesced */
+	int64_t schedule_id;	  /* 0: none; a command job needs one */
 };
 
 /* Enqueue.  With a coalesce key and a job already queued under it, that
  * job's id is returned and *coalesced set (may be NULL).  The target must
  * be a valid instance name for server kinds, a valid id for
  * build_overlay and delete_overlay, and a valid id or "" for
- * sync_workshop (DB_INVALID otherwise). */
+ * sync_workshop (DB_INVALID otherwise); a command job without a
+ * schedule_id is DB_INVALID too. */
 int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool *coalesced);
 
 /* Claim the oldest queued job of queue whose lock_key no running job

@@ -672,6 +672,96 @@ static const char migration_6[] =
 "  CHECK (launch_args IS NULL OR length(launch_args) <= 1024);";
 /* clang-format on */
 
+/* Migration 7: schedules per server (issue 16).
+ *
+ * schedules: one row per schedule of a server, gone with it.  action
+ * restart, update (install_game, then a restart onto the new build) or
+ * command (a console command, `command`, checked by console_command_ok).
+ * cron: 5 fields in the host's time zone (cron.h).  only_when_empty: a
+ * firing waits up to wait_minutes for zero human players (A2S players
+ * minus bots, from server_status), then on_timeout skips or forces it.
+ * Times are unix seconds.  next_run: the next firing (NULL while
+ * disabled); waiting_since: the firing now waiting for an empty server
+ * (NULL when none); last_run, last_result, last_job_id: the last firing's
+ * outcome.  Writers: left4me-web and left4mectl create, delete and
+ * enable/disable (and set next_run then); left4me-worker writes next_run,
+ * waiting_since and last_* as it fires them.
+ *
+ * jobs is rebuilt as in migrations 2, 5 and 6 (same rows, ids and sequence) for two
+ * changes: kind 'command' (a scheduled console command, target the server)
+ * and a schedule_id column naming the schedule a job came from (NULL for
+ * every other job; a 'command' job reads its command from that row). */
+/* clang-format off */
+static const char migration_7[] =
+"CREATE TABLE schedules ("
+"  id              INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  server_id       INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,"
+"  action          TEXT NOT NULL CHECK (action IN ('restart', 'update', 'command')),"
+"  cron            TEXT NOT NULL CHECK (length(cron) BETWEEN 1 AND 128),"
+"  command         TEXT CHECK (command IS NULL OR length(command) BETWEEN 1 AND 512),"
+"  only_when_empty INTEGER NOT NULL DEFAULT 0 CHECK (only_when_empty IN (0, 1)),"
+"  wait_minutes    INTEGER NOT NULL DEFAULT 0 CHECK (wait_minutes BETWEEN 0 AND 1440),"
+"  on_timeout      TEXT NOT NULL DEFAULT 'skip' CHECK (on_timeout IN ('skip', 'force')),"
+"  enabled         INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+"  next_run        INTEGER,"
+"  waiting_since   INTEGER,"
+"  last_run        INTEGER,"
+"  last_result     TEXT CHECK (last_result IS NULL OR length(last_result) <= 512),"
+"  last_job_id     INTEGER,"
+"  created_at      INTEGER NOT NULL,"
+"  updated_at      INTEGER NOT NULL,"
+"  CHECK ((action = 'command') = (command IS NOT NULL))"
+");"
+"CREATE INDEX schedules_server ON schedules(server_id, id);"
+"CREATE INDEX schedules_due ON schedules(next_run) WHERE enabled = 1;"
+
+"CREATE TABLE jobs_new ("
+"  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  kind         TEXT NOT NULL CHECK (kind IN ('start', 'stop', 'restart', 'reset', 'delete',"
+"                 'initialize', 'install_game', 'build_overlay', 'refresh_global_overlays',"
+"                 'delete_overlay', 'sync_workshop', 'command')),"
+"  target       TEXT NOT NULL DEFAULT '' CHECK (length(target) <= 64),"
+"  user_id      INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+"  queue        TEXT NOT NULL CHECK (queue IN ('worker', 'fetcher')),"
+"  lock_key     TEXT,"
+"  coalesce_key TEXT,"
+"  state        TEXT NOT NULL DEFAULT 'queued'"
+"               CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),"
+"  worker       TEXT,"
+"  created_at   INTEGER NOT NULL,"
+"  started_at   INTEGER,"
+"  heartbeat_at INTEGER,"
+"  finished_at  INTEGER,"
+"  exit_code    INTEGER,"
+"  reason       TEXT CHECK (reason IS NULL OR length(reason) <= 512),"
+"  schedule_id  INTEGER REFERENCES schedules(id) ON DELETE SET NULL,"
+"  CHECK ((state = 'queued') = (started_at IS NULL)),"
+"  CHECK ((state IN ('succeeded', 'failed', 'cancelled')) = (finished_at IS NOT NULL))"
+");"
+"CREATE TEMP TABLE jobs_seq AS"
+"  SELECT coalesce(max(seq), 0) AS seq FROM sqlite_sequence WHERE name = 'jobs';"
+"INSERT INTO jobs_new (id, kind, target, user_id, queue, lock_key, coalesce_key, state,"
+"                     worker, created_at, started_at, heartbeat_at, finished_at, exit_code,"
+"                     reason)"
+"  SELECT id, kind, target, user_id, queue, lock_key, coalesce_key, state, worker,"
+"         created_at, started_at, heartbeat_at, finished_at, exit_code, reason FROM jobs;"
+"DROP TABLE jobs;"
+"ALTER TABLE jobs_new RENAME TO jobs;"
+"CREATE UNIQUE INDEX jobs_coalesce ON jobs(coalesce_key)"
+"  WHERE state = 'queued' AND coalesce_key IS NOT NULL;"
+"CREATE INDEX jobs_pending ON jobs(queue, id) WHERE state = 'queued';"
+"CREATE INDEX jobs_running ON jobs(lock_key) WHERE state = 'running';"
+"CREATE INDEX jobs_user ON jobs(user_id, id);"
+"CREATE INDEX jobs_target ON jobs(target, id);"
+"CREATE INDEX jobs_schedule ON jobs(schedule_id) WHERE schedule_id IS NOT NULL;"
+/* DROP TABLE forgets the old sequence and the copy's is only max(id):
+ * keep the larger, so no id is handed out twice (migration 2's rule). */
+"DELETE FROM sqlite_sequence WHERE name = 'jobs';"
+"INSERT INTO sqlite_sequence (name, seq) SELECT 'jobs',"
+"  max((SELECT seq FROM temp.jobs_seq), (SELECT coalesce(max(id), 0) FROM jobs));"
+"DROP TABLE temp.jobs_seq;";
+/* clang-format on */
+
 const struct db_migration db_migrations[] = {
     {1,
      "complete schema: users, sessions, tokens, overlays, blueprints, servers, jobs, "
@@ -688,6 +778,7 @@ const struct db_migration db_migrations[] = {
      migration_5},
     {6, "launch settings: start_map, max_players, tickrate, launch_args on blueprints and servers",
      migration_6},
+    {7, "schedules per server; job kind command and jobs.schedule_id", migration_7},
 };
 
 const size_t db_n_migrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

@@ -201,6 +201,18 @@ static const struct bad_case bad[] = {
      "t.yaml:2:16: status.a2s_timeout: expected an integer between 50 and 10000"},
     {"status:\n  history_minutes: 0\n",
      "t.yaml:2:20: status.history_minutes: expected an integer between 1 and 527040"},
+    {"schedules:\n  grace_seconds: -1\n",
+     "t.yaml:2:18: schedules.grace_seconds: expected an integer between 0 and 86400"},
+    {"schedules:\n  max_per_server: 0\n",
+     "t.yaml:2:19: schedules.max_per_server: expected an integer between 1 and 10000"},
+    {"updates:\n  policy: always\n",
+     "t.yaml:2:11: updates.policy: expected manual, when_empty or window"},
+    {"updates:\n  window: \"4:00-5:00\"\n",
+     "t.yaml:2:11: updates.window: expected HH:MM-HH:MM in local time (got '4:00-5:00')"},
+    {"updates:\n  window: \"24:00-01:00\"\n",
+     "t.yaml:2:11: updates.window: expected HH:MM-HH:MM in local time (got '24:00-01:00')"},
+    {"updates:\n  window: \"04:00-04:00\"\n",
+     "t.yaml:2:11: updates.window: the window's start and end are the same"},
     {"status:\n  interval: 5\n", "t.yaml:2:3: status.interval: unknown key"},
     {"quotas:\n  server: 1\n", "t.yaml:2:3: quotas.server: unknown key"},
     {"quotas:\n  servers: -1\n",
@@ -362,6 +374,10 @@ static const struct good_case good[] = {
     G_INT("status:\n  poll_interval: 1\n", status.poll_interval, 1),
     G_INT("status:\n  a2s_timeout: 50\n", status.a2s_timeout, 50),
     G_INT("status: {history_minutes: 527040}\n", status.history_minutes, 527040),
+    G_INT("schedules: {grace_seconds: 0}\n", schedules.grace_seconds, 0),
+    G_INT("schedules: {max_per_server: 10000}\n", schedules.max_per_server, 10000),
+    G_INT("updates: {policy: window}\n", updates.policy, UPDATE_WINDOW),
+    G_INT("updates: {policy: when_empty}\n", updates.policy, UPDATE_WHEN_EMPTY),
     G_INT("quotas:\n  queued_jobs: 3\n", quotas.queued_jobs, 3),
     G_LLONG("quotas:\n  overlay_bytes: 0\n", quotas.overlay_bytes, 0),
     G_LLONG("quotas: {total_bytes: 1099511627776}\n", quotas.total_bytes, 1099511627776LL),
@@ -447,6 +463,10 @@ static void assert_defaults(const struct config *cfg)
 	ck_assert_int_eq(cfg->quotas.servers, 10);
 	ck_assert_int_eq(cfg->status.poll_interval, 5);
 	ck_assert_int_eq(cfg->status.a2s_timeout, 1000);
+	ck_assert_int_eq(cfg->schedules.grace_seconds, 300);
+	ck_assert_int_eq(cfg->schedules.max_per_server, 20);
+	ck_assert_int_eq(cfg->updates.policy, UPDATE_MANUAL);
+	ck_assert_str_eq(cfg->updates.window, "04:00-05:00");
 	ck_assert_int_eq(cfg->status.history_minutes, 1440);
 	ck_assert_int_eq(cfg->quotas.overlays, 50);
 	ck_assert_int_eq(cfg->quotas.blueprints, 50);

@@ -375,6 +375,56 @@ START_TEST(test_migrate_foreign_keys)
 }
 END_TEST
 
+/* Migration 5 rebuilds jobs (kind command, schedule_id): the rows and
+ * their ids stay, and a job id deleted just before is not handed out
+ * again; a queued command job needs a schedule, and deleting the
+ * schedule keeps its jobs. */
+START_TEST(test_migrate_v4_jobs_keep_sequence)
+{
+	sqlite3 *db = open_at("v4.db", 4);
+	char err[256], *before, *after;
+	struct job_request req = {.kind = JOB_COMMAND, .target = "alpha", .user_id = 1};
+	int64_t id;
+
+	tu_db_exec(db, "INSERT INTO users (id, name, password_hash, created_at, updated_at) "
+		       "VALUES (1, 'alice', '$y$a', 1, 1);"
+		       "INSERT INTO blueprints (id, user_id, name, created_at, updated_at) "
+		       "VALUES (1, 1, 'bp', 1, 1);"
+		       "INSERT INTO servers (id, name, user_id, blueprint_id, port, created_at, "
+		       "updated_at) VALUES (1, 'alpha', 1, 1, 27015, 1, 1);"
+		       "INSERT INTO jobs (id, kind, target, user_id, queue, lock_key, created_at) "
+		       "VALUES (1, 'start', 'alpha', 1, 'worker', 'server:alpha', 1),"
+		       "(2, 'stop', 'alpha', 1, 'worker', 'server:alpha', 1),"
+		       "(3, 'restart', 'alpha', 1, 'worker', 'server:alpha', 1);"
+		       "INSERT INTO job_log (job_id, ts, stream, line) VALUES (2, 1, 'step', 'x');"
+		       "DELETE FROM jobs WHERE id = 3;");
+	before = dump(db, "SELECT id, kind, target, state FROM jobs ORDER BY id");
+	ck_assert_msg(db_migrate(db, DB_SCHEMA_VERSION, NULL, err, sizeof(err)) == 0, "%s", err);
+	after = dump(db, "SELECT id, kind, target, state FROM jobs ORDER BY id");
+	ck_assert_str_eq(after, before);
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM job_log WHERE job_id = 2"), 1);
+	ck_assert_int_eq(tu_db_int(db, "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'"), 3);
+	ck_assert_int_eq(db_job_enqueue(db, &req, &id, NULL), DB_INVALID);
+	tu_db_exec(db, "INSERT INTO schedules (id, server_id, action, cron, command, created_at, "
+		       "updated_at) VALUES (1, 1, 'command', '* * * * *', 'say hi', 1, 1)");
+	req.schedule_id = 1;
+	ck_assert_int_eq(db_job_enqueue(db, &req, &id, NULL), DB_OK);
+	ck_assert_int_eq(id, 4);
+	tu_db_exec(db, "DELETE FROM schedules");
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM jobs WHERE id = 4 "
+				       "AND schedule_id IS NULL"),
+			 1);
+	/* a server's schedules go with it */
+	tu_db_exec(db, "INSERT INTO schedules (server_id, action, cron, created_at, updated_at) "
+		       "VALUES (1, 'restart', '0 4 * * *', 1, 1);"
+		       "DELETE FROM jobs; DELETE FROM servers");
+	ck_assert_int_eq(tu_db_int(db, "SELECT count(*) FROM schedules"), 0);
+	free(before);
+	free(after);
+	db_close(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("db_ids");
@@ -386,6 +436,7 @@ int main(void)
 	tcase_add_test(tc, test_overlay_delete);
 	tcase_add_test(tc, test_migrate_v1_with_rows);
 	tcase_add_test(tc, test_migrate_foreign_keys);
+	tcase_add_test(tc, test_migrate_v4_jobs_keep_sequence);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }
