@@ -18,6 +18,7 @@
 #include "db_blueprint.h"
 #include "db_job.h"
 #include "db_overlay.h"
+#include "db_schedule.h"
 #include "db_server.h"
 #include "launch_args.h"
 #include "strbuf.h"
@@ -218,5 +219,23 @@ int ops_audit_filter(struct req *r, struct audit_filter *f, struct ops_error *er
  * with its audit row: 0, or -1 with err.  The hub then ends the streams
  * opened with it. */
 int ops_token_revoke(struct req *r, const char *id, struct ops_error *err);
+
+/* ---- schedules -------------------------------------------------------------- */
+
+/* Create (cur NULL) or replace (cur) a schedule of server s from in: its
+ * next run is computed from now.  Returns the HTTP status: 201/200, 400
+ * with the bad field's name in *field and one line in msg ("cron: field 2
+ * (hour): '25' is out of range 0-23"), 409 at schedules.max_per_server,
+ * or a DB error's status.  Audited (schedule_create/schedule_update). */
+unsigned ops_schedule_save(struct req *r, const struct server *s, const struct schedule *cur,
+			   const struct schedule_input *in, int64_t *id, const char **field,
+			   char *msg, size_t msglen);
+/* Enable or disable, or delete, schedule id of s: 0, or -1 with err.
+ * Audited (schedule_enable, schedule_disable, schedule_delete). */
+int ops_schedule_set_enabled(struct req *r, const struct server *s, int64_t id, bool enabled,
+			     struct ops_error *err);
+int ops_schedule_delete(struct req *r, const struct server *s, int64_t id, struct ops_error *err);
+/* A schedule as an input (for a PUT that changes some fields). */
+void ops_schedule_input(const struct schedule *cur, struct schedule_input *in);
 
 #endif

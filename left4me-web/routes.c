@@ -20,6 +20,7 @@
 #include "api_blueprints.h"
 #include "api_jobs.h"
 #include "api_overlays.h"
+#include "api_schedules.h"
 #include "api_servers.h"
 #include "api_tokens.h"
 #include "page.h"
@@ -110,6 +111,11 @@ static const struct route routes[] = {
     A("DELETE", "/api/v1/servers/{}", api_server_delete, AUTH_USER, true),
     A("GET", "/api/v1/servers/{}/console", api_console, AUTH_USER, false),
     A("POST", "/api/v1/servers/{}/console", api_console_send, AUTH_USER, true),
+    A("GET", "/api/v1/servers/{}/schedules", api_schedules_list, AUTH_USER, false),
+    A("POST", "/api/v1/servers/{}/schedules", api_schedule_create, AUTH_USER, true),
+    A("GET", "/api/v1/servers/{}/schedules/{}", api_schedule_get, AUTH_USER, false),
+    A("PUT", "/api/v1/servers/{}/schedules/{}", api_schedule_update, AUTH_USER, true),
+    A("DELETE", "/api/v1/servers/{}/schedules/{}", api_schedule_delete, AUTH_USER, true),
     A("POST", "/api/v1/servers/{}/{}", api_server_action, AUTH_USER, true),
     A("GET", "/api/v1/status/events", api_status_events, AUTH_USER, false),
     A("GET", "/api/v1/blueprints", api_blueprints_list, AUTH_USER, false),

@@ -178,6 +178,30 @@ int db_schedule_create(sqlite3 *db, struct schedule *s, int max_per_server)
 	return db_tx_end(db, nested, rc);
 }
 
+int db_schedule_update(sqlite3 *db, const struct schedule *s)
+{
+	static const char sql[] =
+	    "UPDATE schedules SET action = ?, cron = ?, command = ?, only_when_empty = ?, "
+	    "wait_minutes = ?, on_timeout = ?, enabled = ?, next_run = ?, waiting_since = NULL, "
+	    "updated_at = ? WHERE id = ? AND server_id = ?";
+	sqlite3_stmt *st = db_prepare(db, sql);
+
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, sched_action_name(s->action), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->cron, -1, SQLITE_STATIC);
+	db_bind_text_or_null(st, 3, s->action == SCHED_COMMAND ? s->command : NULL);
+	sqlite3_bind_int(st, 4, s->only_when_empty);
+	sqlite3_bind_int(st, 5, s->wait_minutes);
+	sqlite3_bind_text(st, 6, s->force_on_timeout ? "force" : "skip", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, s->enabled);
+	bind_opt(st, 8, s->enabled ? s->next_run : 0);
+	sqlite3_bind_int64(st, 9, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 10, s->id);
+	sqlite3_bind_int64(st, 11, s->server_id);
+	return db_step_change(db, st, "schedule update");
+}
+
 int db_schedule_get(sqlite3 *db, int64_t server_id, int64_t id, struct schedule *out)
 {
 	static const char sql[] =

@@ -65,6 +65,9 @@ int schedule_check(const struct schedule_input *in, struct schedule *out, const 
  * DB_EXISTS when the server already has max_per_server schedules (0: no
  * limit), DB_INVALID when a CHECK or the server refuses it. */
 int db_schedule_create(sqlite3 *db, struct schedule *s, int max_per_server);
+/* Replace the definition of schedule s->id of s->server_id (action,
+ * cron, command, policy, enabled, next_run); a waiting firing is dropped. */
+int db_schedule_update(sqlite3 *db, const struct schedule *s);
 /* Schedule id of server_id: DB_NOTFOUND when it is not that server's. */
 int db_schedule_get(sqlite3 *db, int64_t server_id, int64_t id, struct schedule *out);
 /* Every schedule of server_id by id (*list malloc'd; free it). */

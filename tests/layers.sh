@@ -22,7 +22,7 @@ LAYERS='
 5 kits      page api edit svgchart
 6 renderers page_admin page_blueprints page_dashboard page_globals page_jobs page_login
 6 renderers page_overlays page_servers page_status page_editor page_audit
-6 renderers api_blueprints api_jobs api_overlays api_servers api_audit
+6 renderers api_blueprints api_jobs api_overlays api_servers api_audit api_schedules
 6 renderers page_tokens api_tokens
 7 routes    routes
 8 main      main

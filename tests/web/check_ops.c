@@ -403,6 +403,94 @@ START_TEST(audit_api_and_page)
 }
 END_TEST
 
+/* ---- schedules ---------------------------------------------------------------- */
+
+/* The schedules API: create, list with next_run, PUT (disable), delete;
+ * each bad field is a 400 naming it (the cron field by number), nothing
+ * stored; another user's server is 404; the 21st is refused naming
+ * schedules.max_per_server. */
+START_TEST(api_schedules)
+{
+	static const struct {
+		const char *body, *field, *msg;
+	} bad[] = {
+	    {"{\"action\": \"restart\", \"cron\": \"0 25 * * *\"}", "cron",
+	     "cron: field 2 (hour): '25' is out of range 0-23"},
+	    {"{\"action\": \"restart\", \"cron\": \"0 4 * *\"}", "cron", "cron: "},
+	    {"{\"action\": \"restart\"}", "cron", "cron: a cron expression is required"},
+	    {"{\"action\": \"reboot\", \"cron\": \"0 4 * * *\"}", "action", "action: "},
+	    {"{\"action\": \"command\", \"cron\": \"0 4 * * *\"}", "command", "command: "},
+	    {"{\"action\": \"command\", \"cron\": \"0 4 * * *\", \"command\": \"say\\nhi\"}",
+	     "command", "command: "},
+	    {"{\"action\": \"restart\", \"cron\": \"0 4 * * *\", \"wait_minutes\": 1441}",
+	     "wait_minutes", "wait_minutes: must be 0..1440 (got 1441)"},
+	    {"{\"action\": \"restart\", \"cron\": \"0 4 * * *\", \"on_timeout\": \"maybe\"}",
+	     "on_timeout", "on_timeout: must be skip or force"},
+	    {"{\"action\": \"restart\", \"cron\": 4}", "cron", "cron: wrong type"},
+	};
+	struct wt_resp r;
+	int64_t uid;
+	char *tok = alice_with_server(&uid), *tb, want[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		api("POST", "/api/v1/servers/alpha/schedules", tok, bad[i].body, &r);
+		snprintf(want, sizeof(want), "\"field\":\"%s\"", bad[i].field);
+		ck_assert_msg(r.status == 400 && strstr(r.body, want) && strstr(r.body, bad[i].msg),
+			      "%s: %ld %s", bad[i].body, r.status, r.body);
+		wt_resp_fini(&r);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM schedules"), 0);
+	api("POST", "/api/v1/servers/alpha/schedules", tok,
+	    "{\"action\": \"command\", \"cron\": \"*/15 * * * *\", \"command\": \"say hi\", "
+	    "\"only_when_empty\": true, \"wait_minutes\": 10, \"on_timeout\": \"force\"}",
+	    &r);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
+	ck_assert_msg(strstr(r.body, "\"next_run\":1") && strstr(r.body, "\"enabled\":true") &&
+			  strstr(r.body, "\"on_timeout\":\"force\""),
+		      "%s", r.body);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(count("SELECT count(*) FROM schedules WHERE next_run > strftime('%s') "
+			       "AND next_run <= strftime('%s') + 900"),
+			 1);
+	api("GET", "/api/v1/servers/alpha/schedules", tok, NULL, &r);
+	ck_assert_msg(r.status == 200 && strstr(r.body, "\"cron\":\"*/15 * * * *\""), "%s", r.body);
+	wt_resp_fini(&r);
+	api("PUT", "/api/v1/servers/alpha/schedules/1", tok, "{\"enabled\": false}", &r);
+	ck_assert_msg(r.status == 200 && strstr(r.body, "\"enabled\":false") &&
+			  strstr(r.body, "\"next_run\":null") && strstr(r.body, "say hi"),
+		      "%ld %s", r.status, r.body);
+	wt_resp_fini(&r);
+	api("PUT", "/api/v1/servers/alpha/schedules/1", tok, "{\"cron\": \"61 * * * *\"}", &r);
+	ck_assert_msg(r.status == 400 && strstr(r.body, "field 1 (minute)"), "%s", r.body);
+	wt_resp_fini(&r);
+	tb = wt_token(&t, wt_user(&t, "bob", "password-bob", false));
+	api("GET", "/api/v1/servers/alpha/schedules/1", tb, NULL, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	api("DELETE", "/api/v1/servers/alpha/schedules/1", tb, NULL, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	free(tb);
+	api("DELETE", "/api/v1/servers/alpha/schedules/1", tok, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	wt_resp_fini(&r);
+	api("GET", "/api/v1/servers/alpha/schedules/1", tok, NULL, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	for (int i = 0; i < 20; i++) {
+		api("POST", "/api/v1/servers/alpha/schedules", tok,
+		    "{\"action\": \"restart\", \"cron\": \"0 4 * * *\"}", &r);
+		ck_assert_int_eq(r.status, 201);
+		wt_resp_fini(&r);
+	}
+	api("POST", "/api/v1/servers/alpha/schedules", tok,
+	    "{\"action\": \"restart\", \"cron\": \"0 4 * * *\"}", &r);
+	ck_assert_msg(r.status == 409 && strstr(r.body, "schedules.max_per_server"), "%s", r.body);
+	wt_resp_fini(&r);
+	free(tok);
+}
+END_TEST
+
 /* ---- the audit of the audit -------------------------------------------------------- */
 
 /* A state-changing route performed once: who, the route's method and
@@ -584,6 +672,14 @@ START_TEST(audit_every_change)
 	     "stop"},
 	    {"alice", "POST", "/api/v1/servers/{}/console", "/api/v1/servers/beta/console",
 	     "{\"command\": \"sv_password s3cret-join-pw; say hi\"}", true, 204, "console"},
+	    {"alice", "POST", "/api/v1/servers/{}/schedules", "/api/v1/servers/beta/schedules",
+	     "{\"action\": \"command\", \"cron\": \"0 4 * * *\", "
+	     "\"command\": \"rcon_password s3cret-sched-pw\"}",
+	     true, 201, "schedule_create"},
+	    {"alice", "PUT", "/api/v1/servers/{}/schedules/{}", "/api/v1/servers/beta/schedules/1",
+	     "{\"enabled\": false}", true, 200, "schedule_update"},
+	    {"alice", "DELETE", "/api/v1/servers/{}/schedules/{}",
+	     "/api/v1/servers/beta/schedules/1", NULL, true, 200, "schedule_delete"},
 	    {"alice", "DELETE", "/api/v1/servers/{}", "/api/v1/servers/beta?confirm=beta", NULL,
 	     true, 202, "delete"},
 	    {"alice", "POST", "/overlays/{}/build", "/overlays/2/build", NULL, false, 303,
@@ -633,6 +729,7 @@ START_TEST(audit_every_change)
 	secret("bob-secret-pw-2");
 	secret("s3cret-rcon-pw");
 	secret("s3cret-join-pw");
+	secret("s3cret-sched-pw");
 	tokens[0] = wt_token(&t, 1);
 	tokens[1] = wt_token(&t, 2);
 	secret(tokens[0]);
@@ -740,6 +837,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, start, stop);
 	tcase_add_test(tc, api_delete_needs_confirm);
+	tcase_add_test(tc, api_schedules);
 	tcase_add_test(tc, pages_ask_first);
 	tcase_add_test(tc, user_disable_asks_first);
 	tcase_add_test(tc, connect_address);
