@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "console.h"
-#include "cron.h"
 #include "db.h"
 #include "db_user.h"
 #include "db_workshop.h"
@@ -1257,17 +1256,6 @@ void ops_schedule_input(const struct schedule *cur, struct schedule_input *in)
 	in->enabled = cur->enabled;
 }
 
-/* The next firing after now, or 0 (a cron_parse'd text always has one). */
-static int64_t next_run_of(const char *text)
-{
-	struct cron c;
-	time_t t;
-
-	if (cron_parse(text, &c, NULL, 0) < 0 || cron_next(&c, time(NULL), &t) < 0)
-		return 0;
-	return (int64_t)t;
-}
-
 unsigned ops_schedule_save(struct req *r, const struct server *s, const struct schedule *cur,
 			   const struct schedule_input *in, int64_t *id, const char **field,
 			   char *msg, size_t msglen)
@@ -1280,7 +1268,7 @@ unsigned ops_schedule_save(struct req *r, const struct server *s, const struct s
 	if (schedule_check(in, &c, field, msg, msglen) < 0)
 		return 400;
 	c.server_id = s->id;
-	c.next_run = next_run_of(c.cron);
+	c.next_run = schedule_next_after(c.cron, (int64_t)time(NULL));
 	if (cur) {
 		c.id = cur->id;
 		rc = db_schedule_update(web_db(r), &c);
@@ -1313,8 +1301,9 @@ int ops_schedule_set_enabled(struct req *r, const struct server *s, int64_t id, 
 	int rc = db_schedule_get(web_db(r), s->id, id, &c);
 
 	if (rc == DB_OK)
-		rc = db_schedule_set_enabled(web_db(r), s->id, id, enabled,
-					     enabled ? next_run_of(c.cron) : 0);
+		rc = db_schedule_set_enabled(
+		    web_db(r), s->id, id, enabled,
+		    enabled ? schedule_next_after(c.cron, (int64_t)time(NULL)) : 0);
 	if (rc != DB_OK)
 		return db_fail(rc, err);
 	audit_schedule(r, enabled ? "schedule_enable" : "schedule_disable", s, &c);

@@ -50,6 +50,11 @@ static const struct command commands[] = {
     {"blueprint", "set",
      "ID [--start-map MAP] [--max-players N] [--tickrate N|none] [--launch-args 'OPTIONS']",
      NEED_DB, cmd_blueprint_set},
+    {"server", "schedule",
+     "list NAME | add NAME --cron EXPR [--action restart|update|command] [--command CMD] "
+     "[--only-when-empty] [--wait MIN] [--on-timeout skip|force] [--disabled] | "
+     "rm|enable|disable NAME ID",
+     NEED_DB, cmd_server_schedule},
     {"job", "list", "[--limit N]", NEED_DB, cmd_job_list},
     {"audit", NULL, "[--user U] [--action A] [--object O] [--since T] [--limit N]", NEED_DB,
      cmd_audit},

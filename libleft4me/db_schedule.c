@@ -77,6 +77,16 @@ int schedule_check(const struct schedule_input *in, struct schedule *out, const 
 	return 0;
 }
 
+int64_t schedule_next_after(const char *text, int64_t now)
+{
+	struct cron c;
+	time_t t;
+
+	if (cron_parse(text, &c, NULL, 0) < 0 || cron_next(&c, (time_t)now, &t) < 0)
+		return 0;
+	return (int64_t)t;
+}
+
 #define SCHED_COLUMNS                                                                              \
 	"c.id, c.server_id, s.name, s.user_id, c.action, c.cron, c.command, "                      \
 	"c.only_when_empty, c.wait_minutes, c.on_timeout, c.enabled, c.next_run, "                 \

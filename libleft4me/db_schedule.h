@@ -61,6 +61,10 @@ struct schedule_input {
 int schedule_check(const struct schedule_input *in, struct schedule *out, const char **field,
 		   char *why, size_t whylen);
 
+/* The first firing of cron text strictly after now (unix s), or 0 when
+ * the text does not parse. */
+int64_t schedule_next_after(const char *cron, int64_t now);
+
 /* Insert s for server_id (s->id set; next_run from s->next_run).
  * DB_EXISTS when the server already has max_per_server schedules (0: no
  * limit), DB_INVALID when a CHECK or the server refuses it. */

@@ -168,6 +168,36 @@ START_TEST(every_command_audited)
 	AUDITED("console", NULL, "server", "console", "alpha", "--", "rcon_password",
 		"rcon-secret-value");
 	close(fd);
+	/* schedules: add (the command's secret withheld), disable, enable, rm */
+	AUDITED("schedule_create", NULL, "server", "schedule", "add", "alpha", "--cron",
+		"0 4 * * *", "--action", "command", "--command", "rcon_password rcon-secret-value");
+	AUDITED("schedule_disable", NULL, "server", "schedule", "disable", "alpha", "1");
+	ck_assert_int_eq(db_int("SELECT count(*) FROM schedules WHERE enabled = 0 "
+				"AND next_run IS NULL"),
+			 1);
+	AUDITED("schedule_enable", NULL, "server", "schedule", "enable", "alpha", "1");
+	ck_assert_int_eq(
+	    db_int("SELECT count(*) FROM schedules WHERE enabled = 1 "
+		   "AND next_run > strftime('%s') AND next_run <= strftime('%s') + 86400"),
+	    1);
+	RUN(&r, NULL, "server", "schedule", "list", "alpha");
+	ck_assert_msg(r.status == 0 && strstr(r.out, "command  0 4 * * *") &&
+			  !strstr(r.out, "rcon-secret"),
+		      "%d %s%s", r.status, r.out, r.err);
+	tu_run_fini(&r);
+	AUDITED("schedule_delete", NULL, "server", "schedule", "rm", "alpha", "1");
+	ck_assert_int_eq(db_int("SELECT count(*) FROM schedules"), 0);
+	/* a bad cron names the field, adds nothing */
+	RUN(&r, NULL, "server", "schedule", "add", "alpha", "--cron", "0 4 32 * *");
+	ck_assert_int_eq(r.status, EX_USAGE);
+	ck_assert_msg(strstr(r.err, "--cron: cron: field 3 (day of month): '32' is out of range"),
+		      "%s", r.err);
+	tu_run_fini(&r);
+	RUN(&r, NULL, "server", "schedule", "rm", "alpha", "7");
+	ck_assert_int_eq(r.status, EX_DATAERR);
+	ck_assert_msg(strstr(r.err, "server alpha has no schedule 7"), "%s", r.err);
+	tu_run_fini(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM schedules"), 0);
 	AUDITED("delete", NULL, "server", "delete", "alpha", "--yes");
 	ck_assert_int_eq(db_int("SELECT count(*) FROM jobs WHERE kind = 'delete'"), 1);
 	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_log WHERE action = 'delete' AND "
