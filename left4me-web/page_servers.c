@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "console.h"
 #include "db.h"
@@ -245,7 +246,123 @@ int page_server_settings(struct req *r)
 	return ret;
 }
 
-int page_server(struct req *r)
+/* ---- schedules (issue 16) ------------------------------------------------------ */
+
+/* A unix time (s) in the host's time zone, as schedules run on it. */
+static const char *local_when(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !localtime_r(&tt, &tm) || strftime(buf, len, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* A refused create: the bad field (marked in the form), the sentence
+ * and what was typed, shown again. */
+struct sched_form {
+	const char *field, *msg;
+	struct schedule_input in;
+};
+
+static const char *invalid(const struct sched_form *f, const char *field)
+{
+	return f && f->field && strcmp(f->field, field) == 0 ? "true" : "false";
+}
+
+static void schedule_row(struct req *r, struct html *h, const struct server *s,
+			 const struct schedule *c)
+{
+	char next[48], last[48], cmd[CONSOLE_COMMAND_MAX + 16] = "";
+
+	if (c->action == SCHED_COMMAND)
+		console_audit_text(c->command, cmd, sizeof(cmd));
+	html_printf(h,
+		    "<tr id=\"schedule-%D\"><td>%D</td><td>%s</td><td><code>%s</code></td>"
+		    "<td>%s</td><td>",
+		    c->id, c->id, sched_action_name(c->action), c->cron, cmd);
+	if (c->only_when_empty)
+		html_printf(h, "when empty, up to %d min, then %s", c->wait_minutes,
+			    c->force_on_timeout ? "force" : "skip");
+	else
+		html_printf(h, "always");
+	html_printf(h, "</td><td class=\"next-run\">%s</td><td>%s</td><td>%s</td><td>",
+		    c->enabled ? local_when(c->next_run, next, sizeof(next)) : "disabled",
+		    local_when(c->last_run, last, sizeof(last)), c->last_result);
+	page_button(r, h, c->enabled ? "disable" : "enable", "", "/servers/%u/schedules/%D/%u",
+		    s->name, c->id, c->enabled ? "disable" : "enable");
+	page_button(r, h, "delete", "danger", "/servers/%u/schedules/%D/delete", s->name, c->id);
+	html_printf(h, "</td></tr>");
+}
+
+static void schedule_form(struct req *r, struct html *h, const struct server *s,
+			  const struct sched_form *f)
+{
+	static const char *const actions[] = {"restart", "update", "command"};
+	const struct schedule_input *in = f ? &f->in : NULL;
+	const char *act = in && in->action ? in->action : "restart";
+
+	if (f)
+		html_printf(h, "<p class=\"error\" id=\"schedule-error\" role=\"alert\">%s</p>",
+			    f->msg);
+	html_printf(h, "<form method=\"post\" action=\"/servers/%u/schedules\" class=\"grid\">",
+		    s->name);
+	page_csrf_input(r, h);
+	html_printf(h, "<label>Action <select name=\"action\" aria-invalid=\"%s\">",
+		    invalid(f, "action"));
+	for (size_t i = 0; i < 3; i++)
+		html_printf(h, "<option%s>%s</option>",
+			    strcmp(act, actions[i]) == 0 ? " selected" : "", actions[i]);
+	html_printf(
+	    h,
+	    "</select></label><label>Cron (min hour day month weekday, host time) "
+	    "<input name=\"cron\" required maxlength=\"%d\" placeholder=\"0 4 * * *\" "
+	    "value=\"%a\" aria-invalid=\"%s\"></label>"
+	    "<label>Command (for action command) <input name=\"command\" maxlength=\"%d\" "
+	    "value=\"%a\" aria-invalid=\"%s\"></label>"
+	    "<label><input type=\"checkbox\" name=\"only_when_empty\" value=\"1\"%s> "
+	    "Only when no human players</label>"
+	    "<label>Wait up to (minutes) <input name=\"wait_minutes\" type=\"number\" "
+	    "min=\"0\" max=\"%d\" value=\"%d\" aria-invalid=\"%s\"></label>"
+	    "<label>Then <select name=\"on_timeout\" aria-invalid=\"%s\"><option "
+	    "value=\"skip\">skip"
+	    "</option><option value=\"force\"%s>force</option></select></label>"
+	    "<button type=\"submit\" class=\"primary\">Add schedule</button></form>",
+	    CRON_TEXT_MAX, in && in->cron ? in->cron : "", invalid(f, "cron"), CONSOLE_COMMAND_MAX,
+	    in && in->command ? in->command : "", invalid(f, "command"),
+	    in && in->only_when_empty ? " checked" : "", SCHED_WAIT_MAX,
+	    in ? (int)in->wait_minutes : 15, invalid(f, "wait_minutes"), invalid(f, "on_timeout"),
+	    in && in->on_timeout && strcmp(in->on_timeout, "force") == 0 ? " selected" : "");
+}
+
+static void schedules_section(struct req *r, struct html *h, const struct server *s,
+			      const struct sched_form *f)
+{
+	struct schedule *list = NULL;
+	size_t n = 0;
+
+	html_printf(h, "<section class=\"card\" id=\"schedules\"><h2>Schedules</h2>");
+	if (db_schedule_list(web_db(r), s->id, &list, &n) != DB_OK)
+		html_printf(h, "<p class=\"error\">The schedules cannot be read.</p>");
+	else if (n == 0)
+		html_printf(h, "<p class=\"muted\">No schedules.</p>");
+	else {
+		html_printf(h, "<table><thead><tr><th>Id</th><th>Action</th><th>Cron</th>"
+			       "<th>Command</th><th>Policy</th><th>Next run</th><th>Last run</th>"
+			       "<th>Last result</th><th></th></tr></thead><tbody>");
+		for (size_t i = 0; i < n; i++)
+			schedule_row(r, h, s, &list[i]);
+		html_printf(h, "</tbody></table>");
+	}
+	free(list);
+	schedule_form(r, h, s, f);
+	html_printf(h, "</section>");
+}
+
+/* The server page (sf: a refused schedule form to show again, or NULL). */
+static int server_page(struct req *r, const char *name, const struct sched_form *sf,
+		       unsigned status)
 {
 	struct job_filter f = {0, NULL, 0, 20};
 	struct server s;
@@ -253,7 +370,7 @@ int page_server(struct req *r)
 	size_t nj, i;
 	struct html h;
 	static const char *const actions[] = {"start", "stop", "restart"};
-	int rc = ops_server(r, r->cap[0], &s);
+	int rc = ops_server(r, name, &s);
 
 	if (rc != DB_OK)
 		return ops_db_fail(r, rc);
@@ -292,13 +409,88 @@ int page_server(struct req *r)
 	html_printf(&h, "</div></div></section>");
 	player_list(r, &h, &s);
 	charts(r, &h, &s);
+	schedules_section(r, &h, &s, sf);
 	launch_card(r, &h, &s);
 	html_printf(&h, "<section class=\"card\"><h2>Jobs</h2>");
 	page_jobs_table(r, &h, jobs, nj);
 	html_printf(&h, "</section>");
 	job_list_free(jobs, nj);
 	server_fini(&s);
-	return page_finish(r, &h, 200);
+	return page_finish(r, &h, status);
+}
+
+int page_server(struct req *r)
+{
+	return server_page(r, r->cap[0], NULL, 200);
+}
+
+static int back_to_schedules(struct req *r, const char *name)
+{
+	char *loc = xasprintf("/servers/%s#schedules", name);
+	int ret = web_redirect(r, loc);
+
+	free(loc);
+	return ret;
+}
+
+int page_schedule_create(struct req *r)
+{
+	const char *wait = web_param(r, "wait_minutes"), *empty = web_param(r, "only_when_empty");
+	struct sched_form f = {0};
+	struct server s;
+	long long w = 0;
+	char msg[512];
+	unsigned status;
+	int64_t id;
+	int rc = ops_server(r, r->cap[0], &s);
+
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	f.in.action = web_param(r, "action");
+	f.in.cron = web_param(r, "cron");
+	f.in.command = web_param(r, "command");
+	if (f.in.command && !f.in.command[0])
+		f.in.command = NULL;
+	f.in.only_when_empty = empty && strcmp(empty, "1") == 0;
+	f.in.on_timeout = web_param(r, "on_timeout");
+	f.in.enabled = true;
+	/* a malformed number is -1, which the rule refuses by name */
+	f.in.wait_minutes = !wait || !wait[0] ? 0 : parse_int(wait, 0, 1000000, &w) < 0 ? -1 : w;
+	status = ops_schedule_save(r, &s, NULL, &f.in, &id, &f.field, msg, sizeof(msg));
+	if (status >= 300) {
+		f.msg = msg;
+		if (!f.field)
+			f.field = "";
+		rc = server_page(r, s.name, &f, status);
+	} else {
+		rc = back_to_schedules(r, s.name);
+	}
+	server_fini(&s);
+	return rc;
+}
+
+/* POST /servers/NAME/schedules/ID/enable|disable|delete */
+int page_schedule_action(struct req *r)
+{
+	const char *verb = r->cap[2];
+	struct ops_error err;
+	struct server s;
+	int64_t id;
+	int rc;
+
+	if (!valid_id(r->cap[1], &id) ||
+	    (strcmp(verb, "enable") != 0 && strcmp(verb, "disable") != 0 &&
+	     strcmp(verb, "delete") != 0))
+		return web_error(r, 404, "not found");
+	if ((rc = ops_server(r, r->cap[0], &s)) != DB_OK)
+		return ops_db_fail(r, rc);
+	if (strcmp(verb, "delete") == 0)
+		rc = ops_schedule_delete(r, &s, id, &err);
+	else
+		rc = ops_schedule_set_enabled(r, &s, id, strcmp(verb, "enable") == 0, &err);
+	rc = rc < 0 ? ops_fail(r, &err) : back_to_schedules(r, s.name);
+	server_fini(&s);
+	return rc;
 }
 
 /* The confirmation page of a reset or delete of s (error: why the last

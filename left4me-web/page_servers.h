@@ -9,6 +9,10 @@ int page_server_create(struct req *r);
 int page_server(struct req *r);
 int page_server_settings(struct req *r);
 int page_server_action(struct req *r);
+/* The server page's schedules: create (a refusal shows the page again
+ * with the bad field marked), and enable, disable, delete. */
+int page_schedule_create(struct req *r);
+int page_schedule_action(struct req *r);
 int page_console(struct req *r);
 int page_console_send(struct req *r);
 

@@ -69,6 +69,8 @@ static const struct route routes[] = {
     P("GET", "/servers/{}/console", page_console, AUTH_USER, false),
     P("POST", "/servers/{}/console", page_console_send, AUTH_USER, true),
     P("POST", "/servers/{}/settings", page_server_settings, AUTH_USER, true),
+    P("POST", "/servers/{}/schedules", page_schedule_create, AUTH_USER, true),
+    P("POST", "/servers/{}/schedules/{}/{}", page_schedule_action, AUTH_USER, true),
     P("POST", "/servers/{}/{}", page_server_action, AUTH_USER, true),
     C("GET", "/blueprints", page_blueprints, AUTH_USER, false),
     P("POST", "/blueprints", page_blueprint_create, AUTH_USER, true),

@@ -491,6 +491,69 @@ START_TEST(api_schedules)
 }
 END_TEST
 
+/* The server page's schedules: a bad cron shows the page again (400)
+ * with the message naming the cron field and the input marked; a good
+ * one lists with its next run in the host's time zone; disable shows
+ * "disabled"; delete removes it; none of bob's business (404). */
+START_TEST(page_schedules)
+{
+	struct wt_session s, sb;
+	struct wt_resp r;
+	int64_t uid;
+	char *tok = alice_with_server(&uid);
+
+	ck_assert_int_eq(wt_login(&t, "alice", "password-alice", &s), 303);
+	wt_post(&t, &s, "/servers/alpha/schedules",
+		"action=restart&cron=0+4+*+13+*&wait_minutes=5&on_timeout=skip", true, &r);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_msg(
+	    strstr(r.body, "id=\"schedule-error\"") &&
+		strstr(r.body, "cron: field 4 (month): &#39;13&#39; is out of range 1-12") &&
+		strstr(r.body, "name=\"cron\" required maxlength=\"128\" placeholder=\"0 4 * "
+			       "* *\" value=\"0 4 * 13 *\" aria-invalid=\"true\"") &&
+		strstr(r.body, "name=\"action\" aria-invalid=\"false\""),
+	    "%s", r.body);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(count("SELECT count(*) FROM schedules"), 0);
+	wt_post(&t, &s, "/servers/alpha/schedules",
+		"action=command&cron=30+3+*+*+*&command=say+hi&only_when_empty=1&wait_minutes=5"
+		"&on_timeout=force",
+		true, &r);
+	ck_assert_msg(r.status == 303, "%ld %s", r.status, r.body);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(
+	    count("SELECT count(*) FROM schedules WHERE action = 'command' AND "
+		  "only_when_empty = 1 AND wait_minutes = 5 AND on_timeout = 'force' "
+		  "AND strftime('%H:%M', next_run, 'unixepoch', 'localtime') = '03:30'"),
+	    1);
+	wt_get(&t, &s, "/servers/alpha", &r);
+	ck_assert_msg(strstr(r.body, "id=\"schedule-1\"") && strstr(r.body, "<code>30 3 * * *") &&
+			  strstr(r.body, "when empty, up to 5 min, then force") &&
+			  strstr(r.body, " 03:30 ") &&
+			  strstr(r.body, "action=\"/servers/alpha/schedules/1/disable\""),
+		      "%s", r.body);
+	wt_resp_fini(&r);
+	wt_post(&t, &s, "/servers/alpha/schedules/1/disable", "", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	wt_get(&t, &s, "/servers/alpha", &r);
+	ck_assert_msg(strstr(r.body, "<td class=\"next-run\">disabled</td>") &&
+			  strstr(r.body, "action=\"/servers/alpha/schedules/1/enable\""),
+		      "%s", r.body);
+	wt_resp_fini(&r);
+	wt_user(&t, "bob", "password-bob", false);
+	ck_assert_int_eq(wt_login(&t, "bob", "password-bob", &sb), 303);
+	wt_post(&t, &sb, "/servers/alpha/schedules/1/delete", "", true, &r);
+	ck_assert_int_eq(r.status, 404);
+	wt_resp_fini(&r);
+	wt_post(&t, &s, "/servers/alpha/schedules/1/delete", "", true, &r);
+	ck_assert_int_eq(r.status, 303);
+	wt_resp_fini(&r);
+	ck_assert_int_eq(count("SELECT count(*) FROM schedules"), 0);
+	free(tok);
+}
+END_TEST
+
 /* ---- the audit of the audit -------------------------------------------------------- */
 
 /* A state-changing route performed once: who, the route's method and
@@ -625,6 +688,10 @@ START_TEST(audit_every_change)
 	     "start_map=c2m1_highway&max_players=4&tickrate=&launch_args=-nohltv", false, 303,
 	     "server_update"},
 	    {"alice", "POST", "/servers/{}/{}", "/servers/alpha/start", NULL, false, 303, "start"},
+	    {"alice", "POST", "/servers/{}/schedules", "/servers/alpha/schedules",
+	     "action=restart&cron=0+4+*+*+*&wait_minutes=0", false, 303, "schedule_create"},
+	    {"alice", "POST", "/servers/{}/schedules/{}/{}", "/servers/alpha/schedules/1/disable",
+	     NULL, false, 303, "schedule_disable"},
 	    {"alice", "POST", "/servers/{}/console", "/servers/alpha/console",
 	     "command=rcon_password+s3cret-rcon-pw", false, 303, "console"},
 	    {"alice", "POST", "/servers/{}/{}", "/servers/alpha/reset", "confirm=yes", false, 303,
@@ -676,10 +743,10 @@ START_TEST(audit_every_change)
 	     "{\"action\": \"command\", \"cron\": \"0 4 * * *\", "
 	     "\"command\": \"rcon_password s3cret-sched-pw\"}",
 	     true, 201, "schedule_create"},
-	    {"alice", "PUT", "/api/v1/servers/{}/schedules/{}", "/api/v1/servers/beta/schedules/1",
+	    {"alice", "PUT", "/api/v1/servers/{}/schedules/{}", "/api/v1/servers/beta/schedules/2",
 	     "{\"enabled\": false}", true, 200, "schedule_update"},
 	    {"alice", "DELETE", "/api/v1/servers/{}/schedules/{}",
-	     "/api/v1/servers/beta/schedules/1", NULL, true, 200, "schedule_delete"},
+	     "/api/v1/servers/beta/schedules/2", NULL, true, 200, "schedule_delete"},
 	    {"alice", "DELETE", "/api/v1/servers/{}", "/api/v1/servers/beta?confirm=beta", NULL,
 	     true, 202, "delete"},
 	    {"alice", "POST", "/overlays/{}/build", "/overlays/2/build", NULL, false, 303,
@@ -838,6 +905,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, start, stop);
 	tcase_add_test(tc, api_delete_needs_confirm);
 	tcase_add_test(tc, api_schedules);
+	tcase_add_test(tc, page_schedules);
 	tcase_add_test(tc, pages_ask_first);
 	tcase_add_test(tc, user_disable_asks_first);
 	tcase_add_test(tc, connect_address);
