@@ -214,6 +214,8 @@ int api_game(struct req *r)
 	json_object_object_add(o, "checked_at",
 			       g.checked_at ? json_object_new_int64(g.checked_at / 1000) : NULL);
 	json_object_object_add(o, "update_available", json_object_new_boolean(g.update_available));
+	api_add_str(o, "update_policy", update_policy_name(r->w->cfg->updates.policy));
+	api_add_str(o, "update_window", r->w->cfg->updates.window);
 	game_info_fini(&g);
 	return api_send(r, 200, o);
 }

@@ -18,8 +18,19 @@ static int game_builds(struct req *r, struct html *h)
 {
 	struct game_info g;
 
+	const struct config *cfg = r->w->cfg;
+
 	if (db_game_info(web_db(r), &g) != DB_OK)
 		return -1;
+	html_printf(h,
+		    "<p id=\"update-policy\">Update policy: <strong>%s</strong>%s%s%s (set "
+		    "<code>updates.policy</code> in the config: manual shows a new build, "
+		    "when_empty installs it and restarts each server once it has no human "
+		    "players, window restarts them in the daily window).</p>",
+		    update_policy_name(cfg->updates.policy),
+		    cfg->updates.policy == UPDATE_WINDOW ? ", window " : "",
+		    cfg->updates.policy == UPDATE_WINDOW ? cfg->updates.window : "",
+		    cfg->updates.policy == UPDATE_WINDOW ? " (host time)" : "");
 	if (g.update_available)
 		html_printf(h,
 			    "<p class=\"notice\">An update is available: build %D (installed: "

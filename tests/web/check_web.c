@@ -556,7 +556,8 @@ START_TEST(game_builds)
 	o = api("GET", "/api/v1/game", atok, NULL, 200);
 	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
 			 "{\"builds\":[],\"current_build\":null,\"latest_build\":null,"
-			 "\"checked_at\":null,\"update_available\":false}");
+			 "\"checked_at\":null,\"update_available\":false,"
+			 "\"update_policy\":\"manual\",\"update_window\":\"04:00-05:00\"}");
 	json_object_put(o);
 	json_object_put(api("GET", "/api/v1/game", tok, NULL, 403));
 
@@ -590,6 +591,7 @@ START_TEST(game_builds)
 	ck_assert(strstr(r.body, "<td>100</td><td><a href=\"/servers/alpha\">alpha</a>, "
 				 "<a href=\"/servers/gamma\">gamma</a>"));
 	ck_assert(strstr(r.body, "name=\"validate\""));
+	ck_assert(strstr(r.body, "Update policy: <strong>manual</strong> (set"));
 	wt_resp_fini(&r);
 	/* up to date */
 	tu_db_exec(t.db, "UPDATE game_latest SET build_id = 101");
