@@ -24,6 +24,7 @@
 #include "cmdin.h"
 #include "console.h"
 #include "log.h"
+#include "rcon.h"
 #include "relay.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -55,6 +56,7 @@ void launcher_init(struct launcher *l, const char *state_dir, const char *name)
 
 void launcher_fini(struct launcher *l)
 {
+	explicit_bzero(l->rcon, sizeof(l->rcon));
 	if (l->merged_fd >= 0)
 		close(l->merged_fd);
 	if (l->console_fd >= 0)
@@ -166,6 +168,48 @@ out:
 	return code;
 }
 
+/* The RCON password the worker staged as the last line of server.cfg
+ * (`rcon_password "X"`), so that out_line withholds it wherever the game
+ * prints it.  Best effort: without it, lines naming the setting are still
+ * cut (rcon_redact). */
+static void load_rcon(struct launcher *l)
+{
+	static const char pre[] = RCON_SETTING " \"";
+	char buf[RCON_PASSWORD_MAX + 64], *line, *end;
+	int fd = openat(l->merged_fd, "left4dead2/cfg/server.cfg",
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	off_t off;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	off = st.st_size > (off_t)(sizeof(buf) - 1) ? st.st_size - (off_t)(sizeof(buf) - 1) : 0;
+	n = pread(fd, buf, sizeof(buf) - 1, off);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	line = strrchr(buf, '\n');
+	line = line ? line + 1 : buf;
+	if (strncmp(line, pre, sizeof(pre) - 1) != 0)
+		return;
+	line += sizeof(pre) - 1;
+	end = strchr(line, '"');
+	if (!end || end[1] != '\0')
+		return;
+	*end = '\0';
+	if (rcon_password_ok(line))
+		snprintf(l->rcon, sizeof(l->rcon), "%s", line);
+	explicit_bzero(buf, sizeof(buf));
+}
+
 /* Open STATE/runtime/NAME/merged/ (the mounted overlay). */
 static int open_runtime(struct launcher *l)
 {
@@ -188,6 +232,7 @@ static int open_runtime(struct launcher *l)
 		snprintf(path, sizeof(path), "%s/runtime/%s/merged", l->state_dir, l->name);
 		return open_failed(l, path, errno);
 	}
+	load_rcon(l);
 	return 0;
 }
 
@@ -443,7 +488,7 @@ static int write_all(int fd, const char *buf, size_t len)
  * our own "<6>", so a "<0>" the game prints is text, not a priority. */
 static void out_line(struct run *r, const char *lead, const char *line, size_t len)
 {
-	char buf[8 + RELAY_LINE_MAX + CONSOLE_COMMAND_MAX];
+	char buf[8 + RELAY_LINE_MAX + CONSOLE_COMMAND_MAX + 16];
 	size_t n = 0, ll = strlen(lead);
 
 	if (r->out_broken)
@@ -456,8 +501,8 @@ static void out_line(struct run *r, const char *lead, const char *line, size_t l
 		len = sizeof(buf) - n - 1 - ll; /* cannot happen: relay and cmdin cap */
 	memcpy(buf + n, lead, ll);
 	n += ll;
-	memcpy(buf + n, line, len);
-	n += len;
+	/* no RCON password reaches the journal (docs/SECURITY.md, "RCON") */
+	n += rcon_redact(line, len, r->l->rcon, buf + n, sizeof(buf) - n - 1);
 	buf[n++] = '\n';
 	if (write_all(STDOUT_FILENO, buf, n) < 0) {
 		r->out_broken = true;

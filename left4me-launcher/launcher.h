@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "instance_env.h"
+#include "rcon.h"
 
 /* srcds's argv: the path and 14 fixed arguments, then -tickrate N and the
  * allowlisted options of instance.env (launch_args.h) when it has them. */
@@ -28,7 +29,8 @@ struct launcher {
 	int merged_fd;	/* STATE/runtime/NAME/merged: srcds's cwd */
 	char *srcds;	/* STATE/runtime/NAME/merged/srcds_run */
 	char port[8], maxplayers[4], tickrate[4];
-	char **argv; /* NULL-terminated; the strings borrow from l */
+	char **argv;			  /* NULL-terminated; the strings borrow from l */
+	char rcon[RCON_PASSWORD_MAX + 1]; /* the staged RCON password, or "" */
 	char *envp[5];
 };
 

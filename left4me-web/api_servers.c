@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api.h"
 #include "db.h"
@@ -301,6 +302,60 @@ int api_console_send(struct req *r)
 		ret = api_error(r, status, msg);
 	}
 	json_object_put(o);
+	server_fini(&s);
+	return ret;
+}
+
+/* The answer of GET .../rcon and POST .../rcon/rotate: the password, the
+ * TCP address external tools (HLSW, SourceBans) connect to (srcds serves
+ * RCON on its game port), and when it takes effect. */
+static int rcon_send(struct req *r, const struct server *s, const struct rcon_row *rc, bool rotated)
+{
+	char addr[OPS_CONNECT_MAX];
+	json_object *o = json_object_new_object();
+
+	ops_connect_address(r, s->port, addr, sizeof(addr));
+	api_add_str(o, "server", s->name);
+	api_add_str(o, "password", rc->password);
+	api_add_str(o, "address", addr);
+	json_object_object_add(o, "port", json_object_new_int(s->port));
+	api_add_time(o, "rotated_at", rc->rotated_at);
+	api_add_str(o, "note",
+		    rotated ? "a new password: a running server keeps the old one until its next "
+			      "start"
+			    : "the password the server gets at its next start (a running server "
+			      "rotated since its start still has the one it started with)");
+	return api_send(r, 200, o);
+}
+
+/* GET /api/v1/servers/NAME/rcon: the owner's or an admin's. */
+int api_server_rcon(struct req *r)
+{
+	struct ops_error err;
+	struct rcon_row rc;
+	struct server s;
+	int ret;
+
+	if (ops_rcon_get(r, r->cap[0], &s, &rc, &err) < 0)
+		return ops_fail(r, &err);
+	ret = rcon_send(r, &s, &rc, false);
+	explicit_bzero(&rc, sizeof(rc));
+	server_fini(&s);
+	return ret;
+}
+
+/* POST /api/v1/servers/NAME/rcon/rotate: a new password, audited. */
+int api_server_rcon_rotate(struct req *r)
+{
+	struct ops_error err;
+	struct rcon_row rc;
+	struct server s;
+	int ret;
+
+	if (ops_rcon_rotate(r, r->cap[0], &s, &rc, &err) < 0)
+		return ops_fail(r, &err);
+	ret = rcon_send(r, &s, &rc, true);
+	explicit_bzero(&rc, sizeof(rc));
 	server_fini(&s);
 	return ret;
 }

@@ -13,5 +13,8 @@ int api_server_action(struct req *r);
 int api_console(struct req *r);
 int api_console_send(struct req *r);
 int api_status_events(struct req *r);
+/* A server's RCON password: show, rotate (owner or admin). */
+int api_server_rcon(struct req *r);
+int api_server_rcon_rotate(struct req *r);
 
 #endif

@@ -397,6 +397,37 @@ void ops_connect_address(struct req *r, int port, char *out, size_t len)
 	snprintf(out, len, "%s:%d", host, port);
 }
 
+int ops_rcon_get(struct req *r, const char *name, struct server *s, struct rcon_row *out,
+		 struct ops_error *err)
+{
+	int rc = ops_server_console(r, name, s);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == DB_OK)
+		rc = db_rcon_get(web_db(r), s->id, out);
+	if (rc != DB_OK) {
+		server_fini(s);
+		return db_fail(rc, err);
+	}
+	return 0;
+}
+
+int ops_rcon_rotate(struct req *r, const char *name, struct server *s, struct rcon_row *out,
+		    struct ops_error *err)
+{
+	int rc = ops_server_console(r, name, s);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == DB_OK)
+		rc = db_rcon_rotate(web_db(r), s->id, s->name, r->user.id, r->user.name, out);
+	if (rc != DB_OK) {
+		server_fini(s);
+		return db_fail(rc, err);
+	}
+	log_info("server=%s user=%s: RCON password rotated", s->name, r->user.name);
+	return 0;
+}
+
 /* An audit row of the requester's whose object is an id, with the
  * object's name as the detail. */
 static void audit_id(struct req *r, const char *action, int64_t id, const char *name)
@@ -439,6 +470,7 @@ int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, lon
 	static const struct ops_launch inherit;
 	struct launch_settings set;
 	char *canon;
+	int64_t id = 0;
 	bool nested;
 	int rc;
 
@@ -459,6 +491,13 @@ int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, lon
 	rc = db_server_create(web_db(r), name, r->user.id, blueprint_id, (int)port, NULL);
 	if (rc == DB_OK)
 		rc = db_server_set_launch(web_db(r), name, &set);
+	rc = db_server_create(web_db(r), name, r->user.id, blueprint_id, (int)port, &id);
+	if (rc == DB_OK) { /* its RCON password comes with it */
+		struct rcon_row rcon;
+
+		rc = db_rcon_get(web_db(r), id, &rcon);
+		explicit_bzero(&rcon, sizeof(rcon));
+	}
 	rc = db_tx_end(web_db(r), nested, rc);
 	free(canon);
 	if (rc == DB_EXISTS)

@@ -19,6 +19,7 @@
 #include "db_job.h"
 #include "db_overlay.h"
 #include "db_schedule.h"
+#include "db_rcon.h"
 #include "db_server.h"
 #include "launch_args.h"
 #include "strbuf.h"
@@ -79,6 +80,19 @@ int ops_server_enqueue(struct req *r, const char *name, enum job_kind kind, int6
  * status but 204. */
 unsigned ops_console_send(struct req *r, const struct server *s, const char *cmd, size_t len,
 			  char *msg, size_t msglen);
+
+/* ---- RCON (docs/SECURITY.md, "RCON") ---------------------------------------- */
+
+/* The RCON password of server name, for its owner or an admin (another
+ * user's server is 404, as for the console): 0 with *out, or -1 with err.
+ * The caller wipes *out (explicit_bzero) when done. */
+int ops_rcon_get(struct req *r, const char *name, struct server *s, struct rcon_row *out,
+		 struct ops_error *err);
+/* Replace it by a new one (*out), with the audit row "rcon_rotate"
+ * (detail "rotated", never the value) in the same transaction.  A running
+ * server keeps the old one until its next start. */
+int ops_rcon_rotate(struct req *r, const char *name, struct server *s, struct rcon_row *out,
+		    struct ops_error *err);
 
 /* ---- servers, blueprints, overlays --------------------------------------- */
 

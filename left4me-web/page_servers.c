@@ -10,6 +10,7 @@
 
 #include "console.h"
 #include "db.h"
+#include "db_rcon.h"
 #include "files.h"
 #include "log.h"
 #include "ops.h"
@@ -360,6 +361,43 @@ static void schedules_section(struct req *r, struct html *h, const struct server
 	html_printf(h, "</section>");
 }
 
+/* The RCON card (docs/SECURITY.md, "RCON"): the password hidden until
+ * revealed (a <details>, no script needed), the address tools connect
+ * to, and the rotate button, which asks first. */
+static void rcon_card(struct req *r, struct html *h, const struct server *s)
+{
+	const char *done = web_query(r, "rcon");
+	char addr[OPS_CONNECT_MAX];
+	struct rcon_row rc;
+
+	html_printf(h, "<section class=\"card\" id=\"rcon\"><h2>RCON</h2>");
+	if (db_rcon_get(web_db(r), s->id, &rc) != DB_OK) {
+		html_printf(h,
+			    "<p class=\"error\">The RCON password cannot be read.</p></section>");
+		return;
+	}
+	ops_connect_address(r, s->port, addr, sizeof(addr));
+	html_printf(h,
+		    "<p class=\"muted\">For external tools (HLSW, SourceBans): RCON over TCP at "
+		    "<code id=\"rcon-address\">%s</code>.  Only you and the administrators see "
+		    "this password.</p>",
+		    addr);
+	if (done && strcmp(done, "rotated") == 0)
+		html_printf(h, "<p class=\"muted\" id=\"rcon-rotated\">A new password was made.  "
+			       "It takes effect at the server's next start; a running server "
+			       "keeps the old one until then.</p>");
+	html_printf(h,
+		    "<details id=\"rcon-reveal\"><summary>Show the RCON password</summary>"
+		    "<p><code id=\"rcon-password\">%s</code> <button type=\"button\" "
+		    "class=\"copy\" data-copy=\"%a\" hidden>Copy</button></p><p class=\"muted\">"
+		    "Made %T.  The server gets it at its next start.</p></details>"
+		    "<div class=\"actions\">",
+		    rc.password, rc.password, rc.rotated_at);
+	explicit_bzero(&rc, sizeof(rc));
+	page_button(r, h, "Rotate RCON password", "", "/servers/%u/rcon", s->name);
+	html_printf(h, "</div></section>");
+}
+
 /* The server page (sf: a refused schedule form to show again, or NULL). */
 static int server_page(struct req *r, const char *name, const struct sched_form *sf,
 		       unsigned status)
@@ -411,6 +449,7 @@ static int server_page(struct req *r, const char *name, const struct sched_form 
 	charts(r, &h, &s);
 	schedules_section(r, &h, &s, sf);
 	launch_card(r, &h, &s);
+	rcon_card(r, &h, &s);
 	html_printf(&h, "<section class=\"card\"><h2>Jobs</h2>");
 	page_jobs_table(r, &h, jobs, nj);
 	html_printf(&h, "</section>");
@@ -571,6 +610,44 @@ int page_server_action(struct req *r)
 	if (ops_server_enqueue(r, r->cap[0], (enum job_kind)kind, &job_id, &err) < 0)
 		return ops_fail(r, &err);
 	return page_redirect_job(r, job_id);
+}
+
+/* POST /servers/NAME/rcon: without confirm=yes, the confirmation page;
+ * with it, a new RCON password (audited), then back to the server page. */
+int page_server_rcon_rotate(struct req *r)
+{
+	const char *confirm = web_param(r, "confirm");
+	char title[96], action[96], cancel[96];
+	static const char *const lost[] = {
+	    "The current RCON password: tools that use it (HLSW, SourceBans) need the new one.",
+	    "The new one takes effect at the server's next start (start or restart); until then "
+	    "a running server keeps the old one."};
+	struct page_confirm c = {title, action, "Rotate RCON password", lost, 2, NULL,
+				 NULL,	cancel};
+	struct ops_error err;
+	struct rcon_row rc;
+	struct server s;
+	char *loc;
+	int ret;
+
+	if (!confirm || strcmp(confirm, "yes") != 0) {
+		if (ops_server(r, r->cap[0], &s) != DB_OK)
+			return ops_db_fail(r, DB_NOTFOUND);
+		snprintf(title, sizeof(title), "Rotate the RCON password of %s?", s.name);
+		snprintf(action, sizeof(action), "/servers/%s/rcon", s.name);
+		snprintf(cancel, sizeof(cancel), "/servers/%s#rcon", s.name);
+		ret = page_confirm(r, 200, &c);
+		server_fini(&s);
+		return ret;
+	}
+	if (ops_rcon_rotate(r, r->cap[0], &s, &rc, &err) < 0)
+		return ops_fail(r, &err);
+	explicit_bzero(&rc, sizeof(rc));
+	loc = xasprintf("/servers/%s?rcon=rotated#rcon", s.name);
+	ret = web_redirect(r, loc);
+	free(loc);
+	server_fini(&s);
+	return ret;
 }
 
 #define STRINGIFY_(x) #x

@@ -15,5 +15,7 @@ int page_schedule_create(struct req *r);
 int page_schedule_action(struct req *r);
 int page_console(struct req *r);
 int page_console_send(struct req *r);
+/* POST /servers/NAME/rcon: rotate the RCON password, after a confirmation. */
+int page_server_rcon_rotate(struct req *r);
 
 #endif

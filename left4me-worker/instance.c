@@ -19,6 +19,7 @@
 #include "lowerdir.h"
 #include "mountinfo.h"
 #include "parse.h"
+#include "rcon.h"
 #include "rmtree.h"
 #include "strbuf.h"
 #include "validate.h"
@@ -35,6 +36,8 @@ void instance_plan_fini(struct instance_plan *plan)
 	free(plan->copies);
 	free(plan->name);
 	free(plan->env_text);
+	if (plan->server_cfg)
+		explicit_bzero(plan->server_cfg, strlen(plan->server_cfg));
 	free(plan->server_cfg);
 	memset(plan, 0, sizeof(*plan));
 }
@@ -178,6 +181,10 @@ static int plan_check_spec(const struct instance_spec *spec, char *err, size_t e
 		snprintf(err, errlen, "invalid port %d in the database", spec->port);
 		return -1;
 	}
+	if (!rcon_password_ok(spec->rcon_password)) {
+		snprintf(err, errlen, "server %s has no valid RCON password", spec->name);
+		return -1;
+	}
 	if (spec->n_overlays + 1 > INSTANCE_ENV_MAX_LOWERDIRS) {
 		snprintf(err, errlen, "too many overlays (%zu)", spec->n_overlays);
 		return -1;
@@ -256,7 +263,9 @@ static int plan_lowerdirs(const char *state_dir, const struct instance_spec *spe
 
 /* server.cfg: an exec line per overlay that exposes its server.cfg (their
  * texts go to plan->copies), lowest overlay first so the top one's
- * settings win, then the blueprint's own config. */
+ * settings win, then the blueprint's own config, then the RCON password
+ * as the very last line, so that nothing an overlay or the blueprint
+ * sets in the cfg overrides it (docs/SECURITY.md, "RCON"). */
 static int plan_server_cfg(const struct instance_spec *spec, char *const *dirs,
 			   struct instance_plan *plan, struct strbuf *cfg, char *err, size_t errlen)
 {
@@ -280,6 +289,8 @@ static int plan_server_cfg(const struct instance_spec *spec, char *const *dirs,
 	strbuf_puts(cfg, spec->config ? spec->config : "");
 	if (cfg->len > 0 && cfg->buf[cfg->len - 1] != '\n')
 		strbuf_putc(cfg, '\n');
+	/* the alphabet of rcon.h needs no escaping inside the quotes */
+	strbuf_printf(cfg, RCON_SETTING " \"%s\"\n", spec->rcon_password);
 	return 0;
 }
 
@@ -360,7 +371,8 @@ static int open_subdir(int dirfd, const char *name, bool create)
 }
 
 /* Write text to dirfd/name via a temp file and rename. */
-static int write_atomic(int dirfd, const char *name, const char *text, char *err, size_t errlen)
+static int write_atomic(int dirfd, const char *name, const char *text, mode_t mode, char *err,
+			size_t errlen)
 {
 	char tmp[PATH_COMPONENT_MAX + 16];
 	size_t len = strlen(text), off = 0;
@@ -371,12 +383,12 @@ static int write_atomic(int dirfd, const char *name, const char *text, char *err
 		return -1;
 	}
 	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
 		snprintf(err, errlen, "create %s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, 0644) < 0) /* whatever the umask */
+	if (fchmod(fd, mode) < 0) /* whatever the umask */
 		goto fail;
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
@@ -534,11 +546,14 @@ int instance_apply(const char *state_dir, const struct instance_plan *plan, char
 
 		snprintf(name, sizeof(name), "server_overlay_%lld.cfg",
 			 (long long)plan->copies[i].overlay_id);
-		if (write_atomic(cfg, name, plan->copies[i].text, err, errlen) < 0)
+		if (write_atomic(cfg, name, plan->copies[i].text, 0644, err, errlen) < 0)
 			goto out;
 	}
 	drop_stale_copies(cfg, plan);
-	if (write_atomic(cfg, "server.cfg", plan->server_cfg, err, errlen) < 0)
+	/* 0600: it holds the RCON password.  Through the idmapped upper the
+	 * game's uid is its owner; on disk it is left4me's, in runtime/NAME
+	 * (0700), which no other server's unit has (docs/SECURITY.md). */
+	if (write_atomic(cfg, "server.cfg", plan->server_cfg, 0600, err, errlen) < 0)
 		goto out;
 	STEP(fd, runtime, "work");
 	close(fd);
@@ -549,7 +564,7 @@ int instance_apply(const char *state_dir, const struct instance_plan *plan, char
 		goto out;
 	STEP(fd, state, "instances");
 	STEP(inst, fd, plan->name);
-	if (write_atomic(inst, "instance.env", plan->env_text, err, errlen) < 0)
+	if (write_atomic(inst, "instance.env", plan->env_text, 0644, err, errlen) < 0)
 		goto out;
 	rc = 0;
 #undef STEP

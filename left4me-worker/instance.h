@@ -42,16 +42,17 @@ bool instance_name_ok(const char *name);
 /* Check spec against the state dir and compute the plan.  On refusal
  * returns -1 with one line in err (bad name in the DB, game not installed,
  * missing overlay, incomplete global source, lowerdir outside the
- * allowlist, unreadable overlay server.cfg); nothing is written. */
+ * allowlist, unreadable overlay server.cfg, no valid spec->rcon_password);
+ * nothing is written. */
 int instance_plan(const char *state_dir, const struct instance_spec *spec,
 		  struct instance_plan *plan, char *err, size_t errlen);
 
 /* Stage runtime/NAME/upper/left4dead2/cfg/{server.cfg,server_overlay_ID.cfg}
  * (dropping stale server_overlay_*.cfg), create work/ and merged/, then
  * write instances/NAME/instance.env.  All files are written atomically
- * (temp + rename), 0644.  Refuses, writing nothing, while runtime/NAME/merged
- * is mounted: overlayfs leaves changes to upper/ under a live mount
- * undefined.  -1 with err on failure. */
+ * (temp + rename), 0644, but server.cfg 0600 (it holds the RCON password).  Refuses, writing
+ * nothing, while runtime/NAME/merged is mounted: overlayfs leaves changes to upper/ under a live
+ * mount undefined.  -1 with err on failure. */
 int instance_apply(const char *state_dir, const struct instance_plan *plan, char *err,
 		   size_t errlen);
 

@@ -21,6 +21,7 @@
 #include "db.h"
 #include "db_game.h"
 #include "db_instance.h"
+#include "db_rcon.h"
 #include "db_overlay.h"
 #include "db_schedule.h"
 #include "db_server.h"
@@ -334,6 +335,7 @@ static int do_initialize(struct job_ctx *c, const char *name)
 	const char *state_dir = c->w->cfg->state_dir;
 	struct instance_spec spec;
 	struct instance_plan plan;
+	struct rcon_row rcon;
 	char err[JOB_REASON_MAX];
 	int64_t build = 0;
 	int rc, lock;
@@ -346,8 +348,16 @@ static int do_initialize(struct job_ctx *c, const char *name)
 		return ctx_fail(c, "cannot read server %s from the database", name);
 	ctx_step(c, "blueprint %lld: %zu overlay(s), port %d", (long long)spec.blueprint_id,
 		 spec.n_overlays, spec.port);
+	/* the RCON password goes last into server.cfg; it is never logged */
+	rc = db_rcon_get(c->w->db, spec.server_id, &rcon);
+	if (rc != DB_OK) {
+		instance_spec_fini(&spec);
+		return ctx_fail(c, "cannot read server %s's RCON password from the database", name);
+	}
+	spec.rcon_password = rcon.password;
 	if (empty_overlay_dirs(c, &spec) < 0) {
 		instance_spec_fini(&spec);
+		explicit_bzero(&rcon, sizeof(rcon));
 		return -1;
 	}
 	/* shared: no build is published or removed between resolving
@@ -355,10 +365,12 @@ static int do_initialize(struct job_ctx *c, const char *name)
 	lock = builds_lock(state_dir, false, err, sizeof(err));
 	if (lock < 0) {
 		instance_spec_fini(&spec);
+		explicit_bzero(&rcon, sizeof(rcon));
 		return ctx_fail(c, "%s", err);
 	}
 	rc = instance_plan(state_dir, &spec, &plan, err, sizeof(err));
 	instance_spec_fini(&spec);
+	explicit_bzero(&rcon, sizeof(rcon));
 	if (rc < 0) {
 		builds_unlock(lock);
 		return ctx_fail(c, "%s", err);
@@ -371,8 +383,10 @@ static int do_initialize(struct job_ctx *c, const char *name)
 				 (long long)plan.copies[i].overlay_id,
 				 (long long)plan.copies[i].overlay_id);
 	}
-	ctx_step(c, "stage runtime/%s/upper/left4dead2/cfg: server.cfg with %zu exec line(s)", name,
-		 plan.n_copies);
+	ctx_step(c,
+		 "stage runtime/%s/upper/left4dead2/cfg: server.cfg with %zu exec line(s), the "
+		 "RCON password last",
+		 name, plan.n_copies);
 	if (!ctx_go_on(c)) {
 		builds_unlock(lock);
 		instance_plan_fini(&plan);

@@ -55,6 +55,7 @@ static const struct command commands[] = {
      "[--only-when-empty] [--wait MIN] [--on-timeout skip|force] [--disabled] | "
      "rm|enable|disable NAME ID",
      NEED_DB, cmd_server_schedule},
+    {"server", "rcon", "show|rotate NAME", NEED_DB, cmd_server_rcon},
     {"job", "list", "[--limit N]", NEED_DB, cmd_job_list},
     {"audit", NULL, "[--user U] [--action A] [--object O] [--since T] [--limit N]", NEED_DB,
      cmd_audit},

@@ -25,6 +25,7 @@ int cmd_server_set(struct ctl *ctl, int argc, char **argv);
 int cmd_blueprint_list(struct ctl *ctl, int argc, char **argv);
 int cmd_blueprint_set(struct ctl *ctl, int argc, char **argv);
 int cmd_server_schedule(struct ctl *ctl, int argc, char **argv);
+int cmd_server_rcon(struct ctl *ctl, int argc, char **argv);
 int cmd_job_list(struct ctl *ctl, int argc, char **argv);
 int cmd_job_show(struct ctl *ctl, int argc, char **argv);
 int cmd_job_wait(struct ctl *ctl, int argc, char **argv);

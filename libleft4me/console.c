@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rcon.h"
 #include "strbuf.h"
-
 #include "validate.h"
 
 bool console_command_ok(const char *cmd, size_t len, char *why, size_t whylen)
@@ -42,6 +42,17 @@ bool console_command_ok(const char *cmd, size_t len, char *why, size_t whylen)
 					 c, i);
 			return false;
 		}
+	}
+	/* left4me owns the RCON password (docs/SECURITY.md, "RCON"): a
+	 * command naming it would set one nobody is shown, and the
+	 * launcher echoes every command into the journal. */
+	if (rcon_setting_at(cmd, len) >= 0) {
+		if (why && whylen)
+			snprintf(why, whylen,
+				 "a console command must not name " RCON_SETTING
+				 ": left4me sets it; rotate it on the server's page or with "
+				 "left4mectl server rcon rotate");
+		return false;
 	}
 	return true;
 }

@@ -22,7 +22,8 @@
 #include <stddef.h>
 
 /* A console command is one line of 1..CONSOLE_COMMAND_MAX bytes with no
- * control characters (bytes below 0x20 and 0x7f; so no newline). */
+ * control characters (bytes below 0x20 and 0x7f; so no newline) that does
+ * not name rcon_password in any case (rcon.h: left4me owns it). */
 #define CONSOLE_COMMAND_MAX 512
 
 /* The directory of the FIFOs, under the state dir; each is named NAME. */

@@ -38,6 +38,9 @@ struct instance_spec {
 	char *launch_args, *bp_launch_args;
 	struct instance_overlay *overlays; /* top first */
 	size_t n_overlays;
+	/* The server's RCON password: not read by db_instance_get; the
+	 * worker sets it from db_rcon_get (a pointer to its own copy). */
+	const char *rcon_password;
 };
 
 void instance_spec_fini(struct instance_spec *spec);

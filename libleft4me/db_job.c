@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "rcon.h"
 #include "log.h"
 #include "parse.h"
 #include "strbuf.h"
@@ -376,9 +377,14 @@ static void clean_line(struct strbuf *out, const char *line)
 {
 	const unsigned char *s = (const unsigned char *)line;
 	size_t len = strlen(line), i = 0;
+	long at = rcon_setting_at(line, len);
 
 	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
 		len--;
+	/* No job log line or reason holds an RCON password (docs/SECURITY.md,
+	 * "RCON"): whatever follows the setting's name is withheld. */
+	if (at >= 0 && (size_t)at + strlen(RCON_SETTING) < len)
+		len = (size_t)at + strlen(RCON_SETTING);
 	while (i < len) {
 		size_t n = utf8_seq_len(s + i, len - i);
 
@@ -395,6 +401,8 @@ static void clean_line(struct strbuf *out, const char *line)
 		strbuf_append(out, (const char *)s + i, n);
 		i += n;
 	}
+	if (at >= 0 && i == len && out->len + strlen(RCON_WITHHELD) <= JOB_LOG_LINE_MAX)
+		strbuf_puts(out, RCON_WITHHELD);
 }
 
 /* The log cap (db_job_set_log_max) and what this process knows of the

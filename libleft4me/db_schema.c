@@ -670,8 +670,6 @@ static const char migration_6[] =
 "  CHECK (tickrate IS NULL OR tickrate BETWEEN 30 AND 128);"
 "ALTER TABLE servers ADD COLUMN launch_args TEXT"
 "  CHECK (launch_args IS NULL OR length(launch_args) <= 1024);";
-/* clang-format on */
-
 /* Migration 7: schedules per server (issue 16).
  *
  * schedules: one row per schedule of a server, gone with it.  action
@@ -762,6 +760,24 @@ static const char migration_7[] =
 "DROP TABLE temp.jobs_seq;";
 /* clang-format on */
 
+/* Migration 8: each server's RCON password (issue 14; docs/SECURITY.md,
+ * "RCON").  One row per server, made when the server is created (web,
+ * left4mectl) or, for a server older than this migration, by the first
+ * reader that asks for it (the worker's initialize, the web's RCON view);
+ * replaced by a rotation (web, left4mectl); gone with the server (ON
+ * DELETE CASCADE; server ids are never reused, migration 2).  Writers:
+ * left4me-web, left4mectl, left4me-worker (db_rcon.c only).  password:
+ * [A-Za-z0-9]{24,64} (rcon.h), never logged or audited. */
+/* clang-format off */
+static const char migration_8[] =
+"CREATE TABLE server_rcon ("
+"  server_id  INTEGER PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,"
+"  password   TEXT NOT NULL CHECK (length(password) BETWEEN 24 AND 64"
+"                                  AND password NOT GLOB '*[^A-Za-z0-9]*'),"
+"  rotated_at INTEGER NOT NULL"
+");";
+/* clang-format on */
+
 const struct db_migration db_migrations[] = {
     {1,
      "complete schema: users, sessions, tokens, overlays, blueprints, servers, jobs, "
@@ -779,6 +795,7 @@ const struct db_migration db_migrations[] = {
     {6, "launch settings: start_map, max_players, tickrate, launch_args on blueprints and servers",
      migration_6},
     {7, "schedules per server; job kind command and jobs.schedule_id", migration_7},
+    {8, "RCON passwords: server_rcon, one per server", migration_8},
 };
 
 const size_t db_n_migrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

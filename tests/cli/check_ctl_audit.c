@@ -140,6 +140,13 @@ START_TEST(every_command_audited)
 	AUDITED("start", NULL, "server", "start", "alpha");
 	AUDITED("stop", NULL, "server", "stop", "alpha");
 	AUDITED("restart", NULL, "server", "restart", "alpha");
+	AUDITED("rcon_rotate", NULL, "server", "rcon", "rotate", "alpha");
+	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_log, server_rcon WHERE instr(actor || "
+				"action || object || detail, password) > 0"),
+			 0);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_log WHERE action = 'rcon_rotate' AND "
+				"object = 'alpha' AND detail = 'rotated'"),
+			 1);
 	/* reset and delete: refused without --yes, nothing queued or audited. */
 	{
 		long long jobs = db_int("SELECT count(*) FROM jobs"),
@@ -165,7 +172,7 @@ START_TEST(every_command_audited)
 	fd = open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	ck_assert_int_ge(fd, 0);
 	free(p);
-	AUDITED("console", NULL, "server", "console", "alpha", "--", "rcon_password",
+	AUDITED("console", NULL, "server", "console", "alpha", "--", "sv_setsteamaccount",
 		"rcon-secret-value");
 	close(fd);
 	/* schedules: add (the command's secret withheld), disable, enable, rm */
@@ -216,7 +223,7 @@ START_TEST(every_command_audited)
 		free(p);
 	}
 	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_log WHERE action = 'console' AND "
-				"detail = 'rcon_password (withheld)'"),
+				"detail = 'sv_setsteamaccount (withheld)'"),
 			 1);
 }
 END_TEST

@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "db.h"
 #include "db_job.h"
+#include "rcon.h"
 #include "testutil.h"
 #include "xalloc.h"
 
@@ -435,6 +436,16 @@ static const struct bad bad_cases[] = {
      NULL,
      EX_UNAVAILABLE,
      "server alpha is not running"},
+    {{"server", "console", "alpha", "--", "RCON_password", "x"},
+     NULL,
+     EX_DATAERR,
+     "must not name rcon_password: left4me sets it"},
+    {{"server", "rcon"}, NULL, EX_USAGE, "server rcon: expected show|rotate NAME"},
+    {{"server", "rcon", "show"}, NULL, EX_USAGE, "expected show|rotate NAME"},
+    {{"server", "rcon", "peek", "alpha"}, NULL, EX_USAGE, "expected show|rotate NAME"},
+    {{"server", "rcon", "show", "alpha", "beta"}, NULL, EX_USAGE, "expected show|rotate NAME"},
+    {{"server", "rcon", "show", "Bad"}, NULL, EX_USAGE, "invalid server name 'Bad'"},
+    {{"server", "rcon", "rotate", "ghost"}, NULL, EX_DATAERR, "no server named 'ghost'"},
     {{"job", "show", "abc"}, NULL, EX_USAGE, "invalid job id 'abc'"},
     {{"job", "show", "0"}, NULL, EX_USAGE, "invalid job id '0'"},
     {{"job", "show", "99"}, NULL, EX_DATAERR, "no job 99"},
@@ -622,6 +633,49 @@ START_TEST(test_console)
 }
 END_TEST
 
+/* server rcon show|rotate: the password on stdout only, the same until
+ * rotated, a new one after, and never on stderr. */
+START_TEST(test_rcon)
+{
+	char first[80], second[80];
+	struct tu_run r;
+
+	migrate();
+	RUN(&r, "password1", "user", "add", "alice", "--password-stdin");
+	tu_run_fini(&r);
+	seed_server();
+	RUN(&r, NULL, "server", "rcon", "show", "alpha");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_uint_eq(strlen(r.out), RCON_PASSWORD_LEN + 1);
+	ck_assert_int_eq(r.out[RCON_PASSWORD_LEN], '\n');
+	snprintf(first, sizeof(first), "%.*s", RCON_PASSWORD_LEN, r.out);
+	ck_assert(rcon_password_ok(first));
+	ck_assert_str_eq(r.err, "");
+	tu_run_fini(&r);
+	RUN(&r, NULL, "server", "rcon", "show", "alpha");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(strncmp(r.out, first, RCON_PASSWORD_LEN), 0);
+	tu_run_fini(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_log WHERE action = 'rcon_rotate'"), 0);
+	RUN(&r, NULL, "server", "rcon", "rotate", "alpha");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	snprintf(second, sizeof(second), "%.*s", RCON_PASSWORD_LEN, r.out);
+	ck_assert(rcon_password_ok(second));
+	ck_assert_str_ne(first, second);
+	ck_assert_msg(strstr(r.err, "RCON password rotated; it takes effect at the server's next "
+				    "start"),
+		      "%s", r.err);
+	ck_assert_ptr_null(strstr(r.err, second));
+	tu_run_fini(&r);
+	RUN(&r, NULL, "server", "rcon", "show", "alpha");
+	ck_assert_int_eq(strncmp(r.out, second, RCON_PASSWORD_LEN), 0);
+	tu_run_fini(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_log WHERE action = 'rcon_rotate' AND "
+				"actor = 'cli' AND detail = 'rotated'"),
+			 1);
+}
+END_TEST
+
 START_TEST(test_missing_db)
 {
 	struct tu_run r;
@@ -710,6 +764,7 @@ int main(void)
 	tcase_add_test(tc, test_wait);
 	tcase_add_loop_test(tc, test_bad_input, 0, (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, test_console);
+	tcase_add_test(tc, test_rcon);
 	tcase_add_test(tc, test_missing_db);
 	tcase_add_test(tc, test_bad_config);
 	tcase_add_test(tc, test_usage);

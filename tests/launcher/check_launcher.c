@@ -604,6 +604,48 @@ START_TEST(test_console_bad)
 }
 END_TEST
 
+/* No RCON password reaches the journal (docs/SECURITY.md, "RCON"): the
+ * launcher withholds what follows rcon_password on any line, and the
+ * password it finds staged as server.cfg's last line wherever the game
+ * prints it; a command naming rcon_password is dropped, not typed. */
+START_TEST(test_rcon_withheld)
+{
+	static const char pw[] = "Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Q1";
+	struct fx f;
+	char *p, *out, *err;
+
+	fx_setup(&f);
+	p = xasprintf("%s/left4dead2", f.merged);
+	mkdir_ok(p, 0755);
+	free(p);
+	p = xasprintf("%s/left4dead2/cfg", f.merged);
+	mkdir_ok(p, 0755);
+	free(p);
+	p = xasprintf("%s/left4dead2/cfg/server.cfg", f.merged);
+	write_mode(p, "hostname x\nrcon_password \"Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Q1\"\n", 0600);
+	free(p);
+	start(&f, NULL);
+	wait_out(&f, "fake-srcds: ready\n");
+	wait_console(&f);
+	fifo_write(&f, "rcon_password mine\n", 19);
+	wait_err(&f, "must not name rcon_password");
+	send_ok(&f, "leak");
+	wait_out(&f, "\nfake-srcds: leak done\n");
+	out = slurp(f.out);
+	err = slurp(f.err);
+	ck_assert_line(out, "\"rcon_password (withheld)");
+	ck_assert_line(out, "plugin: the secret is (withheld), keep it");
+	ck_assert_msg(!strstr(out, pw) && !strstr(err, pw), "the password leaked:\n%s\n%s", out,
+		      err);
+	ck_assert_msg(!strstr(out, "mine"), "a command naming rcon_password was typed:\n%s", out);
+	free(out);
+	free(err);
+	send_ok(&f, "exit 0");
+	ck_assert_int_eq(finish(&f), 0);
+	fx_teardown(&f);
+}
+END_TEST
+
 /* Without its FIFO (or with something else there) the server still runs. */
 START_TEST(test_console_missing)
 {
@@ -933,6 +975,7 @@ static Suite *launcher_suite(void)
 	tcase_add_test(tc, test_console);
 	tcase_add_test(tc, test_console_no_spin);
 	tcase_add_test(tc, test_console_bad);
+	tcase_add_test(tc, test_rcon_withheld);
 	tcase_add_loop_test(tc, test_console_missing, 0, 2);
 	tcase_add_loop_test(tc, test_signal_forwarded, 0, 3);
 	tcase_add_loop_test(tc, test_exit_status, 0, 2);

@@ -32,6 +32,17 @@ START_TEST(test_rule)
 	ck_assert(!console_command_ok(big, CONSOLE_COMMAND_MAX + 1, why, sizeof(why)));
 	ck_assert_str_eq(why, "a console command is at most 512 bytes (got 513)");
 	ck_assert(!console_command_ok(NULL, 0, NULL, 0));
+	/* left4me owns the RCON password: no command names it, in any case
+	 * or place (the launcher echoes commands into the journal) */
+	ck_assert(!console_command_ok("rcon_password x", 15, why, sizeof(why)));
+	ck_assert_str_eq(why, "a console command must not name rcon_password: left4me sets it; "
+			      "rotate it on the server's page or with left4mectl server rcon "
+			      "rotate");
+	ck_assert(!console_command_ok("say hi; RCON_Password \"x\"", 26, why, sizeof(why)));
+	ck_assert(!console_command_ok("alias a rcon_password", 21, why, sizeof(why)));
+	ck_assert(!console_command_ok("rcon_password", 13, NULL, 0));
+	ck_assert(console_command_ok("rcon_passwor x", 14, why, sizeof(why)));
+	ck_assert(console_command_ok("sv_password x", 13, why, sizeof(why)));
 }
 END_TEST
 

@@ -235,6 +235,10 @@ static const struct log_case log_cases[] = {
     {"cut \xe2\x9c", "cut ??"},
     {"c1 \xc2\x9b[31m nbsp\xc2\xa0", "c1 ?[31m nbsp\xc2\xa0"},
     {"", ""},
+    /* no job log line holds an RCON password (docs/SECURITY.md, "RCON") */
+    {"rcon_password \"Abc123Abc123Abc123Abc123\"", "rcon_password (withheld)"},
+    {"+ echo RCON_PASSWORD=x; ls", "+ echo RCON_PASSWORD (withheld)"},
+    {"setting rcon_password\r\n", "setting rcon_password (withheld)"},
 };
 
 START_TEST(test_log_cleaning)
@@ -252,6 +256,23 @@ START_TEST(test_log_cleaning)
 	ck_assert_int_eq(lines[0].stream, STREAM_STDOUT);
 	ck_assert_str_eq(lines[0].line, c->want);
 	job_log_lines_free(lines, n);
+}
+END_TEST
+
+/* A job's reason is cleaned like a log line: no RCON password either. */
+START_TEST(test_reason_redacted)
+{
+	int64_t id = enqueue(JOB_START, "alpha", NULL);
+	struct job j;
+
+	ck_assert_int_eq(db_job_claim(db, QUEUE_WORKER, "h:1", &j), DB_OK);
+	job_fini(&j);
+	ck_assert_int_eq(db_job_finish(db, id, "h:1", JOB_FAILED, 1,
+				       "helper said: rcon_password \"Abc123Abc123Abc123Abc123\""),
+			 DB_OK);
+	ck_assert_int_eq(db_job_get(db, id, &j), DB_OK);
+	ck_assert_str_eq(j.reason, "helper said: rcon_password (withheld)");
+	job_fini(&j);
 }
 END_TEST
 
@@ -692,6 +713,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_log_cleaning, 0,
 			    (int)(sizeof(log_cases) / sizeof(log_cases[0])));
 	tcase_add_test(tc, test_log_long_line);
+	tcase_add_test(tc, test_reason_redacted);
 	tcase_add_test(tc, test_log_paging_and_progress);
 	tcase_add_test(tc, test_log_cap);
 	tcase_add_test(tc, test_log_cap_from_config);

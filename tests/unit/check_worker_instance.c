@@ -18,6 +18,9 @@
 #include "testutil.h"
 #include "xalloc.h"
 
+/* a stored RCON password (rcon_password_ok) */
+#define PW "Abc123Abc123Abc123Abc123"
+
 static char *dir, *state;
 
 static void mk(const char *rel)
@@ -71,7 +74,8 @@ static const char *const bad_names[] = {
 
 START_TEST(bad_server_name_refused)
 {
-	struct instance_spec spec = {.name = (char *)bad_names[_i], .port = 27015, .config = ""};
+	struct instance_spec spec = {
+	    .name = (char *)bad_names[_i], .port = 27015, .config = "", .rcon_password = PW};
 	struct instance_plan plan;
 	bool removed;
 	char err[256];
@@ -101,8 +105,12 @@ START_TEST(bad_source_name_refused)
 				      .kind = OVERLAY_GLOBAL,
 				      .source_name = (char *)bad_sources[_i],
 				      .source_complete = true};
-	struct instance_spec spec = {
-	    .name = (char *)"alpha", .port = 27015, .config = "", .overlays = &ov, .n_overlays = 1};
+	struct instance_spec spec = {.name = (char *)"alpha",
+				     .port = 27015,
+				     .config = "",
+				     .rcon_password = PW,
+				     .overlays = &ov,
+				     .n_overlays = 1};
 	struct instance_plan plan;
 	char err[256];
 
@@ -117,8 +125,12 @@ END_TEST
 START_TEST(symlink_outside_never_written)
 {
 	struct instance_overlay ov = {.id = 6, .kind = OVERLAY_USER};
-	struct instance_spec spec = {
-	    .name = (char *)"alpha", .port = 27015, .config = "", .overlays = &ov, .n_overlays = 1};
+	struct instance_spec spec = {.name = (char *)"alpha",
+				     .port = 27015,
+				     .config = "",
+				     .rcon_password = PW,
+				     .overlays = &ov,
+				     .n_overlays = 1};
 	struct instance_plan plan;
 	char err[256], *p = xasprintf("%s/overlays/6", state);
 	struct stat st;
@@ -164,6 +176,7 @@ START_TEST(plan_apply_remove)
 	struct instance_spec spec = {.name = (char *)"alpha",
 				     .port = 27020,
 				     .config = "hostname x",
+				     .rcon_password = PW,
 				     .overlays = ov,
 				     .n_overlays = 2};
 	struct instance_plan plan;
@@ -180,8 +193,8 @@ START_TEST(plan_apply_remove)
 		      state, state, state);
 	ck_assert_str_eq(plan.env_text, want);
 	free(want);
-	ck_assert_str_eq(plan.server_cfg,
-			 "exec server_overlay_7\nexec server_overlay_5\nhostname x\n");
+	ck_assert_str_eq(plan.server_cfg, "exec server_overlay_7\nexec server_overlay_5\nhostname "
+					  "x\nrcon_password \"" PW "\"\n");
 	ck_assert_int_eq(plan.n_copies, 2);
 	ck_assert(plan.copies[0].missing && plan.copies[1].missing);
 	ck_assert_int_eq(instance_apply(state, &plan, err, sizeof(err)), 0);
@@ -189,6 +202,19 @@ START_TEST(plan_apply_remove)
 	p = xasprintf("%s/runtime/alpha/upper/left4dead2/cfg/server_overlay_5.cfg", state);
 	t = tu_read_file(p);
 	ck_assert_str_eq(t, "");
+	free(t);
+	ck_assert(stat(p, &st) == 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0644);
+	free(p);
+	/* server.cfg holds the RCON password: 0600 whatever the umask, and
+	 * its last line (runtime/NAME stays 0700, as made) */
+	p = xasprintf("%s/runtime/alpha/upper/left4dead2/cfg/server.cfg", state);
+	ck_assert(stat(p, &st) == 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	ck_assert_uint_eq(st.st_uid, getuid());
+	t = tu_read_file(p);
+	ck_assert_ptr_nonnull(strstr(t, "\nrcon_password \"" PW "\"\n"));
+	ck_assert_str_eq(strstr(t, "\nrcon_password") + 1, "rcon_password \"" PW "\"\n");
 	free(t);
 	free(p);
 	/* the console FIFO: 0664 whatever the umask (the launcher reads it
@@ -318,9 +344,35 @@ START_TEST(remove_refuses_symlinked_runtime)
 }
 END_TEST
 
+/* No server.cfg is planned without a valid RCON password: a missing or
+ * malformed one (it would break out of its quotes) is refused. */
+START_TEST(rcon_password_required)
+{
+	static const char *const bad[] = {NULL, "", "short", "Abc123Abc123Abc123Abc12\"; quit",
+					  "Abc123Abc123Abc123Abc123 x"};
+	struct instance_spec spec = {.name = (char *)"alpha", .port = 27015, .config = ""};
+	struct instance_plan plan;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		spec.rcon_password = bad[i];
+		ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), -1);
+		ck_assert_str_eq(err, "server alpha has no valid RCON password");
+	}
+	/* the blueprint's own rcon_password comes before the staged one */
+	spec.rcon_password = PW;
+	spec.config = (char *)"rcon_password \"mine\"\nhostname h";
+	ck_assert_int_eq(instance_plan(state, &spec, &plan, err, sizeof(err)), 0);
+	ck_assert_str_eq(plan.server_cfg,
+			 "rcon_password \"mine\"\nhostname h\nrcon_password \"" PW "\"\n");
+	instance_plan_fini(&plan);
+}
+END_TEST
+
 START_TEST(not_installed)
 {
-	struct instance_spec spec = {.name = (char *)"alpha", .port = 27015, .config = ""};
+	struct instance_spec spec = {
+	    .name = (char *)"alpha", .port = 27015, .config = "", .rcon_password = PW};
 	struct instance_plan plan;
 	char err[256], *p = xasprintf("%s/installation/builds/7/srcds_run", state);
 
@@ -356,7 +408,8 @@ END_TEST
  * leaves that undefined); removal refuses too. */
 START_TEST(apply_refused_while_mounted)
 {
-	struct instance_spec spec = {.name = (char *)"alpha", .port = 27015, .config = "one"};
+	struct instance_spec spec = {
+	    .name = (char *)"alpha", .port = 27015, .config = "one", .rcon_password = PW};
 	struct instance_plan plan;
 	char err[256], *merged, *cfg, *t, real[PATH_MAX];
 	bool removed;
@@ -380,14 +433,14 @@ START_TEST(apply_refused_while_mounted)
 	ck_assert_str_eq(err, "runtime/alpha/merged is mounted (the server is running): stop it "
 			      "first");
 	t = tu_read_file(cfg);
-	ck_assert_str_eq(t, "one\n");
+	ck_assert_str_eq(t, "one\nrcon_password \"" PW "\"\n");
 	free(t);
 	ck_assert_int_eq(instance_remove(state, "alpha", &removed, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "still mounted") != NULL, "%s", err);
 	ck_assert(umount(real) == 0);
 	ck_assert_int_eq(instance_apply(state, &plan, err, sizeof(err)), 0);
 	t = tu_read_file(cfg);
-	ck_assert_str_eq(t, "two\n");
+	ck_assert_str_eq(t, "two\nrcon_password \"" PW "\"\n");
 	free(t);
 	instance_plan_fini(&plan);
 	free(merged);
@@ -411,6 +464,7 @@ int main(void)
 	tcase_add_test(tc, plan_launch_settings);
 	tcase_add_test(tc, remove_refuses_symlinked_runtime);
 	tcase_add_test(tc, not_installed);
+	tcase_add_test(tc, rcon_password_required);
 	tcase_add_test(tc, apply_refused_while_mounted);
 	suite_add_tcase(s, tc);
 	return tu_main(s);

@@ -693,7 +693,9 @@ START_TEST(audit_every_change)
 	    {"alice", "POST", "/servers/{}/schedules/{}/{}", "/servers/alpha/schedules/1/disable",
 	     NULL, false, 303, "schedule_disable"},
 	    {"alice", "POST", "/servers/{}/console", "/servers/alpha/console",
-	     "command=rcon_password+s3cret-rcon-pw", false, 303, "console"},
+	     "command=sv_setsteamaccount+s3cret-rcon-pw", false, 303, "console"},
+	    {"alice", "POST", "/servers/{}/rcon", "/servers/alpha/rcon", "confirm=yes", false, 303,
+	     "rcon_rotate"},
 	    {"alice", "POST", "/servers/{}/{}", "/servers/alpha/reset", "confirm=yes", false, 303,
 	     "reset"},
 	    {"alice", "POST", "/servers/{}/{}", "/servers/alpha/delete", "confirm=alpha", false,
@@ -747,6 +749,8 @@ START_TEST(audit_every_change)
 	     "{\"enabled\": false}", true, 200, "schedule_update"},
 	    {"alice", "DELETE", "/api/v1/servers/{}/schedules/{}",
 	     "/api/v1/servers/beta/schedules/2", NULL, true, 200, "schedule_delete"},
+	    {"alice", "POST", "/api/v1/servers/{}/rcon/rotate", "/api/v1/servers/beta/rcon/rotate",
+	     NULL, true, 200, "rcon_rotate"},
 	    {"alice", "DELETE", "/api/v1/servers/{}", "/api/v1/servers/beta?confirm=beta", NULL,
 	     true, 202, "delete"},
 	    {"alice", "POST", "/overlays/{}/build", "/overlays/2/build", NULL, false, 303,
@@ -885,8 +889,17 @@ START_TEST(audit_every_change)
 	}
 	/* What the console rows keep instead. */
 	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE action = 'console' AND detail "
-			       "= 'rcon_password (withheld)'"),
+			       "= 'sv_setsteamaccount (withheld)'"),
 			 1);
+	/* The RCON passwords (made with each server, rotated twice) are in
+	 * no row; a rotation says only "rotated". */
+	ck_assert_int_eq(count("SELECT count(*) FROM server_rcon"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log, server_rcon WHERE instr(actor || "
+			       "action || object || detail, password) > 0"),
+			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE action = 'rcon_rotate' AND "
+			       "detail = 'rotated'"),
+			 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE action = 'console' AND detail "
 			       "= 'sv_password (withheld); say hi'"),
 			 1);

@@ -389,6 +389,8 @@ START_TEST(cross_user_404)
 	    {"POST", "/api/v1/servers/alpha/start", NULL},
 	    {"GET", "/api/v1/servers/alpha/console", NULL},
 	    {"POST", "/api/v1/servers/alpha/console", "{\"command\": \"status\"}"},
+	    {"GET", "/api/v1/servers/alpha/rcon", NULL},
+	    {"POST", "/api/v1/servers/alpha/rcon/rotate", NULL},
 	    {"GET", "/api/v1/blueprints/1", NULL},
 	    {"PUT", "/api/v1/blueprints/1", "{\"name\": \"x\"}"},
 	    {"DELETE", "/api/v1/blueprints/1", NULL},

@@ -23,6 +23,7 @@
 #include "db.h"
 #include "db_job.h"
 #include "db_overlay.h"
+#include "db_rcon.h"
 #include "mountinfo.h"
 #include "notify.h"
 #include "strbuf.h"
@@ -416,6 +417,36 @@ static char *state_file(struct env *e, const char *rel)
 	return t;
 }
 
+/* runtime/NAME/upper/left4dead2/cfg/server.cfg without its last line,
+ * after checking that line is the server's RCON password from the
+ * database (docs/SECURITY.md, "RCON"); NULL if the file is missing. */
+static char *staged_cfg(struct env *e, const char *name)
+{
+	char *rel = xasprintf("runtime/%s/upper/left4dead2/cfg/server.cfg", name);
+	char *t = state_file(e, rel), *q, *want, *last;
+	sqlite3_stmt *st;
+
+	free(rel);
+	if (!t)
+		return NULL;
+	q = sqlite3_mprintf("SELECT r.password FROM server_rcon r JOIN servers s ON s.id = "
+			    "r.server_id WHERE s.name = %Q",
+			    name);
+	ck_assert_int_eq(sqlite3_prepare_v2(e->db, q, -1, &st, NULL), SQLITE_OK);
+	sqlite3_free(q);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	want = xasprintf("rcon_password \"%s\"\n", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	last = strstr(t, "rcon_password \"");
+	while (last && strstr(last + 1, "rcon_password \""))
+		last = strstr(last + 1, "rcon_password \"");
+	ck_assert_msg(last && (last == t || last[-1] == '\n') && strcmp(last, want) == 0,
+		      "server.cfg of %s does not end with its RCON password:\n%s", name, t);
+	*last = '\0';
+	free(want);
+	return t;
+}
+
 static bool state_exists(struct env *e, const char *rel)
 {
 	char *p = xasprintf("%s/%s", e->state, rel);
@@ -487,7 +518,7 @@ START_TEST(start_initializes_and_enables)
 	free(got);
 	free(want);
 
-	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	got = staged_cfg(&e, "alpha");
 	ck_assert_str_eq(got, "exec server_overlay_13\nexec server_overlay_11\n"
 			      "hostname test\nsv_lan 0\n");
 	free(got);
@@ -514,7 +545,7 @@ START_TEST(start_initializes_and_enables)
 	id = enqueue(&e, JOB_RESTART, "alpha");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "succeeded", "restarted");
-	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	got = staged_cfg(&e, "alpha");
 	ck_assert_str_eq(got, "exec server_overlay_13\nhostname test\nsv_lan 0\n");
 	free(got);
 	ck_assert(!state_exists(&e, "runtime/alpha/upper/left4dead2/cfg/server_overlay_11.cfg"));
@@ -558,9 +589,129 @@ START_TEST(start_never_touched_overlay)
 	got = state_file(&e, "runtime/fresh/upper/left4dead2/cfg/server_overlay_21.cfg");
 	ck_assert_str_eq(got, "");
 	free(got);
-	got = state_file(&e, "runtime/fresh/upper/left4dead2/cfg/server.cfg");
+	got = staged_cfg(&e, "fresh");
 	ck_assert_str_eq(got, "exec server_overlay_21\nhostname test\nsv_lan 0\n");
 	free(got);
+	teardown(&e);
+}
+END_TEST
+
+/* The worker's stderr of one --once run, into *err (caller frees). */
+static int run_once_err(struct env *e, char **err)
+{
+	char *w = tu_build_path("left4me-worker/left4me-worker");
+	char *argv[] = {w, (char *)"-c", e->cfg, (char *)"--allow-root", (char *)"--once", NULL};
+	char *envp[] = {e->env_dir, e->env_home, NULL};
+	struct tu_run r;
+	int status;
+
+	tu_run(&r, argv, NULL, envp);
+	status = r.status;
+	*err = xasprintf("%s%s", r.err, r.out);
+	tu_run_fini(&r);
+	free(w);
+	return status;
+}
+
+static char *rcon_of(struct env *e, const char *name)
+{
+	char *q = sqlite3_mprintf("SELECT r.password FROM server_rcon r JOIN servers s ON s.id = "
+				  "r.server_id WHERE s.name = %Q",
+				  name);
+	sqlite3_stmt *st;
+	char *pw;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(e->db, q, -1, &st, NULL), SQLITE_OK);
+	sqlite3_free(q);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	pw = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return pw;
+}
+
+/* pw is in no job log line, job reason, audit row, nor in err (the
+ * worker's stderr and stdout). */
+static void assert_nowhere(struct env *e, const char *pw, const char *err)
+{
+	char *q = sqlite3_mprintf(
+	    "SELECT (SELECT count(*) FROM job_log WHERE instr(line, %Q)) + (SELECT count(*) FROM "
+	    "jobs WHERE instr(coalesce(reason, ''), %Q)) + (SELECT count(*) FROM audit_log "
+	    "WHERE instr(actor || action || object || detail, %Q))",
+	    pw, pw, pw);
+
+	ck_assert_int_eq(tu_db_int(e->db, q), 0);
+	sqlite3_free(q);
+	ck_assert_msg(!strstr(err, pw), "the RCON password is in the worker's output:\n%s", err);
+}
+
+/* Issue 14, RCON: the password is made for the server on its first
+ * start and staged as the last line of server.cfg (0600), after what an
+ * overlay's server.cfg and the blueprint set; a rotation reaches the
+ * next start; no log, job or audit row, nor the worker's output, ever
+ * holds it; the delete takes it with the server. */
+START_TEST(rcon_staged_last_never_logged)
+{
+	struct env e;
+	struct stat st;
+	char *got, *pw1, *pw2, *err, *p;
+	struct rcon_row r;
+	int64_t id;
+
+	setup(&e);
+	install_fake_game(&e);
+	add_overlay(&e, 11, "user", 0, 1, "rcon_password \"from-overlay\"\nsm_cvar top 1\n");
+	tu_db_exec(e.db, "UPDATE blueprints SET config = 'rcon_password \"from-blueprint\"' || "
+			 "char(10) || 'hostname h'");
+	add_server(&e, "alpha", 27015);
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM server_rcon"), 0);
+	id = enqueue(&e, JOB_START, "alpha");
+	ck_assert_int_eq(run_once_err(&e, &err), 0);
+	assert_job(&e, id, "succeeded", "started");
+	pw1 = rcon_of(&e, "alpha");
+	got = staged_cfg(&e, "alpha"); /* checks the last line is pw1 */
+	ck_assert_str_eq(got, "exec server_overlay_11\nrcon_password \"from-blueprint\"\n"
+			      "hostname h\n");
+	free(got);
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server_overlay_11.cfg");
+	ck_assert_str_eq(got, "rcon_password \"from-overlay\"\nsm_cvar top 1\n");
+	free(got);
+	p = xasprintf("%s/runtime/alpha/upper/left4dead2/cfg/server.cfg", e.state);
+	ck_assert(lstat(p, &st) == 0 && S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	free(p);
+	assert_nowhere(&e, pw1, err);
+	free(err);
+
+	/* rotate (as left4mectl and the web do), then restart: the new one
+	 * is staged, and neither is anywhere */
+	tu_db_exec(e.db, "PRAGMA foreign_keys = ON");
+	ck_assert_int_eq(
+	    db_rcon_rotate(e.db, tu_db_int(e.db, "SELECT id FROM servers"), "alpha", 0, "cli", &r),
+	    DB_OK);
+	pw2 = xstrdup(r.password);
+	ck_assert_str_ne(pw1, pw2);
+	id = enqueue(&e, JOB_RESTART, "alpha");
+	ck_assert_int_eq(run_once_err(&e, &err), 0);
+	assert_job(&e, id, "succeeded", "restarted");
+	got = staged_cfg(&e, "alpha");
+	free(got);
+	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	ck_assert_ptr_null(strstr(got, pw1));
+	free(got);
+	assert_nowhere(&e, pw1, err);
+	assert_nowhere(&e, pw2, err);
+	free(err);
+
+	/* the delete removes it with the row and the staged file */
+	id = enqueue(&e, JOB_DELETE, "alpha");
+	ck_assert_int_eq(run_once_err(&e, &err), 0);
+	assert_job(&e, id, "succeeded", "deleted");
+	ck_assert_int_eq(tu_db_int(e.db, "SELECT count(*) FROM server_rcon"), 0);
+	ck_assert(!state_exists(&e, "runtime/alpha"));
+	assert_nowhere(&e, pw2, err);
+	free(err);
+	free(pw1);
+	free(pw2);
 	teardown(&e);
 }
 END_TEST
@@ -727,7 +878,7 @@ START_TEST(restage_only_unmounted)
 	assert_job(&e, id, "succeeded", "restarted");
 	assert_calls(&e, "left4me-systemctl disable alpha mounted\n"
 			 "left4me-systemctl enable alpha staged\n");
-	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	got = staged_cfg(&e, "alpha");
 	ck_assert_str_eq(got, "hostname two\n");
 	free(got);
 	ck_assert_int_eq(mountinfo_lookup(real, NULL, 0), 1);
@@ -742,7 +893,7 @@ START_TEST(restage_only_unmounted)
 			 "left4me-systemctl enable alpha staged\n");
 	ck_assert_int_eq(
 	    log_count(&e, id, "step", "stopping it so the files are staged unmounted", false), 1);
-	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	got = staged_cfg(&e, "alpha");
 	ck_assert_str_eq(got, "hostname three\n");
 	free(got);
 
@@ -756,7 +907,7 @@ START_TEST(restage_only_unmounted)
 		   "stop it first");
 	assert_calls(&e, "");
 	assert_server(&e, "alpha", "running:");
-	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	got = staged_cfg(&e, "alpha");
 	ck_assert_str_eq(got, "hostname three\n");
 	free(got);
 
@@ -766,7 +917,7 @@ START_TEST(restage_only_unmounted)
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "failed", "merged is mounted");
 	assert_calls(&e, "left4me-systemctl disable alpha mounted\n");
-	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	got = staged_cfg(&e, "alpha");
 	ck_assert_str_eq(got, "hostname three\n");
 	free(got);
 
@@ -780,7 +931,7 @@ START_TEST(restage_only_unmounted)
 	id = enqueue(&e, JOB_INITIALIZE, "alpha");
 	ck_assert_int_eq(run_once(&e), 0);
 	assert_job(&e, id, "succeeded", "initialized");
-	got = state_file(&e, "runtime/alpha/upper/left4dead2/cfg/server.cfg");
+	got = staged_cfg(&e, "alpha");
 	ck_assert_str_eq(got, "hostname four\n");
 	free(got);
 	umount2(real, MNT_DETACH);
@@ -2338,6 +2489,7 @@ static Suite *worker_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, start_initializes_and_enables);
+	tcase_add_test(tc, rcon_staged_last_never_logged);
 	tcase_add_test(tc, start_never_touched_overlay);
 	tcase_add_test(tc, stop_reset_delete);
 	tcase_add_test(tc, delete_never_initialized);
