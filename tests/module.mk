@@ -33,4 +33,9 @@ TEST_SCRIPTS += tests/system/check-standin
 .PHONY: check-standin-gamedig
 check-standin-gamedig:
 	LEFT4ME_BUILD=$(B) tests/system/check-standin --gamedig
-check-browser: check-standin-gamedig
+# ... and rcon-srcds, a Source RCON client, authenticates with the password
+# the worker stages (node_modules into $(B)/tests/system/rcon).
+.PHONY: check-standin-rcon
+check-standin-rcon:
+	LEFT4ME_BUILD=$(B) tests/system/check-standin --rcon
+check-browser: check-standin-gamedig check-standin-rcon
