@@ -205,6 +205,7 @@ START_TEST(api_owner_admin_others)
 	wt_resp_fini(&r);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit_log WHERE action = 'console'"), 0);
 	assert_never_logged();
+	free(stored);
 	free(ta);
 	free(tb);
 	free(tc);
