@@ -488,10 +488,9 @@ int ops_server_create(struct req *r, const char *name, int64_t blueprint_id, lon
 		free(canon);
 		return -1;
 	}
-	rc = db_server_create(web_db(r), name, r->user.id, blueprint_id, (int)port, NULL);
+	rc = db_server_create(web_db(r), name, r->user.id, blueprint_id, (int)port, &id);
 	if (rc == DB_OK)
 		rc = db_server_set_launch(web_db(r), name, &set);
-	rc = db_server_create(web_db(r), name, r->user.id, blueprint_id, (int)port, &id);
 	if (rc == DB_OK) { /* its RCON password comes with it */
 		struct rcon_row rcon;
 

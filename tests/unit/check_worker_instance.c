@@ -286,6 +286,7 @@ START_TEST(plan_launch_settings)
 	struct instance_spec spec = {.name = (char *)"alpha",
 				     .port = 27020,
 				     .config = "",
+				     .rcon_password = PW,
 				     .max_players = 12,
 				     .launch_args = "-nohltv +sv_pure 2",
 				     .bp_start_map = "c2m1_highway",
