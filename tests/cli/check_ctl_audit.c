@@ -177,7 +177,7 @@ START_TEST(every_command_audited)
 	close(fd);
 	/* schedules: add (the command's secret withheld), disable, enable, rm */
 	AUDITED("schedule_create", NULL, "server", "schedule", "add", "alpha", "--cron",
-		"0 4 * * *", "--action", "command", "--command", "rcon_password rcon-secret-value");
+		"0 4 * * *", "--action", "command", "--command", "sv_password rcon-secret-value");
 	AUDITED("schedule_disable", NULL, "server", "schedule", "disable", "alpha", "1");
 	ck_assert_int_eq(db_int("SELECT count(*) FROM schedules WHERE enabled = 0 "
 				"AND next_run IS NULL"),

@@ -743,7 +743,7 @@ START_TEST(audit_every_change)
 	     "{\"command\": \"sv_password s3cret-join-pw; say hi\"}", true, 204, "console"},
 	    {"alice", "POST", "/api/v1/servers/{}/schedules", "/api/v1/servers/beta/schedules",
 	     "{\"action\": \"command\", \"cron\": \"0 4 * * *\", "
-	     "\"command\": \"rcon_password s3cret-sched-pw\"}",
+	     "\"command\": \"sv_password s3cret-sched-pw\"}",
 	     true, 201, "schedule_create"},
 	    {"alice", "PUT", "/api/v1/servers/{}/schedules/{}", "/api/v1/servers/beta/schedules/2",
 	     "{\"enabled\": false}", true, 200, "schedule_update"},
