@@ -219,3 +219,126 @@ int api_game(struct req *r)
 	game_info_fini(&g);
 	return api_send(r, 200, o);
 }
+
+/* ---- backups and exports (issue 16) -------------------------------------------- */
+
+/* Stream the file of export job j (ops_export_open). */
+static int send_export(struct req *r, const struct job *j)
+{
+	struct ops_error err;
+	char fname[96];
+	int fd = ops_export_open(r, j, fname, sizeof(fname), &err);
+
+	return fd < 0 ? ops_fail(r, &err) : web_respond_file(r, fd, fname);
+}
+
+/* GET /api/v1/admin/backups */
+int api_backups_list(struct req *r)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct ops_backup *list;
+	size_t n;
+
+	ops_backups_list(r, &list, &n);
+	for (size_t i = 0; i < n; i++) {
+		json_object *b = json_object_new_object();
+
+		json_object_object_add(b, "name", json_object_new_string(list[i].name));
+		json_object_object_add(b, "bytes", json_object_new_int64(list[i].bytes));
+		json_object_object_add(b, "modified_at", json_object_new_int64(list[i].mtime));
+		json_object_object_add(
+		    b, "schema_version",
+		    list[i].has_info ? json_object_new_int(list[i].info.schema_version) : NULL);
+		json_object_object_add(
+		    b, "servers",
+		    list[i].has_info ? json_object_new_int64(list[i].info.servers) : NULL);
+		json_object_object_add(
+		    b, "left4me_version",
+		    list[i].has_info ? json_object_new_string(list[i].info.version) : NULL);
+		json_object_array_add(a, b);
+	}
+	free(list);
+	json_object_object_add(o, "dir", json_object_new_string(r->w->cfg->backup.dir));
+	json_object_object_add(o, "backups", a);
+	return api_send(r, 200, o);
+}
+
+/* POST /api/v1/admin/backups: a backup now (a job). */
+int api_backup_create(struct req *r)
+{
+	struct ops_error err;
+	int64_t job;
+
+	if (ops_backup_create(r, &job, &err) < 0)
+		return ops_fail(r, &err);
+	return api_job_accepted(r, 202, job);
+}
+
+/* POST /api/v1/admin/backups/NAME/export: a copy for download (a job). */
+int api_backup_export(struct req *r)
+{
+	struct ops_error err;
+	int64_t job;
+
+	if (ops_backup_export(r, r->cap[0], &job, &err) < 0)
+		return ops_fail(r, &err);
+	return api_job_accepted(r, 202, job);
+}
+
+/* GET /api/v1/admin/backups/NAME: the newest ready copy, streamed. */
+int api_backup_download(struct req *r)
+{
+	struct ops_error err;
+	struct job j;
+	int ret;
+
+	if (!backup_name_ok(r->cap[0]))
+		return api_error(r, 400,
+				 "backup: expected a name like "
+				 "left4me-YYYYMMDDTHHMMSSZ.tar.zst");
+	if (ops_export_latest(r, JOB_EXPORT_BACKUP, r->cap[0], &j, &err) < 0)
+		return ops_fail(r, &err);
+	ret = send_export(r, &j);
+	job_fini(&j);
+	return ret;
+}
+
+/* GET /api/v1/exports/JOBID: an export job's file, streamed. */
+int api_export_get(struct req *r)
+{
+	struct job j;
+	int rc = ops_job(r, r->cap[0], &j), ret;
+
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	ret = send_export(r, &j);
+	job_fini(&j);
+	return ret;
+}
+
+/* POST /api/v1/servers/NAME/export: archive its upper/ (a job). */
+int api_server_export(struct req *r)
+{
+	struct ops_error err;
+	int64_t job;
+
+	if (ops_export_server(r, r->cap[0], &job, &err) < 0)
+		return ops_fail(r, &err);
+	return api_job_accepted(r, 202, job);
+}
+
+/* GET /api/v1/servers/NAME/export: the newest ready export, streamed. */
+int api_server_export_get(struct req *r)
+{
+	struct ops_error err;
+	struct job j;
+	int ret;
+
+	if (!valid_instance_name(r->cap[0]))
+		return api_error(r, 400, "name: not a server name");
+	if (ops_export_latest(r, JOB_EXPORT_SERVER, r->cap[0], &j, &err) < 0)
+		return ops_fail(r, &err);
+	ret = send_export(r, &j);
+	job_fini(&j);
+	return ret;
+}

@@ -13,4 +13,13 @@ int api_install_game(struct req *r);
  * newest build Steam offers and whether an update is available. */
 int api_game(struct req *r);
 
+/* Backups (admins) and exports (issue 16; ops.h). */
+int api_backups_list(struct req *r);
+int api_backup_create(struct req *r);
+int api_backup_export(struct req *r);
+int api_backup_download(struct req *r);
+int api_export_get(struct req *r);
+int api_server_export(struct req *r);
+int api_server_export_get(struct req *r);
+
 #endif

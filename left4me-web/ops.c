@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup_dir.h"
 #include "console.h"
 #include "db.h"
 #include "db_user.h"
@@ -1359,4 +1360,151 @@ int ops_schedule_delete(struct req *r, const struct server *s, int64_t id, struc
 		return db_fail(rc, err);
 	audit_schedule(r, "schedule_delete", s, &c);
 	return 0;
+}
+
+/* ---- backups and exports (issue 16; docs/SECURITY.md "Backups and exports") ---- */
+
+int ops_export_server(struct req *r, const char *name, int64_t *job_id, struct ops_error *err)
+{
+	struct server s;
+	int rc = ops_server_console(r, name, &s);
+
+	if (rc != DB_OK)
+		return db_fail(rc, err);
+	if (quota_check(r, Q_QUEUED_JOBS, err) < 0) {
+		server_fini(&s);
+		return -1;
+	}
+	rc = ops_enqueue(r, JOB_EXPORT_SERVER, s.name, NULL, job_id);
+	server_fini(&s);
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
+int ops_backup_create(struct req *r, int64_t *job_id, struct ops_error *err)
+{
+	int rc = ops_enqueue(r, JOB_BACKUP, NULL, "backup", job_id);
+
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
+/* 0 if name is a backup's name and backup.dir holds it as a regular file
+ * (looked at, never opened: it is left4me's, 0600). */
+static int backup_exists(struct req *r, const char *name, struct ops_error *err)
+{
+	struct stat st;
+	char *path;
+	int rc;
+
+	if (!backup_name_ok(name))
+		return fail(err, 400,
+			    "backup: expected a name like left4me-YYYYMMDDTHHMMSSZ.tar.zst");
+	path = xasprintf("%s/%s", r->w->cfg->backup.dir, name);
+	rc = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	return rc ? 0 : fail(err, 404, "no such backup");
+}
+
+int ops_backup_export(struct req *r, const char *name, int64_t *job_id, struct ops_error *err)
+{
+	int rc;
+
+	if (backup_exists(r, name, err) < 0)
+		return -1;
+	rc = ops_enqueue(r, JOB_EXPORT_BACKUP, name, NULL, job_id);
+	return rc == DB_OK ? 0 : db_fail(rc, err);
+}
+
+static int by_name_desc(const void *a, const void *b)
+{
+	return strcmp(((const struct ops_backup *)b)->name, ((const struct ops_backup *)a)->name);
+}
+
+int ops_backups_list(struct req *r, struct ops_backup **out, size_t *n)
+{
+	const char *dir = r->w->cfg->backup.dir;
+	size_t nn, k = 0;
+	char **names = backup_names(dir, &nn);
+	struct ops_backup *list = xcalloc(nn ? nn : 1, sizeof(*list));
+
+	for (size_t i = 0; i < nn; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]);
+		struct stat st;
+
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			snprintf(list[k].name, sizeof(list[k].name), "%s", names[i]);
+			list[k].bytes = st.st_size;
+			list[k].mtime = st.st_mtime;
+			list[k].has_info = backup_info_read(dir, names[i], &list[k].info) == 0;
+			k++;
+		}
+		free(path);
+	}
+	backup_names_free(names, nn);
+	qsort(list, k, sizeof(*list), by_name_desc);
+	*out = list;
+	*n = k;
+	return 0;
+}
+
+/* STATE/exports as a directory fd (exports/ not followed if a symlink). */
+static int exports_dir_open(const char *state_dir)
+{
+	int state = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+
+	if (state < 0)
+		return -1;
+	fd = openat(state, "exports", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(state);
+	return fd;
+}
+
+int ops_export_open(struct req *r, const struct job *j, char *fname, size_t fname_len,
+		    struct ops_error *err)
+{
+	static __thread char msg[160];
+	bool server = j->kind == JOB_EXPORT_SERVER;
+	char file[48];
+	struct stat st;
+	int dir, fd;
+
+	if ((!server && j->kind != JOB_EXPORT_BACKUP) || (!server && !r->user.admin) ||
+	    (!r->user.admin && j->user_id != r->user.id))
+		return fail(err, 404, "not found");
+	if (j->state != JOB_SUCCEEDED)
+		return fail(err, 409, "the export is not ready: its job has not succeeded");
+	if (now_ms() - j->finished_at > (int64_t)r->w->cfg->backup.export_ttl * 1000) {
+		snprintf(msg, sizeof(msg),
+			 "the export expired (backup.export_ttl: %d s); make a new one",
+			 r->w->cfg->backup.export_ttl);
+		return fail(err, 410, msg);
+	}
+	snprintf(file, sizeof(file), "%lld.tar.zst", (long long)j->id);
+	if (server)
+		snprintf(fname, fname_len, "%s-data-%lld.tar.zst", j->target, (long long)j->id);
+	else
+		snprintf(fname, fname_len, "%s", j->target);
+	dir = exports_dir_open(r->w->cfg->state_dir);
+	fd = dir < 0 ? -1 : openat(dir, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (dir >= 0)
+		close(dir);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd >= 0 ? fd : fail(err, 410, "the export is gone; make a new one");
+}
+
+int ops_export_latest(struct req *r, enum job_kind kind, const char *target, struct job *out,
+		      struct ops_error *err)
+{
+	int rc = db_job_latest_done(web_db(r), kind, target, r->user.admin ? 0 : r->user.id, out);
+
+	if (rc == DB_NOTFOUND)
+		return fail(err, 404,
+			    kind == JOB_EXPORT_SERVER
+				? "no export of this server is ready: POST "
+				  "/api/v1/servers/NAME/export first, then wait for its job"
+				: "no copy of this backup is ready: POST "
+				  "/api/v1/admin/backups/NAME/export first, then wait for its job");
+	return rc == DB_OK ? 0 : db_fail(rc, err);
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backup_dir.h"
 #include "db_audit.h"
 #include "db_blueprint.h"
 #include "db_job.h"
@@ -233,6 +234,39 @@ int ops_audit_filter(struct req *r, struct audit_filter *f, struct ops_error *er
  * with its audit row: 0, or -1 with err.  The hub then ends the streams
  * opened with it. */
 int ops_token_revoke(struct req *r, const char *id, struct ops_error *err);
+/* ---- backups and exports (docs/SECURITY.md "Backups and exports") ---------- */
+
+/* The web reads neither a backup nor a server's upper/: the worker copies
+ * what an allowed user asked for into STATE/exports/JOBID.tar.zst
+ * (a job, audited), and the web streams that file from disk. */
+
+/* Queue the export of server name's upper/ (its owner or an admin). */
+int ops_export_server(struct req *r, const char *name, int64_t *job_id, struct ops_error *err);
+/* Queue a backup now (admins; coalesced with one already queued). */
+int ops_backup_create(struct req *r, int64_t *job_id, struct ops_error *err);
+/* Queue the copy of backup name for download (admins): 400 for a name
+ * that is not a backup's, 404 for one backup.dir does not hold. */
+int ops_backup_export(struct req *r, const char *name, int64_t *job_id, struct ops_error *err);
+
+struct ops_backup {
+	char name[BACKUP_NAME_MAX];
+	int64_t bytes, mtime;
+	bool has_info; /* info read: the backup's schema version and counts */
+	struct backup_info info;
+};
+/* The backups in backup.dir, newest first (free *out). */
+int ops_backups_list(struct req *r, struct ops_backup **out, size_t *n);
+/* The file of export job j, opened for reading (streamed with
+ * web_respond_file), fname the name to offer: its requester's (a server's
+ * export) or an admin's.  404 another's or not an export, 409 not done,
+ * 410 past backup.export_ttl or removed.  The fd, or -1 with err. */
+int ops_export_open(struct req *r, const struct job *j, char *fname, size_t fname_len,
+		    struct ops_error *err);
+/* The newest succeeded export job of kind on target that the requester
+ * may download: 0 and *out (job_fini it), or -1 with err (404 naming the
+ * POST to make one). */
+int ops_export_latest(struct req *r, enum job_kind kind, const char *target, struct job *out,
+		      struct ops_error *err);
 
 /* ---- schedules -------------------------------------------------------------- */
 

@@ -113,6 +113,15 @@ int page_confirm(struct req *r, unsigned status, const struct page_confirm *c)
 	for (i = 0; i < c->n_lost; i++)
 		html_printf(&h, "<li>%s</li>", c->lost[i]);
 	html_printf(&h, "</ul>");
+	if (c->export) {
+		html_printf(&h,
+			    "<form method=\"post\" action=\"%a\" class=\"inline\" "
+			    "id=\"export-first\">",
+			    c->export);
+		page_csrf_input(r, &h);
+		html_printf(&h, "<button type=\"submit\">Download this server's data first</button>"
+				"</form>");
+	}
 	if (c->error)
 		html_printf(&h, "<p class=\"error\" id=\"confirm-error\">%s</p>", c->error);
 	html_printf(&h, "<form method=\"post\" action=\"%a\" class=\"confirm\">", c->action);

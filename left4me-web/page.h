@@ -44,6 +44,7 @@ struct page_confirm {
 	const char *type_name; /* the name to type, or NULL */
 	const char *error;
 	const char *cancel; /* where Cancel leads */
+	const char *export; /* NULL, or where "Download ... data first" posts */
 };
 int page_confirm(struct req *r, unsigned status, const struct page_confirm *c);
 /* A byte count as "1.5 MiB" into buf. */

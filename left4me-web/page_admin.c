@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
@@ -108,6 +109,8 @@ int page_admin(struct req *r)
 		}
 		break;
 	}
+	html_printf(&h, "</section><section class=\"card\"><h2>Backups</h2><p><a "
+			"href=\"/admin/backups\">Backups</a>: list, make one now, download.</p>");
 	html_printf(&h, "</section><section class=\"card\"><h2>Users</h2><table><thead><tr>"
 			"<th>Name</th><th>Role</th><th>Status</th><th>Actions</th>"
 			"<th>New password</th></tr></thead><tbody>");
@@ -243,4 +246,74 @@ int page_admin_user_action(struct req *r)
 	if (rc != DB_OK)
 		return ops_db_fail(r, rc);
 	return web_redirect(r, "/admin");
+}
+
+/* ---- backups (issue 16) ------------------------------------------------------ */
+
+/* GET /admin/backups: what backup.dir holds (names, sizes and the info
+ * beside each: the web cannot read a backup itself), make one now, and
+ * download one (a copy the worker makes into STATE/exports). */
+int page_admin_backups(struct req *r)
+{
+	struct ops_backup *list;
+	char size[32];
+	struct html h;
+	size_t n;
+
+	ops_backups_list(r, &list, &n);
+	html_init(&h);
+	page_begin(r, &h, "Backups");
+	html_printf(&h,
+		    "<h1>Backups</h1><section class=\"card\"><p class=\"muted\">In %s: the "
+		    "database, overlays, instance configuration and each server's own data; "
+		    "the newest %d are kept (backup.retention). left4me-backup.timer makes one "
+		    "daily. <code>left4mectl backup check NAME</code> verifies one against its "
+		    "manifest.</p>",
+		    r->w->cfg->backup.dir, r->w->cfg->backup.retention);
+	page_button(r, &h, "Make one now", "primary", "/admin/backups");
+	if (n == 0)
+		html_printf(&h, "<p class=\"muted\" id=\"no-backups\">No backup yet.</p>");
+	else
+		html_printf(&h, "<table id=\"backups\"><thead><tr><th>Name</th><th>Size</th>"
+				"<th>Made</th><th>Schema</th><th>Servers</th><th></th></tr></thead>"
+				"<tbody>");
+	for (size_t i = 0; i < n; i++) {
+		html_printf(&h, "<tr><td>%s</td><td>%s</td><td>%T</td>", list[i].name,
+			    page_bytes(list[i].bytes, size, sizeof(size)),
+			    (int64_t)(list[i].mtime * 1000));
+		if (list[i].has_info)
+			html_printf(&h, "<td>%d</td><td>%D</td><td>", list[i].info.schema_version,
+				    (int64_t)list[i].info.servers);
+		else
+			html_printf(&h, "<td class=\"muted\">?</td><td class=\"muted\">?</td><td>");
+		page_button(r, &h, "Download", "", "/admin/backups/%u/download", list[i].name);
+		html_printf(&h, "</td></tr>");
+	}
+	if (n)
+		html_printf(&h, "</tbody></table>");
+	html_printf(&h, "</section>");
+	free(list);
+	return page_finish(r, &h, 200);
+}
+
+/* POST /admin/backups: a backup now, by the worker (a job). */
+int page_admin_backup_create(struct req *r)
+{
+	struct ops_error err;
+	int64_t job;
+
+	if (ops_backup_create(r, &job, &err) < 0)
+		return ops_fail(r, &err);
+	return page_redirect_job(r, job);
+}
+
+/* POST /admin/backups/NAME/download: the worker copies it for download. */
+int page_admin_backup_export(struct req *r)
+{
+	struct ops_error err;
+	int64_t job;
+
+	if (ops_backup_export(r, r->cap[0], &job, &err) < 0)
+		return ops_fail(r, &err);
+	return page_redirect_job(r, job);
 }

@@ -8,5 +8,8 @@ int page_admin(struct req *r);
 int page_admin_install(struct req *r);
 int page_admin_user_add(struct req *r);
 int page_admin_user_action(struct req *r);
+int page_admin_backups(struct req *r);
+int page_admin_backup_create(struct req *r);
+int page_admin_backup_export(struct req *r);
 
 #endif

@@ -64,9 +64,15 @@ int page_job(struct req *r)
 		html_printf(&h, "<dt>Exit status</dt><dd>%d</dd>", j.exit_code);
 	if (j.reason)
 		html_printf(&h, "<dt>Reason</dt><dd>%s</dd>", j.reason);
-	if (job_kind_is_server(j.kind))
+	if (job_kind_is_server(j.kind) || j.kind == JOB_EXPORT_SERVER)
 		html_printf(&h, "<dt>Server</dt><dd><a href=\"/servers/%u\">%s</a></dd>", j.target,
 			    j.target);
+	if (j.kind == JOB_EXPORT_SERVER || j.kind == JOB_EXPORT_BACKUP)
+		html_printf(&h,
+			    "<dt>Download</dt><dd><a id=\"export-download\" href=\"/exports/%D\">%s"
+			    "</a> <span class=\"muted\">(once the job has succeeded; reload this "
+			    "page)</span></dd>",
+			    j.id, j.kind == JOB_EXPORT_SERVER ? "the server's data" : j.target);
 	html_printf(&h, "</dl></section><section class=\"card\"><h2>Log</h2>");
 	if (page_job_log(r, &h, &j, before_id, after_id) < 0) {
 		html_fini(&h);
@@ -76,4 +82,19 @@ int page_job(struct req *r)
 	html_printf(&h, "</section>");
 	job_fini(&j);
 	return page_finish(r, &h, 200);
+}
+
+/* GET /exports/ID: the file an export job wrote, streamed from disk. */
+int page_export_download(struct req *r)
+{
+	char fname[96];
+	struct ops_error err;
+	struct job j;
+	int rc = ops_job(r, r->cap[0], &j), fd;
+
+	if (rc != DB_OK)
+		return ops_db_fail(r, rc);
+	fd = ops_export_open(r, &j, fname, sizeof(fname), &err);
+	job_fini(&j);
+	return fd < 0 ? ops_fail(r, &err) : web_respond_file(r, fd, fname);
 }

@@ -7,4 +7,6 @@
 int page_jobs(struct req *r);
 int page_job(struct req *r);
 
+int page_export_download(struct req *r);
+
 #endif

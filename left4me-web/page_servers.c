@@ -437,6 +437,7 @@ static int server_page(struct req *r, const char *name, const struct sched_form 
 		    s.blueprint_id, s.blueprint_name, s.created_at);
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		page_button(r, &h, actions[i], "", "/servers/%u/%u", s.name, actions[i]);
+	page_button(r, &h, "Download its data", "", "/servers/%u/export", s.name);
 	html_printf(&h,
 		    "<a class=\"button\" href=\"/servers/%u/console\">Console</a></div>"
 		    "<div class=\"danger-zone\"><h3>Danger zone</h3><p class=\"muted\">Each asks "
@@ -538,15 +539,17 @@ static int confirm_server(struct req *r, const struct server *s, bool del, const
 {
 	char title[96], action[96], cancel[96], size[32], data[192], what[192];
 	const char *lost[2];
+	char export[96];
 	struct page_confirm c = {title, action, del ? "Delete server" : "Reset server",
 				 lost,	0,	del ? s->name : NULL,
-				 error, cancel};
+				 error, cancel, export};
 	int64_t bytes;
 	int rc = ops_server_data_bytes(r, s, &bytes);
 
 	snprintf(title, sizeof(title), "%s server %s?", del ? "Delete" : "Reset", s->name);
 	snprintf(action, sizeof(action), "/servers/%s/%s", s->name, del ? "delete" : "reset");
 	snprintf(cancel, sizeof(cancel), "/servers/%s", s->name);
+	snprintf(export, sizeof(export), "/servers/%s/export", s->name);
 	if (del) {
 		snprintf(what, sizeof(what),
 			 "The server %s and its settings (port %d); its blueprint and its "
@@ -595,6 +598,17 @@ static int server_destroy(struct req *r, enum job_kind kind)
 	}
 	server_fini(&s);
 	return ret;
+}
+
+/* POST /servers/NAME/export: the worker archives its upper/ (a job). */
+int page_server_export(struct req *r)
+{
+	struct ops_error err;
+	int64_t job_id;
+
+	if (ops_export_server(r, r->cap[0], &job_id, &err) < 0)
+		return ops_fail(r, &err);
+	return page_redirect_job(r, job_id);
 }
 
 int page_server_action(struct req *r)

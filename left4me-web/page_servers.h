@@ -13,6 +13,7 @@ int page_server_action(struct req *r);
  * with the bad field marked), and enable, disable, delete. */
 int page_schedule_create(struct req *r);
 int page_schedule_action(struct req *r);
+int page_server_export(struct req *r);
 int page_console(struct req *r);
 int page_console_send(struct req *r);
 /* POST /servers/NAME/rcon: rotate the RCON password, after a confirmation. */

@@ -3,6 +3,7 @@
  * from the DB before it becomes a path or a helper argument. */
 #include "jobs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -16,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
+#include "backup_dir.h"
 #include "builds.h"
 #include "console.h"
 #include "db.h"
@@ -1276,6 +1279,177 @@ static int delete_overlay(struct job_ctx *c)
 	return 0;
 }
 
+/* ---- backups and exports (issue 16) ----------------------------------------- */
+
+/* STATE/exports: the one place the web reads what the worker copies for
+ * it (docs/SECURITY.md "Backups and exports"): 02750 left4me:left4me,
+ * each file 0640, named JOBID.tar.zst or JOBID.tar.zst. */
+#define EXPORTS_DIR "exports"
+
+static char *exports_dir(struct job_ctx *c)
+{
+	char *dir = xasprintf("%s/" EXPORTS_DIR, c->w->cfg->state_dir);
+
+	if (mkdir(dir, 02750) < 0 && errno != EEXIST)
+		log_warn("%s: %s", dir, strerror(errno));
+	return dir;
+}
+
+/* Remove exports older than backup.export_ttl (the web serves none of
+ * them past it either), and partial ones a killed job left. */
+static void sweep_exports(struct job_ctx *c)
+{
+	char *dir = xasprintf("%s/" EXPORTS_DIR, c->w->cfg->state_dir);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	time_t cutoff = time(NULL) - c->w->cfg->backup.export_ttl;
+	struct dirent *de;
+	DIR *d;
+
+	free(dir);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_mtime > cutoff)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			log_info("removed export %s (backup.export_ttl: %d s)", de->d_name,
+				 c->w->cfg->backup.export_ttl);
+	}
+	closedir(d);
+}
+
+static void say_removed(void *arg, const char *path)
+{
+	ctx_step(arg, "removed %s (backup.retention: %d)", path,
+		 ((struct job_ctx *)arg)->w->cfg->backup.retention);
+}
+
+static int run_backup(struct job_ctx *c)
+{
+	const struct config *cfg = c->w->cfg;
+	char name[BACKUP_NAME_MAX], err[JOB_REASON_MAX];
+	struct backup_stats st;
+
+	ctx_step(c, "back up %s into %s", cfg->state_dir, cfg->backup.dir);
+	backup_set_progress(ctx_tick, c);
+	if (backup_create_dated(c->w->db, cfg->state_dir, cfg->backup.dir, cfg->backup.retention,
+				name, &st, say_removed, c, err, sizeof(err)) < 0) {
+		backup_set_progress(NULL, NULL);
+		return ctx_fail(c, "backup: %s", err);
+	}
+	backup_set_progress(NULL, NULL);
+	ctx_step(c, "wrote %s: %lld files, %lld bytes; schema %d; %lld servers", name, st.files,
+		 st.bytes, st.schema_version, st.servers);
+	if (st.changed || st.unreadable)
+		ctx_step(c,
+			 "%lld files changed while read, %lld entries left out (its MANIFEST.json "
+			 "names them)",
+			 st.changed, st.unreadable);
+	c->exit_code = 0;
+	return 0;
+}
+
+static int export_server(struct job_ctx *c)
+{
+	const struct config *cfg = c->w->cfg;
+	const char *name = c->job->target;
+	char err[JOB_REASON_MAX], *dir, *out;
+	struct backup_stats st;
+	struct server srv;
+	int rc;
+
+	if (!instance_name_ok(name))
+		return ctx_fail(c, "invalid server name '%.64s'", name);
+	rc = db_server_get(c->w->db, name, &srv);
+	if (rc != DB_OK)
+		return ctx_fail(c, "server %s: %s", name,
+				rc == DB_NOTFOUND ? "no such server" : "cannot read it");
+	server_fini(&srv);
+	dir = exports_dir(c);
+	out = xasprintf("%s/%lld.tar.zst", dir, (long long)c->job->id);
+	ctx_step(c, "export runtime/%s/upper (regular files and directories only)", name);
+	backup_set_progress(ctx_tick, c);
+	rc = backup_export_server(cfg->state_dir, name, out, cfg->backup.export_max_bytes, &st, err,
+				  sizeof(err));
+	backup_set_progress(NULL, NULL);
+	free(out);
+	free(dir);
+	if (rc < 0)
+		return ctx_fail(c, "export: %s", err);
+	ctx_step(c,
+		 "exported %lld files, %lld bytes; %lld entries left out (symlinks, FIFOs, "
+		 "devices, unreadable)",
+		 st.files, st.bytes, st.unreadable);
+	c->exit_code = 0;
+	return 0;
+}
+
+/* backup.dir/NAME to exports/JOBID.tar.zst, through a temp file. */
+static int copy_backup(struct job_ctx *c, int in, const char *out)
+{
+	char *tmp = xasprintf("%s.partial-XXXXXX", out);
+	int fd = mkostemp(tmp, O_CLOEXEC), rc = -1;
+	ssize_t n = 0;
+
+	if (fd < 0 || fchmod(fd, 0640) < 0) {
+		ctx_fail(c, "%s: %s", out, strerror(errno));
+		goto out;
+	}
+	while ((n = copy_file_range(in, NULL, fd, NULL, 1 << 24, 0)) > 0)
+		if (!ctx_tick(c))
+			goto out;
+	if (n < 0 || fsync(fd) < 0 || rename(tmp, out) < 0) {
+		ctx_fail(c, "%s: %s", out, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && fd >= 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static int export_backup(struct job_ctx *c)
+{
+	const char *name = c->job->target;
+	char *path, *dir, *out;
+	struct stat st;
+	int in, rc;
+
+	if (!backup_name_ok(name))
+		return ctx_fail(c, "invalid backup name '%.64s'", name);
+	path = xasprintf("%s/%s", c->w->cfg->backup.dir, name);
+	in = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = ctx_fail(c, "%s: %s", path, in < 0 ? strerror(errno) : "not a regular file");
+		if (in >= 0)
+			close(in);
+		free(path);
+		return rc;
+	}
+	dir = exports_dir(c);
+	out = xasprintf("%s/%lld.tar.zst", dir, (long long)c->job->id);
+	ctx_step(c, "copy %s (%lld bytes) for download", path, (long long)st.st_size);
+	rc = copy_backup(c, in, out);
+	close(in);
+	free(out);
+	free(dir);
+	free(path);
+	if (rc == 0)
+		c->exit_code = 0;
+	return rc;
+}
+
 /* ---- dispatch ------------------------------------------------------------- */
 
 void jobs_run(struct worker *w, const struct job *job)
@@ -1286,6 +1460,7 @@ void jobs_run(struct worker *w, const struct job *job)
 	int rc;
 
 	ctx_step(&c, "%s %s claimed by %s", job_kind_name(job->kind), job->target, w->id);
+	sweep_exports(&c);
 	switch (job->kind) {
 	case JOB_INSTALL_GAME:
 		rc = install_game(&c);
@@ -1295,6 +1470,15 @@ void jobs_run(struct worker *w, const struct job *job)
 		break;
 	case JOB_DELETE_OVERLAY:
 		rc = delete_overlay(&c);
+		break;
+	case JOB_BACKUP:
+		rc = run_backup(&c);
+		break;
+	case JOB_EXPORT_SERVER:
+		rc = export_server(&c);
+		break;
+	case JOB_EXPORT_BACKUP:
+		rc = export_backup(&c);
 		break;
 	default:
 		rc = is_server ? server_job(&c, &ok_state)
@@ -1349,6 +1533,13 @@ void jobs_run(struct worker *w, const struct job *job)
 			break;
 		case JOB_COMMAND:
 			done = "command sent";
+			break;
+		case JOB_BACKUP:
+			done = "backup written";
+			break;
+		case JOB_EXPORT_SERVER:
+		case JOB_EXPORT_BACKUP:
+			done = "ready to download";
 			break;
 		default:
 			done = "built";

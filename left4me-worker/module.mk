@@ -3,7 +3,7 @@
 # the program and into its tests and bench.
 WORKER_OBJS := $(patsubst %.c,$(B)/%.o,$(filter-out left4me-worker/main.c,$(wildcard left4me-worker/*.c)))
 WORKER      := $(B)/left4me-worker/left4me-worker
-WORKER_LIBS  = $(call pc_libs,$(PKG_DB) $(PKG_CONF) $(PKG_SD))
+WORKER_LIBS  = $(call pc_libs,$(PKG_DB) $(PKG_CONF) $(PKG_SD) $(PKG_AR) $(PKG_JSON) $(PKG_CRYPT))
 PROGS       += $(WORKER)
 
 $(WORKER): $(B)/left4me-worker/main.o $(WORKER_OBJS) $(LIB)

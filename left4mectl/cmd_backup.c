@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "backup.h"
+#include "backup_dir.h"
 #include "config.h"
 #include "ctl.h"
 #include "ctl_cmds.h"
@@ -22,82 +23,6 @@
 #include "db_schema.h"
 #include "log.h"
 #include "xalloc.h"
-
-#define NAME_PREFIX "left4me-"
-#define NAME_SUFFIX ".tar.zst"
-#define NAME_TIME   16 /* YYYYMMDDTHHMMSSZ */
-
-/* left4me-YYYYMMDDTHHMMSSZ.tar.zst: a name this command wrote. */
-static int is_backup_name(const char *n)
-{
-	size_t pl = strlen(NAME_PREFIX), sl = strlen(NAME_SUFFIX);
-
-	if (strlen(n) != pl + NAME_TIME + sl || strncmp(n, NAME_PREFIX, pl) != 0 ||
-	    strcmp(n + pl + NAME_TIME, NAME_SUFFIX) != 0)
-		return 0;
-	for (int i = 0; i < NAME_TIME; i++) {
-		char c = n[pl + (size_t)i];
-
-		if (i == 8 ? c != 'T' : i == 15 ? c != 'Z' : (c < '0' || c > '9'))
-			return 0;
-	}
-	return 1;
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The backup names in dir, sorted oldest first; *n of them. */
-static char **list_backups(const char *dir, size_t *n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	while (d && (de = readdir(d))) {
-		if (!is_backup_name(de->d_name))
-			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		names[(*n)++] = xstrdup(de->d_name);
-	}
-	if (d)
-		closedir(d);
-	if (*n)
-		qsort(names, *n, sizeof(*names), by_name);
-	return names;
-}
-
-static void free_list(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* Keep the newest retention backups in dir. */
-static void prune(struct ctl *ctl, const char *dir, int retention)
-{
-	size_t n;
-	char **names = list_backups(dir, &n);
-
-	for (size_t i = 0; i + (size_t)retention < n; i++) {
-		char *p = xasprintf("%s/%s", dir, names[i]);
-
-		if (unlink(p) == 0)
-			fprintf(ctl->out, "removed %s (backup.retention: %d)\n", p, retention);
-		else
-			log_warn("%s: %s", p, strerror(errno));
-		free(p);
-	}
-	free_list(names, n);
-}
 
 /* An audit row naming the backup file in its detail (a path may be longer
  * than an object; cut at 1000 bytes). */
@@ -120,28 +45,32 @@ static void print_stats(struct ctl *ctl, const char *verb, const char *path,
 		st->blueprints, st->servers);
 }
 
+static void say_removed(void *arg, const char *path)
+{
+	struct ctl *ctl = arg;
+
+	fprintf(ctl->out, "removed %s (backup.retention: %d)\n", path, ctl->cfg->backup.retention);
+}
+
 int cmd_backup_create(struct ctl *ctl, int argc, char **argv)
 {
 	struct arg_flag flags[] = {{.name = "--output", .takes_value = true}};
 	struct backup_stats st;
-	char err[4096], when[32];
+	char err[4096], name[BACKUP_NAME_MAX];
 	char *out;
-	time_t now = time(NULL);
 	int rc;
 
 	if (args_scan(argc, argv, flags, 1, NULL, 0) < 0)
 		return EX_USAGE;
 	if (flags[0].seen) {
 		out = xstrdup(flags[0].value);
+		rc = backup_create(ctl->db, ctl->cfg->state_dir, out, &st, err, sizeof(err));
 	} else {
-		strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", gmtime(&now));
-		if (mkdir(ctl->cfg->backup.dir, 0700) < 0 && errno != EEXIST) {
-			log_err("%s: %s (backup.dir)", ctl->cfg->backup.dir, strerror(errno));
-			return EX_CANTCREAT;
-		}
-		out = xasprintf("%s/" NAME_PREFIX "%s" NAME_SUFFIX, ctl->cfg->backup.dir, when);
+		rc = backup_create_dated(ctl->db, ctl->cfg->state_dir, ctl->cfg->backup.dir,
+					 ctl->cfg->backup.retention, name, &st, say_removed, ctl,
+					 err, sizeof(err));
+		out = xasprintf("%s/%s", ctl->cfg->backup.dir, name);
 	}
-	rc = backup_create(ctl->db, ctl->cfg->state_dir, out, &st, err, sizeof(err));
 	if (rc < 0) {
 		log_err("backup: %s", err);
 		free(out);
@@ -153,8 +82,6 @@ int cmd_backup_create(struct ctl *ctl, int argc, char **argv)
 			 "MANIFEST.json)",
 			 out, st.changed, st.unreadable);
 	audit_file(ctl, "backup_create", out);
-	if (!flags[0].seen)
-		prune(ctl, ctl->cfg->backup.dir, ctl->cfg->backup.retention);
 	free(out);
 	return 0;
 }
@@ -166,7 +93,7 @@ int cmd_backup_list(struct ctl *ctl, int argc, char **argv)
 
 	if (args_scan(argc, argv, NULL, 0, NULL, 0) < 0)
 		return EX_USAGE;
-	names = list_backups(ctl->cfg->backup.dir, &n);
+	names = backup_names(ctl->cfg->backup.dir, &n);
 	fprintf(ctl->out, "%-34s %14s\n", "NAME", "BYTES");
 	for (size_t i = 0; i < n; i++) {
 		char *p = xasprintf("%s/%s", ctl->cfg->backup.dir, names[i]);
@@ -176,7 +103,7 @@ int cmd_backup_list(struct ctl *ctl, int argc, char **argv)
 			fprintf(ctl->out, "%-34s %14lld\n", names[i], (long long)st.st_size);
 		free(p);
 	}
-	free_list(names, n);
+	backup_names_free(names, n);
 	return 0;
 }
 

@@ -62,6 +62,22 @@ int backup_check(const char *path, struct backup_stats *st, char *err, size_t er
 int backup_restore(const char *path, const char *state_dir, bool force, struct backup_stats *st,
 		   char *err, size_t errlen);
 
+/* A server's own data, STATE/runtime/NAME/upper (name already validated),
+ * as a .tar.zst at out_path (0640, through a temp file beside it, renamed in
+ * only when complete) with every entry under NAME/.  upper/ is written by
+ * the game, which is hostile: regular files and directories only (no
+ * symlink followed or stored, no FIFO or device opened; each counted in
+ * st->unreadable), a file that changes while read stored as read, at most
+ * DEPTH_MAX levels, and max_bytes (> 0) of file sizes at most: over it the
+ * export fails naming backup.export_max_bytes.  0, or -1 with err. */
+int backup_export_server(const char *state_dir, const char *name, const char *out_path,
+			 long long max_bytes, struct backup_stats *st, char *err, size_t errlen);
+
+/* Called (when set) between every 64 KiB a create or export copies: a
+ * long-running caller heartbeats there; false stops the write, which then
+ * fails with "stopped".  One per process (the worker runs one job). */
+void backup_set_progress(bool (*fn)(void *arg), void *arg);
+
 /* Is path (as stored in an archive) a name a backup may hold, for an
  * entry of type (AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFCHR)?  The rule
  * restore applies to every entry; NULL when allowed, else the reason. */

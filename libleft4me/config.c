@@ -876,6 +876,8 @@ static const struct field quota_fields[] = {
 static const struct field backup_fields[] = {
     F_STR("dir", parse_path, backup.dir, "/var/backups/left4me"),
     F_INT("retention", backup.retention, 1, 10000, 7),
+    F_LLONG("export_max_bytes", backup.export_max_bytes, 1, 16 * TIB, 4 * GIB),
+    F_INT("export_ttl", backup.export_ttl, 60, 7 * DAY, 3600),
     {NULL},
 };
 

@@ -130,6 +130,8 @@ struct config {
 	struct {
 		char *dir;     /* where backups are written; default /var/backups/left4me */
 		int retention; /* backups kept in dir; older ones are removed */
+		long long export_max_bytes; /* file bytes of one server export */
+		int export_ttl;		    /* seconds an export stays downloadable */
 	} backup;
 	/* Schedules per server (left4me-worker fires them; web and
 	 * left4mectl enforce max_per_server). */

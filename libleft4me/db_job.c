@@ -32,6 +32,9 @@ static const char *const kind_names[JOB_KIND_COUNT] = {
     [JOB_DELETE_OVERLAY] = "delete_overlay",
     [JOB_SYNC_WORKSHOP] = "sync_workshop",
     [JOB_COMMAND] = "command",
+    [JOB_BACKUP] = "backup",
+    [JOB_EXPORT_SERVER] = "export_server",
+    [JOB_EXPORT_BACKUP] = "export_backup",
 };
 
 static const char *const state_names[] = {"queued", "running", "succeeded", "failed", "cancelled"};
@@ -179,6 +182,10 @@ static char *job_lock_key(enum job_kind kind, const char *target)
 	 * garbage): one at a time */
 	if (kind == JOB_SYNC_WORKSHOP)
 		return xstrdup("workshop");
+	if (kind == JOB_EXPORT_SERVER) /* not during a reset or delete of it */
+		return xasprintf("server:%s", target);
+	if (kind == JOB_BACKUP || kind == JOB_EXPORT_BACKUP)
+		return xstrdup("backup");
 	return xstrdup("global");
 }
 
@@ -192,6 +199,10 @@ static bool target_ok(enum job_kind kind, const char *target)
 		return target[0] == '\0' || valid_source_name(target);
 	if (kind == JOB_SYNC_WORKSHOP)
 		return target[0] == '\0' || valid_id(target, NULL);
+	if (kind == JOB_EXPORT_SERVER)
+		return valid_instance_name(target);
+	if (kind == JOB_EXPORT_BACKUP)
+		return backup_name_ok(target);
 	if (kind == JOB_INSTALL_GAME) /* "validate": SteamCMD checks every file */
 		return target[0] == '\0' || strcmp(target, "validate") == 0;
 	return target[0] == '\0';
@@ -270,6 +281,27 @@ int db_job_get(sqlite3 *db, int64_t id, struct job *out)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, id);
 	rc = db_step_one(db, st, "job get");
+	if (rc == DB_OK)
+		rc = row_to_job(st, out);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_job_latest_done(sqlite3 *db, enum job_kind kind, const char *target, int64_t user_id,
+		       struct job *out)
+{
+	static const char sql[] = "SELECT " JOB_COLUMNS JOB_FROM
+				  "WHERE j.kind = ?1 AND j.target = ?2 AND j.state = 'succeeded' "
+				  "AND (?3 = 0 OR j.user_id = ?3) ORDER BY j.id DESC LIMIT 1";
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, job_kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, user_id);
+	rc = db_step_one(db, st, "job latest");
 	if (rc == DB_OK)
 		rc = row_to_job(st, out);
 	sqlite3_finalize(st);

@@ -29,6 +29,9 @@ enum job_kind {
 	JOB_DELETE_OVERLAY, /* remove STATE/overlays/ID of a deleted overlay */
 	JOB_SYNC_WORKSHOP,  /* fetcher: a workshop overlay (target ID) or all of them ("") */
 	JOB_COMMAND,	    /* a schedule's console command (schedule_id names it) */
+	JOB_BACKUP,	    /* a dated backup into backup.dir */
+	JOB_EXPORT_SERVER,  /* runtime/NAME/upper as STATE/exports/JOBID.tar.zst */
+	JOB_EXPORT_BACKUP,  /* backup.dir/NAME copied to STATE/exports/JOBID.tar.zst */
 	JOB_KIND_COUNT
 };
 
@@ -88,6 +91,11 @@ struct job_request {
  * sync_workshop (DB_INVALID otherwise); a command job without a
  * schedule_id is DB_INVALID too. */
 int db_job_enqueue(sqlite3 *db, const struct job_request *req, int64_t *id, bool *coalesced);
+
+/* The newest succeeded job of kind on target, of user_id (0: anyone's).
+ * DB_OK with *out (job_fini it), or DB_NOTFOUND. */
+int db_job_latest_done(sqlite3 *db, enum job_kind kind, const char *target, int64_t user_id,
+		       struct job *out);
 
 /* Claim the oldest queued job of queue whose lock_key no running job
  * holds.  DB_OK with *out filled (job_fini it), or DB_NOTFOUND. */

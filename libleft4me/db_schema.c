@@ -778,6 +778,66 @@ static const char migration_8[] =
 ");";
 /* clang-format on */
 
+/* clang-format off */
+/* Migration 9: jobs learn the kinds of backups and exports (issue 16),
+ * run by left4me-worker as left4me, which alone reads what they copy:
+ *   'backup'         target '': a dated backup into backup.dir
+ *   'export_server'  target a server name: its upper/ as
+ *                    STATE/exports/JOBID.tar.zst, for its owner or an admin
+ *   'export_backup'  target a backup's name: a copy into
+ *                    STATE/exports/JOBID.tar.zst, for an admin
+ * The table is rebuilt as in migration 7 (schedule_id kept), keeping every id and its
+ * AUTOINCREMENT high-water mark. */
+static const char migration_9[] =
+"CREATE TABLE jobs_new ("
+"  id           INTEGER PRIMARY KEY AUTOINCREMENT,"
+"  kind         TEXT NOT NULL CHECK (kind IN ('start', 'stop', 'restart', 'reset', 'delete',"
+"                 'initialize', 'install_game', 'build_overlay', 'refresh_global_overlays',"
+"                 'delete_overlay', 'sync_workshop', 'command', 'backup',"
+"                 'export_server', 'export_backup')),"
+"  target       TEXT NOT NULL DEFAULT '' CHECK (length(target) <= 64),"
+"  user_id      INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+"  queue        TEXT NOT NULL CHECK (queue IN ('worker', 'fetcher')),"
+"  lock_key     TEXT,"
+"  coalesce_key TEXT,"
+"  state        TEXT NOT NULL DEFAULT 'queued'"
+"               CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),"
+"  worker       TEXT,"
+"  created_at   INTEGER NOT NULL,"
+"  started_at   INTEGER,"
+"  heartbeat_at INTEGER,"
+"  finished_at  INTEGER,"
+"  exit_code    INTEGER,"
+"  reason       TEXT CHECK (reason IS NULL OR length(reason) <= 512),"
+"  schedule_id  INTEGER REFERENCES schedules(id) ON DELETE SET NULL,"
+"  CHECK ((state = 'queued') = (started_at IS NULL)),"
+"  CHECK ((state IN ('succeeded', 'failed', 'cancelled')) = (finished_at IS NOT NULL))"
+");"
+"CREATE TEMP TABLE jobs_seq AS"
+"  SELECT coalesce(max(seq), 0) AS seq FROM sqlite_sequence WHERE name = 'jobs';"
+"INSERT INTO jobs_new (id, kind, target, user_id, queue, lock_key, coalesce_key, state,"
+"                     worker, created_at, started_at, heartbeat_at, finished_at, exit_code,"
+"                     reason, schedule_id)"
+"  SELECT id, kind, target, user_id, queue, lock_key, coalesce_key, state, worker,"
+"         created_at, started_at, heartbeat_at, finished_at, exit_code, reason,"
+"         schedule_id FROM jobs;"
+"DROP TABLE jobs;"
+"ALTER TABLE jobs_new RENAME TO jobs;"
+"CREATE UNIQUE INDEX jobs_coalesce ON jobs(coalesce_key)"
+"  WHERE state = 'queued' AND coalesce_key IS NOT NULL;"
+"CREATE INDEX jobs_pending ON jobs(queue, id) WHERE state = 'queued';"
+"CREATE INDEX jobs_running ON jobs(lock_key) WHERE state = 'running';"
+"CREATE INDEX jobs_user ON jobs(user_id, id);"
+"CREATE INDEX jobs_target ON jobs(target, id);"
+"CREATE INDEX jobs_schedule ON jobs(schedule_id) WHERE schedule_id IS NOT NULL;"
+/* DROP TABLE forgets the old sequence and the copy's is only max(id):
+ * keep the larger, so no id is handed out twice (migration 2's rule). */
+"DELETE FROM sqlite_sequence WHERE name = 'jobs';"
+"INSERT INTO sqlite_sequence (name, seq) SELECT 'jobs',"
+"  max((SELECT seq FROM temp.jobs_seq), (SELECT coalesce(max(id), 0) FROM jobs));"
+"DROP TABLE temp.jobs_seq;";
+/* clang-format on */
+
 const struct db_migration db_migrations[] = {
     {1,
      "complete schema: users, sessions, tokens, overlays, blueprints, servers, jobs, "
@@ -796,6 +856,7 @@ const struct db_migration db_migrations[] = {
      migration_6},
     {7, "schedules per server; job kind command and jobs.schedule_id", migration_7},
     {8, "RCON passwords: server_rcon, one per server", migration_8},
+    {9, "job kinds backup, export_server, export_backup (issue 16)", migration_9},
 };
 
 const size_t db_n_migrations = sizeof(db_migrations) / sizeof(db_migrations[0]);

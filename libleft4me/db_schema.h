@@ -14,6 +14,6 @@ extern const struct db_migration db_migrations[];
 extern const size_t db_n_migrations;
 
 /* The schema version this build expects. */
-#define DB_SCHEMA_VERSION 8
+#define DB_SCHEMA_VERSION 9
 
 #endif

@@ -180,3 +180,20 @@ bool valid_password(const char *s)
 	len = strlen(s);
 	return len >= PASSWORD_MIN && len <= PASSWORD_MAX;
 }
+
+/* left4me-YYYYMMDDTHHMMSSZ.tar.zst (backup_dir.h). */
+bool backup_name_ok(const char *n)
+{
+	size_t pl = strlen("left4me-"), sl = strlen(".tar.zst");
+
+	if (strlen(n) != pl + 16 + sl || strncmp(n, "left4me-", pl) != 0 ||
+	    strcmp(n + pl + 16, ".tar.zst") != 0)
+		return false;
+	for (int i = 0; i < 16; i++) {
+		char c = n[pl + (size_t)i];
+
+		if (i == 8 ? c != 'T' : i == 15 ? c != 'Z' : (c < '0' || c > '9'))
+			return false;
+	}
+	return true;
+}

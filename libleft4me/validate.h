@@ -48,4 +48,8 @@ bool valid_password(const char *s);
 /* Valid UTF-8 without overlongs or surrogates. */
 bool valid_utf8(const char *s, size_t len);
 
+/* A backup's name in backup.dir: left4me-YYYYMMDDTHHMMSSZ.tar.zst exactly
+ * (no '/', no ".."); the only names opened there. */
+bool backup_name_ok(const char *name);
+
 #endif

@@ -698,6 +698,8 @@ START_TEST(audit_every_change)
 	     "rcon_rotate"},
 	    {"alice", "POST", "/servers/{}/{}", "/servers/alpha/reset", "confirm=yes", false, 303,
 	     "reset"},
+	    {"alice", "POST", "/servers/{}/export", "/servers/alpha/export", NULL, false, 303,
+	     "export_server"},
 	    {"alice", "POST", "/servers/{}/{}", "/servers/alpha/delete", "confirm=alpha", false,
 	     303, "delete"},
 	    {"alice", "POST", "/tokens", "/tokens", "label=laptop", false, 201, "token_create"},
@@ -751,6 +753,8 @@ START_TEST(audit_every_change)
 	     "/api/v1/servers/beta/schedules/2", NULL, true, 200, "schedule_delete"},
 	    {"alice", "POST", "/api/v1/servers/{}/rcon/rotate", "/api/v1/servers/beta/rcon/rotate",
 	     NULL, true, 200, "rcon_rotate"},
+	    {"alice", "POST", "/api/v1/servers/{}/export", "/api/v1/servers/beta/export", NULL,
+	     true, 202, "export_server"},
 	    {"alice", "DELETE", "/api/v1/servers/{}", "/api/v1/servers/beta?confirm=beta", NULL,
 	     true, 202, "delete"},
 	    {"alice", "POST", "/overlays/{}/build", "/overlays/2/build", NULL, false, 303,
@@ -785,6 +789,15 @@ START_TEST(audit_every_change)
 	    {"root", "POST", "/tokens", "/tokens", "label=spare", false, 201, "token_create"},
 	    {"root", "DELETE", "/api/v1/tokens/{}", "/api/v1/tokens/5", NULL, true, 200,
 	     "token_revoke"},
+	    {"root", "POST", "/admin/backups", "/admin/backups", NULL, false, 303, "backup"},
+	    {"root", "POST", "/api/v1/admin/backups", "/api/v1/admin/backups", NULL, true, 202,
+	     "backup"},
+	    {"root", "POST", "/admin/backups/{}/download",
+	     "/admin/backups/left4me-20260101T000000Z.tar.zst/download", NULL, false, 303,
+	     "export_backup"},
+	    {"root", "POST", "/api/v1/admin/backups/{}/export",
+	     "/api/v1/admin/backups/left4me-20260101T000000Z.tar.zst/export", NULL, true, 202,
+	     "export_backup"},
 	};
 	size_t nsteps = sizeof(steps) / sizeof(steps[0]), nroutes, i, j;
 	char **routes = routes_changing(&nroutes);
@@ -812,6 +825,12 @@ START_TEST(audit_every_change)
 		free(dir);
 		dir = xasprintf("%s/console", t.dir);
 		mkdir(dir, 0750);
+		free(dir);
+		dir = xasprintf("%s/backups", t.dir);
+		mkdir(dir, 0750);
+		free(dir);
+		dir = xasprintf("%s/backups/left4me-20260101T000000Z.tar.zst", t.dir);
+		tu_write_file(dir, "a backup");
 		free(dir);
 	}
 	for (i = 0; i < 2; i++) {

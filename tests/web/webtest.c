@@ -55,7 +55,9 @@ static void write_config(struct wt *t, const char *extra_web)
 	tu_write_file(secret, "test-secret-0123456789abcdef0123456789\n");
 	t->cfg = xasprintf("%s/left4me.yaml", t->dir);
 	text = xasprintf(
-	    "state_dir: %s\nweb:\n  listen: 127.0.0.1:0\n%s  secret_file: %s\n%s", t->dir,
+	    "state_dir: %s\nbackup:\n  dir: %s/backups\nweb:\n  listen: 127.0.0.1:0\n%s  "
+	    "secret_file: %s\n%s",
+	    t->dir, t->dir,
 	    extra_web && strstr(extra_web, "secure_cookies") ? "" : "  secure_cookies: false\n",
 	    secret, extra_web ? extra_web : "");
 	tu_write_file(t->cfg, text);
