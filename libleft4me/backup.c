@@ -563,14 +563,22 @@ int backup_create_dated(sqlite3 *db, const char *state_dir, const char *dir, int
 			size_t errlen)
 {
 	time_t now = time(NULL);
-	char when[24], *out;
-	int rc;
+	char when[24], *out = NULL;
+	int rc, tries;
 
-	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", gmtime(&now));
-	snprintf(name, BACKUP_NAME_MAX, BACKUP_NAME_PREFIX "%s" BACKUP_NAME_SUFFIX, when);
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
 		return err_set(err, errlen, "%s: %s (backup.dir)", dir, strerror(errno));
-	out = xasprintf("%s/%s", dir, name);
+	/* Names have one-second resolution: a second backup within the same
+	 * second (the timer's and an admin's "Make one now") takes the next
+	 * free second rather than failing on the first one's name. */
+	for (tries = 0; tries < BACKUP_NAME_TRIES; tries++, now++) {
+		free(out);
+		strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", gmtime(&now));
+		snprintf(name, BACKUP_NAME_MAX, BACKUP_NAME_PREFIX "%s" BACKUP_NAME_SUFFIX, when);
+		out = xasprintf("%s/%s", dir, name);
+		if (access(out, F_OK) < 0 && errno == ENOENT)
+			break;
+	}
 	rc = backup_create(db, state_dir, out, st, err, errlen);
 	free(out);
 	if (rc < 0)

@@ -19,6 +19,8 @@
 #include "validate.h"
 
 #define BACKUP_NAME_PREFIX "left4me-"
+/* Seconds backup_create_dated tries past a taken name. */
+#define BACKUP_NAME_TRIES  60
 #define BACKUP_NAME_SUFFIX ".tar.zst"
 #define BACKUP_INFO_SUFFIX ".json"
 #define BACKUP_NAME_MAX	   48 /* left4me-YYYYMMDDTHHMMSSZ.tar.zst (32) and room */

@@ -16,9 +16,11 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backup.h"
+#include "backup_dir.h"
 #include "db_schema.h"
 #include "strbuf.h"
 #include "testutil.h"
@@ -564,6 +566,56 @@ START_TEST(test_retention)
 }
 END_TEST
 
+/* Backups made within the same second do not collide: with the names of
+ * this second and the next four taken, a create still succeeds, under a
+ * later name, and replaces none of them. */
+START_TEST(test_same_second)
+{
+	char names[5][BACKUP_NAME_MAX], when[24], made[BACKUP_NAME_MAX] = "", path[512];
+	time_t now = time(NULL);
+	struct tu_run r;
+	const char *w;
+	char *p;
+
+	mkdir(out, 0700);
+	for (int i = 0; i < 5; i++) {
+		time_t t = now + i;
+
+		strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", gmtime(&t));
+		snprintf(names[i], sizeof(names[i]), "left4me-%s.tar.zst", when);
+		p = xasprintf("%s/%s", out, names[i]);
+		tu_write_file(p, "taken");
+		free(p);
+	}
+	RUN(&r, cfg1, "backup", "create");
+	ck_assert_msg(r.status == 0, "a backup in a taken second failed: %s", r.err);
+	w = strstr(r.out, "wrote ");
+	ck_assert_msg(w && sscanf(w + 6, "%511[^ :\n]", path) == 1 && strrchr(path, '/'), "%s",
+		      r.out);
+	snprintf(made, sizeof(made), "%s", strrchr(path, '/') + 1);
+	tu_run_fini(&r);
+	for (int i = 0; i < 5; i++)
+		ck_assert_msg(strcmp(made, names[i]) != 0, "wrote over %s", names[i]);
+	ck_assert_msg(strcmp(made, names[4]) > 0, "%s is not after the taken names", made);
+	/* backup.retention (2) may remove the oldest taken names; what is
+	 * left of them is untouched. */
+	for (int i = 0; i < 5; i++) {
+		char *t;
+
+		p = xasprintf("%s/%s", out, names[i]);
+		if (access(p, F_OK) == 0) {
+			t = tu_read_file(p);
+			ck_assert_str_eq(t, "taken");
+			free(t);
+		}
+		free(p);
+	}
+	p = xasprintf("%s/%s", out, made);
+	ck_assert_msg(access(p, F_OK) == 0, "no %s", p);
+	free(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("backup");
@@ -577,6 +629,7 @@ int main(void)
 	tcase_add_test(t, test_tampered_and_newer);
 	tcase_add_test(t, test_hostile_entries);
 	tcase_add_test(t, test_retention);
+	tcase_add_test(t, test_same_second);
 	suite_add_tcase(s, t);
 	return tu_main(s);
 }
