@@ -49,10 +49,7 @@ struct src_run {
 };
 
 /* A line in the job log (and on stderr at debug level). */
-static void jlog(struct refresh_ctx *ctx, enum job_stream stream, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void jlog(struct refresh_ctx *ctx, enum job_stream stream, const char *fmt, ...)
+void refresh_log(struct refresh_ctx *ctx, enum job_stream stream, const char *fmt, ...)
 {
 	struct strbuf sb;
 	va_list ap;
@@ -334,8 +331,8 @@ static void item_failed(struct src_run *r, struct global_item *it, const char *w
 	r->failed++;
 	r->ctx->items_failed++;
 	db_global_item_set_failed(r->ctx->db, it->id, why);
-	jlog(r->ctx, STREAM_STDERR, "source=%s item=%s: failed: %s", r->src->name,
-	     esc(b1, sizeof(b1), it->name), esc(b2, sizeof(b2), why));
+	refresh_log(r->ctx, STREAM_STDERR, "source=%s item=%s: failed: %s", r->src->name,
+		    esc(b1, sizeof(b1), it->name), esc(b2, sizeof(b2), why));
 }
 
 /* Extract, verify and install a downloaded archive. */
@@ -414,9 +411,10 @@ static void install_item(struct work *w)
 		goto out;
 	}
 	r->downloaded++;
-	jlog(ctx, STREAM_INFO, "source=%s item=%s: %zu vpk%s installed (%lld bytes downloaded)",
-	     r->src->name, esc(b1, sizeof(b1), it->name), x.n, x.n == 1 ? "" : "s",
-	     (long long)w->dl.bytes);
+	refresh_log(ctx, STREAM_INFO,
+		    "source=%s item=%s: %zu vpk%s installed (%lld bytes downloaded)", r->src->name,
+		    esc(b1, sizeof(b1), it->name), x.n, x.n == 1 ? "" : "s",
+		    (long long)w->dl.bytes);
 out:
 	free(files);
 	extract_result_fini(&x);
@@ -437,8 +435,8 @@ static void on_done(struct dl *d, void *arg)
 	if (d->result == DL_NOT_MODIFIED) {
 		r->unchanged++;
 		db_global_item_set_unchanged(r->ctx->db, w->it->id);
-		jlog(r->ctx, STREAM_INFO, "source=%s item=%s: not modified", r->src->name,
-		     esc(b1, sizeof(b1), w->it->name));
+		refresh_log(r->ctx, STREAM_INFO, "source=%s item=%s: not modified", r->src->name,
+			    esc(b1, sizeof(b1), w->it->name));
 	} else if (d->result == DL_OK) {
 		install_item(w);
 	} else {
@@ -648,8 +646,9 @@ static void gc_cache(struct src_run *r, const struct global_item *items, size_t 
 	closedir(d);
 	free(files);
 	if (removed)
-		jlog(r->ctx, STREAM_INFO, "source=%s: removed %zu unlisted file%s from the cache",
-		     r->src->name, removed, removed == 1 ? "" : "s");
+		refresh_log(r->ctx, STREAM_INFO,
+			    "source=%s: removed %zu unlisted file%s from the cache", r->src->name,
+			    removed, removed == 1 ? "" : "s");
 }
 
 /* Drop the items read so far. */
@@ -695,26 +694,27 @@ static bool src_update_index(struct src_run *r)
 	got = fetch_index(r, &r->gs, r->n_items > 0, &r->index, &etag, &lm, ierr, sizeof(ierr));
 	if (got < 0) {
 		snprintf(r->err, sizeof(r->err), "%s", ierr);
-		jlog(ctx, STREAM_STDERR, "source=%s: %s; keeping the items as they are", name,
-		     esc(b1, sizeof(b1), ierr));
+		refresh_log(ctx, STREAM_STDERR, "source=%s: %s; keeping the items as they are",
+			    name, esc(b1, sizeof(b1), ierr));
 		return false;
 	}
 	r->index_ok = true;
 	if (got == 0) {
-		jlog(ctx, STREAM_INFO, "source=%s: index not modified (%zu items)", name,
-		     r->n_items);
+		refresh_log(ctx, STREAM_INFO, "source=%s: index not modified (%zu items)", name,
+			    r->n_items);
 		return true;
 	}
 	if (r->index.skipped)
-		jlog(ctx, STREAM_STDERR, "source=%s: index: %zu entr%s refused, first: %s", name,
-		     r->index.skipped, r->index.skipped == 1 ? "y" : "ies",
-		     esc(b1, sizeof(b1), r->index.problem));
+		refresh_log(ctx, STREAM_STDERR, "source=%s: index: %zu entr%s refused, first: %s",
+			    name, r->index.skipped, r->index.skipped == 1 ? "y" : "ies",
+			    esc(b1, sizeof(b1), r->index.problem));
 	if (apply_index(r, &r->index, etag, lm, &added, &removed) != DB_OK) {
 		snprintf(r->err, sizeof(r->err), "cannot record the index");
 		r->index_ok = false;
 	} else {
-		jlog(ctx, STREAM_INFO, "source=%s: index lists %zu items (%zu new, %zu dropped)",
-		     name, r->index.n, added, removed);
+		refresh_log(ctx, STREAM_INFO,
+			    "source=%s: index lists %zu items (%zu new, %zu dropped)", name,
+			    r->index.n, added, removed);
 		if (!src_reload_items(r)) {
 			snprintf(r->err, sizeof(r->err), "cannot read the source's items");
 			r->index_ok = false;
@@ -788,8 +788,8 @@ static void src_fetch_items(struct src_run *r)
 		struct dl_opts o = dl_options(ctx, r->src);
 		struct dl **dls = xcalloc(n_work, sizeof(*dls));
 
-		jlog(ctx, STREAM_INFO, "source=%s: %zu to fetch, %d unchanged", r->src->name,
-		     n_work, r->unchanged);
+		refresh_log(ctx, STREAM_INFO, "source=%s: %zu to fetch, %d unchanged", r->src->name,
+			    n_work, r->unchanged);
 		progress(r);
 		for (i = 0; i < n_work; i++)
 			dls[i] = &works[i].dl;
@@ -822,10 +822,10 @@ static void src_link(struct src_run *r)
 		r->index_ok = false;
 		return;
 	}
-	jlog(r->ctx, STREAM_INFO,
-	     "source=%s: links: %zu cached, %zu added, %zu removed, %zu kept, %zu foreign%s",
-	     r->src->name, rs.cached, rs.added, rs.removed, rs.kept, rs.foreign,
-	     rs.conflicts ? " (a foreign entry holds a cached vpk's name)" : "");
+	refresh_log(r->ctx, STREAM_INFO,
+		    "source=%s: links: %zu cached, %zu added, %zu removed, %zu kept, %zu foreign%s",
+		    r->src->name, rs.cached, rs.added, rs.removed, rs.kept, rs.foreign,
+		    rs.conflicts ? " (a foreign entry holds a cached vpk's name)" : "");
 }
 
 /* Phase 5: record how the source stands (the web shows it) and log it. */
@@ -856,10 +856,11 @@ static void src_record_status(struct src_run *r)
 	status.items_present = (int64_t)present;
 	status.complete = (r->index_ok || r->gs.last_success_at) && present == r->n_items;
 	db_global_source_set_status(r->ctx->db, r->source_id, &status);
-	jlog(r->ctx, r->index_ok ? STREAM_STEP : STREAM_STDERR,
-	     "source=%s: %s: %zu/%zu items present, %d downloaded, %d unchanged, %d failed%s%s",
-	     r->src->name, status.complete ? "complete" : "incomplete", present, r->n_items,
-	     r->downloaded, r->unchanged, r->failed, r->err[0] ? "; " : "", r->err);
+	refresh_log(
+	    r->ctx, r->index_ok ? STREAM_STEP : STREAM_STDERR,
+	    "source=%s: %s: %zu/%zu items present, %d downloaded, %d unchanged, %d failed%s%s",
+	    r->src->name, status.complete ? "complete" : "incomplete", present, r->n_items,
+	    r->downloaded, r->unchanged, r->failed, r->err[0] ? "; " : "", r->err);
 }
 
 /* One source, in phases; each phase that fails says why in r.err and the
@@ -870,8 +871,8 @@ static int refresh_source(struct refresh_ctx *ctx, const struct config_source *s
 	struct src_run r = {.ctx = ctx, .src = src, .cache_fd = -1, .tmp_fd = -1, .lock_fd = -1};
 	int ret = -1;
 
-	jlog(ctx, STREAM_STEP, "source=%s: refresh (%s)", src->name,
-	     fetcher_source_kind_name(src->kind));
+	refresh_log(ctx, STREAM_STEP, "source=%s: refresh (%s)", src->name,
+		    fetcher_source_kind_name(src->kind));
 	/* Without its row there is nowhere to record a status. */
 	if (db_global_source_ensure(ctx->db, src->name, fetcher_source_kind_name(src->kind),
 				    src->url, &r.source_id) == DB_OK) {

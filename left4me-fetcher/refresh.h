@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "db_job.h"
 
 struct refresh_ctx {
 	sqlite3 *db;
@@ -42,5 +43,10 @@ int refresh_run(struct refresh_ctx *ctx, const char *only, char *err, size_t err
 /* The tick the job loop and downloads share: heartbeat, watchdog, stop
  * and deadline checks.  Non-zero: abandon. */
 int refresh_tick(struct refresh_ctx *ctx);
+
+/* One line into ctx's job log (when there is a job) and the daemon's log
+ * (stderr lines as warnings, the rest at debug). */
+void refresh_log(struct refresh_ctx *ctx, enum job_stream stream, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -67,27 +67,6 @@ struct run {
 	int64_t bytes;
 };
 
-static void jlog(struct refresh_ctx *ctx, enum job_stream stream, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void jlog(struct refresh_ctx *ctx, enum job_stream stream, const char *fmt, ...)
-{
-	struct strbuf sb;
-	va_list ap;
-
-	strbuf_init(&sb);
-	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	if (ctx->job_id)
-		db_job_log(ctx->db, ctx->job_id, stream, sb.buf, NULL);
-	if (stream == STREAM_STDERR)
-		log_warn("job=%lld: %s", (long long)ctx->job_id, sb.buf);
-	else
-		log_debug("job=%lld: %s", (long long)ctx->job_id, sb.buf);
-	strbuf_fini(&sb);
-}
-
 /* ---- items --------------------------------------------------------------- */
 
 static int cmp_item(const void *a, const void *b)
@@ -536,8 +515,8 @@ static void vpk_done(struct run *r, struct work *w)
 		it->cached_size = w->dl.bytes;
 		it->link = true;
 		r->downloaded++;
-		jlog(r->ctx, STREAM_INFO, "item %" PRId64 ": downloaded %" PRId64 " bytes", it->id,
-		     w->dl.bytes);
+		refresh_log(r->ctx, STREAM_INFO, "item %" PRId64 ": downloaded %" PRId64 " bytes",
+			    it->id, w->dl.bytes);
 		return;
 	}
 	unlinkat(r->dir_fd, w->tmpname, 0);
@@ -546,7 +525,7 @@ static void vpk_done(struct run *r, struct work *w)
 	it->link = cached_ok(r, it);
 	snprintf(it->error, sizeof(it->error), "download failed: %.200s%s", why,
 		 it->link ? "; the previous copy still serves" : "");
-	jlog(r->ctx, STREAM_STDERR, "item %" PRId64 ": %s", it->id, it->error);
+	refresh_log(r->ctx, STREAM_STDERR, "item %" PRId64 ": %s", it->id, it->error);
 }
 
 /* "image/png; x=y" -> "image/png" when it is an image type: 0, or -1. */
@@ -574,13 +553,13 @@ static void preview_done(struct run *r, struct work *w)
 	char type[72], why[300];
 
 	if (w->dl.result != DL_OK) {
-		jlog(r->ctx, STREAM_INFO, "item %" PRId64 ": no preview image: %s", w->it->id,
-		     w->dl.error);
+		refresh_log(r->ctx, STREAM_INFO, "item %" PRId64 ": no preview image: %s",
+			    w->it->id, w->dl.error);
 	} else if (image_type(w->dl.content_type, type, sizeof(type)) < 0) {
-		jlog(r->ctx, STREAM_INFO, "item %" PRId64 ": the preview is not an image/* type",
-		     w->it->id);
+		refresh_log(r->ctx, STREAM_INFO,
+			    "item %" PRId64 ": the preview is not an image/* type", w->it->id);
 	} else if (install(r, w, why, sizeof(why)) < 0) {
-		jlog(r->ctx, STREAM_STDERR, "item %" PRId64 ": %s", w->it->id, why);
+		refresh_log(r->ctx, STREAM_STDERR, "item %" PRId64 ": %s", w->it->id, why);
 	} else {
 		db_workshop_item_preview(r->ctx->db, w->it->id, type);
 		w->it->have_preview = true;
@@ -647,8 +626,8 @@ static int fetch(struct run *r)
 			    openat(r->dir_fd, w->tmpname,
 				   O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 			if (w->dl.fd < 0) {
-				jlog(r->ctx, STREAM_STDERR, "cannot create %s: %s", w->tmpname,
-				     strerror(errno));
+				refresh_log(r->ctx, STREAM_STDERR, "cannot create %s: %s",
+					    w->tmpname, strerror(errno));
 				dl_fini(&w->dl);
 				rc = -1;
 				continue;
@@ -692,9 +671,10 @@ static void record(struct run *r, struct item *it)
 	u.state = it->error[0] ? "error" : "ok";
 	u.error = it->error[0] ? it->error : NULL;
 	if (db_workshop_item_update(r->ctx->db, &u) != DB_OK)
-		jlog(r->ctx, STREAM_STDERR, "item %" PRId64 ": cannot record its state", it->id);
+		refresh_log(r->ctx, STREAM_STDERR, "item %" PRId64 ": cannot record its state",
+			    it->id);
 	if (it->error[0] && !it->download)
-		jlog(r->ctx, STREAM_INFO, "item %" PRId64 ": %s", it->id, it->error);
+		refresh_log(r->ctx, STREAM_INFO, "item %" PRId64 ": %s", it->id, it->error);
 }
 
 /* ---- the overlay trees --------------------------------------------------------------- */
@@ -879,7 +859,8 @@ static int collect_garbage(struct run *r)
 			continue;
 		if (unlinkat(r->dir_fd, de->d_name, 0) == 0) {
 			r->removed_files++;
-			jlog(r->ctx, STREAM_INFO, "removed %s: no overlay lists it", de->d_name);
+			refresh_log(r->ctx, STREAM_INFO, "removed %s: no overlay lists it",
+				    de->d_name);
 		}
 	}
 	if (d)
@@ -892,8 +873,8 @@ static int collect_garbage(struct run *r)
 		if (!id || (n_ovs && bsearch(&id, ovs, n_ovs, sizeof(id), cmp_i64)))
 			continue;
 		rmtree_at(fd, de->d_name);
-		jlog(r->ctx, STREAM_INFO, "removed overlays/%s: no such workshop overlay",
-		     de->d_name);
+		refresh_log(r->ctx, STREAM_INFO, "removed overlays/%s: no such workshop overlay",
+			    de->d_name);
 	}
 	if (d)
 		closedir(d);
@@ -1004,8 +985,8 @@ static int write_trees(struct run *r, char *err, size_t errlen)
 			rc = -1;
 			continue;
 		}
-		jlog(r->ctx, STREAM_STEP, "overlay %" PRId64 ": %d vpk%s linked", r->ov[o].id,
-		     n_links, n_links == 1 ? "" : "s");
+		refresh_log(r->ctx, STREAM_STEP, "overlay %" PRId64 ": %d vpk%s linked",
+			    r->ov[o].id, n_links, n_links == 1 ? "" : "s");
 	}
 	close(ovfd);
 	return rc;
@@ -1023,8 +1004,8 @@ int workshop_sync_run(struct refresh_ctx *ctx, const char *target, char *err, si
 		snprintf(err, errlen, "invalid overlay id '%.32s'", target);
 		return -1;
 	}
-	jlog(ctx, STREAM_STEP, "sync workshop overlay%s%s", only ? " " : "s",
-	     only ? target : " (all)");
+	refresh_log(ctx, STREAM_STEP, "sync workshop overlay%s%s", only ? " " : "s",
+		    only ? target : " (all)");
 	if (open_cache(&r, err, errlen) < 0)
 		goto out;
 	if (db_workshop_sync_list(ctx->db, only, &r.ov, &r.n_ov) != DB_OK) {
@@ -1044,7 +1025,8 @@ int workshop_sync_run(struct refresh_ctx *ctx, const char *target, char *err, si
 	if (write_trees(&r, err, errlen) < 0)
 		goto out;
 	if (collect_garbage(&r) < 0)
-		jlog(ctx, STREAM_STDERR, "the garbage collection could not read the database");
+		refresh_log(ctx, STREAM_STDERR,
+			    "the garbage collection could not read the database");
 	snprintf(err, errlen,
 		 "%zu overlay%s synced: %zu item%s, %d downloaded, %d unchanged, %d with an "
 		 "error; %d unused file%s removed; %lld bytes",
