@@ -272,7 +272,7 @@ START_TEST(launch_settings)
 				"launch_args IS NULL AND tickrate = 66"),
 			 1);
 	rows = db_int("SELECT count(*) FROM audit_log");
-	RUN(&r, NULL, "server", "set", "alpha", "--launch-args", "-nohltv +ip 10.0.0.1");
+	RUN(&r, NULL, "server", "set", "alpha", "--launch-args", "-nohltv +ip 127.0.0.2");
 	ck_assert_int_eq(r.status, EX_USAGE);
 	ck_assert_msg(strstr(r.err, "left4mectl: --launch-args: launch_args: +ip is not an allowed "
 				    "option"),

@@ -75,7 +75,7 @@ static const struct bad_case bad[] = {
     /* nothing that loads code, names a path, or moves the address or port */
     {"-game left4dead2", "launch_args: -game is not an allowed option"},
     {"-port 27016", "launch_args: -port is not an allowed option"},
-    {"+ip 10.0.0.1", "launch_args: +ip is not an allowed option"},
+    {"+ip 127.0.0.2", "launch_args: +ip is not an allowed option"},
     {"-ip 0.0.0.0", "launch_args: -ip is not an allowed option"},
     {"+hostport 1", "launch_args: +hostport is not an allowed option"},
     {"+tv_port 1", "launch_args: +tv_port is not an allowed option"},
